@@ -1,0 +1,76 @@
+"""Who may reach a view: every view declares its roles (or that it is public); one mixin enforces it.
+
+Object scoping is not done here: views fetch rows through selectors, which answer 404 for rows
+outside the user's reach.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from rest_framework.permissions import BasePermission
+
+
+class Role(StrEnum):
+    VENDOR_ADMIN = "vendor_admin"
+    CHANNEL_MANAGER = "channel_manager"
+    PARTNER_ADMIN = "partner_admin"
+    PARTNER_FINANCE = "partner_finance"
+    PARTNER_SALES = "partner_sales"
+
+
+VENDOR_ROLES = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER})
+PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE, Role.PARTNER_SALES})
+ALL_ROLES = VENDOR_ROLES | PARTNER_ROLES
+_VENDOR_ROLE_MAP = {"admin": Role.VENDOR_ADMIN, "channel_manager": Role.CHANNEL_MANAGER}
+
+
+def request_role(request) -> Role | None:
+    """The role the user acts in for this request: their vendor role, else the current membership's."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if user.vendor_role:
+        return _VENDOR_ROLE_MAP.get(user.vendor_role)
+    membership = getattr(request, "membership", None)
+    if membership is not None:
+        return Role(f"partner_{membership.role}")
+    return None
+
+
+def is_vendor(request) -> bool:
+    return request_role(request) in VENDOR_ROLES
+
+
+class RoleRequiredMixin:
+    """Class-based view mixin: `allowed_roles` lists who may enter; `public = True` opens it to all."""
+
+    allowed_roles: frozenset[Role] | None = None
+    public: bool = False
+    # Signed-in users with no vendor role and no organisation may enter too (they see guidance).
+    allow_unaffiliated: bool = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.public:
+            if self.allowed_roles is None:
+                raise ImproperlyConfigured(f"{type(self).__name__} declares no allowed_roles")
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            role = request_role(request)
+            if role not in self.allowed_roles and not (role is None and self.allow_unaffiliated):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class HasAllowedRole(BasePermission):
+    """DRF permission reading the same `allowed_roles` declaration from the API view."""
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(view, "public", False):
+            return True
+        allowed = getattr(view, "allowed_roles", None)
+        if allowed is None:
+            raise ImproperlyConfigured(f"{type(view).__name__} declares no allowed_roles")
+        return request_role(request) in allowed

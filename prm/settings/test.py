@@ -1,0 +1,20 @@
+"""Test settings: fast hashing, eager Celery (the real worker has its own test), local memory mail."""
+
+from .base import *  # noqa: F403
+from .base import STORAGES, env
+
+SECRET_KEY = "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+PRM_EMAIL_BACKEND = env(
+    "PRM_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
+)
+PRM_MFA_REQUIRED_FOR_STAFF = False
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ACCOUNT_RATE_LIMITS = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
