@@ -29,7 +29,8 @@ class PartnerSerializer(serializers.ModelSerializer):
 
 
 class PartnerListAPIView(PartnerContextMixin, generics.ListAPIView):
-    """Partners the caller may see: all or assigned for vendor staff, the current one for partners."""
+    """Partners the caller may see: all or assigned ones for vendor staff, the current one for
+    partner users."""
 
     allowed_roles = ALL_ROLES
     serializer_class = PartnerSerializer

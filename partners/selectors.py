@@ -20,7 +20,9 @@ def partner_visible_queryset(*, user, current_partner: Partner | None = None) ->
     if user.is_channel_manager:
         return managed_partners(user, base)
     if current_partner is not None:
-        return base.filter(pk=current_partner.pk, memberships__user=user, memberships__is_active=True)
+        return base.filter(
+            pk=current_partner.pk, memberships__user=user, memberships__is_active=True
+        )
     return base.none()
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from prm.core.errors import DomainError, InvalidTransition
+from prm.core.errors import DomainError, InvalidTransitionError
 from prm.core.events import event_record
 
 from .models import Membership, Partner, Tier
 from .permissions import grant_partner_management, revoke_partner_management
 
-# Allowed status moves; anything else is refused with InvalidTransition.
+# Allowed status moves; anything else is refused with InvalidTransitionError.
 STATUS_TRANSITIONS: dict[str, set[str]] = {
     Partner.Status.PROSPECT: {Partner.Status.ONBOARDING, Partner.Status.TERMINATED},
     Partner.Status.ONBOARDING: {Partner.Status.ACTIVE, Partner.Status.TERMINATED},
@@ -84,7 +84,7 @@ def partner_change_status(*, partner: Partner, status: str, actor, reason: str) 
     """Move a partner along its lifecycle, recording who, when and why."""
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if status not in STATUS_TRANSITIONS[partner.status]:
-        raise InvalidTransition(
+        raise InvalidTransitionError(
             _("A partner cannot move from %(old)s to %(new)s.")
             % {"old": partner.get_status_display(), "new": Partner.Status(status).label}
         )

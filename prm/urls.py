@@ -24,9 +24,7 @@ urlpatterns = [
     path("healthz/", core_views.HealthView.as_view(), name="health"),
     path("partners/", include("partners.urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
-    path(
-        "profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"
-    ),
+    path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),
     path(
         "profile/token/revoke/",
         accounts_views.ApiTokenRevokeView.as_view(),

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+
 from prm.core.access import ALL_ROLES, request_role
 from prm.core.api import BaseAPIView
 

@@ -20,7 +20,14 @@ class UserLanguageMiddleware:
 
 
 # Paths a vendor user may reach before enrolling TOTP: sign-in, MFA set-up, language, static.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz/", "/api/schema/", "/api/docs/")
+MFA_EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/i18n/",
+    "/static/",
+    "/healthz/",
+    "/api/schema/",
+    "/api/docs/",
+)
 
 
 class StaffMFARequiredMiddleware:
@@ -48,6 +55,4 @@ class StaffMFARequiredMiddleware:
             return False
         from allauth.mfa.models import Authenticator
 
-        return not Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists()
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,4 +1,4 @@
-"""Who may reach a view: every view declares its roles (or that it is public); one mixin enforces it.
+"""Who may reach a view: each view declares its roles (or that it is public); one mixin enforces it.
 
 Object scoping is not done here: views fetch rows through selectors, which answer 404 for rows
 outside the user's reach.
@@ -28,7 +28,7 @@ _VENDOR_ROLE_MAP = {"admin": Role.VENDOR_ADMIN, "channel_manager": Role.CHANNEL_
 
 
 def request_role(request) -> Role | None:
-    """The role the user acts in for this request: their vendor role, else the current membership's."""
+    """The role the user acts in: their vendor role, else the current membership's role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -45,7 +45,7 @@ def is_vendor(request) -> bool:
 
 
 class RoleRequiredMixin:
-    """Class-based view mixin: `allowed_roles` lists who may enter; `public = True` opens it to all."""
+    """View mixin: `allowed_roles` lists who may enter; `public = True` opens the view to all."""
 
     allowed_roles: frozenset[Role] | None = None
     public: bool = False

@@ -10,5 +10,5 @@ class DomainError(Exception):
         self.field = field
 
 
-class InvalidTransition(DomainError):
+class InvalidTransitionError(DomainError):
     """A status change that the transition map does not allow."""

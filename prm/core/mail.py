@@ -1,4 +1,4 @@
-"""An email backend that hands every message to Celery; the worker sends it with PRM_EMAIL_BACKEND."""
+"""An email backend that hands each message to Celery; the worker sends it via PRM_EMAIL_BACKEND."""
 
 from __future__ import annotations
 

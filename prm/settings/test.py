@@ -1,4 +1,4 @@
-"""Test settings: fast hashing, eager Celery (the real worker has its own test), local memory mail."""
+"""Test settings: fast hashing, eager Celery (a real worker has its own test), in-memory mail."""
 
 from .base import *  # noqa: F403
 from .base import STORAGES, env

@@ -112,7 +112,9 @@ class Command(BaseCommand):
         self._member(Partner.objects.get(code="P-FORMOSA"), shared, Membership.Role.FINANCE, admin)
         self._member(Partner.objects.get(code="P-HARBOUR"), shared, Membership.Role.SALES, admin)
 
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:")
+        )
         rows = [(e, "vendor " + r.label) for e, _, r, _ in VENDOR_USERS]
         for spec in PARTNERS:
             rows += [(e, f"{spec['code']} {r.label}") for e, _, r, _ in spec["users"]]

@@ -1,0 +1,71 @@
+"""Role fixtures shared by every test: one world with a user for each role."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from partners.models import Membership, Partner
+from partners.services import partner_assign_account_manager
+
+from .factories import (
+    ChannelManagerFactory,
+    MembershipFactory,
+    PartnerFactory,
+    UserFactory,
+    VendorAdminFactory,
+)
+
+ROLES = [
+    "anonymous",
+    "vendor_admin",
+    "cm_assigned",
+    "cm_unassigned",
+    "partner_admin",
+    "partner_finance",
+    "partner_sales",
+    "other_partner",
+]
+
+
+@dataclass
+class World:
+    partner: Partner
+    other_partner: Partner
+    users: dict
+
+    def client(self, role: str) -> Client:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(self.users[role])
+        return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Partner A (managed by cm_assigned) with admin, finance and sales users; partner B with
+    its own admin; a vendor admin; a channel manager assigned to nobody."""
+    vendor_admin = VendorAdminFactory(email="admin@vendor.test")
+    cm_assigned = ChannelManagerFactory(email="cm@vendor.test")
+    cm_unassigned = ChannelManagerFactory(email="cm2@vendor.test")
+    partner = PartnerFactory(code="P-A", name="Acme Trading")
+    other = PartnerFactory(code="P-B", name="Bravo Distribution")
+    partner_assign_account_manager(partner=partner, manager=cm_assigned, actor=vendor_admin)
+    users = {
+        "vendor_admin": vendor_admin,
+        "cm_assigned": cm_assigned,
+        "cm_unassigned": cm_unassigned,
+    }
+    for role in ("admin", "finance", "sales"):
+        user = UserFactory(email=f"{role}@a.test")
+        MembershipFactory(user=user, partner=partner, role=role)
+        users[f"partner_{role}"] = user
+    other_user = UserFactory(email="admin@b.test")
+    MembershipFactory(user=other_user, partner=other, role=Membership.Role.ADMIN)
+    users["other_partner"] = other_user
+    return World(partner=partner, other_partner=other, users=users)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
