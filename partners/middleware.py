@@ -14,6 +14,7 @@ def attach_partner_context(request, user) -> None:
     request.memberships = []
     request.membership = None
     request.partner = None
+    request.partner_context_user_id = getattr(user, "pk", None)
     if user is None or not user.is_authenticated or user.vendor_role:
         return
     memberships = membership_list_for_user(user=user)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from prm.core.models import TimeStampedModel
 from prm.core.money import CURRENCY_CHOICES
@@ -110,3 +111,22 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.partner.code} ({self.get_role_display()})"
+
+
+class PartnerUserObjectPermission(UserObjectPermissionBase):
+    """Direct foreign key for guardian's grants on partners: scoping joins on an indexed integer
+    column instead of the generic text object id."""
+
+    content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("partner permission of a user")
+        verbose_name_plural = _("partner permissions of users")
+
+
+class PartnerGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("partner permission of a group")
+        verbose_name_plural = _("partner permissions of groups")

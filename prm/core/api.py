@@ -14,9 +14,8 @@ class PartnerContextMixin:
     def initial(self, request, *args, **kwargs):
         self.perform_authentication(request)
         django_request = request._request
-        if getattr(django_request.user, "pk", None) != request.user.pk:
+        if getattr(django_request, "partner_context_user_id", None) != request.user.pk:
             # Token authentication happens after the middleware ran for an anonymous request.
-            django_request.user = request.user
             attach_partner_context(django_request, request.user)
         super().initial(request, *args, **kwargs)
 
