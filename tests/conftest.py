@@ -69,3 +69,10 @@ def world(db) -> World:
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _mail_through_celery(settings):
+    """Django's test runner swaps in the locmem backend; put the project's Celery backend back so
+    tests exercise the real path (eager task, then PRM_EMAIL_BACKEND = locmem)."""
+    settings.EMAIL_BACKEND = "prm.core.mail.CeleryEmailBackend"

@@ -99,12 +99,13 @@ class TestStaffMFA:
         assert world.client(role).get("/").status_code == 200
 
 
-def test_login_requires_a_verified_email(db):
+def test_login_requires_a_verified_email(db, django_capture_on_commit_callbacks):
     user = UserFactory(email="new@partner.test", verified=False)
     client = Client()
-    response = client.post(
-        reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}
+        )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session
@@ -123,10 +124,13 @@ def test_login_with_verified_email_lands_on_the_dashboard(world):
     assert client.get("/").context["partner"] == world.partner
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(world):
+def test_password_reset_does_not_reveal_whether_an_account_exists(
+    world, django_capture_on_commit_callbacks
+):
     client = Client()
-    known = client.post(reverse("account_reset_password"), {"email": "admin@a.test"})
-    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@nowhere.test"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("account_reset_password"), {"email": "admin@a.test"})
+        unknown = client.post(reverse("account_reset_password"), {"email": "nobody@nowhere.test"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     assert [m.to for m in mail.outbox] == [["admin@a.test"], ["nobody@nowhere.test"]]

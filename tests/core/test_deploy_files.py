@@ -1,0 +1,88 @@
+"""docker-compose.yml, the Dockerfile, the README and .ci/run agree with each other."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_web_worker_beat_postgres_and_redis_with_health_checks():
+    services = _compose()["services"]
+    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+        assert service["healthcheck"]["test"], name
+    assert services["db"]["image"].startswith("postgres:15")
+    assert services["redis"]["image"].startswith("redis:7")
+    assert "gunicorn prm.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A prm worker")
+    assert services["beat"]["command"].startswith("celery -A prm beat")
+
+
+def test_compose_app_services_use_postgres_and_redis_and_wait_for_them():
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+        assert env["DJANGO_SETTINGS_MODULE"] == "prm.settings.production"
+        depends = services[name]["depends_on"]
+        assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
+
+
+def test_dockerfile_serves_with_gunicorn_as_an_unprivileged_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11", dockerfile, re.MULTILINE)
+    assert "USER prm" in dockerfile
+    assert '"gunicorn", "prm.wsgi:application"' in dockerfile
+
+
+def test_readme_commands_are_the_ones_ci_and_scripts_use():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bin/demo" in readme
+    assert "bin/test" in readme
+    assert re.search(r"^bin/test\b", ci, re.MULTILINE), (
+        ".ci/run must call the README's test command"
+    )
+    assert "pytest" in (ROOT / "bin" / "test").read_text()
+
+
+def test_readme_lists_every_environment_variable_the_settings_read():
+    settings_text = "".join(p.read_text() for p in (ROOT / "prm" / "settings").glob("*.py"))
+    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_text))
+    readme = (ROOT / "README.md").read_text()
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"environment variables missing from the README table: {missing}"
+
+
+def test_bin_scripts_are_valid_bash():
+    for script in ("bin/setup", "bin/demo", "bin/test", ".ci/run"):
+        subprocess.run(["bash", "-n", str(ROOT / script)], check=True)  # noqa: S603, S607
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "prm.settings.production",
+        "DJANGO_SECRET_KEY": "k" * 20 + "-production-like-secret-" + "z" * 30,
+        "DJANGO_ALLOWED_HOSTS": "prm.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
