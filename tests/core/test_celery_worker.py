@@ -52,7 +52,7 @@ def _start_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
         "--hostname",
         f"test-{queue}@%h",
     ]
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
 

@@ -18,11 +18,15 @@ def test_email_is_queued_after_commit(django_capture_on_commit_callbacks):
     assert [m.subject for m in mail.outbox] == ["Subject"]
 
 
+def _send_then_fail() -> None:
+    with transaction.atomic():
+        send_mail("Subject", "Body", "from@prm.example", ["to@partner.example"])
+        raise RuntimeError("rolled back")
+
+
 def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            send_mail("Subject", "Body", "from@prm.example", ["to@partner.example"])
-            raise RuntimeError("rolled back")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        _send_then_fail()
     assert mail.outbox == []
 
 
