@@ -168,3 +168,13 @@ def test_signup_is_closed_by_default(db):
     response = Client().get(reverse("account_signup"))
     assert "closed" in response.content.decode().lower()
     assert not User.objects.exists()
+
+
+def test_a_rejected_password_is_not_echoed_back(world):
+    response = Client().post(
+        reverse("account_login"), {"login": "admin@a.test", "password": "s3cret-typo"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "s3cret-typo" not in body
+    assert 'value="admin@a.test"' in body  # the email is kept for the next try

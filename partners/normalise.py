@@ -1,0 +1,102 @@
+"""Customer identity normalisation for deal registration.
+
+Two registrations name the same customer when their normalised names, tax ids or web domains
+match. Names are folded (Unicode compatibility form, case), stripped of punctuation and spacing,
+and of trailing legal-form words in English and Chinese, so "ACME, Inc.", "Acme Inc" and "acme"
+all become "acme", and "台灣積體電路製造股份有限公司" becomes "台灣積體電路製造".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Trailing English legal-form words, compared token by token after folding.
+_ENGLISH_SUFFIXES = frozenset(
+    {
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "lp",
+        "plc",
+        "pte",
+        "pty",
+        "gmbh",
+        "ag",
+        "sa",
+        "bv",
+        "nv",
+        "kk",
+        "bhd",
+        "sdn",
+        "holdings",
+        "group",
+    }
+)
+
+# Trailing Chinese legal forms, longest first so the full form is removed in one step.
+_CHINESE_SUFFIXES = (
+    "股份有限公司",
+    "有限責任公司",
+    "有限责任公司",
+    "(股)公司",
+    "有限公司",
+    "控股",
+    "集團",
+    "集团",
+    "公司",
+)
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # Taiwan writes both 臺 and 台; treat them as one.
+    return text.replace("臺", "台").replace("&", " and ")
+
+
+def _strip_chinese(text: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _CHINESE_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)]
+                changed = True
+    return text
+
+
+def normalise_customer_name(name: str) -> str:
+    """The comparison key of a customer's name (empty when the name has no letters)."""
+    folded = _fold(name).replace("(股)", "")
+    tokens = _TOKEN.findall(folded)
+    while len(tokens) > 1 and tokens[-1] in _ENGLISH_SUFFIXES:
+        tokens.pop()
+    joined = "".join(tokens)
+    if _CJK.search(joined):
+        joined = _strip_chinese(joined)
+    return joined
+
+
+def normalise_tax_id(tax_id: str) -> str:
+    """Tax ids compare on letters and digits only (e.g. "12-345 678" == "12345678")."""
+    return "".join(_TOKEN.findall(_fold(tax_id))).upper()
+
+
+def normalise_domain(value: str) -> str:
+    """A customer's web or email domain: scheme, path, user part and "www." removed."""
+    text = _fold(value).strip()
+    if "@" in text:
+        text = text.rsplit("@", 1)[1]
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = text.split("/", 1)[0].split(":", 1)[0].strip(". ")
+    return text.removeprefix("www.")
