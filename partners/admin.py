@@ -1,14 +1,27 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import Membership, Partner, Tier
+from .models import Membership, Partner, Segment, Territory, Tier
 from .services import membership_create, partner_assign_account_manager, partner_create
 
 
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "rank"]
+    list_display = ["code", "name", "local_name", "rank", "default_discount"]
     ordering = ["rank"]
+    search_fields = ["code", "name", "local_name"]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "local_name"]
+    search_fields = ["code", "name", "local_name"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "local_name"]
+    search_fields = ["code", "name", "local_name"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,7 +37,7 @@ class PartnerAdmin(GuardedModelAdmin):
     list_filter = ["status", "tier", "country", "currency"]
     search_fields = ["code", "name", "local_name", "legal_name"]
     list_select_related = ["tier", "account_manager"]
-    autocomplete_fields = ["account_manager"]
+    autocomplete_fields = ["account_manager", "territories", "segments"]
     inlines = [MembershipInline]
     # Status moves go through the portal's transition service so they are recorded with a reason.
     readonly_fields = ["created_at", "updated_at"]

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -8,10 +11,82 @@ from prm.core.models import TimeStampedModel
 from prm.core.money import CURRENCY_CHOICES
 
 
+def _localised(name: str, local_name: str) -> str:
+    """The Chinese name when the interface is in Chinese and one is set, else the English one."""
+    if local_name and (get_language() or "").startswith("zh"):
+        return local_name
+    return name
+
+
+class Territory(TimeStampedModel):
+    """A sales territory, coded ISO 3166-2 style (country, or country-subdivision: TW-TPE)."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=10,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+                _("Use an ISO 3166-2 style code such as TW or TW-TPE."),
+            )
+        ],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    local_name = models.CharField(_("name in Chinese"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.local_name)
+
+    @property
+    def country(self) -> str:
+        return self.code[:2]
+
+
+class Segment(TimeStampedModel):
+    """A customer segment (enterprise, SMB, public sector, education...)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    local_name = models.CharField(_("name in Chinese"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.local_name)
+
+
 class Tier(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    local_name = models.CharField(_("name in Chinese"), max_length=100, blank=True)
     rank = models.PositiveSmallIntegerField(_("rank"), default=0)
+    default_discount = models.DecimalField(
+        _("default discount %"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Applies to every product line without a discount of its own."),
+    )
+    requirements = models.TextField(_("requirements"), blank=True)
+    benefits = models.TextField(_("benefits"), blank=True)
 
     class Meta:
         ordering = ["rank", "code"]
@@ -19,10 +94,22 @@ class Tier(TimeStampedModel):
         verbose_name_plural = _("tiers")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.local_name)
+
+
+class RiskRating(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
 
 
 class Partner(TimeStampedModel):
+    RiskRating = RiskRating
+
     class Status(models.TextChoices):
         PROSPECT = "prospect", _("Prospect")
         ONBOARDING = "onboarding", _("Onboarding")
@@ -39,6 +126,7 @@ class Partner(TimeStampedModel):
         help_text=_("Shown instead of the name when the interface is in Chinese."),
     )
     legal_name = models.CharField(_("legal name"), max_length=255, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=32, blank=True)
     country = models.CharField(_("country"), max_length=2, default="TW")
     currency = models.CharField(
         _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="TWD"
@@ -63,6 +151,21 @@ class Partner(TimeStampedModel):
         related_name="managed_partners",
         limit_choices_to={"vendor_role__in": ["admin", "channel_manager"]},
     )
+    territories = models.ManyToManyField(
+        Territory, verbose_name=_("territories"), blank=True, related_name="partners"
+    )
+    segments = models.ManyToManyField(
+        Segment, verbose_name=_("customer segments"), blank=True, related_name="partners"
+    )
+    credit_limit = models.DecimalField(
+        _("credit limit"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    overdue_receivables = models.DecimalField(
+        _("overdue receivables"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    risk_rating = models.CharField(
+        _("risk rating"), max_length=8, choices=RiskRating.choices, default=RiskRating.LOW
+    )
 
     class Meta:
         ordering = ["code"]
@@ -78,9 +181,7 @@ class Partner(TimeStampedModel):
 
     @property
     def display_name(self) -> str:
-        if self.local_name and (get_language() or "").startswith("zh"):
-            return self.local_name
-        return self.name
+        return _localised(self.name, self.local_name)
 
 
 class Membership(TimeStampedModel):
