@@ -1,8 +1,27 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import Membership, Partner, Segment, Territory, Tier
-from .services import membership_create, partner_assign_account_manager, partner_create
+from .models import (
+    Award,
+    DealRegistration,
+    Invitation,
+    Membership,
+    Partner,
+    PartnerAward,
+    RiskAssessment,
+    Segment,
+    Target,
+    TargetProposal,
+    Territory,
+    Tier,
+)
+from .services import (
+    membership_create,
+    partner_assign_account_manager,
+    partner_award_grant,
+    partner_award_revoke,
+    partner_create,
+)
 
 
 @admin.register(Tier)
@@ -39,13 +58,14 @@ class PartnerAdmin(GuardedModelAdmin):
     list_select_related = ["tier", "account_manager"]
     autocomplete_fields = ["account_manager", "territories", "segments"]
     inlines = [MembershipInline]
-    # Status moves go through the portal's transition service so they are recorded with a reason.
+    # Status moves and risk assessments go through the portal's services so they are recorded
+    # with a reason (and the assessment history kept).
     readonly_fields = ["created_at", "updated_at"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields.append("status")
+            fields += ["status", "credit_limit", "overdue_receivables", "risk_rating"]
         return fields
 
     def save_model(self, request, obj, form, change):
@@ -57,6 +77,7 @@ class PartnerAdmin(GuardedModelAdmin):
                 name=obj.name,
                 local_name=obj.local_name,
                 legal_name=obj.legal_name,
+                tax_id=obj.tax_id,
                 country=obj.country,
                 currency=obj.currency,
                 tier=obj.tier,
@@ -101,3 +122,118 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "partner__code", "partner__name"]
     list_select_related = ["user", "partner"]
     autocomplete_fields = ["user", "partner"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the portal's services; the admin shows them for support, never edits."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["email", "partner", "role", "status", "expires_at", "invited_by"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "partner__code"]
+    list_select_related = ["partner", "invited_by"]
+    exclude = ["key_hash"]
+
+
+@admin.register(DealRegistration)
+class DealRegistrationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "partner",
+        "customer_name",
+        "territory",
+        "estimated_value",
+        "currency",
+        "status",
+        "has_conflict",
+        "protected_until",
+    ]
+    list_filter = ["status", "has_conflict", "territory"]
+    search_fields = ["customer_name", "customer_tax_id", "customer_domain", "partner__code"]
+    list_select_related = ["partner", "territory"]
+
+
+class TargetProposalInline(admin.TabularInline):
+    model = TargetProposal
+    extra = 0
+    can_delete = False
+    fields = ["side", "amount", "status", "proposed_by", "created_at", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Target)
+class TargetAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "period", "status", "amount", "currency", "agreed_at"]
+    list_filter = ["status", "period"]
+    search_fields = ["partner__code"]
+    list_select_related = ["partner"]
+    inlines = [TargetProposalInline]
+
+
+@admin.register(RiskAssessment)
+class RiskAssessmentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "partner",
+        "risk_rating",
+        "credit_limit",
+        "overdue_receivables",
+        "assessed_by",
+        "created_at",
+    ]
+    list_filter = ["risk_rating"]
+    search_fields = ["partner__code"]
+    list_select_related = ["partner", "assessed_by"]
+
+
+@admin.register(Award)
+class AwardAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "local_name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "local_name"]
+
+
+@admin.register(PartnerAward)
+class PartnerAwardAdmin(admin.ModelAdmin):
+    """Awards are given and withdrawn through the recognition services (each leaves an event)."""
+
+    list_display = ["award", "partner", "awarded_on", "awarded_by"]
+    list_filter = ["award"]
+    search_fields = ["partner__code", "partner__name"]
+    list_select_related = ["award", "partner", "awarded_by"]
+    autocomplete_fields = ["partner"]
+    fields = ["partner", "award", "awarded_on", "citation"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        grant = partner_award_grant(
+            partner=obj.partner,
+            award=obj.award,
+            awarded_on=obj.awarded_on,
+            citation=obj.citation,
+            actor=request.user,
+        )
+        obj.pk = grant.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        partner_award_revoke(grant=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset.select_related("partner", "award"):
+            partner_award_revoke(grant=grant, actor=request.user)

@@ -54,6 +54,8 @@ _CHINESE_SUFFIXES = (
     "公司",
 )
 
+_CHINESE_SUFFIX_WORDS = frozenset(_CHINESE_SUFFIXES)
+
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -76,11 +78,22 @@ def _strip_chinese(text: str) -> str:
 
 
 def normalise_customer_name(name: str) -> str:
-    """The comparison key of a customer's name (empty when the name has no letters)."""
+    """The comparison key of a customer's name (empty when the name has no letters).
+
+    Legal forms are removed from the end word by word, in either language and in any order
+    ("Acme Inc 股份有限公司" is "acme"); a lone legal-form word is kept as the name.
+    """
     folded = _fold(name).replace("(股)", "")
     tokens = _TOKEN.findall(folded)
-    while len(tokens) > 1 and tokens[-1] in _ENGLISH_SUFFIXES:
-        tokens.pop()
+    while tokens:
+        last = tokens[-1]
+        if len(tokens) > 1 and (last in _ENGLISH_SUFFIXES or last in _CHINESE_SUFFIX_WORDS):
+            tokens.pop()
+            continue
+        stripped = _strip_chinese(last) if _CJK.search(last) else last
+        if stripped == last:
+            break
+        tokens[-1] = stripped
     joined = "".join(tokens)
     if _CJK.search(joined):
         joined = _strip_chinese(joined)

@@ -3,6 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from agreements import api as agreements_api
+from agreements.urls import pricing_urlpatterns
+from commissions import api as commissions_api
+from commissions.urls import import_urlpatterns, payout_urlpatterns
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
 from prm.accounts import views as accounts_views
@@ -13,16 +17,27 @@ admin.site.site_title = "PRM Portal"
 
 api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("pricing/", agreements_api.PricingView.as_view(), name="pricing"),
+    path("statements/", commissions_api.StatementListAPIView.as_view(), name="statement-list"),
+    path("sales/imports/", commissions_api.SalesImportAPIView.as_view(), name="sales-import"),
+    path("payouts/recompute/", commissions_api.RecomputeAPIView.as_view(), name="recompute"),
     path("partners/", partners_api.PartnerListAPIView.as_view(), name="partner-list"),
     path(
         "partners/<str:code>/", partners_api.PartnerDetailAPIView.as_view(), name="partner-detail"
     ),
+    path("deals/", partners_api.DealListCreateAPIView.as_view(), name="deal-list"),
+    path("deals/<int:pk>/", partners_api.DealDetailAPIView.as_view(), name="deal-detail"),
 ]
 
 urlpatterns = [
     path("", core_views.DashboardView.as_view(), name="dashboard"),
     path("healthz/", core_views.HealthView.as_view(), name="health"),
     path("partners/", include("partners.urls")),
+    path("deals/", include("partners.deal_urls")),
+    path("agreements/", include("agreements.urls")),
+    path("pricing/", include(pricing_urlpatterns)),
+    path("payouts/", include(payout_urlpatterns)),
+    path("sales/imports/", include(import_urlpatterns)),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
     path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),
     path(

@@ -40,3 +40,14 @@ def parse_decimal(value: object) -> Decimal:
     if not result.is_finite():
         raise ValueError(f"not a decimal: {value!r}")
     return result
+
+
+def format_percent(value: Decimal) -> str:
+    """Percentages as plain strings: "25", "12.5", "33.33" (never exponent notation)."""
+    text = format(value.quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_amount(value: Decimal, currency: str) -> str:
+    """An amount as text at its currency's minor unit: "12000.00", or "1200" for JPY."""
+    return format(quantize(value, currency), "f")

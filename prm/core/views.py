@@ -4,10 +4,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from partners.selectors import (
+    deal_pending_count,
     membership_list_for_partner,
+    partner_flagged_list,
     partner_list,
     partner_status_counts,
     partner_visible_queryset,
+    target_proposals_awaiting,
+    target_scorecard,
 )
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, RoleRequiredMixin, request_role
 from prm.core.selectors import event_list_for_partner, event_list_for_vendor
@@ -36,12 +40,23 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             )
             context["unassigned_count"] = visible.filter(account_manager__isnull=True).count()
             context["events"] = event_list_for_vendor(user=request.user, limit=10)
+            context["flagged_partners"] = partner_flagged_list(partners=visible)
+            context["pending_deal_count"] = deal_pending_count(partners=visible)
+            context["awaiting_proposals"] = list(
+                target_proposals_awaiting(partners=visible, side="vendor")[:5]
+            )
         else:
             partner = request.partner
             context["partner"] = partner
             if partner is not None:
                 context["members"] = list(membership_list_for_partner(partner=partner))
                 context["events"] = event_list_for_partner(partner=partner, limit=10)
+                own = partner_visible_queryset(user=request.user, current_partner=partner)
+                context["scorecard_row"] = target_scorecard(partner=partner, limit=4).current
+                context["pending_deal_count"] = deal_pending_count(partners=own)
+                context["awaiting_proposals"] = list(
+                    target_proposals_awaiting(partners=own, side="partner")[:5]
+                )
         return context
 
 

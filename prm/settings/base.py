@@ -185,12 +185,13 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = Path(env("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery")))
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -211,9 +212,29 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE = {
+    "recompute-sweep": {
+        "task": "commissions.tasks.recompute_requests_sweep_task",
+        "schedule": 120.0,
+    },
+    "recompute-open-periods": {
+        "task": "commissions.tasks.open_periods_recompute_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "agreement-reminders": {
+        "task": "agreements.tasks.agreement_reminders_send_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "clear-expired-sessions": {
         "task": "prm.core.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "deal-protections-expire": {
+        "task": "partners.tasks.deal_protections_expire_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "deal-expiry-warnings": {
+        "task": "partners.tasks.deal_expiry_warnings_send_task",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 

@@ -89,6 +89,7 @@ def test_email_task_runs_on_a_real_worker(tmp_path, broker):
         producer.conf.broker_transport_options = {
             "data_folder_in": str(tmp_path / "broker" / "queue"),
             "data_folder_out": str(tmp_path / "broker" / "queue"),
+            "control_folder": str(tmp_path / "broker" / "control"),
         }
         (tmp_path / "broker" / "queue").mkdir(parents=True)
 
@@ -115,3 +116,4 @@ def test_email_task_runs_on_a_real_worker(tmp_path, broker):
     assert "Subject: Statement approved" in sent
     assert "To: finance@partner.example" in sent
     assert "succeeded" in log.read_text()
+    assert not (ROOT / "control").exists(), "the filesystem broker wrote into the project root"

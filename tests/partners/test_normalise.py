@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from partners.normalise import normalise_customer_name, normalise_domain, normalise_tax_id
@@ -81,3 +81,35 @@ def test_name_normalisation_is_idempotent(text):
 def test_domain_and_tax_id_normalisation_are_idempotent(text):
     assert normalise_domain(normalise_domain(text)) == normalise_domain(text)
     assert normalise_tax_id(normalise_tax_id(text)) == normalise_tax_id(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Acme Inc 股份有限公司", "acme"),
+        ("台灣積體電路製造 股份有限公司 Ltd.", "台灣積體電路製造"),
+        ("有限公司", "有限"),
+        ("Inc 公司", "inc"),
+    ],
+)
+def test_mixed_legal_forms(raw, expected):
+    assert normalise_customer_name(raw) == expected
+
+
+LEGAL_FORMS = [
+    "Inc.",
+    "Co., Ltd.",
+    "Limited",
+    "Corp",
+    "GmbH",
+    "股份有限公司",
+    "有限公司",
+    "(股)公司",
+]
+
+
+@given(st.text(max_size=40), st.sampled_from(LEGAL_FORMS))
+def test_a_legal_form_added_to_a_name_does_not_change_its_key(name, legal_form):
+    key = normalise_customer_name(name)
+    assume(key)
+    assert normalise_customer_name(f"{name} {legal_form}") == key

@@ -1,5 +1,9 @@
+from decimal import Decimal
+
 from django import template
 from django.apps import apps
+
+from prm.core.money import format_amount, format_percent
 
 register = template.Library()
 
@@ -13,3 +17,38 @@ def choice_label(value, field_path: str):
     app_label, model_name, field_name = field_path.split(".")
     field = apps.get_model(app_label, model_name)._meta.get_field(field_name)
     return dict(field.flatchoices).get(value, value)
+
+
+@register.filter
+def bootstrap(field):
+    """Render a bound form field's widget with Bootstrap's classes (and error state)."""
+    widget = field.field.widget
+    input_type = getattr(widget, "input_type", "")
+    if input_type == "checkbox":
+        css = "form-check-input"
+    elif input_type == "select" or type(widget).__name__ in ("Select", "SelectMultiple"):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    attrs = {"class": css}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.auto_id}-errors"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def money(amount, currency: str):
+    """An amount at its currency's minor unit ("12000.00"; no decimals for JPY)."""
+    if amount is None or amount == "":
+        return "—"
+    return format_amount(Decimal(amount), currency)
+
+
+@register.filter
+def percent(value):
+    """A percentage without trailing zeros ("25", "12.5")."""
+    if value is None:
+        return "—"
+    return format_percent(Decimal(value))

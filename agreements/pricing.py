@@ -1,0 +1,284 @@
+"""The net-price rule, with the derivation of every figure.
+
+Net price of product S for partner P on date D: the list price of S in force on D; minus the
+discount (P's override for S if any, else P's tier discount for S's line, else the tier's default
+discount); then minus the best single promotion active on D whose audience includes P and whose
+scope includes S (promotions never stack); rounded half-up to the currency's minor unit. MAP is
+shown beside it and does not change it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from partners.models import Partner
+from prm.core.money import format_amount, format_percent, minor_unit, quantize
+
+from .models import PriceListItem, PriceOverride, Product, Promotion, TierLineDiscount
+
+HUNDRED = Decimal("100")
+
+
+class DiscountSource:
+    OVERRIDE_DISCOUNT = "override_discount"
+    OVERRIDE_NET_PRICE = "override_net_price"
+    TIER_LINE = "tier_line"
+    TIER_DEFAULT = "tier_default"
+    NONE = "none"
+
+
+@dataclass
+class PriceRow:
+    product: Product
+    currency: str
+    list_price: Decimal | None
+    map_price: Decimal | None
+    price_list_code: str = ""
+    price_list_from: dt.date | None = None
+    discount: Decimal = Decimal("0")
+    discount_source: str = DiscountSource.NONE
+    promotion: Promotion | None = None
+    promotion_candidates: int = 0
+    net_price: Decimal | None = None
+    steps: list[str] = field(default_factory=list)
+
+    @property
+    def promotion_percent(self) -> Decimal | None:
+        return self.promotion.percent if self.promotion else None
+
+
+def products_with_prices(products: QuerySet[Product], on: dt.date) -> QuerySet[Product]:
+    """Annotate each product with the list price and MAP in force on `on` (one query)."""
+    in_force = PriceListItem.objects.filter(
+        product=OuterRef("pk"),
+        price_list__effective_from__lte=on,
+        price_list__currency=OuterRef("currency"),
+    ).order_by("-price_list__effective_from", "-price_list__id")
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return products.select_related("line").annotate(
+        in_force_list_price=Subquery(in_force.values("list_price")[:1], output_field=money),
+        in_force_map_price=Subquery(in_force.values("map_price")[:1], output_field=money),
+        in_force_list_code=Subquery(in_force.values("price_list__code")[:1]),
+        in_force_list_from=Subquery(in_force.values("price_list__effective_from")[:1]),
+    )
+
+
+class PriceContext:
+    """Everything about a partner that prices depend on, read once (a fixed number of queries)."""
+
+    def __init__(self, partner: Partner, on: dt.date) -> None:
+        self.partner = partner
+        self.on = on
+        self.tier = partner.tier
+        self.overrides = {o.product_id: o for o in PriceOverride.objects.filter(partner=partner)}
+        self.line_discounts = (
+            {d.line_id: d.percent for d in TierLineDiscount.objects.filter(tier=self.tier)}
+            if self.tier
+            else {}
+        )
+        territory_ids = set(partner.territories.values_list("id", flat=True))
+        promotions = Promotion.objects.filter(start__lte=on, end__gte=on).prefetch_related(
+            "tiers", "territories", "partners"
+        )
+        self.promotions = [p for p in promotions if self._in_audience(p, territory_ids)]
+
+    def _in_audience(self, promotion: Promotion, territory_ids: set[int]) -> bool:
+        tiers = {t.pk for t in promotion.tiers.all()}
+        territories = {t.pk for t in promotion.territories.all()}
+        partners = {p.pk for p in promotion.partners.all()}
+        if not (tiers or territories or partners):
+            return True
+        return (
+            (self.tier is not None and self.tier.pk in tiers)
+            or bool(territories & territory_ids)
+            or self.partner.pk in partners
+        )
+
+    def promotions_for(self, product: Product) -> list[Promotion]:
+        return [
+            p
+            for p in self.promotions
+            if (p.product_id is None or p.product_id == product.pk)
+            and (p.line_id is None or p.line_id == product.line_id)
+        ]
+
+    def price(self, product: Product) -> PriceRow:
+        """Apply the net-price rule to one product annotated by `products_with_prices`."""
+        currency = product.currency
+        row = PriceRow(
+            product=product,
+            currency=currency,
+            list_price=product.in_force_list_price,
+            map_price=product.in_force_map_price,
+            price_list_code=product.in_force_list_code or "",
+            price_list_from=product.in_force_list_from,
+        )
+        if row.list_price is None:
+            row.steps.append(_("No list price is in force on this date."))
+            return row
+        row.steps.append(
+            _(
+                "List price %(price)s %(currency)s from price list %(list)s, "
+                "in force since %(date)s."
+            )
+            % {
+                "price": format_amount(row.list_price, currency),
+                "currency": currency,
+                "list": row.price_list_code,
+                "date": row.price_list_from.isoformat(),
+            }
+        )
+        override = self.overrides.get(product.pk)
+        if override is not None and override.net_price is not None:
+            after_discount = override.net_price
+            row.discount_source = DiscountSource.OVERRIDE_NET_PRICE
+            row.discount = (
+                (HUNDRED - override.net_price / row.list_price * HUNDRED)
+                if row.list_price
+                else Decimal("0")
+            )
+            row.steps.append(
+                _("Your agreed net price for this product: %(net)s %(currency)s.")
+                % {"net": format_amount(override.net_price, currency), "currency": currency}
+            )
+        else:
+            if override is not None:
+                row.discount = override.discount
+                row.discount_source = DiscountSource.OVERRIDE_DISCOUNT
+                row.steps.append(
+                    _("Your agreed discount for this product: %(pct)s%%.")
+                    % {"pct": format_percent(row.discount)}
+                )
+            elif product.line_id in self.line_discounts:
+                row.discount = self.line_discounts[product.line_id]
+                row.discount_source = DiscountSource.TIER_LINE
+                row.steps.append(
+                    _("%(tier)s tier discount for %(line)s: %(pct)s%%.")
+                    % {
+                        "tier": self.tier.display_name,
+                        "line": product.line.display_name,
+                        "pct": format_percent(row.discount),
+                    }
+                )
+            elif self.tier is not None:
+                row.discount = self.tier.default_discount
+                row.discount_source = DiscountSource.TIER_DEFAULT
+                row.steps.append(
+                    _("%(tier)s tier default discount: %(pct)s%%.")
+                    % {"tier": self.tier.display_name, "pct": format_percent(row.discount)}
+                )
+            else:
+                row.steps.append(_("No discount applies (no tier)."))
+            after_discount = row.list_price * (HUNDRED - row.discount) / HUNDRED
+
+        candidates = self.promotions_for(product)
+        row.promotion_candidates = len(candidates)
+        if candidates:
+            # Promotions never stack: the best single one wins (ties go to the earliest code).
+            row.promotion = max(candidates, key=lambda p: (p.percent, _reverse_code(p.code)))
+            row.steps.append(
+                _("Promotion %(code)s: %(pct)s%% off, %(start)s to %(end)s (best of %(count)s).")
+                % {
+                    "code": row.promotion.code,
+                    "pct": format_percent(row.promotion.percent),
+                    "start": row.promotion.start.isoformat(),
+                    "end": row.promotion.end.isoformat(),
+                    "count": len(candidates),
+                }
+            )
+            raw = after_discount * (HUNDRED - row.promotion.percent) / HUNDRED
+        else:
+            row.steps.append(_("No promotion applies."))
+            raw = after_discount
+        row.net_price = quantize(raw, currency)
+        row.steps.append(
+            _("Net price %(net)s %(currency)s, rounded half-up to %(digits)s decimals.")
+            % {
+                "net": format_amount(row.net_price, currency),
+                "currency": currency,
+                "digits": minor_unit(currency),
+            }
+        )
+        return row
+
+
+def _reverse_code(code: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in code)
+
+
+def price_sheet(
+    *, partner: Partner, on: dt.date, products: QuerySet[Product] | None = None
+) -> list[PriceRow]:
+    """Net prices of `products` for `partner` on date `on` (default: every active product sold
+    in the partner's currency)."""
+    if products is None:
+        products = Product.objects.filter(is_active=True, currency=partner.currency)
+    context = PriceContext(partner, on)
+    return [context.price(product) for product in products_with_prices(products, on)]
+
+
+def price_row_as_dict(row: PriceRow) -> dict[str, str | None]:
+    """The contract's fields: amounts and percentages as strings, promotion null when none."""
+    return {
+        "sku": row.product.sku,
+        "list_price": format_amount(row.list_price, row.currency)
+        if row.list_price is not None
+        else None,
+        "discount": format_percent(row.discount),
+        "promotion": format_percent(row.promotion.percent) if row.promotion else None,
+        "net_price": format_amount(row.net_price, row.currency)
+        if row.net_price is not None
+        else None,
+        "map_price": format_amount(row.map_price, row.currency)
+        if row.map_price is not None
+        else None,
+        "currency": row.currency,
+    }
+
+
+@dataclass
+class UpcomingChange:
+    sku: str
+    name: str
+    effective_from: dt.date
+    price_list: str
+    currency: str
+    current: Decimal | None
+    new: Decimal
+    new_map: Decimal | None
+
+
+def upcoming_price_changes(
+    *, partner: Partner, on: dt.date, limit: int = 50
+) -> list[UpcomingChange]:
+    """List-price changes dated after `on`, with the price they replace (two queries)."""
+    items = list(
+        PriceListItem.objects.filter(price_list__effective_from__gt=on, product__is_active=True)
+        .select_related("price_list", "product")
+        .order_by("price_list__effective_from", "product__sku")[:limit]
+    )
+    current = {
+        p.pk: p.in_force_list_price
+        for p in products_with_prices(
+            Product.objects.filter(pk__in={i.product_id for i in items}), on
+        )
+    }
+    return [
+        UpcomingChange(
+            sku=i.product.sku,
+            name=i.product.display_name,
+            effective_from=i.price_list.effective_from,
+            price_list=i.price_list.code,
+            currency=i.price_list.currency,
+            current=current.get(i.product_id),
+            new=i.list_price,
+            new_map=i.map_price,
+        )
+        for i in items
+        if i.price_list.currency == i.product.currency
+    ]

@@ -1,0 +1,100 @@
+"""Reads of agreements and versions, scoped to the requesting user."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from partners.models import Partner
+from partners.selectors import partner_visible_queryset
+
+from .models import Agreement, AgreementVersion
+
+LIVE_STATUSES = [Agreement.Status.ACTIVE, Agreement.Status.EXPIRING]
+
+
+def agreement_list(*, user, current_partner: Partner | None = None, status: str = "") -> QuerySet:
+    visible = partner_visible_queryset(user=user, current_partner=current_partner)
+    qs = Agreement.objects.filter(partner__in=visible).select_related("partner")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=AgreementVersion.objects.exclude(status=AgreementVersion.Status.DRAFT)
+            .order_by("-number")
+            .only("id", "agreement_id", "number", "status", "in_force_from", "effective_date"),
+            to_attr="published_versions",
+        )
+    ).order_by("partner__code", "number")
+
+
+def agreement_get(*, user, number: str, current_partner: Partner | None = None) -> Agreement:
+    visible = partner_visible_queryset(user=user, current_partner=current_partner)
+    try:
+        return Agreement.objects.select_related("partner", "partner__account_manager").get(
+            number=number, partner__in=visible
+        )
+    except Agreement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def version_in_force(*, agreement: Agreement, on: dt.date) -> AgreementVersion | None:
+    """The accepted version with the latest in-force date on or before `on`."""
+    return (
+        agreement.versions.filter(status=AgreementVersion.Status.ACCEPTED, in_force_from__lte=on)
+        .order_by("-in_force_from", "-number")
+        .first()
+    )
+
+
+def version_pending(*, agreement: Agreement) -> AgreementVersion | None:
+    return agreement.versions.filter(status=AgreementVersion.Status.AWAITING_ACCEPTANCE).first()
+
+
+def version_list(*, agreement: Agreement) -> list[AgreementVersion]:
+    return list(
+        agreement.versions.exclude(status=AgreementVersion.Status.DRAFT)
+        .select_related("published_by", "accepted_by")
+        .order_by("-number")
+    )
+
+
+def version_get(*, agreement: Agreement, number: int) -> AgreementVersion:
+    try:
+        return agreement.versions.exclude(status=AgreementVersion.Status.DRAFT).get(number=number)
+    except AgreementVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def versions_in_force(
+    *, on: dt.date, agreements: QuerySet | None = None
+) -> dict[int, AgreementVersion]:
+    """agreement id → version in force on `on`, for many agreements in two queries."""
+    qs = AgreementVersion.objects.filter(
+        status=AgreementVersion.Status.ACCEPTED, in_force_from__lte=on
+    ).prefetch_related("territories", "product_lines")
+    if agreements is not None:
+        qs = qs.filter(agreement__in=agreements)
+    result: dict[int, AgreementVersion] = {}
+    for version in qs.order_by("agreement_id", "in_force_from", "number"):
+        result[version.agreement_id] = version
+    return result
+
+
+def agreements_affected_by_price_change(*, line_ids: set[int], on: dt.date) -> list[Agreement]:
+    """Live agreements whose terms in force cover any of the product lines (or all lines)."""
+    live = Agreement.objects.filter(status__in=LIVE_STATUSES).select_related("partner")
+    in_force = versions_in_force(on=on, agreements=live)
+    affected = []
+    for agreement in live:
+        version = in_force.get(agreement.pk)
+        if version is None:
+            continue
+        lines = {line.pk for line in version.product_lines.all()}
+        if not lines or lines & line_ids:
+            agreement.version_in_force = version
+            affected.append(agreement)
+    return affected

@@ -1,0 +1,125 @@
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from partners.selectors import partner_get
+from prm.core.access import VENDOR_ROLES, Role
+from prm.core.api import BaseAPIView
+
+from . import periods
+from .forms import SalesImportForm
+from .selectors import statement_as_dict, statement_list
+from .services.imports import sales_import
+from .services.recompute import recompute_request_create
+
+PAYOUT_ROLES = frozenset(
+    {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
+)
+
+
+class StatementLineSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    amount = serializers.CharField()
+
+
+class StatementSerializer(serializers.Serializer):
+    partner = serializers.CharField()
+    period = serializers.CharField()
+    status = serializers.CharField()
+    currency = serializers.CharField()
+    total = serializers.CharField()
+    lines = StatementLineSerializer(many=True)
+
+
+class StatementListAPIView(BaseAPIView):
+    """Payout statements the caller may see, for a month (and quarters containing it)."""
+
+    allowed_roles = PAYOUT_ROLES
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str, description="YYYY-MM", required=True)],
+        responses=StatementSerializer(many=True),
+    )
+    def get(self, request):
+        period = request.query_params.get("period", "")
+        try:
+            periods.month(period)
+        except ValueError as exc:
+            raise ValidationError({"period": ["Give the month as YYYY-MM."]}) from exc
+        statements = statement_list(
+            user=request.user, current_partner=request.partner, period=period
+        ).prefetch_related("lines")
+        return Response([statement_as_dict(s) for s in statements])
+
+
+class RejectedRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class SalesImportResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rejected_rows = RejectedRowSerializer(many=True)
+
+
+class SalesImportAPIView(BaseAPIView):
+    """Import a sales CSV (multipart field `file`); answers the counts and the rejected rows."""
+
+    allowed_roles = VENDOR_ROLES
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request=inline_serializer("SalesImportUpload", {"file": serializers.FileField()}),
+        responses={201: SalesImportResultSerializer},
+    )
+    def post(self, request):
+        form = SalesImportForm(files=request.FILES)
+        if not form.is_valid():
+            raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
+        upload = form.cleaned_data["file"]
+        with transaction.atomic():
+            result = sales_import(content=upload.read(), filename=upload.name, actor=request.user)
+        data = {
+            "id": result.batch.pk,
+            "created": result.created,
+            "duplicate": result.duplicates,
+            "rejected": len(result.rejected),
+            "rejected_rows": [
+                {"row": r.row, "column": r.column, "reason": r.reason} for r in result.rejected
+            ],
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class RecomputeAPIView(BaseAPIView):
+    """Ask for a recompute of a month (vendor staff; channel managers name their partner)."""
+
+    allowed_roles = VENDOR_ROLES
+
+    @extend_schema(
+        request=inline_serializer(
+            "RecomputeRequestInput",
+            {"period": serializers.CharField(), "partner": serializers.CharField(required=False)},
+        ),
+        responses={202: inline_serializer("RecomputeAccepted", {"id": serializers.IntegerField()})},
+    )
+    def post(self, request):
+        period = str(request.data.get("period", ""))
+        try:
+            periods.month(period)
+        except ValueError as exc:
+            raise ValidationError({"period": ["Give the month as YYYY-MM."]}) from exc
+        code = str(request.data.get("partner", "") or "")
+        partner = partner_get(user=request.user, code=code) if code else None
+        if partner is None and request.user.vendor_role != "admin":
+            raise ValidationError({"partner": ["Channel managers name the partner."]})
+        with transaction.atomic():
+            recompute = recompute_request_create(period=period, partner=partner, reason="API")
+        return Response({"id": recompute.pk}, status=status.HTTP_202_ACCEPTED)

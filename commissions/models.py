@@ -1,0 +1,428 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Product, ProductLine
+from partners.models import Partner
+from prm.core.models import TimeStampedModel
+from prm.core.money import CURRENCY_CHOICES
+
+
+class CommissionPlan(TimeStampedModel):
+    """A plan by code; its rules live in versions dated by when they take effect."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("commission plan")
+        verbose_name_plural = _("commission plans")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PlanVersion(TimeStampedModel):
+    class Settlement(models.TextChoices):
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+
+    plan = models.ForeignKey(
+        CommissionPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="versions"
+    )
+    effective_from = models.DateField(_("effective from"))
+    settlement = models.CharField(
+        _("settlement period"), max_length=8, choices=Settlement.choices, default=Settlement.MONTH
+    )
+    clawback_days = models.PositiveSmallIntegerField(_("clawback days"), default=60)
+    cap = models.DecimalField(
+        _("cap per partner and period"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    accelerator_threshold = models.DecimalField(
+        _("accelerator threshold % of target"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    accelerator_multiplier = models.DecimalField(
+        _("accelerator multiplier"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["plan__code", "-effective_from"]
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "effective_from"], name="unique_plan_version"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    accelerator_threshold__isnull=True, accelerator_multiplier__isnull=True
+                )
+                | models.Q(
+                    accelerator_threshold__isnull=False, accelerator_multiplier__isnull=False
+                ),
+                name="accelerator_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} from {self.effective_from:%Y-%m-%d}"
+
+
+class Rule(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percent of volume")
+        PER_UNIT = "per_unit", _("Amount per unit")
+        TIERED_MARGINAL = "tiered_marginal", _("Tiered, marginal")
+        TIERED_FLAT = "tiered_flat", _("Tiered, flat")
+
+    version = models.ForeignKey(
+        PlanVersion, verbose_name=_("plan version"), on_delete=models.CASCADE, related_name="rules"
+    )
+    priority = models.PositiveIntegerField(_("priority"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("SKU"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    line = models.ForeignKey(
+        ProductLine,
+        verbose_name=_("product line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rate = models.DecimalField(_("rate %"), max_digits=7, decimal_places=4, null=True, blank=True)
+    amount = models.DecimalField(
+        _("amount per unit"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    brackets = models.JSONField(
+        _("brackets"),
+        default=list,
+        blank=True,
+        help_text=_('Ordered list of {"upto": "100000" or null, "rate": "3"}.'),
+    )
+
+    class Meta:
+        ordering = ["version", "priority"]
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "priority"], name="unique_rule_priority"),
+            models.CheckConstraint(
+                condition=models.Q(product__isnull=True) | models.Q(line__isnull=True),
+                name="rule_scope_sku_or_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} #{self.priority} {self.kind}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.product_id:
+            return self.product.sku
+        if self.line_id:
+            return self.line.display_name
+        return str(_("all products"))
+
+
+class ImportBatch(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    filename = models.CharField(_("file name"), max_length=255)
+    stored_file = models.CharField(_("stored file"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("sales import")
+        verbose_name_plural = _("sales imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportRejection(models.Model):
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("import"), on_delete=models.CASCADE, related_name="rejections"
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=255)
+
+    class Meta:
+        ordering = ["batch", "row_number", "id"]
+        verbose_name = _("rejected row")
+        verbose_name_plural = _("rejected rows")
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} {self.column}: {self.reason}"
+
+
+class Sale(models.Model):
+    """One invoiced sale or return line. Written in bulk by imports only."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("Sale")
+        RETURN = "return", _("Return")
+
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="sales"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="sales"
+    )
+    customer_name = models.CharField(_("customer"), max_length=255)
+    customer_tax_id = models.CharField(_("customer tax id"), max_length=32, blank=True)
+    segment = models.CharField(_("segment"), max_length=32, blank=True)
+    territory = models.CharField(_("territory"), max_length=10, blank=True)
+    invoice_date = models.DateField(_("invoice date"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    net_amount = models.DecimalField(_("net amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    original = models.ForeignKey(
+        "self",
+        verbose_name=_("original sale"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["invoice_date", "external_id"]
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
+        indexes = [models.Index(fields=["invoice_date", "partner"], name="sale_date_partner")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="sale_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(net_amount__gte=0), name="sale_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="sale", original__isnull=True)
+                | models.Q(kind="return", original__isnull=False),
+                name="return_has_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Statement(TimeStampedModel):
+    """A partner's payout for one settlement period: draft → approved → paid."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid")
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="statements"
+    )
+    period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM or YYYY-Qn"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    net_sales = models.DecimalField(
+        _("net sales"), max_digits=16, decimal_places=2, default=Decimal("0")
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    unmatched_count = models.PositiveIntegerField(_("unmatched lines"), default=0)
+    unmatched_amount = models.DecimalField(
+        _("unmatched net amount"), max_digits=16, decimal_places=2, default=Decimal("0")
+    )
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    fingerprint = models.CharField(
+        _("fingerprint of the computed lines"), max_length=64, blank=True, editable=False
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "partner__code"]
+        verbose_name = _("payout statement")
+        verbose_name_plural = _("payout statements")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "period"], name="unique_statement_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} {self.period}"
+
+
+class StatementLine(models.Model):
+    class Kind(models.TextChoices):
+        RULE = "rule", _("Rule")
+        CAP = "cap", _("Cap")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    adjustment = models.ForeignKey(
+        "Adjustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=500)
+    volume = models.DecimalField(
+        _("volume"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    sale_count = models.PositiveIntegerField(_("sales lines"), default=0)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    explanation = models.JSONField(_("explanation"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["statement", "position"]
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "position"], name="unique_line_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Adjustment(TimeStampedModel):
+    """A correction to a partner's payout, applied on the partner's next draft statement."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="adjustments"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    reason = models.TextField(_("reason"))
+    corrects = models.ForeignKey(
+        Statement,
+        verbose_name=_("corrects statement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    statement = models.ForeignKey(
+        Statement,
+        verbose_name=_("applied on statement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+    )
+    source_label = models.CharField(_("source"), max_length=100, blank=True)
+    source_url = models.CharField(_("source link"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} {self.amount} {self.currency}"
+
+
+class RecomputeRequest(models.Model):
+    """A recompute that must happen: written in the same transaction as its cause, so that an
+    outage of the broker delays payouts but never loses one. A beat sweep runs the leftovers."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    period = models.CharField(_("period"), max_length=7)
+    partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: every partner with sales in the period."),
+    )
+    reason = models.CharField(_("reason"), max_length=100)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total_partners = models.PositiveIntegerField(default=0)
+    done_partners = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("recompute request")
+        verbose_name_plural = _("recompute requests")
+        indexes = [models.Index(fields=["status", "created_at"], name="recompute_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.partner_id or '*'} {self.status}"

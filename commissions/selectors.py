@@ -1,0 +1,98 @@
+"""Reads of statements, sales and imports, scoped to the requesting user."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from partners.models import Partner
+from partners.selectors import partner_visible_queryset
+from prm.core.money import format_amount
+
+from . import periods
+from .models import ImportBatch, Sale, Statement, StatementLine
+
+
+def statements_for_month(label: str) -> QuerySet[Statement]:
+    """Statements of the month `label` and of the quarter containing it."""
+    quarter = periods.quarter_of(label)
+    return (
+        Statement.objects.filter(period__in=[label, quarter.label])
+        .select_related("partner")
+        .prefetch_related(Prefetch("lines", queryset=StatementLine.objects.order_by("position")))
+        .order_by("partner__code", "period")
+    )
+
+
+def statement_as_dict(statement: Statement) -> dict:
+    """The contract's JSON shape; amounts as strings."""
+    return {
+        "partner": statement.partner.code,
+        "period": statement.period,
+        "status": statement.status,
+        "currency": statement.currency,
+        "total": format_amount(statement.total, statement.currency),
+        "lines": [
+            {
+                "description": line.description,
+                "amount": format_amount(line.amount, statement.currency),
+            }
+            for line in statement.lines.all()
+        ],
+    }
+
+
+def statement_list(
+    *, user, current_partner: Partner | None = None, period: str = ""
+) -> QuerySet[Statement]:
+    visible = partner_visible_queryset(user=user, current_partner=current_partner)
+    qs = Statement.objects.filter(partner__in=visible).select_related("partner")
+    if period:
+        quarter = (
+            periods.quarter_of(period)
+            if len(period) == 7 and period[4] == "-" and period[5] != "Q"
+            else None
+        )
+        qs = qs.filter(period__in=[period, quarter.label] if quarter else [period])
+    return qs.order_by("-period_start", "partner__code")
+
+
+def statement_get(*, user, pk: int, current_partner: Partner | None = None) -> Statement:
+    visible = partner_visible_queryset(user=user, current_partner=current_partner)
+    try:
+        return (
+            Statement.objects.select_related("partner", "approved_by", "paid_by")
+            .prefetch_related(
+                Prefetch(
+                    "lines",
+                    queryset=StatementLine.objects.select_related("rule", "adjustment").order_by(
+                        "position"
+                    ),
+                )
+            )
+            .get(pk=pk, partner__in=visible)
+        )
+    except Statement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def statement_line_sales(*, statement: Statement, line: StatementLine | None) -> QuerySet[Sale]:
+    """The sales lines behind a rule line (None: the statement's unmatched lines), by the same
+    matching as the recompute: first rule in priority order, returns under their original's rule,
+    late returns under none."""
+    from .services.compute import matched_sale_ids
+
+    ids = matched_sale_ids(
+        partner_id=statement.partner_id,
+        period=periods.parse(statement.period),
+        rule_id=line.rule_id if line is not None else None,
+    )
+    return (
+        Sale.objects.filter(pk__in=ids)
+        .select_related("product", "original")
+        .order_by("invoice_date", "external_id")
+    )
+
+
+def import_list() -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.select_related("created_by").order_by("-created_at")

@@ -1,0 +1,104 @@
+"""Statement lifecycle: draft → approved → paid. Approved and paid statements never change."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partners.models import Partner
+from prm.core.errors import DomainError, InvalidTransitionError
+from prm.core.events import event_record
+from prm.core.money import quantize
+
+from .. import periods
+from ..models import Adjustment, Statement
+from .recompute import recompute_request_create
+
+
+@transaction.atomic
+def statement_approve(*, statement: Statement, actor) -> Statement:
+    """Freeze a draft. The row lock serialises this with any recompute of the same statement."""
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status != Statement.Status.DRAFT:
+        raise InvalidTransitionError(_("Only a draft statement can be approved."))
+    if statement.computed_at is None:
+        raise DomainError(_("The statement has not been computed yet."))
+    statement.status = Statement.Status.APPROVED
+    statement.approved_at = timezone.now()
+    statement.approved_by = actor
+    statement.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    event_record(
+        actor=actor,
+        verb="statement.approved",
+        target=statement,
+        partner=statement.partner,
+        after={"period": statement.period, "total": statement.total},
+    )
+    return statement
+
+
+@transaction.atomic
+def statement_mark_paid(*, statement: Statement, actor, reference: str = "") -> Statement:
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status != Statement.Status.APPROVED:
+        raise InvalidTransitionError(_("Only an approved statement can be marked paid."))
+    statement.status = Statement.Status.PAID
+    statement.paid_at = timezone.now()
+    statement.paid_by = actor
+    statement.payment_reference = reference.strip()[:64]
+    statement.save(
+        update_fields=["status", "paid_at", "paid_by", "payment_reference", "updated_at"]
+    )
+    event_record(
+        actor=actor,
+        verb="statement.paid",
+        target=statement,
+        partner=statement.partner,
+        after={"period": statement.period, "reference": statement.payment_reference},
+    )
+    return statement
+
+
+@transaction.atomic
+def adjustment_create(
+    *,
+    partner: Partner,
+    amount: Decimal,
+    reason: str,
+    actor,
+    corrects: Statement | None = None,
+    source_label: str = "",
+    source_url: str = "",
+) -> Adjustment:
+    """A correction for the partner's next draft statement, recomputed at once."""
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the adjustment."), field="reason")
+    if amount == 0:
+        raise DomainError(_("An adjustment needs a non-zero amount."), field="amount")
+    adjustment = Adjustment(
+        partner=partner,
+        amount=quantize(amount, partner.currency),
+        currency=partner.currency,
+        reason=reason.strip(),
+        corrects=corrects,
+        source_label=source_label,
+        source_url=source_url,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    adjustment.full_clean()
+    adjustment.save()
+    event_record(
+        actor=actor,
+        verb="adjustment.created",
+        target=adjustment,
+        partner=partner,
+        after={"amount": adjustment.amount, "corrects": corrects.period if corrects else None},
+        reason=adjustment.reason,
+    )
+    recompute_request_create(
+        period=periods.month_of(timezone.localdate()), partner=partner, reason="adjustment"
+    )
+    return adjustment

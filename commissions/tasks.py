@@ -1,0 +1,40 @@
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from .services.recompute import (
+    open_periods_recompute,
+    recompute_request_run,
+    recompute_requests_sweep,
+)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=60 * 60,
+    time_limit=65 * 60,
+)
+def recompute_request_run_task(request_id: int) -> None:
+    recompute_request_run(request_id=request_id)
+
+
+@shared_task(acks_late=True)
+def recompute_requests_sweep_task() -> int:
+    return recompute_requests_sweep()
+
+
+@shared_task(acks_late=True)
+def open_periods_recompute_task() -> list[str]:
+    return open_periods_recompute(today=timezone.localdate())
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def sales_import_task(batch_id: int) -> None:
+    from django.core.files.storage import default_storage
+
+    from .services.imports import sales_import_run
+
+    sales_import_run(batch_id=batch_id, storage=default_storage)

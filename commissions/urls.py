@@ -1,0 +1,38 @@
+from django.urls import path
+
+from . import views
+
+payout_urlpatterns = [
+    path("", views.StatementListView.as_view(), name="statement_list"),
+    path("export.csv", views.StatementExportView.as_view(), name="statement_export"),
+    path("recompute/", views.RecomputeView.as_view(), name="recompute"),
+    path("recompute/<int:pk>/", views.RecomputeDetailView.as_view(), name="recompute_detail"),
+    path("<int:pk>/", views.StatementDetailView.as_view(), name="statement_detail"),
+    path("<int:pk>/approve/", views.StatementApproveView.as_view(), name="statement_approve"),
+    path("<int:pk>/pay/", views.StatementPayView.as_view(), name="statement_pay"),
+    path(
+        "<int:pk>/recompute/",
+        views.StatementRecomputeView.as_view(),
+        name="statement_recompute",
+    ),
+    path(
+        "<int:pk>/lines/<int:position>/sales/",
+        views.StatementLineSalesView.as_view(),
+        name="statement_line_sales",
+    ),
+    path(
+        "<int:pk>/unmatched/",
+        views.StatementLineSalesView.as_view(),
+        name="statement_unmatched_sales",
+    ),
+]
+
+import_urlpatterns = [
+    path("", views.SalesImportListView.as_view(), name="sales_import_list"),
+    path("<int:pk>/", views.SalesImportDetailView.as_view(), name="sales_import_detail"),
+    path(
+        "<int:pk>/rejected.csv",
+        views.RejectedRowsExportView.as_view(),
+        name="sales_import_rejected",
+    ),
+]

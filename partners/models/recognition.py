@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from prm.core.models import TimeStampedModel
+
+from .organisation import Partner, _localised
+
+
+class Award(TimeStampedModel):
+    """A distinction the vendor gives partners: an award (Distributor of the Year) or a badge
+    (Certified Security Partner)."""
+
+    class Kind(models.TextChoices):
+        AWARD = "award", _("Award")
+        BADGE = "badge", _("Badge")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    local_name = models.CharField(_("name in Chinese"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.AWARD)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("award or badge")
+        verbose_name_plural = _("awards and badges")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.local_name)
+
+
+class PartnerAward(TimeStampedModel):
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="awards"
+    )
+    award = models.ForeignKey(
+        Award, verbose_name=_("award or badge"), on_delete=models.PROTECT, related_name="grants"
+    )
+    awarded_on = models.DateField(_("awarded on"))
+    citation = models.CharField(_("citation"), max_length=255, blank=True)
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("awarded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-awarded_on", "-id"]
+        verbose_name = _("partner award")
+        verbose_name_plural = _("partner awards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "award", "awarded_on"], name="unique_partner_award"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.award} · {self.partner.code} ({self.awarded_on:%Y})"

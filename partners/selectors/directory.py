@@ -1,0 +1,314 @@
+"""Reads of partners, scoped to what the requesting user may see. The access rule lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from prm.core.models import Event
+from prm.core.selectors import event_list_for_partner
+
+from ..models import (
+    FLAGGED_Q,
+    DealRegistration,
+    Invitation,
+    Membership,
+    Partner,
+    PartnerAward,
+    RiskAssessment,
+    RiskRating,
+    Territory,
+    Tier,
+)
+from ..permissions import VIEW_ALL_PARTNERS, managed_partners
+from .targets import Scorecard, partner_attainment_annotate, target_scorecard
+
+
+def partner_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet[Partner]:
+    """Every partner `user` may see: all for vendor admins (or "view all"), assigned partners for
+    channel managers, the current organisation for partner users, nothing for anyone else."""
+    base = Partner.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return base.none()
+    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+        return base
+    if user.is_channel_manager:
+        return managed_partners(user, base)
+    if current_partner is not None:
+        return base.filter(
+            pk=current_partner.pk, memberships__user=user, memberships__is_active=True
+        )
+    return base.none()
+
+
+# Attainment bands offered by the directory's filter: key → (label key, lower %, upper %).
+ATTAINMENT_BANDS: dict[str, tuple[int | None, int | None]] = {
+    "below50": (None, 50),
+    "50to100": (50, 100),
+    "100plus": (100, None),
+}
+NO_ATTAINMENT = "none"
+
+_STATUS_ORDER = Case(
+    *[When(status=value, then=Value(index)) for index, value in enumerate(Partner.Status.values)],
+    output_field=IntegerField(),
+)
+_RISK_ORDER = Case(
+    *[When(risk_rating=value, then=Value(index)) for index, value in enumerate(RiskRating.values)],
+    output_field=IntegerField(),
+)
+
+# Sortable columns of the directory: key → order expressions (ascending); ties go by code.
+PARTNER_SORTS: dict[str, list[Any]] = {
+    "code": ["code"],
+    "name": ["name"],
+    "tier": ["tier__rank"],
+    "status": [_STATUS_ORDER],
+    "account_manager": ["account_manager__full_name", "account_manager__email"],
+    "risk": [_RISK_ORDER],
+    "overdue": ["overdue_receivables"],
+    "attainment": ["attainment"],
+}
+
+
+def _ordering(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    if key not in PARTNER_SORTS:
+        key, descending = "code", False
+    terms = []
+    for expression in PARTNER_SORTS[key]:
+        term = F(expression) if isinstance(expression, str) else expression
+        terms.append(term.desc(nulls_last=True) if descending else term.asc(nulls_last=True))
+    if key != "code":
+        terms.append(F("code").asc())
+    return terms
+
+
+@dataclass(frozen=True)
+class PartnerFilters:
+    search: str = ""
+    status: str = ""
+    tier: str = ""
+    territory: str = ""
+    account_manager: str = ""
+    risk_rating: str = ""
+    attainment: str = ""
+    flagged: bool = False
+    sort: str = "code"
+
+
+def partner_list(
+    *, user, current_partner: Partner | None = None, filters: PartnerFilters | None = None, **kw
+) -> QuerySet[Partner]:
+    """The partner directory for `user`, filtered and sorted, with what the list shows joined
+    in. Keyword arguments are the fields of PartnerFilters."""
+    filters = filters or PartnerFilters(**kw)
+    qs = partner_visible_queryset(user=user, current_partner=current_partner)
+    if filters.search:
+        qs = qs.filter(
+            Q(code__icontains=filters.search)
+            | Q(name__icontains=filters.search)
+            | Q(local_name__icontains=filters.search)
+            | Q(legal_name__icontains=filters.search)
+        )
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.tier:
+        qs = qs.filter(tier__code=filters.tier)
+    if filters.territory:
+        # A country code covers its subdivisions: TW matches TW-TPE.
+        in_territory = Partner.territories.through.objects.filter(
+            partner_id=OuterRef("pk"),
+        ).filter(
+            Q(territory__code=filters.territory)
+            | Q(territory__code__startswith=f"{filters.territory}-")
+        )
+        qs = qs.filter(Exists(in_territory))
+    if filters.account_manager == "none":
+        qs = qs.filter(account_manager__isnull=True)
+    elif filters.account_manager.isdigit():
+        qs = qs.filter(account_manager_id=int(filters.account_manager))
+    if filters.risk_rating:
+        qs = qs.filter(risk_rating=filters.risk_rating)
+    if filters.flagged:
+        qs = qs.filter(FLAGGED_Q)
+    qs = partner_attainment_annotate(qs)
+    if filters.attainment == NO_ATTAINMENT:
+        qs = qs.filter(attainment__isnull=True)
+    elif filters.attainment in ATTAINMENT_BANDS:
+        low, high = ATTAINMENT_BANDS[filters.attainment]
+        if low is not None:
+            qs = qs.filter(attainment__gte=low)
+        if high is not None:
+            qs = qs.filter(attainment__lt=high)
+    active_members = (
+        Membership.objects.filter(partner=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("partner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        qs.select_related("tier", "account_manager")
+        .annotate(member_count=Coalesce(Subquery(active_members), Value(0)))
+        .order_by(*_ordering(filters.sort))
+    )
+
+
+def partner_get(*, user, code: str, current_partner: Partner | None = None) -> Partner:
+    """One partner by code, or 404 when it does not exist or is outside the user's reach."""
+    qs = partner_visible_queryset(user=user, current_partner=current_partner)
+    try:
+        return qs.select_related("tier", "account_manager").get(code=code)
+    except Partner.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@dataclass
+class PartnerFilterOptions:
+    tiers: list[Tier]
+    territories: list[Territory]
+    account_managers: list[Any]
+
+
+def partner_filter_options() -> PartnerFilterOptions:
+    """Choices for the directory's filters (three queries, whatever the number of partners)."""
+    user_model = get_user_model()
+    return PartnerFilterOptions(
+        tiers=list(Tier.objects.order_by("rank", "code")),
+        territories=list(Territory.objects.order_by("code")),
+        account_managers=list(
+            user_model.objects.filter(vendor_role__in=["admin", "channel_manager"], is_active=True)
+            .only("pk", "email", "full_name")
+            .order_by("full_name", "email")
+        ),
+    )
+
+
+@dataclass
+class PartnerOverview:
+    """What the partner's 360° page shows, loaded in a fixed number of queries."""
+
+    partner: Partner
+    members: list[Membership]
+    invitations: list[Invitation]
+    scorecard: Scorecard
+    open_deals: list[DealRegistration]
+    open_deal_count_capped: bool
+    events: list[Event]
+    awards: list[PartnerAward]
+    risk_history: list[RiskAssessment]
+
+
+OVERVIEW_DEALS = 10
+
+
+def partner_overview(*, user, code: str, current_partner: Partner | None = None) -> PartnerOverview:
+    """The 360° view of one partner; 404 outside the user's reach."""
+    qs = partner_visible_queryset(user=user, current_partner=current_partner)
+    try:
+        partner = (
+            qs.select_related("tier", "account_manager")
+            .prefetch_related("territories", "segments")
+            .get(code=code)
+        )
+    except Partner.DoesNotExist as exc:
+        raise Http404 from exc
+    open_deals = list(
+        DealRegistration.objects.filter(
+            partner=partner,
+            status__in=[DealRegistration.Status.PENDING, DealRegistration.Status.APPROVED],
+        )
+        .select_related("territory")
+        .prefetch_related("product_lines")
+        .order_by("-created_at", "-id")[: OVERVIEW_DEALS + 1]
+    )
+    return PartnerOverview(
+        partner=partner,
+        members=list(membership_list_for_partner(partner=partner)),
+        invitations=invitation_list_pending(partner=partner),
+        scorecard=target_scorecard(partner=partner, limit=6),
+        open_deals=open_deals[:OVERVIEW_DEALS],
+        open_deal_count_capped=len(open_deals) > OVERVIEW_DEALS,
+        events=event_list_for_partner(partner=partner, limit=15),
+        awards=list(partner.awards.select_related("award").order_by("-awarded_on", "-id")),
+        risk_history=list(partner.risk_assessments.select_related("assessed_by")[:10]),
+    )
+
+
+def invitation_list_pending(*, partner: Partner) -> list[Invitation]:
+    return list(
+        partner.invitations.filter(
+            status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
+        ).order_by("email")
+    )
+
+
+def membership_list_for_user(*, user) -> list[Membership]:
+    """The user's active memberships, for the partner switcher."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user, is_active=True, partner__status__in=_LOGIN_STATUSES)
+        .select_related("partner")
+        .order_by("partner__code")
+    )
+
+
+def membership_list_for_partner(*, partner: Partner) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(partner=partner)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+
+
+def membership_get(*, partner: Partner, pk: int) -> Membership:
+    try:
+        return Membership.objects.select_related("user", "partner").get(pk=pk, partner=partner)
+    except Membership.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# Partner users can sign in to organisations that are being onboarded or are live.
+_LOGIN_STATUSES = [
+    Partner.Status.PROSPECT,
+    Partner.Status.ONBOARDING,
+    Partner.Status.ACTIVE,
+    Partner.Status.SUSPENDED,
+]
+
+
+def partner_status_counts(*, partners: QuerySet[Partner]) -> list[dict]:
+    """Partner counts per status, every status listed (zero included), in lifecycle order."""
+    counts = dict(
+        partners.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return [
+        {"status": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in Partner.Status.choices
+    ]
+
+
+def partner_flagged_list(*, partners: QuerySet[Partner], limit: int = 8) -> list[Partner]:
+    """Partners over their credit limit or rated high risk, highest exposure first."""
+    return list(partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")[:limit])

@@ -1,0 +1,327 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import Agreement, AgreementVersion
+from agreements.services.agreements import (
+    Terms,
+    agreement_create,
+    agreement_version_accept,
+    agreement_version_propose,
+)
+from partners.models import Territory
+
+from ..factories import PartnerFactory
+from .factories import (
+    PriceListFactory,
+    PriceListItemFactory,
+    ProductFactory,
+    ProductLineFactory,
+    PromotionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def agreement(world):
+    ProductLineFactory(code="NET")
+    Territory.objects.create(code="TW-TPE", name="Taipei")
+    Territory.objects.create(code="TW-TXG", name="Taichung")
+    agreement = agreement_create(
+        actor=world.users["vendor_admin"],
+        partner=world.partner,
+        number="AG-7",
+        start=TODAY - dt.timedelta(days=10),
+        end=TODAY + dt.timedelta(days=355),
+        terms=Terms(effective_date=TODAY, territories=["TW-TPE"], product_lines=["NET"]),
+    )
+    first = agreement.versions.get()
+    agreement_version_accept(
+        actor=world.users["partner_admin"],
+        version=first,
+        ip="127.0.0.1",
+        seen_hash=first.terms_hash,
+    )
+    agreement_version_propose(
+        actor=world.users["vendor_admin"],
+        agreement=agreement,
+        terms=Terms(
+            effective_date=TODAY + dt.timedelta(days=30),
+            territories=["TW-TPE", "TW-TXG"],
+            product_lines=["NET"],
+            price_notice_days=45,
+        ),
+        change_summary="Taichung added",
+    )
+    return agreement
+
+
+def test_partner_admin_sees_the_difference_and_accepts(world, agreement):
+    client = world.client("partner_admin")
+    page = client.get(reverse("agreement_detail", args=["AG-7"]))
+    body = page.content.decode()
+    assert "Proposed version 2" in body
+    assert "+ TW-TXG" in body
+    assert "Taichung added" in body
+    rows = {row.key: row for row in page.context["pending_rows"]}
+    assert rows["price_notice_days"].changed
+    assert (
+        rows["price_notice_days"].old,
+        rows["price_notice_days"].new,
+    ) == ("30", "45")
+    assert not rows["exclusive"].changed
+    pending = page.context["pending"]
+
+    response = client.post(
+        reverse("agreement_accept", args=["AG-7"]),
+        {"terms_hash": pending.terms_hash},
+        REMOTE_ADDR="198.51.100.23",
+    )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert (pending.status, pending.accepted_ip, pending.accepted_by) == (
+        "accepted",
+        "198.51.100.23",
+        world.users["partner_admin"],
+    )
+
+
+@pytest.mark.parametrize("role", ["partner_finance", "partner_sales", "vendor_admin"])
+def test_only_the_partner_admin_sees_the_accept_button(world, agreement, role):
+    body = world.client(role).get(reverse("agreement_detail", args=["AG-7"])).content.decode()
+    assert "accept-version" not in body
+
+
+def test_detail_and_list_queries_are_constant(world, agreement, django_assert_num_queries):
+    client = world.client("partner_admin")
+    url = reverse("agreement_detail", args=["AG-7"])
+    client.get(url)
+    with django_assert_num_queries(DETAIL_QUERIES):
+        client.get(url)
+    for n in range(3):
+        agreement_version_propose(
+            actor=world.users["vendor_admin"],
+            agreement=agreement,
+            terms=Terms(effective_date=TODAY + dt.timedelta(days=40 + n)),
+        )
+    with django_assert_num_queries(DETAIL_QUERIES):
+        client.get(url)
+
+    list_url = reverse("agreement_list")
+    with django_assert_num_queries(LIST_QUERIES):
+        client.get(list_url)
+    for n in range(5):
+        agreement_create(
+            actor=world.users["vendor_admin"],
+            partner=world.partner,
+            number=f"AG-X{n}",
+            start=TODAY,
+            end=TODAY + dt.timedelta(days=30),
+            terms=Terms(effective_date=TODAY),
+        )
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(list_url)
+    assert len(response.context["agreements"]) == 6
+
+
+# session, user, memberships, agreement, in force, pending, versions, history with its version
+# ids subquery,
+# and the territory / line / segment terms are read from the frozen snapshot (no queries)
+DETAIL_QUERIES = 9
+# session, user, memberships, count, page, prefetched versions
+LIST_QUERIES = 6
+
+
+def test_version_page_compares_any_two_versions(world, agreement):
+    client = world.client("partner_finance")
+    response = client.get(reverse("agreement_version", args=["AG-7", 2]), {"compare": "1"})
+    assert response.status_code == 200
+    assert "+ TW-TXG" in response.content.decode()
+    assert client.get(reverse("agreement_version", args=["AG-7", 9])).status_code == 404
+
+
+def test_question_from_finance(world, agreement, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = world.client("partner_finance").post(
+            reverse("agreement_question", args=["AG-7"]),
+            {"text": "Does Taichung include Changhua?"},
+        )
+    assert response.status_code == 302
+    assert any("Changhua" in m.body for m in mail.outbox)
+
+
+def test_termination_by_vendor_and_bad_input(world, agreement):
+    client = world.client("cm_assigned")
+    bad = client.post(
+        reverse("agreement_terminate", args=["AG-7"]), {"reason": "", "requested": "x"}, follow=True
+    )
+    assert "Requested end date" in bad.content.decode()
+    Agreement.objects.filter(pk=agreement.pk).update(status="active")
+    response = client.post(
+        reverse("agreement_terminate", args=["AG-7"]),
+        {"reason": "Repeated MAP violations", "requested": TODAY.isoformat()},
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.termination_requested_by == "vendor"
+    assert agreement.termination_effective == TODAY + dt.timedelta(days=90)
+
+
+def test_vendor_admin_proposes_new_terms(world, agreement):
+    client = world.client("vendor_admin")
+    url = reverse("agreement_propose", args=["AG-7"])
+    form = client.get(url)
+    assert form.status_code == 200
+    data = {
+        "effective_date": (TODAY + dt.timedelta(days=60)).isoformat(),
+        "territories": ["TW-TPE"],
+        "product_lines": ["NET"],
+        "payment_terms_days": 60,
+        "price_notice_days": 30,
+        "termination_notice_days": 120,
+        "review_cadence": "monthly",
+        "change_summary": "Longer notice",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    latest = agreement.versions.order_by("-number").first()
+    assert (latest.number, latest.status, latest.termination_notice_days) == (
+        3,
+        "awaiting_acceptance",
+        120,
+    )
+    assert agreement.versions.get(number=2).status == AgreementVersion.Status.WITHDRAWN
+    invalid = client.post(url, {**data, "payment_terms_days": "-1"})
+    assert invalid.status_code == 200
+    assert "payment_terms_days" in invalid.context["form"].errors
+
+
+def test_vendor_admin_creates_an_agreement(world):
+    ProductLineFactory(code="NET")
+    client = world.client("vendor_admin")
+    data = {
+        "partner": "P-B",
+        "number": "AG-NEW",
+        "type": "reseller",
+        "start": TODAY.isoformat(),
+        "end": (TODAY + dt.timedelta(days=364)).isoformat(),
+        "effective_date": TODAY.isoformat(),
+        "product_lines": ["NET"],
+        "payment_terms_days": 30,
+        "price_notice_days": 30,
+        "termination_notice_days": 90,
+        "review_cadence": "quarterly",
+    }
+    assert client.post(reverse("agreement_create"), data).status_code == 302
+    created = Agreement.objects.get(number="AG-NEW")
+    assert (created.partner.code, created.status) == ("P-B", "awaiting_acceptance")
+    again = client.post(reverse("agreement_create"), data)
+    assert "already exists" in again.content.decode()
+
+
+@pytest.fixture
+def prices(world):
+    line = ProductLineFactory(code="NET")
+    base = PriceListFactory(code="BASE")
+    for i in range(3):
+        product = ProductFactory(sku=f"SW-{i}", line=line, name=f"Switch {i}")
+        PriceListItemFactory(price_list=base, product=product, list_price=Decimal("1000.00"))
+    formula = ProductFactory(sku="=HYPERLINK(1)", line=line, name="=cmd|' /C calc'!A0")
+    PriceListItemFactory(price_list=base, product=formula, list_price=Decimal("10.00"))
+    PromotionFactory(code="P5", line=line, percent=Decimal("5"), start=TODAY, end=TODAY)
+    later = PriceListFactory(code="NEXT", effective_from=TODAY + dt.timedelta(days=40))
+    PriceListItemFactory(price_list=later, product=product, list_price=Decimal("1100.00"))
+    return world
+
+
+def test_price_sheet_for_a_partner_user(prices):
+    response = prices.client("partner_sales").get(reverse("price_sheet"))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [r.product.sku for r in rows] == ["=HYPERLINK(1)", "SW-0", "SW-1", "SW-2"]
+    body = response.content.decode()
+    assert "How is this price derived?" in body
+    assert "Promotion P5: 5% off" in body
+    assert [c.sku for c in response.context["upcoming"]] == ["SW-2"]
+
+
+def test_price_sheet_search_and_line_filter_and_htmx(prices):
+    client = prices.client("partner_admin")
+    response = client.get(reverse("price_sheet"), {"q": "switch 1"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="price-table"')
+    assert [r.product.sku for r in response.context["rows"]] == ["SW-1"]
+    assert client.get(reverse("price_sheet"), {"line": "NOPE"}).context["rows"] == []
+
+
+def test_vendor_chooses_the_partner(prices):
+    client = prices.client("cm_assigned")
+    assert "rows" not in client.get(reverse("price_sheet")).context
+    assert len(client.get(reverse("price_sheet"), {"partner": "P-A"}).context["rows"]) == 4
+    assert client.get(reverse("price_sheet"), {"partner": "P-B"}).status_code == 404
+
+
+def test_price_sheet_queries_are_constant(prices, django_assert_num_queries):
+    client = prices.client("partner_admin")
+    url = reverse("price_sheet")
+    client.get(url)
+    with django_assert_num_queries(SHEET_PAGE_QUERIES):
+        client.get(url)
+    line = ProductLineFactory(code="NET")
+    base = PriceListFactory(code="BASE")
+    for _i in range(60):
+        PriceListItemFactory(
+            price_list=base, product=ProductFactory(line=line), list_price=Decimal("5.00")
+        )
+    with django_assert_num_queries(SHEET_PAGE_QUERIES):
+        response = client.get(url)
+    assert len(response.context["rows"]) == 50  # paginated
+
+
+# session, user, memberships, product lines, count, page of priced products, overrides,
+# tier discounts, territories, promotions (+3 audiences), upcoming changes (+ their current prices)
+SHEET_PAGE_QUERIES = 16
+
+
+def test_csv_export_is_excel_friendly_and_safe(prices):
+    response = prices.client("partner_finance").get(reverse("price_export"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("sku,name,line,list_price,discount,promotion")
+    assert lines[1].startswith("'=HYPERLINK(1),'=cmd|")
+    assert "SW-0,Switch 0,NET,1000.00," in lines[2]
+
+
+def test_api_pricing(prices):
+    data = prices.client("partner_sales").get(reverse("api:pricing")).json()
+    assert data[1] == {
+        "sku": "SW-0",
+        "list_price": "1000.00",
+        "discount": data[1]["discount"],
+        "promotion": "5",
+        "net_price": data[1]["net_price"],
+        "map_price": None,
+        "currency": "TWD",
+    }
+    vendor = prices.client("vendor_admin")
+    assert vendor.get(reverse("api:pricing")).status_code == 400
+    assert vendor.get(reverse("api:pricing"), {"partner": "P-A", "date": "bad"}).status_code == 400
+    assert len(vendor.get(reverse("api:pricing"), {"partner": "P-A"}).json()) == 4
+
+
+def test_partner_of_another_currency_sees_its_own_catalogue(world):
+    hk = PartnerFactory(code="P-HK", currency="HKD")
+    ProductFactory(sku="HK-1", currency="HKD")
+    ProductFactory(sku="TW-1", currency="TWD")
+    from agreements.pricing import price_sheet
+
+    assert [r.product.sku for r in price_sheet(partner=hk, on=TODAY)] == ["HK-1"]
