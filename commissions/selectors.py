@@ -65,9 +65,9 @@ def statement_get(*, user, pk: int, current_partner: Partner | None = None) -> S
             .prefetch_related(
                 Prefetch(
                     "lines",
-                    queryset=StatementLine.objects.select_related("rule", "adjustment").order_by(
-                        "position"
-                    ),
+                    queryset=StatementLine.objects.select_related(
+                        "rule__line", "rule__product", "adjustment"
+                    ).order_by("position"),
                 )
             )
             .get(pk=pk, partner__in=visible)

@@ -81,7 +81,7 @@ def _trend(statements) -> dict:
                 "total": s.total,
                 "currency": s.currency,
                 "x": index * 60 + 10,
-                "y": 110 - height,
+                "y": 125 - height,
                 "height": max(height, 1),
                 "label_x": index * 60 + 30,
                 "negative": s.total < 0,

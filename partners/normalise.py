@@ -100,16 +100,40 @@ def normalise_customer_name(name: str) -> str:
     return joined
 
 
-def normalise_tax_id(tax_id: str) -> str:
-    """Tax ids compare on letters and digits only (e.g. "12-345 678" == "12345678")."""
+_MAX_PASSES = 8
+
+
+def _settled(step, value: str) -> str:
+    """Apply `step` until the text stops changing, so that a key normalises to itself (a pass
+    can expose more to remove, e.g. whitespace left behind a port)."""
+    text = step(value)
+    for _ in range(_MAX_PASSES):
+        again = step(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _tax_id_once(tax_id: str) -> str:
     return "".join(_TOKEN.findall(_fold(tax_id))).upper()
 
 
-def normalise_domain(value: str) -> str:
-    """A customer's web or email domain: scheme, path, user part and "www." removed."""
+def normalise_tax_id(tax_id: str) -> str:
+    """Tax ids compare on letters and digits only (e.g. "12-345 678" == "12345678")."""
+    return _settled(_tax_id_once, tax_id)
+
+
+def _domain_once(value: str) -> str:
     text = _fold(value).strip()
     if "@" in text:
         text = text.rsplit("@", 1)[1]
     text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
-    text = text.split("/", 1)[0].split(":", 1)[0].strip(". ")
+    text = text.split("/", 1)[0].split(":", 1)[0]
+    text = re.sub(r"^[\s.]+|[\s.]+$", "", text)
     return text.removeprefix("www.")
+
+
+def normalise_domain(value: str) -> str:
+    """A customer's web or email domain: scheme, path, user part and "www." removed."""
+    return _settled(_domain_once, value)

@@ -447,7 +447,7 @@ def agreement_reminders_send(*, today: dt.date) -> dict[str, int]:
     """Daily sweep: renewal/expiry reminders 90, 30 and 7 days before the end (each once),
     statuses moved to expiring / expired / terminated, auto-renewals applied."""
     counts = {"reminders": 0, "expiring": 0, "expired": 0, "renewed": 0, "terminated": 0}
-    live = Agreement.objects.select_for_update().filter(status__in=LIVE_STATUSES)
+    live = Agreement.objects.select_for_update(of=("self",)).filter(status__in=LIVE_STATUSES)
     for agreement in live.select_related("partner", "partner__account_manager"):
         if agreement.termination_effective and agreement.termination_effective <= today:
             _set_status(agreement, Agreement.Status.TERMINATED, "agreement.terminated")

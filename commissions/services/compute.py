@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.models import AgreementVersion
 from partners.models import Partner
@@ -390,7 +390,8 @@ def compute_statement(
             multiplier = plan.accelerator_multiplier
     lines: list[dict] = []
     ordered = sorted(
-        sums.rules.items(), key=lambda item: (rules[item[0]].version_id, rules[item[0]].priority)
+        sums.rules.items(),
+        key=lambda item: (rules[item[0]].version.effective_from, rules[item[0]].priority),
     )
     for rule_id, bucket in ordered:
         rule = rules[rule_id]
@@ -447,7 +448,7 @@ def compute_statement(
         )
     subtotal = sum((line["amount"] for line in lines), Decimal("0"))
     if plan and plan.cap is not None and subtotal > plan.cap:
-        reduction = plan.cap - subtotal
+        reduction = quantize(plan.cap, currency) - subtotal
         lines.append(
             {
                 "kind": StatementLine.Kind.CAP,
@@ -491,6 +492,12 @@ def recompute(*, month_label: str, partner_ids: list[int] | None = None, progres
     the given partners (default: every partner with sales, a statement or a pending adjustment
     in the period). Approved and paid statements are never touched. Safe to run twice, or after
     a crash: the result depends only on the data, and an unchanged statement is not rewritten."""
+    # Stored descriptions are the canonical English text, whoever asked for the recompute.
+    with translation.override("en"):
+        return _recompute(month_label=month_label, partner_ids=partner_ids, progress=progress)
+
+
+def _recompute(*, month_label: str, partner_ids: list[int] | None, progress) -> dict:
     month = periods.month(month_label)
     quarter = periods.quarter_of(month_label)
     segments = plan_segments(partner_ids)
@@ -516,7 +523,10 @@ def recompute(*, month_label: str, partner_ids: list[int] | None = None, progres
         # open an empty statement for a partner without sales.
         rule_ids = {rid for pid in ordered for rid in getattr(sums.get(pid), "rules", ())}
         rules = {
-            r.pk: r for r in Rule.objects.filter(pk__in=rule_ids).select_related("product", "line")
+            r.pk: r
+            for r in Rule.objects.filter(pk__in=rule_ids).select_related(
+                "product", "line", "version"
+            )
         }
         for start in range(0, len(ordered), BATCH_SIZE):
             batch = ordered[start : start + BATCH_SIZE]

@@ -344,6 +344,9 @@ SALE_COLUMNS = [
 ]
 
 
+TEXT_COLUMNS = "external_id, customer_name, customer_tax_id, segment, territory, kind, currency"
+
+
 def _insert(rows: list[dict], *, batch_id: int) -> None:
     """Insert checked rows; a row whose external_id arrived meanwhile is skipped, not doubled.
 
@@ -373,8 +376,11 @@ def _insert(rows: list[dict], *, batch_id: int) -> None:
             f"CREATE TEMP TABLE sale_import ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
+        # Only original_id may be NULL: a text cell reading \N (the NULL marker) stays text.
         cursor.cursor.copy_expert(
-            f"COPY sale_import ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+            f"COPY sale_import ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N', "
+            f"FORCE_NOT_NULL ({TEXT_COLUMNS}))",
+            buffer,
         )
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM sale_import "  # noqa: S608

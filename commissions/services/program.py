@@ -26,6 +26,7 @@ def validate_plans(entries, c, context) -> list[dict]:
         c.fail("commission_plans", "must be a list")
         return []
     out = []
+    seen: dict[str, str] = {}
     for i, e in enumerate(entries):
         path = f"commission_plans[{i}]"
         if not isinstance(e, dict):
@@ -42,6 +43,11 @@ def validate_plans(entries, c, context) -> list[dict]:
             "accelerator": None,
             "rules": [],
         }
+        # Two entries for one code would each be saved as a version of the same plan.
+        if plan["code"] in seen:
+            c.fail(f"{path}.code", f"duplicate of {seen[plan['code']]}")
+        elif plan["code"]:
+            seen[plan["code"]] = path
         if plan["settlement"] not in PlanVersion.Settlement.values:
             c.fail(f"{path}.settlement", "must be month or quarter")
         accel = e.get("accelerator")
@@ -126,6 +132,7 @@ def validate_targets(entries, c, context) -> list[dict]:
         c.fail("targets", "must be a list")
         return []
     out = []
+    seen: dict[tuple[str, str], str] = {}
     for i, e in enumerate(entries):
         path = f"targets[{i}]"
         if not isinstance(e, dict):
@@ -143,6 +150,11 @@ def validate_targets(entries, c, context) -> list[dict]:
                 periods.month(item["period"])
             except ValueError:
                 c.fail(f"{path}.period", "not a month (YYYY-MM)")
+        key = (item["partner"], item["period"])
+        if key in seen:
+            c.fail(f"{path}.period", f"duplicate of {seen[key]}")
+        elif all(key):
+            seen[key] = path
         item["currency"] = context["partner_currency"].get(item["partner"], "TWD")
         out.append(item)
     return out

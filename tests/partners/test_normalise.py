@@ -113,3 +113,9 @@ def test_a_legal_form_added_to_a_name_does_not_change_its_key(name, legal_form):
     key = normalise_customer_name(name)
     assume(key)
     assert normalise_customer_name(f"{name} {legal_form}") == key
+
+
+@pytest.mark.parametrize("raw", ["0\r:", "www.www.acme.com", " .acme.com. ", "acme.com:\t"])
+def test_domain_keys_settle_in_one_call(raw):
+    once = normalise_domain(raw)
+    assert normalise_domain(once) == once

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
 from partners.models import DealRegistration, Partner, PartnerAward, Target, Territory
+from partners.periods import current_period, period_shift
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +18,10 @@ def test_seed_demo_builds_the_channel_once():
     assert [d.status for d in deals] == ["approved", "pending", "pending"]
     # The Hong Kong distributor registered TSMC in Chinese: flagged against Formosa's approval.
     assert [d.has_conflict for d in deals] == [True, False, True]
-    assert Target.objects.get(status="agreed").partner.code == "P-FORMOSA"
-    assert Partner.objects.flagged().get().code == "P-HARBOUR"
+    negotiated = Target.objects.get(partner__code="P-FORMOSA", period=current_period())
+    assert (negotiated.status, negotiated.amount) == ("agreed", Decimal("5200000.00"))
+    assert negotiated.proposals.count() == 2
+    ahead = Target.objects.get(partner__code="P-FORMOSA", period=period_shift(current_period(), 1))
+    assert ahead.status == "negotiating"
+    assert "P-HARBOUR" in set(Partner.objects.flagged().values_list("code", flat=True))
     assert PartnerAward.objects.count() == 2

@@ -25,6 +25,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--partner: unknown partner {partner!r}") from exc
         counts = recompute(month_label=period, partner_ids=partner_ids)
         self.stdout.write(
-            f"{period}: {counts['statements']} draft statement(s) recomputed, "
+            f"{period}: {counts['statements'] + counts['unchanged']} draft statement(s) "
+            f"recomputed ({counts['statements']} changed), "
             f"{counts['skipped']} approved or paid left as they are"
         )

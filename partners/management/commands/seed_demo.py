@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from agreements.demo import load_demo_program
 from agreements.models import ProductLine
+from commissions.demo import seed_demo_sales
 from partners.models import (
     Award,
     DealRegistration,
@@ -214,6 +216,8 @@ class Command(BaseCommand):
         self._member(Partner.objects.get(code="P-FORMOSA"), shared, Membership.Role.FINANCE, admin)
         self._member(Partner.objects.get(code="P-HARBOUR"), shared, Membership.Role.SALES, admin)
         self._channel_activity(admin, manager)
+        load_demo_program(actor=admin)
+        seed_demo_sales()
 
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:")

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.apps import apps
 
-from prm.core.money import format_amount, format_percent
+from prm.core.money import format_percent, quantize
 
 register = template.Library()
 
@@ -40,10 +40,10 @@ def bootstrap(field):
 
 @register.filter
 def money(amount, currency: str):
-    """An amount at its currency's minor unit ("12000.00"; no decimals for JPY)."""
+    """An amount for reading: grouped digits at its currency's minor unit ("12,000.00")."""
     if amount is None or amount == "":
         return "—"
-    return format_amount(Decimal(amount), currency)
+    return f"{quantize(Decimal(amount), currency):,f}"
 
 
 @register.filter

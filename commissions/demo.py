@@ -1,0 +1,80 @@
+"""Demo sales for seed_demo: two months of invoices for each demo distributor, imported through
+the real import path and computed into statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from agreements.models import Product
+from agreements.services.program import program_load
+from partners.models import Partner, Target
+
+from . import periods
+from .services.compute import recompute
+from .services.imports import COLUMNS, sales_import
+
+CUSTOMERS = {
+    "P-FORMOSA": [
+        ("Taipei Metro Hospital", "03795904"),
+        ("台灣高鐵股份有限公司", "70827143"),
+        ("New Taipei Schools Network", ""),
+        ("Sunrise Logistics Co., Ltd.", "24536806"),
+    ],
+    "P-HARBOUR": [
+        ("Harbour City Estates Limited", ""),
+        ("Kowloon Data Centre Ltd", ""),
+        ("港島物流有限公司", ""),
+    ],
+}
+
+
+def demo_months(today: dt.date) -> list[str]:
+    this_month = today.replace(day=1)
+    previous = (this_month - dt.timedelta(days=1)).replace(day=1)
+    return [periods.month_of(previous), periods.month_of(this_month)]
+
+
+def seed_demo_sales(*, today: dt.date | None = None) -> None:
+    """Import the demo invoices (idempotent: a second run finds only duplicates)."""
+    today = today or timezone.localdate()
+    months = demo_months(today)
+    rng = random.Random(2026)  # noqa: S311 - demo data, repeatable on purpose
+    lines = [",".join(COLUMNS)]
+    targets = []
+    for partner in Partner.objects.filter(code__in=CUSTOMERS).order_by("code"):
+        products = list(Product.objects.filter(currency=partner.currency, is_active=True))
+        for month in months:
+            period = periods.month(month)
+            last_day = min(period.end, today)
+            for n in range(18):
+                product = rng.choice(products)
+                customer, tax_id = rng.choice(CUSTOMERS[partner.code])
+                span = (last_day - period.start).days + 1
+                day = period.start + dt.timedelta(days=rng.randrange(span))
+                quantity = rng.randint(1, 12)
+                unit = (
+                    product.price_items.order_by("-price_list__effective_from").first().list_price
+                )
+                net = (unit * quantity * rng.choice([80, 85, 90]) / 100).quantize(unit)
+                external_id = f"{partner.code}-{month}-{n:03d}"
+                lines.append(
+                    f'{external_id},{partner.code},{product.sku},"{customer}",{tax_id},'
+                    f"enterprise,,{day.isoformat()},sale,{quantity},{net},{partner.currency},"
+                )
+                if n == 0 and month == months[0]:
+                    # One unit of the month's first invoice comes back at the month's end.
+                    lines.append(
+                        f'{external_id}-R,{partner.code},{product.sku},"{customer}",{tax_id},'
+                        f"enterprise,,{last_day.isoformat()},return,1,"
+                        f"{(net / quantity).quantize(unit)},{partner.currency},{external_id}"
+                    )
+            if not Target.objects.filter(partner=partner, period=month).exists():
+                amount = "600000" if partner.currency == "TWD" else "150000"
+                targets.append({"partner": partner.code, "period": month, "amount": amount})
+    program_load({"targets": targets}, today=today)
+    sales_import(content=("\n".join(lines) + "\n").encode(), filename="demo-sales.csv")
+    for month in months:
+        recompute(month_label=month)

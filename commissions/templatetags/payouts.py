@@ -1,0 +1,64 @@
+"""Statement lines in the reader's language. The stored description is the canonical English
+text (the one exports carry); pages rebuild it from the line's structured explanation."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import gettext as _
+
+from prm.core.money import quantize
+
+register = template.Library()
+
+KIND_LABELS = {
+    "percent": lambda: _("percent"),
+    "per_unit": lambda: _("per unit"),
+    "tiered_marginal": lambda: _("tiered marginal"),
+    "tiered_flat": lambda: _("tiered flat"),
+}
+
+
+def _num(value: str) -> str:
+    return f"{Decimal(value):,.2f}"
+
+
+def _factor(step: dict) -> str:
+    text = format(Decimal(step["factor"]).normalize(), "f")
+    return f"{text}%" if step["unit"] == "%" else text
+
+
+@register.filter
+def line_text(line, currency: str) -> str:
+    """The line's description in the active language."""
+    amount = f"{quantize(line.amount, currency):,f}"
+    if line.kind == "adjustment":
+        reason = line.adjustment.reason if line.adjustment_id else line.description
+        return _("Adjustment: %(reason)s") % {"reason": reason}
+    if line.kind == "cap":
+        step = line.explanation[0]
+        return _("Cap %(cap)s: %(subtotal)s reduced by %(reduction)s") % {
+            "cap": _num(step["cap"]),
+            "subtotal": _num(step["subtotal"]),
+            "reduction": f"{-line.amount:,.2f}",
+        }
+    rule = line.rule
+    if rule is None:
+        return line.description
+    if rule.product_id:
+        scope = rule.product.sku
+    elif rule.line_id:
+        scope = rule.line.display_name
+    else:
+        scope = _("all products")
+    steps = [s for s in line.explanation if s.get("label") != "accelerator"]
+    accelerator = next((s for s in line.explanation if s.get("label") == "accelerator"), None)
+    if len(steps) == 1 and steps[0]["label"].startswith("bracket"):
+        label = _("bracket %(number)s") % {"number": steps[0]["label"].split()[-1]}
+    else:
+        label = KIND_LABELS.get(rule.kind, lambda: rule.kind)()
+    arithmetic = " + ".join(f"{_num(s['base'])} × {_factor(s)}" for s in steps)
+    if accelerator is not None:
+        arithmetic += " × " + _("%(multiplier)s (accelerator)") % {
+            "multiplier": format(Decimal(accelerator["factor"]).normalize(), "f")
+        }
+    return f"{scope}, {label}: {arithmetic} = {amount}"

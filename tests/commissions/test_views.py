@@ -1,0 +1,277 @@
+"""Payout pages, sales import pages and the commissions API, by role."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
+from agreements.services.program import program_load
+from commissions.models import ImportBatch, RecomputeRequest, Sale, Statement
+from commissions.services.compute import recompute
+
+from ..agreements.factories import ProductFactory, ProductLineFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "external_id,partner_code,sku,customer_name,customer_tax_id,segment,territory,"
+    "invoice_date,kind,quantity,net_amount,currency,original_external_id\n"
+)
+
+
+@pytest.fixture
+def payouts(world):
+    net = ProductLineFactory(code="NET", name="Networking")
+    switch = ProductFactory(sku="SW-24", line=net)
+    ProductFactory(sku="AP-1", line=ProductLineFactory(code="WLS"))
+    program_load(
+        {
+            "commission_plans": [
+                {
+                    "code": "STD",
+                    "settlement": "month",
+                    "clawback_days": 60,
+                    "rules": [{"priority": 10, "line": "NET", "kind": "percent", "rate": "5"}],
+                }
+            ]
+        },
+        today=dt.date(2026, 9, 1),
+    )
+    agreement = agreement_create(
+        actor=world.users["vendor_admin"],
+        partner=world.partner,
+        number="AG-PAY",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        terms=Terms(effective_date=dt.date(2026, 1, 1), commission_plan="STD"),
+    )
+    version = agreement.versions.get()
+    agreement_version_accept(
+        actor=world.users["partner_admin"], version=version, ip=None, seen_hash=version.terms_hash
+    )
+    version.refresh_from_db()
+    # The version counts from the contract's start, as a loaded signed contract would.
+    type(version).objects.filter(pk=version.pk).update(in_force_from=dt.date(2026, 1, 1))
+    for n, amount in enumerate(["10000.00", "30000.00"]):
+        Sale.objects.create(
+            external_id=f"S-{n}",
+            partner=world.partner,
+            product=switch,
+            customer_name="Customer",
+            invoice_date=dt.date(2026, 10, 5 + n),
+            kind="sale",
+            quantity=Decimal("1"),
+            net_amount=Decimal(amount),
+            currency="TWD",
+        )
+    recompute(month_label="2026-10")
+    return Statement.objects.get(partner=world.partner, period="2026-10")
+
+
+def test_partner_finance_sees_the_explained_statement(world, payouts):
+    client = world.client("partner_finance")
+    listing = client.get(reverse("statement_list"))
+    assert [s.period for s in listing.context["statements"]] == ["2026-10"]
+    assert listing.context["trend"]["bars"][0]["total"] == Decimal("2000.00")
+    page = client.get(reverse("statement_detail", args=[payouts.pk]))
+    body = page.content.decode()
+    assert "Networking, percent: 40,000.00 × 5% = 2,000.00" in body
+    assert "Show the sales behind this line" in body
+    assert "approve-statement" not in body
+
+
+def test_sales_behind_a_line(world, payouts):
+    response = world.client("partner_admin").get(
+        reverse("statement_line_sales", args=[payouts.pk, 1]), HTTP_HX_REQUEST="true"
+    )
+    assert [s.external_id for s in response.context["sales"]] == ["S-0", "S-1"]
+    assert (
+        world.client("partner_admin")
+        .get(reverse("statement_line_sales", args=[payouts.pk, 9]))
+        .status_code
+        == 404
+    )
+
+
+def test_other_partner_and_sales_role_cannot_see_it(world, payouts):
+    assert (
+        world.client("other_partner")
+        .get(reverse("statement_detail", args=[payouts.pk]))
+        .status_code
+        == 404
+    )
+    assert world.client("partner_sales").get(reverse("statement_list")).status_code == 403
+
+
+def test_vendor_admin_approves_then_pays(world, payouts):
+    client = world.client("vendor_admin")
+    assert (
+        "approve-statement"
+        in client.get(reverse("statement_detail", args=[payouts.pk])).content.decode()
+    )
+    client.post(reverse("statement_approve", args=[payouts.pk]))
+    payouts.refresh_from_db()
+    assert payouts.status == "approved"
+    client.post(reverse("statement_pay", args=[payouts.pk]), {"reference": "TT-2026-1101"})
+    payouts.refresh_from_db()
+    assert (payouts.status, payouts.payment_reference) == ("paid", "TT-2026-1101")
+    again = client.post(reverse("statement_approve", args=[payouts.pk]), follow=True)
+    assert "Only a draft statement can be approved" in again.content.decode()
+
+
+def test_statement_list_queries_are_constant(world, payouts, django_assert_num_queries):
+    client = world.client("vendor_admin")
+    client.get(reverse("statement_list"))
+    with django_assert_num_queries(LIST_QUERIES):
+        client.get(reverse("statement_list"))
+    for month in ("2026-07", "2026-08", "2026-09"):
+        start = dt.date.fromisoformat(f"{month}-01")
+        Statement.objects.create(
+            partner=world.partner,
+            period=month,
+            period_start=start,
+            period_end=start,
+            currency="TWD",
+        )
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(reverse("statement_list"))
+    assert len(response.context["statements"]) == 4
+
+
+# session, user, count, page
+LIST_QUERIES = 4
+
+
+def test_statement_detail_queries_are_constant(world, payouts, django_assert_num_queries):
+    client = world.client("partner_finance")
+    url = reverse("statement_detail", args=[payouts.pk])
+    client.get(url)
+    with django_assert_num_queries(DETAIL_QUERIES):
+        client.get(url)
+
+
+# session, user, memberships, statement, lines, corrections
+DETAIL_QUERIES = 6
+
+
+def test_csv_export(world, payouts):
+    text = world.client("partner_finance").get(reverse("statement_export")).content.decode()
+    rows = text.lstrip("\ufeff").splitlines()
+    assert rows[0] == "partner,period,status,currency,total,line,description,amount"
+    assert rows[1].startswith("P-A,2026-10,draft,TWD,2000.00,1,")
+
+
+def test_upload_page_queues_the_import_and_shows_progress(
+    world, payouts, django_capture_on_commit_callbacks
+):
+    client = world.client("cm_assigned")
+    content = HEADER + (
+        "N-1,P-A,SW-24,Customer,,,,2026-10-20,sale,2,5000.00,TWD,\n"
+        "N-2,P-A,NOPE,Customer,,,,2026-10-20,sale,2,5000.00,TWD,\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("sales_import_list"),
+            {"file": SimpleUploadedFile("october.csv", content.encode(), "text/csv")},
+        )
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == reverse("sales_import_detail", args=[batch.pk])
+    assert (batch.status, batch.created_count, batch.rejected_count) == ("done", 1, 1)
+    page = client.get(reverse("sales_import_detail", args=[batch.pk]))
+    assert "unknown SKU" in page.content.decode()
+    rejected = client.get(reverse("sales_import_rejected", args=[batch.pk])).content.decode()
+    assert rejected.lstrip("\ufeff").splitlines()[1] == "3,sku,unknown SKU 'NOPE'"
+
+
+def test_upload_refuses_a_non_csv_file(world):
+    response = world.client("vendor_admin").post(
+        reverse("sales_import_list"),
+        {"file": SimpleUploadedFile("sales.xlsx", b"PK\x03\x04\x00", "application/zip")},
+    )
+    assert response.status_code == 200
+    assert "Upload a .csv file." in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_recompute_progress_page(world, payouts):
+    client = world.client("vendor_admin")
+    response = client.post(reverse("recompute"), {"period": "2026-10"})
+    request = RecomputeRequest.objects.latest("created_at")
+    assert response["Location"] == reverse("recompute_detail", args=[request.pk])
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in fragment
+    bad = client.post(reverse("recompute"), {"period": "October"}, follow=True)
+    assert "YYYY-MM" in bad.content.decode()
+
+
+def test_api_statements(world, payouts):
+    data = (
+        world.client("partner_finance")
+        .get(reverse("api:statement-list"), {"period": "2026-10"})
+        .json()
+    )
+    assert data == [
+        {
+            "partner": "P-A",
+            "period": "2026-10",
+            "status": "draft",
+            "currency": "TWD",
+            "total": "2000.00",
+            "lines": [
+                {
+                    "description": "Networking, percent: 40,000.00 × 5% = 2,000.00",
+                    "amount": "2000.00",
+                }
+            ],
+        }
+    ]
+    assert world.client("partner_finance").get(reverse("api:statement-list")).status_code == 400
+    assert (
+        world.client("other_partner")
+        .get(reverse("api:statement-list"), {"period": "2026-10"})
+        .json()
+        == []
+    )
+
+
+def test_api_sales_import(world, payouts):
+    client = world.client("vendor_admin")
+    content = (
+        HEADER
+        + "A-1,P-A,SW-24,C,,,,2026-10-21,sale,1,100.00,TWD,\n"
+        + "A-2,P-A,SW-24,C,,,,bad,sale,1,1.00,TWD,\n"
+    )
+    response = client.post(
+        reverse("api:sales-import"),
+        {"file": SimpleUploadedFile("s.csv", content.encode(), "text/csv")},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["created"], body["duplicate"], body["rejected"]) == (1, 0, 1)
+    assert body["rejected_rows"] == [
+        {"row": 3, "column": "invoice_date", "reason": "not a date (YYYY-MM-DD)"}
+    ]
+    again = client.post(
+        reverse("api:sales-import"),
+        {"file": SimpleUploadedFile("s.csv", content.encode(), "text/csv")},
+    ).json()
+    assert (again["created"], again["duplicate"]) == (0, 1)
+    partner = world.client("partner_admin").post(reverse("api:sales-import"))
+    assert partner.status_code == 403
+
+
+def test_api_recompute(world, payouts):
+    response = world.client("vendor_admin").post(reverse("api:recompute"), {"period": "2026-10"})
+    assert response.status_code == 202
+    assert RecomputeRequest.objects.filter(pk=response.json()["id"]).exists()
+    manager = world.client("cm_assigned").post(
+        reverse("api:recompute"), {"period": "2026-10", "partner": "P-A"}
+    )
+    assert manager.status_code == 202
+    foreign = world.client("cm_unassigned").post(
+        reverse("api:recompute"), {"period": "2026-10", "partner": "P-A"}
+    )
+    assert foreign.status_code == 404
