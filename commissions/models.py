@@ -48,7 +48,7 @@ class PlanVersion(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     accelerator_threshold = models.DecimalField(
-        _("accelerator threshold % of target"),
+        _("accelerator threshold (percent of target)"),
         max_digits=7,
         decimal_places=2,
         null=True,
@@ -426,3 +426,34 @@ class RecomputeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.partner_id or '*'} {self.status}"
+
+
+class SalesRollup(models.Model):
+    """Sums of sales lines per partner, product, kind, invoice date and (returns) original sale
+    date, kept by database triggers on every insert, update and delete of a sale. Recomputes
+    read these sums instead of the lines; amounts are whole hundredths, exact on every database."""
+
+    NO_ORIGINAL = "1900-01-01"
+
+    partner_id = models.BigIntegerField()
+    product_id = models.BigIntegerField()
+    kind = models.CharField(max_length=8)
+    invoice_date = models.DateField()
+    original_date = models.DateField(help_text="The original sale's date for a return.")
+    volume_cents = models.BigIntegerField(default=0)
+    quantity_hundredths = models.BigIntegerField(default=0)
+    line_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sales rollup")
+        verbose_name_plural = _("sales rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner_id", "product_id", "kind", "invoice_date", "original_date"],
+                name="unique_sales_rollup_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["invoice_date"], name="sales_rollup_date")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.product_id} {self.invoice_date}"

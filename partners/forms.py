@@ -56,7 +56,7 @@ ATTAINMENT_CHOICES = [
     ("", _("Any attainment")),
     ("below50", _("Below 50%")),
     ("50to100", _("50% to 100%")),
-    ("100plus", _("100% or more")),
+    ("100plus", _("at least 100%")),
     (NO_ATTAINMENT, _("No attainment yet")),
 ]
 

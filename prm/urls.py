@@ -7,6 +7,7 @@ from agreements import api as agreements_api
 from agreements.urls import pricing_urlpatterns
 from commissions import api as commissions_api
 from commissions.urls import import_urlpatterns, payout_urlpatterns
+from disputes import api as disputes_api
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
 from prm.accounts import views as accounts_views
@@ -27,6 +28,7 @@ api_v1 = [
     ),
     path("deals/", partners_api.DealListCreateAPIView.as_view(), name="deal-list"),
     path("deals/<int:pk>/", partners_api.DealDetailAPIView.as_view(), name="deal-detail"),
+    path("disputes/", disputes_api.CaseListCreateAPIView.as_view(), name="case-list"),
 ]
 
 urlpatterns = [
@@ -38,6 +40,7 @@ urlpatterns = [
     path("pricing/", include(pricing_urlpatterns)),
     path("payouts/", include(payout_urlpatterns)),
     path("sales/imports/", include(import_urlpatterns)),
+    path("disputes/", include("disputes.urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
     path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),
     path(

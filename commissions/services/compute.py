@@ -26,7 +26,15 @@ from partners.models import Partner
 from prm.core.money import minor_unit, quantize
 
 from .. import periods
-from ..models import Adjustment, PlanVersion, Rule, Sale, Statement, StatementLine
+from ..models import (
+    Adjustment,
+    PlanVersion,
+    Rule,
+    Sale,
+    SalesRollup,
+    Statement,
+    StatementLine,
+)
 from ..rules import rule_amount
 
 BATCH_SIZE = 250  # partners per aggregate query and per write transaction
@@ -242,36 +250,32 @@ def aggregate(
     cte, rule_case, _, (seg_params, rule_params, _, _) = _sales_query(
         period=period, partner_ids=partner_ids, segments=segments
     )
-    sale = Sale._meta.db_table
-    net, qty = _exact("s.net_amount"), _exact("s.quantity")
+    rollup = SalesRollup._meta.db_table
     partner_filter, partner_params = "", []
     if partner_ids is not None:
-        partner_filter = f"AND s.partner_id IN ({', '.join(['%s'] * len(partner_ids))})"
+        partner_filter = f"AND r.partner_id IN ({', '.join(['%s'] * len(partner_ids))})"
         partner_params = list(partner_ids)
     starts = _buckets(period, segments)
     if len(starts) == 1:
         bucket_sql, bucket_params = "%s", [period.start]
     else:
-        whens = " ".join("WHEN s.invoice_date >= %s THEN %s" for _ in starts[:0:-1])
+        whens = " ".join("WHEN r.invoice_date >= %s THEN %s" for _ in starts[:0:-1])
         bucket_sql = f"CASE {whens} ELSE %s END"
         bucket_params = [v for start in reversed(starts[1:]) for v in (start, start)] + [starts[0]]
-    elapsed = _days_between("s.invoice_date", "o.invoice_date")
+    elapsed = _days_between("r.invoice_date", "r.original_date")
     # Only placeholders and fixed fragments are formatted in; every value is a parameter.
-    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
     sql = f"""{cte},
-        sales (partner_id, product_id, rule_date, days, volume, quantity, n) AS {materialized} (
-            SELECT s.partner_id, s.product_id, {bucket_sql}, 0, SUM({net}), SUM({qty}), COUNT(*)
-            FROM {sale} s
-            WHERE s.original_id IS NULL AND s.invoice_date BETWEEN %s AND %s {partner_filter}
-            GROUP BY 1, 2, 3
-        ),
         lines (partner_id, product_id, rule_date, days, volume, quantity, n) AS (
-            SELECT * FROM sales
+            SELECT r.partner_id, r.product_id, {bucket_sql}, 0,
+                   SUM(r.volume_cents), SUM(r.quantity_hundredths), SUM(r.line_count)
+            FROM {rollup} r
+            WHERE r.kind = 'sale' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
+            GROUP BY 1, 2, 3
             UNION ALL
-            SELECT s.partner_id, s.product_id, o.invoice_date, {elapsed},
-                   -SUM({net}), -SUM({qty}), COUNT(*)
-            FROM {sale} s JOIN {sale} o ON o.id = s.original_id
-            WHERE s.original_id IS NOT NULL AND s.invoice_date BETWEEN %s AND %s {partner_filter}
+            SELECT r.partner_id, r.product_id, r.original_date, {elapsed},
+                   -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
+            FROM {rollup} r
+            WHERE r.kind = 'return' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
             GROUP BY 1, 2, 3, 4
         )
         SELECT l.partner_id,
@@ -283,6 +287,7 @@ def aggregate(
         LEFT JOIN seg ON seg.partner_id = l.partner_id
              AND l.rule_date BETWEEN seg.d_from AND seg.d_to
         GROUP BY 1, 2, 3
+        HAVING SUM(l.n) > 0
     """  # noqa: S608
     params = [
         *seg_params,
@@ -303,7 +308,8 @@ def aggregate(
         cursor.execute(sql, params)
         for partner_id, rule_id, is_late, volume, quantity, count in cursor.fetchall():
             sums = result[partner_id]
-            volume, quantity = _decimal(volume), _decimal(quantity)
+            # The rollup keeps whole hundredths.
+            volume, quantity = Decimal(int(volume)) / 100, Decimal(int(quantity)) / 100
             sums.net_sales += volume
             # A line with no rule is unmatched, a late return included (its original was too),
             # as `matched_sale_ids(rule_id=None)` lists it.

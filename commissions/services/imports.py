@@ -86,7 +86,8 @@ def _decimal(text: str) -> Decimal | None:
 class _RowChecker:
     """Validates one row against the reference data loaded once for the whole file."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: dict[str, int]) -> None:
+        self.columns = columns
         self.partners = {
             code: (pk, currency)
             for pk, code, currency in Partner.objects.values_list("pk", "code", "currency")
@@ -96,9 +97,13 @@ class _RowChecker:
             for pk, sku, currency in Product.objects.values_list("pk", "sku", "currency")
         }
 
-    def check(self, row: dict[str, str]) -> tuple[dict | None, Rejected | None, str]:
+    def check(self, row: list[str]) -> tuple[dict | None, Rejected | None, str]:
         """(values, None, "") for a good row, (None, problem, "") for a bad one."""
-        values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        width = len(row)
+        values = {
+            name: row[index].strip() if index < width else ""
+            for name, index in self.columns.items()
+        }
         get = values.get
         external_id = get("external_id", "")
         if not external_id:
@@ -217,24 +222,25 @@ def sales_import(
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return _fail(result, "The file is not UTF-8 text.")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
     missing = [
         c for c in COLUMNS if c not in header and (c in REQUIRED or c == "original_external_id")
     ]
     if missing:
         return _fail(result, f"Missing columns: {', '.join(missing)}.", column=missing[0])
-    reader.fieldnames = header
     rows = list(reader)
     total = len(rows)
     ImportBatch.objects.filter(pk=batch.pk).update(total_rows=total)
 
-    checker = _RowChecker()
+    checker = _RowChecker({name: header.index(name) for name in COLUMNS if name in header})
     good: list[tuple[int, dict, str]] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):  # the header is row 1
         if progress is not None and number % CHUNK == 0:
             progress(number // 2, total)
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line is not a row; numbering still counts it
         values, problem, original = checker.check(row)
         if problem is not None:
             problem.row = number
@@ -321,6 +327,10 @@ def sales_import(
         )
         for label in sorted({m for m, _ in months}):
             recompute_request_create(period=label, reason="sales imported")
+        # Imported here: disputes.services imports the commissions services.
+        from disputes.services import channel_conflict_cases_open
+
+        channel_conflict_cases_open(sales=sales)
     batch.refresh_from_db()
     result.batch = batch
     return result

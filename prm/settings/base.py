@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks.deal_expiry_warnings_send_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "case-breaches-escalate": {
+        "task": "disputes.tasks.case_breaches_escalate_task",
+        "schedule": 300.0,
+    },
 }
 
 # REST API

@@ -317,3 +317,88 @@ MATRIX.update(
         ),
     }
 )
+
+
+def _case(world):
+    """A case of partner A raised by its sales user, with one message carrying an attachment."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from disputes.models import Case
+    from disputes.services import case_message_add, case_open
+
+    existing = Case.objects.filter(partner=world.partner).first()
+    if existing is not None:
+        return existing
+    case = case_open(
+        actor=world.users["partner_sales"],
+        partner=world.partner,
+        kind="other",
+        subject="Question",
+        description="Why?",
+    )
+    case_message_add(
+        case=case,
+        actor=world.users["partner_sales"],
+        body="See the file",
+        upload=SimpleUploadedFile("note.txt", b"hello", content_type="text/plain"),
+    )
+    return case
+
+
+def _case_pk(world):
+    return {"pk": _case(world).pk}
+
+
+def _attachment(world):
+    case = _case(world)
+    return {"pk": case.pk, "message_pk": case.messages.get().pk}
+
+
+CASE_OBJECT = _all(200, anonymous=302, cm_unassigned=404, other_partner=404)
+CASE_ACTION = _all(302, cm_unassigned=404, other_partner=404)
+CASE_VENDOR_ACTION = _all(403, anonymous=302, vendor_admin=302, cm_assigned=302, cm_unassigned=404)
+CASE_PARTNER_ACTION = _all(
+    403, anonymous=302, partner_admin=302, partner_finance=302, partner_sales=302, other_partner=404
+)
+
+MATRIX.update(
+    {
+        "case_list": Entry(SIGNED_IN_PAGE),
+        "case_open": Entry(SIGNED_IN_PAGE),
+        "case_report": Entry(VENDOR_PAGE),
+        "case_detail": Entry(CASE_OBJECT, kwargs=_case_pk),
+        "case_attachment": Entry(CASE_OBJECT, kwargs=_attachment),
+        "case_message": Entry(
+            CASE_ACTION, method="post", kwargs=_case_pk, data=lambda w: {"body": "Hello"}
+        ),
+        "case_status": Entry(
+            CASE_VENDOR_ACTION,
+            method="post",
+            kwargs=_case_pk,
+            data=lambda w: {"status": "in_progress", "reason": "Looking"},
+        ),
+        "case_resolve": Entry(
+            CASE_VENDOR_ACTION,
+            method="post",
+            kwargs=_case_pk,
+            data=lambda w: {"resolution": "Answered"},
+        ),
+        "case_rate": Entry(
+            CASE_PARTNER_ACTION, method="post", kwargs=_case_pk, data=lambda w: {"rating": "5"}
+        ),
+        "case_mediation_refer": Entry(
+            CASE_VENDOR_ACTION,
+            method="post",
+            kwargs=_case_pk,
+            data=lambda w: {"mediator": "Taipei Arbitration", "started_on": "2026-11-01"},
+        ),
+        "case_mediation_conclude": Entry(
+            CASE_VENDOR_ACTION,
+            method="post",
+            kwargs=_case_pk,
+            data=lambda w: {"outcome": "Split", "ended_on": "2026-11-20"},
+        ),
+        "case_disclose": Entry(CASE_VENDOR_ACTION, method="post", kwargs=_case_pk),
+        "api:case-list": Entry(SIGNED_IN_API),
+    }
+)

@@ -232,6 +232,7 @@ def test_partner_emails_are_in_the_recipients_language(setup, django_capture_on_
 
     with translation.override("zh-hant"):
         expected = translation.gettext("New terms for agreement %(number)s await your acceptance")
+    assert expected != "New terms for agreement %(number)s await your acceptance"
     assert mail.outbox[0].subject == expected % {"number": "AG-1"}
 
 

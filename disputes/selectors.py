@@ -1,0 +1,141 @@
+"""Reads of cases, scoped to the requesting user."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from partners.models import Partner
+from partners.permissions import VIEW_ALL_PARTNERS, managed_partners
+
+from .models import Case, CaseMessage
+
+
+def case_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet[Case]:
+    """Vendor admins: every case; channel managers: cases of their partners or owned by them;
+    partner users: cases where their current organisation is a party (sales users: only the
+    cases they raised)."""
+    base = Case.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return base.none()
+    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+        return base
+    if user.is_channel_manager:
+        managed = managed_partners(user, Partner.objects.all()).values("pk")
+        return base.filter(Q(partner__in=managed) | Q(other_partner__in=managed) | Q(owner=user))
+    if current_partner is None:
+        return base.none()
+    membership = user.memberships.filter(partner=current_partner, is_active=True).first()
+    if membership is None:
+        return base.none()
+    scoped = base.filter(Q(partner=current_partner) | Q(other_partner=current_partner))
+    if membership.role == "sales":
+        scoped = scoped.filter(raised_by=user)
+    return scoped
+
+
+def case_list(*, user, current_partner: Partner | None = None, status: str = "") -> QuerySet[Case]:
+    qs = case_visible_queryset(user=user, current_partner=current_partner).select_related(
+        "partner", "other_partner", "owner"
+    )
+    if status == "active":
+        qs = qs.exclude(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
+    elif status in Case.Status.values:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def case_get(*, user, pk: int, current_partner: Partner | None = None) -> Case:
+    """The case, with the thread the user may read: partner users see neither internal notes nor
+    the other party's messages."""
+    messages = CaseMessage.objects.select_related("author").order_by("created_at", "id")
+    if not user.vendor_role:
+        messages = messages.filter(internal=False).filter(
+            Q(party__isnull=True) | Q(party=current_partner)
+        )
+    qs = case_visible_queryset(user=user, current_partner=current_partner).select_related(
+        "partner",
+        "other_partner",
+        "owner",
+        "raised_by",
+        "adjustment__statement",
+        "statement_line__statement",
+        "agreement_version__agreement",
+        "deal",
+        "product",
+    )
+    qs = qs.prefetch_related(
+        Prefetch("messages", queryset=messages, to_attr="visible_messages"),
+        Prefetch("status_changes__actor"),
+    )
+    case = qs.filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_message_get(*, user, case_pk: int, pk: int, current_partner: Partner | None = None):
+    """An attachment-bearing message the user may read, else 404."""
+    case = case_visible_queryset(user=user, current_partner=current_partner).filter(pk=case_pk)
+    messages = CaseMessage.objects.filter(case__in=case, pk=pk).exclude(attachment="")
+    if not user.vendor_role:
+        messages = messages.filter(internal=False).filter(
+            Q(party__isnull=True) | Q(party=current_partner)
+        )
+    message = messages.first()
+    if message is None:
+        raise Http404
+    return message
+
+
+# Open cases by age: label key → (from days, to days), the last bucket open-ended.
+AGE_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("under_1", 0, 1),
+    ("1_to_3", 1, 3),
+    ("3_to_7", 3, 7),
+    ("7_to_14", 7, 14),
+    ("over_14", 14, None),
+]
+
+
+def case_report(*, user, now) -> dict:
+    """Vendor reporting over the cases `user` may see: open cases by age, and per owner the SLA
+    attainment, mean time to first response and to resolution, and satisfaction. Two queries."""
+    visible = case_visible_queryset(user=user)
+    active = visible.exclude(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
+    buckets = {}
+    for key, start, end in AGE_BUCKETS:
+        condition = Q(created_at__lte=now - dt.timedelta(days=start))
+        if end is not None:
+            condition &= Q(created_at__gt=now - dt.timedelta(days=end))
+        buckets[key] = Count("pk", filter=condition)
+    ages = active.aggregate(**buckets)
+
+    def duration(end: str):
+        return ExpressionWrapper(F(end) - F("created_at"), output_field=DurationField())
+
+    per_owner = list(
+        visible.values("owner", "owner__full_name", "owner__email")
+        .annotate(
+            total=Count("pk"),
+            responded=Count("pk", filter=Q(first_responded_at__isnull=False)),
+            response_met=Count("pk", filter=Q(first_responded_at__lte=F("first_response_due"))),
+            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+            resolution_met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due"))),
+            mean_first_response=Avg(duration("first_responded_at")),
+            mean_resolution=Avg(duration("resolved_at")),
+            rated=Count("rating"),
+            mean_rating=Avg("rating"),
+        )
+        .order_by("owner__email")
+    )
+    for row in per_owner:
+        row["response_rate"] = _percent(row["response_met"], row["responded"])
+        row["resolution_rate"] = _percent(row["resolution_met"], row["resolved"])
+    return {"ages": [(key, ages[key]) for key, _s, _e in AGE_BUCKETS], "owners": per_owner}
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None

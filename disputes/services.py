@@ -1,0 +1,496 @@
+"""Writes on cases: open, reply, move through the workflow, resolve, rate, escalate on breach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commissions.models import Sale, Statement
+from commissions.services.statements import adjustment_create
+from partners.models import DealRegistration, Partner
+from partners.normalise import normalise_customer_name, normalise_tax_id
+from prm.core.errors import DomainError, InvalidTransitionError
+from prm.core.events import event_record
+
+from .models import Case, CaseMessage, CaseStatusChange
+from .notifications import case_email, partner_users
+from .sla import is_breached, sla_deadlines
+from .uploads import attachment_check
+
+S = Case.Status
+# Which statuses each status may move to (resolving has its own service).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.OPEN: frozenset({S.IN_PROGRESS, S.WAITING_ON_PARTNER}),
+    S.IN_PROGRESS: frozenset({S.WAITING_ON_PARTNER}),
+    S.WAITING_ON_PARTNER: frozenset({S.IN_PROGRESS}),
+    # Mediation is entered through case_mediation_refer and left by resolving.
+    S.IN_MEDIATION: frozenset(),
+    S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),
+    S.CLOSED: frozenset(),
+}
+
+
+def _case_url(case: Case) -> str:
+    return reverse("case_detail", kwargs={"pk": case.pk})
+
+
+def _notify(case: Case, *, template: str = "case_updated", extra: Iterable[Any] = ()) -> None:
+    users = [case.owner, *partner_users([case.partner, case.other_partner]), *extra]
+    case_email(users=users, template=template, context={"case": case, "url": _case_url(case)})
+
+
+def _status_record(case: Case, *, actor, before: str, reason: str, now: dt.datetime) -> None:
+    CaseStatusChange.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        from_status=before,
+        to_status=case.status,
+        reason=reason,
+        created_at=now,
+    )
+    event_record(
+        actor=actor,
+        verb="case.status_changed",
+        target=case,
+        partner=case.partner,
+        before={"status": before},
+        after={"status": case.status},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor,
+    partner: Partner,
+    kind: str,
+    subject: str,
+    description: str,
+    priority: str = Case.Priority.NORMAL,
+    statement_line=None,
+    deal=None,
+    agreement_version=None,
+    product=None,
+    incident: str = "",
+    severity: str = "",
+    evidence: str = "",
+    penalty: Decimal | None = None,
+    other_partner: Partner | None = None,
+    sale: Sale | None = None,
+    owner=None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Open a case for `partner`; the owner defaults to the partner's account manager."""
+    now = now or timezone.now()
+    if statement_line is not None and statement_line.statement.partner_id != partner.pk:
+        raise DomainError(_("That statement line belongs to another partner."))
+    if deal is not None and deal.partner_id != partner.pk:
+        raise DomainError(_("That deal registration belongs to another partner."))
+    if agreement_version is not None and agreement_version.agreement.partner_id != partner.pk:
+        raise DomainError(_("That agreement belongs to another partner."))
+    if kind == Case.Kind.COMPLIANCE:
+        if not getattr(actor, "vendor_role", ""):
+            raise DomainError(_("Compliance incidents are raised by vendor staff."))
+        if not incident or not severity:
+            raise DomainError(_("A compliance incident needs its type and severity."))
+    elif incident or severity or penalty is not None:
+        raise DomainError(_("Incident details belong to compliance cases."))
+    first_due, resolution_due = sla_deadlines(priority=priority, start=now)
+    case = Case(
+        kind=kind,
+        priority=priority,
+        subject=subject.strip(),
+        description=description.strip(),
+        partner=partner,
+        other_partner=other_partner,
+        raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+        owner=owner or partner.account_manager,
+        statement_line=statement_line,
+        deal=deal,
+        agreement_version=agreement_version,
+        product=product,
+        incident=incident,
+        severity=severity,
+        evidence=evidence.strip(),
+        penalty=penalty,
+        sale=sale,
+        first_response_due=first_due,
+        resolution_due=resolution_due,
+    )
+    case.full_clean()
+    case.save()
+    _status_record(case, actor=actor, before="", reason=_("Case opened"), now=now)
+    _notify(case)
+    return case
+
+
+@transaction.atomic
+def case_message_add(
+    *,
+    case: Case,
+    actor,
+    body: str,
+    internal: bool = False,
+    upload=None,
+    now: dt.datetime | None = None,
+) -> CaseMessage:
+    """Add to the thread. A vendor reply is the first response; a partner reply while the case
+    waits on the partner restarts the clock. Internal notes are for vendor staff only."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    vendor = bool(actor.vendor_role)
+    if internal and not vendor:
+        raise DomainError(_("Only vendor staff write internal notes."))
+    if not body.strip():
+        raise DomainError(_("Write a message."), field="body")
+    party = None
+    if not vendor:
+        party = (
+            actor.memberships.filter(
+                is_active=True, partner_id__in=[case.partner_id, case.other_partner_id]
+            )
+            .values_list("partner_id", flat=True)
+            .first()
+        )
+    message = CaseMessage(
+        case=case, author=actor, body=body.strip(), internal=internal, party_id=party
+    )
+    if upload is not None:
+        safe_name = attachment_check(upload)
+        path = default_storage.save(f"disputes/{case.pk}/{uuid.uuid4().hex}", upload)
+        message.attachment.name = path
+        message.attachment_name = safe_name
+        message.attachment_size = upload.size
+    message.full_clean()
+    message.save()
+    event_record(
+        actor=actor,
+        verb="case.note_added" if internal else "case.message_added",
+        target=case,
+        partner=case.partner,
+        after={"message": message.pk, "attachment": bool(upload)},
+    )
+    if vendor and not internal and case.first_responded_at is None:
+        case.first_responded_at = now
+        case.save(update_fields=["first_responded_at", "updated_at"])
+    if not vendor and case.status == S.WAITING_ON_PARTNER:
+        _move(case, actor=actor, to=S.IN_PROGRESS, reason=_("The partner replied"), now=now)
+    if not internal:
+        _notify(case)
+    return message
+
+
+def _move(case: Case, *, actor, to: str, reason: str, now: dt.datetime) -> Case:
+    before = case.status
+    if to not in TRANSITIONS[before]:
+        raise InvalidTransitionError(
+            _("A case cannot go from %(before)s to %(after)s.")
+            % {"before": case.get_status_display(), "after": S(to).label}
+        )
+    fields = ["status", "updated_at"]
+    if to == S.WAITING_ON_PARTNER:
+        case.paused_at = now
+        fields.append("paused_at")
+    elif before == S.WAITING_ON_PARTNER:
+        paused_for = now - case.paused_at
+        if case.first_responded_at is None:
+            case.first_response_due += paused_for
+            fields.append("first_response_due")
+        case.resolution_due += paused_for
+        case.paused_at = None
+        fields += ["resolution_due", "paused_at"]
+    if before == S.RESOLVED:
+        case.resolved_at = None
+        fields.append("resolved_at")
+    case.status = to
+    case.save(update_fields=fields)
+    _status_record(case, actor=actor, before=before, reason=reason, now=now)
+    return case
+
+
+@transaction.atomic
+def case_status_change(
+    *, case: Case, actor, status: str, reason: str = "", now: dt.datetime | None = None
+) -> Case:
+    """Move a case along the transition map; waiting on the partner pauses the SLA clock."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _move(case, actor=actor, to=status, reason=reason.strip(), now=now)
+    _notify(case)
+    return case
+
+
+@transaction.atomic
+def case_resolve(
+    *,
+    case: Case,
+    actor,
+    resolution: str,
+    adjustment_amount: Decimal | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Resolve with an outcome; a payout case may credit or debit the partner's next draft."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().select_related("partner").get(pk=case.pk)
+    if not resolution.strip():
+        raise DomainError(_("State the outcome."), field="resolution")
+    if not case.is_active:
+        raise InvalidTransitionError(_("The case is already resolved."))
+    before = case.status
+    fields = ["status", "resolution", "resolved_at", "updated_at"]
+    if before == S.WAITING_ON_PARTNER:
+        case.paused_at = None
+        fields.append("paused_at")
+    if adjustment_amount is not None:
+        if case.kind != Case.Kind.PAYOUT:
+            raise DomainError(_("Only payout cases create adjustments."), field="adjustment")
+        line = case.statement_line
+        corrects = (
+            line.statement if line and line.statement.status != Statement.Status.DRAFT else None
+        )
+        case.adjustment = adjustment_create(
+            partner=case.partner,
+            amount=adjustment_amount,
+            reason=resolution.strip(),
+            actor=actor,
+            corrects=corrects,
+            source_label=case.number,
+            source_url=_case_url(case),
+        )
+        fields.append("adjustment")
+    case.status = S.RESOLVED
+    case.resolution = resolution.strip()
+    case.resolved_at = now
+    case.save(update_fields=fields)
+    _status_record(case, actor=actor, before=before, reason=case.resolution, now=now)
+    _notify(case)
+    return case
+
+
+@transaction.atomic
+def case_mediation_refer(
+    *, case: Case, actor, mediator: str, started_on: dt.date, now: dt.datetime | None = None
+) -> Case:
+    """Refer an escalated, unresolved case to a third-party mediator."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.escalated_at is None:
+        raise DomainError(_("Only an escalated case can go to mediation."))
+    if case.status in (S.RESOLVED, S.CLOSED, S.IN_MEDIATION):
+        raise InvalidTransitionError(_("This case cannot go to mediation now."))
+    if not mediator.strip():
+        raise DomainError(_("Name the mediator."), field="mediator")
+    before = case.status
+    fields = ["status", "mediator", "mediation_started_on", "updated_at"]
+    if before == S.WAITING_ON_PARTNER:
+        case.paused_at = None
+        fields.append("paused_at")
+    case.status = S.IN_MEDIATION
+    case.mediator = mediator.strip()
+    case.mediation_started_on = started_on
+    case.full_clean()
+    case.save(update_fields=fields)
+    _status_record(
+        case,
+        actor=actor,
+        before=before,
+        reason=_("Referred to %(mediator)s") % {"mediator": case.mediator},
+        now=now,
+    )
+    _notify(case)
+    return case
+
+
+@transaction.atomic
+def case_mediation_conclude(*, case: Case, actor, outcome: str, ended_on: dt.date) -> Case:
+    """Record the mediator's outcome; the vendor then resolves the case accordingly."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != S.IN_MEDIATION:
+        raise InvalidTransitionError(_("The case is not in mediation."))
+    if not outcome.strip():
+        raise DomainError(_("State the mediation outcome."), field="outcome")
+    if case.mediation_started_on and ended_on < case.mediation_started_on:
+        raise DomainError(_("Mediation cannot end before it started."), field="ended_on")
+    case.mediation_outcome = outcome.strip()
+    case.mediation_ended_on = ended_on
+    case.save(update_fields=["mediation_outcome", "mediation_ended_on", "updated_at"])
+    event_record(
+        actor=actor,
+        verb="case.mediation_concluded",
+        target=case,
+        partner=case.partner,
+        after={"outcome": case.mediation_outcome, "ended_on": ended_on},
+    )
+    _notify(case)
+    return case
+
+
+@transaction.atomic
+def case_parties_disclose(*, case: Case, actor) -> Case:
+    """Let the two partners of a channel conflict see each other's name from now on."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.other_partner_id is None:
+        raise DomainError(_("Only a case between two partners has parties to disclose."))
+    if case.parties_disclosed:
+        return case
+    case.parties_disclosed = True
+    case.save(update_fields=["parties_disclosed", "updated_at"])
+    event_record(
+        actor=actor,
+        verb="case.parties_disclosed",
+        target=case,
+        partner=case.partner,
+        before={"parties_disclosed": False},
+        after={"parties_disclosed": True},
+    )
+    _notify(case)
+    return case
+
+
+@transaction.atomic
+def case_rate(*, case: Case, actor, rating: int, comment: str = "") -> Case:
+    """The partner rates a resolved case once, 1 to 5."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status not in (S.RESOLVED, S.CLOSED):
+        raise DomainError(_("Rate the case once it is resolved."))
+    if case.rating is not None:
+        raise DomainError(_("This case has already been rated."))
+    if not 1 <= rating <= 5:
+        raise DomainError(_("Give a rating from 1 to 5."), field="rating")
+    case.rating = rating
+    case.rating_comment = comment.strip()
+    case.save(update_fields=["rating", "rating_comment", "updated_at"])
+    event_record(
+        actor=actor, verb="case.rated", target=case, partner=case.partner, after={"rating": rating}
+    )
+    return case
+
+
+def case_breaches_escalate(*, now: dt.datetime | None = None) -> list[int]:
+    """Escalate every running case past a deadline to its owner's manager and the vendor admins.
+
+    Safe to run twice: the guarded update on `escalated_at` lets one run claim each case."""
+    now = now or timezone.now()
+    running = Case.objects.filter(
+        status__in=[S.OPEN, S.IN_PROGRESS], escalated_at__isnull=True, paused_at__isnull=True
+    )
+    due = running.filter(
+        Q(first_responded_at__isnull=True, first_response_due__lte=now) | Q(resolution_due__lte=now)
+    )
+    escalated = []
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            if not Case.objects.filter(pk=pk, escalated_at__isnull=True).update(escalated_at=now):
+                continue
+            case = Case.objects.select_related("owner__manager", "partner").get(pk=pk)
+            event_record(
+                actor=None,
+                verb="case.escalated",
+                target=case,
+                partner=case.partner,
+                after={"escalated_at": now},
+                reason=_("SLA breached"),
+            )
+            admins = get_user_model().objects.filter(vendor_role="admin", is_active=True)
+            manager = case.owner.manager if case.owner else None
+            _notify(case, template="case_escalated", extra=[manager, *admins])
+            escalated.append(pk)
+    return escalated
+
+
+def case_sla_state(case: Case, now: dt.datetime) -> dict[str, Any]:
+    """What the countdown shows: time left (negative when breached) and whether it is paused."""
+    first = None
+    if case.first_responded_at is None and case.is_active:
+        first = case.remaining(case.first_response_due, now)
+    resolution = case.remaining(case.resolution_due, now) if case.is_active else None
+    return {
+        "paused": case.paused_at is not None,
+        "first_response_left": first,
+        "resolution_left": resolution,
+        "first_breached": first is not None
+        and is_breached(due=case.first_response_due, now=case.paused_at or now),
+        "resolution_breached": resolution is not None
+        and is_breached(due=case.resolution_due, now=case.paused_at or now),
+    }
+
+
+def channel_conflict_cases_open(
+    *, sales: list[dict[str, Any]], today: dt.date | None = None
+) -> list[Case]:
+    """Open one channel-conflict case per imported sale to a customer protected by another
+    partner's approved, unexpired deal registration. Once per sale: the sale is unique on the case.
+
+    `sales` are the imported rows (external_id, partner_id, customer_name, customer_tax_id,
+    invoice_date). One query finds the protections whatever the number of rows."""
+    today = today or timezone.localdate()
+    # The live protections are few next to the rows of an import: one query fetches them all and
+    # the rows are matched in memory, with no parameter list growing with the file.
+    deals = list(
+        DealRegistration.objects.filter(
+            status=DealRegistration.Status.APPROVED, protected_until__gte=today
+        ).select_related("partner__account_manager")
+    )
+    if not deals:
+        return []
+    name_keys: dict[str, str] = {}
+    tax_keys: dict[str, str] = {}
+    for row in sales:
+        name = row["customer_name"]
+        if name not in name_keys:
+            name_keys[name] = normalise_customer_name(name)
+        tax = row.get("customer_tax_id") or ""
+        if tax and tax not in tax_keys:
+            tax_keys[tax] = normalise_tax_id(tax)
+    by_name = {d.customer_key: d for d in deals if d.customer_key}
+    by_tax = {d.customer_tax_id_key: d for d in deals if d.customer_tax_id_key}
+    matches: dict[str, DealRegistration] = {}
+    for row in sales:
+        tax = tax_keys.get(row.get("customer_tax_id") or "")
+        deal = by_tax.get(tax) if tax else None
+        deal = deal or by_name.get(name_keys[row["customer_name"]])
+        if deal is not None and deal.partner_id != row["partner_id"]:
+            matches[row["external_id"]] = deal
+    if not matches:
+        return []
+    opened = []
+    for sale in Sale.objects.filter(
+        external_id__in=matches, conflict_case__isnull=True
+    ).select_related("partner"):
+        deal = matches[sale.external_id]
+        opened.append(
+            case_open(
+                actor=None,
+                partner=deal.partner,
+                other_partner=sale.partner,
+                kind=Case.Kind.CHANNEL_CONFLICT,
+                priority=Case.Priority.HIGH,
+                subject=_("Sale to protected customer %(customer)s")
+                % {"customer": deal.customer_name},
+                description=_(
+                    "A sale dated %(date)s to %(customer)s was attributed to another partner while "
+                    "the customer is protected by deal registration %(deal)s."
+                )
+                % {
+                    "date": sale.invoice_date.isoformat(),
+                    "customer": deal.customer_name,
+                    "deal": deal.number,
+                },
+                sale=sale,
+                deal=deal,
+                owner=deal.partner.account_manager,
+            )
+        )
+    return opened

@@ -1,0 +1,389 @@
+"""Case pages: list, open, detail with its thread, and the actions on a case."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from agreements.models import AgreementVersion, Product
+from commissions.models import StatementLine
+from partners.models import DealRegistration
+from partners.selectors import partner_visible_queryset
+from prm.core.access import (
+    ALL_ROLES,
+    PARTNER_ROLES,
+    VENDOR_ROLES,
+    Role,
+    RoleRequiredMixin,
+    request_role,
+)
+from prm.core.errors import DomainError
+
+from .forms import (
+    CaseMediationConcludeForm,
+    CaseMediationReferForm,
+    CaseMessageForm,
+    CaseOpenForm,
+    CaseRateForm,
+    CaseResolveForm,
+    CaseStatusForm,
+)
+from .models import Case
+from .selectors import case_get, case_list, case_message_get, case_report
+from .services import (
+    case_mediation_conclude,
+    case_mediation_refer,
+    case_message_add,
+    case_open,
+    case_parties_disclose,
+    case_rate,
+    case_resolve,
+    case_sla_state,
+    case_status_change,
+)
+
+PAYOUT_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
+CASE_PAGE_SIZE = 50
+
+
+class CaseListView(RoleRequiredMixin, TemplateView):
+    allowed_roles = ALL_ROLES
+    template_name = "disputes/case_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "active")
+        cases = list(
+            case_list(user=self.request.user, current_partner=self.request.partner, status=status)[
+                :CASE_PAGE_SIZE
+            ]
+        )
+        now = timezone.now()
+        context.update(
+            rows=[(case, case_sla_state(case, now)) for case in cases],
+            status=status,
+            statuses=Case.Status.choices,
+            is_vendor=request_role(self.request) in VENDOR_ROLES,
+        )
+        return context
+
+
+class CaseOpenView(RoleRequiredMixin, FormView):
+    """Open a case, optionally about a statement line, a deal or an agreement version."""
+
+    allowed_roles = ALL_ROLES
+    template_name = "disputes/case_form.html"
+    form_class = CaseOpenForm
+
+    def _partners(self):
+        return partner_visible_queryset(
+            user=self.request.user, current_partner=self.request.partner
+        )
+
+    def _about(self) -> dict:
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
+        partners = self._partners()
+        about = {}
+        role = request_role(self.request)
+        if params.get("line", "").isdigit() and role in PAYOUT_ROLES:
+            line = (
+                StatementLine.objects.filter(pk=params["line"], statement__partner__in=partners)
+                .select_related("statement__partner")
+                .first()
+            )
+            if line is None:
+                raise Http404
+            about["statement_line"] = line
+        if params.get("deal", "").isdigit():
+            deal = DealRegistration.objects.filter(pk=params["deal"], partner__in=partners).first()
+            if deal is None:
+                raise Http404
+            about["deal"] = deal
+        if params.get("product", "").isdigit():
+            product = Product.objects.filter(pk=params["product"]).first()
+            if product is None:
+                raise Http404
+            about["product"] = product
+        if params.get("version", "").isdigit():
+            version = (
+                AgreementVersion.objects.filter(
+                    pk=params["version"], agreement__partner__in=partners
+                )
+                .select_related("agreement__partner")
+                .first()
+            )
+            if version is None:
+                raise Http404
+            about["agreement_version"] = version
+        return about
+
+    def dispatch(self, request, *args, **kwargs):
+        self.is_vendor = request_role(request) in VENDOR_ROLES
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["partners"] = self._partners() if self.is_vendor else None
+        return kwargs
+
+    def get_initial(self):
+        about = self._about()
+        initial = {}
+        if "statement_line" in about:
+            line = about["statement_line"]
+            initial.update(
+                kind=Case.Kind.PAYOUT,
+                partner=line.statement.partner,
+                subject=_("Statement %(period)s, line %(position)s")
+                % {"period": line.statement.period, "position": line.position},
+            )
+        elif "deal" in about:
+            initial.update(kind=Case.Kind.OTHER, partner=about["deal"].partner)
+        elif "product" in about:
+            initial.update(
+                kind=Case.Kind.PRICING,
+                subject=_("Price of %(sku)s") % {"sku": about["product"].sku},
+            )
+        elif "agreement_version" in about:
+            version = about["agreement_version"]
+            initial.update(kind=Case.Kind.AGREEMENT, partner=version.agreement.partner)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["about"] = self._about()
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        about = self._about()
+        partner = data["partner"] if self.is_vendor else self.request.partner
+        incident = {
+            name: data[name]
+            for name in ("incident", "severity", "evidence", "penalty")
+            if data.get(name) not in (None, "")
+        }
+        try:
+            case = case_open(
+                actor=self.request.user,
+                partner=partner,
+                kind=data["kind"],
+                priority=data["priority"],
+                subject=data["subject"],
+                description=data["description"],
+                **incident,
+                **about,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(number)s was opened.") % {"number": case.number})
+        return redirect("case_detail", pk=case.pk)
+
+
+class CaseMixin(RoleRequiredMixin):
+    allowed_roles = ALL_ROLES
+
+    def get_case(self) -> Case:
+        return case_get(
+            user=self.request.user, pk=self.kwargs["pk"], current_partner=self.request.partner
+        )
+
+    @property
+    def is_vendor(self) -> bool:
+        return request_role(self.request) in VENDOR_ROLES
+
+
+class CaseDetailView(CaseMixin, TemplateView):
+    template_name = "disputes/case_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case = self.get_case()
+        partner = self.request.partner
+        own_side = self.is_vendor or (partner is not None and case.partner_id == partner.pk)
+        context.update(
+            case=case,
+            sla=case_sla_state(case, timezone.now()),
+            is_vendor=self.is_vendor,
+            # Partners see the other party of a conflict only when the vendor discloses it.
+            show_parties=self.is_vendor or case.parties_disclosed,
+            own_side=own_side,
+            message_form=CaseMessageForm(vendor=self.is_vendor),
+            status_form=CaseStatusForm(),
+            resolve_form=CaseResolveForm(),
+            rate_form=CaseRateForm(),
+            refer_form=CaseMediationReferForm(),
+            conclude_form=CaseMediationConcludeForm(),
+            can_rate=not self.is_vendor
+            and own_side
+            and case.rating is None
+            and case.status in (Case.Status.RESOLVED, Case.Status.CLOSED),
+            can_see_payouts=request_role(self.request) in PAYOUT_ROLES,
+        )
+        return context
+
+
+class _CaseAction(CaseMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        case = self.get_case()
+        try:
+            self.act(case)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("case_detail", pk=case.pk)
+
+    def form_errors(self, form) -> None:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(self.request, error)
+
+
+class CaseMessageView(_CaseAction):
+    def act(self, case: Case) -> None:
+        form = CaseMessageForm(self.request.POST, self.request.FILES, vendor=self.is_vendor)
+        if not form.is_valid():
+            self.form_errors(form)
+            return
+        case_message_add(
+            case=case,
+            actor=self.request.user,
+            body=form.cleaned_data["body"],
+            internal=form.cleaned_data.get("internal", False),
+            upload=form.cleaned_data["attachment"],
+        )
+        messages.success(self.request, _("Your message was added."))
+
+
+class CaseStatusView(_CaseAction):
+    allowed_roles = VENDOR_ROLES
+
+    def act(self, case: Case) -> None:
+        form = CaseStatusForm(self.request.POST)
+        if not form.is_valid():
+            self.form_errors(form)
+            return
+        case_status_change(
+            case=case,
+            actor=self.request.user,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(self.request, _("The status was changed."))
+
+
+class CaseResolveView(_CaseAction):
+    allowed_roles = VENDOR_ROLES
+
+    def act(self, case: Case) -> None:
+        form = CaseResolveForm(self.request.POST)
+        if not form.is_valid():
+            self.form_errors(form)
+            return
+        case_resolve(
+            case=case,
+            actor=self.request.user,
+            resolution=form.cleaned_data["resolution"],
+            adjustment_amount=form.cleaned_data["adjustment_amount"],
+        )
+        messages.success(self.request, _("The case was resolved."))
+
+
+class CaseMediationReferView(_CaseAction):
+    allowed_roles = VENDOR_ROLES
+
+    def act(self, case: Case) -> None:
+        form = CaseMediationReferForm(self.request.POST)
+        if not form.is_valid():
+            self.form_errors(form)
+            return
+        case_mediation_refer(case=case, actor=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("The case was referred to mediation."))
+
+
+class CaseMediationConcludeView(_CaseAction):
+    allowed_roles = VENDOR_ROLES
+
+    def act(self, case: Case) -> None:
+        form = CaseMediationConcludeForm(self.request.POST)
+        if not form.is_valid():
+            self.form_errors(form)
+            return
+        case_mediation_conclude(case=case, actor=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("The mediation outcome was recorded."))
+
+
+class CaseDiscloseView(_CaseAction):
+    allowed_roles = VENDOR_ROLES
+
+    def act(self, case: Case) -> None:
+        case_parties_disclose(case=case, actor=self.request.user)
+        messages.success(self.request, _("Both partners now see each other's name."))
+
+
+class CaseRateView(_CaseAction):
+    allowed_roles = PARTNER_ROLES
+
+    def act(self, case: Case) -> None:
+        form = CaseRateForm(self.request.POST)
+        if not form.is_valid():
+            self.form_errors(form)
+            return
+        if case.partner_id != self.request.partner.pk:
+            raise DomainError(_("Only the partner who raised the case rates it."))
+        case_rate(
+            case=case,
+            actor=self.request.user,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(self.request, _("Thank you for your rating."))
+
+
+class CaseAttachmentView(RoleRequiredMixin, View):
+    """Serve an attachment to those who may read its message, always as a download."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk, message_pk):
+        message = case_message_get(
+            user=request.user, case_pk=pk, pk=message_pk, current_partner=request.partner
+        )
+        response = FileResponse(
+            message.attachment.open("rb"),
+            as_attachment=True,
+            filename=message.attachment_name,
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class CaseReportView(RoleRequiredMixin, TemplateView):
+    """Vendor reporting: open cases by age, SLA attainment per owner, response times, ratings."""
+
+    allowed_roles = VENDOR_ROLES
+    template_name = "disputes/case_report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["report"] = case_report(user=self.request.user, now=timezone.now())
+        context["age_labels"] = AGE_LABELS
+        return context
+
+
+AGE_LABELS = {
+    "under_1": _lazy("Under 1 day"),
+    "1_to_3": _lazy("1–3 days"),
+    "3_to_7": _lazy("3–7 days"),
+    "7_to_14": _lazy("7–14 days"),
+    "over_14": _lazy("Over 14 days"),
+}
