@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from agreements.models import Agreement
+from disputes.selectors import case_list
 from prm.core.access import (
     ALL_ROLES,
     PARTNER_ROLES,
@@ -102,6 +105,14 @@ class PartnerDetailView(RoleRequiredMixin, TemplateView):
             can_manage_members=can_manage_members,
             can_negotiate_targets=role in TARGET_NEGOTIATOR_ROLES,
             role_choices=MembershipRoleForm.base_fields["role"].choices,
+        )
+        context["agreements"] = list(
+            Agreement.objects.filter(partner=partner).order_by("-start", "number")[:10]
+        )
+        context["open_cases"] = list(
+            case_list(user=self.request.user, current_partner=self.request.partner, status="active")
+            .filter(Q(partner=partner) | Q(other_partner=partner))
+            .order_by("resolution_due")[:10]
         )
         if can_manage_members:
             context["invitation_form"] = InvitationForm(auto_id="invite_%s")
