@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -381,9 +381,9 @@ class CaseReportView(RoleRequiredMixin, TemplateView):
 
 
 AGE_LABELS = {
-    "under_1": _lazy("Under 1 day"),
-    "1_to_3": _lazy("1–3 days"),
-    "3_to_7": _lazy("3–7 days"),
-    "7_to_14": _lazy("7–14 days"),
-    "over_14": _lazy("Over 14 days"),
+    "under_1": gettext_lazy("Under 1 day"),
+    "1_to_3": gettext_lazy("1–3 days"),
+    "3_to_7": gettext_lazy("3–7 days"),
+    "7_to_14": gettext_lazy("7–14 days"),
+    "over_14": gettext_lazy("Over 14 days"),
 }

@@ -1040,7 +1040,7 @@ def _explained_counts() -> tuple[list, list]:
 
 
 class _RollbackError(Exception):
-    pass
+    """Carries a result out of a savepoint that must be rolled back."""
 
 
 def _in_rollback(function):

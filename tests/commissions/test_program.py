@@ -102,8 +102,8 @@ def test_targets_are_loaded_as_agreed_in_the_partners_currency():
             "tiered_marginal, tiered_flat",
         ),
         (
-            plan({**NET_5, "line": "XXX"}),
-            "commission_plans[0].rules[0].line: unknown product line 'XXX'",
+            plan({**NET_5, "line": "ZZZ"}),
+            "commission_plans[0].rules[0].line: unknown product line 'ZZZ'",
         ),
         (
             plan({**NET_5, "sku": "SW-24"}),
