@@ -230,6 +230,8 @@ class Sale(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        # Informational link: no database check, so bulk imports skip one deferred lookup a row.
+        db_constraint=False,
     )
 
     class Meta:
@@ -448,12 +450,12 @@ class SalesRollup(models.Model):
         verbose_name = _("sales rollup")
         verbose_name_plural = _("sales rollups")
         constraints = [
+            # Led by the date: the same index serves the period scans and the triggers' upserts.
             models.UniqueConstraint(
-                fields=["partner_id", "product_id", "kind", "invoice_date", "original_date"],
+                fields=["invoice_date", "partner_id", "product_id", "kind", "original_date"],
                 name="unique_sales_rollup_key",
             ),
         ]
-        indexes = [models.Index(fields=["invoice_date"], name="sales_rollup_date")]
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.product_id} {self.invoice_date}"

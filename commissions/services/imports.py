@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import psycopg2
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,7 +51,8 @@ REQUIRED = {
     "net_amount",
     "currency",
 }
-CHUNK = 5000
+CHUNK = 5000  # rows per lookup query
+INSERT_CHUNK = 50000  # rows per COPY
 # The largest values the columns hold (Sale.net_amount: 14 digits, Sale.quantity: 12, 2 decimals).
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_QUANTITY = Decimal("9999999999.99")
@@ -87,7 +89,11 @@ class _RowChecker:
     """Validates one row against the reference data loaded once for the whole file."""
 
     def __init__(self, columns: dict[str, int]) -> None:
-        self.columns = columns
+        # Columns missing from the header read from one extra, always empty cell.
+        self.width = max(columns.values(), default=-1) + 2
+        missing = self.width - 1
+        index = {name: columns.get(name, missing) for name in COLUMNS}
+        self.indices = tuple(index[name] for name in COLUMNS)
         self.partners = {
             code: (pk, currency)
             for pk, code, currency in Partner.objects.values_list("pk", "code", "currency")
@@ -99,39 +105,47 @@ class _RowChecker:
 
     def check(self, row: list[str]) -> tuple[dict | None, Rejected | None, str]:
         """(values, None, "") for a good row, (None, problem, "") for a bad one."""
-        width = len(row)
-        values = {
-            name: row[index].strip() if index < width else ""
-            for name, index in self.columns.items()
-        }
-        get = values.get
-        external_id = get("external_id", "")
+        if len(row) < self.width:
+            row = row + [""] * (self.width - len(row))
+        (
+            external_id,
+            partner_code,
+            sku,
+            customer,
+            tax_id,
+            segment,
+            territory,
+            date_text,
+            kind,
+            quantity_text,
+            amount_text,
+            currency,
+            original,
+        ) = (row[i].strip() for i in self.indices)
         if not external_id:
             return None, Rejected(0, "external_id", "required"), ""
         if len(external_id) > 64:
             return None, Rejected(0, "external_id", "longer than 64 characters"), ""
-        partner = self.partners.get(get("partner_code", ""))
+        partner = self.partners.get(partner_code)
         if partner is None:
-            return None, Rejected(0, "partner_code", f"unknown partner {get('partner_code')!r}"), ""
-        product = self.products.get(get("sku", ""))
+            return None, Rejected(0, "partner_code", f"unknown partner {partner_code!r}"), ""
+        product = self.products.get(sku)
         if product is None:
-            return None, Rejected(0, "sku", f"unknown SKU {get('sku')!r}"), ""
-        customer = get("customer_name", "")
+            return None, Rejected(0, "sku", f"unknown SKU {sku!r}"), ""
         if not customer:
             return None, Rejected(0, "customer_name", "required"), ""
         try:
-            if not ISO_DATE.fullmatch(get("invoice_date")):
+            if not ISO_DATE.fullmatch(date_text):
                 raise ValueError
-            invoice_date = dt.date.fromisoformat(get("invoice_date", ""))
+            invoice_date = dt.date.fromisoformat(date_text)
         except ValueError:
             return None, Rejected(0, "invoice_date", "not a date (YYYY-MM-DD)"), ""
-        kind = get("kind", "")
         if kind not in ("sale", "return"):
             return None, Rejected(0, "kind", "must be sale or return"), ""
-        quantity = _decimal(get("quantity", ""))
+        quantity = _decimal(quantity_text)
         if quantity is None or quantity <= 0 or quantity > MAX_QUANTITY:
             return None, Rejected(0, "quantity", "not a positive number"), ""
-        amount = _decimal(get("net_amount", ""))
+        amount = _decimal(amount_text)
         # The contract: quantities and amounts are positive.
         if amount is None or amount <= 0 or amount > MAX_AMOUNT:
             return (
@@ -139,7 +153,7 @@ class _RowChecker:
                 Rejected(0, "net_amount", "not a positive amount with at most 2 decimals"),
                 "",
             )
-        currency = get("currency", "").upper()
+        currency = currency.upper()
         if currency != partner[1]:
             return (
                 None,
@@ -150,7 +164,6 @@ class _RowChecker:
                 ),
                 "",
             )
-        original = get("original_external_id", "")
         if kind == "return" and not original:
             return None, Rejected(0, "original_external_id", "required for a return"), ""
         if kind == "sale" and original:
@@ -159,9 +172,6 @@ class _RowChecker:
                 Rejected(0, "original_external_id", "only returns refer to an original sale"),
                 "",
             )
-        territory = get("territory", "")
-        segment = get("segment", "")
-        tax_id = get("customer_tax_id", "")
         for column, value, limit in (
             ("territory", territory, 10),
             ("segment", segment, 32),
@@ -297,8 +307,8 @@ def sales_import(
 
     months: set[tuple[str, int]] = set()
     with transaction.atomic():
-        for start in range(0, len(sales), CHUNK):
-            chunk = sales[start : start + CHUNK]
+        for start in range(0, len(sales), INSERT_CHUNK):
+            chunk = sales[start : start + INSERT_CHUNK]
             _insert(chunk, batch_id=batch.pk)
             if progress is not None:
                 progress(total // 2 + (start + len(chunk)) // 2, total)
@@ -380,17 +390,26 @@ def _insert(rows: list[dict], *, batch_id: int) -> None:
     buffer.seek(0)
     table = Sale._meta.db_table
     columns = ", ".join(SALE_COLUMNS)
+    # Only original_id may be NULL: a text cell reading \N (the NULL marker) stays text.
+    options = f"FORMAT csv, NULL '\\N', FORCE_NOT_NULL ({TEXT_COLUMNS})"
     with connection.cursor() as cursor:
+        try:
+            # The rows were checked against the database a moment ago: copy them straight in.
+            with transaction.atomic():
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer
+                )
+            return
+        except psycopg2.IntegrityError:
+            # Another import added some of these external_ids meanwhile: skip those rows.
+            buffer.seek(0)
         cursor.execute("DROP TABLE IF EXISTS sale_import")
         cursor.execute(
             f"CREATE TEMP TABLE sale_import ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        # Only original_id may be NULL: a text cell reading \N (the NULL marker) stays text.
         cursor.cursor.copy_expert(
-            f"COPY sale_import ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N', "
-            f"FORCE_NOT_NULL ({TEXT_COLUMNS}))",
-            buffer,
+            f"COPY sale_import ({columns}) FROM STDIN WITH ({options})", buffer
         )
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM sale_import "  # noqa: S608
