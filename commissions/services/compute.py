@@ -111,21 +111,6 @@ def _days_between(later: str, earlier: str) -> str:
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
-def _exact(column: str) -> str:
-    """SQLite keeps decimals as binary floating point: sum whole hundredths there instead."""
-    if connection.vendor == "postgresql":
-        return column
-    return f"CAST(ROUND({column} * 100) AS INTEGER)"
-
-
-def _decimal(value) -> Decimal:
-    if value is None:
-        return Decimal("0")
-    if connection.vendor == "postgresql":
-        return value
-    return Decimal(int(value)) / 100
-
-
 def _rule_case(rules_by_version: dict[int, list[Rule]]) -> tuple[str, list]:
     """CASE picking, per plan version, the first rule (lowest priority) whose scope matches."""
     if not rules_by_version:
