@@ -9,30 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
-
 from partners.models import Membership
+from prm.core import mail
 
 
 def case_email(*, users: Iterable[Any], template: str, context: dict[str, Any]) -> None:
     """Queue `disputes/email/<template>_subject.txt` and `_body.txt` to each user after commit."""
-    recipients: dict[str, str] = {}
-    for user in users:
-        if user is not None and user.is_active and user.email:
-            recipients.setdefault(user.email, user.language or "en")
-    if recipients:
-        transaction.on_commit(lambda: _send(recipients, template, context))
-
-
-def _send(recipients: dict[str, str], template: str, context: dict[str, Any]) -> None:
-    for email, language in recipients.items():
-        with translation.override(language):
-            subject = render_to_string(f"disputes/email/{template}_subject.txt", context)
-            body = render_to_string(f"disputes/email/{template}_body.txt", context)
-        send_mail(" ".join(subject.split()), body, None, [email])
+    mail.email_users(users=users, template=f"disputes/email/{template}", context=context)
 
 
 def partner_users(partners: Iterable[Any]) -> list[Any]:

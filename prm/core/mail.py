@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 
 
 def message_to_dict(message: EmailMessage) -> dict[str, Any]:
@@ -59,3 +62,27 @@ class CeleryEmailBackend(BaseEmailBackend):
         for payload in payloads:
             transaction.on_commit(lambda payload=payload: send_email_task.delay(payload))
         return len(payloads)
+
+
+def email_users(*, users, template: str, context: dict[str, Any]) -> None:
+    """Queue `<template>_subject.txt` and `_body.txt` to each active user after commit, rendered
+    in the recipient's own language; a user listed twice gets one message."""
+    recipients: dict[str, str] = {}
+    for user in users:
+        if user is not None and user.is_active and user.email:
+            recipients.setdefault(user.email, user.language or settings.LANGUAGE_CODE)
+    if recipients:
+        transaction.on_commit(lambda: _send_rendered(recipients, template, context))
+
+
+def email_address(*, email: str, language: str, template: str, context: dict[str, Any]) -> None:
+    """Queue a rendered message to an address that may have no account yet (an invitation)."""
+    transaction.on_commit(lambda: _send_rendered({email: language}, template, context))
+
+
+def _send_rendered(recipients: dict[str, str], template: str, context: dict[str, Any]) -> None:
+    for email, language in recipients.items():
+        with translation.override(language):
+            subject = render_to_string(f"{template}_subject.txt", context)
+            body = render_to_string(f"{template}_body.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [email])
