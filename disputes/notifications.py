@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q
+
 from partners.models import Membership
 from prm.core import mail
 
@@ -18,12 +20,16 @@ def case_email(*, users: Iterable[Any], template: str, context: dict[str, Any]) 
     mail.email_users(users=users, template=f"disputes/email/{template}", context=context)
 
 
-def partner_users(partners: Iterable[Any]) -> list[Any]:
-    """Active admin and finance users of the partners (the people who follow cases)."""
+def partner_users(partners: Iterable[Any], *, raised_by: Any = None) -> list[Any]:
+    """Active admin and finance users of the partners (the people who follow cases), and the
+    partner user who raised the case whatever their role: a sales user follows their own."""
     ids = [p.pk for p in partners if p is not None]
+    followers = Q(role__in=["admin", "finance"])
+    if raised_by is not None:
+        followers |= Q(user=raised_by)
     return [
         m.user
-        for m in Membership.objects.filter(
-            partner_id__in=ids, is_active=True, role__in=["admin", "finance"]
-        ).select_related("user")
+        for m in Membership.objects.filter(followers, partner_id__in=ids, is_active=True)
+        .select_related("user")
+        .order_by("pk")
     ]

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from partners.models import Partner
@@ -98,20 +110,30 @@ AGE_BUCKETS: list[tuple[str, int, int | None]] = [
     ("7_to_14", 7, 14),
     ("over_14", 14, None),
 ]
+RATINGS = range(1, 6)
 
 
-def case_report(*, user, now) -> dict:
-    """Vendor reporting over the cases `user` may see: open cases by age, and per owner the SLA
-    attainment, mean time to first response and to resolution, and satisfaction. Two queries."""
+def case_report(*, user, now: dt.datetime) -> dict:
+    """Vendor reporting over the cases `user` may see: open cases by age, the distribution of
+    ratings, and per owner the SLA attainment, mean time to first response and to resolution,
+    and satisfaction. Two queries.
+
+    Attainment counts every deadline that has come due: met or missed once answered (resolved),
+    and missed while still unanswered (unresolved) past it. A paused clock stands where it
+    stopped, so a case waiting on the partner is judged at the moment it began to wait."""
     visible = case_visible_queryset(user=user)
-    active = visible.exclude(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
-    buckets = {}
+    active = ~Q(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
+    totals = {}
     for key, start, end in AGE_BUCKETS:
-        condition = Q(created_at__lte=now - dt.timedelta(days=start))
+        condition = active & Q(created_at__lte=now - dt.timedelta(days=start))
         if end is not None:
             condition &= Q(created_at__gt=now - dt.timedelta(days=end))
-        buckets[key] = Count("pk", filter=condition)
-    ages = active.aggregate(**buckets)
+        totals[key] = Count("pk", filter=condition)
+    for rating in RATINGS:
+        totals[f"rated_{rating}"] = Count("pk", filter=Q(rating=rating))
+    counts = visible.aggregate(**totals)
+
+    clock = Coalesce(F("paused_at"), Value(now, output_field=DateTimeField()))
 
     def duration(end: str):
         return ExpressionWrapper(F(end) - F("created_at"), output_field=DurationField())
@@ -120,9 +142,16 @@ def case_report(*, user, now) -> dict:
         visible.values("owner", "owner__full_name", "owner__email")
         .annotate(
             total=Count("pk"),
-            responded=Count("pk", filter=Q(first_responded_at__isnull=False)),
+            response_due=Count(
+                "pk",
+                filter=Q(first_responded_at__isnull=False)
+                | (active & Q(first_responded_at__isnull=True, first_response_due__lte=clock)),
+            ),
             response_met=Count("pk", filter=Q(first_responded_at__lte=F("first_response_due"))),
             resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+            resolution_due=Count(
+                "pk", filter=Q(resolved_at__isnull=False) | (active & Q(resolution_due__lte=clock))
+            ),
             resolution_met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due"))),
             mean_first_response=Avg(duration("first_responded_at")),
             mean_resolution=Avg(duration("resolved_at")),
@@ -132,9 +161,13 @@ def case_report(*, user, now) -> dict:
         .order_by("owner__email")
     )
     for row in per_owner:
-        row["response_rate"] = _percent(row["response_met"], row["responded"])
-        row["resolution_rate"] = _percent(row["resolution_met"], row["resolved"])
-    return {"ages": [(key, ages[key]) for key, _s, _e in AGE_BUCKETS], "owners": per_owner}
+        row["response_rate"] = _percent(row["response_met"], row["response_due"])
+        row["resolution_rate"] = _percent(row["resolution_met"], row["resolution_due"])
+    return {
+        "ages": [(key, counts[key]) for key, _s, _e in AGE_BUCKETS],
+        "ratings": [(rating, counts[f"rated_{rating}"]) for rating in RATINGS],
+        "owners": per_owner,
+    }
 
 
 def _percent(part: int, whole: int) -> int | None:

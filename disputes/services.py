@@ -46,7 +46,8 @@ def _case_url(case: Case) -> str:
 
 
 def _notify(case: Case, *, template: str = "case_updated", extra: Iterable[Any] = ()) -> None:
-    users = [case.owner, *partner_users([case.partner, case.other_partner]), *extra]
+    parties = partner_users([case.partner, case.other_partner], raised_by=case.raised_by)
+    users = [case.owner, *parties, *extra]
     case_email(users=users, template=template, context={"case": case, "url": _case_url(case)})
 
 
@@ -192,6 +193,21 @@ def case_message_add(
     return message
 
 
+def _clock_resume(case: Case, *, now: dt.datetime) -> list[str]:
+    """Restart a paused SLA clock: the deadlines move by the time spent waiting on the partner.
+    Returns the fields it changed (none when the clock was running)."""
+    if case.paused_at is None:
+        return []
+    paused_for = now - case.paused_at
+    fields = ["resolution_due", "paused_at"]
+    if case.first_responded_at is None:
+        case.first_response_due += paused_for
+        fields.append("first_response_due")
+    case.resolution_due += paused_for
+    case.paused_at = None
+    return fields
+
+
 def _move(case: Case, *, actor, to: str, reason: str, now: dt.datetime) -> Case:
     before = case.status
     if to not in TRANSITIONS[before]:
@@ -203,15 +219,10 @@ def _move(case: Case, *, actor, to: str, reason: str, now: dt.datetime) -> Case:
     if to == S.WAITING_ON_PARTNER:
         case.paused_at = now
         fields.append("paused_at")
-    elif before == S.WAITING_ON_PARTNER:
-        paused_for = now - case.paused_at
-        if case.first_responded_at is None:
-            case.first_response_due += paused_for
-            fields.append("first_response_due")
-        case.resolution_due += paused_for
-        case.paused_at = None
-        fields += ["resolution_due", "paused_at"]
-    if before == S.RESOLVED:
+    else:
+        fields += _clock_resume(case, now=now)
+    if before == S.RESOLVED and to == S.IN_PROGRESS:
+        # Reopened: it is unresolved again. Closing keeps the resolution time for reporting.
         case.resolved_at = None
         fields.append("resolved_at")
     case.status = to
@@ -249,13 +260,20 @@ def case_resolve(
     if not case.is_active:
         raise InvalidTransitionError(_("The case is already resolved."))
     before = case.status
-    fields = ["status", "resolution", "resolved_at", "updated_at"]
-    if before == S.WAITING_ON_PARTNER:
-        case.paused_at = None
-        fields.append("paused_at")
+    fields = ["status", "resolution", "resolved_at", "updated_at", *_clock_resume(case, now=now)]
+    if case.first_responded_at is None:
+        # The outcome reaches the partner: it answers the case as a first response would.
+        case.first_responded_at = now
+        fields.append("first_responded_at")
     if adjustment_amount is not None:
         if case.kind != Case.Kind.PAYOUT:
             raise DomainError(_("Only payout cases create adjustments."), field="adjustment")
+        if case.adjustment_id is not None:
+            # The case links one adjustment; a further correction is a case of its own.
+            raise DomainError(
+                _("This case already made an adjustment; open a new case for another."),
+                field="adjustment",
+            )
         line = case.statement_line
         corrects = (
             line.statement if line and line.statement.status != Statement.Status.DRAFT else None
@@ -294,9 +312,7 @@ def case_mediation_refer(
         raise DomainError(_("Name the mediator."), field="mediator")
     before = case.status
     fields = ["status", "mediator", "mediation_started_on", "updated_at"]
-    if before == S.WAITING_ON_PARTNER:
-        case.paused_at = None
-        fields.append("paused_at")
+    fields += _clock_resume(case, now=now)
     case.status = S.IN_MEDIATION
     case.mediator = mediator.strip()
     case.mediation_started_on = started_on

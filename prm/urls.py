@@ -41,6 +41,9 @@ urlpatterns = [
     path("payouts/", include(payout_urlpatterns)),
     path("sales/imports/", include(import_urlpatterns)),
     path("disputes/", include("disputes.urls")),
+    path("reviews/", include("partners.review_urls")),
+    path("announcements/", include("partners.announcement_urls")),
+    path("notifications/", include("prm.notifications.urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
     path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),
     path(

@@ -64,3 +64,35 @@ class PartnerAward(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.award} · {self.partner.code} ({self.awarded_on:%Y})"
+
+
+class Milestone(models.Model):
+    """Something worth celebrating, recorded once: a target reached, the first approved deal, a
+    year of partnership, an award. Both sides are congratulated and the profile shows the badge."""
+
+    class Kind(models.TextChoices):
+        TARGET_REACHED = "target_reached", _("Target reached")
+        FIRST_DEAL = "first_deal", _("First deal")
+        ANNIVERSARY = "anniversary", _("Partnership anniversary")
+        AWARD = "award", _("Award")
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # What makes it unique within its kind: the period, the number of years, the award grant.
+    key = models.CharField(_("key"), max_length=32)
+    achieved_on = models.DateField(_("achieved on"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-achieved_on", "-id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "kind", "key"], name="unique_milestone")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} · {self.kind} {self.key}"

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     # project
     "prm.core",
     "prm.accounts",
+    "prm.notifications",
     "partners",
     "agreements",
     "commissions",
@@ -165,6 +166,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# The portal's public address, for links in emails, digests, calendar invitations and channels.
+PRM_SITE_URL = env("PRM_SITE_URL", default="http://localhost:8000")
+
 # Email: every message is handed to Celery, which sends it through PRM_EMAIL_BACKEND.
 EMAIL_BACKEND = "prm.core.mail.CeleryEmailBackend"
 PRM_EMAIL_BACKEND = env(
@@ -241,6 +245,26 @@ CELERY_BEAT_SCHEDULE = {
     "case-breaches-escalate": {
         "task": "disputes.tasks.case_breaches_escalate_task",
         "schedule": 300.0,
+    },
+    "review-reminders": {
+        "task": "partners.tasks.review_reminders_send_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "announcement-reminders": {
+        "task": "partners.tasks.announcement_reminders_send_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "milestones": {
+        "task": "partners.tasks.milestones_check_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    "webhook-deliveries-sweep": {
+        "task": "prm.notifications.tasks.webhook_deliveries_sweep_task",
+        "schedule": crontab(minute=20),
+    },
+    "notification-digests": {
+        "task": "prm.notifications.tasks.digests_send_task",
+        "schedule": crontab(hour=7, minute=45),
     },
 }
 

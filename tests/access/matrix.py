@@ -5,53 +5,22 @@ Adding a URL without an entry here fails `test_every_url_has_an_entry`. Statuses
 404 not found (another partner's object), 405 wrong method.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from tests.partners import matrix_objects as partner_objects
 
-
-@dataclass(frozen=True)
-class Entry:
-    expect: dict[str, int]
-    method: str = "get"
-    kwargs: Callable = field(default=lambda world: {})
-    data: Callable = field(default=lambda world: {})
-
-
-def _all(status: int, **overrides: int) -> dict[str, int]:
-    roles = [
-        "anonymous",
-        "vendor_admin",
-        "cm_assigned",
-        "cm_unassigned",
-        "partner_admin",
-        "partner_finance",
-        "partner_sales",
-        "other_partner",
-    ]
-    return {role: overrides.get(role, status) for role in roles}
-
-
-SIGNED_IN_PAGE = _all(200, anonymous=302)
-VENDOR_PAGE = _all(403, anonymous=302, vendor_admin=200, cm_assigned=200, cm_unassigned=200)
-OWN_PARTNER_PAGE = _all(200, anonymous=302, cm_unassigned=404, other_partner=404)
-SIGNED_IN_API = _all(200, anonymous=401)
-OWN_PARTNER_API = _all(200, anonymous=401, cm_unassigned=404, other_partner=404)
-# Deals: no partner finance; another partner's registration is out of reach (404).
-DEAL_PAGE = _all(200, anonymous=302, partner_finance=403)
-OWN_DEAL_PAGE = _all(200, anonymous=302, cm_unassigned=404, partner_finance=403, other_partner=404)
-OWN_DEAL_API = _all(200, anonymous=401, cm_unassigned=404, partner_finance=403, other_partner=404)
-VENDOR_ACTION = _all(403, anonymous=302, vendor_admin=302, cm_assigned=302, cm_unassigned=404)
-# Vendor staff and the partner's own admin; other_partner is an admin elsewhere (404).
-MEMBER_MANAGER_ACTION = _all(
-    403,
-    anonymous=302,
-    vendor_admin=302,
-    cm_assigned=302,
-    cm_unassigned=404,
-    partner_admin=302,
-    other_partner=404,
+from . import matrix_announcements, matrix_notifications, matrix_reviews
+from .base import (
+    DEAL_PAGE,
+    MEMBER_MANAGER_ACTION,
+    OWN_DEAL_API,
+    OWN_DEAL_PAGE,
+    OWN_PARTNER_API,
+    OWN_PARTNER_PAGE,
+    SIGNED_IN_API,
+    SIGNED_IN_PAGE,
+    VENDOR_ACTION,
+    VENDOR_PAGE,
+    Entry,
+    _all,
 )
 
 MATRIX: dict[str, Entry] = {
@@ -402,3 +371,6 @@ MATRIX.update(
         "api:case-list": Entry(SIGNED_IN_API),
     }
 )
+
+for module in (matrix_notifications, matrix_reviews, matrix_announcements):
+    MATRIX.update(module.ENTRIES)

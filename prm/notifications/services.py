@@ -1,0 +1,338 @@
+"""Telling people: every event that concerns a user becomes an in-app notification and, by the
+user's choice for its category, an email now, a line in tomorrow's digest, or nothing more.
+Vendor admins may also route categories to team channels (Slack, Microsoft Teams)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import (
+    DEFAULT_DELIVERY,
+    Category,
+    Delivery,
+    Notification,
+    NotificationPreference,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+logger = logging.getLogger(__name__)
+Render = Callable[[], tuple[str, str]]
+WEBHOOK_TIMEOUT = 10
+
+
+def absolute_url(path: str) -> str:
+    """The address of a portal page as seen from an email or a chat channel."""
+    if not path or "://" in path:
+        return path
+    return settings.PRM_SITE_URL.rstrip("/") + path
+
+
+def template_render(template: str, context: dict[str, Any]) -> Render:
+    """Render `<template>_subject.txt` and `_body.txt` in the active language."""
+
+    def render() -> tuple[str, str]:
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}_body.txt", context)
+        return " ".join(subject.split()), body
+
+    return render
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    user: Any
+    language: str
+    delivery: str
+
+
+def _recipients(users: Iterable[Any], category: str) -> list[_Recipient]:
+    unique: dict[int, Any] = {}
+    for user in users:
+        if user is not None and user.is_active and user.pk not in unique:
+            unique[user.pk] = user
+    if not unique:
+        return []
+    chosen = dict(
+        NotificationPreference.objects.filter(user__in=list(unique), category=category).values_list(
+            "user_id", "delivery"
+        )
+    )
+    return [
+        _Recipient(
+            user=user,
+            language=user.language or settings.LANGUAGE_CODE,
+            delivery=chosen.get(pk, DEFAULT_DELIVERY),
+        )
+        for pk, user in unique.items()
+    ]
+
+
+def notify(
+    *,
+    users: Iterable[Any],
+    category: str,
+    template: str | None = None,
+    context: dict[str, Any] | None = None,
+    render: Render | None = None,
+    url: str = "",
+    partner=None,
+    attachments: Iterable[tuple[str, str, str]] = (),
+) -> list[Notification]:
+    """Tell each user (once, even if listed twice) about an event, in their own language.
+
+    The message is `template` (with `context`) or `render`, a callable returning the subject and
+    body in the active language. Notifications are written in the caller's transaction; emails
+    and channel posts go out once it commits. A partner's event reaches channels routed for that
+    partner and team-wide channels.
+    """
+    if render is None:
+        if template is None:
+            raise ValueError("notify() needs a template or a render callable")
+        render = template_render(template, context or {})
+    notifications: list[Notification] = []
+    emails: list[tuple[str, str, str]] = []
+    for recipient in _recipients(users, category):
+        with translation.override(recipient.language):
+            subject, body = render()
+        notifications.append(
+            Notification(
+                recipient=recipient.user,
+                category=category,
+                title=subject[:255],
+                url=url,
+                partner=partner,
+                delivery=recipient.delivery,
+            )
+        )
+        if recipient.delivery == Delivery.EMAIL and recipient.user.email:
+            if url:
+                with translation.override(recipient.language):
+                    body = f"{body.rstrip()}\n\n{_('Open in the portal:')} {absolute_url(url)}\n"
+            emails.append((subject, body, recipient.user.email))
+    Notification.objects.bulk_create(notifications)
+    attachments = list(attachments)
+    if emails:
+        transaction.on_commit(lambda: _send_emails(emails, attachments))
+    _webhooks_queue(category=category, partner=partner, render=render, url=url)
+    return notifications
+
+
+def _send_emails(emails: list[tuple[str, str, str]], attachments) -> None:
+    from django.core.mail import EmailMessage
+
+    for subject, body, address in emails:
+        if attachments:
+            message = EmailMessage(subject, body, None, [address])
+            for filename, content, mimetype in attachments:
+                message.attach(filename, content, mimetype)
+            message.send()
+        else:
+            send_mail(subject, body, None, [address])
+
+
+# Reading
+
+
+def notification_list(*, user, unread_only: bool = False):
+    rows = Notification.objects.filter(recipient=user)
+    return rows.unread() if unread_only else rows
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user).unread().count()
+
+
+def notification_mark_read(*, user, pk: int | None = None) -> int:
+    """Mark one notification (or all of the user's) read; another user's id changes nothing."""
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if pk is not None:
+        rows = rows.filter(pk=pk)
+    return rows.update(read_at=timezone.now())
+
+
+# Preferences
+
+
+def preferences_get(*, user) -> dict[str, str]:
+    chosen = dict(
+        NotificationPreference.objects.filter(user=user).values_list("category", "delivery")
+    )
+    return {category: chosen.get(category, DEFAULT_DELIVERY) for category in Category.values}
+
+
+@transaction.atomic
+def preferences_set(*, user, choices: dict[str, str]) -> None:
+    for category, delivery in choices.items():
+        if category not in Category.values or delivery not in Delivery.values:
+            raise ValueError(f"unknown category or delivery: {category}={delivery}")
+        NotificationPreference.objects.update_or_create(
+            user=user, category=category, defaults={"delivery": delivery}
+        )
+
+
+# Daily digest
+
+
+def digests_send(*, now: dt.datetime | None = None) -> int:
+    """Email each user one digest of the notifications they chose to receive that way and have
+    not had yet; each notification goes in one digest only. Returns the number of emails."""
+    now = now or timezone.now()
+    user_model = get_user_model()
+    pending = Notification.objects.filter(delivery=Delivery.DIGEST, digested_at__isnull=True)
+    sent = 0
+    for user in user_model.objects.filter(
+        pk__in=pending.values("recipient_id"), is_active=True
+    ).exclude(email=""):
+        with transaction.atomic():
+            rows = list(
+                pending.select_for_update(skip_locked=True)
+                .filter(recipient=user)
+                .order_by("created_at", "id")
+            )
+            if not rows:
+                continue
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(digested_at=now)
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                context = {
+                    "user": user,
+                    "rows": [(row, absolute_url(row.url)) for row in rows],
+                    "portal_url": absolute_url("/notifications/"),
+                }
+                subject = render_to_string("notifications/email/digest_subject.txt", context)
+                body = render_to_string("notifications/email/digest_body.txt", context)
+            subject = " ".join(subject.split())
+            transaction.on_commit(
+                lambda s=subject, b=body, e=user.email: send_mail(s, b, None, [e])
+            )
+            sent += 1
+    return sent
+
+
+# Team channels
+
+
+def _webhooks_queue(*, category: str, partner, render: Render, url: str) -> None:
+    endpoints = WebhookEndpoint.objects.filter(is_active=True).filter(
+        Q(partner__isnull=True) | Q(partner=partner)
+        if partner is not None
+        else Q(partner__isnull=True)
+    )
+    deliveries = []
+    for endpoint in endpoints:
+        if category not in endpoint.categories:
+            continue
+        with translation.override(endpoint.language):
+            subject, _body = render()
+        deliveries.append(
+            WebhookDelivery(endpoint=endpoint, category=category, text=subject, url=url)
+        )
+    if not deliveries:
+        return
+    WebhookDelivery.objects.bulk_create(deliveries)
+    ids = [delivery.pk for delivery in deliveries]
+
+    def enqueue() -> None:
+        from .tasks import webhook_deliver_task
+
+        for pk in ids:
+            try:
+                webhook_deliver_task.delay(pk)
+            except Exception:  # a broker outage must not fail the event
+                logger.warning("Webhook delivery %s not queued; the sweep retries it", pk)
+
+    transaction.on_commit(enqueue)
+
+
+def webhook_payload(*, kind: str, text: str, url: str) -> dict[str, Any]:
+    link = absolute_url(url)
+    if kind == WebhookEndpoint.Kind.SLACK:
+        return {"text": f"<{link}|{text}>" if link else text}
+    card: dict[str, Any] = {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": text,
+        "text": text,
+    }
+    if link:
+        card["potentialAction"] = [
+            {
+                "@type": "OpenUri",
+                "name": _("Open in the portal"),
+                "targets": [{"os": "default", "uri": link}],
+            }
+        ]
+    return card
+
+
+MAX_WEBHOOK_ATTEMPTS = 8
+
+
+def webhook_deliveries_sweep(*, now: dt.datetime | None = None) -> int:
+    """Queue again the deliveries that never reached the worker or ran out of retries while the
+    channel was down, up to MAX_WEBHOOK_ATTEMPTS tries each."""
+    from .tasks import webhook_deliver_task
+
+    now = now or timezone.now()
+    stale = WebhookDelivery.objects.filter(
+        status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED],
+        attempts__lt=MAX_WEBHOOK_ATTEMPTS,
+        created_at__lt=now - dt.timedelta(minutes=10),
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in stale:
+        webhook_deliver_task.delay(pk)
+        count += 1
+    return count
+
+
+class WebhookError(Exception):
+    pass
+
+
+def webhook_deliver(*, delivery_id: int) -> bool:
+    """Post one delivery; True once the channel accepted it. A failure is recorded and raised
+    so the task retries it later; a delivery already sent is not posted again."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    if delivery.status == WebhookDelivery.Status.SENT:
+        return True
+    endpoint = delivery.endpoint
+    with translation.override(endpoint.language):
+        payload = webhook_payload(kind=endpoint.kind, text=delivery.text, url=delivery.url)
+    if not endpoint.url.startswith(("https://", "http://")):
+        raise WebhookError(f"not an http(s) address: {endpoint.url}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        endpoint.url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    attempts = delivery.attempts + 1
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
+            response.read()
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempts, last_error=str(exc)[:500], status=WebhookDelivery.Status.FAILED
+        )
+        raise WebhookError(str(exc)) from exc
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=attempts, last_error="", status=WebhookDelivery.Status.SENT, sent_at=timezone.now()
+    )
+    return True

@@ -1,0 +1,5 @@
+"""Access-matrix entries for announcements."""
+
+from .base import Entry
+
+ENTRIES: dict[str, Entry] = {}
