@@ -38,3 +38,13 @@ def sales_import_task(batch_id: int) -> None:
     from .services.imports import sales_import_run
 
     sales_import_run(batch_id=batch_id, storage=default_storage)
+
+
+@shared_task(acks_late=True)
+def sales_imports_sweep_task() -> int:
+    """Run uploads that were never picked up or lost their worker (every few minutes)."""
+    from django.core.files.storage import default_storage
+
+    from .services.imports import sales_imports_sweep
+
+    return sales_imports_sweep(storage=default_storage)

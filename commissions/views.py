@@ -1,5 +1,4 @@
 import csv
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
@@ -17,6 +16,7 @@ from prm.core.errors import DomainError
 from prm.core.money import format_amount
 
 from . import periods
+from .charts import payout_trend
 from .forms import RecomputeForm, SalesImportForm
 from .models import ImportBatch, RecomputeRequest, Sale, StatementLine
 from .selectors import import_list, statement_get, statement_list
@@ -60,34 +60,12 @@ class StatementListView(RoleRequiredMixin, TemplateView):
         page = Paginator(statements, 25).get_page(request.GET.get("page"))
         context.update(page_obj=page, statements=page.object_list, period=period, status=status)
         if request_role(request) not in VENDOR_ROLES and request.partner is not None:
-            context["trend"] = _trend(
+            context["trend"] = payout_trend(
                 list(statement_list(user=request.user, current_partner=request.partner)[:12])
             )
         else:
             context["recompute_form"] = RecomputeForm()
         return context
-
-
-def _trend(statements) -> dict:
-    """An SVG bar chart of the last twelve statements, oldest first (drawn on the server)."""
-    rows = list(reversed(statements))
-    top = max((abs(s.total) for s in rows), default=Decimal("0")) or Decimal("1")
-    bars = []
-    for index, s in enumerate(rows):
-        height = int(abs(s.total) / top * 100)
-        bars.append(
-            {
-                "period": s.period,
-                "total": s.total,
-                "currency": s.currency,
-                "x": index * 60 + 10,
-                "y": 125 - height,
-                "height": max(height, 1),
-                "label_x": index * 60 + 30,
-                "negative": s.total < 0,
-            }
-        )
-    return {"bars": bars, "width": len(rows) * 60 + 20}
 
 
 class StatementDetailView(RoleRequiredMixin, TemplateView):

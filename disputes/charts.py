@@ -45,7 +45,7 @@ class ColumnChart:
 
 
 def column_chart(
-    points: Sequence[tuple[str, float, str]], *, width: int = 600, height: int = 200
+    points: Sequence[tuple[str, float, str]], *, width: int = 720, height: int = 220
 ) -> ColumnChart:
     """`points` are (label, value, value as text); bars scale to the largest value."""
     top, bottom, side = 22, 26, 8
@@ -126,14 +126,16 @@ def bar_chart(
     groups: Sequence[tuple[str, Sequence[tuple[str, float | None, str]]]],
     *,
     maximum: float = 100,
-    width: int = 600,
+    width: int = 760,
     label_width: int = 150,
+    value_width: int = 56,
     tick_format: str = "{}%",
 ) -> BarChart:
     """`groups` are (heading, [(series label, value or None, value as text), ...]); bar length is
-    value / `maximum` of the plot width, with ticks at 0, half and `maximum`."""
-    plot_x, right = label_width + 10, 56
-    plot_width = width - plot_x - right
+    value / `maximum` of the plot width, with ticks at 0, half and `maximum`. The value's text
+    goes after the bar's end, in `value_width` kept free on the right."""
+    plot_x = label_width + 10
+    plot_width = width - plot_x - value_width
     bar_height, gap, heading_height = 16, 6, 22
     y = 22  # below the tick labels
     drawn = []
@@ -141,7 +143,9 @@ def bar_chart(
         group = BarGroup(heading=heading, y=y + 14)
         y += heading_height
         for index, (label, value, text) in enumerate(series):
-            length = 0 if value is None else round(plot_width * min(max(value, 0), maximum) / maximum)
+            length = (
+                0 if value is None else round(plot_width * min(max(value, 0), maximum) / maximum)
+            )
             group.bars.append(
                 Bar(
                     label=label,

@@ -244,7 +244,10 @@ class CaseMessage(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("The partner whose user wrote it; empty for vendor staff."),
+        help_text=_(
+            "The only partner who sees it: the one whose user wrote it, or the one vendor staff "
+            "wrote to; empty when every party sees it."
+        ),
     )
     body = models.TextField(_("message"))
     internal = models.BooleanField(_("internal note"), default=False)
@@ -263,11 +266,21 @@ class CaseMessage(models.Model):
 
 
 class CaseStatusChange(models.Model):
-    """Who moved a case from one status to another, when and why."""
+    """One entry of a case's history: who moved it from one status to another, or handed it from
+    one owner to another, when and why.
+
+    The reason is read by vendor staff, and by the partners unless it is `reason_internal`; with
+    `reason_party` set, only that partner reads it. Between two partners of a channel conflict a
+    reason is internal unless the vendor chooses otherwise."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        OWNER = "owner", _("Owner change")
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="status_changes"
     )
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices, default=Kind.STATUS)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -277,7 +290,33 @@ class CaseStatusChange(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12)
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     reason = models.TextField(_("reason"), blank=True)
+    reason_internal = models.BooleanField(_("reason for vendor staff only"), default=False)
+    reason_party = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("reason shown to partner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The only partner who reads the reason; empty when every party reads it."),
+    )
     created_at = models.DateTimeField(_("at"))
 
     class Meta:
@@ -286,7 +325,18 @@ class CaseStatusChange(models.Model):
         verbose_name_plural = _("case status changes")
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.OWNER:
+            return f"{self.case.number}: {self.from_owner or '—'} → {self.to_owner or '—'}"
         return f"{self.case.number}: {self.from_status} → {self.to_status}"
+
+    def reason_for_partner(self, partner_id: int | None) -> str:
+        """The reason as the users of partner `partner_id` may read it: empty when it is not
+        theirs to read."""
+        if self.reason_internal or partner_id is None:
+            return ""
+        if self.reason_party_id is not None and self.reason_party_id != partner_id:
+            return ""
+        return self.reason
 
     @property
     def from_label(self) -> str:

@@ -12,21 +12,31 @@ from typing import Any
 from django.db.models import Q
 
 from partners.models import Membership
-from prm.core import mail
+from prm.notifications.models import Category
+from prm.notifications.services import notify
 
 
 def case_email(*, users: Iterable[Any], template: str, context: dict[str, Any]) -> None:
-    """Queue `disputes/email/<template>_subject.txt` and `_body.txt` to each user after commit."""
-    mail.email_users(users=users, template=f"disputes/email/{template}", context=context)
+    """Notify each user with `disputes/email/<template>_subject.txt` and `_body.txt`: in the
+    portal, and by email or digest as they chose for cases."""
+    case = context["case"]
+    notify(
+        users=users,
+        category=Category.CASES,
+        template=f"disputes/email/{template}",
+        context=context,
+        url=context.get("url", ""),
+        partner=case.partner,
+    )
 
 
-def partner_users(partners: Iterable[Any], *, raised_by: Any = None) -> list[Any]:
+def partner_users(partners: Iterable[Any], *, raised_by_id: int | None = None) -> list[Any]:
     """Active admin and finance users of the partners (the people who follow cases), and the
     partner user who raised the case whatever their role: a sales user follows their own."""
     ids = [p.pk for p in partners if p is not None]
     followers = Q(role__in=["admin", "finance"])
-    if raised_by is not None:
-        followers |= Q(user=raised_by)
+    if raised_by_id is not None:
+        followers |= Q(user_id=raised_by_id)
     return [
         m.user
         for m in Membership.objects.filter(followers, partner_id__in=ids, is_active=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Avg,
     Count,
@@ -18,11 +19,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from partners.models import Partner
 from partners.permissions import VIEW_ALL_PARTNERS, managed_partners
 
-from .models import Case, CaseMessage
+from .models import Case, CaseMessage, CaseStatusChange
 
 
 def case_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet[Case]:
@@ -48,12 +50,43 @@ def case_visible_queryset(*, user, current_partner: Partner | None = None) -> Qu
     return scoped
 
 
-def case_list(*, user, current_partner: Partner | None = None, status: str = "") -> QuerySet[Case]:
+ACTIVE_Q = ~Q(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
+
+
+def case_breached_q(*, now: dt.datetime) -> Q:
+    """Unresolved cases past a deadline: the first response still owed after it fell due, or
+    the resolution due time reached. A paused clock stands where it stopped."""
+    clock = Coalesce(F("paused_at"), Value(now, output_field=DateTimeField()))
+    return ACTIVE_Q & (
+        Q(first_responded_at__isnull=True, first_response_due__lte=clock)
+        | Q(resolution_due__lte=clock)
+    )
+
+
+# Filters of the case list beyond the statuses: key → condition at `now`.
+CASE_LIST_FILTERS = {
+    "active": lambda now: ACTIVE_Q,
+    "breached": lambda now: case_breached_q(now=now),
+    "escalated": lambda now: ACTIVE_Q & Q(escalated_at__isnull=False),
+    "unassigned": lambda now: ACTIVE_Q & Q(owner__isnull=True),
+}
+# Filters that only vendor staff are offered (partners follow their cases whoever owns them).
+VENDOR_LIST_FILTERS = frozenset({"unassigned"})
+
+
+def case_list(
+    *,
+    user,
+    current_partner: Partner | None = None,
+    status: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """Cases for the list; `status` is a case status, "all", or one of CASE_LIST_FILTERS."""
     qs = case_visible_queryset(user=user, current_partner=current_partner).select_related(
         "partner", "other_partner", "owner"
     )
-    if status == "active":
-        qs = qs.exclude(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
+    if status in CASE_LIST_FILTERS:
+        qs = qs.filter(CASE_LIST_FILTERS[status](now or timezone.now()))
     elif status in Case.Status.values:
         qs = qs.filter(status=status)
     return qs
@@ -62,7 +95,7 @@ def case_list(*, user, current_partner: Partner | None = None, status: str = "")
 def case_get(*, user, pk: int, current_partner: Partner | None = None) -> Case:
     """The case, with the thread the user may read: partner users see neither internal notes nor
     the other party's messages."""
-    messages = CaseMessage.objects.select_related("author").order_by("created_at", "id")
+    messages = CaseMessage.objects.select_related("author", "party").order_by("created_at", "id")
     if not user.vendor_role:
         messages = messages.filter(internal=False).filter(
             Q(party__isnull=True) | Q(party=current_partner)
@@ -78,14 +111,49 @@ def case_get(*, user, pk: int, current_partner: Partner | None = None) -> Case:
         "deal",
         "product",
     )
+    history = CaseStatusChange.objects.select_related(
+        "actor", "from_owner", "to_owner", "reason_party"
+    ).order_by("created_at", "id")
     qs = qs.prefetch_related(
         Prefetch("messages", queryset=messages, to_attr="visible_messages"),
-        Prefetch("status_changes__actor"),
+        Prefetch("status_changes", queryset=history, to_attr="history"),
     )
     case = qs.filter(pk=pk).first()
     if case is None:
         raise Http404
+    # Each entry's reason as this reader may see it: vendor staff read every reason, partner
+    # users only those shown to their organisation.
+    for change in case.history:
+        change.shown_reason = (
+            change.reason
+            if user.vendor_role
+            else change.reason_for_partner(current_partner.pk if current_partner else None)
+        )
     return case
+
+
+def case_owner_choices(*, case: Case):
+    """Vendor admins and channel managers who can see the case's partner and so may own it:
+    every active vendor admin, and the channel managers assigned to the partner (the guardian
+    grant) or allowed to view all partners."""
+    from guardian.shortcuts import get_users_with_perms
+
+    user_model = get_user_model()
+    assigned = get_users_with_perms(
+        case.partner, only_with_perms_in=["manage_partner"], with_group_users=True
+    ).values("pk")
+    view_all = user_model.objects.with_perm(
+        VIEW_ALL_PARTNERS, backend="django.contrib.auth.backends.ModelBackend"
+    ).values("pk")
+    return (
+        user_model.objects.filter(is_active=True)
+        .filter(
+            Q(vendor_role=user_model.VendorRole.ADMIN)
+            | Q(vendor_role=user_model.VendorRole.CHANNEL_MANAGER)
+            & (Q(pk__in=assigned) | Q(pk__in=view_all))
+        )
+        .order_by("full_name", "email")
+    )
 
 
 def case_message_get(*, user, case_pk: int, pk: int, current_partner: Partner | None = None):
@@ -142,14 +210,14 @@ def case_report(*, user, now: dt.datetime) -> dict:
         visible.values("owner", "owner__full_name", "owner__email")
         .annotate(
             total=Count("pk"),
-            response_due=Count(
+            responses_due=Count(
                 "pk",
                 filter=Q(first_responded_at__isnull=False)
                 | (active & Q(first_responded_at__isnull=True, first_response_due__lte=clock)),
             ),
             response_met=Count("pk", filter=Q(first_responded_at__lte=F("first_response_due"))),
             resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-            resolution_due=Count(
+            resolutions_due=Count(
                 "pk", filter=Q(resolved_at__isnull=False) | (active & Q(resolution_due__lte=clock))
             ),
             resolution_met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due"))),
@@ -161,8 +229,8 @@ def case_report(*, user, now: dt.datetime) -> dict:
         .order_by("owner__email")
     )
     for row in per_owner:
-        row["response_rate"] = _percent(row["response_met"], row["response_due"])
-        row["resolution_rate"] = _percent(row["resolution_met"], row["resolution_due"])
+        row["response_rate"] = _percent(row["response_met"], row["responses_due"])
+        row["resolution_rate"] = _percent(row["resolution_met"], row["resolutions_due"])
     return {
         "ages": [(key, counts[key]) for key, _s, _e in AGE_BUCKETS],
         "ratings": [(rating, counts[f"rated_{rating}"]) for rating in RATINGS],

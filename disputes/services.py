@@ -20,6 +20,7 @@ from commissions.models import Sale, Statement
 from commissions.services.statements import adjustment_create
 from partners.models import DealRegistration, Partner
 from partners.normalise import normalise_customer_name, normalise_tax_id
+from partners.selectors import partner_visible_queryset
 from prm.core.errors import DomainError, InvalidTransitionError
 from prm.core.events import event_record
 
@@ -45,30 +46,101 @@ def _case_url(case: Case) -> str:
     return reverse("case_detail", kwargs={"pk": case.pk})
 
 
-def _notify(case: Case, *, template: str = "case_updated", extra: Iterable[Any] = ()) -> None:
-    parties = partner_users([case.partner, case.other_partner], raised_by=case.raised_by)
+def _notify(
+    case: Case,
+    *,
+    template: str = "case_updated",
+    extra: Iterable[Any] = (),
+    partners: Iterable[Partner | None] | None = None,
+) -> None:
+    """Email the owner, the parties' followers (or those of `partners` only) and `extra`."""
+    if partners is None:
+        partners = [case.partner, case.other_partner]
+    parties = partner_users(partners, raised_by_id=case.raised_by_id)
     users = [case.owner, *parties, *extra]
     case_email(users=users, template=template, context={"case": case, "url": _case_url(case)})
 
 
-def _status_record(case: Case, *, actor, before: str, reason: str, now: dt.datetime) -> None:
-    CaseStatusChange.objects.create(
+def _reason_audience(
+    case: Case, *, internal: bool | None, party: Partner | None
+) -> tuple[bool, Partner | None]:
+    """Who reads a history reason. By default every party of a single-partner case, and vendor
+    staff only between the two partners of a conflict, where a reason could name the other."""
+    if internal is None:
+        internal = case.other_partner_id is not None and party is None
+    if party is not None:
+        if internal:
+            raise DomainError(
+                _("A reason for vendor staff only is not shown to a partner."), field="reason_to"
+            )
+        if party.pk not in (case.partner_id, case.other_partner_id):
+            raise DomainError(_("Show the reason to a party of the case."), field="reason_to")
+    return internal, party
+
+
+def _history_event(
+    case: Case,
+    *,
+    actor,
+    verb: str,
+    before: dict,
+    after: dict,
+    reason: str,
+    change,
+    filed_under: Partner | None = None,
+) -> None:
+    """Record the audit event of a history entry. The event is filed under the case's partner
+    (or `filed_under`, the party whose user acted), whose users read its reason in their
+    activity: a reason they may not read stays out of the event's reason and is kept with the
+    event's details for the vendor's audit."""
+    partner = filed_under or case.partner
+    shown = change.reason_for_partner(partner.pk)
+    if reason and not shown:
+        after = {**after, "reason": reason, "reason_internal": True}
+    event_record(
+        actor=actor,
+        verb=verb,
+        target=case,
+        partner=partner,
+        before=before,
+        after=after,
+        reason=shown,
+    )
+
+
+def _status_record(
+    case: Case,
+    *,
+    actor,
+    before: str,
+    reason: str,
+    now: dt.datetime,
+    internal: bool | None = None,
+    party: Partner | None = None,
+    filed_under: Partner | None = None,
+) -> CaseStatusChange:
+    internal, party = _reason_audience(case, internal=internal, party=party)
+    change = CaseStatusChange.objects.create(
         case=case,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         from_status=before,
         to_status=case.status,
         reason=reason,
+        reason_internal=internal,
+        reason_party=party,
         created_at=now,
     )
-    event_record(
+    _history_event(
+        case,
         actor=actor,
         verb="case.status_changed",
-        target=case,
-        partner=case.partner,
         before={"status": before},
         after={"status": case.status},
         reason=reason,
+        change=change,
+        filed_under=filed_under,
     )
+    return change
 
 
 @transaction.atomic
@@ -132,7 +204,7 @@ def case_open(
     )
     case.full_clean()
     case.save()
-    _status_record(case, actor=actor, before="", reason=_("Case opened"), now=now)
+    _status_record(case, actor=actor, before="", reason=_("Case opened"), now=now, internal=False)
     _notify(case)
     return case
 
@@ -145,10 +217,14 @@ def case_message_add(
     body: str,
     internal: bool = False,
     upload=None,
+    to: Partner | None = None,
     now: dt.datetime | None = None,
 ) -> CaseMessage:
     """Add to the thread. A vendor reply is the first response; a partner reply while the case
-    waits on the partner restarts the clock. Internal notes are for vendor staff only."""
+    waits on the partner restarts the clock. Internal notes are for vendor staff only.
+
+    A partner's message is seen by vendor staff and its own organisation, never by the other
+    party of a channel conflict; vendor staff may likewise write `to` one party only."""
     now = now or timezone.now()
     case = Case.objects.select_for_update().get(pk=case.pk)
     vendor = bool(actor.vendor_role)
@@ -156,7 +232,11 @@ def case_message_add(
         raise DomainError(_("Only vendor staff write internal notes."))
     if not body.strip():
         raise DomainError(_("Write a message."), field="body")
-    party = None
+    if to is not None and (
+        not vendor or internal or to.pk not in (case.partner_id, case.other_partner_id)
+    ):
+        raise DomainError(_("Vendor staff address one party of a case only."), field="to")
+    party = to.pk if to is not None else None
     if not vendor:
         party = (
             actor.memberships.filter(
@@ -180,16 +260,25 @@ def case_message_add(
         actor=actor,
         verb="case.note_added" if internal else "case.message_added",
         target=case,
-        partner=case.partner,
+        # A message for one party is filed under that party: the other never reads of it.
+        partner=message.party if message.party_id else case.partner,
         after={"message": message.pk, "attachment": bool(upload)},
     )
     if vendor and not internal and case.first_responded_at is None:
         case.first_responded_at = now
         case.save(update_fields=["first_responded_at", "updated_at"])
     if not vendor and case.status == S.WAITING_ON_PARTNER:
-        _move(case, actor=actor, to=S.IN_PROGRESS, reason=_("The partner replied"), now=now)
+        # Filed under the replying party: in a conflict the other never reads who replied.
+        _move(
+            case,
+            actor=actor,
+            to=S.IN_PROGRESS,
+            reason=_("The partner replied"),
+            now=now,
+            filed_under=message.party,
+        )
     if not internal:
-        _notify(case)
+        _notify(case, partners=[to] if to is not None else None)
     return message
 
 
@@ -208,7 +297,17 @@ def _clock_resume(case: Case, *, now: dt.datetime) -> list[str]:
     return fields
 
 
-def _move(case: Case, *, actor, to: str, reason: str, now: dt.datetime) -> Case:
+def _move(
+    case: Case,
+    *,
+    actor,
+    to: str,
+    reason: str,
+    now: dt.datetime,
+    internal: bool | None = None,
+    party: Partner | None = None,
+    filed_under: Partner | None = None,
+) -> Case:
     before = case.status
     if to not in TRANSITIONS[before]:
         raise InvalidTransitionError(
@@ -227,18 +326,45 @@ def _move(case: Case, *, actor, to: str, reason: str, now: dt.datetime) -> Case:
         fields.append("resolved_at")
     case.status = to
     case.save(update_fields=fields)
-    _status_record(case, actor=actor, before=before, reason=reason, now=now)
+    _status_record(
+        case,
+        actor=actor,
+        before=before,
+        reason=reason,
+        now=now,
+        internal=internal,
+        party=party,
+        filed_under=filed_under,
+    )
     return case
 
 
 @transaction.atomic
 def case_status_change(
-    *, case: Case, actor, status: str, reason: str = "", now: dt.datetime | None = None
+    *,
+    case: Case,
+    actor,
+    status: str,
+    reason: str = "",
+    reason_internal: bool | None = None,
+    reason_party: Partner | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
-    """Move a case along the transition map; waiting on the partner pauses the SLA clock."""
+    """Move a case along the transition map; waiting on the partner pauses the SLA clock.
+
+    The reason goes to vendor staff only (`reason_internal`), to one party (`reason_party`) or
+    to every party; left unsaid, a conflict's reason stays with vendor staff."""
     now = now or timezone.now()
     case = Case.objects.select_for_update().get(pk=case.pk)
-    _move(case, actor=actor, to=status, reason=reason.strip(), now=now)
+    _move(
+        case,
+        actor=actor,
+        to=status,
+        reason=reason.strip(),
+        now=now,
+        internal=reason_internal,
+        party=reason_party,
+    )
     _notify(case)
     return case
 
@@ -292,7 +418,10 @@ def case_resolve(
     case.resolution = resolution.strip()
     case.resolved_at = now
     case.save(update_fields=fields)
-    _status_record(case, actor=actor, before=before, reason=case.resolution, now=now)
+    # Every party reads the outcome on the case itself, so its history entry is theirs too.
+    _status_record(
+        case, actor=actor, before=before, reason=case.resolution, now=now, internal=False
+    )
     _notify(case)
     return case
 
@@ -324,6 +453,7 @@ def case_mediation_refer(
         before=before,
         reason=_("Referred to %(mediator)s") % {"mediator": case.mediator},
         now=now,
+        internal=False,
     )
     _notify(case)
     return case
@@ -372,6 +502,88 @@ def case_parties_disclose(*, case: Case, actor) -> Case:
         after={"parties_disclosed": True},
     )
     _notify(case)
+    return case
+
+
+OWNER_ROLES = ("admin", "channel_manager")
+
+
+def case_reassign_allowed(*, case: Case, actor) -> bool:
+    """Vendor admins reassign any case; a channel manager the cases of the partners they see
+    (assigned to them, or all with "view all partners")."""
+    if getattr(actor, "vendor_role", "") not in OWNER_ROLES or not actor.is_active:
+        return False
+    return actor.is_vendor_admin or (
+        partner_visible_queryset(user=actor).filter(pk=case.partner_id).exists()
+    )
+
+
+@transaction.atomic
+def case_reassign(*, case: Case, actor, owner, reason: str, now: dt.datetime | None = None) -> Case:
+    """Hand a case to another vendor admin or channel manager who can see its partner. The change
+    joins the case's history (for vendor staff, the reason too) and the new owner is told."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().select_related("partner").get(pk=case.pk)
+    if not case_reassign_allowed(case=case, actor=actor):
+        raise DomainError(
+            _("Only vendor admins and the partner's channel managers reassign its cases.")
+        )
+    if not case.is_active:
+        raise InvalidTransitionError(_("A resolved or closed case keeps its owner."))
+    if owner is None:
+        raise DomainError(_("Choose the new owner."), field="owner")
+    if not owner.is_active or owner.vendor_role not in OWNER_ROLES:
+        raise DomainError(
+            _("%(user)s is not a vendor admin or channel manager.") % {"user": owner},
+            field="owner",
+        )
+    if owner.pk == case.owner_id:
+        raise DomainError(_("%(user)s already owns this case.") % {"user": owner}, field="owner")
+    if not partner_visible_queryset(user=owner).filter(pk=case.partner_id).exists():
+        raise DomainError(
+            _("%(user)s is not assigned to %(partner)s; assign them to the partner first.")
+            % {"user": owner, "partner": case.partner.display_name},
+            field="owner",
+        )
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say why the case changes hands."), field="reason")
+    previous = case.owner
+    case.owner = owner
+    case.save(update_fields=["owner", "updated_at"])
+    change = CaseStatusChange.objects.create(
+        case=case,
+        kind=CaseStatusChange.Kind.OWNER,
+        actor=actor,
+        from_status=case.status,
+        to_status=case.status,
+        from_owner=previous,
+        to_owner=owner,
+        reason=reason,
+        # Who works a case is the vendor's business: partners see the new owner, not why.
+        reason_internal=True,
+        created_at=now,
+    )
+    _history_event(
+        case,
+        actor=actor,
+        verb="case.owner_changed",
+        before={"owner": previous.email if previous else None},
+        after={"owner": owner.email},
+        reason=reason,
+        change=change,
+    )
+    case_email(
+        users=[owner],
+        template="case_reassigned",
+        context={
+            "case": case,
+            "url": _case_url(case),
+            "actor": actor,
+            "previous": previous,
+            "reason": reason,
+        },
+    )
     return case
 
 
@@ -496,14 +708,10 @@ def channel_conflict_cases_open(
                 subject=_("Sale to protected customer %(customer)s")
                 % {"customer": deal.customer_name},
                 description=_(
-                    "A sale dated %(date)s to %(customer)s was attributed to another partner while "
-                    "the customer is protected by deal registration %(deal)s."
+                    "A sale dated %(date)s to %(customer)s was attributed to one partner while "
+                    "the customer is protected by another partner's approved deal registration."
                 )
-                % {
-                    "date": sale.invoice_date.isoformat(),
-                    "customer": deal.customer_name,
-                    "deal": deal.number,
-                },
+                % {"date": sale.invoice_date.isoformat(), "customer": deal.customer_name},
                 sale=sale,
                 deal=deal,
                 owner=deal.partner.account_manager,

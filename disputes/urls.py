@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/messages/", views.CaseMessageView.as_view(), name="case_message"),
     path("<int:pk>/status/", views.CaseStatusView.as_view(), name="case_status"),
+    path("<int:pk>/reassign/", views.CaseReassignView.as_view(), name="case_reassign"),
     path("<int:pk>/resolve/", views.CaseResolveView.as_view(), name="case_resolve"),
     path("<int:pk>/rate/", views.CaseRateView.as_view(), name="case_rate"),
     path("<int:pk>/disclose/", views.CaseDiscloseView.as_view(), name="case_disclose"),

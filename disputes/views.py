@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -25,17 +25,26 @@ from prm.core.access import (
 )
 from prm.core.errors import DomainError
 
+from .charts import bar_chart, column_chart
 from .forms import (
     CaseMediationConcludeForm,
     CaseMediationReferForm,
     CaseMessageForm,
     CaseOpenForm,
     CaseRateForm,
+    CaseReassignForm,
     CaseResolveForm,
     CaseStatusForm,
 )
 from .models import Case
-from .selectors import case_get, case_list, case_message_get, case_report
+from .selectors import (
+    RATINGS,
+    VENDOR_LIST_FILTERS,
+    case_get,
+    case_list,
+    case_message_get,
+    case_report,
+)
 from .services import (
     case_mediation_conclude,
     case_mediation_refer,
@@ -43,6 +52,8 @@ from .services import (
     case_open,
     case_parties_disclose,
     case_rate,
+    case_reassign,
+    case_reassign_allowed,
     case_resolve,
     case_sla_state,
     case_status_change,
@@ -58,7 +69,10 @@ class CaseListView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        is_vendor = request_role(self.request) in VENDOR_ROLES
         status = self.request.GET.get("status", "active")
+        if status in VENDOR_LIST_FILTERS and not is_vendor:
+            status = "active"
         cases = list(
             case_list(user=self.request.user, current_partner=self.request.partner, status=status)[
                 :CASE_PAGE_SIZE
@@ -69,7 +83,7 @@ class CaseListView(RoleRequiredMixin, TemplateView):
             rows=[(case, case_sla_state(case, now)) for case in cases],
             status=status,
             statuses=Case.Status.choices,
-            is_vendor=request_role(self.request) in VENDOR_ROLES,
+            is_vendor=is_vendor,
         )
         return context
 
@@ -215,9 +229,11 @@ class CaseDetailView(CaseMixin, TemplateView):
             # Partners see the other party of a conflict only when the vendor discloses it.
             show_parties=self.is_vendor or case.parties_disclosed,
             own_side=own_side,
-            message_form=CaseMessageForm(vendor=self.is_vendor),
-            status_form=CaseStatusForm(),
-            resolve_form=CaseResolveForm(),
+            message_form=CaseMessageForm(vendor=self.is_vendor, case=case),
+            status_form=CaseStatusForm(current=case.status, case=case),
+            resolve_form=CaseResolveForm(
+                adjustable=_adjustable(case), two_parties=case.other_partner_id is not None
+            ),
             rate_form=CaseRateForm(),
             refer_form=CaseMediationReferForm(),
             conclude_form=CaseMediationConcludeForm(),
@@ -227,7 +243,15 @@ class CaseDetailView(CaseMixin, TemplateView):
             and case.status in (Case.Status.RESOLVED, Case.Status.CLOSED),
             can_see_payouts=request_role(self.request) in PAYOUT_ROLES,
         )
+        if self.is_vendor and case.is_active:
+            can_reassign = case_reassign_allowed(case=case, actor=self.request.user)
+            context["reassign_form"] = CaseReassignForm(case=case) if can_reassign else None
         return context
+
+
+def _adjustable(case: Case) -> bool:
+    """Whether resolving `case` may create an adjustment on the partner's next statement."""
+    return case.kind == Case.Kind.PAYOUT and case.adjustment_id is None
 
 
 class _CaseAction(CaseMixin, View):
@@ -242,23 +266,31 @@ class _CaseAction(CaseMixin, View):
         return redirect("case_detail", pk=case.pk)
 
     def form_errors(self, form) -> None:
-        for errors in form.errors.values():
+        """Flash each error with the label of the field it is about."""
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else None
             for error in errors:
+                if label:
+                    error = _("%(field)s: %(error)s") % {"field": label, "error": error}
                 messages.error(self.request, error)
 
 
 class CaseMessageView(_CaseAction):
     def act(self, case: Case) -> None:
-        form = CaseMessageForm(self.request.POST, self.request.FILES, vendor=self.is_vendor)
+        form = CaseMessageForm(
+            self.request.POST, self.request.FILES, vendor=self.is_vendor, case=case
+        )
         if not form.is_valid():
             self.form_errors(form)
             return
+        to = form.cleaned_data.get("to")
         case_message_add(
             case=case,
             actor=self.request.user,
             body=form.cleaned_data["body"],
             internal=form.cleaned_data.get("internal", False),
             upload=form.cleaned_data["attachment"],
+            to=case.partner if to == case.partner_id else case.other_partner if to else None,
         )
         messages.success(self.request, _("Your message was added."))
 
@@ -267,7 +299,7 @@ class CaseStatusView(_CaseAction):
     allowed_roles = VENDOR_ROLES
 
     def act(self, case: Case) -> None:
-        form = CaseStatusForm(self.request.POST)
+        form = CaseStatusForm(self.request.POST, current=case.status, case=case)
         if not form.is_valid():
             self.form_errors(form)
             return
@@ -276,15 +308,42 @@ class CaseStatusView(_CaseAction):
             actor=self.request.user,
             status=form.cleaned_data["status"],
             reason=form.cleaned_data["reason"],
+            **form.reason_audience(),
         )
         messages.success(self.request, _("The status was changed."))
+
+
+class CaseReassignView(_CaseAction):
+    """Hand the case to another vendor admin or channel manager, with the reason."""
+
+    allowed_roles = VENDOR_ROLES
+
+    def act(self, case: Case) -> None:
+        form = CaseReassignForm(self.request.POST, case=case)
+        if not form.is_valid():
+            self.form_errors(form)
+            return
+        try:
+            case = case_reassign(
+                case=case,
+                actor=self.request.user,
+                owner=form.cleaned_data["owner"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+                self.form_errors(form)
+                return
+            raise
+        messages.success(self.request, _("%(owner)s now owns the case.") % {"owner": case.owner})
 
 
 class CaseResolveView(_CaseAction):
     allowed_roles = VENDOR_ROLES
 
     def act(self, case: Case) -> None:
-        form = CaseResolveForm(self.request.POST)
+        form = CaseResolveForm(self.request.POST, adjustable=_adjustable(case))
         if not form.is_valid():
             self.form_errors(form)
             return
@@ -292,7 +351,7 @@ class CaseResolveView(_CaseAction):
             case=case,
             actor=self.request.user,
             resolution=form.cleaned_data["resolution"],
-            adjustment_amount=form.cleaned_data["adjustment_amount"],
+            adjustment_amount=form.cleaned_data.get("adjustment_amount"),
         )
         messages.success(self.request, _("The case was resolved."))
 
@@ -368,16 +427,83 @@ class CaseAttachmentView(RoleRequiredMixin, View):
 
 
 class CaseReportView(RoleRequiredMixin, TemplateView):
-    """Vendor reporting: open cases by age, SLA attainment per owner, response times, ratings."""
+    """Vendor reporting: open cases by age, SLA attainment per owner, response times, ratings;
+    each chart beside the table of the same figures."""
 
     allowed_roles = VENDOR_ROLES
     template_name = "disputes/case_report.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["report"] = case_report(user=self.request.user, now=timezone.now())
-        context["age_labels"] = AGE_LABELS
+        report = case_report(user=self.request.user, now=timezone.now())
+        for row in report["owners"]:
+            row["name"] = row["owner__full_name"] or row["owner__email"] or _("Nobody")
+        rated = sum(count for _rating, count in report["ratings"])
+        context.update(
+            report=report,
+            age_labels=AGE_LABELS,
+            age_chart=column_chart(
+                [(str(AGE_LABELS[key]), count, str(count)) for key, count in report["ages"]]
+            ),
+            sla_chart=_sla_chart(report["owners"]),
+            rating_chart=column_chart(
+                [(_rating_label(rating), count, str(count)) for rating, count in report["ratings"]]
+            ),
+            rating_labels={rating: _rating_label(rating) for rating in RATINGS},
+            rated=rated,
+            mean_rating=(
+                sum(rating * count for rating, count in report["ratings"]) / rated
+                if rated
+                else None
+            ),
+        )
         return context
+
+
+def _rating_label(rating: int) -> str:
+    return ngettext("%(rating)s star", "%(rating)s stars", rating) % {"rating": rating}
+
+
+def _sla_chart(owners: list[dict]):
+    """Per owner, the share of first-response and resolution deadlines met, as two bars."""
+
+    def bar(label: str, rate: int | None, met: int, due: int) -> tuple[str, int | None, str]:
+        if rate is None:
+            return label, None, _("no deadline due yet")
+        return (
+            label,
+            rate,
+            _("%(rate)s%% (%(met)s of %(due)s)")
+            % {
+                "rate": rate,
+                "met": met,
+                "due": due,
+            },
+        )
+
+    return bar_chart(
+        [
+            (
+                row["name"],
+                [
+                    bar(
+                        _("First response"),
+                        row["response_rate"],
+                        row["response_met"],
+                        row["responses_due"],
+                    ),
+                    bar(
+                        _("Resolution"),
+                        row["resolution_rate"],
+                        row["resolution_met"],
+                        row["resolutions_due"],
+                    ),
+                ],
+            )
+            for row in owners
+        ],
+        value_width=130,
+    )
 
 
 AGE_LABELS = {

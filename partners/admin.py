@@ -2,10 +2,15 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from .models import (
+    ActionItem,
+    Announcement,
+    AnnouncementRecipient,
     Award,
+    BusinessReview,
     DealRegistration,
     Invitation,
     Membership,
+    Milestone,
     Partner,
     PartnerAward,
     RiskAssessment,
@@ -237,3 +242,58 @@ class PartnerAwardAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for grant in queryset.select_related("partner", "award"):
             partner_award_revoke(grant=grant, actor=request.user)
+
+
+class AnnouncementRecipientInline(admin.TabularInline):
+    model = AnnouncementRecipient
+    extra = 0
+    can_delete = False
+    fields = ["partner", "acknowledged_at", "acknowledged_by", "reminded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(ReadOnlyAdmin):
+    """Announcements are written, published and acknowledged in the portal (each step records
+    its event); the admin shows them and their recipients for support."""
+
+    list_display = ["title", "category", "audience", "author", "published_at", "acknowledge_by"]
+    list_filter = ["category", "audience", "requires_acknowledgement"]
+    search_fields = ["title", "local_title"]
+    list_select_related = ["author"]
+    inlines = [AnnouncementRecipientInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdmin):
+    list_display = ["partner", "kind", "key", "achieved_on", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["partner__code", "partner__name"]
+    list_select_related = ["partner"]
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    can_delete = False
+    fields = ["title", "side", "owner", "due_on", "done_at", "done_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BusinessReview)
+class BusinessReviewAdmin(ReadOnlyAdmin):
+    """Reviews are scheduled, moved, cancelled and held through the review services (each sends
+    the calendar update and leaves an event); the admin shows them for support."""
+
+    list_display = ["partner", "scheduled_at", "status", "cadence", "organiser", "sequence"]
+    list_filter = ["status", "cadence"]
+    search_fields = ["partner__code", "partner__name"]
+    list_select_related = ["partner", "organiser"]
+    date_hierarchy = "scheduled_at"
+    inlines = [ActionItemInline]

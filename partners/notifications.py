@@ -9,13 +9,30 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from prm.core import mail
+from prm.notifications.services import notify
 
 from .models import Membership, Partner
 
 
-def email_users(*, users: Iterable[Any], template: str, context: dict[str, Any]) -> None:
-    """Queue `partners/email/<template>_subject.txt` and `_body.txt` to each user after commit."""
-    mail.email_users(users=users, template=f"partners/email/{template}", context=context)
+def email_users(
+    *,
+    users: Iterable[Any],
+    template: str,
+    context: dict[str, Any],
+    category: str,
+    url: str = "",
+    partner: Partner | None = None,
+) -> None:
+    """Notify each user with `partners/email/<template>_subject.txt` and `_body.txt`: in the
+    portal, and by email or digest as they chose for the category."""
+    notify(
+        users=users,
+        category=category,
+        template=f"partners/email/{template}",
+        context=context,
+        url=url,
+        partner=partner,
+    )
 
 
 def email_address(*, email: str, language: str, template: str, context: dict[str, Any]) -> None:

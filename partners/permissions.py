@@ -1,7 +1,8 @@
 """django-guardian grants for vendor staff (called from services only), and who may reach which
 partner pages."""
 
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from django.db.models import Q
+from guardian.shortcuts import assign_perm, remove_perm
 
 from prm.core.access import VENDOR_ROLES, Role
 
@@ -18,9 +19,20 @@ def revoke_partner_management(*, user, partner) -> None:
 
 
 def managed_partners(user, queryset):
-    """Partners on which `user` holds the object permission (not global grants)."""
-    return get_objects_for_user(
-        user, MANAGE_PARTNER, klass=queryset, accept_global_perms=False, with_superuser=False
+    """Partners on which `user` holds the object permission, directly or through a group (not
+    global grants). Written as two plain semi-joins on guardian's direct-FK tables, which the
+    database answers from their unique indexes, rather than guardian's generic lookup."""
+    from .models import PartnerGroupObjectPermission, PartnerUserObjectPermission
+
+    app_label, codename = MANAGE_PARTNER.split(".")
+    permission = {
+        "permission__codename": codename,
+        "permission__content_type__app_label": app_label,
+    }
+    direct = PartnerUserObjectPermission.objects.filter(user=user, **permission)
+    grouped = PartnerGroupObjectPermission.objects.filter(group__user=user, **permission)
+    return queryset.filter(
+        Q(pk__in=direct.values("content_object_id")) | Q(pk__in=grouped.values("content_object_id"))
     )
 
 

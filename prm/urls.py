@@ -12,6 +12,7 @@ from partners import api as partners_api
 from prm.accounts import api as accounts_api
 from prm.accounts import views as accounts_views
 from prm.core import views as core_views
+from prm.notifications import api as notifications_api
 
 admin.site.site_header = "PRM Portal"
 admin.site.site_title = "PRM Portal"
@@ -29,6 +30,16 @@ api_v1 = [
     path("deals/", partners_api.DealListCreateAPIView.as_view(), name="deal-list"),
     path("deals/<int:pk>/", partners_api.DealDetailAPIView.as_view(), name="deal-detail"),
     path("disputes/", disputes_api.CaseListCreateAPIView.as_view(), name="case-list"),
+    path(
+        "notifications/",
+        notifications_api.NotificationListAPIView.as_view(),
+        name="notification-list",
+    ),
+    path(
+        "notifications/read/",
+        notifications_api.NotificationMarkReadAPIView.as_view(),
+        name="notification-read",
+    ),
 ]
 
 urlpatterns = [

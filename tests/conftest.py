@@ -7,6 +7,7 @@ from django.test import Client
 
 from partners.models import Membership, Partner
 from partners.services import partner_assign_account_manager
+from prm.celery import app
 
 from .factories import (
     ChannelManagerFactory,
@@ -76,3 +77,19 @@ def _mail_through_celery(settings):
     """Django's test runner swaps in the locmem backend; put the project's Celery backend back so
     tests exercise the real path (eager task, then PRM_EMAIL_BACKEND = locmem)."""
     settings.EMAIL_BACKEND = "prm.core.mail.CeleryEmailBackend"
+
+
+@pytest.fixture
+def broker_down():
+    """A real Redis transport pointed at a port where nothing listens."""
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    app.set_current()
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app._pool = None
+    app.amqp.__dict__.pop("producer_pool", None)
+    app.amqp._producer_pool = None
+    yield
+    app.conf.task_always_eager, app.conf.broker_url = saved
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -8,18 +8,18 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from partners.models import Segment, Territory
 from prm.accounts.models import User
 from prm.core.errors import DomainError, InvalidTransitionError
 from prm.core.events import event_record
+from prm.notifications.models import Category
+from prm.notifications.services import notify
 
 from ..models import (
     Agreement,
@@ -198,6 +198,7 @@ def agreement_version_propose(
             )
             % values,
         ),
+        agreement=agreement,
     )
     return version
 
@@ -285,6 +286,7 @@ def agreement_question_ask(*, actor, version: AgreementVersion, text: str) -> Ag
             _("Question about agreement %(number)s") % values,
             _("%(partner)s asked about version %(version)s of %(number)s:\n\n%(text)s") % values,
         ),
+        agreement=agreement,
     )
     return question
 
@@ -351,6 +353,7 @@ def agreement_terminate(
             _("Notice of termination of agreement %(number)s") % values,
             _("Agreement %(number)s ends on %(date)s. Reason given: %(reason)s") % values,
         ),
+        agreement=agreement,
     )
     return agreement
 
@@ -389,7 +392,7 @@ def _report_conflicts(agreement: Agreement, conflicts) -> None:
         )
 
     admins = list(User.objects.filter(vendor_role=User.VendorRole.ADMIN, is_active=True))
-    _notify(admins, render)
+    _notify(admins, render, agreement=agreement)
     for other, territories, product_lines in conflicts:
         event_record(
             actor=None,
@@ -427,16 +430,18 @@ def _partner_admin_recipients(agreement: Agreement) -> list[User]:
     ]
 
 
-def _notify(recipients: list[User], render: Callable[[], tuple[str, str]]) -> None:
-    """Email each recipient, rendered in their own language, once the transaction commits."""
-    for user in recipients:
-        with override(user.language or settings.LANGUAGE_CODE):
-            subject, body = render()
-        transaction.on_commit(
-            lambda s=subject, b=body, e=user.email: send_mail(
-                s, b, settings.DEFAULT_FROM_EMAIL, [e]
-            )
-        )
+def _notify(
+    recipients: list[User], render: Callable[[], tuple[str, str]], *, agreement: Agreement
+) -> None:
+    """Tell each recipient in their own language: in the portal, and by email or digest as they
+    chose for agreements."""
+    notify(
+        users=recipients,
+        category=Category.AGREEMENTS,
+        render=render,
+        url=reverse("agreement_detail", kwargs={"number": agreement.number}),
+        partner=agreement.partner,
+    )
 
 
 REMINDER_DAYS = (90, 30, 7)
@@ -521,4 +526,8 @@ def _send_end_reminder(agreement: Agreement, days_left: int) -> None:
             subject = _("Agreement %(number)s expires in %(days)s days") % values
         return subject, _("Agreement %(number)s with %(partner)s ends on %(end)s.") % values
 
-    _notify(_partner_admin_recipients(agreement) + _vendor_recipients(agreement), render)
+    _notify(
+        _partner_admin_recipients(agreement) + _vendor_recipients(agreement),
+        render,
+        agreement=agreement,
+    )

@@ -681,11 +681,55 @@ def _write(period, ids, sums, segments, rules, targets) -> dict[str, int]:
             for line in lines
         )
     if changed:
+        disputed = _disputed_lines_release(changed)
         StatementLine.objects.filter(statement__in=changed).delete()
         StatementLine.objects.bulk_create(new_lines, batch_size=5000)
+        if disputed:
+            _disputed_lines_relink(disputed, new_lines)
         _update_statements(changed)
     counts["statements"] = len(changed)
     return counts
+
+
+def _line_key(statement_id, kind, rule_id, adjustment_id) -> tuple:
+    return (statement_id, kind, rule_id, adjustment_id)
+
+
+def _disputed_lines_release(statements: list[Statement]) -> dict[int, tuple]:
+    """Cases disputing a line of a statement about to be rewritten: {case id: line identity}.
+    Their link is cleared so the old lines can go; `_disputed_lines_relink` restores it."""
+    from disputes.models import Case
+
+    rows = Case.objects.filter(statement_line__statement__in=statements).values_list(
+        "pk",
+        "statement_line__statement_id",
+        "statement_line__kind",
+        "statement_line__rule_id",
+        "statement_line__adjustment_id",
+        "statement_line__position",
+    )
+    disputed = {pk: (_line_key(*rest[:4]), rest[4], rest[0]) for pk, *rest in rows}
+    if disputed:
+        Case.objects.filter(pk__in=list(disputed)).update(statement_line=None)
+    return disputed
+
+
+def _disputed_lines_relink(disputed: dict[int, tuple], new_lines: list[StatementLine]) -> None:
+    """Point each disputed case at the recomputed line for the same rule (or adjustment) of the
+    same statement, else at the line now in the same position; with neither, the case keeps its
+    statement in its description and loses only the line link."""
+    from disputes.models import Case
+
+    by_key = {}
+    by_position = {}
+    for line in new_lines:
+        key = _line_key(line.statement_id, line.kind, line.rule_id, line.adjustment_id)
+        by_key.setdefault(key, line.pk)
+        by_position[(line.statement_id, line.position)] = line.pk
+    for case_id, (key, position, statement_id) in disputed.items():
+        line_id = by_key.get(key) or by_position.get((statement_id, position))
+        if line_id is not None:
+            Case.objects.filter(pk=case_id).update(statement_line_id=line_id)
 
 
 STATEMENT_FIELDS = [

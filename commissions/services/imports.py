@@ -16,14 +16,16 @@ from decimal import Decimal, InvalidOperation
 import psycopg2
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agreements.models import Product
 from partners.models import Partner
+from prm.core.queue import enqueue_on_commit
 
 from .. import periods
 from ..models import ImportBatch, ImportRejection, Sale
-from .recompute import recompute_request_create
+from .recompute import PICKUP_GRACE, RUNNING_TIMEOUT, recompute_request_create
 
 COLUMNS = [
     "external_id",
@@ -444,7 +446,7 @@ def sales_import_enqueue(*, upload, actor, storage) -> ImportBatch:
     )
     from ..tasks import sales_import_task
 
-    transaction.on_commit(lambda: sales_import_task.delay(batch.pk))
+    enqueue_on_commit(sales_import_task, batch.pk)
     return batch
 
 
@@ -459,6 +461,35 @@ def sales_import_run(*, batch_id: int, storage) -> ImportResult | None:
         content = handle.read()
 
     def progress(done: int, total: int) -> None:
-        ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done, total_rows=total)
+        ImportBatch.objects.filter(pk=batch_id).update(
+            processed_rows=done, total_rows=total, updated_at=timezone.now()
+        )
 
     return sales_import(content=content, filename=batch.filename, batch=batch, progress=progress)
+
+
+def sales_imports_sweep(*, storage, now: dt.datetime | None = None) -> int:
+    """Run the uploads no worker picked up (the broker was down) and those whose worker died.
+
+    An import writes its rows, rejections and final status in one transaction, so a batch left
+    running by a dead worker wrote nothing and is safe to run again.
+    """
+    now = now or timezone.now()
+    dead = list(
+        ImportBatch.objects.filter(
+            status=ImportBatch.Status.RUNNING, updated_at__lt=now - RUNNING_TIMEOUT
+        ).values_list("pk", flat=True)
+    )
+    ImportBatch.objects.filter(pk__in=dead, status=ImportBatch.Status.RUNNING).update(
+        status=ImportBatch.Status.PENDING, processed_rows=0, updated_at=now
+    )
+    stale = (
+        ImportBatch.objects.filter(status=ImportBatch.Status.PENDING)
+        .filter(Q(created_at__lt=now - PICKUP_GRACE) | Q(pk__in=dead))
+        .exclude(stored_file="")
+    )
+    count = 0
+    for batch_id in stale.order_by("created_at").values_list("pk", flat=True):
+        if sales_import_run(batch_id=batch_id, storage=storage) is not None:
+            count += 1
+    return count

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Partner
+from prm.core.queue import enqueue_on_commit
 
 from ..models import RecomputeRequest
 from .compute import recompute
@@ -26,7 +27,7 @@ def recompute_request_create(
     request = RecomputeRequest.objects.create(period=period, partner=partner, reason=reason)
     from ..tasks import recompute_request_run_task
 
-    transaction.on_commit(lambda: recompute_request_run_task.delay(request.pk))
+    enqueue_on_commit(recompute_request_run_task, request.pk)
     return request
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partners.models import Partner
+from partners.models import Membership, Partner
 from prm.core.errors import DomainError, InvalidTransitionError
 from prm.core.events import event_record
 from prm.core.money import quantize
+from prm.notifications.models import Category
+from prm.notifications.services import notify
 
 from .. import periods
 from ..models import Adjustment, Statement
@@ -37,6 +40,7 @@ def statement_approve(*, statement: Statement, actor) -> Statement:
         partner=statement.partner,
         after={"period": statement.period, "total": statement.total},
     )
+    _notify_partner(statement, "statement_approved")
     return statement
 
 
@@ -59,7 +63,25 @@ def statement_mark_paid(*, statement: Statement, actor, reference: str = "") -> 
         partner=statement.partner,
         after={"period": statement.period, "reference": statement.payment_reference},
     )
+    _notify_partner(statement, "statement_paid")
     return statement
+
+
+def _notify_partner(statement: Statement, template: str) -> None:
+    """The partner's admin and finance users hear of it (sales users do not see payouts)."""
+    followers = Membership.objects.filter(
+        partner_id=statement.partner_id,
+        role__in=[Membership.Role.ADMIN, Membership.Role.FINANCE],
+        is_active=True,
+    ).select_related("user")
+    notify(
+        users=[membership.user for membership in followers],
+        category=Category.PAYOUTS,
+        template=f"commissions/email/{template}",
+        context={"statement": statement},
+        url=reverse("statement_detail", kwargs={"pk": statement.pk}),
+        partner=statement.partner,
+    )
 
 
 @transaction.atomic

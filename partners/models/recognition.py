@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from prm.core.models import TimeStampedModel
 
@@ -96,3 +97,30 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner.code} · {self.kind} {self.key}"
+
+    @property
+    def display_label(self) -> str:
+        """The badge's text in the active language: "Target reached · 2026-05", "2 years of
+        partnership", "First deal", or the award's name."""
+        if self.kind == self.Kind.TARGET_REACHED:
+            return _("Target reached · %(period)s") % {"period": self.key}
+        if self.kind == self.Kind.ANNIVERSARY:
+            years = int(self.key) if self.key.isdigit() else 0
+            return ngettext(
+                "%(years)d year of partnership", "%(years)d years of partnership", years
+            ) % {"years": years}
+        if self.kind == self.Kind.AWARD:
+            return _localised(self.detail.get("award", ""), self.detail.get("local_award", ""))
+        return str(self.get_kind_display())
+
+    @property
+    def icon(self) -> str:
+        return MILESTONE_ICONS.get(self.kind, "bi-star-fill")
+
+
+MILESTONE_ICONS = {
+    Milestone.Kind.TARGET_REACHED: "bi-bullseye",
+    Milestone.Kind.FIRST_DEAL: "bi-briefcase-fill",
+    Milestone.Kind.ANNIVERSARY: "bi-calendar-heart",
+    Milestone.Kind.AWARD: "bi-trophy-fill",
+}

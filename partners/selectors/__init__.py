@@ -1,5 +1,15 @@
 """Reads of partners and everything that hangs off them, scoped to the requesting user."""
 
+from .announcements import (
+    announcement_awaiting_acknowledgement_count,
+    announcement_feed,
+    announcement_get_for_partner,
+    announcement_get_for_vendor,
+    announcement_list_for_vendor,
+    announcement_recipient_list,
+    announcement_unread_by_category,
+    announcement_unread_count,
+)
 from .deals import (
     DEAL_SORTS,
     deal_conflict_list,
@@ -27,6 +37,13 @@ from .directory import (
     partner_visible_queryset,
 )
 from .invitations import invitation_get_by_key, invitation_get_usable
+from .reviews import (
+    action_item_open_list,
+    review_get,
+    review_list,
+    review_overdue_count,
+    review_upcoming_list,
+)
 from .targets import (
     Scorecard,
     ScorecardRow,
@@ -47,6 +64,15 @@ __all__ = [
     "PartnerOverview",
     "Scorecard",
     "ScorecardRow",
+    "action_item_open_list",
+    "announcement_awaiting_acknowledgement_count",
+    "announcement_feed",
+    "announcement_get_for_partner",
+    "announcement_get_for_vendor",
+    "announcement_list_for_vendor",
+    "announcement_recipient_list",
+    "announcement_unread_by_category",
+    "announcement_unread_count",
     "deal_conflict_list",
     "deal_get",
     "deal_list",
@@ -66,6 +92,10 @@ __all__ = [
     "partner_overview",
     "partner_status_counts",
     "partner_visible_queryset",
+    "review_get",
+    "review_list",
+    "review_overdue_count",
+    "review_upcoming_list",
     "sales_available",
     "target_proposal_get",
     "target_proposals_awaiting",

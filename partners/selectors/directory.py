@@ -31,6 +31,7 @@ from ..models import (
     DealRegistration,
     Invitation,
     Membership,
+    Milestone,
     Partner,
     PartnerAward,
     RiskAssessment,
@@ -217,6 +218,7 @@ class PartnerOverview:
     events: list[Event]
     awards: list[PartnerAward]
     risk_history: list[RiskAssessment]
+    milestones: list[Milestone]
 
 
 OVERVIEW_DEALS = 10
@@ -252,6 +254,7 @@ def partner_overview(*, user, code: str, current_partner: Partner | None = None)
         events=event_list_for_partner(partner=partner, limit=15),
         awards=list(partner.awards.select_related("award").order_by("-awarded_on", "-id")),
         risk_history=list(partner.risk_assessments.select_related("assessed_by")[:10]),
+        milestones=list(partner.milestones.order_by("-achieved_on", "-id")),
     )
 
 

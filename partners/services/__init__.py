@@ -1,6 +1,18 @@
 """Writes on partners and everything that hangs off them. Each service runs in one transaction
 and records its event; views, the API, admin, commands and tasks call these."""
 
+from .announcements import (
+    announcement_acknowledge,
+    announcement_audience,
+    announcement_can_acknowledge,
+    announcement_create,
+    announcement_delete,
+    announcement_mark_read,
+    announcement_publish,
+    announcement_remind,
+    announcement_reminders_send,
+    announcement_update,
+)
 from .deals import (
     EXPIRY_WARNING_DAYS,
     deal_approve,
@@ -16,6 +28,13 @@ from .invitations import (
     invitation_create,
     invitation_revoke,
 )
+from .milestones import (
+    milestone_award,
+    milestone_award_withdraw,
+    milestone_first_deal,
+    milestone_record,
+    milestones_check,
+)
 from .organisation import (
     STATUS_TRANSITIONS,
     membership_change_role,
@@ -27,12 +46,35 @@ from .organisation import (
     partner_risk_update,
 )
 from .recognition import partner_award_grant, partner_award_revoke
+from .reviews import (
+    action_item_add,
+    action_item_toggle,
+    review_cancel,
+    review_hold,
+    review_notes_update,
+    review_reminders_send,
+    review_reschedule,
+    review_schedule_missing,
+    review_schedule_next,
+)
 from .targets import target_proposal_accept, target_proposal_counter, target_propose, target_side
 
 __all__ = [
     "EXPIRY_WARNING_DAYS",
     "INVITATION_VALID_DAYS",
     "STATUS_TRANSITIONS",
+    "action_item_add",
+    "action_item_toggle",
+    "announcement_acknowledge",
+    "announcement_audience",
+    "announcement_can_acknowledge",
+    "announcement_create",
+    "announcement_delete",
+    "announcement_mark_read",
+    "announcement_publish",
+    "announcement_remind",
+    "announcement_reminders_send",
+    "announcement_update",
     "deal_approve",
     "deal_conflicts_find",
     "deal_expiry_warnings_send",
@@ -45,12 +87,24 @@ __all__ = [
     "membership_change_role",
     "membership_create",
     "membership_reactivate",
+    "milestone_award",
+    "milestone_award_withdraw",
+    "milestone_first_deal",
+    "milestone_record",
+    "milestones_check",
     "partner_assign_account_manager",
     "partner_award_grant",
     "partner_award_revoke",
     "partner_change_status",
     "partner_create",
     "partner_risk_update",
+    "review_cancel",
+    "review_hold",
+    "review_notes_update",
+    "review_reminders_send",
+    "review_reschedule",
+    "review_schedule_missing",
+    "review_schedule_next",
     "target_proposal_accept",
     "target_proposal_counter",
     "target_propose",

@@ -14,16 +14,19 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prm.core.errors import DomainError, InvalidTransitionError
 from prm.core.events import event_record
 from prm.core.money import quantize
+from prm.notifications.models import Category
 
 from ..models import DealConflict, DealRegistration, Partner, Territory
 from ..normalise import normalise_customer_name, normalise_domain, normalise_tax_id
 from ..notifications import email_users, partner_admins, vendor_contacts
+from .milestones import milestone_first_deal
 
 # Partners warned this many days before a protection ends.
 EXPIRY_WARNING_DAYS = 14
@@ -165,6 +168,9 @@ def deal_register(
             users=[other.registered_by, *partner_admins(other.partner)],
             template="deal_conflict_partner",
             context={"number": other.number, "customer": other.customer_name},
+            category=Category.DEALS,
+            url=_deal_url(other),
+            partner=other.partner,
         )
     email_users(
         users=vendor_contacts(partner),
@@ -175,6 +181,9 @@ def deal_register(
             "customer": deal.customer_name,
             "conflicts": [o.number for o, _m in conflicts],
         },
+        category=Category.DEALS,
+        url=_deal_url(deal),
+        partner=partner,
     )
     return deal
 
@@ -204,7 +213,14 @@ def _notify_decision(deal: DealRegistration) -> None:
             "reason": deal.decision_reason,
             "protected_until": deal.protected_until,
         },
+        category=Category.DEALS,
+        url=_deal_url(deal),
+        partner=deal.partner,
     )
+
+
+def _deal_url(deal: DealRegistration) -> str:
+    return reverse("deal_detail", kwargs={"pk": deal.pk})
 
 
 @transaction.atomic
@@ -263,6 +279,7 @@ def deal_approve(
         reason=deal.decision_reason,
     )
     _notify_decision(deal)
+    milestone_first_deal(deal=deal)
     return deal
 
 
@@ -324,6 +341,9 @@ def deal_protections_expire(*, today: dt.date | None = None) -> int:
                     "customer": deal.customer_name,
                     "protected_until": deal.protected_until,
                 },
+                category=Category.DEALS,
+                url=_deal_url(deal),
+                partner=deal.partner,
             )
             expired += 1
     return expired
@@ -367,6 +387,9 @@ def deal_expiry_warnings_send(*, today: dt.date | None = None) -> int:
                     "protected_until": deal.protected_until,
                     "days_left": (deal.protected_until - today).days,
                 },
+                category=Category.DEALS,
+                url=_deal_url(deal),
+                partner=deal.partner,
             )
             warned += 1
     return warned

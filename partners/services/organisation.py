@@ -88,6 +88,8 @@ def partner_assign_account_manager(*, partner: Partner, manager, actor) -> Partn
     partner.save(update_fields=["account_manager", "updated_at"])
     if manager is not None:
         grant_partner_management(user=manager, partner=partner)
+    # The scheduled business review follows the account manager who organised it.
+    partner.reviews.filter(status="scheduled", organiser=previous).update(organiser=manager)
     event_record(
         actor=actor,
         verb="partner.account_manager_changed",
@@ -122,6 +124,10 @@ def partner_change_status(*, partner: Partner, status: str, actor, reason: str) 
         after={"status": status},
         reason=reason,
     )
+    if status == Partner.Status.ACTIVE:
+        from .reviews import review_schedule_next
+
+        review_schedule_next(partner, actor=actor)
     return partner
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from prm.core.events import event_record
 
 from ..models import Award, Partner, PartnerAward
+from .milestones import milestone_award, milestone_award_withdraw
 
 
 @transaction.atomic
@@ -32,6 +33,7 @@ def partner_award_grant(
         partner=partner,
         after={"award": award.name, "local_award": award.local_name, "awarded_on": awarded_on},
     )
+    milestone_award(grant=grant)
     return grant
 
 
@@ -45,4 +47,5 @@ def partner_award_revoke(*, grant: PartnerAward, actor) -> None:
         partner=grant.partner,
         before={"award": grant.award.name, "awarded_on": grant.awarded_on},
     )
+    milestone_award_withdraw(grant=grant)
     grant.delete()

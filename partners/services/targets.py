@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prm.core.errors import DomainError, InvalidTransitionError
 from prm.core.events import event_record
 from prm.core.money import quantize
+from prm.notifications.models import Category
 
 from ..models import PERIOD_VALIDATOR, Partner, Target, TargetProposal
 from ..notifications import email_users, partner_admins, vendor_contacts
@@ -52,6 +54,9 @@ def _notify_other_side(proposal: TargetProposal, template: str) -> None:
             "currency": proposal.target.currency,
             "note": proposal.note,
         },
+        category=Category.TARGETS,
+        url=reverse("target_list", kwargs={"code": partner.code}),
+        partner=partner,
     )
 
 
@@ -143,6 +148,9 @@ def target_proposal_accept(*, proposal: TargetProposal, actor) -> Target:
             "amount": target.amount,
             "currency": target.currency,
         },
+        category=Category.TARGETS,
+        url=reverse("target_list", kwargs={"code": target.partner.code}),
+        partner=target.partner,
     )
     return target
 

@@ -35,6 +35,11 @@ from ..forms import (
 from ..middleware import SESSION_KEY
 from ..permissions import DEAL_ROLES, MEMBER_MANAGER_ROLES, TARGET_NEGOTIATOR_ROLES
 from ..selectors import partner_filter_options, partner_list, partner_overview
+from ..selectors.reviews import (
+    action_item_open_list,
+    review_is_overdue,
+    review_next_for_partner,
+)
 from ..services import (
     STATUS_TRANSITIONS,
     partner_change_status,
@@ -113,6 +118,12 @@ class PartnerDetailView(RoleRequiredMixin, TemplateView):
             case_list(user=self.request.user, current_partner=self.request.partner, status="active")
             .filter(Q(partner=partner) | Q(other_partner=partner))
             .order_by("resolution_due")[:10]
+        )
+        next_review = review_next_for_partner(partner=partner)
+        context.update(
+            next_review=next_review,
+            next_review_overdue=next_review is not None and review_is_overdue(next_review),
+            open_action_items=action_item_open_list(partners=[partner], limit=5),
         )
         if can_manage_members:
             context["invitation_form"] = InvitationForm(auto_id="invite_%s")

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection, send_mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from .queue import enqueue_on_commit
 
 
 def message_to_dict(message: EmailMessage) -> dict[str, Any]:
@@ -60,19 +62,16 @@ class CeleryEmailBackend(BaseEmailBackend):
 
         payloads = [message_to_dict(message) for message in email_messages]
         for payload in payloads:
-            transaction.on_commit(lambda payload=payload: send_email_task.delay(payload))
+            enqueue_on_commit(
+                send_email_task, payload, on_failure=lambda payload=payload: _send_now(payload)
+            )
         return len(payloads)
 
 
-def email_users(*, users, template: str, context: dict[str, Any]) -> None:
-    """Queue `<template>_subject.txt` and `_body.txt` to each active user after commit, rendered
-    in the recipient's own language; a user listed twice gets one message."""
-    recipients: dict[str, str] = {}
-    for user in users:
-        if user is not None and user.is_active and user.email:
-            recipients.setdefault(user.email, user.language or settings.LANGUAGE_CODE)
-    if recipients:
-        transaction.on_commit(lambda: _send_rendered(recipients, template, context))
+def _send_now(payload: dict[str, Any]) -> None:
+    """The broker is down: send through the real backend in this process rather than lose it."""
+    connection = get_connection(settings.PRM_EMAIL_BACKEND)
+    connection.send_messages([message_from_dict(payload)])
 
 
 def email_address(*, email: str, language: str, template: str, context: dict[str, Any]) -> None:

@@ -1,24 +1,148 @@
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from partners.selectors import (
-    deal_pending_count,
-    membership_list_for_partner,
-    partner_flagged_list,
-    partner_list,
-    partner_status_counts,
-    partner_visible_queryset,
-    target_proposals_awaiting,
-    target_scorecard,
-)
-from prm.core.access import ALL_ROLES, VENDOR_ROLES, RoleRequiredMixin, request_role
+from disputes.charts import column_chart
+from disputes.views import AGE_LABELS
+from partners.permissions import DEAL_ROLES, TARGET_NEGOTIATOR_ROLES
+from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
+from prm.core.dashboard import partner_dashboard, vendor_dashboard
 from prm.core.selectors import event_list_for_partner, event_list_for_vendor
+
+# Drawn at about the size of its card, so its labels keep their reading size.
+AGE_CHART_WIDTH, AGE_CHART_HEIGHT = 420, 200
+PAYOUT_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
+
+
+def _url(name: str, query: str = "") -> str | None:
+    """The path of a list page with its filter, or None where the page does not exist."""
+    try:
+        path = reverse(name)
+    except NoReverseMatch:
+        return None
+    return f"{path}?{query}" if query else path
+
+
+def _tile(key: str, count: int, label: str, *, url: str | None, icon: str, urgent=False):
+    return {
+        "key": key,
+        "count": count,
+        "label": label,
+        "url": url,
+        "icon": icon,
+        "urgent": urgent and count > 0,
+    }
+
+
+def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
+    """The counts of what needs vendor staff, each linking to the list filtered the same way."""
+    drafts = board.draft_statement_count
+    return [
+        _tile(
+            "breached",
+            board.breached_count,
+            ngettext(
+                "case past an SLA deadline", "cases past an SLA deadline", board.breached_count
+            ),
+            url=_url("case_list", "status=breached"),
+            icon="bi-alarm",
+            urgent=True,
+        ),
+        _tile(
+            "escalated",
+            board.escalated_count,
+            ngettext("escalated case", "escalated cases", board.escalated_count),
+            url=_url("case_list", "status=escalated"),
+            icon="bi-arrow-up-right-circle",
+            urgent=True,
+        ),
+        _tile(
+            "deals",
+            board.pending_deal_count,
+            ngettext(
+                "deal registration to review",
+                "deal registrations to review",
+                board.pending_deal_count,
+            ),
+            url=_url("deal_list", "status=pending"),
+            icon="bi-briefcase",
+        ),
+        _tile(
+            "proposals",
+            board.proposal_count,
+            ngettext(
+                "target proposal awaiting you",
+                "target proposals awaiting you",
+                board.proposal_count,
+            ),
+            url="#proposals-heading" if board.proposal_count else None,
+            icon="bi-bullseye",
+        ),
+        _tile(
+            "agreements",
+            board.expiring_count,
+            ngettext(
+                "agreement expiring within 90 days",
+                "agreements expiring within 90 days",
+                board.expiring_count,
+            ),
+            url=_url("agreement_list", "status=expiring"),
+            icon="bi-hourglass-split",
+        ),
+        _tile(
+            "reviews_due",
+            board.reviews_due_count,
+            ngettext(
+                "business review in the next 14 days",
+                "business reviews in the next 14 days",
+                board.reviews_due_count,
+            ),
+            url=_url("review_list", "status=scheduled"),
+            icon="bi-calendar-event",
+        ),
+        _tile(
+            "reviews_overdue",
+            board.reviews_overdue_count,
+            ngettext(
+                "overdue business review", "overdue business reviews", board.reviews_overdue_count
+            ),
+            url=_url("review_list", "overdue=1"),
+            icon="bi-calendar-x",
+            urgent=True,
+        ),
+        _tile(
+            "statements",
+            drafts,
+            ngettext("draft statement to approve", "draft statements to approve", drafts)
+            if is_admin
+            else ngettext(
+                "draft statement awaiting approval", "draft statements awaiting approval", drafts
+            ),
+            url=_url("statement_list", "status=draft"),
+            icon="bi-receipt",
+        ),
+        _tile(
+            "flagged",
+            board.flagged_count,
+            ngettext(
+                "partner over credit limit or high risk",
+                "partners over credit limit or high risk",
+                board.flagged_count,
+            ),
+            url=_url("partner_list", "flagged=on"),
+            icon="bi-flag",
+            urgent=True,
+        ),
+    ]
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):
-    """The landing page: vendor staff see their partners; partner users see their organisation."""
+    """The landing page: vendor staff see what needs them today across their partners; partner
+    users see where their organisation stands."""
 
     allowed_roles = ALL_ROLES
     allow_unaffiliated = True
@@ -31,32 +155,37 @@ class DashboardView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request = self.request
-        if request_role(request) in VENDOR_ROLES:
-            visible = partner_visible_queryset(user=request.user)
-            context["status_counts"] = partner_status_counts(partners=visible)
-            context["partner_total"] = sum(row["count"] for row in context["status_counts"])
-            context["my_partners"] = list(
-                partner_list(user=request.user).filter(account_manager=request.user)[:10]
+        role = request_role(request)
+        now = timezone.now()
+        if role in VENDOR_ROLES:
+            board = vendor_dashboard(user=request.user, now=now)
+            context.update(vars(board))
+            context["tiles"] = _vendor_tiles(board, is_admin=role == Role.VENDOR_ADMIN)
+            context["age_chart"] = column_chart(
+                [(str(AGE_LABELS[key]), count, str(count)) for key, count in board.case_ages],
+                width=AGE_CHART_WIDTH,
+                height=AGE_CHART_HEIGHT,
             )
-            context["unassigned_count"] = visible.filter(account_manager__isnull=True).count()
-            context["events"] = event_list_for_vendor(user=request.user, limit=10)
-            context["flagged_partners"] = partner_flagged_list(partners=visible)
-            context["pending_deal_count"] = deal_pending_count(partners=visible)
-            context["awaiting_proposals"] = list(
-                target_proposals_awaiting(partners=visible, side="vendor")[:5]
+            context["events"] = event_list_for_vendor(user=request.user, limit=8)
+            return context
+        partner = request.partner
+        context["partner"] = partner
+        if partner is not None:
+            board = partner_dashboard(
+                user=request.user,
+                partner=partner,
+                now=now,
+                show_payouts=role in PAYOUT_ROLES,
+                show_deals=role in DEAL_ROLES,
+                show_proposals=role in TARGET_NEGOTIATOR_ROLES,
             )
-        else:
-            partner = request.partner
-            context["partner"] = partner
-            if partner is not None:
-                context["members"] = list(membership_list_for_partner(partner=partner))
-                context["events"] = event_list_for_partner(partner=partner, limit=10)
-                own = partner_visible_queryset(user=request.user, current_partner=partner)
-                context["scorecard_row"] = target_scorecard(partner=partner, limit=4).current
-                context["pending_deal_count"] = deal_pending_count(partners=own)
-                context["awaiting_proposals"] = list(
-                    target_proposals_awaiting(partners=own, side="partner")[:5]
-                )
+            context.update(vars(board))
+            context["show_payouts"] = role in PAYOUT_ROLES
+            context["show_deals"] = role in DEAL_ROLES
+            context["show_proposals"] = role in TARGET_NEGOTIATOR_ROLES
+            context["announcement_url"] = _url("announcement_list")
+            context["review_url"] = _url("review_list")
+            context["events"] = event_list_for_partner(partner=partner, limit=8)
         return context
 
 

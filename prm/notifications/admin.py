@@ -7,6 +7,12 @@ from .services import WebhookError, webhook_deliver
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("incoming-webhook URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Kept secret: anyone with this address can post to the channel."),
+    )
     categories = forms.MultipleChoiceField(
         label=_("categories"),
         choices=Category.choices,

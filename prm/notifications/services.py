@@ -22,6 +22,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from prm.core.queue import enqueue_on_commit
+
 from .models import (
     DEFAULT_DELIVERY,
     Category,
@@ -97,15 +99,17 @@ def notify(
 ) -> list[Notification]:
     """Tell each user (once, even if listed twice) about an event, in their own language.
 
-    The message is `template` (with `context`) or `render`, a callable returning the subject and
-    body in the active language. Notifications are written in the caller's transaction; emails
+    The message is `template` (with `context`, plus `portal_url`, the link as seen from an email)
+    or `render`, a callable returning the subject and body in the active language, to which the
+    link is appended. Notifications are written in the caller's transaction; emails
     and channel posts go out once it commits. A partner's event reaches channels routed for that
     partner and team-wide channels.
     """
+    link_in_body = render is None
     if render is None:
         if template is None:
             raise ValueError("notify() needs a template or a render callable")
-        render = template_render(template, context or {})
+        render = template_render(template, {**(context or {}), "portal_url": absolute_url(url)})
     notifications: list[Notification] = []
     emails: list[tuple[str, str, str]] = []
     for recipient in _recipients(users, category):
@@ -122,9 +126,9 @@ def notify(
             )
         )
         if recipient.delivery == Delivery.EMAIL and recipient.user.email:
-            if url:
+            if url and not link_in_body:
                 with translation.override(recipient.language):
-                    body = f"{body.rstrip()}\n\n{_('Open in the portal:')} {absolute_url(url)}\n"
+                    body = f"{body.rstrip()}\n\n{_('Open it in the portal:')} {absolute_url(url)}\n"
             emails.append((subject, body, recipient.user.email))
     Notification.objects.bulk_create(notifications)
     attachments = list(attachments)
@@ -248,16 +252,10 @@ def _webhooks_queue(*, category: str, partner, render: Render, url: str) -> None
     WebhookDelivery.objects.bulk_create(deliveries)
     ids = [delivery.pk for delivery in deliveries]
 
-    def enqueue() -> None:
-        from .tasks import webhook_deliver_task
+    from .tasks import webhook_deliver_task
 
-        for pk in ids:
-            try:
-                webhook_deliver_task.delay(pk)
-            except Exception:  # a broker outage must not fail the event
-                logger.warning("Webhook delivery %s not queued; the sweep retries it", pk)
-
-    transaction.on_commit(enqueue)
+    for pk in ids:
+        enqueue_on_commit(webhook_deliver_task, pk)
 
 
 def webhook_payload(*, kind: str, text: str, url: str) -> dict[str, Any]:

@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissions.tasks.recompute_requests_sweep_task",
         "schedule": 120.0,
     },
+    "sales-imports-sweep": {
+        "task": "commissions.tasks.sales_imports_sweep_task",
+        "schedule": 300.0,
+    },
     "recompute-open-periods": {
         "task": "commissions.tasks.open_periods_recompute_task",
         "schedule": crontab(hour=1, minute=30),

@@ -8,3 +8,15 @@ SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="demo-only-insecure-key-change-me-0123456789abcdefghij"
 )
 PRM_MFA_REQUIRED_FOR_STAFF = env.bool("PRM_MFA_REQUIRED_FOR_STAFF", default=False)
+
+# The daily sweeps are idempotent: in the demo they run every five minutes, so reminders,
+# milestones and digests arrive from the worker while you watch.
+for _name in (
+    "agreement-reminders",
+    "deal-expiry-warnings",
+    "review-reminders",
+    "announcement-reminders",
+    "milestones",
+    "notification-digests",
+):
+    CELERY_BEAT_SCHEDULE[_name] = {**CELERY_BEAT_SCHEDULE[_name], "schedule": 300.0}  # noqa: F405

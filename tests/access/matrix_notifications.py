@@ -21,6 +21,8 @@ ENTRIES: dict[str, Entry] = {
     "notification_badge": Entry(SIGNED_IN_PAGE),
     "notification_preferences": Entry(SIGNED_IN_PAGE),
     "notification_read_all": Entry(SIGNED_IN_ACTION, method="post"),
+    "api:notification-list": Entry(_all(200, anonymous=401)),
+    "api:notification-read": Entry(_all(200, anonymous=401), method="post"),
     "notification_read": Entry(
         _all(404, anonymous=302, partner_admin=302),
         method="post",

@@ -478,3 +478,64 @@ def test_nightly_requests_cover_this_month_and_every_period_with_a_draft(october
         ("2026-12", "nightly"),
         ("2027-02", "nightly"),
     ]
+
+
+def test_approval_and_payment_notify_the_partners_admin_and_finance_users(
+    october, vendor_admin, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from partners.models import Membership
+    from prm.notifications.models import Notification
+    from tests.factories import MembershipFactory, UserFactory
+
+    acme = partner("P-ACME")
+    for role in ("admin", "finance", "sales"):
+        MembershipFactory(user=UserFactory(email=f"{role}@acme.test"), partner=acme, role=role)
+    MembershipFactory(
+        user=UserFactory(email="gone@acme.test"), partner=acme, role="admin", is_active=False
+    )
+    assert Membership.objects.filter(partner=acme).count() == 4
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_approve(statement=october, actor=vendor_admin)
+    approved = Notification.objects.filter(category="payouts")
+    assert sorted(approved.values_list("recipient__email", flat=True)) == [
+        "admin@acme.test",
+        "finance@acme.test",
+    ]
+    assert approved[0].title == "Your commission statement for 2026-10 was approved"
+    assert approved[0].url == f"/payouts/{october.pk}/"
+    assert "1,500.00" in mail.outbox[-1].body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_mark_paid(statement=october, actor=vendor_admin, reference="TT-9")
+    paid = Notification.objects.filter(title__contains="was paid")
+    assert paid.count() == 2
+    assert "TT-9" in mail.outbox[-1].body
+
+
+def test_recomputing_a_draft_keeps_the_cases_that_dispute_its_lines(october, vendor_admin):
+    from disputes.models import Case
+    from disputes.services import case_open
+
+    acme = partner("P-ACME")
+    line = october.lines.get(kind="rule")
+    case = case_open(
+        actor=vendor_admin,
+        partner=acme,
+        kind=Case.Kind.PAYOUT,
+        subject="Networking commission looks low",
+        description="The October networking line is lower than our sales.",
+        statement_line=line,
+    )
+    sale("P-ACME", "SW-24", "2026-10-12", "10000.00", external_id="late-1")
+    recompute(month_label="2026-10")
+
+    case.refresh_from_db()
+    october.refresh_from_db()
+    assert october.total == D("2000.00")
+    assert case.statement_line is not None
+    assert case.statement_line.statement == october
+    assert case.statement_line.rule_id == line.rule_id
+    assert case.statement_line.amount == D("2000.00")

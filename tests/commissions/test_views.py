@@ -275,3 +275,55 @@ def test_api_recompute(world, payouts):
         reverse("api:recompute"), {"period": "2026-10", "partner": "P-A"}
     )
     assert foreign.status_code == 404
+
+
+def test_upload_while_the_broker_is_down_waits_for_the_sweep(
+    world, payouts, broker_down, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from commissions.services.imports import sales_imports_sweep
+
+    content = HEADER + "N-9,P-A,SW-24,Customer,,,,2026-10-20,sale,1,1000.00,TWD,\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = world.client("vendor_admin").post(
+            reverse("sales_import_list"),
+            {"file": SimpleUploadedFile("late.csv", content.encode(), "text/csv")},
+        )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert batch.status == "pending"
+    assert sales_imports_sweep(storage=default_storage) == 0  # still within the pickup grace
+
+    later = timezone.now() + dt.timedelta(minutes=3)
+    assert sales_imports_sweep(storage=default_storage, now=later) == 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count) == ("done", 1)
+    assert sales_imports_sweep(storage=default_storage, now=later) == 0
+
+
+def test_sweep_reruns_an_import_whose_worker_died(world, payouts):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from commissions.services.imports import sales_imports_sweep
+
+    content = HEADER + "N-8,P-A,SW-24,Customer,,,,2026-10-20,sale,1,1000.00,TWD,\n"
+    name = default_storage.save("imports/dead.csv", ContentFile(content.encode()))
+    dead = ImportBatch.objects.create(filename="dead.csv", stored_file=name, sha256="x")
+    alive = ImportBatch.objects.create(filename="alive.csv", stored_file=name, sha256="y")
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    ImportBatch.objects.filter(pk=dead.pk).update(status="running", updated_at=long_ago)
+    ImportBatch.objects.filter(pk=alive.pk).update(status="running", created_at=long_ago)
+
+    assert sales_imports_sweep(storage=default_storage) == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, dead.created_count) == ("done", 1)
+    assert alive.status == "running"  # it reported progress recently: its worker is alive

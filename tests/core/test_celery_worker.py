@@ -81,11 +81,11 @@ def test_email_task_runs_on_a_real_worker(tmp_path, broker):
     if broker == "redis":
         _redis_or_skip()
         env["CELERY_BROKER_URL"] = REDIS_URL
-        producer = Celery("producer", broker=REDIS_URL)
+        producer = Celery("producer", broker=REDIS_URL, set_as_current=False)
     else:
         env["CELERY_BROKER_URL"] = "filesystem://"
         env["CELERY_FILESYSTEM_DIR"] = str(tmp_path / "broker")
-        producer = Celery("producer", broker="filesystem://")
+        producer = Celery("producer", broker="filesystem://", set_as_current=False)
         producer.conf.broker_transport_options = {
             "data_folder_in": str(tmp_path / "broker" / "queue"),
             "data_folder_out": str(tmp_path / "broker" / "queue"),

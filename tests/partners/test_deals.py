@@ -241,8 +241,16 @@ def test_approve_protects_for_the_protection_days(world, django_capture_on_commi
         {"status": "pending"},
         "approved",
     )
-    assert {m.to[0] for m in mail.outbox} == {"sales@a.test", "admin@a.test"}
-    assert "Confirmed" in mail.outbox[0].body
+    decided = [m for m in mail.outbox if "was approved" in m.subject]
+    assert {m.to[0] for m in decided} == {"sales@a.test", "admin@a.test"}
+    assert "Confirmed" in decided[0].body
+    # The partner's first approved deal is also celebrated (tests/partners/test_milestones.py).
+    assert {m.to[0] for m in mail.outbox if "Congratulations" in m.subject} == {
+        "admin@a.test",
+        "finance@a.test",
+        "sales@a.test",
+        "cm@vendor.test",
+    }
 
 
 def test_default_protection_is_ninety_days(world):

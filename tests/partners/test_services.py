@@ -347,4 +347,4 @@ def test_award_grant_and_revoke_leave_events():
     assert not partner.awards.exists()
     assert list(
         Event.objects.filter(partner=partner).order_by("id").values_list("verb", flat=True)
-    ) == ["partner.award_granted", "partner.award_revoked"]
+    ) == ["partner.award_granted", "milestone.achieved", "partner.award_revoked"]

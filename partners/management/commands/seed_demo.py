@@ -11,6 +11,9 @@ from django.utils import timezone
 from agreements.demo import load_demo_program
 from agreements.models import ProductLine
 from commissions.demo import seed_demo_sales
+from disputes.demo import seed_demo_cases
+from partners.demo_announcements import seed_demo_announcements
+from partners.demo_reviews import seed_demo_reviews
 from partners.models import (
     Award,
     DealRegistration,
@@ -216,8 +219,11 @@ class Command(BaseCommand):
         self._member(Partner.objects.get(code="P-FORMOSA"), shared, Membership.Role.FINANCE, admin)
         self._member(Partner.objects.get(code="P-HARBOUR"), shared, Membership.Role.SALES, admin)
         self._channel_activity(admin, manager)
+        seed_demo_announcements(admin=admin, manager=manager)
         load_demo_program(actor=admin)
         seed_demo_sales()
+        seed_demo_reviews(manager=manager)
+        seed_demo_cases()
 
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:")

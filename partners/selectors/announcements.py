@@ -1,0 +1,180 @@
+"""Reads of announcements: a partner's feed (addressed to its current organisation, read and
+acknowledged flags per row), unread counts for dashboards, and the vendor's list with
+acknowledgement counts, scoped to the partners each vendor user may see."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from ..models import Announcement, AnnouncementRead, AnnouncementRecipient, Membership, Partner
+from .directory import partner_visible_queryset
+
+
+def _addressed(*, user, partner: Partner | None) -> QuerySet[Announcement]:
+    """Published announcements sent to `partner`, provided `user` is an active member of it."""
+    if partner is None or not getattr(user, "is_authenticated", False):
+        return Announcement.objects.none()
+    receipt = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"), partner=partner)
+    member = Membership.objects.filter(user=user, partner=partner, is_active=True)
+    return Announcement.objects.filter(published_at__isnull=False).filter(
+        Exists(receipt), Exists(member)
+    )
+
+
+def _unread(user) -> Exists:
+    return ~Exists(AnnouncementRead.objects.filter(announcement=OuterRef("pk"), user=user))
+
+
+def announcement_feed(*, user, partner: Partner | None, category: str | None = None) -> QuerySet:
+    """The announcements addressed to the user's current organisation, newest first, each with
+    `is_read` (by this user), `is_acknowledged`, `acknowledged_at` (by the organisation) and
+    `awaiting_acknowledgement`."""
+    qs = _addressed(user=user, partner=partner)
+    if category:
+        qs = qs.filter(category=category)
+    if partner is None:
+        return qs
+    receipt = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"), partner=partner)
+    acknowledged = receipt.filter(acknowledged_at__isnull=False)
+    return qs.annotate(
+        is_read=Exists(AnnouncementRead.objects.filter(announcement=OuterRef("pk"), user=user)),
+        is_acknowledged=Exists(acknowledged),
+        acknowledged_at=Subquery(
+            acknowledged.values("acknowledged_at")[:1], output_field=DateTimeField()
+        ),
+        awaiting_acknowledgement=Q(requires_acknowledgement=True) & ~Exists(acknowledged),
+    ).order_by("-published_at", "-id")
+
+
+def announcement_unread_count(*, user, partner: Partner | None) -> int:
+    """Announcements addressed to the partner that this user has not opened."""
+    return _addressed(user=user, partner=partner).filter(_unread(user)).count()
+
+
+def announcement_unread_by_category(*, user, partner: Partner | None) -> dict[str, int]:
+    """Unread announcements per category (every category listed, zero included)."""
+    rows = (
+        _addressed(user=user, partner=partner)
+        .filter(_unread(user))
+        .order_by()
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values_list("category", "n")
+    )
+    counts = dict(rows)
+    return {value: counts.get(value, 0) for value in Announcement.Category.values}
+
+
+def announcement_awaiting_acknowledgement_count(*, partner: Partner | None) -> int:
+    """Published announcements the partner still has to acknowledge."""
+    if partner is None:
+        return 0
+    return AnnouncementRecipient.objects.filter(
+        partner=partner,
+        acknowledged_at__isnull=True,
+        announcement__requires_acknowledgement=True,
+        announcement__published_at__isnull=False,
+    ).count()
+
+
+def announcement_get_for_partner(*, user, partner: Partner | None, pk: int) -> Announcement:
+    """One announcement of the feed, or 404 when it is not addressed to the current partner."""
+    try:
+        return announcement_feed(user=user, partner=partner).select_related("author").get(pk=pk)
+    except Announcement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _vendor_partners(user) -> QuerySet[Partner] | None:
+    """None for users who see every partner, else the partners they may see."""
+    if user.is_vendor_admin:
+        return None
+    return partner_visible_queryset(user=user)
+
+
+def _vendor_visible(user) -> QuerySet[Announcement]:
+    if not getattr(user, "is_vendor_staff", False):
+        return Announcement.objects.none()
+    partners = _vendor_partners(user)
+    if partners is None:
+        return Announcement.objects.all()
+    reached = AnnouncementRecipient.objects.filter(partner__in=partners).values("announcement")
+    return Announcement.objects.filter(
+        Q(author=user) | Q(published_at__isnull=False, pk__in=reached)
+    )
+
+
+def announcement_list_for_vendor(*, user, category: str | None = None) -> QuerySet:
+    """Announcements vendor staff may see (a vendor admin: all; a channel manager: their own
+    and those published to their partners), drafts first then newest, each with
+    `recipient_count` and `acknowledged_count` among the partners the user may see."""
+    qs = _vendor_visible(user)
+    if category:
+        qs = qs.filter(category=category)
+    recipients = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"))
+    partners = _vendor_partners(user) if getattr(user, "is_vendor_staff", False) else None
+    if partners is not None:
+        recipients = recipients.filter(partner__in=partners)
+
+    def counted(rows):
+        return Coalesce(
+            Subquery(
+                rows.order_by().values("announcement").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    return (
+        qs.select_related("author")
+        .annotate(
+            recipient_count=counted(recipients),
+            acknowledged_count=counted(recipients.filter(acknowledged_at__isnull=False)),
+            is_draft=Q(published_at__isnull=True),
+        )
+        .order_by(
+            F("published_at").desc(nulls_first=True),
+            "-id",
+        )
+    )
+
+
+def announcement_get_for_vendor(*, user, pk: int) -> Announcement:
+    """One announcement for vendor staff, or 404: a channel manager reaches their own drafts
+    and announcements published to their partners."""
+    try:
+        return (
+            _vendor_visible(user)
+            .select_related("author")
+            .prefetch_related("tiers", "territories", "partners")
+            .get(pk=pk)
+        )
+    except Announcement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def announcement_recipient_list(*, user, announcement: Announcement) -> list:
+    """Who received it among the partners `user` may see: partner, who acknowledged and when,
+    last reminder; acknowledged ones last so those to chase come first."""
+    rows = AnnouncementRecipient.objects.filter(announcement=announcement)
+    partners = _vendor_partners(user)
+    if partners is not None:
+        rows = rows.filter(partner__in=partners)
+    return list(
+        rows.select_related("partner", "acknowledged_by").order_by(
+            F("acknowledged_at").asc(nulls_first=True), "partner__code"
+        )
+    )

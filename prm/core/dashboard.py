@@ -1,0 +1,318 @@
+"""Reads behind the landing page: what needs vendor staff today across the partners they may see,
+and where a partner organisation stands. A fixed number of queries whatever the row counts: the
+tiles of one table come from one aggregate with conditional counts, each short list is one query
+(with its total as a window count where the tile needs nothing else)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from agreements.models import Agreement
+from commissions.charts import payout_trend
+from commissions.models import Statement
+from commissions.selectors import statement_list
+from disputes.models import Case
+from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
+from disputes.services import case_sla_state
+from partners.models import (
+    FLAGGED_Q,
+    ActionItem,
+    AnnouncementRead,
+    AnnouncementRecipient,
+    BusinessReview,
+    DealRegistration,
+    Partner,
+)
+from partners.selectors import (
+    ScorecardRow,
+    partner_visible_queryset,
+    target_proposals_awaiting,
+    target_scorecard,
+)
+
+LIST_SIZE = 5
+ACTION_ITEM_LIST_SIZE = 8
+REVIEW_HORIZON = dt.timedelta(days=14)
+PAYOUT_TREND_PERIODS = 12
+
+
+def _first(qs: QuerySet, size: int = LIST_SIZE) -> list:
+    """The first `size` rows of `qs`, chosen on its own table before the related rows it shows
+    are joined, so the database sorts narrow rows and joins only the few it keeps."""
+    return list(qs.filter(pk__in=qs.values("pk")[:size]))
+
+
+def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
+    """The first `size` rows and the number of rows in all, always two queries (a window count
+    over the list would make PostgreSQL read every row before returning the first few)."""
+    return _first(qs, size), qs.order_by().count()
+
+
+def _of_partners(qs: QuerySet, partners: QuerySet[Partner], lookup: str = "partner__in"):
+    """`qs` restricted to `partners`; left whole when they are every partner (vendor admins),
+    which spares the database a join."""
+    if not partners.query.has_filters():
+        return qs
+    return qs.filter(**{lookup: partners})
+
+
+def _case_age_days(case: Case, now: dt.datetime) -> int:
+    return max((now - case.created_at).days, 0)
+
+
+@dataclass
+class VendorDashboard:
+    """Counts and the first few rows of everything waiting on vendor staff."""
+
+    breached_count: int
+    escalated_count: int
+    open_case_count: int
+    case_ages: list[tuple[str, int]]
+    breached_cases: list[Case]
+    pending_deal_count: int
+    pending_deals: list[DealRegistration]
+    proposal_count: int
+    awaiting_proposals: list
+    expiring_count: int
+    expiring_agreements: list[Agreement]
+    reviews_due_count: int
+    reviews_overdue_count: int
+    reviews_due: list[BusinessReview]
+    draft_statement_count: int
+    draft_statements: list[Statement]
+    flagged_count: int
+    flagged_partners: list[Partner]
+    action_item_count: int
+    action_items_overdue_count: int
+    action_items: list[ActionItem]
+
+
+def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
+    """What needs `user` (vendor admin or channel manager) today, over the partners and cases
+    they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
+    are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q."""
+    today = now.date()
+    partners = partner_visible_queryset(user=user)
+
+    cases = case_visible_queryset(user=user)
+    breached = case_breached_q(now=now)
+    case_counts = {
+        "breached": Count("pk", filter=breached),
+        "escalated": Count("pk", filter=ACTIVE_Q & Q(escalated_at__isnull=False)),
+        "open": Count("pk", filter=ACTIVE_Q),
+    }
+    for key, start, end in AGE_BUCKETS:
+        condition = ACTIVE_Q & Q(created_at__lte=now - dt.timedelta(days=start))
+        if end is not None:
+            condition &= Q(created_at__gt=now - dt.timedelta(days=end))
+        case_counts[f"age_{key}"] = Count("pk", filter=condition)
+    case_totals = cases.aggregate(**case_counts)
+    breached_cases = _first(
+        cases.filter(breached).select_related("partner", "owner").order_by("created_at", "id")
+    )
+    for case in breached_cases:
+        case.age_days = _case_age_days(case, now)
+
+    pending_deals, pending_deal_count = _top(
+        _of_partners(
+            DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partners
+        )
+        .select_related("partner")
+        .order_by("created_at", "id")
+    )
+    awaiting_proposals, proposal_count = _top(
+        target_proposals_awaiting(partners=partners, side="vendor")
+    )
+    expiring_agreements, expiring_count = _top(
+        _of_partners(Agreement.objects.filter(status=Agreement.Status.EXPIRING), partners)
+        .select_related("partner")
+        .order_by("end", "number")
+    )
+    for agreement in expiring_agreements:
+        agreement.days_left = (agreement.end - today).days
+
+    reviews = _of_partners(
+        BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partners
+    )
+    review_totals = reviews.aggregate(
+        overdue=Count("pk", filter=Q(scheduled_at__lt=now)),
+        due=Count("pk", filter=Q(scheduled_at__gte=now, scheduled_at__lt=now + REVIEW_HORIZON)),
+    )
+    reviews_due = _first(
+        reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
+        .select_related("partner")
+        .order_by("scheduled_at", "id")
+    )
+    for review in reviews_due:
+        review.is_overdue = review.scheduled_at < now
+
+    draft_statements, draft_statement_count = _top(
+        _of_partners(Statement.objects.filter(status=Statement.Status.DRAFT), partners)
+        .select_related("partner")
+        .order_by("period_start", "partner__code")
+    )
+    flagged_partners, flagged_count = _top(
+        partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
+    )
+
+    action_count, action_items = _open_action_items(
+        _of_partners(ActionItem.objects.all(), partners), today=today
+    )
+    return VendorDashboard(
+        breached_count=case_totals["breached"],
+        escalated_count=case_totals["escalated"],
+        open_case_count=case_totals["open"],
+        case_ages=[(key, case_totals[f"age_{key}"]) for key, _start, _end in AGE_BUCKETS],
+        breached_cases=breached_cases,
+        pending_deal_count=pending_deal_count,
+        pending_deals=pending_deals,
+        proposal_count=proposal_count,
+        awaiting_proposals=awaiting_proposals,
+        expiring_count=expiring_count,
+        expiring_agreements=expiring_agreements,
+        reviews_due_count=review_totals["due"],
+        reviews_overdue_count=review_totals["overdue"],
+        reviews_due=reviews_due,
+        draft_statement_count=draft_statement_count,
+        draft_statements=draft_statements,
+        flagged_count=flagged_count,
+        flagged_partners=flagged_partners,
+        action_item_count=action_count["open"],
+        action_items_overdue_count=action_count["overdue"],
+        action_items=action_items,
+    )
+
+
+def _open_action_items(items: QuerySet, *, today: dt.date) -> tuple[dict, list[ActionItem]]:
+    """Counts (open, overdue) and the earliest-due open action items, each marked overdue or
+    not."""
+    items = items.filter(done_at__isnull=True)
+    counts = items.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    rows = _first(
+        items.select_related("partner", "owner").order_by("due_on", "id"), ACTION_ITEM_LIST_SIZE
+    )
+    for item in rows:
+        item.is_overdue = item.due_on < today
+    return counts, rows
+
+
+@dataclass
+class PartnerDashboard:
+    """Where the partner organisation stands, as much as the user's role may see."""
+
+    scorecard_row: ScorecardRow | None
+    attainment_width: int | None
+    open_case_count: int
+    breached_case_count: int
+    open_cases: list[tuple[Case, dict]]
+    unread_count: int
+    unread_announcements: list
+    acknowledgement_count: int
+    awaiting_acknowledgement: list[AnnouncementRecipient]
+    next_review: BusinessReview | None
+    action_item_count: int
+    action_items_overdue_count: int
+    action_items: list[ActionItem]
+    trend: dict | None = None
+    pending_deal_count: int | None = None
+    awaiting_proposals: list = field(default_factory=list)
+
+
+def partner_dashboard(
+    *,
+    user,
+    partner: Partner,
+    now: dt.datetime,
+    show_payouts: bool,
+    show_deals: bool,
+    show_proposals: bool,
+) -> PartnerDashboard:
+    """The dashboard of `partner` for `user`, a member of it. Payouts, deals and target
+    proposals are read only when the caller's role may see them; cases follow the case access
+    rule (sales users see the cases they raised). Unread announcements are those published to
+    the partner that this user has not opened."""
+    today = now.date()
+    own = partner_visible_queryset(user=user, current_partner=partner)
+    scorecard_row = target_scorecard(partner=partner, limit=4).current
+    attainment = scorecard_row.attainment if scorecard_row else None
+    attainment_width = (
+        None if attainment is None else int(min(max(attainment, Decimal("0")), Decimal("100")))
+    )
+
+    cases = case_visible_queryset(user=user, current_partner=partner)
+    breached = case_breached_q(now=now)
+    case_totals = cases.aggregate(
+        open=Count("pk", filter=ACTIVE_Q), breached=Count("pk", filter=breached)
+    )
+    open_cases = list(
+        cases.filter(ACTIVE_Q)
+        .select_related("partner", "owner")
+        .order_by("resolution_due", "id")[:LIST_SIZE]
+    )
+
+    receipts = AnnouncementRecipient.objects.filter(
+        partner=partner, announcement__published_at__isnull=False
+    )
+    read = AnnouncementRead.objects.filter(announcement=OuterRef("announcement"), user=user)
+    pending_ack = Q(announcement__requires_acknowledgement=True, acknowledged_at__isnull=True)
+    receipt_totals = receipts.annotate(is_read=Exists(read)).aggregate(
+        unread=Count("pk", filter=Q(is_read=False)), pending_ack=Count("pk", filter=pending_ack)
+    )
+    unread = list(
+        receipts.exclude(Exists(read))
+        .select_related("announcement")
+        .order_by("-announcement__published_at", "-id")[:LIST_SIZE]
+    )
+    awaiting_acknowledgement = list(
+        receipts.filter(pending_ack)
+        .select_related("announcement")
+        .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")[:LIST_SIZE]
+    )
+    for receipt in awaiting_acknowledgement:
+        due = receipt.announcement.acknowledge_by
+        receipt.is_overdue = due is not None and due < today
+
+    next_review = (
+        BusinessReview.objects.filter(partner=partner, status=BusinessReview.Status.SCHEDULED)
+        .select_related("organiser")
+        .order_by("scheduled_at", "id")
+        .first()
+    )
+    if next_review is not None:
+        next_review.is_overdue = next_review.scheduled_at < now
+
+    action_count, action_items = _open_action_items(
+        ActionItem.objects.filter(partner=partner), today=today
+    )
+    dashboard = PartnerDashboard(
+        scorecard_row=scorecard_row,
+        attainment_width=attainment_width,
+        open_case_count=case_totals["open"],
+        breached_case_count=case_totals["breached"],
+        open_cases=[(case, case_sla_state(case, now)) for case in open_cases],
+        unread_count=receipt_totals["unread"],
+        unread_announcements=[receipt.announcement for receipt in unread],
+        acknowledgement_count=receipt_totals["pending_ack"],
+        awaiting_acknowledgement=awaiting_acknowledgement,
+        next_review=next_review,
+        action_item_count=action_count["open"],
+        action_items_overdue_count=action_count["overdue"],
+        action_items=action_items,
+    )
+    if show_payouts:
+        dashboard.trend = payout_trend(
+            list(statement_list(user=user, current_partner=partner)[:PAYOUT_TREND_PERIODS])
+        )
+    if show_deals:
+        dashboard.pending_deal_count = DealRegistration.objects.filter(
+            partner__in=own, status=DealRegistration.Status.PENDING
+        ).count()
+    if show_proposals:
+        dashboard.awaiting_proposals = list(
+            target_proposals_awaiting(partners=own, side="partner")[:LIST_SIZE]
+        )
+    return dashboard

@@ -1,0 +1,192 @@
+"""Throughput of list pages under load, against a trivial view on the same server in the same run.
+
+    DATABASE_URL=postgres://USER@HOST:5432/prm .venv/bin/python tests/bench/load_pages.py
+
+The spec's budget: under gunicorn with 2 workers and 16 concurrent connections, every list page
+serves at least 15% of the requests per second of a trivial Django view (`/healthz/`).
+
+It creates a throw-away database (test_<name>), fills it with the data set of
+`tests/bench/partner_list.py` (5,000 partners by default), collects static files, starts gunicorn
+(2 sync workers) with the production settings over plain HTTP on 127.0.0.1, signs in a vendor
+admin and a partner admin, then drives each page with ApacheBench (`ab`, Debian package
+`apache2-utils`) at 16 concurrent connections. It prints requests per second and the ratio to
+`/healthz/` measured just before, and fails if any response was not a 200. Options:
+--partners N (default 5000), --requests N per page (default 800), --concurrency N (default 16),
+--keepdb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+STATIC_ROOT = tempfile.mkdtemp(prefix="prm-bench-static-")
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "prm.settings.production",
+    "DJANGO_INSECURE_LOCAL_HTTP": "true",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "DJANGO_SECRET_KEY": "benchmark-only-" + "x" * 50,
+    "DJANGO_STATIC_ROOT": STATIC_ROOT,
+    "PRM_MFA_REQUIRED_FOR_STAFF": "false",
+}
+os.environ.update(SERVER_ENV)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+PORT = 8765
+BASELINE = "/healthz/"
+VENDOR_PAGES = ["/", "/partners/", "/deals/", "/agreements/", "/disputes/", "/notifications/"]
+PARTNER_PAGES = ["/", "/pricing/", "/deals/", "/disputes/", "/announcements/", "/reviews/"]
+BUDGET = 0.15
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def _wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"gunicorn did not answer {url} within {timeout:.0f} s")
+
+
+def _check(path: str, cookie: str) -> None:
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        if response.status != 200 or response.geturl().endswith("/accounts/login/"):
+            sys.exit(f"{path}: {response.status} {response.geturl()}")
+
+
+def _ab(path: str, cookie: str, requests: int, concurrency: int) -> float:
+    command = ["ab", "-q", "-n", str(requests), "-c", str(concurrency)]
+    if cookie:
+        command += ["-C", cookie]
+    command.append(f"http://127.0.0.1:{PORT}{path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    failed = re.search(r"Non-2xx responses:\s+(\d+)", output)
+    if failed:
+        sys.exit(f"{path}: {failed.group(1)} responses were not 2xx\n{output}")
+    errors = re.search(r"Failed requests:\s+(\d+)", output)
+    if errors and int(errors.group(1)):
+        # ab counts responses of a different length as failures; pages vary (timestamps).
+        lengths = re.search(r"Length: (\d+)", output)
+        if not lengths or int(lengths.group(1)) != int(errors.group(1)):
+            sys.exit(f"{path}: failed requests\n{output}")
+    return float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partners", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--keepdb", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL.")
+    if not shutil.which("ab"):
+        sys.exit("ApacheBench (ab) is needed: apt-get install apache2-utils")
+
+    import partner_list
+
+    old_name = connection.settings_dict["NAME"]
+    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
+    server = None
+    try:
+        from partners.models import Membership, Partner
+
+        if not Partner.objects.exists():
+            started = time.perf_counter()
+            partner_list.build(args.partners)
+            print(f"Built {args.partners:,} partners in {time.perf_counter() - started:.1f} s")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        from prm.accounts.models import User
+
+        admin = User.objects.filter(vendor_role="admin").order_by("pk").first()
+        partner_admin = (
+            Membership.objects.filter(role="admin", is_active=True).order_by("pk").first().user
+        )
+        cookies = {"vendor admin": _session_cookie(admin), "partner admin": ""}
+        cookies["partner admin"] = _session_cookie(partner_admin)
+
+        database = settings.DATABASES["default"]
+        url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{test_name}"
+        env = {**os.environ, **SERVER_ENV, "DATABASE_URL": url}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "prm.wsgi",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        _wait_until_up(f"http://127.0.0.1:{PORT}{BASELINE}")
+        print(
+            f"gunicorn, 2 workers; {args.concurrency} connections; {args.requests} requests "
+            f"per page; PostgreSQL {connection.pg_version // 10000}; "
+            f"CONN_MAX_AGE={database.get('CONN_MAX_AGE')}"
+        )
+        _ab(BASELINE, "", args.requests, args.concurrency)  # warm-up
+        header = f"{'page':<18} {'as':<14} {'req/s':>8} {'baseline':>9} {'ratio':>7}  budget"
+        print(header)
+        print("-" * len(header))
+        worst = 1.0
+        for label, pages in (("vendor admin", VENDOR_PAGES), ("partner admin", PARTNER_PAGES)):
+            for path in pages:
+                _check(path, cookies[label])
+                _ab(path, cookies[label], max(args.requests // 10, 20), args.concurrency)
+                baseline = _ab(BASELINE, "", args.requests, args.concurrency)
+                rate = _ab(path, cookies[label], args.requests, args.concurrency)
+                ratio = rate / baseline
+                worst = min(worst, ratio)
+                verdict = "ok" if ratio >= BUDGET else "OVER"
+                print(
+                    f"{path:<18} {label:<14} {rate:>8.1f} {baseline:>9.1f} {ratio:>6.1%}  {verdict}"
+                )
+        print(f"\nLowest ratio: {worst:.1%} (budget: at least {BUDGET:.0%})")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(STATIC_ROOT, ignore_errors=True)
+        if not args.keepdb:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

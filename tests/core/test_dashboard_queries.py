@@ -1,0 +1,67 @@
+"""Both dashboards run a fixed number of queries whatever the number of partners and rows: the
+same count with 2 partners holding one set of rows each as with 25 partners and three sets for
+the signed-in partner."""
+
+import pytest
+from django.utils import timezone
+
+from partners.services import partner_assign_account_manager
+from tests.factories import PartnerFactory
+
+from .dashboard_data import seed_partner
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, permissions or memberships, then the dashboard's own reads, per role.
+EXPECTED_QUERIES = {
+    "vendor_admin": 19,
+    "cm_assigned": 21,
+    "partner_admin": 20,
+    "partner_finance": 18,
+    "partner_sales": 18,
+}
+
+
+def _seed(world, *, large: bool) -> None:
+    now = timezone.now()
+    copies = 3 if large else 1
+    seed_partner(
+        world.partner,
+        now=now,
+        copies=copies,
+        raised_by=world.users["partner_sales"],
+        reader=world.users["partner_admin"],
+    )
+    seed_partner(world.other_partner, now=now, copies=copies, review_overdue=True)
+    if large:
+        for n in range(23):
+            partner = PartnerFactory(code=f"P-X{n:02d}")
+            partner_assign_account_manager(
+                partner=partner,
+                manager=world.users["cm_assigned"],
+                actor=world.users["vendor_admin"],
+            )
+            seed_partner(partner, now=now, review_overdue=bool(n % 2))
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["2-partners", "25-partners"])
+@pytest.mark.parametrize("role", list(EXPECTED_QUERIES))
+def test_dashboard_query_count_is_constant(world, django_assert_num_queries, role, large):
+    _seed(world, large=large)
+    client = world.client(role)
+    client.get("/")  # warm the per-process caches (content types), as on a running server
+
+    with django_assert_num_queries(EXPECTED_QUERIES[role]):
+        response = client.get("/")
+
+    assert response.status_code == 200
+    context = response.context
+    if role in ("vendor_admin", "cm_assigned"):
+        partners = 1 + (role == "vendor_admin")
+        expected_deals = 2 * (partners * 3 + 23) if large else 2 * partners
+        assert context["pending_deal_count"] == expected_deals
+        assert len(context["pending_deals"]) == min(expected_deals, 5)
+        assert len(context["action_items"]) == (8 if large else 2 * partners)
+    else:
+        assert context["action_item_count"] == (6 if large else 2)
+        assert len(context["action_items"]) == context["action_item_count"]
