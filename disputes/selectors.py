@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db.models import (
     Avg,
     Count,
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 from partners.permissions import VIEW_ALL_PARTNERS, managed_partners
+from partners.selectors.directory import partner_vendor_staff
 
 from .models import Case, CaseMessage, CaseStatusChange
 
@@ -133,27 +133,8 @@ def case_get(*, user, pk: int, current_partner: Partner | None = None) -> Case:
 
 
 def case_owner_choices(*, case: Case):
-    """Vendor admins and channel managers who can see the case's partner and so may own it:
-    every active vendor admin, and the channel managers assigned to the partner (the guardian
-    grant) or allowed to view all partners."""
-    from guardian.shortcuts import get_users_with_perms
-
-    user_model = get_user_model()
-    assigned = get_users_with_perms(
-        case.partner, only_with_perms_in=["manage_partner"], with_group_users=True
-    ).values("pk")
-    view_all = user_model.objects.with_perm(
-        VIEW_ALL_PARTNERS, backend="django.contrib.auth.backends.ModelBackend"
-    ).values("pk")
-    return (
-        user_model.objects.filter(is_active=True)
-        .filter(
-            Q(vendor_role=user_model.VendorRole.ADMIN)
-            | Q(vendor_role=user_model.VendorRole.CHANNEL_MANAGER)
-            & (Q(pk__in=assigned) | Q(pk__in=view_all))
-        )
-        .order_by("full_name", "email")
-    )
+    """Vendor staff who can see the case's partner and so may own it."""
+    return partner_vendor_staff(partner=case.partner).order_by("full_name", "email")
 
 
 def case_message_get(*, user, case_pk: int, pk: int, current_partner: Partner | None = None):

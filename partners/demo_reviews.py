@@ -1,5 +1,6 @@
-"""Demo business reviews: a scheduled review for each active demo partner, and for the first one
-a review held two months ago with notes and action items (one done). Idempotent."""
+"""Demo business reviews: a scheduled review for each active demo partner (the second one's in ten
+days, inside the reminder window), and for the first one a review held two months ago with notes
+and action items (one done). Idempotent."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .services.reviews import (
     action_item_toggle,
     review_hold,
     review_notes_update,
+    review_reschedule,
     review_schedule_next,
 )
 
@@ -41,7 +43,23 @@ def seed_demo_reviews(*, manager) -> None:
     for index, partner in enumerate(partners):
         if index == 0 and not partner.reviews.filter(status=BusinessReview.Status.HELD).exists():
             _held_review(partner, manager)
-        review_schedule_next(partner, actor=manager)
+        upcoming = review_schedule_next(partner, actor=manager)
+        if index == 1 and upcoming is not None:
+            _bring_forward(upcoming, manager)
+
+
+def _bring_forward(review: BusinessReview, manager) -> None:
+    """The second partner's review falls within the reminder window, so the demo's worker sends
+    the 14-day reminder on its first sweep."""
+    soon = _weekday_before(timezone.localdate() + dt.timedelta(days=10))
+    if timezone.localdate(review.scheduled_at) <= soon:
+        return
+    review_reschedule(
+        review=review,
+        actor=manager,
+        scheduled_at=timezone.make_aware(dt.datetime.combine(soon, dt.time(10, 0))),
+        location="Hong Kong office, meeting room B",
+    )
 
 
 def _held_review(partner: Partner, manager) -> None:

@@ -22,6 +22,7 @@ def email_users(
     category: str,
     url: str = "",
     partner: Partner | None = None,
+    channels: bool = True,
 ) -> None:
     """Notify each user with `partners/email/<template>_subject.txt` and `_body.txt`: in the
     portal, and by email or digest as they chose for the category."""
@@ -32,6 +33,7 @@ def email_users(
         context=context,
         url=url,
         partner=partner,
+        channels=channels,
     )
 
 

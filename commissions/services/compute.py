@@ -706,9 +706,8 @@ def _disputed_lines_release(statements: list[Statement]) -> dict[int, tuple]:
         "statement_line__kind",
         "statement_line__rule_id",
         "statement_line__adjustment_id",
-        "statement_line__position",
     )
-    disputed = {pk: (_line_key(*rest[:4]), rest[4], rest[0]) for pk, *rest in rows}
+    disputed = {pk: _line_key(*rest) for pk, *rest in rows}
     if disputed:
         Case.objects.filter(pk__in=list(disputed)).update(statement_line=None)
     return disputed
@@ -716,18 +715,16 @@ def _disputed_lines_release(statements: list[Statement]) -> dict[int, tuple]:
 
 def _disputed_lines_relink(disputed: dict[int, tuple], new_lines: list[StatementLine]) -> None:
     """Point each disputed case at the recomputed line for the same rule (or adjustment) of the
-    same statement, else at the line now in the same position; with neither, the case keeps its
-    statement in its description and loses only the line link."""
+    same statement. When that rule no longer yields a line, the link stays empty rather than
+    pointing at a line about something else; the case keeps its subject and description."""
     from disputes.models import Case
 
     by_key = {}
-    by_position = {}
     for line in new_lines:
         key = _line_key(line.statement_id, line.kind, line.rule_id, line.adjustment_id)
         by_key.setdefault(key, line.pk)
-        by_position[(line.statement_id, line.position)] = line.pk
-    for case_id, (key, position, statement_id) in disputed.items():
-        line_id = by_key.get(key) or by_position.get((statement_id, position))
+    for case_id, key in disputed.items():
+        line_id = by_key.get(key)
         if line_id is not None:
             Case.objects.filter(pk=case_id).update(statement_line_id=line_id)
 

@@ -453,7 +453,7 @@ def sales_import_enqueue(*, upload, actor, storage) -> ImportBatch:
 def sales_import_run(*, batch_id: int, storage) -> ImportResult | None:
     """Run a queued import once (a second delivery of the task finds it no longer pending)."""
     if not ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(
-        status=ImportBatch.Status.RUNNING
+        status=ImportBatch.Status.RUNNING, updated_at=timezone.now()
     ):
         return None
     batch = ImportBatch.objects.get(pk=batch_id)

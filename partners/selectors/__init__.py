@@ -34,6 +34,7 @@ from .directory import (
     partner_list,
     partner_overview,
     partner_status_counts,
+    partner_vendor_staff,
     partner_visible_queryset,
 )
 from .invitations import invitation_get_by_key, invitation_get_usable
@@ -91,6 +92,7 @@ __all__ = [
     "partner_list",
     "partner_overview",
     "partner_status_counts",
+    "partner_vendor_staff",
     "partner_visible_queryset",
     "review_get",
     "review_list",

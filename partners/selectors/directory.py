@@ -60,6 +60,25 @@ def partner_visible_queryset(*, user, current_partner: Partner | None = None) ->
     return base.none()
 
 
+def partner_vendor_staff(*, partner: Partner) -> QuerySet:
+    """Active vendor staff who can see `partner`: every vendor admin, and the channel managers
+    assigned to it (the guardian grant, direct or through a group) or allowed to view all."""
+    from guardian.shortcuts import get_users_with_perms
+
+    user_model = get_user_model()
+    assigned = get_users_with_perms(
+        partner, only_with_perms_in=["manage_partner"], with_group_users=True
+    ).values("pk")
+    view_all = user_model.objects.with_perm(
+        VIEW_ALL_PARTNERS, backend="django.contrib.auth.backends.ModelBackend"
+    ).values("pk")
+    return user_model.objects.filter(is_active=True).filter(
+        Q(vendor_role=user_model.VendorRole.ADMIN)
+        | Q(vendor_role=user_model.VendorRole.CHANNEL_MANAGER)
+        & (Q(pk__in=assigned) | Q(pk__in=view_all))
+    )
+
+
 # Attainment bands offered by the directory's filter: key → (label key, lower %, upper %).
 ATTAINMENT_BANDS: dict[str, tuple[int | None, int | None]] = {
     "below50": (None, 50),

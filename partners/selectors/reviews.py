@@ -40,7 +40,7 @@ from ..models import (
     Target,
 )
 from ..periods import period_of
-from .directory import partner_visible_queryset
+from .directory import partner_vendor_staff, partner_visible_queryset
 from .targets import target_scorecard
 
 # Agreements whose terms in force set a partner's review cadence.
@@ -170,13 +170,14 @@ def action_item_get(*, review: BusinessReview, pk: int) -> ActionItem:
 
 
 def action_item_owner_choices(*, partner: Partner) -> QuerySet:
-    """Who may own an action item of `partner`'s review: active vendor staff and the partner's
-    active members."""
+    """Who may own an action item of `partner`'s review: vendor staff who can see the partner
+    and the partner's active members."""
     user_model = get_user_model()
     members = Membership.objects.filter(partner=partner, is_active=True).values("user_id")
+    staff = partner_vendor_staff(partner=partner).values("pk")
     return (
         user_model.objects.filter(is_active=True)
-        .filter(~Q(vendor_role="") | Q(pk__in=members))
+        .filter(Q(pk__in=staff) | Q(pk__in=members))
         .order_by("vendor_role", "full_name", "email")
     )
 

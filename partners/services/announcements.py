@@ -40,7 +40,7 @@ from ..permissions import managed_partners
 AUDIENCE_STATUSES = (Partner.Status.ACTIVE, Partner.Status.ONBOARDING)
 # Automatic reminders go out this many days before the acknowledge-by date, and on the date.
 REMINDER_DAYS_BEFORE = 3
-# Users told in one notify() call: bounds memory and keeps team channels to one post per batch.
+# Users told in one notify() call, which bounds memory; team channels get one post per event.
 NOTIFY_BATCH = 1000
 
 _PartnerTerritories = Partner.territories.through
@@ -255,21 +255,27 @@ def announcement_delete(*, announcement: Announcement, actor) -> None:
     _draft_locked(announcement, actor).delete()
 
 
-def _member_user_ids(partner_ids) -> QuerySet:
-    return (
-        Membership.objects.filter(partner_id__in=partner_ids, is_active=True, user__is_active=True)
-        .order_by()
-        .values_list("user_id", flat=True)
-        .distinct()
+def _member_user_ids(partner_ids, roles=None) -> QuerySet:
+    members = Membership.objects.filter(
+        partner_id__in=partner_ids, is_active=True, user__is_active=True
     )
+    if roles is not None:
+        members = members.filter(role__in=roles)
+    return members.order_by().values_list("user_id", flat=True).distinct()
 
 
 def _notify_members(
-    *, announcement: Announcement, partner_ids, template: str, extra: dict[str, Any]
+    *,
+    announcement: Announcement,
+    partner_ids,
+    template: str,
+    extra: dict[str, Any],
+    roles=None,
 ) -> None:
-    """Tell the active members of the given partners, in batches. Messages name no partner."""
+    """Tell the active members (of `roles`, or all) of the given partners, in batches. Messages
+    name no partner."""
     user_model = get_user_model()
-    user_ids = sorted(set(_member_user_ids(partner_ids)))
+    user_ids = sorted(set(_member_user_ids(partner_ids, roles)))
     context = {"announcement": announcement, **extra}
     url = reverse("announcement_detail", kwargs={"pk": announcement.pk})
     for start in range(0, len(user_ids), NOTIFY_BATCH):
@@ -280,6 +286,7 @@ def _notify_members(
             template=f"partners/email/{template}",
             context=context,
             url=url,
+            channels=start == 0,
         )
 
 
@@ -399,6 +406,7 @@ def _remind(
         partner_ids=partner_ids,
         template="announcement_reminder",
         extra={},
+        roles=[Membership.Role.ADMIN],
     )
     return len(partner_ids)
 

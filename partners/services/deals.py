@@ -171,6 +171,7 @@ def deal_register(
             category=Category.DEALS,
             url=_deal_url(other),
             partner=other.partner,
+            channels=False,
         )
     email_users(
         users=vendor_contacts(partner),

@@ -36,7 +36,7 @@ from ..models import (
     ReviewReminder,
 )
 from ..notifications import partner_admins, vendor_contacts
-from ..selectors.directory import partner_visible_queryset
+from ..selectors.directory import partner_vendor_staff, partner_visible_queryset
 from ..selectors.reviews import (
     add_months,
     local_day_start,
@@ -373,7 +373,8 @@ def action_item_side(*, owner, partner: Partner) -> str | None:
     if owner is None or not owner.is_active:
         return None
     if owner.is_vendor_staff:
-        return ActionItem.Side.VENDOR
+        visible = partner_vendor_staff(partner=partner).filter(pk=owner.pk).exists()
+        return ActionItem.Side.VENDOR if visible else None
     if Membership.objects.filter(partner=partner, user=owner, is_active=True).exists():
         return ActionItem.Side.PARTNER
     return None

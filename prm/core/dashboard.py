@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from agreements.models import Agreement
 from commissions.charts import payout_trend
@@ -33,6 +34,7 @@ from partners.selectors import (
     target_proposals_awaiting,
     target_scorecard,
 )
+from partners.selectors.reviews import local_day_start
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
@@ -95,7 +97,8 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
     they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
     are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q."""
-    today = now.date()
+    today = timezone.localdate(now)
+    today_start = local_day_start(today)
     partners = partner_visible_queryset(user=user)
 
     cases = case_visible_queryset(user=user)
@@ -139,8 +142,11 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partners
     )
     review_totals = reviews.aggregate(
-        overdue=Count("pk", filter=Q(scheduled_at__lt=now)),
-        due=Count("pk", filter=Q(scheduled_at__gte=now, scheduled_at__lt=now + REVIEW_HORIZON)),
+        overdue=Count("pk", filter=Q(scheduled_at__lt=today_start)),
+        due=Count(
+            "pk",
+            filter=Q(scheduled_at__gte=today_start, scheduled_at__lt=now + REVIEW_HORIZON),
+        ),
     )
     reviews_due = _first(
         reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
@@ -148,7 +154,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         .order_by("scheduled_at", "id")
     )
     for review in reviews_due:
-        review.is_overdue = review.scheduled_at < now
+        review.is_overdue = review.scheduled_at < today_start
 
     draft_statements, draft_statement_count = _top(
         _of_partners(Statement.objects.filter(status=Statement.Status.DRAFT), partners)
@@ -235,7 +241,8 @@ def partner_dashboard(
     proposals are read only when the caller's role may see them; cases follow the case access
     rule (sales users see the cases they raised). Unread announcements are those published to
     the partner that this user has not opened."""
-    today = now.date()
+    today = timezone.localdate(now)
+    today_start = local_day_start(today)
     own = partner_visible_queryset(user=user, current_partner=partner)
     scorecard_row = target_scorecard(partner=partner, limit=4).current
     attainment = scorecard_row.attainment if scorecard_row else None
@@ -283,7 +290,7 @@ def partner_dashboard(
         .first()
     )
     if next_review is not None:
-        next_review.is_overdue = next_review.scheduled_at < now
+        next_review.is_overdue = next_review.scheduled_at < today_start
 
     action_count, action_items = _open_action_items(
         ActionItem.objects.filter(partner=partner), today=today

@@ -1,6 +1,6 @@
 from django.db import connection
 from django.http import JsonResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views import View
@@ -18,12 +18,9 @@ AGE_CHART_WIDTH, AGE_CHART_HEIGHT = 420, 200
 PAYOUT_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
 
 
-def _url(name: str, query: str = "") -> str | None:
-    """The path of a list page with its filter, or None where the page does not exist."""
-    try:
-        path = reverse(name)
-    except NoReverseMatch:
-        return None
+def _url(name: str, query: str = "") -> str:
+    """The path of a list page with its filter."""
+    path = reverse(name)
     return f"{path}?{query}" if query else path
 
 
@@ -110,7 +107,7 @@ def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
             ngettext(
                 "overdue business review", "overdue business reviews", board.reviews_overdue_count
             ),
-            url=_url("review_list", "overdue=1"),
+            url=_url("review_list", "status=overdue"),
             icon="bi-calendar-x",
             urgent=True,
         ),

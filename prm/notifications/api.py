@@ -41,6 +41,7 @@ class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
+        max_length=500,
         help_text=_("The notifications to mark read; leave out to mark all of them read."),
     )
 
@@ -60,8 +61,5 @@ class NotificationMarkReadAPIView(BaseAPIView):
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ids = serializer.validated_data.get("ids")
-        if ids is None:
-            marked = notification_mark_read(user=request.user)
-        else:
-            marked = sum(notification_mark_read(user=request.user, pk=pk) for pk in ids)
+        marked = notification_mark_read(user=request.user, ids=ids)
         return Response({"marked": marked, "unread_count": unread_count(user=request.user)})

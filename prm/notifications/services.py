@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -96,6 +97,7 @@ def notify(
     url: str = "",
     partner=None,
     attachments: Iterable[tuple[str, str, str]] = (),
+    channels: bool = True,
 ) -> list[Notification]:
     """Tell each user (once, even if listed twice) about an event, in their own language.
 
@@ -103,7 +105,8 @@ def notify(
     or `render`, a callable returning the subject and body in the active language, to which the
     link is appended. Notifications are written in the caller's transaction; emails
     and channel posts go out once it commits. A partner's event reaches channels routed for that
-    partner and team-wide channels.
+    partner and team-wide channels; `channels=False` keeps it out of them (a second batch of
+    recipients for the same event, or a message meant for one side only).
     """
     link_in_body = render is None
     if render is None:
@@ -134,7 +137,8 @@ def notify(
     attachments = list(attachments)
     if emails:
         transaction.on_commit(lambda: _send_emails(emails, attachments))
-    _webhooks_queue(category=category, partner=partner, render=render, url=url)
+    if channels:
+        _webhooks_queue(category=category, partner=partner, render=render, url=url)
     return notifications
 
 
@@ -163,11 +167,14 @@ def unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user).unread().count()
 
 
-def notification_mark_read(*, user, pk: int | None = None) -> int:
-    """Mark one notification (or all of the user's) read; another user's id changes nothing."""
+def notification_mark_read(*, user, pk: int | None = None, ids=None) -> int:
+    """Mark one notification, the listed ones, or all of the user's read; another user's ids
+    change nothing. Returns how many were unread."""
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if pk is not None:
         rows = rows.filter(pk=pk)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
 
 
@@ -258,15 +265,29 @@ def _webhooks_queue(*, category: str, partner, render: Render, url: str) -> None
         enqueue_on_commit(webhook_deliver_task, pk)
 
 
+def _slack_escape(text: str) -> str:
+    """Slack's control characters; without this a title could mention @channel or hide a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]()#|<>~])")
+
+
+def _markdown_escape(text: str) -> str:
+    """Teams renders card text as Markdown: show the characters, never their formatting."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def webhook_payload(*, kind: str, text: str, url: str) -> dict[str, Any]:
     link = absolute_url(url)
     if kind == WebhookEndpoint.Kind.SLACK:
+        text = _slack_escape(text)
         return {"text": f"<{link}|{text}>" if link else text}
     card: dict[str, Any] = {
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
         "summary": text,
-        "text": text,
+        "text": _markdown_escape(text),
     }
     if link:
         card["potentialAction"] = [
@@ -306,31 +327,54 @@ class WebhookError(Exception):
 
 def webhook_deliver(*, delivery_id: int) -> bool:
     """Post one delivery; True once the channel accepted it. A failure is recorded and raised
-    so the task retries it later; a delivery already sent is not posted again."""
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-    if delivery.status == WebhookDelivery.Status.SENT:
-        return True
-    endpoint = delivery.endpoint
-    with translation.override(endpoint.language):
-        payload = webhook_payload(kind=endpoint.kind, text=delivery.text, url=delivery.url)
+    so the task retries it later; a delivery already sent is not posted again, and while one
+    worker posts it (holding its row lock) another skips it."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return False
+        if delivery.status == WebhookDelivery.Status.SENT:
+            return True
+        endpoint = delivery.endpoint
+        attempts = delivery.attempts + 1
+        try:
+            _post(endpoint, delivery)
+        except WebhookError as exc:
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                attempts=attempts,
+                last_error=str(exc)[:500],
+                status=WebhookDelivery.Status.FAILED,
+            )
+            error = exc
+        else:
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                attempts=attempts,
+                last_error="",
+                status=WebhookDelivery.Status.SENT,
+                sent_at=timezone.now(),
+            )
+            return True
+    raise error
+
+
+def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:
     if not endpoint.url.startswith(("https://", "http://")):
         raise WebhookError(f"not an http(s) address: {endpoint.url}")
+    with translation.override(endpoint.language):
+        payload = webhook_payload(kind=endpoint.kind, text=delivery.text, url=delivery.url)
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
         endpoint.url,
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    attempts = delivery.attempts + 1
     try:
         with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
             response.read()
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempts, last_error=str(exc)[:500], status=WebhookDelivery.Status.FAILED
-        )
         raise WebhookError(str(exc)) from exc
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        attempts=attempts, last_error="", status=WebhookDelivery.Status.SENT, sent_at=timezone.now()
-    )
-    return True

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
 from agreements.models import Agreement
 from commissions.models import Statement
 from disputes.models import Case
@@ -50,7 +52,7 @@ def seed_partner(
 ) -> None:
     """`copies` sets of rows for `partner`; `raised_by` raises the cases, `reader` has read one
     announcement of each set. The one scheduled review is overdue or a week ahead."""
-    today = now.date()
+    today = timezone.localdate(now)
     BusinessReview.objects.create(
         partner=partner,
         scheduled_at=now + dt.timedelta(days=-2 if review_overdue else 7),

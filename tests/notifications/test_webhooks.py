@@ -94,7 +94,7 @@ def test_teams_channel_receives_a_message_card(channel, django_capture_on_commit
         _event()
     (card,) = channel.posts
     assert card["@type"] == "MessageCard"
-    assert card["text"] == "DR-7 was approved"
+    assert card["text"] == card["summary"] == "DR-7 was approved"
     assert card["potentialAction"][0]["targets"][0]["uri"] == "https://prm.example/deals/7/"
 
 
@@ -204,3 +204,65 @@ def test_admin_test_message(channel, world):
     channel.status = 404
     admin.send_test(request, WebhookEndpoint.objects.filter(pk=endpoint.pk))
     assert sent[1].startswith("Team did not accept the message")
+
+
+def test_user_text_cannot_format_or_mention_in_channels():
+    from prm.notifications.services import webhook_payload
+
+    text = "Call <!channel> about <https://evil.example|this> & *that* [x](y)"
+    slack = webhook_payload(kind="slack", text=text, url="/deals/1/")["text"]
+    assert "<!channel>" not in slack
+    assert "&lt;!channel&gt;" in slack
+    assert slack.startswith("<https://prm.example/deals/1/|")
+    assert slack.count("<") == 1  # only the portal link is a link
+    teams = webhook_payload(kind="teams", text=text, url="")
+    assert teams["summary"] == text
+    assert teams["text"] == (
+        r"Call \<!channel\> about \<https://evil.example\|this\> & \*that\* \[x\]\(y\)"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_being_posted_is_not_posted_again(channel):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    endpoint = WebhookEndpoint.objects.create(
+        name="Busy", kind="slack", url=channel.url, categories=["deals"]
+    )
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, category="deals", text="Hi")
+    import threading
+
+    from django.db import connections, transaction
+
+    locked = threading.Event()
+    release = threading.Event()
+
+    def hold_lock():
+        with transaction.atomic():
+            WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+            locked.set()
+            release.wait(10)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    locked.wait(10)
+    try:
+        assert webhook_deliver(delivery_id=delivery.pk) is False
+    finally:
+        release.set()
+        holder.join()
+    assert channel.posts == []
+
+
+def test_a_bad_address_counts_as_an_attempt():
+    endpoint = WebhookEndpoint.objects.create(
+        name="Odd", kind="slack", url="ftp://example.com/hook", categories=["deals"]
+    )
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, category="deals", text="Hi")
+    with pytest.raises(WebhookError):
+        webhook_deliver(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)

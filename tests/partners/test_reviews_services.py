@@ -443,8 +443,8 @@ def test_action_items_by_both_sides(world, review, django_capture_on_commit_call
 
 @pytest.mark.parametrize(
     ("owner_role", "due_days", "field"),
-    [("other_partner", 5, "owner"), ("partner_sales", -1, "due_on")],
-    ids=["owner-on-neither-side", "due-in-the-past"],
+    [("other_partner", 5, "owner"), ("cm_unassigned", 5, "owner"), ("partner_sales", -1, "due_on")],
+    ids=["owner-on-neither-side", "manager-of-other-partners", "due-in-the-past"],
 )
 def test_action_item_bad_input_names_the_field(world, review, owner_role, due_days, field):
     with pytest.raises(DomainError) as error:
@@ -588,3 +588,12 @@ def test_dashboard_selectors(world):
     )
     assert action_item_open_list(partners=mine, limit=5) == [item]
     assert action_item_open_list(partners=Partner.objects.filter(pk=world.other_partner.pk)) == []
+
+
+def test_owner_choices_are_the_partners_members_and_the_staff_who_see_it(world):
+    from partners.selectors.reviews import action_item_owner_choices
+
+    choices = set(action_item_owner_choices(partner=world.partner))
+    assert {world.users[r] for r in ("vendor_admin", "cm_assigned", "partner_admin")} <= choices
+    assert world.users["cm_unassigned"] not in choices
+    assert world.users["other_partner"] not in choices
