@@ -243,7 +243,9 @@ class PartnerOverview:
 OVERVIEW_DEALS = 10
 
 
-def partner_overview(*, user, code: str, current_partner: Partner | None = None) -> PartnerOverview:
+def partner_overview(
+    *, user, code: str, current_partner: Partner | None = None, role: str | None = None
+) -> PartnerOverview:
     """The 360° view of one partner; 404 outside the user's reach."""
     qs = partner_visible_queryset(user=user, current_partner=current_partner)
     try:
@@ -270,7 +272,7 @@ def partner_overview(*, user, code: str, current_partner: Partner | None = None)
         scorecard=target_scorecard(partner=partner, limit=6),
         open_deals=open_deals[:OVERVIEW_DEALS],
         open_deal_count_capped=len(open_deals) > OVERVIEW_DEALS,
-        events=event_list_for_partner(partner=partner, limit=15),
+        events=event_list_for_partner(partner=partner, limit=15, role=role),
         awards=list(partner.awards.select_related("award").order_by("-awarded_on", "-id")),
         risk_history=list(partner.risk_assessments.select_related("assessed_by")[:10]),
         milestones=list(partner.milestones.order_by("-achieved_on", "-id")),

@@ -182,7 +182,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             context["show_proposals"] = role in TARGET_NEGOTIATOR_ROLES
             context["announcement_url"] = _url("announcement_list")
             context["review_url"] = _url("review_list")
-            context["events"] = event_list_for_partner(partner=partner, limit=8)
+            context["events"] = event_list_for_partner(partner=partner, limit=8, role=role)
         return context
 
 
