@@ -17,6 +17,7 @@ from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, re
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
 from prm.core.models import Event
+from prm.core.page_cache import VersionedPageCacheMixin
 
 from .forms import AgreementCreateForm, QuestionForm, TerminationForm, TermsForm
 from .models import Agreement, Product, ProductLine
@@ -332,7 +333,7 @@ class PriceSheetMixin:
         return products.order_by("sku")
 
 
-class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
+class PriceSheetView(RoleRequiredMixin, VersionedPageCacheMixin, PriceSheetMixin, TemplateView):
     """Every product's list price, discount, promotion, net price and MAP, each explained."""
 
     allowed_roles = ALL_ROLES

@@ -24,6 +24,7 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.errors import DomainError
+from prm.core.page_cache import VersionedPageCacheMixin
 
 from .charts import bar_chart, column_chart
 from .forms import (
@@ -63,7 +64,7 @@ PAYOUT_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
 CASE_PAGE_SIZE = 50
 
 
-class CaseListView(RoleRequiredMixin, TemplateView):
+class CaseListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
     allowed_roles = ALL_ROLES
     template_name = "disputes/case_list.html"
 

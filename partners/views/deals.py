@@ -11,6 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from prm.core.access import VENDOR_ROLES, RoleRequiredMixin, request_role
 from prm.core.errors import DomainError
+from prm.core.page_cache import VersionedPageCacheMixin
 
 from ..forms import DEAL_STATUS_CHOICES, DealDecisionForm, DealForm
 from ..models import DealRegistration
@@ -20,7 +21,7 @@ from ..services import deal_approve, deal_register, deal_reject
 from .base import ActionView
 
 
-class DealListView(RoleRequiredMixin, TemplateView):
+class DealListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
     """Vendor staff see the registrations of their partners; partner users their own
     organisation's. htmx requests get the table only."""
 

@@ -23,6 +23,7 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.errors import DomainError
+from prm.core.page_cache import VersionedPageCacheMixin
 
 from ..forms import (
     InvitationForm,
@@ -49,7 +50,7 @@ from ..services import (
 from .base import ActionView, PartnerScopedMixin
 
 
-class PartnerListView(RoleRequiredMixin, TemplateView):
+class PartnerListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
     """The partner directory for vendor staff: filters, sortable columns, pages; htmx requests
     get the table only."""
 

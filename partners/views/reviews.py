@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
 from prm.core.errors import DomainError
+from prm.core.page_cache import VersionedPageCacheMixin
 
 from .. import calendar as ics
 from ..models import BusinessReview, Membership
@@ -69,7 +70,7 @@ def scheduled_or_held(review: BusinessReview) -> bool:
     return review.status != BusinessReview.Status.CANCELLED
 
 
-class ReviewListView(RoleRequiredMixin, TemplateView):
+class ReviewListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
     """Vendor staff see the reviews of the partners they may see, upcoming and overdue first;
     partner users their own organisation's. htmx requests get the table only."""
 

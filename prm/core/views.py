@@ -11,6 +11,7 @@ from disputes.views import AGE_LABELS
 from partners.permissions import DEAL_ROLES, TARGET_NEGOTIATOR_ROLES
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
 from prm.core.dashboard import partner_dashboard, vendor_dashboard
+from prm.core.page_cache import VersionedPageCacheMixin
 from prm.core.selectors import event_list_for_partner, event_list_for_vendor
 
 # Drawn at about the size of its card, so its labels keep their reading size.
@@ -137,7 +138,7 @@ def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
     ]
 
 
-class DashboardView(RoleRequiredMixin, TemplateView):
+class DashboardView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
     """The landing page: vendor staff see what needs them today across their partners; partner
     users see where their organisation stands."""
 
