@@ -41,7 +41,7 @@ from .services.agreements import (
 from .terms import terms_diff, terms_rows
 
 
-class AgreementListView(RoleRequiredMixin, TemplateView):
+class AgreementListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
     allowed_roles = ALL_ROLES
     template_name = "agreements/agreement_list.html"
 

@@ -1,5 +1,5 @@
-"""Serving the heaviest pages (the dashboards and the lists of partners, deals, prices,
-announcements, cases and reviews) from a cache that any recorded change makes stale at once.
+"""Serving the heaviest pages (the dashboards and the lists of partners, agreements, deals,
+prices, announcements, cases and reviews) from a cache that any recorded change makes stale at once.
 
 A page is cached per session, language, current organisation and full URL (htmx partial or
 whole page), under the *data version*: the newest recorded event, Django-admin change,

@@ -22,6 +22,7 @@ PAGES = [
     "announcement_list",
     "case_list",
     "review_list",
+    "agreement_list",
 ]
 
 
