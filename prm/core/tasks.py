@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core import management
 from django.core.mail import get_connection
+from django.db import DatabaseError
 
 from .mail import message_from_dict
 
@@ -22,6 +23,18 @@ def send_email_task(payload: dict[str, Any]) -> int:
     """Send one queued message through the real backend."""
     connection = get_connection(settings.PRM_EMAIL_BACKEND)
     return connection.send_messages([message_from_dict(payload)])
+
+
+def sweep_task(func):
+    """A beat sweep: safe to run twice, retried with backoff while the database is unavailable.
+    The task keeps the name Celery derives from `func`."""
+    return shared_task(
+        autoretry_for=(DatabaseError,),
+        retry_backoff=True,
+        retry_backoff_max=600,
+        max_retries=5,
+        acks_late=True,
+    )(func)
 
 
 @shared_task(acks_late=True)

@@ -1,7 +1,8 @@
 """Notification tasks: thin wrappers around services, safe to run twice."""
 
 from celery import shared_task
-from django.db import DatabaseError
+
+from prm.core.tasks import sweep_task
 
 from .services import WebhookError, digests_send, webhook_deliver, webhook_deliveries_sweep
 
@@ -19,13 +20,7 @@ def webhook_deliver_task(delivery_id: int) -> bool:
     return webhook_deliver(delivery_id=delivery_id)
 
 
-@shared_task(
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-    acks_late=True,
-)
+@sweep_task
 def digests_send_task() -> int:
     """The daily digest email, for everyone who chose it for some category."""
     return digests_send()

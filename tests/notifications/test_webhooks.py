@@ -39,7 +39,7 @@ class Channel:
                 self.wfile.write(b"ok")
 
             def log_message(self, *args):
-                pass
+                """Keep the test output free of request logs."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
