@@ -74,14 +74,19 @@ def _send_now(payload: dict[str, Any]) -> None:
     connection.send_messages([message_from_dict(payload)])
 
 
+def render_message(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """`<template>_subject.txt` (on one line) and `_body.txt`, in the active language."""
+    subject = render_to_string(f"{template}_subject.txt", context)
+    body = render_to_string(f"{template}_body.txt", context)
+    return " ".join(subject.split()), body
+
+
 def email_address(*, email: str, language: str, template: str, context: dict[str, Any]) -> None:
     """Queue a rendered message to an address that may have no account yet (an invitation)."""
-    transaction.on_commit(lambda: _send_rendered({email: language}, template, context))
 
-
-def _send_rendered(recipients: dict[str, str], template: str, context: dict[str, Any]) -> None:
-    for email, language in recipients.items():
+    def send() -> None:
         with translation.override(language):
-            subject = render_to_string(f"{template}_subject.txt", context)
-            body = render_to_string(f"{template}_body.txt", context)
-        send_mail(" ".join(subject.split()), body, None, [email])
+            subject, body = render_message(template, context)
+        send_mail(subject, body, None, [email])
+
+    transaction.on_commit(send)

@@ -19,10 +19,10 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from prm.core.mail import render_message
 from prm.core.queue import enqueue_on_commit
 
 from .models import (
@@ -49,13 +49,7 @@ def absolute_url(path: str) -> str:
 
 def template_render(template: str, context: dict[str, Any]) -> Render:
     """Render `<template>_subject.txt` and `_body.txt` in the active language."""
-
-    def render() -> tuple[str, str]:
-        subject = render_to_string(f"{template}_subject.txt", context)
-        body = render_to_string(f"{template}_body.txt", context)
-        return " ".join(subject.split()), body
-
-    return render
+    return lambda: render_message(template, context)
 
 
 @dataclass(frozen=True)
@@ -226,9 +220,7 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
                     "rows": [(row, absolute_url(row.url)) for row in rows],
                     "portal_url": absolute_url("/notifications/"),
                 }
-                subject = render_to_string("notifications/email/digest_subject.txt", context)
-                body = render_to_string("notifications/email/digest_body.txt", context)
-            subject = " ".join(subject.split())
+                subject, body = render_message("notifications/email/digest", context)
             transaction.on_commit(
                 lambda s=subject, b=body, e=user.email: send_mail(s, b, None, [e])
             )

@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.test")
 
 import django  # noqa: E402
@@ -36,8 +37,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from partner_list import measure  # noqa: E402
 
 BATCH = 5000
 ANNOUNCEMENTS = 40
@@ -319,21 +321,6 @@ def build(partner_count: int):
     return admin, manager, partner_admin
 
 
-def measure(client: Client, path: str, runs: int) -> tuple[int, list[float]]:
-    response = client.get(path)  # warm-up: templates, content types, plan cache
-    assert response.status_code == 200, (path, response.status_code)
-    timings = []
-    queries = 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get(path)
-            timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-        queries = len(captured)
-    return queries, timings
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, default=5000)
@@ -361,7 +348,7 @@ def main() -> None:
         )
         print(header)
         print("-" * len(header))
-        _queries, base = measure(Client(), "/healthz/", args.runs)
+        _queries, base = measure(Client(), "/healthz/", {}, args.runs)
         baseline = statistics.median(base)
         rows = [("/healthz/ (baseline)", _queries, base)]
         for user, label in (
@@ -371,7 +358,7 @@ def main() -> None:
         ):
             client = Client()
             client.force_login(user)
-            queries, timings = measure(client, "/", args.runs)
+            queries, timings = measure(client, "/", {}, args.runs)
             rows.append((label, queries, timings))
         for label, queries, timings in rows:
             median = statistics.median(timings)
