@@ -17,6 +17,8 @@ from .factories import (
     VendorAdminFactory,
 )
 
+pytest_plugins = ["tests.reliability"]
+
 ROLES = [
     "anonymous",
     "vendor_admin",
