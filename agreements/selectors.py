@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from partners.models import Partner
 from partners.selectors import partner_visible_queryset
@@ -98,3 +99,29 @@ def agreements_affected_by_price_change(*, line_ids: set[int], on: dt.date) -> l
             agreement.version_in_force = version
             affected.append(agreement)
     return affected
+
+
+def exclusivity_overlap_exists(*, agreement: Agreement, version: AgreementVersion) -> bool:
+    """Whether another live agreement's terms in force grant a territory and product line that
+    `version` grants, either side exclusive: the same rule as
+    services.agreements.exclusivity_conflicts, answered in one query and naming nobody (what a
+    partner may learn of an overlap)."""
+    on = max(timezone.localdate(), version.effective_date)
+    latest = (
+        AgreementVersion.objects.filter(
+            agreement=OuterRef("agreement"),
+            status=AgreementVersion.Status.ACCEPTED,
+            in_force_from__lte=on,
+        )
+        .order_by("-in_force_from", "-number")
+        .values("pk")[:1]
+    )
+    others = AgreementVersion.objects.filter(
+        agreement__status__in=LIVE_STATUSES,
+        pk=Subquery(latest),
+        territories__in=version.territories.all(),
+        product_lines__in=version.product_lines.all(),
+    ).exclude(agreement_id=agreement.pk)
+    if not version.exclusive:
+        others = others.filter(exclusive=True)
+    return others.exists()

@@ -16,8 +16,8 @@ from partners.selectors import partner_get, partner_visible_queryset
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
-from prm.core.models import Event
 from prm.core.page_cache import VersionedPageCacheMixin
+from prm.core.selectors import event_list
 
 from .forms import AgreementCreateForm, QuestionForm, TerminationForm, TermsForm
 from .models import Agreement, Product, ProductLine
@@ -25,6 +25,7 @@ from .pricing import price_row_as_dict, price_sheet, upcoming_price_changes
 from .selectors import (
     agreement_get,
     agreement_list,
+    exclusivity_overlap_exists,
     version_get,
     version_in_force,
     version_list,
@@ -100,18 +101,21 @@ class AgreementDetailView(RoleRequiredMixin, AgreementMixin, TemplateView):
             can_propose=role == Role.VENDOR_ADMIN,
             termination_form=TerminationForm(initial={"requested": today}),
             question_form=QuestionForm(),
-            history=Event.objects.filter(
-                Q(target_type__model="agreement", target_id=str(agreement.pk))
-                | Q(
-                    target_type__model="agreementversion",
-                    target_id__in=[str(v.pk) for v in agreement.versions.all()],
-                )
-            )
-            .select_related("actor")
-            .order_by("-created_at", "-id")[:30],
+            history=event_list(
+                user=self.request.user,
+                role=role,
+                partner=agreement.partner,
+                targets=[agreement, agreement.versions.all()],
+                limit=30,
+            ),
         )
-        if role in VENDOR_ROLES and in_force is not None:
+        # Vendor staff see which agreements overlap; a partner learns only that one does.
+        if in_force is not None and role in VENDOR_ROLES:
             context["conflicts"] = exclusivity_conflicts(agreement=agreement, version=in_force)
+        elif in_force is not None:
+            context["conflict_under_review"] = exclusivity_overlap_exists(
+                agreement=agreement, version=in_force
+            )
         return context
 
 

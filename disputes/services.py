@@ -569,7 +569,7 @@ def case_reassign(*, case: Case, actor, owner, reason: str, now: dt.datetime | N
         actor=actor,
         verb="case.owner_changed",
         before={"owner": previous.email if previous else None},
-        after={"owner": owner.email},
+        after={"owner": owner.email, "owner_name": str(owner)},
         reason=reason,
         change=change,
     )

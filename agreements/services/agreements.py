@@ -394,11 +394,18 @@ def _report_conflicts(agreement: Agreement, conflicts) -> None:
     admins = list(User.objects.filter(vendor_role=User.VendorRole.ADMIN, is_active=True))
     _notify(admins, render, agreement=agreement)
     for other, territories, product_lines in conflicts:
+        # About two partners, so filed under neither: vendor staff read it (agreements/events.py).
         event_record(
             actor=None,
             verb="agreement.exclusivity_conflict",
             target=agreement,
-            after={"other": other.number, "territories": territories, "lines": product_lines},
+            partner=None,
+            after={
+                "number": agreement.number,
+                "other": other.number,
+                "territories": territories,
+                "lines": product_lines,
+            },
         )
 
 
@@ -490,7 +497,7 @@ def _set_status(agreement: Agreement, status: str, verb: str) -> None:
         target=agreement,
         partner=agreement.partner,
         before={"status": before},
-        after={"status": status},
+        after={"status": status, "number": agreement.number},
     )
 
 

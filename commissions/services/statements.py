@@ -38,7 +38,11 @@ def statement_approve(*, statement: Statement, actor) -> Statement:
         verb="statement.approved",
         target=statement,
         partner=statement.partner,
-        after={"period": statement.period, "total": statement.total},
+        after={
+            "period": statement.period,
+            "total": statement.total,
+            "currency": statement.currency,
+        },
     )
     _notify_partner(statement, "statement_approved")
     return statement
@@ -117,7 +121,11 @@ def adjustment_create(
         verb="adjustment.created",
         target=adjustment,
         partner=partner,
-        after={"amount": adjustment.amount, "corrects": corrects.period if corrects else None},
+        after={
+            "amount": adjustment.amount,
+            "currency": adjustment.currency,
+            "corrects": corrects.period if corrects else None,
+        },
         reason=adjustment.reason,
     )
     recompute_request_create(

@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.models import Event
-from prm.core.selectors import event_list_for_partner
+from prm.core.selectors import event_list
 
 from ..models import (
     FLAGGED_Q,
@@ -272,7 +272,7 @@ def partner_overview(
         scorecard=target_scorecard(partner=partner, limit=6),
         open_deals=open_deals[:OVERVIEW_DEALS],
         open_deal_count_capped=len(open_deals) > OVERVIEW_DEALS,
-        events=event_list_for_partner(partner=partner, limit=15, role=role),
+        events=event_list(user=user, role=role, partner=partner, limit=15),
         awards=list(partner.awards.select_related("award").order_by("-awarded_on", "-id")),
         risk_history=list(partner.risk_assessments.select_related("assessed_by")[:10]),
         milestones=list(partner.milestones.order_by("-achieved_on", "-id")),

@@ -98,7 +98,7 @@ class PartnerDetailView(RoleRequiredMixin, TemplateView):
             user=self.request.user,
             code=self.kwargs["code"],
             current_partner=self.request.partner,
-            role=None if is_vendor else role,
+            role=role,
         )
         partner = overview.partner
         can_manage_members = role in MEMBER_MANAGER_ROLES

@@ -54,7 +54,7 @@ def user_set_vendor_role(*, user: User, vendor_role: str, actor: User | None) ->
         verb="user.vendor_role_changed",
         target=user,
         before=before,
-        after={"vendor_role": vendor_role},
+        after={"vendor_role": vendor_role, "user": str(user)},
     )
     return user
 

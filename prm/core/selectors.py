@@ -1,40 +1,76 @@
-"""Reads of audit events, scoped like the objects they describe."""
+"""Reads of audit events, scoped like the objects they describe: one selector for every reader."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db import models
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
+
+from .access import VENDOR_ROLES, Role
+from .events import readable_verbs
 from .models import Event
 
-# History that only vendor staff read, whoever the partner is.
-VENDOR_ONLY_VERBS = ("case.note_added", "announcement.reminded")
-# What each partner role does not read in its organisation's history, as the pages they may
-# open (spec: Roles and access): sales users see no payouts and only their own cases; finance
-# users see no deal registrations.
-HIDDEN_PREFIXES = {
-    "partner_sales": ("statement.", "adjustment.", "case."),
-    "partner_finance": ("deal.",),
-}
 
+def event_list(
+    *,
+    user,
+    role: Role | str | None,
+    partner=None,
+    targets: Iterable[models.Model | QuerySet] = (),
+    limit: int = 20,
+) -> list[Event]:
+    """The events `user`, acting as `role`, may read, newest first.
 
-def event_list_for_partner(*, partner, limit: int = 20, role: str | None = None) -> list[Event]:
-    """The history of one organisation as `role` may read it (vendor staff when None: all of
-    it; partner roles: without vendor-only entries and what their role does not open)."""
-    events = Event.objects.filter(partner=partner)
-    if role is not None and not str(role).startswith(("vendor", "channel")):
-        events = events.exclude(verb__in=VENDOR_ONLY_VERBS)
-        for prefix in HIDDEN_PREFIXES.get(str(role), ()):
-            events = events.exclude(verb__startswith=prefix)
+    Partner roles read the history of `partner` (their organisation) without vendor-only entries
+    and without what their role does not open (prm.core.events.HIDDEN_AREAS). Vendor staff read
+    everything of `partner`, or with no partner, of every partner they may see. `targets`
+    narrows the list to events about those objects (an agreement's page); there vendor staff
+    also read the events about two partners, which are filed under neither."""
+    verbs = readable_verbs(role)
+    vendor = role in VENDOR_ROLES
+    if verbs == [] or (not vendor and partner is None):
+        return []
+    events = Event.objects.all()
+    if verbs is not None:
+        events = events.filter(verb__in=verbs)
+    if partner is not None:
+        scope = Q(partner=partner)
+    else:
+        from partners.selectors import partner_visible_queryset
+
+        scope = Q(partner__in=partner_visible_queryset(user=user))
+    about = _about(targets)
+    if about is not None:
+        events = events.filter(about)
+        if vendor:
+            scope |= Q(partner__isnull=True)
     return list(
-        events.select_related("actor", "target_type").order_by("-created_at", "-id")[:limit]
-    )
-
-
-def event_list_for_vendor(*, user, limit: int = 20) -> list[Event]:
-    """Recent events on the partners the vendor user may see."""
-    from partners.selectors import partner_visible_queryset
-
-    visible = partner_visible_queryset(user=user)
-    return list(
-        Event.objects.filter(partner__in=visible)
+        events.filter(scope)
         .select_related("actor", "partner", "target_type")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def _about(targets: Iterable[models.Model | QuerySet]) -> Q | None:
+    """Events about any of `targets` (objects, or querysets read as a subquery), one condition
+    per model, with no content type lookup."""
+    ids: dict[tuple[str, str], list] = {}
+    for target in targets:
+        if isinstance(target, QuerySet):
+            opts = target.model._meta
+            pks = target.annotate(event_target_id=Cast("pk", CharField())).values("event_target_id")
+            ids.setdefault((opts.app_label, opts.model_name), []).append(pks)
+        else:
+            opts = target._meta
+            ids.setdefault((opts.app_label, opts.model_name), []).append([str(target.pk)])
+    if not ids:
+        return None
+    about = Q()
+    for (app_label, model_name), groups in ids.items():
+        for pks in groups:
+            about |= Q(
+                target_type__app_label=app_label, target_type__model=model_name, target_id__in=pks
+            )
+    return about

@@ -12,7 +12,7 @@ from partners.permissions import DEAL_ROLES, TARGET_NEGOTIATOR_ROLES
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
 from prm.core.dashboard import partner_dashboard, vendor_dashboard
 from prm.core.page_cache import VersionedPageCacheMixin
-from prm.core.selectors import event_list_for_partner, event_list_for_vendor
+from prm.core.selectors import event_list
 
 # Drawn at about the size of its card, so its labels keep their reading size.
 AGE_CHART_WIDTH, AGE_CHART_HEIGHT = 420, 200
@@ -164,7 +164,7 @@ class DashboardView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
                 width=AGE_CHART_WIDTH,
                 height=AGE_CHART_HEIGHT,
             )
-            context["events"] = event_list_for_vendor(user=request.user, limit=8)
+            context["events"] = event_list(user=request.user, role=role, limit=8)
             return context
         partner = request.partner
         context["partner"] = partner
@@ -183,7 +183,7 @@ class DashboardView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
             context["show_proposals"] = role in TARGET_NEGOTIATOR_ROLES
             context["announcement_url"] = _url("announcement_list")
             context["review_url"] = _url("review_list")
-            context["events"] = event_list_for_partner(partner=partner, limit=8, role=role)
+            context["events"] = event_list(user=request.user, role=role, partner=partner, limit=8)
         return context
 
 

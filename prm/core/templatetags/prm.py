@@ -2,7 +2,9 @@ from decimal import Decimal
 
 from django import template
 from django.apps import apps
+from django.utils.html import escape, format_html
 
+from prm.core import events
 from prm.core.money import format_percent, quantize
 
 register = template.Library()
@@ -52,3 +54,15 @@ def percent(value):
     if value is None:
         return "—"
     return format_percent(Decimal(value))
+
+
+@register.filter
+def event_sentence(event):
+    """An audit event as a sentence in the reader's language, with its icon if it has one.
+
+    {{ event|event_sentence }}; the verbs are declared in each app's events.py."""
+    text = escape(events.event_sentence(event))
+    icon = events.event_icon(event)
+    if icon:
+        return format_html('<i class="bi {} text-warning" aria-hidden="true"></i> {}', icon, text)
+    return text
