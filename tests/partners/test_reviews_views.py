@@ -283,6 +283,6 @@ def test_history_tells_what_happened_to_the_review(world, review):
         .get(reverse("partner_detail", kwargs={"code": world.partner.code}))
         .content.decode()
     )
-    assert "The next business review was scheduled." in body
+    assert "The next business review was scheduled for " in body
     assert "added the action “Share the pipeline”" in body
     assert "edited the review notes." in body
