@@ -20,6 +20,7 @@ from disputes.services import (
 )
 from partners.permissions import grant_partner_management
 from prm.core.errors import DomainError, InvalidTransitionError
+from prm.core.events import event_sentence
 from prm.core.models import Event
 from tests.factories import ChannelManagerFactory, PartnerFactory, VendorAdminFactory
 
@@ -83,7 +84,13 @@ def test_a_vendor_admin_reassigns_a_case_with_the_change_in_its_history(
     event = Event.objects.get(verb="case.owner_changed")
     assert event.actor == admin
     assert event.before == {"owner": cm.email}
-    assert event.after == {"owner": successor.email, "reason": REASON, "reason_internal": True}
+    assert event.after == {
+        "owner": successor.email,
+        "owner_name": str(successor),
+        "reason": REASON,
+        "reason_internal": True,
+    }
+    assert event_sentence(event) == f"{admin} handed {case.number} to {successor}."
     # only the new owner is told, with who, from whom and why
     (message,) = mail.outbox
     assert message.to == ["cm3@vendor.test"]
