@@ -183,6 +183,7 @@ register(
         _("%(actor)s published the announcement “%(title)s”."),
         audience=Audience.VENDOR,
         choose=_published,
+        values=lambda e: {"title": localised(e, "title", "local_title")},
     ),
     EventType(
         "announcement.acknowledged",

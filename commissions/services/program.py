@@ -304,7 +304,12 @@ def apply_targets(targets: list[dict], report: LoadReport, *, actor, today: dt.d
             target=target,
             partner=partner,
             before=before,
-            after={"amount": item["amount"], "period": item["period"], "status": "agreed"},
+            after={
+                "amount": item["amount"],
+                "currency": target.currency,
+                "period": item["period"],
+                "status": "agreed",
+            },
         )
         report.count("targets", "updated" if before else "created")
         recompute_request_create(period=item["period"], partner=partner, reason="target changed")

@@ -313,6 +313,7 @@ def announcement_publish(
         target=locked,
         after={
             "title": locked.title,
+            "local_title": locked.local_title,
             "category": locked.category,
             "audience": locked.audience,
             "recipients": len(partner_ids),

@@ -29,6 +29,9 @@ from .models import Event
 from .money import quantize
 
 MISSING = "—"
+# Dates in a sentence read as on the rest of the portal's pages.
+DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
 
 
 class Audience(StrEnum):
@@ -146,8 +149,8 @@ def _date_text(value: str) -> str:
     if moment is not None:
         if timezone.is_aware(moment):
             moment = timezone.localtime(moment)
-        return date_format(moment, "SHORT_DATETIME_FORMAT")
-    return date_format(day, "SHORT_DATE_FORMAT") if day else value
+        return date_format(moment, DATETIME_FORMAT)
+    return date_format(day, DATE_FORMAT) if day else value
 
 
 def _plain(value: Any) -> Any:
@@ -160,9 +163,9 @@ def _plain(value: Any) -> Any:
         return ", ".join(str(_plain(v)) for v in value) or MISSING
     if isinstance(value, dt.datetime):
         moment = timezone.localtime(value) if timezone.is_aware(value) else value
-        return date_format(moment, "SHORT_DATETIME_FORMAT")
+        return date_format(moment, DATETIME_FORMAT)
     if isinstance(value, dt.date):
-        return date_format(value, "SHORT_DATE_FORMAT")
+        return date_format(value, DATE_FORMAT)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         return _date_text(value)
     return value

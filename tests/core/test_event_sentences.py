@@ -206,3 +206,30 @@ def test_no_page_shows_a_dotted_code(world):
             content = response.content.decode()
             shown = [verb for verb in REGISTRY if verb in content]
             assert shown == [], (role, url, language)
+
+
+def test_values_are_formatted_for_reading():
+    target = Event(
+        verb="target.proposed",
+        target_id="1",
+        before={},
+        after={"period": "2026-12", "amount": "5200000", "currency": "TWD"},
+    )
+    assert event_sentence(target) == (
+        "The system proposed a target of 5,200,000.00 TWD for 2026-12."
+    )
+    deal = Event(
+        verb="deal.approved",
+        target_id="1",
+        before={},
+        after={"number": "DR-000001", "protected_until": "2027-03-05"},
+    )
+    assert event_sentence(deal).endswith("the customer is protected until 2027-03-05.")
+    status = Event(
+        verb="partner.status_changed",
+        target_id="1",
+        before={"status": "onboarding"},
+        after={"status": "active"},
+    )
+    with translation.override("zh-hant"):
+        assert "「啟用中」" in event_sentence(status)
