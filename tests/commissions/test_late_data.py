@@ -273,3 +273,38 @@ def test_a_quarterly_plan_restates_an_approved_quarter_on_the_next_one(vendor_ad
         ("Networking, bracket 1: 90,000.00 × 3% = 2,700.00", D("2700.00"))
     ]
     assert lines("P-ACME", "2027-Q1") == [("2026-Q4 restated, Networking: +900.00", D("900.00"))]
+
+
+def test_the_request_an_import_leaves_and_the_command_route_the_difference(vendor_admin):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from commissions.services.recompute import recompute_request_create, recompute_request_run
+
+    load(program(commission_plans=[plan(NET_5)]))
+    sale("P-ACME", "SW-24", "2026-10-10", "30000.00")
+    sale("P-ACME", "SW-24", "2026-11-10", "1000.00")
+    _acme("2026-10")
+    _acme("2026-11")
+    statement_approve(statement=statement("P-ACME", "2026-10"), actor=vendor_admin)
+
+    sale("P-ACME", "SW-24", "2026-10-28", "2000.00")
+    request = recompute_request_create(period="2026-10", reason="sales imported")
+    recompute_request_run(request_id=request.pk)
+    sale("P-ACME", "SW-24", "2026-10-29", "4000.00")
+    out = StringIO()
+    call_command("recompute_payouts", "--period", "2026-10", stdout=out)
+
+    assert out.getvalue() == (
+        "2026-10: 0 draft statement(s) recomputed (0 changed), "
+        "1 approved or paid left as they are, 1 of them restated on a later draft\n"
+    )
+    assert lines("P-ACME", "2026-11") == [
+        ("Networking, percent: 1,000.00 × 5% = 50.00", D("50.00")),
+        ("2026-10 restated, Networking: +300.00", D("300.00")),
+    ]
+    line = statement("P-ACME", "2026-11").lines.get(kind="restatement")
+    assert line.sale_count == 2
+    assert line.explanation[0]["now"] == "1800.00"
+    assert line.explanation[0]["approved"] == "1500.00"
