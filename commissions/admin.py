@@ -81,6 +81,7 @@ def _draft_months_since(first) -> list[str]:
 
 class StatementLineInline(admin.TabularInline):
     model = StatementLine
+    fk_name = "statement"
     fields = ["position", "kind", "description", "amount"]
     readonly_fields = fields
     extra = 0

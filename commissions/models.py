@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Product, ProductLine
@@ -233,6 +235,12 @@ class Sale(models.Model):
         # Informational link: no database check, so bulk imports skip one deferred lookup a row.
         db_constraint=False,
     )
+    # When the line arrived: a line imported after its period's statement was approved is late
+    # data, shown behind the restatement line that pays it. Empty for lines from before this
+    # was recorded. The database default covers the bulk COPY path.
+    imported_at = models.DateTimeField(
+        _("imported at"), null=True, blank=True, default=timezone.now, db_default=Now()
+    )
 
     class Meta:
         ordering = ["invoice_date", "external_id"]
@@ -316,6 +324,7 @@ class StatementLine(models.Model):
     class Kind(models.TextChoices):
         RULE = "rule", _("Rule")
         CAP = "cap", _("Cap")
+        RESTATEMENT = "restatement", _("Restatement")
         ADJUSTMENT = "adjustment", _("Adjustment")
 
     statement = models.ForeignKey(
@@ -328,6 +337,15 @@ class StatementLine(models.Model):
     )
     adjustment = models.ForeignKey(
         "Adjustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    restates = models.ForeignKey(
+        Statement,
+        verbose_name=_("restates statement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="restatements",
+        help_text=_("The approved statement whose period this line restates."),
     )
     description = models.CharField(_("description"), max_length=500)
     volume = models.DecimalField(
@@ -346,6 +364,11 @@ class StatementLine(models.Model):
         verbose_name_plural = _("statement lines")
         constraints = [
             models.UniqueConstraint(fields=["statement", "position"], name="unique_line_position"),
+            models.CheckConstraint(
+                condition=models.Q(kind="restatement", restates__isnull=False)
+                | (~models.Q(kind="restatement") & models.Q(restates__isnull=True)),
+                name="restatement_names_its_statement",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -66,7 +68,7 @@ def statement_get(*, user, pk: int, current_partner: Partner | None = None) -> S
                 Prefetch(
                     "lines",
                     queryset=StatementLine.objects.select_related(
-                        "rule__line", "rule__product", "adjustment"
+                        "rule__line", "rule__product", "adjustment", "restates"
                     ).order_by("position"),
                 )
             )
@@ -76,17 +78,33 @@ def statement_get(*, user, pk: int, current_partner: Partner | None = None) -> S
         raise Http404 from exc
 
 
-def statement_line_sales(*, statement: Statement, line: StatementLine | None) -> QuerySet[Sale]:
-    """The sales lines behind a rule line (None: the statement's unmatched lines), by the same
-    matching as the recompute: first rule in priority order, returns under their original's rule,
-    late returns under none."""
+def statement_line_sale_ids(*, statement: Statement, line: StatementLine | None) -> list[int]:
+    """The ids of the sales lines behind a rule line (None: the statement's unmatched lines), by
+    the same matching as the recompute: first rule in priority order, returns under their
+    original's rule, returns past the clawback days under none. Behind a restatement line: the
+    lines of the restated period under its rule that arrived after the last approval settling
+    that period, and (once this statement is approved) no later than this statement's approval."""
     from .services.compute import matched_sale_ids
 
-    ids = matched_sale_ids(
+    if line is not None and line.kind == StatementLine.Kind.RESTATEMENT:
+        since = line.explanation[0].get("since") if line.explanation else None
+        return matched_sale_ids(
+            partner_id=statement.partner_id,
+            period=periods.parse(line.restates.period),
+            rule_id=line.rule_id,
+            arrived_after=dt.datetime.fromisoformat(since) if since else None,
+            arrived_until=statement.approved_at,
+        )
+    return matched_sale_ids(
         partner_id=statement.partner_id,
         period=periods.parse(statement.period),
         rule_id=line.rule_id if line is not None else None,
     )
+
+
+def statement_line_sales(*, statement: Statement, line: StatementLine | None) -> QuerySet[Sale]:
+    """The sales lines behind a line (see `statement_line_sale_ids`), in invoice order."""
+    ids = statement_line_sale_ids(statement=statement, line=line)
     return (
         Sale.objects.filter(pk__in=ids)
         .select_related("product", "original")

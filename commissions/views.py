@@ -19,8 +19,7 @@ from . import periods
 from .charts import payout_trend
 from .forms import RecomputeForm, SalesImportForm
 from .models import ImportBatch, RecomputeRequest, Sale, StatementLine
-from .selectors import import_list, statement_get, statement_list
-from .services.compute import matched_sale_ids
+from .selectors import import_list, statement_get, statement_line_sale_ids, statement_list
 from .services.imports import COLUMNS
 from .services.recompute import recompute_request_create
 from .services.statements import statement_approve, statement_mark_paid
@@ -99,15 +98,12 @@ class StatementLineSalesView(RoleRequiredMixin, TemplateView):
             user=self.request.user, pk=self.kwargs["pk"], current_partner=self.request.partner
         )
         position = self.kwargs.get("position")
-        if position is None:
-            rule_id = None
-        else:
+        line = None
+        if position is not None:
             line = next((x for x in statement.lines.all() if x.position == position), None)
-            if line is None or line.kind != StatementLine.Kind.RULE:
+            if line is None or not _has_sales(line):
                 raise Http404
-            rule_id = line.rule_id
-        period = periods.parse(statement.period)
-        ids = matched_sale_ids(partner_id=statement.partner_id, period=period, rule_id=rule_id)
+        ids = statement_line_sale_ids(statement=statement, line=line)
         page = Paginator(ids, 50).get_page(self.request.GET.get("page"))
         sales = (
             Sale.objects.filter(pk__in=list(page.object_list))
@@ -116,6 +112,13 @@ class StatementLineSalesView(RoleRequiredMixin, TemplateView):
         )
         context.update(statement=statement, sales=sales, page_obj=page, position=position)
         return context
+
+
+def _has_sales(line: StatementLine) -> bool:
+    """Rule lines and the restatements of a rule list sales; cap and adjustment lines none."""
+    return line.kind == StatementLine.Kind.RULE or (
+        line.kind == StatementLine.Kind.RESTATEMENT and line.rule_id is not None
+    )
 
 
 class StatementApproveView(RoleRequiredMixin, View):

@@ -310,9 +310,17 @@ def aggregate(
     return result
 
 
-def matched_sale_ids(*, partner_id: int, period: periods.Period, rule_id: int | None) -> list[int]:
+def matched_sale_ids(
+    *,
+    partner_id: int,
+    period: periods.Period,
+    rule_id: int | None,
+    arrived_after: dt.datetime | None = None,
+    arrived_until: dt.datetime | None = None,
+) -> list[int]:
     """The sales lines that earned under `rule_id` (None: the unmatched ones), by the same
-    matching as the aggregate."""
+    matching as the aggregate; with `arrived_after` / `arrived_until`, only the lines imported
+    in that window (the late data behind a restatement line)."""
     segments = plan_segments([partner_id])
     cte, rule_case, body, (seg_params, rule_params, where_params, late) = _sales_query(
         period=period, partner_ids=[partner_id], segments=segments
@@ -321,6 +329,12 @@ def matched_sale_ids(*, partner_id: int, period: periods.Period, rule_id: int | 
         condition, extra = f"({rule_case}) IS NULL", []
     else:
         condition, extra = f"({rule_case}) = %s AND NOT COALESCE({late}, FALSE)", [rule_id]
+    if arrived_after is not None:
+        condition += " AND s.imported_at > %s"
+        extra.append(arrived_after)
+    if arrived_until is not None:
+        condition += " AND s.imported_at <= %s"
+        extra.append(arrived_until)
     sql = f"{cte} SELECT s.id {body} AND {condition} ORDER BY s.invoice_date, s.id"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*seg_params, *where_params, *rule_params, *extra])
@@ -370,8 +384,11 @@ def compute_statement(
     rules: dict[int, Rule],
     target: Decimal | None,
     adjustments: list[Adjustment],
+    restatements: list[dict] = (),
 ) -> Computed:
-    """The statement lines of one partner and period from its per-rule sums."""
+    """The statement lines of one partner and period from its per-rule sums; `restatements`
+    (lines restating earlier approved periods) follow the rule and cap lines, before the
+    adjustments. The cap applies to this period's rules only."""
     places = minor_unit(currency)
     multiplier = None
     attainment = None
@@ -451,6 +468,7 @@ def compute_statement(
                 "explanation": [{"label": "cap", "cap": str(plan.cap), "subtotal": str(subtotal)}],
             }
         )
+    lines.extend(restatements)
     lines.extend(
         {
             "kind": StatementLine.Kind.ADJUSTMENT,
@@ -478,17 +496,43 @@ def _targets(partner_ids: list[int], period: periods.Period) -> dict[int, Decima
     return {row["partner_id"]: row["total"] for row in rows}
 
 
-def recompute(*, month_label: str, partner_ids: list[int] | None = None, progress=None) -> dict:
+def recompute(
+    *,
+    month_label: str,
+    partner_ids: list[int] | None = None,
+    progress=None,
+    today: dt.date | None = None,
+) -> dict:
     """Recompute the draft statements of the settlement periods containing `month_label`, for
     the given partners (default: every partner with sales, a statement or a pending adjustment
-    in the period). Approved and paid statements are never touched. Safe to run twice, or after
-    a crash: the result depends only on the data, and an unchanged statement is not rewritten."""
+    in the period). Approved and paid statements are never touched: where such a period now
+    gives another amount than it holds, the difference goes onto the partner's earliest later
+    draft as restatement lines (`restate`; a draft for the period containing `today` is opened
+    when there is none). Safe to run twice, or after a crash: the result depends only on the
+    data, and an unchanged statement is not rewritten."""
     # Stored descriptions are the canonical English text, whoever asked for the recompute.
     with translation.override("en"):
-        return _recompute(month_label=month_label, partner_ids=partner_ids, progress=progress)
+        return _recompute(
+            month_label=month_label,
+            partner_ids=partner_ids,
+            progress=progress,
+            today=today or timezone.localdate(),
+        )
 
 
-def _recompute(*, month_label: str, partner_ids: list[int] | None, progress) -> dict:
+def _rules_for(sums: dict[int, PartnerSums], partner_ids) -> dict[int, Rule]:
+    # `sums.get`: indexing the defaultdict would add the partner, and `_write` would then open
+    # an empty statement for a partner without sales.
+    rule_ids = {rid for pid in partner_ids for rid in getattr(sums.get(pid), "rules", ())}
+    return {
+        r.pk: r
+        for r in Rule.objects.filter(pk__in=rule_ids).select_related("product", "line", "version")
+    }
+
+
+def _recompute(
+    *, month_label: str, partner_ids: list[int] | None, progress, today: dt.date
+) -> dict:
     month = periods.month(month_label)
     quarter = periods.quarter_of(month_label)
     segments = plan_segments(partner_ids)
@@ -506,28 +550,55 @@ def _recompute(*, month_label: str, partner_ids: list[int] | None, progress) -> 
         quarter_sums = aggregate(period=quarter, partner_ids=quarter_ids, segments=segments)
         work.append((quarter, quarter_sums, _period_partners(quarter, quarter_sums, quarter_ids)))
     total = sum(len(ids) for _, _, ids in work)
-    counts = {"partners": total, "statements": 0, "unchanged": 0, "skipped": 0}
+    counts = {"partners": total, "statements": 0, "unchanged": 0, "skipped": 0, "restated": 0}
     done = 0
+    unsettled: list[Statement] = []
     for period, sums, ids in work:
         ordered = sorted(ids)
-        # `sums.get`: indexing the defaultdict would add the partner, and `_write` would then
-        # open an empty statement for a partner without sales.
-        rule_ids = {rid for pid in ordered for rid in getattr(sums.get(pid), "rules", ())}
-        rules = {
-            r.pk: r
-            for r in Rule.objects.filter(pk__in=rule_ids).select_related(
-                "product", "line", "version"
-            )
-        }
+        rules = _rules_for(sums, ordered)
         for start in range(0, len(ordered), BATCH_SIZE):
             batch = ordered[start : start + BATCH_SIZE]
-            result = _write(period, batch, sums, segments, rules, _targets(batch, period))
+            result = _write(
+                period, batch, sums, segments, rules, _targets(batch, period), unsettled=unsettled
+            )
             for key, value in result.items():
                 counts[key] += value
             done += len(batch)
             if progress is not None:
                 progress(done, total)
+    if unsettled:
+        counts["restated"] = _restate(unsettled, segments, today)
     return counts
+
+
+def _restate(unsettled: list[Statement], segments: dict[int, list[Segment]], today) -> int:
+    """Recompute the drafts that take the differences of the `unsettled` closed statements. A
+    draft approved meanwhile sends them on to the next one."""
+    from . import restate
+
+    pending, routed = unsettled, 0
+    for _attempt in range(3):
+        missed: set[int] = set()
+        for label, hints in restate.targets(pending, segments, today).items():
+            period = periods.parse(label)
+            ids = sorted(hints)
+            sums = aggregate(period=period, partner_ids=ids, segments=segments)
+            rules = _rules_for(sums, ids)
+            _write(
+                period,
+                ids,
+                sums,
+                segments,
+                rules,
+                _targets(ids, period),
+                restate=hints,
+                missed=missed,
+            )
+        routed += len([s for s in pending if s.partner_id not in missed])
+        pending = [s for s in pending if s.partner_id in missed]
+        if not pending:
+            break
+    return routed
 
 
 def _period_partners(
@@ -576,8 +647,27 @@ def _claims(period_end: dt.date, currency: str, adjustment_currency: str, create
 
 
 @transaction.atomic
-def _write(period, ids, sums, segments, rules, targets) -> dict[str, int]:
-    """Write one batch of statements under row locks (approval takes the same lock)."""
+def _write(
+    period,
+    ids,
+    sums,
+    segments,
+    rules,
+    targets,
+    *,
+    unsettled: list[Statement] | None = None,
+    restate: dict[int, set[int]] | None = None,
+    missed: set[int] | None = None,
+) -> dict[str, int]:
+    """Write one batch of statements under row locks (approval takes the same lock).
+
+    Approved and paid statements of the batch whose period now gives other amounts are added
+    to `unsettled`; `restate` names, per partner, closed statements whose difference this
+    period's draft takes (opening the draft if need be); partners whose statement here is no
+    longer a draft are added to `missed`."""
+    from . import restate as restating
+
+    restate = restate or {}
     counts = {"statements": 0, "unchanged": 0, "skipped": 0}
     locked = Statement.objects.select_for_update().filter(partner_id__in=ids, period=period.label)
     existing = {s.partner_id: s for s in locked}
@@ -589,7 +679,11 @@ def _write(period, ids, sums, segments, rules, targets) -> dict[str, int]:
         ).values_list("partner_id", "created_at")
         if period.end >= timezone.localdate(created_at)
     }
-    missing = [pid for pid in ids if pid not in existing and (pid in sums or pid in pending)]
+    missing = [
+        pid
+        for pid in ids
+        if pid not in existing and (pid in sums or pid in pending or pid in restate)
+    ]
     if missing:
         currencies = dict(Partner.objects.filter(pk__in=missing).values_list("pk", "currency"))
         Statement.objects.bulk_create(
@@ -608,8 +702,20 @@ def _write(period, ids, sums, segments, rules, targets) -> dict[str, int]:
         existing = {s.partner_id: s for s in locked.all()}
     drafts = {pid: s for pid, s in existing.items() if s.status == Statement.Status.DRAFT}
     counts["skipped"] = len(existing) - len(drafts)
+    closed = [s for pid, s in existing.items() if pid not in drafts]
+    if missed is not None:
+        missed.update(pid for pid in restate if pid not in drafts)
+    if closed and unsettled is not None:
+        now = restating.now_lines(period, closed, segments, sums=sums, rules=rules, targets=targets)
+        unsettled.extend(restating.unsettled(closed, now))
     if not drafts:
         return counts
+    restatements = restating.draft_lines(
+        drafts,
+        restate,
+        segments,
+        {s.currency: minor_unit(s.currency) for s in drafts.values()},
+    )
     # An unapplied adjustment goes on the partner's next draft statement (the first whose period
     # ends on or after the adjustment) and stays there.
     claimed = []
@@ -639,6 +745,7 @@ def _write(period, ids, sums, segments, rules, targets) -> dict[str, int]:
             rules=rules,
             target=targets.get(pid),
             adjustments=adjustments.get(pid, []),
+            restatements=restatements.get(pid, []),
         )
         lines = [
             {**line, "position": position} for position, line in enumerate(computed.lines, start=1)
@@ -671,6 +778,7 @@ def _write(period, ids, sums, segments, rules, targets) -> dict[str, int]:
                 kind=line["kind"],
                 rule_id=line.get("rule_id"),
                 adjustment_id=line.get("adjustment_id"),
+                restates_id=line.get("restates_id"),
                 description=line["description"][:500],
                 volume=line.get("volume"),
                 quantity=line.get("quantity"),
@@ -691,8 +799,8 @@ def _write(period, ids, sums, segments, rules, targets) -> dict[str, int]:
     return counts
 
 
-def _line_key(statement_id, kind, rule_id, adjustment_id) -> tuple:
-    return (statement_id, kind, rule_id, adjustment_id)
+def _line_key(statement_id, kind, rule_id, adjustment_id, restates_id) -> tuple:
+    return (statement_id, kind, rule_id, adjustment_id, restates_id)
 
 
 def _disputed_lines_release(statements: list[Statement]) -> dict[int, tuple]:
@@ -706,6 +814,7 @@ def _disputed_lines_release(statements: list[Statement]) -> dict[int, tuple]:
         "statement_line__kind",
         "statement_line__rule_id",
         "statement_line__adjustment_id",
+        "statement_line__restates_id",
     )
     disputed = {pk: _line_key(*rest) for pk, *rest in rows}
     if disputed:
@@ -721,7 +830,9 @@ def _disputed_lines_relink(disputed: dict[int, tuple], new_lines: list[Statement
 
     by_key = {}
     for line in new_lines:
-        key = _line_key(line.statement_id, line.kind, line.rule_id, line.adjustment_id)
+        key = _line_key(
+            line.statement_id, line.kind, line.rule_id, line.adjustment_id, line.restates_id
+        )
         by_key.setdefault(key, line.pk)
     for case_id, key in disputed.items():
         line_id = by_key.get(key)

@@ -34,6 +34,8 @@ def line_text(line, currency: str) -> str:
     if line.kind == "adjustment":
         reason = line.adjustment.reason if line.adjustment_id else line.description
         return _("Adjustment: %(reason)s") % {"reason": reason}
+    if line.kind == "restatement":
+        return _restatement_text(line, currency)
     if line.kind == "cap":
         step = line.explanation[0]
         return _("Cap %(cap)s: %(subtotal)s reduced by %(reduction)s") % {
@@ -44,12 +46,7 @@ def line_text(line, currency: str) -> str:
     rule = line.rule
     if rule is None:
         return line.description
-    if rule.product_id:
-        scope = rule.product.sku
-    elif rule.line_id:
-        scope = rule.line.display_name
-    else:
-        scope = _("all products")
+    scope = _scope(rule)
     steps = [s for s in line.explanation if s.get("label") != "accelerator"]
     accelerator = next((s for s in line.explanation if s.get("label") == "accelerator"), None)
     if len(steps) == 1 and steps[0]["label"].startswith("bracket"):
@@ -62,3 +59,40 @@ def line_text(line, currency: str) -> str:
             "multiplier": format(Decimal(accelerator["factor"]).normalize(), "f")
         }
     return f"{scope}, {label}: {arithmetic} = {amount}"
+
+
+def _scope(rule) -> str:
+    if rule.product_id:
+        return rule.product.sku
+    if rule.line_id:
+        return rule.line.display_name
+    return _("all products")
+
+
+def _signed(amount: Decimal, currency: str) -> str:
+    return f"{'+' if amount >= 0 else '−'}{abs(quantize(amount, currency)):,f}"
+
+
+def _restatement_text(line, currency: str) -> str:
+    step = line.explanation[0]
+    scope = _("cap") if line.rule_id is None else _scope(line.rule)
+    return _("%(period)s restated, %(scope)s: %(amount)s") % {
+        "period": step["period"],
+        "scope": scope,
+        "amount": _signed(line.amount, currency),
+    }
+
+
+@register.simple_tag
+def restatement_explained(line, currency: str) -> str:
+    """Why a restatement line holds its amount, in numbers."""
+    step = line.explanation[0]
+    return _(
+        "%(period)s recomputed now gives %(now)s here; its approved statement holds "
+        "%(approved)s and earlier restatements %(earlier)s."
+    ) % {
+        "period": step["period"],
+        "now": f"{quantize(Decimal(step['now']), currency):,f}",
+        "approved": f"{quantize(Decimal(step['approved']), currency):,f}",
+        "earlier": f"{quantize(Decimal(step['earlier']), currency):,f}",
+    }

@@ -146,13 +146,18 @@ def test_recompute_leaves_approved_and_paid_statements_alone(october, vendor_adm
     )
     Adjustment.objects.filter(pk=adjustment.pk).update(created_at=local_noon(dt.date(2026, 10, 5)))
 
-    counts = recompute(month_label="2026-10")
+    counts = recompute(month_label="2026-10", today=dt.date(2026, 11, 3))
 
     assert counts["skipped"] == 1
     assert counts["statements"] == 0
-    assert snapshot() == before
+    assert [row for row in snapshot() if row[1] == "2026-10"] == before
+    # the late sale's commission is paid on the next draft instead (see test_late_data)
+    assert lines("P-ACME", "2026-11") == [
+        ("2026-10 restated, Networking: +4,500.00", D("4500.00")),
+        ("Adjustment: Fix", D("10.00")),
+    ]
     adjustment.refresh_from_db()
-    assert adjustment.statement is None
+    assert adjustment.statement == statement("P-ACME", "2026-11")
 
 
 def test_an_adjustment_after_approval_lands_on_the_next_draft(october, vendor_admin):

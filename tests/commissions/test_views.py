@@ -6,11 +6,13 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
 from agreements.services.program import program_load
 from commissions.models import ImportBatch, RecomputeRequest, Sale, Statement
 from commissions.services.compute import recompute
+from commissions.templatetags.payouts import line_text
 
 from ..agreements.factories import ProductFactory, ProductLineFactory
 
@@ -327,3 +329,63 @@ def test_sweep_reruns_an_import_whose_worker_died(world, payouts):
     alive.refresh_from_db()
     assert (dead.status, dead.created_count) == ("done", 1)
     assert alive.status == "running"  # it reported progress recently: its worker is alive
+
+
+def test_a_late_sale_shows_as_a_restatement_on_the_next_draft_page_api_and_export(
+    world, payouts, django_capture_on_commit_callbacks
+):
+    # given October approved, and November's draft
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from commissions.services.imports import sales_import
+    from commissions.services.statements import statement_approve
+
+    statement_approve(statement=payouts, actor=world.users["vendor_admin"])
+    exported = StringIO()
+    call_command("export_statements", "--period", "2026-10", stdout=exported)
+    row = "{},{},SW-24,Late Customer,,,TW-TPE,{},sale,1,{},TWD,\n"
+    code = world.partner.code
+    with django_capture_on_commit_callbacks(execute=True):
+        sales_import(
+            content=(HEADER + row.format("N-1", code, "2026-11-05", "1000.00")).encode(),
+            filename="november.csv",
+        )
+
+    # when a sale dated 28 October arrives through an import (its recompute request runs)
+    with django_capture_on_commit_callbacks(execute=True):
+        sales_import(
+            content=(HEADER + row.format("L-1", code, "2026-10-28", "100000.00")).encode(),
+            filename="late.csv",
+        )
+
+    # then October is unchanged byte for byte, and November carries the difference
+    again = StringIO()
+    call_command("export_statements", "--period", "2026-10", stdout=again)
+    assert again.getvalue() == exported.getvalue()
+    november = Statement.objects.get(partner=world.partner, period="2026-11")
+    line = november.lines.get(kind="restatement")
+    assert (line.description, line.amount, line.restates) == (
+        "2026-10 restated, Networking: +5,000.00",
+        Decimal("5000.00"),
+        payouts,
+    )
+    client = world.client("partner_finance")
+    body = client.get(reverse("statement_detail", args=[november.pk])).content.decode()
+    assert "2026-10 restated, Networking: +5,000.00" in body
+    assert "Show the late sales behind this line" in body
+    behind = client.get(
+        reverse("statement_line_sales", args=[november.pk, line.position]), HTTP_HX_REQUEST="true"
+    )
+    assert [s.external_id for s in behind.context["sales"]] == ["L-1"]
+    api = client.get(reverse("api:statement-list"), {"period": "2026-11"}).json()
+    assert api[0]["lines"][-1] == {
+        "description": "2026-10 restated, Networking: +5,000.00",
+        "amount": "5000.00",
+    }
+    out = StringIO()
+    call_command("export_statements", "--period", "2026-11", stdout=out)
+    assert '"description": "2026-10 restated, Networking: +5,000.00"' in out.getvalue()
+    with translation.override("zh-hant"):
+        assert line_text(line, "TWD") == "2026-10 重算，Networking：+5,000.00"

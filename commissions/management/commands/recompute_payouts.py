@@ -6,7 +6,10 @@ from partners.models import Partner
 
 
 class Command(BaseCommand):
-    help = "Recompute the draft payout statements of a month (approved ones never change)."
+    help = (
+        "Recompute the draft payout statements of a month (approved ones never change; their "
+        "differences go onto the partner's next draft)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="YYYY-MM")
@@ -24,8 +27,13 @@ class Command(BaseCommand):
             except Partner.DoesNotExist as exc:
                 raise CommandError(f"--partner: unknown partner {partner!r}") from exc
         counts = recompute(month_label=period, partner_ids=partner_ids)
+        restated = (
+            f", {counts['restated']} of them restated on a later draft"
+            if counts["restated"]
+            else ""
+        )
         self.stdout.write(
             f"{period}: {counts['statements'] + counts['unchanged']} draft statement(s) "
             f"recomputed ({counts['statements']} changed), "
-            f"{counts['skipped']} approved or paid left as they are"
+            f"{counts['skipped']} approved or paid left as they are{restated}"
         )
