@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +8,11 @@ class CoreConfig(AppConfig):
     name = "prm.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from .history import history_triggers_ensure, sqlite_functions
+
+        connection_created.connect(sqlite_functions, dispatch_uid="prm_history_functions")
+        post_migrate.connect(
+            history_triggers_ensure, sender=self, dispatch_uid="prm_history_triggers"
+        )

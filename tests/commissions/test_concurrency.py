@@ -1,31 +1,35 @@
 """Approving a statement while it is being recomputed (spec, Reliability: "approving a statement
-and recomputing it at the same time cannot lose either; nothing approved is ever changed").
+and recomputing it at the same time cannot lose either; nothing approved is ever changed"), and
+many vendor admins pressing the same button at once.
 
 PostgreSQL only: the guarantee rests on the row lock that both sides take, which SQLite does not
-have (it serialises whole transactions instead)."""
+have (it serialises whole transactions instead). Each race runs 20 times."""
 
 import threading
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.core import mail
 from django.db import connection
 
-from commissions.models import Statement
+from commissions.models import Statement, StatementLine
 from commissions.services import compute
 from commissions.services import statements as statement_services
 from commissions.services.compute import recompute
 from commissions.services.statements import statement_approve
+from prm.core.errors import InvalidTransitionError
 from prm.core.models import Event
+from prm.notifications.models import Notification
+from tests.factories import MembershipFactory, UserFactory
+from tests.parallel import POSTGRESQL, require_postgresql, run_parallel
 
 from .builders import lines, load, partner, plan, program, sale, statement
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), POSTGRESQL]
 D = Decimal
 WAIT = 10  # seconds; only reached when something is broken
+RACES = range(20)
 
 
 def _start(target, results: list, errors: list) -> threading.Thread:
@@ -45,7 +49,8 @@ def _start(target, results: list, errors: list) -> threading.Thread:
 @pytest.fixture
 def draft(db):
     """P-ACME's computed October draft (30,000 at 5% = 1,500), then a new October sale that the
-    next recompute will add (40,000 → 2,000)."""
+    next recompute will add (40,000 → 2,000). The partner's finance user follows payouts."""
+    require_postgresql()
     load(
         program(
             commission_plans=[plan({"priority": 10, "line": "NET", "kind": "percent", "rate": "5"})]
@@ -54,6 +59,9 @@ def draft(db):
     sale("P-ACME", "SW-24", "2026-10-10", "30000.00")
     recompute(month_label="2026-10")
     sale("P-ACME", "SW-24", "2026-10-11", "10000.00")
+    MembershipFactory(
+        user=UserFactory(email="finance@acme.test"), partner=partner("P-ACME"), role="finance"
+    )
     return statement("P-ACME", "2026-10")
 
 
@@ -130,33 +138,87 @@ def test_recompute_waits_for_a_running_approval_and_then_leaves_the_statement_al
     ]
 
 
-def test_racing_approvals_and_recomputes_never_change_what_was_approved(draft, vendor_admin):
-    # Several rounds with no hooks: whoever wins, the approved statement is the one approved.
-    for round_number in range(5):
-        if round_number:
-            Statement.objects.filter(pk=draft.pk).update(
-                status=Statement.Status.DRAFT, approved_at=None, approved_by=None
+def _frozen(statement_id: int) -> tuple:
+    """What an approved statement is: its money and its lines."""
+    row = Statement.objects.values("status", "total", "net_sales", "fingerprint").get(
+        pk=statement_id
+    )
+    line_rows = StatementLine.objects.filter(statement_id=statement_id).order_by("position")
+    return row, list(line_rows.values_list("position", "description", "amount"))
+
+
+@pytest.mark.reliability("concurrency", "10 parallel approvals of one statement")
+@pytest.mark.parametrize("attempt", RACES)
+def test_ten_parallel_approvals_approve_once_record_once_and_email_once(
+    draft, vendor_admin, attempt
+):
+    mail.outbox = []
+
+    outcome = run_parallel(*[lambda: statement_approve(statement=draft, actor=vendor_admin)] * 10)
+
+    assert outcome.errors == []
+    assert len(outcome.results) == 1
+    assert len(outcome.refused) == 9
+    assert all(isinstance(exc, InvalidTransitionError) for exc in outcome.refused)
+    assert Statement.objects.get(pk=draft.pk).status == "approved"
+    assert Event.objects.filter(verb="statement.approved").count() == 1
+    assert Notification.objects.filter(category="payouts").count() == 1
+    assert [m.to for m in mail.outbox] == [["finance@acme.test"]]
+
+
+@pytest.mark.reliability("concurrency", "10 parallel marks-paid of one statement")
+@pytest.mark.parametrize("attempt", RACES)
+def test_ten_parallel_marks_paid_pay_once(draft, vendor_admin, attempt):
+    statement_approve(statement=draft, actor=vendor_admin)
+    mail.outbox = []
+
+    outcome = run_parallel(
+        *[
+            lambda n=n: statement_services.statement_mark_paid(
+                statement=draft, actor=vendor_admin, reference=f"WIRE-{n}"
             )
-            sale("P-ACME", "SW-48", "2026-10-12", "100.00")
-        Event.objects.filter(verb="statement.approved").delete()
-        start = threading.Barrier(2)
-        results, errors = [], []
+            for n in range(10)
+        ]
+    )
 
-        def approve(start=start):
-            start.wait(WAIT)
-            return statement_approve(statement=draft, actor=vendor_admin)
+    assert outcome.errors == []
+    assert len(outcome.results) == 1
+    assert len(outcome.refused) == 9
+    paid = Statement.objects.get(pk=draft.pk)
+    assert paid.status == "paid"
+    assert paid.payment_reference == outcome.results[0].payment_reference
+    assert Event.objects.filter(verb="statement.paid").count() == 1
+    assert [m.to for m in mail.outbox] == [["finance@acme.test"]]
 
-        def again(start=start):
-            start.wait(WAIT)
-            return _recompute_acme()
 
-        threads = [_start(approve, results, errors), _start(again, results, errors)]
-        for thread in threads:
-            thread.join(WAIT)
+@pytest.mark.reliability("concurrency", "approve against recompute")
+@pytest.mark.parametrize("attempt", RACES)
+def test_racing_approval_and_recompute_never_change_what_was_approved(draft, vendor_admin, attempt):
+    at_approval = []
 
-        assert errors == []
-        draft.refresh_from_db()
-        approved_total = Event.objects.get(verb="statement.approved").after["total"]
-        assert draft.status == "approved"
-        assert str(draft.total) == approved_total
-        assert draft.total == sum(draft.lines.values_list("amount", flat=True), D("0"))
+    def approve():
+        approved = statement_approve(statement=draft, actor=vendor_admin)
+        # committed: this is what the vendor admin approved
+        at_approval.append(_frozen(draft.pk))
+        return approved
+
+    outcome = run_parallel(approve, _recompute_acme)
+
+    assert outcome.errors == []
+    assert outcome.refused == []
+    recomputed = next(r for r in outcome.results if isinstance(r, dict))
+    row, approved_lines = _frozen(draft.pk)
+    # nothing changed after the approval, whoever came second
+    assert (row, approved_lines) == at_approval[0]
+    assert row["status"] == "approved"
+    assert row["total"] == sum((amount for *_, amount in approved_lines), D("0"))
+    assert Event.objects.get(verb="statement.approved").after["total"] == str(row["total"])
+    if row["total"] == D("2000.00"):
+        # the recompute came first and the approval froze its result
+        assert lines("P-ACME", "2026-10") == [
+            ("Networking, percent: 40,000.00 × 5% = 2,000.00", D("2000.00"))
+        ]
+    else:
+        # the approval came first: the recompute left the approved statement alone
+        assert row["total"] == D("1500.00")
+        assert (recomputed["statements"], recomputed["skipped"]) == (0, 1)
