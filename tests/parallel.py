@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from prm.core.errors import DomainError
@@ -69,3 +70,16 @@ def run_parallel(*actions: Callable[[], object]) -> Outcome:
         thread.join(WAIT)
     assert not any(t.is_alive() for t in threads), "a thread is still running"
     return outcome
+
+
+@pytest.fixture(scope="module")
+def committed(django_db_setup, django_db_blocker):
+    """Database access for a module of races whose data is committed (the threads must see it)
+    and set up once, each repetition on its own fresh rows; the database is emptied at the end.
+    One flush per module rather than one per repetition keeps 20 repetitions fast."""
+    with django_db_blocker.unblock():
+        require_postgresql()
+        try:
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)

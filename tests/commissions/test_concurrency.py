@@ -10,19 +10,15 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.core import mail
 from django.db import connection
 
-from commissions.models import Statement, StatementLine
 from commissions.services import compute
 from commissions.services import statements as statement_services
 from commissions.services.compute import recompute
 from commissions.services.statements import statement_approve
-from prm.core.errors import InvalidTransitionError
 from prm.core.models import Event
-from prm.notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory
-from tests.parallel import POSTGRESQL, require_postgresql, run_parallel
+from tests.parallel import POSTGRESQL, require_postgresql
 
 from .builders import lines, load, partner, plan, program, sale, statement
 
@@ -136,89 +132,3 @@ def test_recompute_waits_for_a_running_approval_and_then_leaves_the_statement_al
     assert lines("P-ACME", "2026-10") == [
         ("Networking, percent: 30,000.00 × 5% = 1,500.00", D("1500.00"))
     ]
-
-
-def _frozen(statement_id: int) -> tuple:
-    """What an approved statement is: its money and its lines."""
-    row = Statement.objects.values("status", "total", "net_sales", "fingerprint").get(
-        pk=statement_id
-    )
-    line_rows = StatementLine.objects.filter(statement_id=statement_id).order_by("position")
-    return row, list(line_rows.values_list("position", "description", "amount"))
-
-
-@pytest.mark.reliability("concurrency", "10 parallel approvals of one statement")
-@pytest.mark.parametrize("attempt", RACES)
-def test_ten_parallel_approvals_approve_once_record_once_and_email_once(
-    draft, vendor_admin, attempt
-):
-    mail.outbox = []
-
-    outcome = run_parallel(*[lambda: statement_approve(statement=draft, actor=vendor_admin)] * 10)
-
-    assert outcome.errors == []
-    assert len(outcome.results) == 1
-    assert len(outcome.refused) == 9
-    assert all(isinstance(exc, InvalidTransitionError) for exc in outcome.refused)
-    assert Statement.objects.get(pk=draft.pk).status == "approved"
-    assert Event.objects.filter(verb="statement.approved").count() == 1
-    assert Notification.objects.filter(category="payouts").count() == 1
-    assert [m.to for m in mail.outbox] == [["finance@acme.test"]]
-
-
-@pytest.mark.reliability("concurrency", "10 parallel marks-paid of one statement")
-@pytest.mark.parametrize("attempt", RACES)
-def test_ten_parallel_marks_paid_pay_once(draft, vendor_admin, attempt):
-    statement_approve(statement=draft, actor=vendor_admin)
-    mail.outbox = []
-
-    outcome = run_parallel(
-        *[
-            lambda n=n: statement_services.statement_mark_paid(
-                statement=draft, actor=vendor_admin, reference=f"WIRE-{n}"
-            )
-            for n in range(10)
-        ]
-    )
-
-    assert outcome.errors == []
-    assert len(outcome.results) == 1
-    assert len(outcome.refused) == 9
-    paid = Statement.objects.get(pk=draft.pk)
-    assert paid.status == "paid"
-    assert paid.payment_reference == outcome.results[0].payment_reference
-    assert Event.objects.filter(verb="statement.paid").count() == 1
-    assert [m.to for m in mail.outbox] == [["finance@acme.test"]]
-
-
-@pytest.mark.reliability("concurrency", "approve against recompute")
-@pytest.mark.parametrize("attempt", RACES)
-def test_racing_approval_and_recompute_never_change_what_was_approved(draft, vendor_admin, attempt):
-    at_approval = []
-
-    def approve():
-        approved = statement_approve(statement=draft, actor=vendor_admin)
-        # committed: this is what the vendor admin approved
-        at_approval.append(_frozen(draft.pk))
-        return approved
-
-    outcome = run_parallel(approve, _recompute_acme)
-
-    assert outcome.errors == []
-    assert outcome.refused == []
-    recomputed = next(r for r in outcome.results if isinstance(r, dict))
-    row, approved_lines = _frozen(draft.pk)
-    # nothing changed after the approval, whoever came second
-    assert (row, approved_lines) == at_approval[0]
-    assert row["status"] == "approved"
-    assert row["total"] == sum((amount for *_, amount in approved_lines), D("0"))
-    assert Event.objects.get(verb="statement.approved").after["total"] == str(row["total"])
-    if row["total"] == D("2000.00"):
-        # the recompute came first and the approval froze its result
-        assert lines("P-ACME", "2026-10") == [
-            ("Networking, percent: 40,000.00 × 5% = 2,000.00", D("2000.00"))
-        ]
-    else:
-        # the approval came first: the recompute left the approved statement alone
-        assert row["total"] == D("1500.00")
-        assert (recomputed["statements"], recomputed["skipped"]) == (0, 1)

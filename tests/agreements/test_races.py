@@ -1,12 +1,13 @@
 """Two vendor admins saving new terms for one agreement at once, and a partner admin accepting
-one version from many tabs at once. PostgreSQL, each race 20 times."""
+one version from many tabs at once. PostgreSQL, each race 20 times, each repetition on an
+agreement of its own, on data committed once for the module (see `committed`)."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.utils import timezone
 
-from agreements.models import AgreementVersion
 from agreements.services.agreements import (
     Terms,
     agreement_create,
@@ -15,21 +16,34 @@ from agreements.services.agreements import (
 )
 from prm.core.errors import EditConflictError, InvalidTransitionError
 from prm.core.models import Event
-from tests.factories import VendorAdminFactory
-from tests.parallel import POSTGRESQL, require_postgresql, run_parallel
+from tests.factories import MembershipFactory, PartnerFactory, UserFactory, VendorAdminFactory
+from tests.parallel import POSTGRESQL, committed, run_parallel  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.django_db(transaction=True), POSTGRESQL]
+pytestmark = POSTGRESQL
 TODAY = timezone.localdate()
 RACES = range(20)
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def people(committed):  # noqa: F811
+    partner = PartnerFactory(code="P-A")
+    partner_admin = UserFactory(email="admin@a.test")
+    MembershipFactory(user=partner_admin, partner=partner, role="admin")
+    return {
+        "partner": partner,
+        "partner_admin": partner_admin,
+        "vendor_admin": VendorAdminFactory(email="admin@vendor.test"),
+        "second_admin": VendorAdminFactory(email="second@vendor.test"),
+    }
 
 
 @pytest.fixture
-def agreement(world):
-    require_postgresql()
+def agreement(people):
     return agreement_create(
-        actor=world.users["vendor_admin"],
-        partner=world.partner,
-        number="AG-1",
+        actor=people["vendor_admin"],
+        partner=people["partner"],
+        number=f"AG-{next(_numbers)}",
         start=TODAY - dt.timedelta(days=30),
         end=TODAY + dt.timedelta(days=335),
         terms=Terms(effective_date=TODAY, payment_terms_days=30),
@@ -39,10 +53,10 @@ def agreement(world):
 @pytest.mark.reliability("concurrency", "two vendor staff editing one agreement draft")
 @pytest.mark.parametrize("attempt", RACES)
 def test_the_second_of_two_editors_gets_a_conflict_and_overwrites_nothing(
-    world, agreement, attempt
+    people, agreement, attempt
 ):
     # given two vendor admins who both opened version 1's terms
-    editors = [world.users["vendor_admin"], VendorAdminFactory(email="second@vendor.test")]
+    editors = [people["vendor_admin"], people["second_admin"]]
 
     def save(editor, days):
         return agreement_version_propose(
@@ -66,19 +80,20 @@ def test_the_second_of_two_editors_gets_a_conflict_and_overwrites_nothing(
     )
     versions = list(agreement.versions.order_by("number").values_list("number", "status"))
     assert versions == [(1, "withdrawn"), (2, "awaiting_acceptance")]
-    assert AgreementVersion.objects.get(number=2).payment_terms_days == winner.payment_terms_days
-    assert Event.objects.filter(verb="agreement_version.published").count() == 2
+    assert agreement.versions.get(number=2).payment_terms_days == winner.payment_terms_days
+    published = Event.objects.filter(verb="agreement_version.published", partner=people["partner"])
+    assert published.filter(after__agreement=agreement.number).count() == 2
 
 
 @pytest.mark.reliability("concurrency", "10 parallel acceptances of one agreement version")
 @pytest.mark.parametrize("attempt", RACES)
-def test_ten_parallel_acceptances_accept_once(world, agreement, attempt):
+def test_ten_parallel_acceptances_accept_once(people, agreement, attempt):
     version = agreement.versions.get()
 
     outcome = run_parallel(
         *[
             lambda: agreement_version_accept(
-                actor=world.users["partner_admin"],
+                actor=people["partner_admin"],
                 version=version,
                 ip="203.0.113.7",
                 seen_hash=version.terms_hash,
@@ -93,4 +108,5 @@ def test_ten_parallel_acceptances_accept_once(world, agreement, attempt):
     assert all(isinstance(exc, InvalidTransitionError) for exc in outcome.refused)
     version.refresh_from_db()
     assert version.status == "accepted"
-    assert Event.objects.filter(verb="agreement_version.accepted").count() == 1
+    accepted = Event.objects.filter(verb="agreement_version.accepted", target_id=str(version.pk))
+    assert accepted.count() == 1
