@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from prm.core.errors import DomainError
+from prm.core.errors import DomainError, EditConflictError
 
 from .models import (
     Agreement,
@@ -20,7 +20,8 @@ from .models import (
     Promotion,
     TierLineDiscount,
 )
-from .services.agreements import Terms, agreement_version_propose
+from .selectors import terms_revision
+from .services.agreements import Terms, agreement_version_propose, terms_conflict_check
 from .services.prices import (
     is_price_change,
     price_change_notice_errors,
@@ -168,6 +169,24 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 class AgreementVersionForm(forms.ModelForm):
+    # The latest version number when the page was opened: a save after someone else published
+    # a version is refused rather than replacing their terms.
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["based_on"].initial = terms_revision(self.instance.agreement)
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None and data.get("based_on") is not None:
+            try:
+                terms_conflict_check(self.instance.agreement, data["based_on"])
+            except EditConflictError as exc:
+                raise ValidationError(exc.message) from exc
+        return data
+
     class Meta:
         model = AgreementVersion
         fields = [
@@ -217,19 +236,27 @@ class AgreementVersionAdmin(admin.ModelAdmin):
             termination_compensation=data["termination_compensation"],
             review_cadence=data["review_cadence"],
         )
-        self._proposed = agreement_version_propose(
-            actor=request.user,
-            agreement=obj.agreement,
-            terms=terms,
-            change_summary=data["change_summary"],
-        )
+        try:
+            request.proposed_version = agreement_version_propose(
+                actor=request.user,
+                agreement=obj.agreement,
+                terms=terms,
+                change_summary=data["change_summary"],
+                based_on=data["based_on"],
+            )
+        except DomainError as exc:
+            request.proposal_refused = exc.message
 
     def save_related(self, request, form, formsets, change):
         # The proposal carries the new scope; the edited version keeps its own.
         return None
 
     def response_change(self, request, obj):
-        proposed = getattr(self, "_proposed", None)
+        refused = getattr(request, "proposal_refused", None)
+        if refused is not None:
+            self.message_user(request, refused, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        proposed = getattr(request, "proposed_version", None)
         if proposed is None:
             return super().response_change(request, obj)
         self.message_user(

@@ -100,6 +100,13 @@ class TermsForm(forms.Form):
         return terms
 
 
+class ProposeTermsForm(TermsForm):
+    """New terms for an existing agreement; `based_on` is the latest version number when the
+    form was opened, so that a second editor cannot silently replace the first one's terms."""
+
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
 class AgreementCreateForm(TermsForm):
     field_order = ["partner", "number", "type", "start", "end", "auto_renew"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -49,6 +49,12 @@ def version_in_force(*, agreement: Agreement, on: dt.date) -> AgreementVersion |
         .order_by("-in_force_from", "-number")
         .first()
     )
+
+
+def terms_revision(agreement: Agreement) -> int:
+    """The number of the agreement's latest version (0 before the first): the token an editor
+    carries from opening the terms to saving them."""
+    return agreement.versions.aggregate(n=Max("number"))["n"] or 0
 
 
 def version_pending(*, agreement: Agreement) -> AgreementVersion | None:

@@ -19,13 +19,14 @@ from prm.core.errors import DomainError
 from prm.core.page_cache import VersionedPageCacheMixin
 from prm.core.selectors import event_list
 
-from .forms import AgreementCreateForm, QuestionForm, TerminationForm, TermsForm
+from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, TerminationForm
 from .models import Agreement, Product, ProductLine
 from .pricing import price_row_as_dict, price_sheet, upcoming_price_changes
 from .selectors import (
     agreement_get,
     agreement_list,
     exclusivity_overlap_exists,
+    terms_revision,
     version_get,
     version_in_force,
     version_list,
@@ -227,7 +228,7 @@ class ProposeTermsView(RoleRequiredMixin, AgreementMixin, FormView):
     """Vendor admins change terms by proposing a new version; published ones never change."""
 
     allowed_roles = frozenset({Role.VENDOR_ADMIN})
-    form_class = TermsForm
+    form_class = ProposeTermsForm
     template_name = "agreements/terms_form.html"
 
     def get_initial(self):
@@ -235,7 +236,10 @@ class ProposeTermsView(RoleRequiredMixin, AgreementMixin, FormView):
         latest = version_pending(agreement=agreement) or version_in_force(
             agreement=agreement, on=timezone.localdate()
         )
-        return TermsForm.initial_from(latest)
+        return {
+            **ProposeTermsForm.initial_from(latest),
+            "based_on": terms_revision(agreement),
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(agreement=self.get_agreement(), **kwargs)
@@ -248,6 +252,7 @@ class ProposeTermsView(RoleRequiredMixin, AgreementMixin, FormView):
                 agreement=agreement,
                 terms=form.terms(),
                 change_summary=form.cleaned_data["change_summary"],
+                based_on=form.cleaned_data["based_on"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

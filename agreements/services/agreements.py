@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from partners.models import Segment, Territory
 from prm.accounts.models import User
-from prm.core.errors import DomainError, InvalidTransitionError
+from prm.core.errors import DomainError, EditConflictError, InvalidTransitionError
 from prm.core.events import event_record
 from prm.notifications.models import Category
 from prm.notifications.services import notify
@@ -122,17 +123,43 @@ def agreement_create(
     return agreement
 
 
+def terms_conflict_check(agreement: Agreement, based_on: int) -> None:
+    """Refuse to publish over terms someone else published after the editor opened them."""
+    latest = agreement.versions.select_related("published_by").order_by("-number").first()
+    if latest is None or latest.number == based_on:
+        return
+    who = latest.published_by
+    name = (who.get_full_name() or who.email) if who is not None else _("someone else")
+    when = timezone.localtime(latest.published_at or latest.created_at)
+    raise EditConflictError(
+        _(
+            "This draft was changed by %(name)s at %(time)s after you opened it; reload to see "
+            "their changes."
+        )
+        % {"name": name, "time": time_format(when, "H:i")}
+    )
+
+
 @transaction.atomic
 def agreement_version_propose(
-    *, actor, agreement: Agreement, terms: Terms, change_summary: str = ""
+    *,
+    actor,
+    agreement: Agreement,
+    terms: Terms,
+    change_summary: str = "",
+    based_on: int | None = None,
 ) -> AgreementVersion:
     """Publish new terms as a new version awaiting the partner's acceptance.
 
     Published versions are never edited; a proposal still waiting is withdrawn in favour of this
-    one. Returns the new version; exclusivity conflicts are reported to vendor admins."""
+    one. `based_on` is the `terms_revision` the editor saw: if another version was published
+    since, nothing is saved and `EditConflictError` names who and when. Returns the new version;
+    exclusivity conflicts are reported to vendor admins."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status in (Agreement.Status.EXPIRED, Agreement.Status.TERMINATED):
         raise InvalidTransitionError(_("A closed agreement cannot get new terms."))
+    if based_on is not None:
+        terms_conflict_check(agreement, based_on)
     territories = _resolve(Territory, terms.territories, "territories")
     lines = _resolve(ProductLine, terms.product_lines, "product_lines")
     segments = _resolve(Segment, terms.segments, "segments")

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
@@ -11,3 +13,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares the verbs it records in <app>/events.py.
         autodiscover_modules("events")
+        from .history import history_triggers_ensure, sqlite_functions
+
+        connection_created.connect(sqlite_functions, dispatch_uid="prm_history_functions")
+        post_migrate.connect(
+            history_triggers_ensure, sender=self, dispatch_uid="prm_history_triggers"
+        )

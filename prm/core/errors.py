@@ -12,3 +12,7 @@ class DomainError(Exception):
 
 class InvalidTransitionError(DomainError):
     """A status change that the transition map does not allow."""
+
+
+class EditConflictError(DomainError):
+    """Someone else saved the same thing after this editor opened it (optimistic concurrency)."""

@@ -1,3 +1,6 @@
+import json
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -55,3 +58,52 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.target_type.model}#{self.target_id}"
+
+
+class DecimalJSONDecoder(json.JSONDecoder):
+    """Amounts in recorded rows read back as Decimal, never float."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parse_float", Decimal)
+        super().__init__(*args, **kwargs)
+
+
+class RowChange(models.Model):
+    """One insert, update or delete of a row of terms, prices, plans, statements or cases,
+    written by a database trigger (`prm.core.history`), whatever made the change."""
+
+    class Op(models.TextChoices):
+        INSERT = "insert", _("inserted")
+        UPDATE = "update", _("updated")
+        DELETE = "delete", _("deleted")
+
+    table = models.CharField(_("table"), max_length=63)
+    row_id = models.BigIntegerField(_("row"))
+    op = models.CharField(_("change"), max_length=6, choices=Op.choices)
+    before = models.JSONField(_("before"), null=True, blank=True, decoder=DecimalJSONDecoder)
+    after = models.JSONField(_("after"), null=True, blank=True, decoder=DecimalJSONDecoder)
+    changed_at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        # Written by triggers: no constraint, so a write never fails over the history row.
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    txid = models.BigIntegerField(_("transaction"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("row change")
+        verbose_name_plural = _("row changes")
+        indexes = [models.Index(fields=["table", "row_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.table}#{self.row_id}"
+
+    def changed_columns(self) -> list[str]:
+        before, after = self.before or {}, self.after or {}
+        return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))

@@ -6,7 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import AgreementVersion, PriceListItem
-from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
+from agreements.services.agreements import (
+    Terms,
+    agreement_create,
+    agreement_version_accept,
+    agreement_version_propose,
+)
 
 from .factories import PriceListFactory, PriceListItemFactory, ProductFactory, ProductLineFactory
 
@@ -45,6 +50,7 @@ def test_saving_a_published_version_in_admin_creates_a_new_version(world, in_for
             "termination_notice_days": 90,
             "review_cadence": "quarterly",
             "change_summary": "Payment terms 60 days",
+            "based_on": 1,
         },
     )
     assert response.status_code == 302
@@ -55,6 +61,40 @@ def test_saving_a_published_version_in_admin_creates_a_new_version(world, in_for
     assert response["Location"] == reverse(
         "admin:agreements_agreementversion_change", args=[new.pk]
     )
+
+
+def test_admin_refuses_to_save_over_a_version_published_after_the_page_was_opened(world, in_force):
+    client = world.client("vendor_admin")
+    url = reverse("admin:agreements_agreementversion_change", args=[in_force.pk])
+    opened = client.get(url).context["adminform"].form["based_on"].value()
+    assert opened == 1
+    agreement_version_propose(
+        actor=world.users["cm_assigned"],
+        agreement=in_force.agreement,
+        terms=Terms(effective_date=TODAY, product_lines=["NET"], payment_terms_days=45),
+        based_on=1,
+    )
+
+    response = client.post(
+        url,
+        {
+            "effective_date": TODAY.isoformat(),
+            "product_lines": [in_force.product_lines.get().pk],
+            "payment_terms_days": 60,
+            "price_notice_days": 30,
+            "termination_notice_days": 90,
+            "review_cadence": "quarterly",
+            "based_on": opened,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "This draft was changed by" in response.content.decode()
+    assert "after you opened it; reload to see their changes." in response.content.decode()
+    assert list(AgreementVersion.objects.values_list("number", "payment_terms_days")) == [
+        (2, 45),
+        (1, 30),
+    ]
 
 
 def test_admin_refuses_a_price_change_inside_the_notice_period(world, in_force):

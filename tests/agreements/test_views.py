@@ -14,7 +14,7 @@ from agreements.services.agreements import (
 )
 from partners.models import Territory
 
-from ..factories import PartnerFactory
+from ..factories import PartnerFactory, VendorAdminFactory
 from .factories import (
     PriceListFactory,
     PriceListItemFactory,
@@ -188,7 +188,9 @@ def test_vendor_admin_proposes_new_terms(world, agreement):
         "termination_notice_days": 120,
         "review_cadence": "monthly",
         "change_summary": "Longer notice",
+        "based_on": form.context["form"]["based_on"].value(),
     }
+    assert data["based_on"] == 2
     response = client.post(url, data)
     assert response.status_code == 302
     latest = agreement.versions.order_by("-number").first()
@@ -201,6 +203,45 @@ def test_vendor_admin_proposes_new_terms(world, agreement):
     invalid = client.post(url, {**data, "payment_terms_days": "-1"})
     assert invalid.status_code == 200
     assert "payment_terms_days" in invalid.context["form"].errors
+
+
+def test_a_second_editor_is_told_who_changed_the_draft_and_overwrites_nothing(world, agreement):
+    # given two vendor admins who both opened the proposal form on version 2
+    url = reverse("agreement_propose", args=["AG-7"])
+    first, second = world.client("vendor_admin"), world.client("vendor_admin")
+    opened = second.get(url).context["form"]["based_on"].value()
+    other = VendorAdminFactory(email="mei@vendor.test", full_name="Wang Mei-ling")
+    data = {
+        "effective_date": (TODAY + dt.timedelta(days=60)).isoformat(),
+        "payment_terms_days": 45,
+        "price_notice_days": 30,
+        "termination_notice_days": 90,
+        "review_cadence": "quarterly",
+        "based_on": opened,
+    }
+    # when the other admin publishes first, then the second one saves
+    agreement_version_propose(
+        actor=other,
+        agreement=agreement,
+        terms=Terms(effective_date=TODAY, payment_terms_days=30),
+        based_on=opened,
+    )
+    response = second.post(url, {**data, "payment_terms_days": 60})
+
+    # then the second save is refused with who and when, and nothing was overwritten
+    assert response.status_code == 200
+    published = agreement.versions.get(number=3).published_at
+    at = timezone.localtime(published).strftime("%H:%M")
+    assert (
+        f"This draft was changed by {other.get_full_name()} at {at} after you opened it; "
+        "reload to see their changes."
+    ) in response.content.decode()
+    assert agreement.versions.order_by("-number").first().number == 3
+    assert agreement.versions.get(number=3).payment_terms_days == 30
+    # reloading gives the new revision, and saving then works
+    fresh = first.get(url).context["form"]["based_on"].value()
+    assert fresh == 3
+    assert first.post(url, {**data, "based_on": fresh}).status_code == 302
 
 
 def test_vendor_admin_creates_an_agreement(world):
