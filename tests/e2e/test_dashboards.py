@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from .conftest import login, screenshot_path
+from .test_layout import MEASURE
 
 pytestmark = pytest.mark.e2e
 
@@ -99,5 +100,10 @@ def test_partner_admin_dashboard(new_page, live_server, seeded, locale):
     if locale == "en-US":
         assert page.get_by_role("heading", name="Payout trend").is_visible()
         assert "overdue by" in page.locator("#open-cases").inner_text()
+    for width in (1280, 1100, 390):
+        # The review card's action items follow its details with no empty block above them.
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate(MEASURE)["gaps"] == [], width
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(screenshot_path(f"dashboard-partner-{locale}")), full_page=True)
     _assert_accessible(page, f"the partner dashboard ({locale})")
