@@ -102,7 +102,11 @@ def test_a_good_row_becomes_a_sale_with_every_column():
             "unknown partner 'P-NOPE'",
         ),
         ("X,P-ACME,XX-99,C,,,,2026-10-05,sale,1,100.00,TWD,", "sku", "unknown SKU 'XX-99'"),
-        ("X,P-ACME,SW-24,C,,,,2026-10-05,sale,0,100.00,TWD,", "quantity", "must be greater than zero"),
+        (
+            "X,P-ACME,SW-24,C,,,,2026-10-05,sale,0,100.00,TWD,",
+            "quantity",
+            "must be greater than zero",
+        ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,-1,100.00,TWD,",
             "quantity",
@@ -499,7 +503,9 @@ def test_text_cells_are_stored_verbatim(name):
 
 
 def _rows(count: int) -> list[str]:
-    return [f"S-{n},P-ACME,SW-24,Customer {n},,,,2026-10-05,sale,1,10.00,TWD," for n in range(count)]
+    return [
+        f"S-{n},P-ACME,SW-24,Customer {n},,,,2026-10-05,sale,1,10.00,TWD," for n in range(count)
+    ]
 
 
 def test_a_nul_byte_in_one_customer_name_rejects_that_row_and_keeps_the_other_999():
@@ -541,8 +547,7 @@ def test_an_import_that_fails_for_any_reason_ends_failed_with_its_reason(monkeyp
     result = _import(GOOD)
 
     reason = (
-        "The import stopped on an unexpected error and stored nothing "
-        "(RuntimeError: disk on fire)."
+        "The import stopped on an unexpected error and stored nothing (RuntimeError: disk on fire)."
     )
     assert (result.batch.status, result.batch.error) == ("failed", reason)
     assert _rejections(result) == [(1, "file", reason)]
@@ -600,7 +605,10 @@ def test_the_date_span_is_configurable(settings):
         f"S-3,P-ACME,SW-24,C,,,,{today + dt.timedelta(days=1)},sale,1,10.00,TWD,",
     )
 
-    assert [(r.row, r.column) for r in result.rejected] == [(3, "invoice_date"), (4, "invoice_date")]
+    assert [(r.row, r.column) for r in result.rejected] == [
+        (3, "invoice_date"),
+        (4, "invoice_date"),
+    ]
     assert result.created == 1
 
 
@@ -620,8 +628,7 @@ def test_a_return_larger_than_its_sale_is_rejected_with_what_remains_returnable(
         (
             3,
             "quantity",
-            "returns would exceed the original sale 'S-1' "
-            "(still returnable: 2 units, 2,000.00)",
+            "returns would exceed the original sale 'S-1' (still returnable: 2 units, 2,000.00)",
         )
     ]
     assert result.created == 1
@@ -661,9 +668,7 @@ def test_a_reimported_return_is_a_duplicate_not_an_excess():
 
 def test_the_returnable_check_is_one_query_per_chunk_not_per_row(django_assert_max_num_queries):
     _import(*[f"S-{n},P-ACME,SW-24,C,,,,2026-10-05,sale,2,20.00,TWD," for n in range(200)])
-    returns = [
-        f"R-{n},P-ACME,SW-24,C,,,,2026-10-09,return,1,10.00,TWD,S-{n}" for n in range(200)
-    ]
+    returns = [f"R-{n},P-ACME,SW-24,C,,,,2026-10-09,return,1,10.00,TWD,S-{n}" for n in range(200)]
 
     with django_assert_max_num_queries(25):
         result = _import(*returns)
