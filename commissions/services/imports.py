@@ -192,7 +192,7 @@ def _split_returns(
 ) -> tuple[list[dict], list[tuple[int, dict, str]]]:
     """The new sales, and the returns whose original exists (in the database or among this
     file's sales) and can be returned by them: same partner and SKU, not dated before it."""
-    in_file = {v["external_id"]: v for _, v, _ in fresh if v["kind"] == "sale"}
+    in_file = {v["external_id"]: v for _, v, _ in fresh}
     originals = _existing({o for _, v, o in fresh if v["kind"] == "return"} - set(in_file))
     sales, returns = [], []
     for number, values, original in fresh:
