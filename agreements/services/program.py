@@ -108,7 +108,8 @@ def program_parse(path: Path) -> dict:
         ) from exc
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except (json.JSONDecodeError, yaml.YAMLError, ValueError) as exc:
+        # ValueError: YAML reads 2026-13-45 as a date and fails outside its own error type.
         raise ProgramFileError([f"{path.name}: not valid YAML or JSON ({exc})"]) from exc
     if data is None:
         data = {}
@@ -240,6 +241,10 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
     c = _Checker()
     clean: dict[str, list] = {name: [] for name in SECTIONS}
     price_effective = c.date(data, "price_effective", "price_effective", required=False) or today
+    known = {*SECTIONS, *EXTRA_SECTIONS, "price_effective"}
+    for name in data:
+        if name not in known:
+            c.fail(str(name)[:64], f"unknown section (known: {', '.join(sorted(known))})")
 
     for path, e in c.entries(data, "product_lines"):
         clean["product_lines"].append(
