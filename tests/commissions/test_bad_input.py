@@ -535,3 +535,58 @@ def test_bad_input_costs_no_good_row(case: Case):
     stored = set(Sale.objects.values_list("external_id", flat=True))
     assert {"G-1", "G-2"} <= stored  # every good row is kept
     assert len(stored) == case.created
+
+
+# The upload form (page and API) ------------------------------------------------------------------
+
+FORM_REFUSED = {
+    "a file over 50 MB": ("big.csv", None, "The file is larger than 50 MB."),
+    "a workbook named .xlsx": ("sales.xlsx", b"PK\x03\x04rest", "Upload a .csv file."),
+    "a workbook renamed .csv": (
+        "sales.csv",
+        b"PK\x03\x04rest",
+        "This is a spreadsheet workbook, not a CSV file: save it as CSV UTF-8.",
+    ),
+    "an old Excel workbook renamed .csv": (
+        "sales.csv",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "This is a spreadsheet workbook, not a CSV file: save it as CSV UTF-8.",
+    ),
+    "an empty upload": ("sales.csv", b"", "The submitted file is empty."),
+}
+
+
+@pytest.mark.reliability("bad input", "sales CSV: upload form")
+@pytest.mark.parametrize(
+    ("name", "content", "reason"), FORM_REFUSED.values(), ids=list(FORM_REFUSED)
+)
+def test_the_upload_form_refuses_a_file_with_a_clear_message_and_stores_nothing(
+    name, content, reason
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from commissions.forms import MAX_UPLOAD_BYTES, SalesImportForm
+
+    if content is None:
+        content = text(G1).encode().ljust(MAX_UPLOAD_BYTES + 1, b"\n")
+    form = SalesImportForm(files={"file": SimpleUploadedFile(name, content, "text/csv")})
+
+    assert not form.is_valid()
+    assert form.errors["file"] == [reason]
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.reliability("bad input", "sales CSV: upload form")
+def test_a_nul_byte_uploaded_through_the_api_costs_only_its_row(client, vendor_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(vendor_admin)
+    content = text(G1, row(customer_name="Bad\x00Name"), G2).encode()
+
+    body = client.post(
+        reverse("api:sales-import"), {"file": SimpleUploadedFile("nul.csv", content, "text/csv")}
+    ).json()
+
+    assert (body["status"], body["created"]) == ("done", 2)
+    assert body["rejected_rows"] == [{"row": 3, "column": "customer_name", "reason": NUL}]
