@@ -518,3 +518,20 @@ def test_an_upload_whose_stored_file_is_gone_ends_failed(world, payouts):
     batch.refresh_from_db()
     assert batch.status == "failed"
     assert batch.error.startswith("The uploaded file cannot be read")
+
+
+def test_a_formula_in_a_rejected_cell_is_neutralised_in_the_rejected_rows_download(world, payouts):
+    client = world.client("vendor_admin")
+    content = HEADER + (
+        'F-1,P-A,SW-24,"=HYPERLINK(""http://x"",""y"")",,,,2026-10-20,sale,1,1.00,TWD,\n'
+        "F-2,P-A,SW-24,C,,,,2026-10-20,sale,=1+2,1.00,TWD,\n"
+    )
+    body = client.post(
+        reverse("api:sales-import"),
+        {"file": SimpleUploadedFile("f.csv", content.encode(), "text/csv")},
+    ).json()
+
+    # The formula is stored as text; the reason quoting one is safe to open in a spreadsheet.
+    assert Sale.objects.get(external_id="F-1").customer_name == '=HYPERLINK("http://x","y")'
+    rejected = client.get(reverse("sales_import_rejected", args=[body["id"]])).content.decode()
+    assert rejected.lstrip("\ufeff").splitlines()[1] == "3,quantity,'=1+2 is not a number"
