@@ -107,8 +107,11 @@ def sales_import(
         return _import(result, content=content, actor=actor, progress=progress)
     except ImportFileError as exc:
         return _fail(result, exc.message, column=exc.column)
-    except TRANSIENT_ERRORS:
-        raise
+    except TRANSIENT_ERRORS as exc:
+        if batch.stored_file:
+            raise  # an upload: sales_import_run puts it back for another attempt
+        # A file given directly (command, API) has no later attempt: it ends failed now.
+        return _fail(result, f"The import stopped and stored nothing ({str(exc).strip()[:300]}).")
     except Exception as exc:
         logger.exception("sales import %s stopped", batch.pk)
         return _fail(
@@ -536,6 +539,12 @@ def sales_imports_sweep(*, storage, now: dt.datetime | None = None) -> int:
     )
     for batch in dead.filter(attempts__gte=MAX_ATTEMPTS):
         _fail(ImportResult(batch=batch), _gave_up(batch.attempts, "its worker stopped"))
+    # A file given directly whose process ended mid-way has nothing to run again.
+    for batch in dead.filter(stored_file=""):
+        _fail(
+            ImportResult(batch=batch),
+            "The import stopped before finishing (its process ended) and stored nothing.",
+        )
     dead_ids = list(dead.values_list("pk", flat=True))
     ImportBatch.objects.filter(pk__in=dead_ids, status=ImportBatch.Status.RUNNING).update(
         status=ImportBatch.Status.PENDING, processed_rows=0, updated_at=now

@@ -535,3 +535,42 @@ def test_a_formula_in_a_rejected_cell_is_neutralised_in_the_rejected_rows_downlo
     assert Sale.objects.get(external_id="F-1").customer_name == '=HYPERLINK("http://x","y")'
     rejected = client.get(reverse("sales_import_rejected", args=[body["id"]])).content.decode()
     assert rejected.lstrip("\ufeff").splitlines()[1] == "3,quantity,'=1+2 is not a number"
+
+
+def test_the_sweep_ends_a_direct_import_whose_process_ended(world, payouts):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from commissions.services.imports import sales_imports_sweep
+
+    stuck = ImportBatch.objects.create(filename="cmd.csv", sha256="x")
+    ImportBatch.objects.filter(pk=stuck.pk).update(
+        status="running", updated_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+    sales_imports_sweep(storage=default_storage)
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.error) == (
+        "failed",
+        "The import stopped before finishing (its process ended) and stored nothing.",
+    )
+
+
+def test_a_lost_connection_during_a_direct_import_ends_it_failed(world, payouts, monkeypatch):
+    from django.db import OperationalError
+
+    from commissions.services import imports
+
+    def lost(*args, **kwargs):
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(imports, "_insert", lost)
+    content = HEADER + "N-1,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n"
+
+    result = imports.sales_import(content=content.encode(), filename="d.csv")
+
+    assert (result.batch.status, result.batch.error) == (
+        "failed",
+        "The import stopped and stored nothing (deadlock detected).",
+    )
