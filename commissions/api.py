@@ -63,6 +63,8 @@ class RejectedRowSerializer(serializers.Serializer):
 
 class SalesImportResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["done", "failed"])
+    error = serializers.CharField(allow_blank=True)
     created = serializers.IntegerField()
     duplicate = serializers.IntegerField()
     rejected = serializers.IntegerField()
@@ -70,7 +72,9 @@ class SalesImportResultSerializer(serializers.Serializer):
 
 
 class SalesImportAPIView(BaseAPIView):
-    """Import a sales CSV (multipart field `file`); answers the counts and the rejected rows."""
+    """Import a sales CSV (multipart field `file`); answers the counts and the rejected rows.
+
+    Rows for a partner the caller may not see are rejected as unknown partners."""
 
     allowed_roles = VENDOR_ROLES
     parser_classes = [MultiPartParser]
@@ -84,10 +88,13 @@ class SalesImportAPIView(BaseAPIView):
         if not form.is_valid():
             raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
         upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            result = sales_import(content=upload.read(), filename=upload.name, actor=request.user)
+        # No transaction around it: the import keeps its own, and a failed import is recorded
+        # as failed rather than rolled back with the request.
+        result = sales_import(content=upload.read(), filename=upload.name, actor=request.user)
         data = {
             "id": result.batch.pk,
+            "status": result.batch.status,
+            "error": result.batch.error,
             "created": result.created,
             "duplicate": result.duplicates,
             "rejected": len(result.rejected),

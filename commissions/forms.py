@@ -19,10 +19,14 @@ class SalesImportForm(forms.Form):
         name = upload.name.lower()
         if not name.endswith(".csv"):
             raise ValidationError(_("Upload a .csv file."))
-        head = upload.read(2048)
+        head = upload.read(8)
         upload.seek(0)
-        if b"\x00" in head:
-            raise ValidationError(_("This is not a text file."))
+        # A workbook saved with a .csv name; any other bytes are checked row by row on import, so
+        # a NUL byte or a stray encoding costs its own row, not the file.
+        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+            raise ValidationError(
+                _("This is a spreadsheet workbook, not a CSV file: save it as CSV UTF-8.")
+            )
         return upload
 
 

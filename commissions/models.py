@@ -166,6 +166,7 @@ class ImportBatch(TimeStampedModel):
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
     error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -36,6 +36,8 @@ def attachment_check(upload) -> str:
     the sanitised original name."""
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise DomainError(_("Attachments are limited to 10 MB."), field="attachment")
+    if not upload.size:
+        raise DomainError(_("The file is empty."), field="attachment")
     name = attachment_safe_name(upload.name or "")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in _MAGIC:

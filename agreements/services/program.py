@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -86,12 +87,29 @@ class LoadReport:
         bucket[section] = bucket.get(section, 0) + 1
 
 
+# A channel program is a few hundred entries; a file far larger is a mistake, refused unread.
+MAX_PROGRAM_BYTES = 10 * 1024 * 1024
+# The largest figure any program column stores (14 digits, 2 decimals).
+MAX_FIGURE = Decimal("999999999999.99")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def program_parse(path: Path) -> dict:
     """Read YAML or JSON (by extension; YAML parses JSON too)."""
-    text = path.read_text(encoding="utf-8")
+    if path.stat().st_size > MAX_PROGRAM_BYTES:
+        raise ProgramFileError(
+            [f"{path.name}: larger than {MAX_PROGRAM_BYTES // (1024 * 1024)} MB; nothing was read"]
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProgramFileError(
+            [f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]
+        ) from exc
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except (json.JSONDecodeError, yaml.YAMLError, ValueError) as exc:
+        # ValueError: YAML reads 2026-13-45 as a date and fails outside its own error type.
         raise ProgramFileError([f"{path.name}: not valid YAML or JSON ({exc})"]) from exc
     if data is None:
         data = {}
@@ -133,6 +151,16 @@ class _Checker:
             self.fail(f"{path}.{key}", "not a string")
             return ""
         value = str(value).strip()
+        found = _CONTROL.search(value)
+        if found is not None:
+            character = found.group()
+            self.fail(
+                f"{path}.{key}",
+                "contains a NUL byte"
+                if character == "\x00"
+                else f"contains a control character (U+{ord(character):04X})",
+            )
+            return ""
         if len(value) > max_length:
             self.fail(f"{path}.{key}", f"longer than {max_length} characters")
         return value
@@ -157,6 +185,9 @@ class _Checker:
             self.fail(f"{path}.{key}", f"must be at least {low}")
         if high is not None and number > high:
             self.fail(f"{path}.{key}", f"must be at most {high}")
+        elif abs(number) > MAX_FIGURE:
+            self.fail(f"{path}.{key}", "too large")
+            return None
         if number.as_tuple().exponent < -2:
             self.fail(f"{path}.{key}", "more than 2 decimal places")
         return number
@@ -210,6 +241,10 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
     c = _Checker()
     clean: dict[str, list] = {name: [] for name in SECTIONS}
     price_effective = c.date(data, "price_effective", "price_effective", required=False) or today
+    known = {*SECTIONS, *EXTRA_SECTIONS, "price_effective"}
+    for name in data:
+        if name not in known:
+            c.fail(str(name)[:64], f"unknown section (known: {', '.join(sorted(known))})")
 
     for path, e in c.entries(data, "product_lines"):
         clean["product_lines"].append(

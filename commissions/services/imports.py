@@ -1,5 +1,8 @@
 """Sales imports: each row is checked on its own; bad rows are listed with their number, column
-and reason, good rows are kept, and a row already imported (same external_id) is a duplicate."""
+and reason, good rows are kept, and a row already imported (same external_id) is a duplicate.
+
+An import that cannot finish ends `failed` with its reason; it is tried at most MAX_ATTEMPTS
+times, and one failing batch never holds up the others."""
 
 from __future__ import annotations
 
@@ -7,66 +10,48 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import re
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import psycopg2
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from agreements.models import Product
 from partners.models import Partner
+from partners.selectors import partner_visible_queryset
+from prm.core.money import minor_unit
 from prm.core.queue import enqueue_on_commit
 
 from .. import periods
 from ..models import ImportBatch, ImportRejection, Sale
+from .import_checks import (
+    BAD_CHARACTER,
+    COLUMNS,
+    ImportFileError,
+    Rejected,
+    RowChecker,
+    check_header,
+    decode,
+    read_rows,
+)
 from .recompute import PICKUP_GRACE, RUNNING_TIMEOUT, recompute_request_create
 
-COLUMNS = [
-    "external_id",
-    "partner_code",
-    "sku",
-    "customer_name",
-    "customer_tax_id",
-    "segment",
-    "territory",
-    "invoice_date",
-    "kind",
-    "quantity",
-    "net_amount",
-    "currency",
-    "original_external_id",
-]
-REQUIRED = {
-    "external_id",
-    "partner_code",
-    "sku",
-    "customer_name",
-    "invoice_date",
-    "kind",
-    "quantity",
-    "net_amount",
-    "currency",
-}
+__all__ = ["COLUMNS", "ImportResult", "Rejected", "sales_import"]
+
+logger = logging.getLogger(__name__)
+
 CHUNK = 5000  # rows per lookup query
 INSERT_CHUNK = 50000  # rows per COPY
-# The largest values the columns hold (Sale.net_amount: 14 digits, Sale.quantity: 12, 2 decimals).
-MAX_AMOUNT = Decimal("999999999999.99")
-MAX_QUANTITY = Decimal("9999999999.99")
-# The contract's date format only: fromisoformat alone also takes "20261005" or "2026-W41-1".
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-@dataclass
-class Rejected:
-    row: int
-    column: str
-    reason: str
+# A batch is tried this many times (a worker that died, a database that went away) before it
+# ends failed; a file that is bad in itself fails at once.
+MAX_ATTEMPTS = 3
+# Errors of the connection rather than of the file: the batch may succeed on another attempt.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -75,131 +60,6 @@ class ImportResult:
     created: int = 0
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
-        return None
-    if not value.is_finite() or value.as_tuple().exponent < -2:
-        return None
-    return value
-
-
-class _RowChecker:
-    """Validates one row against the reference data loaded once for the whole file."""
-
-    def __init__(self, columns: dict[str, int]) -> None:
-        # Columns missing from the header read from one extra, always empty cell.
-        self.width = max(columns.values(), default=-1) + 2
-        missing = self.width - 1
-        index = {name: columns.get(name, missing) for name in COLUMNS}
-        self.indices = tuple(index[name] for name in COLUMNS)
-        self.partners = {
-            code: (pk, currency)
-            for pk, code, currency in Partner.objects.values_list("pk", "code", "currency")
-        }
-        self.products = {
-            sku: (pk, currency)
-            for pk, sku, currency in Product.objects.values_list("pk", "sku", "currency")
-        }
-
-    def check(self, row: list[str]) -> tuple[dict | None, Rejected | None, str]:
-        """(values, None, "") for a good row, (None, problem, "") for a bad one."""
-        if len(row) < self.width:
-            row = row + [""] * (self.width - len(row))
-        (
-            external_id,
-            partner_code,
-            sku,
-            customer,
-            tax_id,
-            segment,
-            territory,
-            date_text,
-            kind,
-            quantity_text,
-            amount_text,
-            currency,
-            original,
-        ) = (row[i].strip() for i in self.indices)
-        if not external_id:
-            return None, Rejected(0, "external_id", "required"), ""
-        if len(external_id) > 64:
-            return None, Rejected(0, "external_id", "longer than 64 characters"), ""
-        partner = self.partners.get(partner_code)
-        if partner is None:
-            return None, Rejected(0, "partner_code", f"unknown partner {partner_code!r}"), ""
-        product = self.products.get(sku)
-        if product is None:
-            return None, Rejected(0, "sku", f"unknown SKU {sku!r}"), ""
-        if not customer:
-            return None, Rejected(0, "customer_name", "required"), ""
-        try:
-            if not ISO_DATE.fullmatch(date_text):
-                raise ValueError
-            invoice_date = dt.date.fromisoformat(date_text)
-        except ValueError:
-            return None, Rejected(0, "invoice_date", "not a date (YYYY-MM-DD)"), ""
-        if kind not in ("sale", "return"):
-            return None, Rejected(0, "kind", "must be sale or return"), ""
-        quantity = _decimal(quantity_text)
-        if quantity is None or quantity <= 0 or quantity > MAX_QUANTITY:
-            return None, Rejected(0, "quantity", "not a positive number"), ""
-        amount = _decimal(amount_text)
-        # The contract: quantities and amounts are positive.
-        if amount is None or amount <= 0 or amount > MAX_AMOUNT:
-            return (
-                None,
-                Rejected(0, "net_amount", "not a positive amount with at most 2 decimals"),
-                "",
-            )
-        currency = currency.upper()
-        if currency != partner[1]:
-            return (
-                None,
-                Rejected(
-                    0,
-                    "currency",
-                    f"{currency or 'empty'}, but the partner is invoiced in {partner[1]}",
-                ),
-                "",
-            )
-        if kind == "return" and not original:
-            return None, Rejected(0, "original_external_id", "required for a return"), ""
-        if kind == "sale" and original:
-            return (
-                None,
-                Rejected(0, "original_external_id", "only returns refer to an original sale"),
-                "",
-            )
-        for column, value, limit in (
-            ("territory", territory, 10),
-            ("segment", segment, 32),
-            ("customer_tax_id", tax_id, 32),
-            ("customer_name", customer, 255),
-        ):
-            if len(value) > limit:
-                return None, Rejected(0, column, f"longer than {limit} characters"), ""
-        return (
-            {
-                "external_id": external_id,
-                "partner_id": partner[0],
-                "product_id": product[0],
-                "customer_name": customer,
-                "customer_tax_id": tax_id,
-                "segment": segment,
-                "territory": territory,
-                "invoice_date": invoice_date,
-                "kind": kind,
-                "quantity": quantity,
-                "net_amount": amount,
-                "currency": currency,
-            },
-            None,
-            original,
-        )
 
 
 def _existing(external_ids: Iterable[str]) -> dict[str, tuple]:
@@ -213,6 +73,14 @@ def _existing(external_ids: Iterable[str]) -> dict[str, tuple]:
     return found
 
 
+def _partners_for(actor) -> QuerySet[Partner]:
+    """The partners an import may write for: every partner for the system (a command), the
+    uploader's own reach otherwise (the partner-visibility rule of the pages)."""
+    if actor is None:
+        return Partner.objects.all()
+    return partner_visible_queryset(user=actor)
+
+
 def sales_import(
     *,
     content: bytes,
@@ -221,39 +89,53 @@ def sales_import(
     batch: ImportBatch | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import a sales CSV. Good rows are stored even when others are rejected."""
+    """Import a sales CSV. Good rows are stored even when others are rejected.
+
+    `actor` None imports as the system (every partner); a user imports only for the partners
+    they may see, and a row for any other partner is rejected as an unknown partner."""
     if batch is None:
         batch = ImportBatch.objects.create(
             filename=filename[:255],
             sha256=hashlib.sha256(content).hexdigest(),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING, updated_at=timezone.now()
+    )
     result = ImportResult(batch=batch)
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return _fail(result, "The file is not UTF-8 text.")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    missing = [
-        c for c in COLUMNS if c not in header and (c in REQUIRED or c == "original_external_id")
-    ]
-    if missing:
-        return _fail(result, f"Missing columns: {', '.join(missing)}.", column=missing[0])
-    rows = list(reader)
-    total = len(rows)
-    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=total)
+        return _import(result, content=content, actor=actor, progress=progress)
+    except ImportFileError as exc:
+        return _fail(result, exc.message, column=exc.column)
+    except TRANSIENT_ERRORS as exc:
+        if batch.stored_file:
+            raise  # an upload: sales_import_run puts it back for another attempt
+        # A file given directly (command, API) has no later attempt: it ends failed now.
+        return _fail(result, f"The import stopped and stored nothing ({str(exc).strip()[:300]}).")
+    except Exception as exc:
+        logger.exception("sales import %s stopped", batch.pk)
+        return _fail(
+            result,
+            f"The import stopped on an unexpected error and stored nothing "
+            f"({type(exc).__name__}: {str(exc).strip()[:300]}).",
+        )
 
-    checker = _RowChecker({name: header.index(name) for name in COLUMNS if name in header})
+
+def _check_rows(
+    rows: list[tuple[list[str], int]],
+    checker: RowChecker,
+    result: ImportResult,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[tuple[int, dict, str]], dict[str, int]]:
+    total = len(rows)
     good: list[tuple[int, dict, str]] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):  # the header is row 1
+    for number, (row, lines) in enumerate(rows, start=2):  # the header is row 1
         if progress is not None and number % CHUNK == 0:
             progress(number // 2, total)
         if not any(cell.strip() for cell in row):
             continue  # a blank line is not a row; numbering still counts it
-        values, problem, original = checker.check(row)
+        values, problem, original = checker.check(row, lines)
         if problem is not None:
             problem.row = number
             result.rejected.append(problem)
@@ -263,13 +145,57 @@ def sales_import(
             continue
         seen[values["external_id"]] = number
         good.append((number, values, original))
+    return good, seen
+
+
+def _import(
+    result: ImportResult,
+    *,
+    content: bytes,
+    actor,
+    progress: Callable[[int, int], None] | None,
+) -> ImportResult:
+    batch = result.batch
+    text, undecodable = decode(content)
+    header, rows = read_rows(text)
+    columns = check_header(header)
+    if not any(any(cell.strip() for cell in row) for row, _ in rows):
+        raise ImportFileError("The file has a header row but no rows of sales.")
+    total = len(rows)
+    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=total)
+
+    checker = RowChecker(header, columns, _partners_for(actor))
+    # Cells are scanned for NUL bytes, control characters and bytes that are not UTF-8 only when
+    # the file holds any: a clean file pays one pass of a regular expression, not one per cell.
+    checker.scan_characters = undecodable or BAD_CHARACTER.search(text) is not None
+    good, seen = _check_rows(rows, checker, result, progress)
 
     existing = _existing(seen)
     fresh = [(n, v, o) for n, v, o in good if v["external_id"] not in existing]
     result.duplicates += len(good) - len(fresh)
+    sales, returns = _split_returns(fresh, result)
 
-    # Returns need their original: in the database or among this file's sales.
-    in_file = {v["external_id"]: v for _, v, _ in fresh if v["kind"] == "sale"}
+    with transaction.atomic():
+        created_sales = _insert_sales(sales, batch_id=batch.pk, total=total, progress=progress)
+        result.duplicates += len(sales) - len(created_sales)
+        created_returns = _insert_returns(returns, batch_id=batch.pk, result=result)
+        result.created = len(created_sales) + len(created_returns)
+        _finish(result, total=total, created=created_sales + created_returns)
+        # Imported here: disputes.services imports the commissions services.
+        from disputes.services import channel_conflict_cases_open
+
+        channel_conflict_cases_open(sales=created_sales)
+    batch.refresh_from_db()
+    result.batch = batch
+    return result
+
+
+def _split_returns(
+    fresh: list[tuple[int, dict, str]], result: ImportResult
+) -> tuple[list[dict], list[tuple[int, dict, str]]]:
+    """The new sales, and the returns whose original exists (in the database or among this
+    file's sales) and can be returned by them: same partner and SKU, not dated before it."""
+    in_file = {v["external_id"]: v for _, v, _ in fresh}
     originals = _existing({o for _, v, o in fresh if v["kind"] == "return"} - set(in_file))
     sales, returns = [], []
     for number, values, original in fresh:
@@ -289,7 +215,7 @@ def sales_import(
             )
         else:
             result.rejected.append(
-                Rejected(number, "original_external_id", f"no sale {original!r}")
+                Rejected(number, "original_external_id", f"no sale {original[:64]!r}")
             )
             continue
         if o_kind != "sale":
@@ -305,47 +231,122 @@ def sales_import(
         if problem:
             result.rejected.append(Rejected(number, "original_external_id", problem))
             continue
-        returns.append((values, original))
+        returns.append((number, values, original))
+    return sales, returns
 
-    months: set[tuple[str, int]] = set()
-    with transaction.atomic():
-        for start in range(0, len(sales), INSERT_CHUNK):
-            chunk = sales[start : start + INSERT_CHUNK]
-            _insert(chunk, batch_id=batch.pk)
-            if progress is not None:
-                progress(total // 2 + (start + len(chunk)) // 2, total)
-        ids = _existing({o for _, o in returns})
-        _insert([{**v, "original_id": ids[o][0]} for v, o in returns], batch_id=batch.pk)
-        result.created = len(sales) + len(returns)
-        for values in sales + [v for v, _ in returns]:
-            months.add((periods.month_of(values["invoice_date"]), values["partner_id"]))
-        result.rejected.sort(key=lambda r: (r.row, r.column))
-        ImportRejection.objects.bulk_create(
-            [
-                ImportRejection(
-                    batch=batch, row_number=r.row, column=r.column, reason=r.reason[:255]
+
+def _insert_sales(
+    sales: list[dict],
+    *,
+    batch_id: int,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[dict]:
+    created: list[dict] = []
+    for start in range(0, len(sales), INSERT_CHUNK):
+        chunk = sales[start : start + INSERT_CHUNK]
+        created += _insert(chunk, batch_id=batch_id)
+        if progress is not None:
+            progress(total // 2 + (start + len(chunk)) // 2, total)
+    return created
+
+
+def _units(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return f"{text} unit" if text == "1" else f"{text} units"
+
+
+def _returnable(
+    originals: list[str],
+) -> dict[str, tuple[int, Decimal, Decimal, str]]:
+    """Per original sale: its id, and the quantity and amount its returns may still take back.
+
+    The original sales are locked first (in id order, so two imports never deadlock), so a
+    concurrent import's returns against them are counted, never raced."""
+    found: dict[str, tuple[int, Decimal, Decimal, str]] = {}
+    for start in range(0, len(originals), CHUNK):
+        chunk = originals[start : start + CHUNK]
+        rows = list(
+            Sale.objects.select_for_update()
+            .filter(external_id__in=chunk)
+            .order_by("pk")
+            .values_list("external_id", "pk", "quantity", "net_amount", "currency")
+        )
+        taken = {
+            r["original_id"]: (r["quantity"], r["amount"])
+            for r in Sale.objects.filter(
+                kind=Sale.Kind.RETURN, original_id__in=[pk for _, pk, *_ in rows]
+            )
+            .order_by()
+            .values("original_id")
+            .annotate(quantity=Sum("quantity"), amount=Sum("net_amount"))
+        }
+        for external_id, pk, quantity, amount, currency in rows:
+            used = taken.get(pk, (Decimal(0), Decimal(0)))
+            found[external_id] = (pk, quantity - used[0], amount - used[1], currency)
+    return found
+
+
+def _insert_returns(
+    returns: list[tuple[int, dict, str]], *, batch_id: int, result: ImportResult
+) -> list[dict]:
+    """Insert the returns that stay within what their original sale may still give back, over
+    every import (earlier files, earlier rows of this one, and imports running meanwhile)."""
+    if not returns:
+        return []
+    remaining = _returnable(sorted({o for _, _, o in returns}))
+    # A return another import stored meanwhile is a duplicate, not a second claw-back.
+    arrived = _existing(v["external_id"] for _, v, _ in returns)
+    accepted = []
+    for number, values, original in returns:
+        if values["external_id"] in arrived:
+            result.duplicates += 1
+            continue
+        pk, quantity, amount, currency = remaining[original]
+        if values["quantity"] > quantity or values["net_amount"] > amount:
+            column = "quantity" if values["quantity"] > quantity else "net_amount"
+            places = minor_unit(currency)
+            left = f"{_units(max(quantity, Decimal(0)))}, {max(amount, Decimal(0)):,.{places}f}"
+            result.rejected.append(
+                Rejected(
+                    number,
+                    column,
+                    f"returns would exceed the original sale {original[:64]!r} "
+                    f"(still returnable: {left})",
                 )
-                for r in result.rejected
-            ],
-            batch_size=CHUNK,
+            )
+            continue
+        remaining[original] = (
+            pk,
+            quantity - values["quantity"],
+            amount - values["net_amount"],
+            currency,
         )
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.DONE,
-            processed_rows=total,
-            created_count=result.created,
-            duplicate_count=result.duplicates,
-            rejected_count=len(result.rejected),
-            finished_at=timezone.now(),
-        )
-        for label in sorted({m for m, _ in months}):
-            recompute_request_create(period=label, reason="sales imported")
-        # Imported here: disputes.services imports the commissions services.
-        from disputes.services import channel_conflict_cases_open
+        accepted.append({**values, "original_id": pk})
+    return _insert(accepted, batch_id=batch_id)
 
-        channel_conflict_cases_open(sales=sales)
-    batch.refresh_from_db()
-    result.batch = batch
-    return result
+
+def _finish(result: ImportResult, *, total: int, created: list[dict]) -> None:
+    batch = result.batch
+    result.rejected.sort(key=lambda r: (r.row, r.column))
+    ImportRejection.objects.bulk_create(
+        [
+            ImportRejection(batch=batch, row_number=r.row, column=r.column, reason=r.reason[:255])
+            for r in result.rejected
+        ],
+        batch_size=CHUNK,
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.DONE,
+        processed_rows=total,
+        created_count=result.created,
+        duplicate_count=result.duplicates,
+        rejected_count=len(result.rejected),
+        error="",
+        finished_at=timezone.now(),
+    )
+    for label in sorted({periods.month_of(values["invoice_date"]) for values in created}):
+        recompute_request_create(period=label, reason="sales imported")
 
 
 SALE_COLUMNS = [
@@ -369,20 +370,16 @@ SALE_COLUMNS = [
 TEXT_COLUMNS = "external_id, customer_name, customer_tax_id, segment, territory, kind, currency"
 
 
-def _insert(rows: list[dict], *, batch_id: int) -> None:
-    """Insert checked rows; a row whose external_id arrived meanwhile is skipped, not doubled.
+def _insert(rows: list[dict], *, batch_id: int) -> list[dict]:
+    """Insert checked rows and answer those stored; a row whose external_id arrived meanwhile
+    (another import of the same rows) is skipped, not doubled.
 
     PostgreSQL gets them through COPY into a temporary table (the bulk path that keeps a
     100,000-row file to a few seconds); other databases through bulk_create."""
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql":
-        Sale.objects.bulk_create(
-            [Sale(batch_id=batch_id, **row) for row in rows],
-            ignore_conflicts=True,
-            batch_size=CHUNK,
-        )
-        return
+        return _insert_portable(rows, batch_id=batch_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
@@ -401,7 +398,7 @@ def _insert(rows: list[dict], *, batch_id: int) -> None:
                 cursor.cursor.copy_expert(
                     f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer
                 )
-            return
+            return rows
         except psycopg2.IntegrityError:
             # Another import added some of these external_ids meanwhile: skip those rows.
             buffer.seek(0)
@@ -415,21 +412,47 @@ def _insert(rows: list[dict], *, batch_id: int) -> None:
         )
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM sale_import "  # noqa: S608
-            "ON CONFLICT (external_id) DO NOTHING"
+            "ON CONFLICT (external_id) DO NOTHING RETURNING external_id"
         )
+        stored = {external_id for (external_id,) in cursor.fetchall()}
+        cursor.execute("DROP TABLE sale_import")
+    return [row for row in rows if row["external_id"] in stored]
+
+
+def _insert_portable(rows: list[dict], *, batch_id: int) -> list[dict]:
+    Sale.objects.bulk_create(
+        [Sale(batch_id=batch_id, **row) for row in rows],
+        ignore_conflicts=True,
+        batch_size=CHUNK,
+    )
+    stored: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        stored.update(
+            Sale.objects.filter(
+                batch_id=batch_id,
+                external_id__in=[row["external_id"] for row in rows[start : start + CHUNK]],
+            ).values_list("external_id", flat=True)
+        )
+    return [row for row in rows if row["external_id"] in stored]
 
 
 def _fail(result: ImportResult, message: str, column: str = "") -> ImportResult:
-    result.rejected.append(Rejected(1, column or "file", message))
-    ImportRejection.objects.create(
-        batch=result.batch, row_number=1, column=column or "file", reason=message[:255]
-    )
-    ImportBatch.objects.filter(pk=result.batch.pk).update(
-        status=ImportBatch.Status.FAILED,
-        error=message,
-        rejected_count=1,
-        finished_at=timezone.now(),
-    )
+    """End the batch failed with its reason; nothing of the file is stored."""
+    result.created, result.duplicates = 0, 0
+    result.rejected = [Rejected(1, column or "file", message)]
+    with transaction.atomic():
+        ImportRejection.objects.filter(batch=result.batch).delete()
+        ImportRejection.objects.create(
+            batch=result.batch, row_number=1, column=column or "file", reason=message[:255]
+        )
+        ImportBatch.objects.filter(pk=result.batch.pk).update(
+            status=ImportBatch.Status.FAILED,
+            error=message,
+            created_count=0,
+            duplicate_count=0,
+            rejected_count=1,
+            finished_at=timezone.now(),
+        )
     result.batch.refresh_from_db()
     return result
 
@@ -450,46 +473,93 @@ def sales_import_enqueue(*, upload, actor, storage) -> ImportBatch:
     return batch
 
 
+def _gave_up(attempts: int, error: object) -> str:
+    return (
+        f"The import was tried {attempts} times and stopped each time before finishing "
+        f"({error}); it is not tried again. Upload the file again to retry."
+    )
+
+
 def sales_import_run(*, batch_id: int, storage) -> ImportResult | None:
-    """Run a queued import once (a second delivery of the task finds it no longer pending)."""
-    if not ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(
-        status=ImportBatch.Status.RUNNING, updated_at=timezone.now()
+    """Run a queued import once (a second delivery of the task finds it no longer pending).
+
+    Each run counts as an attempt; a run stopped by a lost database connection puts the batch
+    back for another attempt, or ends it failed after MAX_ATTEMPTS."""
+    if not ImportBatch.objects.filter(
+        pk=batch_id, status=ImportBatch.Status.PENDING, attempts__lt=MAX_ATTEMPTS
+    ).update(
+        status=ImportBatch.Status.RUNNING, attempts=F("attempts") + 1, updated_at=timezone.now()
     ):
         return None
-    batch = ImportBatch.objects.get(pk=batch_id)
-    with storage.open(batch.stored_file, "rb") as handle:
-        content = handle.read()
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    # The import runs with the uploader's reach (a batch with no uploader is the system's).
+    actor = batch.created_by
 
     def progress(done: int, total: int) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(
             processed_rows=done, total_rows=total, updated_at=timezone.now()
         )
 
-    return sales_import(content=content, filename=batch.filename, batch=batch, progress=progress)
+    try:
+        with storage.open(batch.stored_file, "rb") as handle:
+            content = handle.read()
+    except OSError as exc:
+        return _fail(ImportResult(batch=batch), f"The uploaded file cannot be read ({exc}).")
+    try:
+        return sales_import(
+            content=content, filename=batch.filename, actor=actor, batch=batch, progress=progress
+        )
+    except TRANSIENT_ERRORS as exc:
+        _release(batch, exc)
+        raise
+
+
+def _release(batch: ImportBatch, error: Exception) -> None:
+    """After a lost connection: back to pending for another attempt, or failed for good."""
+    try:
+        if batch.attempts >= MAX_ATTEMPTS:
+            _fail(ImportResult(batch=batch), _gave_up(batch.attempts, error))
+        else:
+            ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.RUNNING).update(
+                status=ImportBatch.Status.PENDING, processed_rows=0, updated_at=timezone.now()
+            )
+    except TRANSIENT_ERRORS:
+        logger.warning("sales import %s left running; the sweep takes it up", batch.pk)
 
 
 def sales_imports_sweep(*, storage, now: dt.datetime | None = None) -> int:
     """Run the uploads no worker picked up (the broker was down) and those whose worker died.
 
     An import writes its rows, rejections and final status in one transaction, so a batch left
-    running by a dead worker wrote nothing and is safe to run again.
-    """
+    running by a dead worker wrote nothing and is safe to run again, up to MAX_ATTEMPTS times.
+    Batches run fewest attempts first, and one that fails does not stop the others."""
     now = now or timezone.now()
-    dead = list(
-        ImportBatch.objects.filter(
-            status=ImportBatch.Status.RUNNING, updated_at__lt=now - RUNNING_TIMEOUT
-        ).values_list("pk", flat=True)
+    dead = ImportBatch.objects.filter(
+        status=ImportBatch.Status.RUNNING, updated_at__lt=now - RUNNING_TIMEOUT
     )
-    ImportBatch.objects.filter(pk__in=dead, status=ImportBatch.Status.RUNNING).update(
+    for batch in dead.filter(attempts__gte=MAX_ATTEMPTS):
+        _fail(ImportResult(batch=batch), _gave_up(batch.attempts, "its worker stopped"))
+    # A file given directly whose process ended mid-way has nothing to run again.
+    for batch in dead.filter(stored_file=""):
+        _fail(
+            ImportResult(batch=batch),
+            "The import stopped before finishing (its process ended) and stored nothing.",
+        )
+    dead_ids = list(dead.values_list("pk", flat=True))
+    ImportBatch.objects.filter(pk__in=dead_ids, status=ImportBatch.Status.RUNNING).update(
         status=ImportBatch.Status.PENDING, processed_rows=0, updated_at=now
     )
     stale = (
         ImportBatch.objects.filter(status=ImportBatch.Status.PENDING)
-        .filter(Q(created_at__lt=now - PICKUP_GRACE) | Q(pk__in=dead))
+        .filter(Q(created_at__lt=now - PICKUP_GRACE) | Q(pk__in=dead_ids))
         .exclude(stored_file="")
+        .order_by("attempts", "created_at")
     )
     count = 0
-    for batch_id in stale.order_by("created_at").values_list("pk", flat=True):
-        if sales_import_run(batch_id=batch_id, storage=storage) is not None:
-            count += 1
+    for batch_id in list(stale.values_list("pk", flat=True)):
+        try:
+            if sales_import_run(batch_id=batch_id, storage=storage) is not None:
+                count += 1
+        except Exception:
+            logger.exception("sales import %s stopped; the sweep goes on", batch_id)
     return count

@@ -174,6 +174,10 @@ PRM_PAGE_CACHE_SECONDS = env.int("PRM_PAGE_CACHE_SECONDS", default=300)
 # The portal's public address, for links in emails, digests, calendar invitations and channels.
 PRM_SITE_URL = env("PRM_SITE_URL", default="http://localhost:8000")
 
+# Sales imports reject invoice dates further than this from today (five years back, a month on).
+PRM_IMPORT_MAX_PAST_DAYS = env.int("PRM_IMPORT_MAX_PAST_DAYS", default=1826)
+PRM_IMPORT_MAX_FUTURE_DAYS = env.int("PRM_IMPORT_MAX_FUTURE_DAYS", default=31)
+
 # Email: every message is handed to Celery, which sends it through PRM_EMAIL_BACKEND.
 EMAIL_BACKEND = "prm.core.mail.CeleryEmailBackend"
 PRM_EMAIL_BACKEND = env(

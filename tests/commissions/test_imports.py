@@ -102,32 +102,40 @@ def test_a_good_row_becomes_a_sale_with_every_column():
             "unknown partner 'P-NOPE'",
         ),
         ("X,P-ACME,XX-99,C,,,,2026-10-05,sale,1,100.00,TWD,", "sku", "unknown SKU 'XX-99'"),
-        ("X,P-ACME,SW-24,C,,,,2026-10-05,sale,0,100.00,TWD,", "quantity", "not a positive number"),
-        ("X,P-ACME,SW-24,C,,,,2026-10-05,sale,-1,100.00,TWD,", "quantity", "not a positive number"),
+        (
+            "X,P-ACME,SW-24,C,,,,2026-10-05,sale,0,100.00,TWD,",
+            "quantity",
+            "must be greater than zero",
+        ),
+        (
+            "X,P-ACME,SW-24,C,,,,2026-10-05,sale,-1,100.00,TWD,",
+            "quantity",
+            "-1 is negative (a return is kind=return with positive figures)",
+        ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,two,100.00,TWD,",
             "quantity",
-            "not a positive number",
+            "two is not a number",
         ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,100.005,TWD,",
             "net_amount",
-            "not a positive amount with at most 2 decimals",
+            "100.005 has more than 2 decimals (TWD has 2)",
         ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,-100.00,TWD,",
             "net_amount",
-            "not a positive amount with at most 2 decimals",
+            "-100.00 is negative (a return is kind=return with positive figures)",
         ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,0,TWD,",
             "net_amount",
-            "not a positive amount with at most 2 decimals",
+            "must be greater than zero",
         ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,NaN,TWD,",
             "net_amount",
-            "not a positive amount with at most 2 decimals",
+            "NaN is not a number",
         ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,100.00,USD,",
@@ -188,16 +196,14 @@ def test_a_bad_row_is_rejected_with_its_row_column_and_reason_and_the_good_rows_
 def test_a_quantity_too_large_to_store_is_rejected_not_a_crash():
     result = _import(GOOD, "X,P-ACME,SW-24,C,,,,2026-10-05,sale,99999999999,100.00,TWD,")
 
-    assert _rejections(result) == [(3, "quantity", "not a positive number")]
+    assert _rejections(result) == [(3, "quantity", "too large (at most 9,999,999,999.99)")]
     assert result.created == 1
 
 
 def test_an_amount_too_large_to_store_is_rejected():
     result = _import("X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,1000000000000.00,TWD,")
 
-    assert _rejections(result) == [
-        (2, "net_amount", "not a positive amount with at most 2 decimals")
-    ]
+    assert _rejections(result) == [(2, "net_amount", "too large (at most 999,999,999,999.99)")]
 
 
 def test_currency_is_compared_case_insensitively():
@@ -326,7 +332,7 @@ def test_a_return_whose_original_row_was_rejected_is_rejected_too():
     )
 
     assert _rejections(result) == [
-        (2, "quantity", "not a positive number"),
+        (2, "quantity", "must be greater than zero"),
         (3, "original_external_id", "no sale 'S-1'"),
     ]
     assert result.created == 0
@@ -373,19 +379,24 @@ def test_a_file_missing_a_column_is_refused_as_a_whole():
 def test_an_empty_file_is_refused():
     result = sales_import(content=b"", filename="empty.csv")
 
-    assert result.rejected[0].row == 1
-    assert result.rejected[0].reason.startswith("Missing columns: external_id, partner_code")
-    assert result.batch.status == ImportBatch.Status.FAILED
+    assert _rejections(result) == [(1, "file", "The file is empty.")]
+    assert (result.batch.status, result.batch.error) == ("failed", "The file is empty.")
 
 
-def test_a_file_that_is_not_utf8_is_refused():
-    content = csv_bytes("S-1,P-ACME,SW-24,Café Ltd,,,,2026-10-05,sale,1,10.00,TWD,")
+def test_a_row_that_is_not_utf8_is_rejected_and_the_utf8_rows_are_kept():
+    content = csv_bytes(
+        "S-1,P-ACME,SW-24,Café Ltd,,,,2026-10-05,sale,1,10.00,TWD,",
+        "S-2,P-ACME,SW-24,Plain Ltd,,,,2026-10-05,sale,1,10.00,TWD,",
+    )
+    latin = content.decode().encode("latin-1")
 
-    result = sales_import(content=content.decode().encode("latin-1"), filename="latin.csv")
+    result = sales_import(content=latin, filename="latin.csv")
 
-    assert _rejections(result) == [(1, "file", "The file is not UTF-8 text.")]
-    assert not Sale.objects.exists()
-    assert result.batch.status == ImportBatch.Status.FAILED
+    assert _rejections(result) == [
+        (2, "customer_name", "not UTF-8 text (save the file as CSV UTF-8)")
+    ]
+    assert list(Sale.objects.values_list("external_id", flat=True)) == ["S-2"]
+    assert result.batch.status == ImportBatch.Status.DONE
 
 
 def test_a_recompute_request_is_recorded_per_month_touched():
@@ -453,7 +464,7 @@ def test_import_sales_command_lists_rejected_rows_and_exits_non_zero(tmp_path):
     assert output == (
         "created: 1\nduplicate: 1\nrejected: 2\n"
         "row 3, partner_code: unknown partner 'P-NOPE'\n"
-        "row 5, net_amount: not a positive amount with at most 2 decimals\n"
+        "row 5, net_amount: 1.001 has more than 2 decimals (TWD has 2)\n"
     )
     assert str(error) == "2 row(s) rejected"
     assert Sale.objects.count() == 1
@@ -467,9 +478,10 @@ def test_import_sales_command_refuses_a_missing_file(tmp_path):
 def test_import_sales_command_exits_non_zero_for_a_file_that_is_not_utf8(tmp_path):
     output, error = _command(tmp_path, "é".encode("latin-1") + b"\n")
 
-    assert (
-        output
-        == "created: 0\nduplicate: 0\nrejected: 1\nrow 1, file: The file is not UTF-8 text.\n"
+    assert output == (
+        "created: 0\nduplicate: 0\nrejected: 1\n"
+        "row 1, file: The header row is not UTF-8 text or holds control characters; "
+        "save the file as CSV UTF-8.\n"
     )
     assert error is not None
 
@@ -485,3 +497,180 @@ def test_text_cells_are_stored_verbatim(name):
 
     assert (result.created, result.rejected) == (1, [])
     assert Sale.objects.get().customer_name == name.strip()
+
+
+# Defects found in use ----------------------------------------------------------------------------
+
+
+def _rows(count: int) -> list[str]:
+    return [
+        f"S-{n},P-ACME,SW-24,Customer {n},,,,2026-10-05,sale,1,10.00,TWD," for n in range(count)
+    ]
+
+
+def test_a_nul_byte_in_one_customer_name_rejects_that_row_and_keeps_the_other_999():
+    # On PostgreSQL the NUL byte reached COPY ("invalid byte sequence for encoding UTF8: 0x00"),
+    # no row was kept and the batch stayed running.
+    rows = _rows(1000)
+    rows[500] = "S-500,P-ACME,SW-24,Bad\x00Name,,,,2026-10-05,sale,1,10.00,TWD,"
+
+    result = sales_import(content=csv_bytes(*rows), filename="nul.csv")
+
+    assert _rejections(result) == [(502, "customer_name", "contains a NUL byte")]
+    assert (result.created, result.batch.status) == (999, "done")
+    assert Sale.objects.count() == 999
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("Bell\x07Ltd", "contains a control character (U+0007)"),
+        ("Esc\x1bLtd", "contains a control character (U+001B)"),
+        ("C1\x85Ltd", "contains a control character (U+0085)"),
+    ],
+)
+def test_a_control_character_rejects_its_row_naming_the_column(cell, reason):
+    result = _import(GOOD, f"S-2,P-ACME,SW-24,C,,{cell},,2026-10-05,sale,1,10.00,TWD,")
+
+    assert _rejections(result) == [(3, "segment", reason)]
+    assert result.created == 1
+
+
+def test_an_import_that_fails_for_any_reason_ends_failed_with_its_reason(monkeypatch):
+    from commissions.services import imports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(imports, "_insert", broken)
+
+    result = _import(GOOD)
+
+    reason = (
+        "The import stopped on an unexpected error and stored nothing (RuntimeError: disk on fire)."
+    )
+    assert (result.batch.status, result.batch.error) == ("failed", reason)
+    assert _rejections(result) == [(1, "file", reason)]
+    assert not Sale.objects.exists()
+    assert result.batch.finished_at is not None
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        (
+            ["S-9,P-ACME,SW-24,C,2026-10-05,sale"],
+            "row has 6 fields, the header has 13",
+        ),
+        (
+            ["S-9,P-ACME,SW-24,C,,,,2026-10-05,sale,1,10.00,TWD,,extra"],
+            "row has 14 fields, the header has 13",
+        ),
+    ],
+)
+def test_a_ragged_row_is_rejected_for_its_field_count(rows, reason):
+    result = _import(GOOD, *rows)
+
+    assert _rejections(result) == [(3, "row", reason)]
+    assert result.created == 1
+
+
+@pytest.mark.parametrize(
+    ("days", "reason"),
+    [
+        (-1827, "is more than 1826 days before today"),
+        (32, "is more than 31 days after today"),
+    ],
+)
+def test_an_invoice_date_far_from_today_is_rejected(days, reason):
+    from django.utils import timezone
+
+    date = timezone.localdate() + dt.timedelta(days=days)
+
+    result = _import(f"S-9,P-ACME,SW-24,C,,,,{date},sale,1,10.00,TWD,")
+
+    assert _rejections(result) == [(2, "invoice_date", f"{date} {reason}")]
+
+
+def test_the_date_span_is_configurable(settings):
+    from django.utils import timezone
+
+    settings.PRM_IMPORT_MAX_PAST_DAYS = 10
+    settings.PRM_IMPORT_MAX_FUTURE_DAYS = 0
+    today = timezone.localdate()
+
+    result = _import(
+        f"S-1,P-ACME,SW-24,C,,,,{today - dt.timedelta(days=10)},sale,1,10.00,TWD,",
+        f"S-2,P-ACME,SW-24,C,,,,{today - dt.timedelta(days=11)},sale,1,10.00,TWD,",
+        f"S-3,P-ACME,SW-24,C,,,,{today + dt.timedelta(days=1)},sale,1,10.00,TWD,",
+    )
+
+    assert [(r.row, r.column) for r in result.rejected] == [
+        (3, "invoice_date"),
+        (4, "invoice_date"),
+    ]
+    assert result.created == 1
+
+
+# Returns never take back more than was sold ------------------------------------------------------
+
+SOLD = "S-1,P-ACME,SW-24,C,,,,2026-10-05,sale,2,2000.00,TWD,"
+
+
+def _return(external_id: str, quantity: str, amount: str) -> str:
+    return f"{external_id},P-ACME,SW-24,C,,,,2026-10-09,return,{quantity},{amount},TWD,S-1"
+
+
+def test_a_return_larger_than_its_sale_is_rejected_with_what_remains_returnable():
+    result = _import(SOLD, _return("R-1", "5", "5000.00"))
+
+    assert _rejections(result) == [
+        (
+            3,
+            "quantity",
+            "returns would exceed the original sale 'S-1' (still returnable: 2 units, 2,000.00)",
+        )
+    ]
+    assert result.created == 1
+
+
+def test_returns_over_several_rows_and_imports_stop_at_the_sale():
+    _import(SOLD, _return("R-1", "1", "1000.00"))
+
+    result = _import(_return("R-2", "0.5", "500.00"), _return("R-3", "0.5", "600.00"))
+
+    assert _rejections(result) == [
+        (
+            3,
+            "net_amount",
+            "returns would exceed the original sale 'S-1' (still returnable: 0.5 units, 500.00)",
+        )
+    ]
+    assert sorted(Sale.objects.filter(kind="return").values_list("external_id", flat=True)) == [
+        "R-1",
+        "R-2",
+    ]
+
+
+def test_returns_may_take_back_the_whole_sale_exactly():
+    result = _import(SOLD, _return("R-1", "1", "1000.00"), _return("R-2", "1", "1000.00"))
+
+    assert (result.created, result.rejected) == (3, [])
+
+
+def test_a_reimported_return_is_a_duplicate_not_an_excess():
+    _import(SOLD, _return("R-1", "2", "2000.00"))
+
+    result = _import(SOLD, _return("R-1", "2", "2000.00"))
+
+    assert (result.created, result.duplicates, result.rejected) == (0, 2, [])
+
+
+def test_the_returnable_check_is_one_query_per_chunk_not_per_row(django_assert_max_num_queries):
+    _import(*[f"S-{n},P-ACME,SW-24,C,,,,2026-10-05,sale,2,20.00,TWD," for n in range(200)])
+    returns = [f"R-{n},P-ACME,SW-24,C,,,,2026-10-09,return,1,10.00,TWD,S-{n}" for n in range(200)]
+
+    with django_assert_max_num_queries(25):
+        result = _import(*returns)
+
+    assert result.created == 200

@@ -1,5 +1,6 @@
 """Payout pages, sales import pages and the commissions API, by role."""
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -389,3 +390,249 @@ def test_a_late_sale_shows_as_a_restatement_on_the_next_draft_page_api_and_expor
     assert '"description": "2026-10 restated, Networking: +5,000.00"' in out.getvalue()
     with translation.override("zh-hant"):
         assert line_text(line, "TWD") == "2026-10 重算，Networking：+5,000.00"
+
+
+# Import scope, failures and attempts -------------------------------------------------------------
+
+SCOPED = HEADER + (
+    "M-1,P-A,SW-24,C,,,,2026-10-21,sale,1,100.00,TWD,\n"
+    "M-2,P-B,SW-24,C,,,,2026-10-21,sale,1,100.00,TWD,\n"
+    "M-3,P-NOPE,SW-24,C,,,,2026-10-21,sale,1,100.00,TWD,\n"
+)
+
+
+def test_a_channel_manager_imports_through_the_api_only_for_assigned_partners(world, payouts):
+    response = world.client("cm_assigned").post(
+        reverse("api:sales-import"),
+        {"file": SimpleUploadedFile("s.csv", SCOPED.encode(), "text/csv")},
+    )
+
+    body = response.json()
+    # P-B exists but is not theirs: the same words as a code that does not exist.
+    assert body["rejected_rows"] == [
+        {"row": 3, "column": "partner_code", "reason": "unknown partner 'P-B'"},
+        {"row": 4, "column": "partner_code", "reason": "unknown partner 'P-NOPE'"},
+    ]
+    assert list(Sale.objects.filter(external_id__startswith="M-").values_list("external_id")) == [
+        ("M-1",)
+    ]
+
+
+def test_a_channel_manager_imports_through_the_page_only_for_assigned_partners(
+    world, payouts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        world.client("cm_unassigned").post(
+            reverse("sales_import_list"),
+            {"file": SimpleUploadedFile("s.csv", SCOPED.encode(), "text/csv")},
+        )
+
+    batch = ImportBatch.objects.get()
+    assert (batch.created_count, batch.rejected_count) == (0, 3)
+    assert set(batch.rejections.values_list("reason", flat=True)) == {
+        "unknown partner 'P-A'",
+        "unknown partner 'P-B'",
+        "unknown partner 'P-NOPE'",
+    }
+    assert not Sale.objects.filter(external_id__startswith="M-").exists()
+
+
+def test_a_vendor_admin_imports_for_every_partner(world, payouts):
+    body = (
+        world.client("vendor_admin")
+        .post(
+            reverse("api:sales-import"),
+            {"file": SimpleUploadedFile("s.csv", SCOPED.encode(), "text/csv")},
+        )
+        .json()
+    )
+
+    assert (body["created"], body["rejected"]) == (2, 1)
+
+
+def test_a_failed_import_shows_its_reason_on_its_page_and_in_the_api(world, payouts):
+    client = world.client("vendor_admin")
+    response = client.post(
+        reverse("api:sales-import"),
+        {"file": SimpleUploadedFile("s.csv", HEADER.encode(), "text/csv")},
+    )
+
+    body = response.json()
+    reason = "The file has a header row but no rows of sales."
+    assert (body["status"], body["error"]) == ("failed", reason)
+    page = client.get(reverse("sales_import_detail", args=[body["id"]])).content.decode()
+    assert reason in page
+
+
+def _stored_batch(content: str, **fields) -> ImportBatch:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("imports/t.csv", ContentFile(content.encode()))
+    return ImportBatch.objects.create(filename="t.csv", stored_file=name, sha256="x", **fields)
+
+
+def test_each_run_of_a_batch_counts_as_an_attempt(world, payouts):
+    from django.core.files.storage import default_storage
+
+    from commissions.services.imports import sales_import_run
+
+    batch = _stored_batch(HEADER + "N-7,P-A,SW-24,C,,,,2026-10-20,sale,1,1000.00,TWD,\n")
+
+    sales_import_run(batch_id=batch.pk, storage=default_storage)
+    again = sales_import_run(batch_id=batch.pk, storage=default_storage)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts, batch.created_count, again) == ("done", 1, 1, None)
+
+
+def test_a_lost_connection_puts_the_batch_back_then_fails_it_after_three_attempts(
+    world, payouts, monkeypatch
+):
+    from django.core.files.storage import default_storage
+    from django.db import OperationalError
+
+    from commissions.services import imports
+
+    def lost(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(imports, "sales_import", lost)
+    batch = _stored_batch(HEADER)
+
+    states = []
+    for _ in range(4):
+        with contextlib.suppress(OperationalError):
+            imports.sales_import_run(batch_id=batch.pk, storage=default_storage)
+        batch.refresh_from_db()
+        states.append((batch.status, batch.attempts))
+
+    assert states == [("pending", 1), ("pending", 2), ("failed", 3), ("failed", 3)]
+    assert batch.error == (
+        "The import was tried 3 times and stopped each time before finishing (server closed the "
+        "connection unexpectedly); it is not tried again. Upload the file again to retry."
+    )
+
+
+def test_the_sweep_fails_a_batch_whose_worker_died_three_times_and_runs_the_others(world, payouts):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from commissions.services.imports import sales_imports_sweep
+
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    dying = _stored_batch(HEADER + "N-1,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n")
+    retried = _stored_batch(HEADER + "N-2,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n")
+    queued = _stored_batch(HEADER + "N-3,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n")
+    ImportBatch.objects.filter(pk=dying.pk).update(
+        status="running", attempts=3, updated_at=long_ago, created_at=long_ago
+    )
+    ImportBatch.objects.filter(pk=retried.pk).update(
+        status="running", attempts=1, updated_at=long_ago, created_at=long_ago
+    )
+    ImportBatch.objects.filter(pk=queued.pk).update(created_at=long_ago)
+
+    assert sales_imports_sweep(storage=default_storage) == 2
+
+    states = {b.pk: (b.status, b.attempts, b.created_count) for b in ImportBatch.objects.all()}
+    assert states == {
+        dying.pk: ("failed", 3, 0),
+        retried.pk: ("done", 2, 1),
+        queued.pk: ("done", 1, 1),
+    }
+    assert "its worker stopped" in ImportBatch.objects.get(pk=dying.pk).error
+
+
+def test_a_batch_that_fails_does_not_stop_the_sweep(world, payouts, monkeypatch):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from commissions.services import imports
+
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    first = _stored_batch(HEADER + "N-1,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n")
+    second = _stored_batch(HEADER + "N-2,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n")
+    ImportBatch.objects.filter(pk__in=[first.pk, second.pk]).update(created_at=long_ago)
+    real_run = imports.sales_import_run
+
+    def run(*, batch_id, storage):
+        if batch_id == first.pk:
+            raise RuntimeError("storage unreachable")
+        return real_run(batch_id=batch_id, storage=storage)
+
+    monkeypatch.setattr(imports, "sales_import_run", run)
+
+    assert imports.sales_imports_sweep(storage=default_storage) == 1
+    assert ImportBatch.objects.get(pk=second.pk).status == "done"
+
+
+def test_an_upload_whose_stored_file_is_gone_ends_failed(world, payouts):
+    from django.core.files.storage import default_storage
+
+    from commissions.services.imports import sales_import_run
+
+    batch = ImportBatch.objects.create(
+        filename="gone.csv", stored_file="imports/gone.csv", sha256="x"
+    )
+
+    sales_import_run(batch_id=batch.pk, storage=default_storage)
+
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+    assert batch.error.startswith("The uploaded file cannot be read")
+
+
+def test_a_formula_in_a_rejected_cell_is_neutralised_in_the_rejected_rows_download(world, payouts):
+    client = world.client("vendor_admin")
+    content = HEADER + (
+        'F-1,P-A,SW-24,"=HYPERLINK(""http://x"",""y"")",,,,2026-10-20,sale,1,1.00,TWD,\n'
+        "F-2,P-A,SW-24,C,,,,2026-10-20,sale,=1+2,1.00,TWD,\n"
+    )
+    body = client.post(
+        reverse("api:sales-import"),
+        {"file": SimpleUploadedFile("f.csv", content.encode(), "text/csv")},
+    ).json()
+
+    # The formula is stored as text; the reason quoting one is safe to open in a spreadsheet.
+    assert Sale.objects.get(external_id="F-1").customer_name == '=HYPERLINK("http://x","y")'
+    rejected = client.get(reverse("sales_import_rejected", args=[body["id"]])).content.decode()
+    assert rejected.lstrip("\ufeff").splitlines()[1] == "3,quantity,'=1+2 is not a number"
+
+
+def test_the_sweep_ends_a_direct_import_whose_process_ended(world, payouts):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from commissions.services.imports import sales_imports_sweep
+
+    stuck = ImportBatch.objects.create(filename="cmd.csv", sha256="x")
+    ImportBatch.objects.filter(pk=stuck.pk).update(
+        status="running", updated_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+    sales_imports_sweep(storage=default_storage)
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.error) == (
+        "failed",
+        "The import stopped before finishing (its process ended) and stored nothing.",
+    )
+
+
+def test_a_lost_connection_during_a_direct_import_ends_it_failed(world, payouts, monkeypatch):
+    from django.db import OperationalError
+
+    from commissions.services import imports
+
+    def lost(*args, **kwargs):
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(imports, "_insert", lost)
+    content = HEADER + "N-1,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n"
+
+    result = imports.sales_import(content=content.encode(), filename="d.csv")
+
+    assert (result.batch.status, result.batch.error) == (
+        "failed",
+        "The import stopped and stored nothing (deadlock detected).",
+    )
