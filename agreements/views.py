@@ -18,6 +18,7 @@ from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
 from prm.core.models import Event
 from prm.core.page_cache import VersionedPageCacheMixin
+from prm.core.params import query_int
 
 from .forms import AgreementCreateForm, QuestionForm, TerminationForm, TermsForm
 from .models import Agreement, Product, ProductLine
@@ -126,9 +127,9 @@ class VersionDetailView(RoleRequiredMixin, AgreementMixin, TemplateView):
         agreement = self.get_agreement()
         version = version_get(agreement=agreement, number=self.kwargs["version"])
         other = None
-        compare = self.request.GET.get("compare", "")
-        if compare.isdigit():
-            other = version_get(agreement=agreement, number=int(compare))
+        compare = query_int(self.request.GET, "compare", maximum=2**31 - 1)
+        if compare is not None:
+            other = version_get(agreement=agreement, number=compare)
         context.update(
             agreement=agreement,
             version=version,

@@ -326,7 +326,7 @@ class TestApiTokens:
 
     def test_deactivation_revokes_the_token(self, world):
         user = world.users["partner_admin"]
-        _token, secret = api_token_rotate(user=user)
+        api_token_rotate(user=user)
         user.is_active = False
         user.save()
         assert not ApiToken.objects.filter(user=user).exists()
