@@ -269,9 +269,7 @@ class TestApiTokens:
         assert len(stored[1]) == 8
         assert Client(HTTP_AUTHORIZATION=f"Token {secret}").get("/api/v1/me/").status_code == 200
         # The digest itself is not a credential.
-        assert (
-            Client(HTTP_AUTHORIZATION=f"Token {stored[0]}").get("/api/v1/me/").status_code == 401
-        )
+        assert Client(HTTP_AUTHORIZATION=f"Token {stored[0]}").get("/api/v1/me/").status_code == 401
 
     def test_tokens_expire(self, world, settings):
         settings.PRM_API_TOKEN_DAYS = 90
