@@ -14,7 +14,6 @@ from .models import Case
 from .selectors import case_list
 from .services import case_open
 
-
 # Fields only vendor staff set when opening a case.
 VENDOR_ONLY_FIELDS = ("incident", "severity", "evidence", "penalty")
 
