@@ -146,6 +146,7 @@ ACCOUNT_SIGNUP_OPEN = env.bool("PRM_SIGNUP_OPEN", default=False)
 # Approving or paying a statement asks for the password (or second factor) again when the last
 # sign-in or confirmation is older than this many seconds.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("PRM_REAUTHENTICATION_SECONDS", default=300)
+PRM_REAUTHENTICATION_FOR_PAYOUTS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PRM Portal"
 # Vendor staff must enrol TOTP before any vendor page when this is on.
