@@ -57,6 +57,9 @@ class SessionLifetimeMiddleware:
 
     # The last-seen time is written at most this often, so most requests save no session.
     TOUCH_SECONDS = 60
+    # Requests a page makes by itself (the navigation bar's unread badge polls every minute)
+    # are not activity: an open, unattended tab still times out.
+    NOT_ACTIVITY = ("/notifications/badge/",)
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -87,7 +90,7 @@ class SessionLifetimeMiddleware:
             return _("Your session has ended. Please sign in again.")
         if now - last_seen > settings.PRM_SESSION_IDLE_MINUTES * 60:
             return _("Your session timed out after a period of inactivity. Please sign in again.")
-        if now - last_seen > self.TOUCH_SECONDS:
+        if now - last_seen > self.TOUCH_SECONDS and request.path not in self.NOT_ACTIVITY:
             session[SESSION_LAST_SEEN_KEY] = now
         return ""
 

@@ -237,6 +237,13 @@ class TestSessionTimeouts:
         client.get("/")
         assert time.time() - client.session[SESSION_LAST_SEEN_KEY] < 5
 
+    def test_the_badge_polling_of_an_open_tab_is_not_activity(self, world):
+        client = world.client("partner_admin")
+        self._age(client, started=600, last_seen=120)
+        seen = client.session[SESSION_LAST_SEEN_KEY]
+        assert client.get(reverse("notification_badge")).status_code == 200
+        assert client.session[SESSION_LAST_SEEN_KEY] == seen
+
     @pytest.mark.parametrize(
         "url", ["/", "/profile/", "/api/v1/me/", "/partners/P-A/", "/api/v1/partners/"]
     )
