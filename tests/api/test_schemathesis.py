@@ -14,6 +14,20 @@ pytestmark = [
     pytest.mark.reliability("attack", "schemathesis: no 5xx, responses match schema"),
 ]
 
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """As Django's test client does: the WSGI app must not close the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 ROLES = ["vendor_admin", "cm_assigned", "partner_admin", "partner_finance", "partner_sales"]
 
 
