@@ -17,6 +17,7 @@ from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, re
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
 from prm.core.page_cache import VersionedPageCacheMixin
+from prm.core.params import query_int
 from prm.core.selectors import event_list
 
 from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, TerminationForm
@@ -131,9 +132,9 @@ class VersionDetailView(RoleRequiredMixin, AgreementMixin, TemplateView):
         agreement = self.get_agreement()
         version = version_get(agreement=agreement, number=self.kwargs["version"])
         other = None
-        compare = self.request.GET.get("compare", "")
-        if compare.isdigit():
-            other = version_get(agreement=agreement, number=int(compare))
+        compare = query_int(self.request.GET, "compare", maximum=2**31 - 1)
+        if compare is not None:
+            other = version_get(agreement=agreement, number=compare)
         context.update(
             agreement=agreement,
             version=version,

@@ -1,10 +1,13 @@
 import csv
 
+from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -121,6 +124,19 @@ def _has_sales(line: StatementLine) -> bool:
     )
 
 
+def _reauthentication_for_payouts(request) -> bool:
+    return settings.PRM_REAUTHENTICATION_FOR_PAYOUTS
+
+
+# Money moves on these two actions: the vendor admin confirms their password (or second factor)
+# when the last sign-in or confirmation is older than ACCOUNT_REAUTHENTICATION_TIMEOUT; the
+# action is then carried out as first submitted.
+money_action = method_decorator(
+    reauthentication_required(enabled=_reauthentication_for_payouts), name="post"
+)
+
+
+@money_action
 class StatementApproveView(RoleRequiredMixin, View):
     allowed_roles = VENDOR_ADMIN
 
@@ -135,6 +151,7 @@ class StatementApproveView(RoleRequiredMixin, View):
         return redirect("statement_detail", pk=pk)
 
 
+@money_action
 class StatementPayView(RoleRequiredMixin, View):
     allowed_roles = VENDOR_ADMIN
 

@@ -14,6 +14,9 @@ from .models import Case
 from .selectors import case_list
 from .services import case_open
 
+# Fields only vendor staff set when opening a case.
+VENDOR_ONLY_FIELDS = ("incident", "severity", "evidence", "penalty")
+
 
 class CaseSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
@@ -94,6 +97,10 @@ class CaseListCreateAPIView(PartnerContextMixin, generics.ListCreateAPIView):
                 "incident"
             ):
                 raise serializers.ValidationError({"kind": [_("Partners cannot open this kind.")]})
+            # Severity, evidence and penalty are the vendor's findings: a partner's values are
+            # ignored, as the page form does not offer these fields to partners.
+            for name in VENDOR_ONLY_FIELDS:
+                data.pop(name, None)
         try:
             case = case_open(
                 actor=request.user,

@@ -25,6 +25,7 @@ from prm.core.access import (
 )
 from prm.core.errors import DomainError
 from prm.core.page_cache import VersionedPageCacheMixin
+from prm.core.params import query_int
 
 from .charts import bar_chart, column_chart
 from .forms import (
@@ -106,30 +107,30 @@ class CaseOpenView(RoleRequiredMixin, FormView):
         partners = self._partners()
         about = {}
         role = request_role(self.request)
-        if params.get("line", "").isdigit() and role in PAYOUT_ROLES:
+        line_pk, deal_pk = query_int(params, "line"), query_int(params, "deal")
+        product_pk, version_pk = query_int(params, "product"), query_int(params, "version")
+        if line_pk is not None and role in PAYOUT_ROLES:
             line = (
-                StatementLine.objects.filter(pk=params["line"], statement__partner__in=partners)
+                StatementLine.objects.filter(pk=line_pk, statement__partner__in=partners)
                 .select_related("statement__partner")
                 .first()
             )
             if line is None:
                 raise Http404
             about["statement_line"] = line
-        if params.get("deal", "").isdigit():
-            deal = DealRegistration.objects.filter(pk=params["deal"], partner__in=partners).first()
+        if deal_pk is not None:
+            deal = DealRegistration.objects.filter(pk=deal_pk, partner__in=partners).first()
             if deal is None:
                 raise Http404
             about["deal"] = deal
-        if params.get("product", "").isdigit():
-            product = Product.objects.filter(pk=params["product"]).first()
+        if product_pk is not None:
+            product = Product.objects.filter(pk=product_pk).first()
             if product is None:
                 raise Http404
             about["product"] = product
-        if params.get("version", "").isdigit():
+        if version_pk is not None:
             version = (
-                AgreementVersion.objects.filter(
-                    pk=params["version"], agreement__partner__in=partners
-                )
+                AgreementVersion.objects.filter(pk=version_pk, agreement__partner__in=partners)
                 .select_related("agreement__partner")
                 .first()
             )

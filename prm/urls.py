@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -16,6 +17,9 @@ from prm.notifications import api as notifications_api
 
 admin.site.site_header = "PRM Portal"
 admin.site.site_title = "PRM Portal"
+# The Django admin has no sign-in of its own: /admin/login/ sends to the portal's, which applies
+# the second factor and the sign-in rate limits.
+admin.site.login = secure_admin_login(admin.site.login)
 
 api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),

@@ -1,5 +1,6 @@
 """Role fixtures shared by every test: one world with a user for each role."""
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -37,11 +38,25 @@ class World:
     other_partner: Partner
     users: dict
 
-    def client(self, role: str) -> Client:
+    def client(self, role: str, *, mfa: bool = False) -> Client:
         client = Client()
         if role != "anonymous":
             client.force_login(self.users[role])
+            if mfa:
+                session_mark_mfa_used(client, self.users[role])
         return client
+
+
+def session_mark_mfa_used(client: Client, user) -> None:
+    """What allauth writes into a session whose sign-in passed the password and TOTP steps."""
+    now = time.time()
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "id": 1, "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
 
 
 @pytest.fixture

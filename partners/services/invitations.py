@@ -42,9 +42,10 @@ def invitation_create(
     email = get_user_model().objects.normalize_email(email.strip()).lower()
     if partner.status == Partner.Status.TERMINATED:
         raise DomainError(_("A terminated partner cannot invite users."))
+    # An address of vendor staff is invited like any other (and refused when the link is
+    # used, by membership_create): answering differently here would tell a partner admin which
+    # addresses belong to vendor staff.
     existing_user = get_user_model().objects.filter(email__iexact=email).first()
-    if existing_user is not None and existing_user.is_vendor_staff:
-        raise DomainError(_("Vendor staff cannot be members of a partner."), field="email")
     if Membership.objects.filter(
         partner=partner, user__email__iexact=email, is_active=True
     ).exists():

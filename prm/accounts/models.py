@@ -93,3 +93,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_channel_manager(self) -> bool:
         return self.vendor_role == self.VendorRole.CHANNEL_MANAGER
+
+
+class ApiToken(models.Model):
+    """A user's API token. Only a keyed digest of the secret is stored (see
+    prm.accounts.tokens); the secret itself is shown once, when the token is created."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_token",
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

@@ -1,5 +1,5 @@
-from rest_framework.authtoken.models import Token
+from .models import ApiToken
 
 
-def api_token_get(*, user) -> Token | None:
-    return Token.objects.filter(user=user).first()
+def api_token_get(*, user) -> ApiToken | None:
+    return ApiToken.objects.filter(user=user).first()

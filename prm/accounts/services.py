@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
+
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
 from prm.core.events import event_record
 
-from .models import User
+from .models import ApiToken, User
+from .tokens import PREFIX_LENGTH, token_digest, token_secret_new
+
+security_log = logging.getLogger("prm.security")
 
 
 @transaction.atomic
@@ -67,16 +74,34 @@ def user_set_language(*, user: User, language: str) -> User:
 
 
 @transaction.atomic
-def api_token_rotate(*, user: User) -> Token:
-    """Replace the user's API token with a new one; the old one stops working at once."""
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
+def api_token_rotate(*, user: User) -> tuple[ApiToken, str]:
+    """Replace the user's API token with a new one; the old one stops working at once.
+    Returns the token and its secret, which is not stored and can be shown only now."""
+    ApiToken.objects.filter(user=user).delete()
+    secret = token_secret_new()
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        digest=token_digest(secret),
+        prefix=secret[:PREFIX_LENGTH],
+        created=now,
+        expires_at=now + datetime.timedelta(days=settings.PRM_API_TOKEN_DAYS),
+    )
     event_record(actor=user, verb="api_token.created", target=user)
-    return token
+    security_log.info("API token created for user %s", user.pk)
+    return token, secret
 
 
 @transaction.atomic
-def api_token_revoke(*, user: User) -> None:
-    deleted, _ = Token.objects.filter(user=user).delete()
+def api_token_revoke(*, user: User, actor: User | None, reason: str = "") -> None:
+    """Delete the user's API token (by themselves, or because the password changed or the
+    account was deactivated)."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
     if deleted:
-        event_record(actor=user, verb="api_token.revoked", target=user)
+        event_record(
+            actor=actor,
+            verb="api_token.revoked",
+            target=user,
+            reason=reason,
+        )
+        security_log.info("API token revoked for user %s (%s)", user.pk, reason or "by the user")

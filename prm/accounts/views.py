@@ -33,9 +33,9 @@ class ApiTokenRotateView(RoleRequiredMixin, View):
     allowed_roles = ALL_ROLES
 
     def post(self, request):
-        token = api_token_rotate(user=request.user)
-        # Shown once on the next page, never again.
-        request.session["new_api_token"] = token.key
+        _token, secret = api_token_rotate(user=request.user)
+        # Shown once on the next page, never again; only its digest is stored.
+        request.session["new_api_token"] = secret
         messages.success(request, _("A new API token was created. Copy it now."))
         return redirect("profile")
 
@@ -44,7 +44,7 @@ class ApiTokenRevokeView(RoleRequiredMixin, View):
     allowed_roles = ALL_ROLES
 
     def post(self, request):
-        api_token_revoke(user=request.user)
+        api_token_revoke(user=request.user, actor=request.user)
         messages.success(request, _("Your API token was revoked."))
         return redirect("profile")
 

@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "guardian",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -56,9 +55,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "prm.core.middleware.QueryStringGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "prm.core.history.HistoryActorMiddleware",
+    "prm.accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -115,7 +116,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -140,10 +144,21 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_ADAPTER = "prm.accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_OPEN = env.bool("PRM_SIGNUP_OPEN", default=False)
+# Approving or paying a statement asks for the password (or second factor) again when the last
+# sign-in or confirmation is older than this many seconds.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("PRM_REAUTHENTICATION_SECONDS", default=300)
+PRM_REAUTHENTICATION_FOR_PAYOUTS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PRM Portal"
 # Vendor staff must enrol TOTP before any vendor page when this is on.
 PRM_MFA_REQUIRED_FOR_STAFF = env.bool("PRM_MFA_REQUIRED_FOR_STAFF", default=True)
+
+# Sessions end after this much inactivity, and at the latest this long after sign-in.
+PRM_SESSION_IDLE_MINUTES = env.int("PRM_SESSION_IDLE_MINUTES", default=30)
+PRM_SESSION_MAX_HOURS = env.int("PRM_SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = PRM_SESSION_MAX_HOURS * 60 * 60
+# API tokens expire this many days after they are created.
+PRM_API_TOKEN_DAYS = env.int("PRM_API_TOKEN_DAYS", default=90)
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
@@ -284,7 +299,7 @@ CELERY_BEAT_SCHEDULE = {
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "prm.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -305,6 +320,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "prm.core.schema.error_responses_add",
+    ],
 }
 
 # Content-Security-Policy (django-csp 4): same-origin assets only.
@@ -337,5 +356,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "kombu.connection": {"level": _KOMBU_CONNECTION_LEVEL},
+        # Sign-in failures, password and second-factor changes, API token changes.
+        "prm.security": {"level": "INFO"},
     },
 }

@@ -12,6 +12,8 @@ PRM_EMAIL_BACKEND = env(
     "PRM_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
 )
 PRM_MFA_REQUIRED_FOR_STAFF = False
+# Tests sign in with force_login; re-authentication before money actions has its own tests.
+PRM_REAUTHENTICATION_FOR_PAYOUTS = False
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

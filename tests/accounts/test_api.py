@@ -1,7 +1,8 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+
+from prm.accounts.services import api_token_rotate
 
 from ..factories import MembershipFactory
 
@@ -9,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _token_client(user, **headers) -> Client:
-    token = Token.objects.create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}", **headers)
+    _token, secret = api_token_rotate(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {secret}", **headers)
 
 
 def test_me_for_a_partner_user_by_token(world):

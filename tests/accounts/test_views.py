@@ -3,9 +3,9 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from prm.accounts.models import User
+from prm.accounts.models import ApiToken, User
+from prm.accounts.tokens import token_digest
 
 from ..factories import TEST_PASSWORD, UserFactory
 
@@ -17,23 +17,29 @@ def test_profile_token_lifecycle(world):
     user = world.users["partner_finance"]
 
     client.post(reverse("api_token_rotate"))
-    first = Token.objects.get(user=user)
+    first = ApiToken.objects.get(user=user)
     page = client.get(reverse("profile")).content.decode()
-    assert first.key in page  # shown once, right after creation
-    assert first.key not in client.get(reverse("profile")).content.decode()
+    secret = page.split('id="new-token">')[1].split("<")[0]
+    assert token_digest(secret) == first.digest  # shown once, right after creation
+    assert secret not in first.digest
+    assert first.prefix == secret[:8]
+    again = client.get(reverse("profile")).content.decode()
+    assert secret not in again
+    assert first.prefix in again
+    assert "It expires on" in again
 
     client.post(reverse("api_token_rotate"))
-    second = Token.objects.get(user=user)
-    assert second.key != first.key
+    second = ApiToken.objects.get(user=user)
+    assert second.digest != first.digest
 
     client.post(reverse("api_token_revoke"))
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
 
 
 def test_token_endpoints_refuse_get(world):
     client = world.client("partner_admin")
     assert client.get(reverse("api_token_rotate")).status_code == 405
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_language_switch_is_saved_on_the_user(world):
@@ -92,7 +98,7 @@ class TestStaffMFA:
     def test_vendor_staff_with_totp_proceed(self, world):
         user = world.users["cm_assigned"]
         Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-        assert world.client("cm_assigned").get("/").status_code == 200
+        assert world.client("cm_assigned", mfa=True).get("/").status_code == 200
 
     @pytest.mark.parametrize("role", ["partner_admin", "partner_finance", "partner_sales"])
     def test_partner_users_are_not_forced(self, world, role):

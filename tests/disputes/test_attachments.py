@@ -97,6 +97,7 @@ def test_a_path_trick_name_is_stored_safely(world):
     assert ".." not in message.attachment.name
 
 
+@pytest.mark.reliability("attack", "uploaded files served only to those who may see them")
 def test_the_download_is_an_attachment_that_browsers_do_not_sniff(world):
     case = _case(world)
     message = _upload(world, case, "scan.pdf", PDF)
@@ -111,6 +112,7 @@ def test_the_download_is_an_attachment_that_browsers_do_not_sniff(world):
     assert b"".join(response.streaming_content) == PDF
 
 
+@pytest.mark.reliability("attack", "uploaded files served only to those who may see them")
 def test_another_partner_fetching_the_attachment_url_gets_404(world):
     case = _case(world)
     message = _upload(world, case, "scan.pdf", PDF)
@@ -118,8 +120,13 @@ def test_another_partner_fetching_the_attachment_url_gets_404(world):
 
     assert world.client("other_partner").get(url).status_code == 404
     assert world.client("cm_unassigned").get(url).status_code == 404
+    # The stored file has no public address: /media/ is not served outside DEBUG.
+    stored = "/media/" + message.attachment.name
+    for role in ("anonymous", "other_partner", "partner_finance"):
+        assert world.client(role).get(stored).status_code == 404
 
 
+@pytest.mark.reliability("attack", "uploaded files served only to those who may see them")
 def test_an_attachment_on_an_internal_note_is_hidden_from_the_partner(world):
     case = _case(world)
     message = case_message_add(

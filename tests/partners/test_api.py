@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from partners.models import DealRegistration
+from prm.accounts.services import api_token_rotate
 
 from ..factories import MembershipFactory
 from .factories import DealLineFactory, DealRegistrationFactory, TerritoryFactory
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _token_client(user, **headers) -> Client:
-    token = Token.objects.create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}", **headers)
+    _token, secret = api_token_rotate(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {secret}", **headers)
 
 
 def _payload(**overrides):

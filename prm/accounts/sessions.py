@@ -1,0 +1,42 @@
+"""What a signed-in session carries about itself: when it began, when it was last used and
+whether its user has a second factor that this session must have used."""
+
+from __future__ import annotations
+
+import time
+
+from allauth.account.authentication import get_authentication_records
+
+SESSION_STARTED_KEY = "prm_session_started"
+SESSION_LAST_SEEN_KEY = "prm_session_last_seen"
+SESSION_MFA_ENROLLED_KEY = "prm_mfa_enrolled"
+
+
+def user_has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def session_start(request, user) -> None:
+    """Called at sign-in: the session's clocks start and its MFA duty is noted."""
+    now = time.time()
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_LAST_SEEN_KEY] = now
+    request.session[SESSION_MFA_ENROLLED_KEY] = user_has_totp(user)
+
+
+def session_used_mfa(request, user) -> bool:
+    return any(
+        record.get("method") == "mfa" for record in get_authentication_records(request, user)
+    )
+
+
+def session_mfa_missing(request) -> bool:
+    """True when the signed-in user has TOTP but this session never passed the MFA step."""
+    user = request.user
+    enrolled = request.session.get(SESSION_MFA_ENROLLED_KEY)
+    if enrolled is None:
+        enrolled = user_has_totp(user)
+        request.session[SESSION_MFA_ENROLLED_KEY] = enrolled
+    return bool(enrolled) and not session_used_mfa(request, user)
