@@ -61,10 +61,6 @@ class Report:
         return out
 
 
-class _Rollback(Exception):
-    pass
-
-
 def _statement_snapshot() -> dict[tuple[str, str], dict]:
     from commissions.models import Statement, StatementLine
 
@@ -163,19 +159,15 @@ def check_statements() -> Check:
     from commissions.services.compute import recompute
 
     check = Check("draft statements equal a clean recompute")
-    months: list[str] = []
-    try:
-        with transaction.atomic():
-            stored = _statement_snapshot()
-            # A stale fingerprint makes the recompute rewrite every draft instead of keeping it.
-            Statement.objects.filter(status=Statement.Status.DRAFT).update(fingerprint="")
-            months = _months_to_recompute()
-            for label in months:
-                recompute(month_label=label)
-            clean = _statement_snapshot()
-            raise _Rollback
-    except _Rollback:
-        pass
+    with transaction.atomic():
+        stored = _statement_snapshot()
+        # A stale fingerprint makes the recompute rewrite every draft instead of keeping it.
+        Statement.objects.filter(status=Statement.Status.DRAFT).update(fingerprint="")
+        months = _months_to_recompute()
+        for label in months:
+            recompute(month_label=label)
+        clean = _statement_snapshot()
+        transaction.set_rollback(True)
     check.findings = _compare(stored, clean)
     check.figure = f"{len(stored)} drafts over {len(months)} months recomputed"
     return check
