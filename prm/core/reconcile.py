@@ -8,8 +8,8 @@ Run after an outage, a restore or a fault drill (`manage.py reconcile`):
 - the sales rollup that recomputes read equals the sums of the sales lines;
 - every recompute request and every import batch is done, exactly once: none is left waiting or
   running, and each finished import holds as many sales lines as it reported;
-- every reminder went out once: no reminder event twice for the same object, and nobody was told
-  the same reminder twice on one day.
+- every reminder went out once: keyed reminder rows are unique, and no reminder event is recorded
+  twice for the same object (automatic announcement reminders: twice on the same day).
 
 Nothing is changed. Each check returns its findings (empty: it holds) and a figure for the report.
 """
@@ -27,7 +27,9 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-REMINDER_VERBS = ("deal.expiry_warned", "review.overdue")
+# Reminder events: these go once per object; automatic announcement reminders once a day.
+ONCE_PER_OBJECT = ("deal.expiry_warned", "review.overdue")
+ONCE_PER_DAY = "announcement.reminded"
 
 
 @dataclass
@@ -271,32 +273,38 @@ def check_imports() -> Check:
 
 
 def check_reminders() -> Check:
-    """No reminder event twice for one object; nobody told the same reminder twice in a day."""
+    """Each reminder went out once. Reminders of agreements and reviews are rows with a unique
+    key; deal expiry warnings and overdue reviews are recorded once per object, and automatic
+    announcement reminders once per announcement and day."""
+    from agreements.models import AgreementReminder
+    from partners.models import ReviewReminder
     from prm.core.models import Event
-    from prm.notifications.models import Category, Notification
 
     check = Check("reminders sent once")
     repeated = (
-        Event.objects.filter(verb__in=REMINDER_VERBS)
+        Event.objects.filter(verb__in=ONCE_PER_OBJECT)
         .values("verb", "target_id")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
+        .order_by("verb", "target_id")
     )
     check.findings.extend(
         f"{row['verb']} recorded {row['n']} times for object {row['target_id']}" for row in repeated
     )
-    categories = [Category.AGREEMENTS, Category.REVIEWS, Category.DEALS, Category.ANNOUNCEMENTS]
-    told: Counter = Counter()
-    notifications = Notification.objects.filter(category__in=categories).values_list(
-        "recipient_id", "category", "title", "url", "created_at"
+    daily: Counter = Counter(
+        (target_id, timezone.localdate(created_at))
+        for target_id, created_at in Event.objects.filter(
+            verb=ONCE_PER_DAY, actor__isnull=True
+        ).values_list("target_id", "created_at")
     )
-    for recipient, category, title, url, created_at in notifications:
-        told[(recipient, category, title, url, timezone.localdate(created_at))] += 1
-    for (recipient, _category, title, _url, day), n in sorted(told.items(), key=str):
-        if n > 1:
-            check.findings.append(f"user {recipient} was told {title!r} {n} times on {day}")
-    events = Event.objects.filter(verb__in=REMINDER_VERBS).count()
-    check.figure = f"{events} reminder events, {sum(told.values())} notifications"
+    check.findings.extend(
+        f"{ONCE_PER_DAY} recorded {n} times for object {target_id} on {day}"
+        for (target_id, day), n in sorted(daily.items())
+        if n > 1
+    )
+    once = Event.objects.filter(verb__in=ONCE_PER_OBJECT).count() + sum(daily.values())
+    rows = AgreementReminder.objects.count() + ReviewReminder.objects.count()
+    check.figure = f"{rows + once} reminders ({rows} keyed rows, {once} recorded events)"
     return check
 
 

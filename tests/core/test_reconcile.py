@@ -5,16 +5,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.utils import timezone
 
 from commissions.models import ImportBatch, RecomputeRequest, SalesRollup, StatementLine
 from commissions.services.compute import recompute
+from prm.core.models import Event
 from prm.core.reconcile import reconcile
-from prm.notifications.models import Category, Notification
 
 from ..commissions.builders import lines, load, plan, program, sale, snapshot, statement
-from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,27 +103,23 @@ def test_imports_left_running_or_short_of_their_rows_are_found(computed):
     ]
 
 
-def test_a_reminder_told_twice_on_one_day_is_found(computed):
-    user = UserFactory()
+def test_a_reminder_recorded_twice_is_found(computed):
+    deal_type = ContentType.objects.get(app_label="partners", model="dealregistration")
+    announcement_type = ContentType.objects.get(app_label="partners", model="announcement")
     for _ in range(2):
-        Notification.objects.create(
-            recipient=user,
-            category=Category.AGREEMENTS,
-            title="AG-ACME ends in 7 days",
-            url="/agreements/AG-ACME/",
-            delivery="email",
+        Event.objects.create(verb="deal.expiry_warned", target_type=deal_type, target_id="7")
+        Event.objects.create(
+            verb="announcement.reminded", target_type=announcement_type, target_id="3"
         )
-    Notification.objects.create(
-        recipient=user, category=Category.CASES, title="New comment", delivery="email"
-    )
-    Notification.objects.create(
-        recipient=user, category=Category.CASES, title="New comment", delivery="email"
-    )
+    Event.objects.create(verb="deal.expiry_warned", target_type=deal_type, target_id="8")
     findings = _findings("reminders sent once")
     assert findings == [
-        f"user {user.pk} was told 'AG-ACME ends in 7 days' 2 times on "
-        f"{timezone.localdate().isoformat()}"
+        "deal.expiry_warned recorded 2 times for object 7",
+        f"announcement.reminded recorded 2 times for object 3 on {timezone.localdate()}",
     ]
+    moved = Event.objects.filter(verb="announcement.reminded").first()
+    Event.objects.filter(pk=moved.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    assert _findings("reminders sent once") == [findings[0]]
 
 
 def test_the_command_prints_each_check_and_exits_non_zero_on_a_mismatch(computed, capsys):
