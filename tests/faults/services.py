@@ -22,7 +22,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("PRM_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _pg_bin() -> Path:
+    """PRM_PG_BIN, else the newest Debian PostgreSQL's programs (initdb is not on PATH there)."""
+    if os.environ.get("PRM_PG_BIN"):
+        return Path(os.environ["PRM_PG_BIN"])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+    )
+    return found[-1].parent if found else Path(shutil.which("initdb") or "initdb").parent
+
+
+PG_BIN = _pg_bin()
 
 _running: list[subprocess.Popen] = []
 
