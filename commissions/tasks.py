@@ -20,14 +20,19 @@ from .services.recompute import (
 )
 def recompute_request_run_task(self, request_id: int, claim: str | None = None) -> None:
     """Run one recompute request; while the database is unavailable (restarted, failed over),
-    retry with backoff, taking back this task's own claim on the request."""
-    claim = claim or timezone.now().isoformat()
+    retry with backoff, taking back this task's own claim on the request (`claim`: the start
+    time the first attempt recorded)."""
+    started_at = claim or timezone.now().isoformat()
     try:
-        recompute_request_run(request_id=request_id, claim=dt.datetime.fromisoformat(claim))
+        recompute_request_run(
+            request_id=request_id,
+            started_at=dt.datetime.fromisoformat(started_at),
+            take_back=claim is not None,
+        )
     except (OperationalError, InterfaceError) as exc:
         raise self.retry(
             exc=exc,
-            args=[request_id, claim],
+            args=[request_id, started_at],
             kwargs={},
             countdown=min(2**self.request.retries, 60),
         ) from exc

@@ -33,24 +33,24 @@ def recompute_request_create(
 
 
 def recompute_request_run(
-    *, request_id: int, claim: dt.datetime | None = None
+    *, request_id: int, started_at: dt.datetime | None = None, take_back: bool = False
 ) -> RecomputeRequest | None:
     """Run one request. A guarded status update makes sure two workers never run it at once;
     rerunning a request whose worker died is safe because recomputing is idempotent.
 
-    `claim` is the start time an earlier attempt of the same task claimed the request with: a
-    retry after the database went away mid-run takes its own claim back instead of leaving the
-    request running until the sweep's timeout."""
+    `started_at` is the claim to record (default: now). With `take_back`, a retry of the task
+    whose attempt claimed the request with that `started_at` and then lost the database mid-run
+    takes its own claim back instead of leaving the request running until the sweep's timeout."""
     now = timezone.now()
-    claim = claim or now
+    started_at = started_at or now
     running = RecomputeRequest.objects.filter(pk=request_id, status=RecomputeRequest.Status.RUNNING)
-    claimed = (
-        RecomputeRequest.objects.filter(pk=request_id, status=RecomputeRequest.Status.PENDING)
-        | running.filter(started_at__lt=now - RUNNING_TIMEOUT)
-        | running.filter(started_at=claim)
-    )
+    claimed = RecomputeRequest.objects.filter(
+        pk=request_id, status=RecomputeRequest.Status.PENDING
+    ) | running.filter(started_at__lt=now - RUNNING_TIMEOUT)
+    if take_back:
+        claimed = claimed | running.filter(started_at=started_at)
     if not claimed.update(
-        status=RecomputeRequest.Status.RUNNING, started_at=claim, done_partners=0
+        status=RecomputeRequest.Status.RUNNING, started_at=started_at, done_partners=0
     ):
         return None
     request = RecomputeRequest.objects.get(pk=request_id)

@@ -31,9 +31,14 @@ def test_a_retry_takes_back_its_own_claim_and_nobody_else_s(request_row):
     claim = timezone.now()
     RecomputeRequest.objects.filter(pk=request_row.pk).update(status="running", started_at=claim)
 
-    assert recompute_request_run(request_id=request_row.pk, claim=timezone.now()) is None
+    other = timezone.now()
+    assert (
+        recompute_request_run(request_id=request_row.pk, started_at=other, take_back=True) is None
+    )
+    # The same start time without take_back (a sweep at the same instant) is not a claim.
+    assert recompute_request_run(request_id=request_row.pk, started_at=claim) is None
     assert recompute_request_run(request_id=request_row.pk) is None
-    done = recompute_request_run(request_id=request_row.pk, claim=claim)
+    done = recompute_request_run(request_id=request_row.pk, started_at=claim, take_back=True)
 
     assert done.status == "done"
     assert statement("P-ACME", "2026-10").total == Decimal("1500.00")
