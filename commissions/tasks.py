@@ -1,5 +1,7 @@
+import datetime as dt
+
 from celery import shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .services.recompute import (
@@ -10,15 +12,30 @@ from .services.recompute import (
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    max_retries=8,
     soft_time_limit=60 * 60,
     time_limit=65 * 60,
 )
-def recompute_request_run_task(request_id: int) -> None:
-    recompute_request_run(request_id=request_id)
+def recompute_request_run_task(self, request_id: int, claim: str | None = None) -> None:
+    """Run one recompute request; while the database is unavailable (restarted, failed over),
+    retry with backoff, taking back this task's own claim on the request (`claim`: the start
+    time the first attempt recorded)."""
+    started_at = claim or timezone.now().isoformat()
+    try:
+        recompute_request_run(
+            request_id=request_id,
+            started_at=dt.datetime.fromisoformat(started_at),
+            take_back=claim is not None,
+        )
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(
+            exc=exc,
+            args=[request_id, started_at],
+            kwargs={},
+            countdown=min(2**self.request.retries, 60),
+        ) from exc
 
 
 @shared_task(acks_late=True)

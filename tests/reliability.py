@@ -1,8 +1,9 @@
 """The reliability proof's report: tests marked `reliability(group, case)` are tallied per case.
 
 `@pytest.mark.reliability("concurrency", "10 parallel approvals of one statement")` labels a
-test (every parametrised item of it counts once). At the end of a run that collected any such
-test, the outcome per case is written as JSON to `var/reliability.json` (or to
+test (every parametrised item of it counts once); a test may add the figure it measured with
+`record_property("figure", "...")`, printed under the table. At the end of a run that collected
+any such test, the outcome per case is written as JSON to `var/reliability.json` (or to
 `PRM_RELIABILITY_REPORT`), and `bin/reliability` prints it as one table.
 """
 
@@ -17,8 +18,8 @@ import pytest
 
 GROUPS = ("fault", "concurrency", "bad input", "attack", "history", "backup")
 
-_results: dict[tuple[str, str], dict[str, int]] = defaultdict(
-    lambda: {"passed": 0, "failed": 0, "skipped": 0}
+_results: dict[tuple[str, str], dict] = defaultdict(
+    lambda: {"passed": 0, "failed": 0, "skipped": 0, "figures": []}
 )
 _labels: dict[str, tuple[str, str]] = {}
 
@@ -51,6 +52,11 @@ def pytest_runtest_logreport(report):
     if label is None:
         return
     tally = _results[label]
+    tally["figures"].extend(
+        value
+        for name, value in report.user_properties
+        if name == "figure" and report.when == "call"
+    )
     if report.when == "call":
         tally["passed" if report.passed else "failed" if report.failed else "skipped"] += 1
     elif report.failed:

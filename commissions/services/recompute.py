@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,8 +16,8 @@ from .compute import recompute
 
 # A request nobody picked up after this long is run by the sweep; a running one this old is
 # taken to have lost its worker.
-PICKUP_GRACE = dt.timedelta(minutes=2)
-RUNNING_TIMEOUT = dt.timedelta(minutes=30)
+PICKUP_GRACE = dt.timedelta(seconds=settings.PRM_WORK_PICKUP_GRACE_SECONDS)
+RUNNING_TIMEOUT = dt.timedelta(seconds=settings.PRM_WORK_RUNNING_TIMEOUT_SECONDS)
 
 
 def recompute_request_create(
@@ -31,16 +32,26 @@ def recompute_request_create(
     return request
 
 
-def recompute_request_run(*, request_id: int) -> RecomputeRequest | None:
+def recompute_request_run(
+    *, request_id: int, started_at: dt.datetime | None = None, take_back: bool = False
+) -> RecomputeRequest | None:
     """Run one request. A guarded status update makes sure two workers never run it at once;
-    rerunning a request whose worker died is safe because recomputing is idempotent."""
+    rerunning a request whose worker died is safe because recomputing is idempotent.
+
+    `started_at` is the claim to record (default: now). With `take_back`, a retry of the task
+    whose attempt claimed the request with that `started_at` and then lost the database mid-run
+    takes its own claim back instead of leaving the request running until the sweep's timeout."""
     now = timezone.now()
-    claimed = RecomputeRequest.objects.filter(pk=request_id).filter(
-        status=RecomputeRequest.Status.PENDING
-    ) | RecomputeRequest.objects.filter(
-        pk=request_id, status=RecomputeRequest.Status.RUNNING, started_at__lt=now - RUNNING_TIMEOUT
-    )
-    if not claimed.update(status=RecomputeRequest.Status.RUNNING, started_at=now, done_partners=0):
+    started_at = started_at or now
+    running = RecomputeRequest.objects.filter(pk=request_id, status=RecomputeRequest.Status.RUNNING)
+    claimed = RecomputeRequest.objects.filter(
+        pk=request_id, status=RecomputeRequest.Status.PENDING
+    ) | running.filter(started_at__lt=now - RUNNING_TIMEOUT)
+    if take_back:
+        claimed = claimed | running.filter(started_at=started_at)
+    if not claimed.update(
+        status=RecomputeRequest.Status.RUNNING, started_at=started_at, done_partners=0
+    ):
         return None
     request = RecomputeRequest.objects.get(pk=request_id)
 

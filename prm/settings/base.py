@@ -223,7 +223,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task whose worker died unacknowledged is delivered again after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 # The filesystem transport has no host; kombu warns about that on every connection.
 _KOMBU_CONNECTION_LEVEL = "ERROR" if CELERY_BROKER_URL.startswith("filesystem://") else "WARNING"
 CELERY_RESULT_BACKEND = None
@@ -241,6 +244,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
+# Queued work (recompute requests, import batches) that no worker picked up after the grace is
+# run by the beat sweeps; work running longer than the timeout is taken to have lost its worker.
+PRM_WORK_PICKUP_GRACE_SECONDS = env.int("PRM_WORK_PICKUP_GRACE_SECONDS", default=120)
+PRM_WORK_RUNNING_TIMEOUT_SECONDS = env.int("PRM_WORK_RUNNING_TIMEOUT_SECONDS", default=30 * 60)
 CELERY_BEAT_SCHEDULE = {
     "recompute-sweep": {
         "task": "commissions.tasks.recompute_requests_sweep_task",

@@ -6,7 +6,8 @@ from .base import STORAGES, env
 SECRET_KEY = "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+# A real worker started by a test (tests/faults) queues its follow-up work through the broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("PRM_CELERY_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 PRM_EMAIL_BACKEND = env(
     "PRM_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
