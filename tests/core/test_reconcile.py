@@ -144,5 +144,9 @@ def test_an_approved_statement_is_not_compared(computed):
     type(acme).objects.filter(pk=acme.pk).update(
         status="approved", approved_at=timezone.now() - dt.timedelta(days=1)
     )
+    frozen = lines("P-ACME", "2026-10")
     sale("P-ACME", "SW-24", "2026-10-12", "10000.00")
+    # the late sale's recompute leaves the approved October alone and restates it on a draft
+    recompute(month_label="2026-10")
     assert reconcile().ok
+    assert lines("P-ACME", "2026-10") == frozen
