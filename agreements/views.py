@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from partners.selectors import partner_get, partner_visible_queryset
+from partners.selectors import event_list, partner_get, partner_visible_queryset
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
 from prm.core.page_cache import VersionedPageCacheMixin
 from prm.core.params import query_int
-from prm.core.selectors import event_list
 
 from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, TerminationForm
 from .models import Agreement, Product, ProductLine

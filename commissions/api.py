@@ -6,7 +6,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from partners.selectors import partner_get
-from prm.core.access import VENDOR_ROLES, Role
+from prm.core.access import PAYOUT_ROLES, VENDOR_ROLES
 from prm.core.api import BaseAPIView
 
 from . import periods
@@ -14,10 +14,6 @@ from .forms import SalesImportForm
 from .selectors import statement_as_dict, statement_list
 from .services.imports import sales_import
 from .services.recompute import recompute_request_create
-
-PAYOUT_ROLES = frozenset(
-    {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
-)
 
 
 class StatementLineSerializer(serializers.Serializer):

@@ -13,7 +13,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from partners.selectors import partner_get
-from prm.core.access import VENDOR_ROLES, Role, RoleRequiredMixin, request_role
+from prm.core.access import (
+    PAYOUT_ROLES,
+    VENDOR_ADMIN_ROLES,
+    VENDOR_ROLES,
+    Role,
+    RoleRequiredMixin,
+    request_role,
+)
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
 from prm.core.money import format_amount
@@ -26,11 +33,6 @@ from .selectors import import_list, statement_get, statement_line_sale_ids, stat
 from .services.imports import COLUMNS
 from .services.recompute import recompute_request_create
 from .services.statements import statement_approve, statement_mark_paid
-
-PAYOUT_ROLES = frozenset(
-    {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
-)
-VENDOR_ADMIN = frozenset({Role.VENDOR_ADMIN})
 
 
 def _period_param(request) -> str:
@@ -138,7 +140,7 @@ money_action = method_decorator(
 
 @money_action
 class StatementApproveView(RoleRequiredMixin, View):
-    allowed_roles = VENDOR_ADMIN
+    allowed_roles = VENDOR_ADMIN_ROLES
 
     def post(self, request, pk):
         statement = statement_get(user=request.user, pk=pk)
@@ -153,7 +155,7 @@ class StatementApproveView(RoleRequiredMixin, View):
 
 @money_action
 class StatementPayView(RoleRequiredMixin, View):
-    allowed_roles = VENDOR_ADMIN
+    allowed_roles = VENDOR_ADMIN_ROLES
 
     def post(self, request, pk):
         statement = statement_get(user=request.user, pk=pk)
@@ -185,7 +187,7 @@ class StatementRecomputeView(RoleRequiredMixin, View):
 class RecomputeView(RoleRequiredMixin, View):
     """Recompute a whole month for every partner (vendor admins)."""
 
-    allowed_roles = VENDOR_ADMIN
+    allowed_roles = VENDOR_ADMIN_ROLES
 
     def post(self, request):
         form = RecomputeForm(request.POST)

@@ -18,8 +18,8 @@ from partners.selectors import partner_visible_queryset
 from prm.core.access import (
     ALL_ROLES,
     PARTNER_ROLES,
+    PAYOUT_ROLES,
     VENDOR_ROLES,
-    Role,
     RoleRequiredMixin,
     request_role,
 )
@@ -61,7 +61,6 @@ from .services import (
     case_status_change,
 )
 
-PAYOUT_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
 CASE_PAGE_SIZE = 50
 
 

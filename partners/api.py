@@ -6,14 +6,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from agreements.models import ProductLine
-from prm.core.access import ALL_ROLES, request_role
+from prm.core.access import ALL_ROLES, DEAL_REGISTER_ROLES, DEAL_ROLES, request_role
 from prm.core.api import PartnerContextMixin
 from prm.core.errors import DomainError
 
 from .models import DealRegistration, Partner, Territory
-from .permissions import DEAL_REGISTER_ROLES, DEAL_ROLES
-from .selectors import deal_get, deal_list, partner_get, partner_list
+from .selectors import deal_get, deal_list, partner_get, partner_list, product_line_queryset
 from .services import deal_register
 
 
@@ -86,7 +84,7 @@ class DealRegistrationSerializer(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.code", read_only=True)
     territory = serializers.SlugRelatedField(slug_field="code", queryset=Territory.objects.all())
     product_lines = serializers.SlugRelatedField(
-        slug_field="code", many=True, queryset=ProductLine.objects.all(), allow_empty=False
+        slug_field="code", many=True, queryset=product_line_queryset(), allow_empty=False
     )
     estimated_value = StrictDecimalField(
         max_digits=14, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True

@@ -10,7 +10,6 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import ProductLine
 from prm.core.money import CURRENCY_CHOICES
 
 from .models import (
@@ -25,7 +24,7 @@ from .models import (
     Tier,
 )
 from .periods import current_period
-from .selectors import NO_ATTAINMENT, PARTNER_SORTS, PartnerFilters
+from .selectors import NO_ATTAINMENT, PARTNER_SORTS, PartnerFilters, product_line_queryset
 
 
 class BootstrapMixin:
@@ -250,7 +249,7 @@ class DealForm(BootstrapMixin, forms.Form):
     )
     product_lines = forms.ModelMultipleChoiceField(
         label=_("Product lines"),
-        queryset=ProductLine.objects.order_by("code"),
+        queryset=product_line_queryset(),
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
     )

@@ -1,10 +1,8 @@
-"""django-guardian grants for vendor staff (called from services only), and who may reach which
-partner pages."""
+"""django-guardian grants for vendor staff (called from services only). Who may reach which
+pages is declared once, in prm.core.access."""
 
 from django.db.models import Q
 from guardian.shortcuts import assign_perm, remove_perm
-
-from prm.core.access import VENDOR_ROLES, Role
 
 MANAGE_PARTNER = "partners.manage_partner"
 VIEW_ALL_PARTNERS = "partners.view_all_partners"
@@ -34,12 +32,3 @@ def managed_partners(user, queryset):
     return queryset.filter(
         Q(pk__in=direct.values("content_object_id")) | Q(pk__in=grouped.values("content_object_id"))
     )
-
-
-# Who may reach which partner pages, beyond seeing the partner at all (selectors scope that).
-# Deals: vendor staff, partner admins and partner sales (finance has no deals).
-DEAL_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_SALES}
-DEAL_REGISTER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES})
-# Inviting users and setting their roles; proposing and answering targets.
-MEMBER_MANAGER_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
-TARGET_NEGOTIATOR_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}

@@ -7,7 +7,6 @@ urlpatterns = [
     path("new/", views.PartnerCreateView.as_view(), name="partner_create"),
     path("switch/", views.PartnerSwitchView.as_view(), name="partner_switch"),
     path("invitations/<str:key>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
-    path("<str:code>/", views.PartnerDetailView.as_view(), name="partner_detail"),
     path(
         "<str:code>/status/",
         views.PartnerStatusChangeView.as_view(),

@@ -8,6 +8,7 @@ from agreements import api as agreements_api
 from agreements.urls import pricing_urlpatterns
 from commissions import api as commissions_api
 from commissions.urls import import_urlpatterns, payout_urlpatterns
+from dashboards import views as dashboard_views
 from disputes import api as disputes_api
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
@@ -47,9 +48,15 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", core_views.DashboardView.as_view(), name="dashboard"),
+    path("", dashboard_views.DashboardView.as_view(), name="dashboard"),
     path("healthz/", core_views.HealthView.as_view(), name="health"),
     path("partners/", include("partners.urls")),
+    # A partner's 360° page composes every app, so it is routed here, after the partner pages.
+    path(
+        "partners/<str:code>/",
+        dashboard_views.PartnerDetailView.as_view(),
+        name="partner_detail",
+    ),
     path("deals/", include("partners.deal_urls")),
     path("agreements/", include("agreements.urls")),
     path("pricing/", include(pricing_urlpatterns)),

@@ -17,6 +17,7 @@ from .deals import (
     deal_list,
     deal_pending_count,
     deal_visible_queryset,
+    product_line_queryset,
 )
 from .directory import (
     ATTAINMENT_BANDS,
@@ -37,6 +38,7 @@ from .directory import (
     partner_vendor_staff,
     partner_visible_queryset,
 )
+from .events import event_list
 from .invitations import invitation_get_by_key, invitation_get_usable
 from .reviews import (
     action_item_open_list,
@@ -79,6 +81,7 @@ __all__ = [
     "deal_list",
     "deal_pending_count",
     "deal_visible_queryset",
+    "event_list",
     "invitation_get_by_key",
     "invitation_get_usable",
     "invitation_list_pending",
@@ -94,6 +97,7 @@ __all__ = [
     "partner_status_counts",
     "partner_vendor_staff",
     "partner_visible_queryset",
+    "product_line_queryset",
     "review_get",
     "review_list",
     "review_overdue_count",

@@ -17,6 +17,13 @@ DEAL_SORTS = {
 }
 
 
+def product_line_queryset() -> QuerySet:
+    """The product lines a deal can name. The catalogue belongs to the agreements app, above this
+    one: the deal's relation names it, so nothing here imports it."""
+    model = DealRegistration._meta.get_field("product_lines").related_model
+    return model.objects.order_by("code")
+
+
 def deal_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet:
     """Registrations of the partners `user` may see (their own organisation's for partner
     users)."""

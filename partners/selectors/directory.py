@@ -24,7 +24,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.models import Event
-from prm.core.selectors import event_list
 
 from ..models import (
     FLAGGED_Q,
@@ -40,6 +39,7 @@ from ..models import (
     Tier,
 )
 from ..permissions import VIEW_ALL_PARTNERS, managed_partners
+from .events import event_list
 from .targets import Scorecard, partner_attainment_annotate, target_scorecard
 
 

@@ -3,7 +3,6 @@
 from .deals import DealApproveView, DealCreateView, DealDetailView, DealListView, DealRejectView
 from .directory import (
     PartnerCreateView,
-    PartnerDetailView,
     PartnerListView,
     PartnerRiskUpdateView,
     PartnerStatusChangeView,
@@ -33,7 +32,6 @@ __all__ = [
     "InvitationRevokeView",
     "MembershipRoleChangeView",
     "PartnerCreateView",
-    "PartnerDetailView",
     "PartnerListView",
     "PartnerRiskUpdateView",
     "PartnerStatusChangeView",

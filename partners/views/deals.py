@@ -9,13 +9,18 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from prm.core.access import VENDOR_ROLES, RoleRequiredMixin, request_role
+from prm.core.access import (
+    DEAL_REGISTER_ROLES,
+    DEAL_ROLES,
+    VENDOR_ROLES,
+    RoleRequiredMixin,
+    request_role,
+)
 from prm.core.errors import DomainError
 from prm.core.page_cache import VersionedPageCacheMixin
 
 from ..forms import DEAL_STATUS_CHOICES, DealDecisionForm, DealForm
 from ..models import DealRegistration
-from ..permissions import DEAL_REGISTER_ROLES, DEAL_ROLES
 from ..selectors import DEAL_SORTS, deal_conflict_list, deal_get, deal_list
 from ..services import deal_approve, deal_register, deal_reject
 from .base import ActionView

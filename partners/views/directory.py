@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,10 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from agreements.models import Agreement
-from disputes.selectors import case_list
 from prm.core.access import (
-    ALL_ROLES,
     PARTNER_ROLES,
     VENDOR_ROLES,
     Role,
@@ -26,23 +22,14 @@ from prm.core.errors import DomainError
 from prm.core.page_cache import VersionedPageCacheMixin
 
 from ..forms import (
-    InvitationForm,
-    MembershipRoleForm,
     PartnerCreateForm,
     PartnerFilterForm,
     PartnerStatusForm,
     RiskForm,
 )
 from ..middleware import SESSION_KEY
-from ..permissions import DEAL_ROLES, MEMBER_MANAGER_ROLES, TARGET_NEGOTIATOR_ROLES
-from ..selectors import partner_filter_options, partner_list, partner_overview
-from ..selectors.reviews import (
-    action_item_open_list,
-    review_is_overdue,
-    review_next_for_partner,
-)
+from ..selectors import partner_filter_options, partner_list
 from ..services import (
-    STATUS_TRANSITIONS,
     partner_change_status,
     partner_create,
     partner_risk_update,
@@ -80,68 +67,6 @@ class PartnerListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
             search=filters.search,
             status=filters.status,
         )
-        return context
-
-
-class PartnerDetailView(RoleRequiredMixin, TemplateView):
-    """A partner's 360° page. Partner users reach only their current organisation; any other
-    code answers 404, as does a partner outside a channel manager's assignment."""
-
-    allowed_roles = ALL_ROLES
-    template_name = "partners/partner_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        role = request_role(self.request)
-        is_vendor = role in VENDOR_ROLES
-        overview = partner_overview(
-            user=self.request.user,
-            code=self.kwargs["code"],
-            current_partner=self.request.partner,
-            role=role,
-        )
-        partner = overview.partner
-        can_manage_members = role in MEMBER_MANAGER_ROLES
-        context.update(
-            overview=overview,
-            partner=partner,
-            members=overview.members,
-            events=overview.events,
-            scorecard=overview.scorecard,
-            show_deals=role in DEAL_ROLES,
-            can_manage_members=can_manage_members,
-            can_negotiate_targets=role in TARGET_NEGOTIATOR_ROLES,
-            role_choices=MembershipRoleForm.base_fields["role"].choices,
-        )
-        context["agreements"] = list(
-            Agreement.objects.filter(partner=partner).order_by("-start", "number")[:10]
-        )
-        context["open_cases"] = list(
-            case_list(user=self.request.user, current_partner=self.request.partner, status="active")
-            .filter(Q(partner=partner) | Q(other_partner=partner))
-            .order_by("resolution_due")[:10]
-        )
-        next_review = review_next_for_partner(partner=partner)
-        context.update(
-            next_review=next_review,
-            next_review_overdue=next_review is not None and review_is_overdue(next_review),
-            open_action_items=action_item_open_list(partners=[partner], limit=5),
-        )
-        if can_manage_members:
-            context["invitation_form"] = InvitationForm(auto_id="invite_%s")
-        if is_vendor:
-            allowed = sorted(STATUS_TRANSITIONS[partner.status])
-            context["status_form"] = (
-                PartnerStatusForm(allowed=allowed, auto_id="status_%s") if allowed else None
-            )
-            context["risk_form"] = RiskForm(
-                auto_id="risk_%s",
-                initial={
-                    "risk_rating": partner.risk_rating,
-                    "credit_limit": partner.credit_limit,
-                    "overdue_receivables": partner.overdue_receivables,
-                },
-            )
         return context
 
 

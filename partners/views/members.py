@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from prm.core.access import MEMBER_MANAGER_ROLES
 from prm.core.errors import DomainError
 
 from ..forms import InvitationForm, MembershipRoleForm
 from ..middleware import SESSION_KEY
 from ..models import Invitation
-from ..permissions import MEMBER_MANAGER_ROLES
 from ..selectors import invitation_get_by_key, membership_get
 from ..services import (
     invitation_accept,

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
+from prm.core.access import (
+    ALL_ROLES,
+    REVIEW_EDITOR_ROLES,
+    VENDOR_ROLES,
+    RoleRequiredMixin,
+    request_role,
+)
 from prm.core.errors import DomainError
 from prm.core.page_cache import VersionedPageCacheMixin
 
@@ -49,8 +55,6 @@ from ..services.reviews import (
     review_reschedule,
 )
 from .base import ActionView
-
-REVIEW_EDITOR_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
 
 
 def _side_role(request) -> str | None:

@@ -8,12 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from prm.core.access import ALL_ROLES
+from prm.core.access import ALL_ROLES, TARGET_NEGOTIATOR_ROLES
 from prm.core.errors import DomainError
 
 from ..forms import TargetCounterForm, TargetProposalForm
 from ..models import TargetProposal
-from ..permissions import TARGET_NEGOTIATOR_ROLES
 from ..selectors import target_proposal_get, target_scorecard, target_thread_list
 from ..services import target_proposal_accept, target_proposal_counter, target_propose, target_side
 from .base import ActionView, PartnerScopedMixin

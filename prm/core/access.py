@@ -24,6 +24,31 @@ class Role(StrEnum):
 VENDOR_ROLES = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER})
 PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE, Role.PARTNER_SALES})
 ALL_ROLES = VENDOR_ROLES | PARTNER_ROLES
+VENDOR_ADMIN_ROLES = frozenset({Role.VENDOR_ADMIN})
+
+# Each capability is defined here once; views declare them as `allowed_roles` and templates read
+# the matching boolean of `capabilities()` (as `can.<name>`), never a role string.
+# Statements, payouts and the payout side of cases: vendor staff, partner admins and finance.
+PAYOUT_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_FINANCE}
+# Deals: vendor staff, partner admins and partner sales (finance has no deals).
+DEAL_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN, Role.PARTNER_SALES}
+DEAL_REGISTER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES})
+# Inviting users and setting their roles; proposing and answering targets; editing a review's
+# shared notes and action items.
+MEMBER_MANAGER_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
+TARGET_NEGOTIATOR_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
+REVIEW_EDITOR_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
+
+CAPABILITIES = {
+    "vendor": VENDOR_ROLES,
+    "vendor_admin": VENDOR_ADMIN_ROLES,
+    "see_payouts": PAYOUT_ROLES,
+    "see_deals": DEAL_ROLES,
+    "register_deals": DEAL_REGISTER_ROLES,
+    "manage_members": MEMBER_MANAGER_ROLES,
+    "negotiate_targets": TARGET_NEGOTIATOR_ROLES,
+    "edit_reviews": REVIEW_EDITOR_ROLES,
+}
 _VENDOR_ROLE_MAP = {"admin": Role.VENDOR_ADMIN, "channel_manager": Role.CHANNEL_MANAGER}
 
 
@@ -38,6 +63,11 @@ def request_role(request) -> Role | None:
     if membership is not None:
         return Role(f"partner_{membership.role}")
     return None
+
+
+def capabilities(role: Role | None) -> dict[str, bool]:
+    """What the role may do, one boolean per capability (for templates: `can.see_payouts`)."""
+    return {name: role in roles for name, roles in CAPABILITIES.items()}
 
 
 def is_vendor(request) -> bool:

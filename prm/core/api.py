@@ -1,9 +1,21 @@
-"""Base for API views: partner context for token-authenticated callers, role declaration."""
+"""Base for API views: request context for token-authenticated callers, role declaration."""
+
+from collections.abc import Callable
 
 from rest_framework.views import APIView
 
-from partners.middleware import attach_partner_context
 from prm.core.access import HasAllowedRole
+
+# What the session middleware attaches to a request (the caller's current partner), attached
+# again once DRF has authenticated a token caller. The partners app registers its resolver.
+_context_attachers: list[Callable] = []
+
+
+def request_context_attacher(attach: Callable) -> Callable:
+    """Register `attach(request, user)`, run after DRF authentication for token callers."""
+    if attach not in _context_attachers:
+        _context_attachers.append(attach)
+    return attach
 
 
 class PartnerContextMixin:
@@ -16,7 +28,8 @@ class PartnerContextMixin:
         django_request = request._request
         if getattr(django_request, "partner_context_user_id", None) != request.user.pk:
             # Token authentication happens after the middleware ran for an anonymous request.
-            attach_partner_context(django_request, request.user)
+            for attach in _context_attachers:
+                attach(django_request, request.user)
         super().initial(request, *args, **kwargs)
 
 

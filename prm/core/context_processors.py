@@ -1,4 +1,4 @@
-from prm.core.access import VENDOR_ROLES, Role, request_role
+from prm.core.access import VENDOR_ROLES, Role, capabilities, request_role
 
 
 def navigation(request) -> dict:
@@ -6,6 +6,7 @@ def navigation(request) -> dict:
     role = request_role(request)
     return {
         "current_role": role,
+        "can": capabilities(role),
         "is_vendor": role in VENDOR_ROLES,
         "is_vendor_admin": role == Role.VENDOR_ADMIN,
         "current_partner": getattr(request, "partner", None),

@@ -4,7 +4,7 @@ Services call `event_record` inside their transaction. Each app declares its ver
 `<app>/events.py`, with `register(EventType(...))`: the sentence a reader sees (a lazy
 translation with named placeholders filled from the event), who may read it, and which part of
 an organisation's pages it belongs to. `event_sentence` renders one event in the active language;
-`prm.core.selectors.event_list` decides who reads which."""
+`partners.selectors.event_list` decides who reads which."""
 
 from __future__ import annotations
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "agreements",
     "commissions",
     "disputes",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +143,7 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
 }
-ACCOUNT_ADAPTER = "prm.accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "partners.signup.AccountAdapter"
 ACCOUNT_SIGNUP_OPEN = env.bool("PRM_SIGNUP_OPEN", default=False)
 # Approving or paying a statement asks for the password (or second factor) again when the last
 # sign-in or confirmation is older than this many seconds.

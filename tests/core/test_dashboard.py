@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commissions.models import Sale
+from dashboards.selectors import partner_dashboard, vendor_dashboard
 from disputes.models import Case
 from partners.models import AnnouncementRead, Partner, Target
 from partners.periods import current_period
 from partners.services import partner_assign_account_manager
-from prm.core.dashboard import partner_dashboard, vendor_dashboard
 from tests.agreements.factories import ProductFactory
 from tests.factories import PartnerFactory
 

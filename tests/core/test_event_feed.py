@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from partners.selectors import event_list
 from prm.core.events import event_record
-from prm.core.selectors import event_list
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from disputes.services import case_open, case_rate, case_resolve, case_status_change
+from partners.selectors import event_list
 from prm.core.events import REGISTRY, Audience, event_record, event_sentence
 from prm.core.models import Event
-from prm.core.selectors import event_list
 
 ROOT = Path(settings.BASE_DIR)
 SOURCE_DIRS = ["prm", "partners", "agreements", "commissions", "disputes"]

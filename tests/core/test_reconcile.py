@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from commissions.models import ImportBatch, RecomputeRequest, SalesRollup, StatementLine
+from commissions.reconcile import reconcile
 from commissions.services.compute import recompute
 from prm.core.models import Event
-from prm.core.reconcile import reconcile
 
 from ..commissions.builders import lines, load, plan, program, sale, snapshot, statement
 

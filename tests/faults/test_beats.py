@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from agreements.models import Agreement, Product
 from commissions.models import ImportBatch, RecomputeRequest
+from commissions.reconcile import reconcile
 from commissions.services import imports as import_services
 from commissions.services import recompute as recompute_services
 from partners.models import Partner
 from prm.celery import app
-from prm.core.reconcile import reconcile
 
 from ..commissions.builders import COLUMNS
 from .services import require

@@ -23,13 +23,13 @@ from django.urls import reverse
 
 from agreements.models import Agreement, AgreementVersion, Product
 from commissions.models import ImportBatch, RecomputeRequest, Sale, Statement
+from commissions.reconcile import reconcile
 from commissions.services.imports import sales_import_enqueue
 from commissions.services.recompute import recompute_request_create
 from commissions.services.statements import statement_approve
 from partners.models import Membership, Partner
 from prm.celery import app
 from prm.core.models import Event
-from prm.core.reconcile import reconcile
 from tests.factories import MembershipFactory, UserFactory, VendorAdminFactory
 
 from ..commissions.builders import COLUMNS, load, plan, program

@@ -1,11 +1,11 @@
 """`manage.py reconcile`: check that the stored state is what the data says it must be (see
-`prm.core.reconcile`). Prints one line per check and each finding; exits 1 on any finding."""
+`commissions.reconcile`). Prints one line per check and each finding; exits 1 on any finding."""
 
 import sys
 
 from django.core.management.base import BaseCommand
 
-from prm.core.reconcile import reconcile
+from commissions.reconcile import reconcile
 
 
 class Command(BaseCommand):

@@ -27,6 +27,13 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from agreements.models import AgreementReminder
+from partners.models import ReviewReminder
+from prm.core.models import Event
+
+from .models import ImportBatch, RecomputeRequest, Sale, SalesRollup, Statement, StatementLine
+from .services.compute import recompute
+
 # Reminder events: these go once per object; automatic announcement reminders once a day.
 ONCE_PER_OBJECT = ("deal.expiry_warned", "review.overdue")
 ONCE_PER_DAY = "announcement.reminded"
@@ -64,8 +71,6 @@ class Report:
 
 
 def _statement_snapshot() -> dict[tuple[str, str], dict]:
-    from commissions.models import Statement, StatementLine
-
     drafts = {
         s.pk: s
         for s in Statement.objects.filter(status=Statement.Status.DRAFT).select_related("partner")
@@ -105,8 +110,6 @@ def _statement_snapshot() -> dict[tuple[str, str], dict]:
 
 def _months_to_recompute() -> list[str]:
     """Every month with sales lines, and the month ending each draft statement's period."""
-    from commissions.models import Sale, Statement
-
     months = {
         f"{m.year:04d}-{m.month:02d}"
         for m in Sale.objects.annotate(m=TruncMonth("invoice_date"))
@@ -157,9 +160,6 @@ def _compare(stored: dict, clean: dict) -> list[str]:
 
 def check_statements() -> Check:
     """Every draft statement equals a clean recompute (computed, compared, rolled back)."""
-    from commissions.models import Statement
-    from commissions.services.compute import recompute
-
     check = Check("draft statements equal a clean recompute")
     with transaction.atomic():
         stored = _statement_snapshot()
@@ -177,8 +177,6 @@ def check_statements() -> Check:
 
 def check_rollup() -> Check:
     """The per-day sums recomputes read equal the sales lines they summarise."""
-    from commissions.models import Sale, SalesRollup
-
     check = Check("sales rollup equals the sales lines")
     no_original = dt.date.fromisoformat(SalesRollup.NO_ORIGINAL)
     expected: dict[tuple, tuple[int, int, int]] = {}
@@ -218,8 +216,6 @@ def check_rollup() -> Check:
 
 def check_recompute_requests() -> Check:
     """No request left waiting or running; every finished one ran to its end."""
-    from commissions.models import RecomputeRequest
-
     check = Check("recompute requests done once")
     counts = Counter(RecomputeRequest.objects.values_list("status", flat=True))
     for request in RecomputeRequest.objects.exclude(status=RecomputeRequest.Status.DONE).order_by(
@@ -247,8 +243,6 @@ def check_recompute_requests() -> Check:
 
 def check_imports() -> Check:
     """No batch left waiting or running; each finished batch holds the sales it reported."""
-    from commissions.models import ImportBatch, Sale
-
     check = Check("imports done once")
     kept = dict(
         Sale.objects.filter(batch__isnull=False)
@@ -276,10 +270,6 @@ def check_reminders() -> Check:
     """Each reminder went out once. Reminders of agreements and reviews are rows with a unique
     key; deal expiry warnings and overdue reviews are recorded once per object, and automatic
     announcement reminders once per announcement and day."""
-    from agreements.models import AgreementReminder
-    from partners.models import ReviewReminder
-    from prm.core.models import Event
-
     check = Check("reminders sent once")
     repeated = (
         Event.objects.filter(verb__in=ONCE_PER_OBJECT)

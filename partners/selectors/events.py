@@ -8,9 +8,9 @@ from django.db import models
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
-from .access import VENDOR_ROLES, Role
-from .events import readable_verbs
-from .models import Event
+from prm.core.access import VENDOR_ROLES, Role
+from prm.core.events import readable_verbs
+from prm.core.models import Event
 
 
 def event_list(
@@ -38,7 +38,8 @@ def event_list(
     if partner is not None:
         scope = Q(partner=partner)
     else:
-        from partners.selectors import partner_visible_queryset
+        # Imported here: the directory selectors list a partner's events through this one.
+        from .directory import partner_visible_queryset
 
         scope = Q(partner__in=partner_visible_queryset(user=user))
     about = _about(targets)
