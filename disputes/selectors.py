@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
@@ -169,8 +170,9 @@ def case_report(*, user, now: dt.datetime) -> dict:
 
     Attainment counts every deadline that has come due: met or missed once answered (resolved),
     and missed while still unanswered (unresolved) past it. A paused clock stands where it
-    stopped, so a case waiting on the partner is judged at the moment it began to wait."""
-    visible = case_visible_queryset(user=user)
+    stopped, so a case waiting on the partner is judged at the moment it began to wait.
+    Read from the reports database (a read replica when one is configured)."""
+    visible = case_visible_queryset(user=user).using(settings.PRM_REPORTS_DATABASE)
     active = ~Q(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
     totals = {}
     for key, start, end in AGE_BUCKETS:

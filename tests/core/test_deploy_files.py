@@ -16,8 +16,12 @@ def _compose() -> dict:
 
 def test_compose_runs_web_worker_beat_postgres_and_redis_with_health_checks():
     services = _compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {
+        "migrate", "proxy", "web", "worker", "beat", "db", "redis", "cache",
+    }  # fmt: skip
     for name, service in services.items():
+        if name == "migrate":
+            continue
         assert "healthcheck" in service, name
         assert service["healthcheck"]["test"], name
     assert services["db"]["image"].startswith("postgres:15")
@@ -29,13 +33,70 @@ def test_compose_runs_web_worker_beat_postgres_and_redis_with_health_checks():
 
 def test_compose_app_services_use_postgres_and_redis_and_wait_for_them():
     services = _compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("migrate", "web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+        assert env["REDIS_CACHE_URL"].startswith("redis://cache:6379")
         assert env["DJANGO_SETTINGS_MODULE"] == "prm.settings.production"
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
+        if name != "migrate":
+            assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_scales_web_and_workers_behind_one_proxy_with_one_beat():
+    """`docker compose up --scale web=2 --scale worker=2`: no replica binds a host port or
+    migrates; the proxy alone publishes the port and spreads requests over every replica."""
+    compose = _compose()
+    services = compose["services"]
+    assert "ports" not in services["web"]
+    assert "ports" not in services["worker"]
+    assert "migrate" not in services["web"]["command"]
+    assert services["migrate"]["command"] == "python manage.py migrate --noinput"
+    assert services["proxy"]["ports"] == ["8000:8000"]
+    proxy_conf = compose["configs"]["proxy"]["content"]
+    assert "server web:8000 resolve" in proxy_conf
+    assert "resolver 127.0.0.11" in proxy_conf
+    assert "proxy_set_header X-Forwarded-Proto $$scheme" in proxy_conf
+    for name in ("beat", "migrate", "db", "redis", "cache"):
+        assert "deploy" not in services[name], name
+
+
+def test_compose_broker_never_evicts_and_the_cache_may():
+    services = _compose()["services"]
+    assert "--maxmemory-policy noeviction" in services["redis"]["command"]
+    assert "--appendonly yes" in services["redis"]["command"]
+    assert "--maxmemory-policy allkeys-lru" in services["cache"]["command"]
+
+
+def test_compose_workers_consume_every_queue_the_tasks_are_routed_to():
+    from django.conf import settings
+
+    from prm.celery import app
+
+    command = _compose()["services"]["worker"]["command"]
+    default = re.search(r"-Q \$\{CELERY_WORKER_QUEUES:-([\w,]+)\}", command).group(1)
+    queues = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    assert set(default.split(",")) == queues == {
+        "celery", "imports", "recompute", "email", "webhooks",
+    }  # fmt: skip
+    expected = {
+        "commissions.tasks.sales_import_task": "imports",
+        "commissions.tasks.sales_imports_sweep_task": "imports",
+        "commissions.tasks.recompute_requests_sweep_task": "recompute",
+        "commissions.tasks.open_periods_recompute_task": "recompute",
+        "prm.core.tasks.send_email_task": "email",
+        "prm.notifications.tasks.webhook_deliver_task": "webhooks",
+        "prm.notifications.tasks.webhook_deliveries_sweep_task": "webhooks",
+        "disputes.tasks.case_breaches_escalate_task": "celery",
+        "partners.tasks.review_reminders_send_task": "celery",
+    }
+    app.loader.import_default_modules()
+    for task, queue in expected.items():
+        assert task in app.tasks, task
+        route = app.amqp.router.route({}, task)
+        assert route["queue"].name == queue, task
 
 
 def test_dockerfile_serves_with_gunicorn_as_an_unprivileged_user():

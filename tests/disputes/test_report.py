@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+from django.db.utils import ConnectionDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,3 +67,10 @@ def test_the_report_page(world):
     page = world.client("cm_assigned").get(reverse("case_report"))
     assert page.status_code == 200
     assert "Open cases by age" in page.content.decode()
+
+
+def test_the_report_reads_from_the_reports_database(world, settings):
+    """With a read replica configured the report's queries go there, not to the primary."""
+    settings.PRM_REPORTS_DATABASE = "reports-replica"
+    with pytest.raises(ConnectionDoesNotExist, match="reports-replica"):
+        case_report(user=world.users["vendor_admin"], now=timezone.now())
