@@ -20,7 +20,7 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
         python manage.py collectstatic --noinput \
     && DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
         python manage.py compilemessages --ignore=.venv \
-    && mkdir -p /app/var && chown -R prm:prm /app/var
+    && mkdir -p /app/var/media && chown -R prm:prm /app/var
 
 USER prm
 EXPOSE 8000

@@ -63,6 +63,13 @@ def test_compose_scales_web_and_workers_behind_one_proxy_with_one_beat():
         assert "deploy" not in services[name], name
 
 
+def test_compose_web_and_workers_share_the_uploads():
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat", "migrate"):
+        assert "media:/app/var/media" in services[name]["volumes"], name
+    assert "mkdir -p /app/var/media" in (ROOT / "Dockerfile").read_text()
+
+
 def test_compose_broker_never_evicts_and_the_cache_may():
     services = _compose()["services"]
     assert "--maxmemory-policy noeviction" in services["redis"]["command"]
