@@ -239,29 +239,84 @@ class _Checker:
 def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
     """Check the whole file; return the cleaned sections and the list of errors."""
     c = _Checker()
-    clean: dict[str, list] = {name: [] for name in SECTIONS}
     price_effective = c.date(data, "price_effective", "price_effective", required=False) or today
+    _check_section_names(data, c)
+    clean: dict = {}
+    clean["product_lines"] = _validate_product_lines(data, c)
+    lines = {x["code"] for x in clean["product_lines"]}
+    lines |= set(ProductLine.objects.values_list("code", flat=True))
+    clean["products"] = _validate_products(data, c, lines=lines)
+    skus_in_file = {x["sku"] for x in clean["products"]}
+    clean["tiers"] = _validate_tiers(data, c, lines=lines)
+    tiers = {x["code"] for x in clean["tiers"]}
+    tiers |= set(Tier.objects.values_list("code", flat=True))
+    clean["partners"] = _validate_partners(data, c, tiers=tiers)
+    partners = {x["code"] for x in clean["partners"]}
+    partners |= set(Partner.objects.values_list("code", flat=True))
+    skus = skus_in_file | set(Product.objects.values_list("sku", flat=True))
+    clean["price_overrides"] = _validate_price_overrides(data, c, partners=partners, skus=skus)
+    clean["promotions"] = _validate_promotions(
+        data, c, lines=lines, skus=skus, tiers=tiers, partners=partners
+    )
+    clean["agreements"] = _validate_agreements(data, c, lines=lines, partners=partners)
+    _check_duplicates(clean, c)
+    # Price changes to existing products must respect every affected agreement's notice.
+    if not c.errors:
+        _check_price_notices(clean["products"], c, effective=price_effective, today=today)
+    clean["price_effective"] = price_effective
+    context = {
+        "lines": lines,
+        "skus": skus,
+        "partners": partners,
+        "partner_currency": {
+            **dict(Partner.objects.values_list("code", "currency")),
+            **{x["code"]: x["currency"] or "TWD" for x in clean["partners"]},
+        },
+    }
+    clean["extra"] = {
+        name: section.validate(data.get(name) or [], c, context)
+        for name, section in EXTRA_SECTIONS.items()
+    }
+    return clean, c.errors
+
+
+def _check_section_names(data: dict, c: _Checker) -> None:
     known = {*SECTIONS, *EXTRA_SECTIONS, "price_effective"}
     for name in data:
         if name not in known:
             c.fail(str(name)[:64], f"unknown section (known: {', '.join(sorted(known))})")
 
-    for path, e in c.entries(data, "product_lines"):
-        clean["product_lines"].append(
-            {
-                "path": path,
-                "code": c.text(e, "code", path, max_length=32),
-                "name": c.text(e, "name", path, max_length=100),
-                "local_name": c.text(e, "local_name", path, required=False, max_length=100),
-            }
-        )
-    lines_in_file = {x["code"] for x in clean["product_lines"]}
 
-    known_lines = set(ProductLine.objects.values_list("code", flat=True))
+def _check_territory_codes(codes: list[str], path: str, c: _Checker) -> None:
+    for j, code in enumerate(codes):
+        try:
+            Territory._meta.get_field("code").run_validators(code)
+        except ValidationError:
+            c.fail(f"{path}.territories[{j}]", f"not an ISO 3166-2 style code: {code!r}")
 
-    def line_exists(code: str) -> bool:
-        return code in lines_in_file or code in known_lines
 
+def _check_known(
+    codes: list[str], known: set[str], path: str, key: str, what: str, c: _Checker
+) -> None:
+    for j, code in enumerate(codes):
+        if code not in known:
+            c.fail(f"{path}.{key}[{j}]", f"unknown {what} {code!r}")
+
+
+def _validate_product_lines(data: dict, c: _Checker) -> list[dict]:
+    return [
+        {
+            "path": path,
+            "code": c.text(e, "code", path, max_length=32),
+            "name": c.text(e, "name", path, max_length=100),
+            "local_name": c.text(e, "local_name", path, required=False, max_length=100),
+        }
+        for path, e in c.entries(data, "product_lines")
+    ]
+
+
+def _validate_products(data: dict, c: _Checker, *, lines: set[str]) -> list[dict]:
+    out = []
     for path, e in c.entries(data, "products"):
         item = {
             "path": path,
@@ -273,7 +328,7 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
             "map_price": c.decimal(e, "map_price", path, required=False, low=Decimal("0")),
             "currency": c.currency(e, "currency", path),
         }
-        if item["line"] and not line_exists(item["line"]):
+        if item["line"] and item["line"] not in lines:
             c.fail(f"{path}.line", f"unknown product line {item['line']!r}")
         price = item["list_price"]
         if (
@@ -282,9 +337,12 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
             and price.as_tuple().exponent < -_minor(item["currency"])
         ):
             c.fail(f"{path}.list_price", f"more decimals than {item['currency']} has")
-        clean["products"].append(item)
-    skus_in_file = {x["sku"] for x in clean["products"]}
+        out.append(item)
+    return out
 
+
+def _validate_tiers(data: dict, c: _Checker, *, lines: set[str]) -> list[dict]:
+    out = []
     for path, e in c.entries(data, "tiers"):
         discounts = e.get("discounts") or {}
         item = {
@@ -296,23 +354,28 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
                 e, "default_discount", path, required=False, low=Decimal(0), high=Decimal(100)
             )
             or Decimal("0"),
-            "discounts": {},
+            "discounts": _tier_discounts(discounts, path, c, lines=lines),
         }
-        if not isinstance(discounts, dict):
-            c.fail(f"{path}.discounts", "must map product line codes to percentages")
-        else:
-            for line in discounts:
-                if not line_exists(str(line)):
-                    c.fail(f"{path}.discounts.{line}", f"unknown product line {line!r}")
-                value = c.decimal(
-                    discounts, line, f"{path}.discounts", low=Decimal(0), high=Decimal(100)
-                )
-                if value is not None:
-                    item["discounts"][str(line)] = value
-        clean["tiers"].append(item)
-    tiers_in_file = {x["code"] for x in clean["tiers"]}
-    known_tiers = set(Tier.objects.values_list("code", flat=True))
+        out.append(item)
+    return out
 
+
+def _tier_discounts(discounts, path: str, c: _Checker, *, lines: set[str]) -> dict:
+    out: dict[str, Decimal] = {}
+    if not isinstance(discounts, dict):
+        c.fail(f"{path}.discounts", "must map product line codes to percentages")
+        return out
+    for line in discounts:
+        if str(line) not in lines:
+            c.fail(f"{path}.discounts.{line}", f"unknown product line {line!r}")
+        value = c.decimal(discounts, line, f"{path}.discounts", low=Decimal(0), high=Decimal(100))
+        if value is not None:
+            out[str(line)] = value
+    return out
+
+
+def _validate_partners(data: dict, c: _Checker, *, tiers: set[str]) -> list[dict]:
+    out = []
     for path, e in c.entries(data, "partners"):
         item = {
             "path": path,
@@ -325,39 +388,42 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
             "tier": c.text(e, "tier", path, required=False, max_length=32),
             "currency": c.currency(e, "currency", path, required=False),
             "territories": c.codes(e, "territories", path),
-            "users": [],
         }
-        if item["tier"] and item["tier"] not in tiers_in_file | known_tiers:
+        if item["tier"] and item["tier"] not in tiers:
             c.fail(f"{path}.tier", f"unknown tier {item['tier']!r}")
-        for j, code in enumerate(item["territories"]):
-            try:
-                Territory._meta.get_field("code").run_validators(code)
-            except ValidationError:
-                c.fail(f"{path}.territories[{j}]", f"not an ISO 3166-2 style code: {code!r}")
-        users = e.get("users") or []
-        if not isinstance(users, list):
-            c.fail(f"{path}.users", "must be a list")
-            users = []
-        for j, u in enumerate(users):
-            upath = f"{path}.users[{j}]"
-            if not isinstance(u, dict):
-                c.fail(upath, "must be a mapping")
-                continue
-            email = c.text(u, "email", upath, max_length=254).lower()
-            try:
-                validate_email(email)
-            except ValidationError:
-                if email:
-                    c.fail(f"{upath}.email", "not an email address")
-            role = c.text(u, "role", upath, max_length=16)
-            if role and role not in Membership.Role.values:
-                c.fail(f"{upath}.role", f"must be one of {', '.join(Membership.Role.values)}")
-            item["users"].append({"email": email, "role": role, "name": str(u.get("name", ""))})
-        clean["partners"].append(item)
-    partners_in_file = {x["code"] for x in clean["partners"]}
-    known_partners = set(Partner.objects.values_list("code", flat=True))
-    known_skus = set(Product.objects.values_list("sku", flat=True))
+        _check_territory_codes(item["territories"], path, c)
+        item["users"] = _partner_users(e.get("users") or [], path, c)
+        out.append(item)
+    return out
 
+
+def _partner_users(users, path: str, c: _Checker) -> list[dict]:
+    if not isinstance(users, list):
+        c.fail(f"{path}.users", "must be a list")
+        return []
+    out = []
+    for j, u in enumerate(users):
+        upath = f"{path}.users[{j}]"
+        if not isinstance(u, dict):
+            c.fail(upath, "must be a mapping")
+            continue
+        email = c.text(u, "email", upath, max_length=254).lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            if email:
+                c.fail(f"{upath}.email", "not an email address")
+        role = c.text(u, "role", upath, max_length=16)
+        if role and role not in Membership.Role.values:
+            c.fail(f"{upath}.role", f"must be one of {', '.join(Membership.Role.values)}")
+        out.append({"email": email, "role": role, "name": str(u.get("name", ""))})
+    return out
+
+
+def _validate_price_overrides(
+    data: dict, c: _Checker, *, partners: set[str], skus: set[str]
+) -> list[dict]:
+    out = []
     for path, e in c.entries(data, "price_overrides"):
         item = {
             "path": path,
@@ -372,12 +438,24 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
             err.startswith(f"{path}.") for err in c.errors
         ):
             c.fail(path, "give either discount or net_price")
-        if item["partner"] and item["partner"] not in partners_in_file | known_partners:
+        if item["partner"] and item["partner"] not in partners:
             c.fail(f"{path}.partner", f"unknown partner {item['partner']!r}")
-        if item["sku"] and item["sku"] not in skus_in_file | known_skus:
+        if item["sku"] and item["sku"] not in skus:
             c.fail(f"{path}.sku", f"unknown SKU {item['sku']!r}")
-        clean["price_overrides"].append(item)
+        out.append(item)
+    return out
 
+
+def _validate_promotions(
+    data: dict,
+    c: _Checker,
+    *,
+    lines: set[str],
+    skus: set[str],
+    tiers: set[str],
+    partners: set[str],
+) -> list[dict]:
+    out = []
     for path, e in c.entries(data, "promotions"):
         item = {
             "path": path,
@@ -396,60 +474,74 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
             c.fail(f"{path}.end", "before start")
         if item["line"] and item["sku"]:
             c.fail(path, "scope is a line or a SKU, not both")
-        if item["line"] and not line_exists(item["line"]):
+        if item["line"] and item["line"] not in lines:
             c.fail(f"{path}.line", f"unknown product line {item['line']!r}")
-        if item["sku"] and item["sku"] not in skus_in_file | known_skus:
+        if item["sku"] and item["sku"] not in skus:
             c.fail(f"{path}.sku", f"unknown SKU {item['sku']!r}")
-        for j, code in enumerate(item["tiers"]):
-            if code not in tiers_in_file | known_tiers:
-                c.fail(f"{path}.tiers[{j}]", f"unknown tier {code!r}")
-        for j, code in enumerate(item["partners"]):
-            if code not in partners_in_file | known_partners:
-                c.fail(f"{path}.partners[{j}]", f"unknown partner {code!r}")
-        clean["promotions"].append(item)
+        _check_known(item["tiers"], tiers, path, "tiers", "tier", c)
+        _check_known(item["partners"], partners, path, "partners", "partner", c)
+        out.append(item)
+    return out
 
-    existing_agreements = dict(Agreement.objects.values_list("number", "partner__code"))
+
+def _validate_agreements(
+    data: dict, c: _Checker, *, lines: set[str], partners: set[str]
+) -> list[dict]:
+    existing = dict(Agreement.objects.values_list("number", "partner__code"))
+    out = []
     for path, e in c.entries(data, "agreements"):
-        item = {
-            "path": path,
-            "number": c.text(e, "number", path, max_length=32),
-            "partner": c.text(e, "partner", path, max_length=32),
-            "type": c.text(e, "type", path, required=False, max_length=16) or "distribution",
-            "plan": c.text(e, "plan", path, required=False, max_length=32),
-            "start": c.date(e, "start", path),
-            "end": c.date(e, "end", path),
-            "auto_renew": c.boolean(e, "auto_renew", path),
-            "notice_days": c.integer(e, "notice_days", path, default=90),
-            "price_notice_days": c.integer(e, "price_notice_days", path, default=30),
-            "payment_terms_days": c.integer(e, "payment_terms_days", path, default=30),
-            "territories": c.codes(e, "territories", path),
-            "lines": c.codes(e, "lines", path),
-            "segments": c.codes(e, "segments", path),
-            "exclusive": c.boolean(e, "exclusive", path),
-            "compensation": c.text(e, "compensation", path, required=False, max_length=2000),
-        }
+        item = _agreement_entry(e, path, c)
         if item["type"] not in Agreement.Type.values:
             c.fail(f"{path}.type", f"must be one of {', '.join(Agreement.Type.values)}")
         if item["start"] and item["end"] and item["end"] < item["start"]:
             c.fail(f"{path}.end", "before start")
-        if item["partner"] and item["partner"] not in partners_in_file | known_partners:
+        if item["partner"] and item["partner"] not in partners:
             c.fail(f"{path}.partner", f"unknown partner {item['partner']!r}")
-        owner = existing_agreements.get(item["number"])
+        owner = existing.get(item["number"])
         if owner and item["partner"] and owner != item["partner"]:
             c.fail(f"{path}.partner", f"agreement {item['number']} belongs to {owner}")
-        for j, code in enumerate(item["lines"]):
-            if not line_exists(code):
-                c.fail(f"{path}.lines[{j}]", f"unknown product line {code!r}")
-        for j, code in enumerate(item["territories"]):
-            try:
-                Territory._meta.get_field("code").run_validators(code)
-            except ValidationError:
-                c.fail(f"{path}.territories[{j}]", f"not an ISO 3166-2 style code: {code!r}")
-        clean["agreements"].append(item)
+        _check_known(item["lines"], lines, path, "lines", "product line", c)
+        _check_territory_codes(item["territories"], path, c)
+        out.append(item)
+    return out
 
+
+def _agreement_entry(e: dict, path: str, c: _Checker) -> dict:
+    return {
+        "path": path,
+        "number": c.text(e, "number", path, max_length=32),
+        "partner": c.text(e, "partner", path, max_length=32),
+        "type": c.text(e, "type", path, required=False, max_length=16) or "distribution",
+        "plan": c.text(e, "plan", path, required=False, max_length=32),
+        "start": c.date(e, "start", path),
+        "end": c.date(e, "end", path),
+        "auto_renew": c.boolean(e, "auto_renew", path),
+        "notice_days": c.integer(e, "notice_days", path, default=90),
+        "price_notice_days": c.integer(e, "price_notice_days", path, default=30),
+        "payment_terms_days": c.integer(e, "payment_terms_days", path, default=30),
+        "territories": c.codes(e, "territories", path),
+        "lines": c.codes(e, "lines", path),
+        "segments": c.codes(e, "segments", path),
+        "exclusive": c.boolean(e, "exclusive", path),
+        "compensation": c.text(e, "compensation", path, required=False, max_length=2000),
+    }
+
+
+# The key each section is upserted by; price overrides are keyed by partner and SKU together.
+_SECTION_KEYS = {
+    "product_lines": "code",
+    "products": "sku",
+    "tiers": "code",
+    "partners": "code",
+    "promotions": "code",
+    "agreements": "number",
+}
+
+
+def _check_duplicates(clean: dict, c: _Checker) -> None:
     for section in SECTIONS:
-        key = "number" if section == "agreements" else "sku" if section == "products" else "code"
-        if section == "price_overrides":
+        key = _SECTION_KEYS.get(section)
+        if key is None:
             continue
         seen: dict[str, str] = {}
         for item in clean[section]:
@@ -459,37 +551,24 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
             elif value:
                 seen[value] = item["path"]
 
-    # Price changes to existing products must respect every affected agreement's notice.
-    if not c.errors:
-        for item in clean["products"]:
-            product = Product.objects.filter(sku=item["sku"]).first()
-            if product is None:
-                continue
-            current = price_in_force(product=product, on=price_effective)
-            if current is None or (current.list_price, current.map_price) == (
-                item["list_price"],
-                item["map_price"],
-            ):
-                continue
-            for message in price_change_notice_errors(
-                products=[product], effective=price_effective, today=today
-            ):
-                c.fail(f"{item['path']}.list_price", message)
-    clean["price_effective"] = price_effective
-    context = {
-        "lines": lines_in_file | known_lines,
-        "skus": skus_in_file | known_skus,
-        "partners": partners_in_file | known_partners,
-        "partner_currency": {
-            **dict(Partner.objects.values_list("code", "currency")),
-            **{x["code"]: x["currency"] or "TWD" for x in clean["partners"]},
-        },
-    }
-    clean["extra"] = {
-        name: section.validate(data.get(name) or [], c, context)
-        for name, section in EXTRA_SECTIONS.items()
-    }
-    return clean, c.errors
+
+def _check_price_notices(
+    products: list[dict], c: _Checker, *, effective: dt.date, today: dt.date
+) -> None:
+    for item in products:
+        product = Product.objects.filter(sku=item["sku"]).first()
+        if product is None:
+            continue
+        current = price_in_force(product=product, on=effective)
+        if current is None or (current.list_price, current.map_price) == (
+            item["list_price"],
+            item["map_price"],
+        ):
+            continue
+        for message in price_change_notice_errors(
+            products=[product], effective=effective, today=today
+        ):
+            c.fail(f"{item['path']}.list_price", message)
 
 
 def _minor(currency: str) -> int:
@@ -531,31 +610,73 @@ def _upsert(model, lookup: dict, values: dict, report: LoadReport, section: str)
     return obj
 
 
+class _Cache:
+    """Objects by their code: those this load wrote, then any other fetched once when named."""
+
+    def __init__(self, model, key: str) -> None:
+        self.model = model
+        self.key = key
+        self.objects: dict = {}
+
+    def add(self, obj) -> None:
+        self.objects[getattr(obj, self.key)] = obj
+
+    def get(self, code: str):
+        if code not in self.objects:
+            self.objects[code] = self.model.objects.get(**{self.key: code})
+        return self.objects[code]
+
+    def get_or_none(self, code: str):
+        return self.get(code) if code else None
+
+
+def _territories(codes: list[str]) -> list[Territory]:
+    return [
+        Territory.objects.get_or_create(code=code, defaults={"name": code})[0] for code in codes
+    ]
+
+
 def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
-    lines = {}
-    for item in clean["product_lines"]:
-        lines[item["code"]] = _upsert(
-            ProductLine,
-            {"code": item["code"]},
-            {"name": item["name"], "local_name": item["local_name"]},
-            report,
-            "product_lines",
+    lines = _Cache(ProductLine, "code")
+    tiers = _Cache(Tier, "code")
+    partners = _Cache(Partner, "code")
+    _apply_product_lines(clean["product_lines"], report, lines)
+    _apply_products(clean["products"], report, lines, clean["price_effective"], actor=actor)
+    _apply_tiers(clean["tiers"], report, lines, tiers)
+    _apply_partners(clean["partners"], report, tiers, partners, actor=actor)
+    _apply_price_overrides(clean["price_overrides"], report, partners)
+    _apply_promotions(clean["promotions"], report, lines, tiers, partners)
+    for item in clean["agreements"]:
+        _territories(item["territories"])
+        _program_agreement(
+            item, partners.get(item["partner"]), actor=actor, report=report, today=today
         )
 
-    def line(code: str) -> ProductLine:
-        if code not in lines:
-            lines[code] = ProductLine.objects.get(code=code)
-        return lines[code]
 
-    effective = clean["price_effective"]
-    for item in clean["products"]:
+def _apply_product_lines(items: list[dict], report: LoadReport, lines: _Cache) -> None:
+    for item in items:
+        lines.add(
+            _upsert(
+                ProductLine,
+                {"code": item["code"]},
+                {"name": item["name"], "local_name": item["local_name"]},
+                report,
+                "product_lines",
+            )
+        )
+
+
+def _apply_products(
+    items: list[dict], report: LoadReport, lines: _Cache, effective: dt.date, *, actor
+) -> None:
+    for item in items:
         product = _upsert(
             Product,
             {"sku": item["sku"]},
             {
                 "name": item["name"],
                 "local_name": item["local_name"],
-                "line": line(item["line"]),
+                "line": lines.get(item["line"]),
                 "currency": item["currency"],
             },
             report,
@@ -563,8 +684,9 @@ def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
         )
         _set_program_price(product, item, effective, actor=actor, report=report)
 
-    tiers = {}
-    for item in clean["tiers"]:
+
+def _apply_tiers(items: list[dict], report: LoadReport, lines: _Cache, tiers: _Cache) -> None:
+    for item in items:
         tier = _upsert(
             Tier,
             {"code": item["code"]},
@@ -576,11 +698,11 @@ def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
             report,
             "tiers",
         )
-        tiers[tier.code] = tier
+        tiers.add(tier)
         for line_code, pct in item["discounts"].items():
             _upsert(
                 TierLineDiscount,
-                {"tier": tier, "line": line(line_code)},
+                {"tier": tier, "line": lines.get(line_code)},
                 {"percent": pct},
                 report,
                 "tier_discounts",
@@ -589,15 +711,11 @@ def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
             line__code__in=list(item["discounts"])
         ).delete()
 
-    def tier(code: str) -> Tier | None:
-        if not code:
-            return None
-        if code not in tiers:
-            tiers[code] = Tier.objects.get(code=code)
-        return tiers[code]
 
-    partners = {}
-    for item in clean["partners"]:
+def _apply_partners(
+    items: list[dict], report: LoadReport, tiers: _Cache, partners: _Cache, *, actor
+) -> None:
+    for item in items:
         partner = Partner.objects.filter(code=item["code"]).first()
         values = {
             "name": item["name"],
@@ -607,7 +725,7 @@ def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
             "country": item["country"]
             or (item["territories"][0][:2] if item["territories"] else "TW"),
             "currency": item["currency"] or "TWD",
-            "tier": tier(item["tier"]),
+            "tier": tiers.get_or_none(item["tier"]),
         }
         if partner is None:
             partner = partner_create(
@@ -616,26 +734,20 @@ def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
             report.count("partners", "created")
         else:
             partner = _upsert(Partner, {"code": item["code"]}, values, report, "partners")
-        territories = [
-            Territory.objects.get_or_create(code=code, defaults={"name": code})[0]
-            for code in item["territories"]
-        ]
+        territories = _territories(item["territories"])
         if {t.pk for t in territories} != set(partner.territories.values_list("id", flat=True)):
             partner.territories.set(territories)
         for user_item in item["users"]:
             _program_user(partner, user_item, actor=actor, report=report)
-        partners[partner.code] = partner
+        partners.add(partner)
 
-    def partner_of(code: str) -> Partner:
-        if code not in partners:
-            partners[code] = Partner.objects.get(code=code)
-        return partners[code]
 
-    for item in clean["price_overrides"]:
+def _apply_price_overrides(items: list[dict], report: LoadReport, partners: _Cache) -> None:
+    for item in items:
         _upsert(
             PriceOverride,
             {
-                "partner": partner_of(item["partner"]),
+                "partner": partners.get(item["partner"]),
                 "product": Product.objects.get(sku=item["sku"]),
             },
             {"discount": item["discount"], "net_price": item["net_price"]},
@@ -643,7 +755,11 @@ def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
             "price_overrides",
         )
 
-    for item in clean["promotions"]:
+
+def _apply_promotions(
+    items: list[dict], report: LoadReport, lines: _Cache, tiers: _Cache, partners: _Cache
+) -> None:
+    for item in items:
         promotion = _upsert(
             Promotion,
             {"code": item["code"]},
@@ -652,27 +768,15 @@ def _apply(clean: dict, report: LoadReport, *, actor, today: dt.date) -> None:
                 "percent": item["percent"],
                 "start": item["start"],
                 "end": item["end"],
-                "line": line(item["line"]) if item["line"] else None,
+                "line": lines.get(item["line"]) if item["line"] else None,
                 "product": Product.objects.get(sku=item["sku"]) if item["sku"] else None,
             },
             report,
             "promotions",
         )
-        promotion.tiers.set([tier(code) for code in item["tiers"]])
-        promotion.territories.set(
-            [
-                Territory.objects.get_or_create(code=code, defaults={"name": code})[0]
-                for code in item["territories"]
-            ]
-        )
-        promotion.partners.set([partner_of(code) for code in item["partners"]])
-
-    for item in clean["agreements"]:
-        for code in item["territories"]:
-            Territory.objects.get_or_create(code=code, defaults={"name": code})
-        _program_agreement(
-            item, partner_of(item["partner"]), actor=actor, report=report, today=today
-        )
+        promotion.tiers.set([tiers.get_or_none(code) for code in item["tiers"]])
+        promotion.territories.set(_territories(item["territories"]))
+        promotion.partners.set([partners.get(code) for code in item["partners"]])
 
 
 def _set_program_price(product: Product, item: dict, effective: dt.date, *, actor, report) -> None:

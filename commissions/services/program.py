@@ -32,73 +32,90 @@ def validate_plans(entries, c, context) -> list[dict]:
         if not isinstance(e, dict):
             c.fail(path, "must be a mapping")
             continue
-        plan = {
-            "path": path,
-            "code": c.text(e, "code", path, max_length=32),
-            "name": c.text(e, "name", path, required=False) or "",
-            "settlement": c.text(e, "settlement", path, required=False, max_length=8) or "month",
-            "clawback_days": c.integer(e, "clawback_days", path, default=0),
-            "cap": c.decimal(e, "cap", path, required=False, low=Decimal(0)),
-            "effective_from": c.date(e, "effective_from", path, required=False),
-            "accelerator": None,
-            "rules": [],
-        }
-        # Two entries for one code would each be saved as a version of the same plan.
-        if plan["code"] in seen:
-            c.fail(f"{path}.code", f"duplicate of {seen[plan['code']]}")
-        elif plan["code"]:
-            seen[plan["code"]] = path
-        if plan["settlement"] not in PlanVersion.Settlement.values:
-            c.fail(f"{path}.settlement", "must be month or quarter")
-        accel = e.get("accelerator")
-        if accel is not None:
-            if not isinstance(accel, dict):
-                c.fail(f"{path}.accelerator", "must be a mapping or null")
-            else:
-                plan["accelerator"] = (
-                    c.decimal(accel, "threshold", f"{path}.accelerator", low=Decimal(0)),
-                    c.decimal(accel, "multiplier", f"{path}.accelerator", low=Decimal(0)),
-                )
-        rules = e.get("rules") or []
-        if not isinstance(rules, list) or not rules:
-            c.fail(f"{path}.rules", "must be a non-empty list")
-            rules = []
-        priorities = set()
-        for j, r in enumerate(rules):
-            rpath = f"{path}.rules[{j}]"
-            if not isinstance(r, dict):
-                c.fail(rpath, "must be a mapping")
-                continue
-            rule = {
-                "priority": c.integer(r, "priority", rpath, default=0),
-                "kind": c.text(r, "kind", rpath, max_length=16),
-                "line": c.text(r, "line", rpath, required=False, max_length=32),
-                "sku": c.text(r, "sku", rpath, required=False, max_length=64),
-                "rate": None,
-                "amount": None,
-                "brackets": [],
-            }
-            if rule["priority"] in priorities:
-                c.fail(f"{rpath}.priority", f"duplicate priority {rule['priority']}")
-            priorities.add(rule["priority"])
-            if rule["line"] and rule["sku"]:
-                c.fail(rpath, "scope is a line or a SKU, not both")
-            if rule["line"] and rule["line"] not in context["lines"]:
-                c.fail(f"{rpath}.line", f"unknown product line {rule['line']!r}")
-            if rule["sku"] and rule["sku"] not in context["skus"]:
-                c.fail(f"{rpath}.sku", f"unknown SKU {rule['sku']!r}")
-            kind = rule["kind"]
-            if kind and kind not in KINDS:
-                c.fail(f"{rpath}.kind", f"must be one of {', '.join(KINDS)}")
-            elif kind == "percent":
-                rule["rate"] = c.decimal(r, "rate", rpath, low=Decimal(-100), high=Decimal(100))
-            elif kind == "per_unit":
-                rule["amount"] = c.decimal(r, "amount", rpath)
-            elif kind:
-                rule["brackets"] = _brackets(r.get("brackets"), f"{rpath}.brackets", c)
-            plan["rules"].append(rule)
-        out.append(plan)
+        out.append(_validate_plan(e, path, c, context, seen))
     return out
+
+
+def _validate_plan(e: dict, path: str, c, context, seen: dict[str, str]) -> dict:
+    plan = {
+        "path": path,
+        "code": c.text(e, "code", path, max_length=32),
+        "name": c.text(e, "name", path, required=False) or "",
+        "settlement": c.text(e, "settlement", path, required=False, max_length=8) or "month",
+        "clawback_days": c.integer(e, "clawback_days", path, default=0),
+        "cap": c.decimal(e, "cap", path, required=False, low=Decimal(0)),
+        "effective_from": c.date(e, "effective_from", path, required=False),
+        "accelerator": None,
+        "rules": [],
+    }
+    # Two entries for one code would each be saved as a version of the same plan.
+    if plan["code"] in seen:
+        c.fail(f"{path}.code", f"duplicate of {seen[plan['code']]}")
+    elif plan["code"]:
+        seen[plan["code"]] = path
+    if plan["settlement"] not in PlanVersion.Settlement.values:
+        c.fail(f"{path}.settlement", "must be month or quarter")
+    plan["accelerator"] = _accelerator(e.get("accelerator"), f"{path}.accelerator", c)
+    plan["rules"] = _validate_rules(e.get("rules") or [], f"{path}.rules", c, context)
+    return plan
+
+
+def _accelerator(accel, path: str, c) -> tuple | None:
+    if accel is None:
+        return None
+    if not isinstance(accel, dict):
+        c.fail(path, "must be a mapping or null")
+        return None
+    return (
+        c.decimal(accel, "threshold", path, low=Decimal(0)),
+        c.decimal(accel, "multiplier", path, low=Decimal(0)),
+    )
+
+
+def _validate_rules(rules, path: str, c, context) -> list[dict]:
+    if not isinstance(rules, list) or not rules:
+        c.fail(path, "must be a non-empty list")
+        return []
+    out = []
+    priorities: set[int] = set()
+    for j, r in enumerate(rules):
+        rpath = f"{path}[{j}]"
+        if not isinstance(r, dict):
+            c.fail(rpath, "must be a mapping")
+            continue
+        out.append(_validate_rule(r, rpath, c, context, priorities))
+    return out
+
+
+def _validate_rule(r: dict, rpath: str, c, context, priorities: set[int]) -> dict:
+    rule = {
+        "priority": c.integer(r, "priority", rpath, default=0),
+        "kind": c.text(r, "kind", rpath, max_length=16),
+        "line": c.text(r, "line", rpath, required=False, max_length=32),
+        "sku": c.text(r, "sku", rpath, required=False, max_length=64),
+        "rate": None,
+        "amount": None,
+        "brackets": [],
+    }
+    if rule["priority"] in priorities:
+        c.fail(f"{rpath}.priority", f"duplicate priority {rule['priority']}")
+    priorities.add(rule["priority"])
+    if rule["line"] and rule["sku"]:
+        c.fail(rpath, "scope is a line or a SKU, not both")
+    if rule["line"] and rule["line"] not in context["lines"]:
+        c.fail(f"{rpath}.line", f"unknown product line {rule['line']!r}")
+    if rule["sku"] and rule["sku"] not in context["skus"]:
+        c.fail(f"{rpath}.sku", f"unknown SKU {rule['sku']!r}")
+    kind = rule["kind"]
+    if kind and kind not in KINDS:
+        c.fail(f"{rpath}.kind", f"must be one of {', '.join(KINDS)}")
+    elif kind == "percent":
+        rule["rate"] = c.decimal(r, "rate", rpath, low=Decimal(-100), high=Decimal(100))
+    elif kind == "per_unit":
+        rule["amount"] = c.decimal(r, "amount", rpath)
+    elif kind:
+        rule["brackets"] = _brackets(r.get("brackets"), f"{rpath}.brackets", c)
+    return rule
 
 
 def _brackets(raw, path: str, c) -> list[dict]:
