@@ -16,7 +16,6 @@ from partners.selectors import event_list, partner_get, partner_visible_queryset
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
-from prm.core.page_cache import VersionedPageCacheMixin
 from prm.core.params import query_int
 
 from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, TerminationForm
@@ -43,7 +42,7 @@ from .services.agreements import (
 from .terms import terms_diff, terms_rows
 
 
-class AgreementListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
+class AgreementListView(RoleRequiredMixin, TemplateView):
     allowed_roles = ALL_ROLES
     template_name = "agreements/agreement_list.html"
 
@@ -342,7 +341,7 @@ class PriceSheetMixin:
         return products.order_by("sku")
 
 
-class PriceSheetView(RoleRequiredMixin, VersionedPageCacheMixin, PriceSheetMixin, TemplateView):
+class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
     """Every product's list price, discount, promotion, net price and MAP, each explained."""
 
     allowed_roles = ALL_ROLES

@@ -29,7 +29,6 @@ from prm.core.access import (
     RoleRequiredMixin,
     request_role,
 )
-from prm.core.page_cache import VersionedPageCacheMixin
 
 from .selectors import partner_dashboard, vendor_dashboard
 
@@ -156,7 +155,7 @@ def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
     ]
 
 
-class DashboardView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
+class DashboardView(RoleRequiredMixin, TemplateView):
     """The landing page: vendor staff see what needs them today across their partners; partner
     users see where their organisation stands."""
 

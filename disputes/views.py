@@ -24,7 +24,6 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.errors import DomainError
-from prm.core.page_cache import VersionedPageCacheMixin
 from prm.core.params import query_int
 
 from .charts import bar_chart, column_chart
@@ -64,7 +63,7 @@ from .services import (
 CASE_PAGE_SIZE = 50
 
 
-class CaseListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
+class CaseListView(RoleRequiredMixin, TemplateView):
     allowed_roles = ALL_ROLES
     template_name = "disputes/case_list.html"
 

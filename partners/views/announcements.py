@@ -11,7 +11,6 @@ from django.views.generic import FormView, TemplateView
 
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, is_vendor
 from prm.core.errors import DomainError
-from prm.core.page_cache import VersionedPageCacheMixin
 
 from ..announcement_forms import CATEGORY_FILTER_CHOICES, AnnouncementForm
 from ..models import Announcement
@@ -46,7 +45,7 @@ def _category(request) -> str:
     return value if value in Announcement.Category.values else ""
 
 
-class AnnouncementListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
+class AnnouncementListView(RoleRequiredMixin, TemplateView):
     """Partners: the feed of their current organisation with unread counts per category.
     Vendor staff: the announcements with how many partners acknowledged them."""
 

@@ -17,7 +17,6 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.errors import DomainError
-from prm.core.page_cache import VersionedPageCacheMixin
 
 from ..forms import DEAL_STATUS_CHOICES, DealDecisionForm, DealForm
 from ..models import DealRegistration
@@ -26,7 +25,7 @@ from ..services import deal_approve, deal_register, deal_reject
 from .base import ActionView
 
 
-class DealListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
+class DealListView(RoleRequiredMixin, TemplateView):
     """Vendor staff see the registrations of their partners; partner users their own
     organisation's. htmx requests get the table only."""
 

@@ -19,7 +19,6 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.errors import DomainError
-from prm.core.page_cache import VersionedPageCacheMixin
 
 from ..forms import (
     PartnerCreateForm,
@@ -37,7 +36,7 @@ from ..services import (
 from .base import ActionView, PartnerScopedMixin
 
 
-class PartnerListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
+class PartnerListView(RoleRequiredMixin, TemplateView):
     """The partner directory for vendor staff: filters, sortable columns, pages; htmx requests
     get the table only."""
 

@@ -23,7 +23,6 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.errors import DomainError
-from prm.core.page_cache import VersionedPageCacheMixin
 
 from .. import calendar as ics
 from ..models import BusinessReview, Membership
@@ -74,7 +73,7 @@ def scheduled_or_held(review: BusinessReview) -> bool:
     return review.status != BusinessReview.Status.CANCELLED
 
 
-class ReviewListView(RoleRequiredMixin, VersionedPageCacheMixin, TemplateView):
+class ReviewListView(RoleRequiredMixin, TemplateView):
     """Vendor staff see the reviews of the partners they may see, upcoming and overdue first;
     partner users their own organisation's. htmx requests get the table only."""
 

@@ -191,10 +191,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Dashboards and the heaviest lists are cached per session until the data changes (see
-# prm/core/page_cache.py), for at most this many seconds; 0 turns the page cache off.
-PRM_PAGE_CACHE_SECONDS = env.int("PRM_PAGE_CACHE_SECONDS", default=300)
-
 # The portal's public address, for links in emails, digests, calendar invitations and channels.
 PRM_SITE_URL = env("PRM_SITE_URL", default="http://localhost:8000")
 

@@ -21,7 +21,3 @@ STORAGES = {
 }
 ACCOUNT_RATE_LIMITS = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# Tests count each page's queries; the page cache is exercised by its own tests (and the browser
-# tests can run with it on: PRM_PAGE_CACHE_SECONDS=300).
-PRM_PAGE_CACHE_SECONDS = env.int("PRM_PAGE_CACHE_SECONDS", default=0)

@@ -1,4 +1,4 @@
-"""A mixed load of many signed-in users with writes, run with the page cache on and off.
+"""A mixed load of many signed-in users with writes, against gunicorn.
 
     DATABASE_URL=postgres://USER@HOST:5432/prm .venv/bin/python tests/bench/mixed_load.py
 
@@ -11,13 +11,10 @@ partners. Nineteen requests in twenty ask for a dashboard or a list page the ses
 see; every twentieth is a write through the API, in turn a deal registered by a partner's sales
 user, a notification marked read and a sales import of ten rows by a vendor admin.
 
-The load runs in four slices of equal length, page cache on, off, off, on
-(`PRM_PAGE_CACHE_SECONDS=300` and `0`, a fresh gunicorn each), so that a drift in the machine's
-load weighs on both sides alike. It prints the requests per second of each side, the ratio
-on / off, and the page cache's hits and misses counted in the gunicorn workers
-(`tests/bench/page_cache_counter.py`). Any answer other than the expected one fails the run.
-Options: --partners N (default 5000), --seconds N per slice (default 25), --concurrency N
-(default 16), --keepdb.
+It prints the requests per second and the median time of a page and of a write. Any answer
+other than the expected one fails the run. This is the load that decided against a page cache
+(README, "Page cache"). Options: --partners N (default 5000), --seconds N (default 50),
+--concurrency N (default 16), --keepdb.
 """
 
 from __future__ import annotations
@@ -295,22 +292,14 @@ class Load:
         return self.seconds
 
 
-def _start_server(cache_seconds: int, url: str, counts: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        **SERVER_ENV,
-        "DATABASE_URL": url,
-        "PRM_PAGE_CACHE_SECONDS": str(cache_seconds),
-        "PRM_BENCH_COUNTS_DIR": str(counts),
-    }
+def _start_server(url: str) -> subprocess.Popen:
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": url}
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
             "prm.wsgi",
-            "--config",
-            str(Path(__file__).resolve().parent / "page_cache_counter.py"),
             "--workers",
             "2",
             "--bind",
@@ -332,16 +321,6 @@ def _start_server(cache_seconds: int, url: str, counts: Path) -> subprocess.Pope
     sys.exit("gunicorn did not answer /healthz/ within 60 s")
 
 
-def _stop_server(server: subprocess.Popen, counts: Path) -> dict:
-    server.terminate()
-    server.wait(timeout=60)
-    totals = {"hits": 0, "misses": 0}
-    for path in counts.glob("*.json"):
-        for key, value in json.loads(path.read_text()).items():
-            totals[key] += value
-    return totals
-
-
 def _allowed_pages(warm: list[Session], sessions: list[Session]) -> None:
     """Each session requests the pages its role may see, found with one session of each kind."""
     by_kind = {}
@@ -354,80 +333,19 @@ def _allowed_pages(warm: list[Session], sessions: list[Session]) -> None:
         session.pages = by_kind[session.kind]
 
 
-def _warm_up(first: bool, sessions: list[Session]) -> int:
-    """Request each page once on sessions of their own, one for each kind of session; with the
-    cache on each is a miss, taken off the counts. The first time finds the pages each kind of
-    session may see. Returns the number of pages requested."""
-    warm = {}
-    for session in sessions:
-        if session.kind not in warm:
-            cookie = _session_cookie(session.user)
-            warm[session.kind] = Session(
-                session.kind, session.user, cookie, session.token, session.partner
-            )
-            warm[session.kind].pages = session.pages
-    if first:
-        print("Pages requested:")
-        _allowed_pages(list(warm.values()), sessions)
-    else:
-        for session in warm.values():
-            for path in session.pages:
-                _get(session, path)
-    return sum(len(session.pages) for session in warm.values())
-
-
-def _slice(index: int, cache_seconds: int, url: str, load: Load) -> tuple[float, dict]:
-    """One slice on a fresh gunicorn: the load's length and the page cache's counts."""
-    counts = WORK_DIR / f"counts-{index}"
-    counts.mkdir()
-    server = _start_server(cache_seconds, url, counts)
-    try:
-        warmed = _warm_up(index == 0, load.vendor + load.partner)
-        elapsed = load.run()
-    finally:
-        totals = _stop_server(server, counts)
-    if cache_seconds:
-        totals["misses"] -= warmed
+def _report(load: Load, elapsed: float) -> None:
     rate = (len(load.pages) + len(load.writes)) / elapsed
     print(
-        f"slice {index + 1}: cache {'on ' if cache_seconds else 'off'} {rate:7.1f} req/s "
-        f"({len(load.pages)} pages, {len(load.writes)} writes, {len(load.errors)} errors)"
+        f"{rate:.1f} req/s: {len(load.pages)} pages (median "
+        f"{statistics.median(load.pages) * 1000:.0f} ms), {len(load.writes)} writes (median "
+        f"{statistics.median(load.writes) * 1000:.0f} ms), {len(load.errors)} unexpected answers"
     )
-    return elapsed, totals
-
-
-def _report(results: dict) -> list[str]:
-    """Print both sides and their ratio; returns the unexpected answers."""
-    header = (
-        f"{'page cache':<12} {'req/s':>7} {'pages':>6} {'writes':>6} {'page p50':>9} "
-        f"{'write p50':>9} {'hits':>6} {'misses':>7} {'hit rate':>8}"
-    )
-    print(f"\n{header}\n{'-' * len(header)}")
-    rates = {}
-    errors = []
-    for cache_seconds, label in ((300, "on (300 s)"), (0, "off (0)")):
-        slices = results[cache_seconds]
-        pages = [t for load, _, _ in slices for t in load.pages]
-        writes = [t for load, _, _ in slices for t in load.writes]
-        elapsed = sum(e for _, e, _ in slices)
-        hits = sum(t["hits"] for _, _, t in slices)
-        misses = sum(t["misses"] for _, _, t in slices)
-        errors += [e for load, _, _ in slices for e in load.errors]
-        rates[cache_seconds] = (len(pages) + len(writes)) / elapsed
-        hit_rate = f"{hits / (hits + misses):8.1%}" if hits + misses else f"{'-':>8}"
-        print(
-            f"{label:<12} {rates[cache_seconds]:>7.1f} {len(pages):>6} {len(writes):>6} "
-            f"{statistics.median(pages) * 1000:>7.0f}ms "
-            f"{statistics.median(writes) * 1000:>7.0f}ms {hits:>6} {misses:>7} {hit_rate}"
-        )
-    print(f"\nRequests per second, page cache on / off: {rates[300] / rates[0]:.2f}x")
-    return errors
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, default=5000)
-    parser.add_argument("--seconds", type=float, default=25)
+    parser.add_argument("--seconds", type=float, default=50)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--keepdb", action="store_true")
     args = parser.parse_args()
@@ -452,15 +370,22 @@ def main() -> None:
         print(
             f"gunicorn, 2 workers; {args.concurrency} connections; {len(vendor)} vendor staff "
             f"and {len(partner)} partner sessions ({len(data['partners'])} partners); one write "
-            f"in {WRITE_EVERY}; slices of {args.seconds:.0f} s; PostgreSQL "
+            f"in {WRITE_EVERY}; {args.seconds:.0f} s; PostgreSQL "
             f"{connection.pg_version // 10000}"
         )
-        results = {300: [], 0: []}
-        for index, cache_seconds in enumerate((300, 0, 0, 300)):
-            load = Load(vendor, partner, data, args.seconds, args.concurrency, seed=index)
-            elapsed, totals = _slice(index, cache_seconds, url, load)
-            results[cache_seconds].append((load, elapsed, totals))
-        errors = _report(results)
+        server = _start_server(url)
+        try:
+            sessions = vendor + partner
+            warm = {s.kind: s for s in reversed(sessions)}  # each kind of session once
+            print("Pages requested:")
+            _allowed_pages(list(warm.values()), sessions)
+            load = Load(vendor, partner, data, args.seconds, args.concurrency, seed=0)
+            elapsed = load.run()
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        _report(load, elapsed)
+        errors = load.errors
         if errors:
             print(f"\n{len(errors)} unexpected answers, the first ones:")
             for error in errors[:10]:

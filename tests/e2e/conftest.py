@@ -41,18 +41,6 @@ def screenshot_path(name: str) -> Path:
 # --- browser ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings):
-    """Browser tests run with the page cache on, as production does: every flow must show its
-    changes at once."""
-    from django.core.cache import cache
-
-    settings.PRM_PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture(scope="session")
 def playwright_instance():
     try:
