@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from agreements.models import Agreement
@@ -52,6 +52,29 @@ def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
     """The first `size` rows and the number of rows in all, always two queries (a window count
     over the list would make PostgreSQL read every row before returning the first few)."""
     return _first(qs, size), qs.order_by().count()
+
+
+def _counts(**querysets: QuerySet) -> dict[str, int]:
+    """The number of rows of each queryset, all in one query (one scalar subquery each): the
+    dashboard's tiles cost one round trip and one compilation instead of one per tile."""
+    row = (
+        Partner.objects.order_by()
+        .annotate(
+            **{
+                name: Subquery(
+                    qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+                    output_field=IntegerField(),
+                )
+                for name, qs in querysets.items()
+            }
+        )
+        .values(*querysets)
+    )
+    # One row whatever the data: a SELECT without FROM is not expressible, so read the
+    # subqueries beside the first partner, or answer zeros when there is none.
+    first = row[:1]
+    values = next(iter(first), None)
+    return values or dict.fromkeys(querysets, 0)
 
 
 def _of_partners(qs: QuerySet, partners: QuerySet[Partner], lookup: str = "partner__in"):
@@ -120,21 +143,35 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     for case in breached_cases:
         case.age_days = _case_age_days(case, now)
 
-    pending_deals, pending_deal_count = _top(
+    pending_deal_qs = (
         _of_partners(
             DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partners
         )
         .select_related("partner")
         .order_by("created_at", "id")
     )
-    awaiting_proposals, proposal_count = _top(
-        target_proposals_awaiting(partners=partners, side="vendor")
-    )
-    expiring_agreements, expiring_count = _top(
+    proposal_qs = target_proposals_awaiting(partners=partners, side="vendor")
+    expiring_qs = (
         _of_partners(Agreement.objects.filter(status=Agreement.Status.EXPIRING), partners)
         .select_related("partner")
         .order_by("end", "number")
     )
+    draft_statement_qs = (
+        _of_partners(Statement.objects.filter(status=Statement.Status.DRAFT), partners)
+        .select_related("partner")
+        .order_by("period_start", "partner__code")
+    )
+    flagged_qs = partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
+    counts = _counts(
+        pending_deals=pending_deal_qs,
+        proposals=proposal_qs,
+        expiring=expiring_qs,
+        draft_statements=draft_statement_qs,
+        flagged=flagged_qs,
+    )
+    pending_deals, pending_deal_count = _first(pending_deal_qs), counts["pending_deals"]
+    awaiting_proposals, proposal_count = _first(proposal_qs), counts["proposals"]
+    expiring_agreements, expiring_count = _first(expiring_qs), counts["expiring"]
     for agreement in expiring_agreements:
         agreement.days_left = (agreement.end - today).days
 
@@ -156,14 +193,9 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
 
-    draft_statements, draft_statement_count = _top(
-        _of_partners(Statement.objects.filter(status=Statement.Status.DRAFT), partners)
-        .select_related("partner")
-        .order_by("period_start", "partner__code")
-    )
-    flagged_partners, flagged_count = _top(
-        partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
-    )
+    draft_statements = _first(draft_statement_qs)
+    draft_statement_count = counts["draft_statements"]
+    flagged_partners, flagged_count = _first(flagged_qs), counts["flagged"]
 
     action_count, action_items = _open_action_items(
         _of_partners(ActionItem.objects.all(), partners), today=today

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, permissions or memberships, then the dashboard's own reads, per role.
 EXPECTED_QUERIES = {
-    "vendor_admin": 19,
-    "cm_assigned": 21,
+    "vendor_admin": 15,
+    "cm_assigned": 17,
     "partner_admin": 20,
     "partner_finance": 18,
     "partner_sales": 18,
