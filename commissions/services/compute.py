@@ -789,55 +789,36 @@ def _write(
             for line in lines
         )
     if changed:
-        disputed = _disputed_lines_release(changed)
+        released = [(keeper, keeper.release(changed)) for keeper in LineLinks.keepers]
         StatementLine.objects.filter(statement__in=changed).delete()
         StatementLine.objects.bulk_create(new_lines, batch_size=5000)
-        if disputed:
-            _disputed_lines_relink(disputed, new_lines)
+        for keeper, state in released:
+            if state:
+                keeper.relink(state, new_lines)
         _update_statements(changed)
     counts["statements"] = len(changed)
     return counts
 
 
-def _line_key(statement_id, kind, rule_id, adjustment_id, restates_id) -> tuple:
-    return (statement_id, kind, rule_id, adjustment_id, restates_id)
+class LineLinks:
+    """Rows of the apps above commissions that point at statement lines (a disputed line).
+
+    A recompute deletes and rewrites a statement's lines; each app that links to them registers
+    a keeper here from its AppConfig.ready(): `release(statements)` clears its links to those
+    statements' lines and returns what it needs to restore them, `relink(state, new_lines)`
+    points them at the rewritten lines. Commissions thus imports none of those apps."""
+
+    keepers: list = []
+
+    @classmethod
+    def register(cls, keeper) -> None:
+        if keeper not in cls.keepers:
+            cls.keepers.append(keeper)
 
 
-def _disputed_lines_release(statements: list[Statement]) -> dict[int, tuple]:
-    """Cases disputing a line of a statement about to be rewritten: {case id: line identity}.
-    Their link is cleared so the old lines can go; `_disputed_lines_relink` restores it."""
-    from disputes.models import Case
-
-    rows = Case.objects.filter(statement_line__statement__in=statements).values_list(
-        "pk",
-        "statement_line__statement_id",
-        "statement_line__kind",
-        "statement_line__rule_id",
-        "statement_line__adjustment_id",
-        "statement_line__restates_id",
-    )
-    disputed = {pk: _line_key(*rest) for pk, *rest in rows}
-    if disputed:
-        Case.objects.filter(pk__in=list(disputed)).update(statement_line=None)
-    return disputed
-
-
-def _disputed_lines_relink(disputed: dict[int, tuple], new_lines: list[StatementLine]) -> None:
-    """Point each disputed case at the recomputed line for the same rule (or adjustment) of the
-    same statement. When that rule no longer yields a line, the link stays empty rather than
-    pointing at a line about something else; the case keeps its subject and description."""
-    from disputes.models import Case
-
-    by_key = {}
-    for line in new_lines:
-        key = _line_key(
-            line.statement_id, line.kind, line.rule_id, line.adjustment_id, line.restates_id
-        )
-        by_key.setdefault(key, line.pk)
-    for case_id, key in disputed.items():
-        line_id = by_key.get(key)
-        if line_id is not None:
-            Case.objects.filter(pk=case_id).update(statement_line_id=line_id)
+def line_key(line) -> tuple:
+    """What identifies a statement line across a rewrite: its statement, kind and origin."""
+    return (line.statement_id, line.kind, line.rule_id, line.adjustment_id, line.restates_id)
 
 
 STATEMENT_FIELDS = [

@@ -29,6 +29,7 @@ from prm.core.queue import enqueue_on_commit
 
 from .. import periods
 from ..models import ImportBatch, ImportRejection, Sale
+from ..signals import sales_imported
 from .import_checks import (
     BAD_CHARACTER,
     COLUMNS,
@@ -181,10 +182,7 @@ def _import(
         created_returns = _insert_returns(returns, batch_id=batch.pk, result=result)
         result.created = len(created_sales) + len(created_returns)
         _finish(result, total=total, created=created_sales + created_returns)
-        # Imported here: disputes.services imports the commissions services.
-        from disputes.services import channel_conflict_cases_open
-
-        channel_conflict_cases_open(sales=created_sales)
+        sales_imported.send(sender=ImportBatch, batch_id=batch.pk, sales=created_sales)
     batch.refresh_from_db()
     result.batch = batch
     return result

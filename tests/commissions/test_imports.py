@@ -674,3 +674,38 @@ def test_the_returnable_check_is_one_query_per_chunk_not_per_row(django_assert_m
         result = _import(*returns)
 
     assert result.created == 200
+
+
+def test_the_import_signals_its_created_sales_inside_its_transaction():
+    from django.db import connection
+
+    from commissions.signals import sales_imported
+
+    seen = []
+
+    def receiver(sender, *, batch_id, sales, **kwargs):
+        seen.append((batch_id, [s["external_id"] for s in sales], connection.in_atomic_block))
+
+    sales_imported.connect(receiver)
+    try:
+        result = _import(GOOD, GOOD.replace("S-1,", "S-2,"))
+    finally:
+        sales_imported.disconnect(receiver)
+
+    assert seen == [(result.batch.pk, ["S-1", "S-2"], True)]
+
+
+def test_a_receiver_error_rolls_the_import_back():
+    from commissions.signals import sales_imported
+
+    def receiver(sender, **kwargs):
+        raise RuntimeError("receiver failed")
+
+    sales_imported.connect(receiver)
+    try:
+        _import(GOOD)
+    finally:
+        sales_imported.disconnect(receiver)
+
+    assert not Sale.objects.exists()
+    assert ImportBatch.objects.get().status == ImportBatch.Status.FAILED

@@ -498,3 +498,10 @@ def test_a_sale_matching_the_protected_tax_id_opens_a_case_whatever_the_name(con
     sales_import(content=csv_bytes(row.format(id="S-9")), filename="t.csv")
 
     assert Case.objects.get().sale.external_id == "S-9"
+
+
+def test_disputes_listens_to_the_sales_import_signal():
+    from commissions.signals import sales_imported
+    from disputes.receivers import open_channel_conflict_cases
+
+    assert open_channel_conflict_cases in [entry[1]() for entry in sales_imported.receivers]
