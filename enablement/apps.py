@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class EnablementConfig(AppConfig):
     name = "enablement"
     verbose_name = _("Enablement")
+
+    def ready(self) -> None:
+        from agreements.services.program import register_section
+
+        from .program import SECTIONS
+
+        for section in SECTIONS:
+            register_section(section)
