@@ -56,11 +56,13 @@ SECTIONS = (
 class ExtraSection:
     """A section another app loads: `validate(data, checker, context)` returns its cleaned
     entries (reporting problems through the checker); `apply(cleaned, report, actor=, today=)`
-    writes them after this module's sections."""
+    writes them after this module's sections. With `source`, the section reads another section's
+    entries (e.g. a key inside `tiers[]`) instead of a top-level section of its own name."""
 
     name: str
     validate: Callable
     apply: Callable
+    source: str = ""
 
 
 EXTRA_SECTIONS: dict[str, ExtraSection] = {}
@@ -268,20 +270,25 @@ def program_validate(data: dict, *, today: dt.date) -> tuple[dict, list[str]]:
         "lines": lines,
         "skus": skus,
         "partners": partners,
+        "tiers": tiers,
+        "file_users": {
+            u["email"]: x["code"] for x in clean["partners"] for u in x["users"] if u["email"]
+        },
         "partner_currency": {
             **dict(Partner.objects.values_list("code", "currency")),
             **{x["code"]: x["currency"] or "TWD" for x in clean["partners"]},
         },
     }
     clean["extra"] = {
-        name: section.validate(data.get(name) or [], c, context)
+        name: section.validate(data.get(section.source or name) or [], c, context)
         for name, section in EXTRA_SECTIONS.items()
     }
     return clean, c.errors
 
 
 def _check_section_names(data: dict, c: _Checker) -> None:
-    known = {*SECTIONS, *EXTRA_SECTIONS, "price_effective"}
+    extra = {name for name, section in EXTRA_SECTIONS.items() if not section.source}
+    known = {*SECTIONS, *extra, "price_effective"}
     for name in data:
         if name not in known:
             c.fail(str(name)[:64], f"unknown section (known: {', '.join(sorted(known))})")

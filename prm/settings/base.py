@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "agreements",
     "commissions",
     "disputes",
+    "enablement",
     "dashboards",
 ]
 

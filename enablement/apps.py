@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EnablementConfig(AppConfig):
+    name = "enablement"
+    verbose_name = _("Enablement")
+
+    def ready(self) -> None:
+        from agreements.services.program import register_section
+
+        from .program import SECTIONS
+
+        for section in SECTIONS:
+            register_section(section)
