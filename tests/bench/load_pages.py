@@ -54,6 +54,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import gunicorn_server  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -101,18 +102,6 @@ def _session_cookie(user) -> str:
     client = Client()
     client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def _wait_until_up(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit(f"gunicorn did not answer {url} within {timeout:.0f} s")
 
 
 def _check(path: str, cookie: str) -> str | None:
@@ -197,23 +186,7 @@ def main() -> None:
         database = settings.DATABASES["default"]
         url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{test_name}"
         env = {**os.environ, **SERVER_ENV, "DATABASE_URL": url}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "prm.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        _wait_until_up(f"http://127.0.0.1:{PORT}{BASELINE}")
+        server = gunicorn_server.start(env, PORT)
         print(
             f"gunicorn, 2 workers; {args.concurrency} connections; {args.requests} requests "
             f"per page; PostgreSQL {connection.pg_version // 10000}; "

@@ -28,7 +28,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -61,6 +60,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import gunicorn_server  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -292,35 +292,6 @@ class Load:
         return self.seconds
 
 
-def _start_server(url: str) -> subprocess.Popen:
-    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": url}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "prm.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _request("GET", "/healthz/", {})[0] == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    sys.exit("gunicorn did not answer /healthz/ within 60 s")
-
-
 def _allowed_pages(warm: list[Session], sessions: list[Session]) -> None:
     """Each session requests the pages its role may see, found with one session of each kind."""
     by_kind = {}
@@ -373,7 +344,7 @@ def main() -> None:
             f"in {WRITE_EVERY}; {args.seconds:.0f} s; PostgreSQL "
             f"{connection.pg_version // 10000}"
         )
-        server = _start_server(url)
+        server = gunicorn_server.start({**os.environ, **SERVER_ENV, "DATABASE_URL": url}, PORT)
         try:
             sessions = vendor + partner
             warm = {s.kind: s for s in reversed(sessions)}  # each kind of session once
