@@ -10,6 +10,7 @@ from agreements.models import Agreement
 from disputes.charts import column_chart
 from disputes.selectors import case_list
 from disputes.views import AGE_LABELS
+from enablement.certificate_selectors import certified_people
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
@@ -247,6 +248,7 @@ class PartnerDetailView(RoleRequiredMixin, TemplateView):
             next_review=next_review,
             next_review_overdue=next_review is not None and review_is_overdue(next_review),
             open_action_items=action_item_open_list(partners=[partner], limit=5),
+            certified=certified_people(partner=partner, on=timezone.localdate()),
         )
         if can_manage_members:
             context["invitation_form"] = InvitationForm(auto_id="invite_%s")

@@ -9,6 +9,7 @@ class EnablementConfig(AppConfig):
     def ready(self) -> None:
         from agreements.services.program import register_section
 
+        from . import certificate_events  # noqa: F401  (its verbs)
         from .program import SECTIONS
 
         for section in SECTIONS:

@@ -196,3 +196,38 @@ class TierChange(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.partner.code}: {self.from_tier.code} → {self.to_tier.code}"
+
+
+class CertificateReminder(models.Model):
+    """An expiry reminder that went out for a certificate, so it never goes twice.
+
+    The unique (certificate, kind) pair is the guard: a run inserts its rows with its own
+    ``claim`` and sends only the rows that carry it, so two runs at once never both send."""
+
+    class Kind(models.TextChoices):
+        DAYS_60 = "60d", _("60 days before expiry")
+        DAYS_14 = "14d", _("14 days before expiry")
+
+    certificate = models.ForeignKey(
+        Certificate,
+        verbose_name=_("certificate"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    sent_on = models.DateField(_("sent on"))
+    claim = models.UUIDField(_("claim"), editable=False)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificate reminder")
+        verbose_name_plural = _("certificate reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "kind"], name="unique_certificate_reminder"
+            ),
+        ]
+        indexes = [models.Index(fields=["claim"])]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} · {self.kind}"

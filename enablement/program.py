@@ -127,7 +127,7 @@ def apply_certified_people(items: list[dict], report, *, actor, today) -> None:
         user = users.get(email__iexact=item["email"])
         certification = Certification.objects.get(code=item["certification"])
         existed = certification.certificates.filter(user=user, earned=item["earned"]).exists()
-        certificate_earn(user=user, certification=certification, earned=item["earned"])
+        certificate_earn(user=user, certification=certification, earned=item["earned"], actor=actor)
         report.count("certified_people", "unchanged" if existed else "created")
 
 

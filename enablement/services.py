@@ -2,16 +2,20 @@ import datetime
 
 from django.db import transaction
 
+from .certificate_services import certificate_earned_record
 from .dates import certificate_expiry
 from .models import Certificate, Certification
 
 
 @transaction.atomic
-def certificate_earn(*, user, certification: Certification, earned: datetime.date) -> Certificate:
+def certificate_earn(
+    *, user, certification: Certification, earned: datetime.date, actor=None
+) -> Certificate:
     """Record that ``user`` earned ``certification`` on ``earned``; idempotent for the same day.
 
     The expiry is computed once, here, and stored: a renewal in the 90 days before the latest
-    certificate's expiry runs from that expiry.
+    certificate's expiry runs from that expiry. A new certificate is recorded in the history of
+    each partner the holder is a member of.
     """
     existing = Certificate.objects.filter(
         user=user, certification=certification, earned=earned
@@ -36,4 +40,5 @@ def certificate_earn(*, user, certification: Certification, earned: datetime.dat
     )
     certificate.full_clean()
     certificate.save()
+    certificate_earned_record(certificate, actor=actor)
     return certificate

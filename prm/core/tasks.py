@@ -25,16 +25,20 @@ def send_email_task(payload: dict[str, Any]) -> int:
     return connection.send_messages([message_from_dict(payload)])
 
 
-def sweep_task(func):
+def sweep_task(func=None, *, name: str | None = None):
     """A beat sweep: safe to run twice, retried with backoff while the database is unavailable.
-    The task keeps the name Celery derives from `func`."""
-    return shared_task(
-        autoretry_for=(DatabaseError,),
-        retry_backoff=True,
-        retry_backoff_max=600,
-        max_retries=5,
-        acks_late=True,
-    )(func)
+    The task keeps the name Celery derives from `func`, unless `name` gives another."""
+    options = {
+        "autoretry_for": (DatabaseError,),
+        "retry_backoff": True,
+        "retry_backoff_max": 600,
+        "max_retries": 5,
+        "acks_late": True,
+    }
+    if name is not None:
+        options["name"] = name
+    decorator = shared_task(**options)
+    return decorator if func is None else decorator(func)
 
 
 @shared_task(acks_late=True)

@@ -17,6 +17,7 @@ class Category(models.TextChoices):
     REVIEWS = "reviews", _("Business reviews")
     ANNOUNCEMENTS = "announcements", _("Announcements")
     RECOGNITION = "recognition", _("Recognition")
+    LEARNING = "learning", _("Learning and certifications")
 
 
 class Delivery(models.TextChoices):

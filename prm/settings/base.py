@@ -315,6 +315,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prm.notifications.tasks.webhook_deliveries_sweep_task",
         "schedule": crontab(minute=20),
     },
+    "certificate-reminders": {
+        "task": "enablement.tasks.certificate_reminders_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "notification-digests": {
         "task": "prm.notifications.tasks.digests_send_task",
         "schedule": crontab(hour=7, minute=45),
