@@ -385,6 +385,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "kombu.connection": {"level": _KOMBU_CONNECTION_LEVEL},
+        # Certificate PDFs: WeasyPrint logs each rendering step and fontTools each font subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Sign-in failures, password and second-factor changes, API token changes.
         "prm.security": {"level": "INFO"},
     },

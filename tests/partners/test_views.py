@@ -8,6 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from enablement.models import Certification
+from enablement.services import certificate_earn
 from partners.middleware import SESSION_KEY
 from partners.models import Invitation, Membership, Partner, Target
 from partners.periods import current_period
@@ -202,9 +204,16 @@ def test_flagged_partners_show_in_the_list(world):
 
 
 def _fill_partner(world, n: int) -> None:
-    """n more users, deals (with product lines), awards, risk assessments and events."""
+    """n more users (each certified), deals (with product lines), awards, risk assessments and
+    events."""
     partner = world.partner
-    MembershipFactory.create_batch(n, partner=partner, role="sales")
+    certification, _ = Certification.objects.get_or_create(
+        code="NET-PRO", defaults={"name": "Networking Pro", "validity_months": 24}
+    )
+    for membership in MembershipFactory.create_batch(n, partner=partner, role="sales"):
+        certificate_earn(
+            user=membership.user, certification=certification, earned=timezone.localdate()
+        )
     lines = [DealLineFactory(code="NET"), DealLineFactory(code="SEC")]
     for _ in range(n):
         DealRegistrationFactory(partner=partner, product_lines=lines)
@@ -230,8 +239,8 @@ def _fill_partner(world, n: int) -> None:
 # session, user, [memberships: partner users], partner, territories, segments, open deals,
 # their product lines, members, pending invitations, targets, events, awards, risk history,
 # milestones, agreements, open cases (for partner users the case scope also reads the user's
-# memberships), the next business review, open action items.
-QUERIES_PARTNER_DETAIL = {"vendor_admin": 18, "cm_assigned": 20, "partner_admin": 20}
+# memberships), the next business review, open action items, certified people.
+QUERIES_PARTNER_DETAIL = {"vendor_admin": 19, "cm_assigned": 21, "partner_admin": 21}
 
 
 @pytest.mark.parametrize("role", list(QUERIES_PARTNER_DETAIL))
@@ -250,6 +259,8 @@ def test_partner_detail_runs_constant_queries(
     assert len(response.context["members"]) == 16
     assert len(response.context["overview"].open_deals) == 10
     assert response.context["overview"].open_deal_count_capped
+    (certified,) = response.context["certified"]
+    assert certified.count == 13
 
 
 def test_partner_detail_with_sales_adds_one_query(sale_model, world, django_assert_num_queries):
