@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from enablement.certificate_services import certificate_reminders_send
 from enablement.certificate_tasks import certificate_reminders_task
@@ -213,3 +214,21 @@ def test_earning_a_certificate_is_in_the_partners_history(world, net):
     # earning the same certificate on the same day again records nothing more
     certificate_earn(user=world.users["partner_sales"], certification=net, earned=D(2026, 3, 31))
     assert Event.objects.filter(verb="certificate.earned").count() == 1
+
+
+def test_demo_certificates_are_idempotent_and_one_is_due_for_its_reminder(
+    db, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from enablement.demo_certificates import seed_demo_certificates
+
+    call_command("seed_demo", verbosity=0)
+    assert seed_demo_certificates(actor=None) == 0
+    today = timezone.localdate()
+    holders = Certificate.objects.filter(earned__lte=today, expires__gt=today)
+    assert holders.filter(user__memberships__partner__code="P-FORMOSA").count() >= 2
+    assert Certificate.objects.filter(expires__lte=today).count() == 1
+    counts = _run(today, django_capture_on_commit_callbacks)
+    assert counts["60d"] == 1
+    assert {m.to[0] for m in mail.outbox} == {"sales@formosa.example", "admin@formosa.example"}
