@@ -38,6 +38,7 @@ NOT_PAGES = {
     "sales_import_rejected": "a CSV download",
     "case_attachment": "a file download",
     "review_calendar": "an iCalendar download",
+    "certificate_pdf": "a PDF download",
     "notification_badge": "an htmx fragment inside the navigation bar",
     "statement_line_sales": "an htmx fragment, measured opened inside the statement page",
     "statement_unmatched_sales": "an htmx fragment inside the statement page",
@@ -108,6 +109,7 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     "notification_preferences": lambda d: [_path("notification_preferences")],
     "review_list": lambda d: [_path("review_list")],
     "review_detail": lambda d: [_path("review_detail", pk=d.review.pk)],
+    "certificate_list": lambda d: [_path("certificate_list")],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...
