@@ -181,7 +181,12 @@ def test_the_certificate_html_carries_holder_dates_and_number(world, held):
     assert "Networking Pro (NET-PRO)" in html
     assert certificate.expires.isoformat() in html
     assert f"NET-PRO-{certificate.pk:06d}" in html
-    assert 'lang="zh-Hant"' in certificate_html(certificate, language="zh-hant")
+    chinese = certificate_html(certificate, language="zh-hant")
+    assert 'lang="zh-Hant"' in chinese
+    import weasyprint
+
+    # one A4 landscape page
+    assert len(weasyprint.HTML(string=chinese).render().pages) == 1
 
 
 @pytest.mark.parametrize(
