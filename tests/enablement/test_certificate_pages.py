@@ -289,3 +289,34 @@ def test_earning_through_the_service_shows_on_the_page(world, net):
     certificate_earn(user=world.users["partner_admin"], certification=net, earned=TODAY)
     groups = _page(world, "cm_assigned").context["certified"]
     assert [c.user.email for c in groups[0].certificates] == ["admin@a.test"]
+
+
+def _more_certified(world, net, n):
+    for i in range(n):
+        user = UserFactory(email=f"more{i}-{Certificate.objects.count()}@a.test")
+        MembershipFactory(user=user, partner=world.partner, role="sales")
+        _cert(user, net, earned=TODAY - DAY, expires=TODAY + 90 * DAY)
+
+
+def _queries(client, url, data=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, data or {})
+    return len(captured.captured_queries)
+
+
+def test_api_and_my_certificates_run_constant_queries(world, held, net):
+    vendor = world.client("cm_assigned")
+    sales = world.client("partner_sales")
+    vendor.get(API, {"partner": "P-A"})
+    sales.get(reverse("certificate_list"))
+    api_queries = _queries(vendor, API, {"partner": "P-A"})
+    page_queries = _queries(sales, reverse("certificate_list"))
+    _more_certified(world, net, 15)
+    _cert(world.users["partner_sales"], net, earned=TODAY - 900 * DAY, expires=TODAY - 170 * DAY)
+    assert _queries(vendor, API, {"partner": "P-A"}) == api_queries
+    assert vendor.get(API, {"partner": "P-A"}).json()["count"] == 20
+    assert _queries(sales, reverse("certificate_list")) == page_queries
+    assert len(sales.get(reverse("certificate_list")).context["certificates"]) == 3
