@@ -5,9 +5,20 @@ from django.apps import apps
 from django.utils.html import escape, format_html
 
 from prm.core import events
+from prm.core.links import link as _link
 from prm.core.money import format_percent, quantize
 
 register = template.Library()
+
+
+@register.filter
+def link(value, name: str) -> str:
+    """The path of the URL named `name` for one argument, as `{% url name value %}` gives it,
+    from a pattern reversed once per process: for a link on every row of a list.
+
+    {{ case.pk|link:"case_detail" }}
+    """
+    return _link(name, value)
 
 
 @register.filter
