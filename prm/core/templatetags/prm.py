@@ -6,6 +6,7 @@ from django.utils.html import escape, format_html
 
 from prm.core import events
 from prm.core.links import link as _link
+from prm.core.links import nav as _nav
 from prm.core.money import format_percent, quantize
 
 register = template.Library()
@@ -19,6 +20,13 @@ def link(value, name: str) -> str:
     {{ case.pk|link:"case_detail" }}
     """
     return _link(name, value)
+
+
+@register.simple_tag
+def nav_url(name: str) -> str:
+    """`{% url name %}` for an argument-free URL (the navigation bar's), reversed once per
+    process; `{% nav_url "dashboard" as dashboard_url %}` too."""
+    return _nav(name)
 
 
 @register.filter
