@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from agreements.models import Agreement
@@ -56,25 +56,26 @@ def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
 
 def _counts(**querysets: QuerySet) -> dict[str, int]:
     """The number of rows of each queryset, all in one query (one scalar subquery each): the
-    dashboard's tiles cost one round trip and one compilation instead of one per tile."""
+    dashboard's tiles cost one round trip instead of one per tile."""
     row = (
         Partner.objects.order_by()
         .annotate(
             **{
-                name: Subquery(
+                f"count_{name}": Subquery(
                     qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
                     output_field=IntegerField(),
                 )
                 for name, qs in querysets.items()
             }
         )
-        .values(*querysets)
+        .values(*(f"count_{name}" for name in querysets))
     )
     # One row whatever the data: a SELECT without FROM is not expressible, so read the
     # subqueries beside the first partner, or answer zeros when there is none.
-    first = row[:1]
-    values = next(iter(first), None)
-    return values or dict.fromkeys(querysets, 0)
+    values = next(iter(row[:1]), None)
+    if values is None:
+        return dict.fromkeys(querysets, 0)
+    return {name: values[f"count_{name}"] for name in querysets}
 
 
 def _of_partners(qs: QuerySet, partners: QuerySet[Partner], lookup: str = "partner__in"):
@@ -119,123 +120,161 @@ class VendorDashboard:
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
     they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
-    are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q."""
+    are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q.
+
+    Every count is read in one query; each short list reads only the columns it shows."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     partners = partner_visible_queryset(user=user)
 
     cases = case_visible_queryset(user=user)
     breached = case_breached_q(now=now)
+    active_cases = cases.filter(ACTIVE_Q)
     case_counts = {
-        "breached": Count("pk", filter=breached),
-        "escalated": Count("pk", filter=ACTIVE_Q & Q(escalated_at__isnull=False)),
-        "open": Count("pk", filter=ACTIVE_Q),
+        "breached": cases.filter(breached),
+        "escalated": active_cases.filter(escalated_at__isnull=False),
+        "open_cases": active_cases,
     }
     for key, start, end in AGE_BUCKETS:
-        condition = ACTIVE_Q & Q(created_at__lte=now - dt.timedelta(days=start))
+        condition = Q(created_at__lte=now - dt.timedelta(days=start))
         if end is not None:
             condition &= Q(created_at__gt=now - dt.timedelta(days=end))
-        case_counts[f"age_{key}"] = Count("pk", filter=condition)
-    case_totals = cases.aggregate(**case_counts)
-    breached_cases = _first(
-        cases.filter(breached).select_related("partner", "owner").order_by("created_at", "id")
-    )
-    for case in breached_cases:
-        case.age_days = _case_age_days(case, now)
+        case_counts[f"age_{key}"] = active_cases.filter(condition)
 
-    pending_deal_qs = (
-        _of_partners(
-            DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partners
-        )
-        .select_related("partner")
-        .order_by("created_at", "id")
-    )
+    pending_deal_qs = _of_partners(
+        DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partners
+    ).order_by("created_at", "id")
     proposal_qs = target_proposals_awaiting(partners=partners, side="vendor")
-    expiring_qs = (
-        _of_partners(Agreement.objects.filter(status=Agreement.Status.EXPIRING), partners)
-        .select_related("partner")
-        .order_by("end", "number")
-    )
-    draft_statement_qs = (
-        _of_partners(Statement.objects.filter(status=Statement.Status.DRAFT), partners)
-        .select_related("partner")
-        .order_by("period_start", "partner__code")
-    )
+    expiring_qs = _of_partners(
+        Agreement.objects.filter(status=Agreement.Status.EXPIRING), partners
+    ).order_by("end", "number")
+    draft_statement_qs = _of_partners(
+        Statement.objects.filter(status=Statement.Status.DRAFT), partners
+    ).order_by("period_start", "partner__code")
     flagged_qs = partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
+    reviews = _of_partners(
+        BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partners
+    )
+    open_items = _of_partners(ActionItem.objects.filter(done_at__isnull=True), partners)
     counts = _counts(
+        **case_counts,
         pending_deals=pending_deal_qs,
         proposals=proposal_qs,
         expiring=expiring_qs,
         draft_statements=draft_statement_qs,
         flagged=flagged_qs,
+        reviews_overdue=reviews.filter(scheduled_at__lt=today_start),
+        reviews_due=reviews.filter(
+            scheduled_at__gte=today_start, scheduled_at__lt=now + REVIEW_HORIZON
+        ),
+        action_items=open_items,
+        action_items_overdue=open_items.filter(due_on__lt=today),
     )
-    pending_deals, pending_deal_count = _first(pending_deal_qs), counts["pending_deals"]
-    awaiting_proposals, proposal_count = _first(proposal_qs), counts["proposals"]
-    expiring_agreements, expiring_count = _first(expiring_qs), counts["expiring"]
+
+    breached_cases = _first(
+        cases.filter(breached)
+        .select_related("partner", "owner")
+        .only(*CASE_ROW_FIELDS)
+        .order_by("created_at", "id")
+    )
+    for case in breached_cases:
+        case.age_days = _case_age_days(case, now)
+    pending_deals = _first(
+        pending_deal_qs.select_related("partner").only(
+            "id", "customer_name", "estimated_value", "currency", "partner__code"
+        )
+    )
+    awaiting_proposals = _first(
+        proposal_qs.only(
+            "id", "amount", "target__period", "target__currency", "target__partner__code"
+        )
+    )
+    expiring_agreements = _first(
+        expiring_qs.select_related("partner").only("id", "number", "end", "partner__code")
+    )
     for agreement in expiring_agreements:
         agreement.days_left = (agreement.end - today).days
-
-    reviews = _of_partners(
-        BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partners
-    )
-    review_totals = reviews.aggregate(
-        overdue=Count("pk", filter=Q(scheduled_at__lt=today_start)),
-        due=Count(
-            "pk",
-            filter=Q(scheduled_at__gte=today_start, scheduled_at__lt=now + REVIEW_HORIZON),
-        ),
-    )
     reviews_due = _first(
         reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
         .select_related("partner")
+        .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
         .order_by("scheduled_at", "id")
     )
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
-
-    draft_statements = _first(draft_statement_qs)
-    draft_statement_count = counts["draft_statements"]
-    flagged_partners, flagged_count = _first(flagged_qs), counts["flagged"]
-
-    action_count, action_items = _open_action_items(
-        _of_partners(ActionItem.objects.all(), partners), today=today
+    draft_statements = _first(
+        draft_statement_qs.select_related("partner").only(
+            "id", "period", "total", "currency", "partner__code"
+        )
     )
+    flagged_partners = _first(flagged_qs.only(*FLAGGED_ROW_FIELDS))
+    action_items = _action_item_rows(open_items, today=today)
     return VendorDashboard(
-        breached_count=case_totals["breached"],
-        escalated_count=case_totals["escalated"],
-        open_case_count=case_totals["open"],
-        case_ages=[(key, case_totals[f"age_{key}"]) for key, _start, _end in AGE_BUCKETS],
+        breached_count=counts["breached"],
+        escalated_count=counts["escalated"],
+        open_case_count=counts["open_cases"],
+        case_ages=[(key, counts[f"age_{key}"]) for key, _start, _end in AGE_BUCKETS],
         breached_cases=breached_cases,
-        pending_deal_count=pending_deal_count,
+        pending_deal_count=counts["pending_deals"],
         pending_deals=pending_deals,
-        proposal_count=proposal_count,
+        proposal_count=counts["proposals"],
         awaiting_proposals=awaiting_proposals,
-        expiring_count=expiring_count,
+        expiring_count=counts["expiring"],
         expiring_agreements=expiring_agreements,
-        reviews_due_count=review_totals["due"],
-        reviews_overdue_count=review_totals["overdue"],
+        reviews_due_count=counts["reviews_due"],
+        reviews_overdue_count=counts["reviews_overdue"],
         reviews_due=reviews_due,
-        draft_statement_count=draft_statement_count,
+        draft_statement_count=counts["draft_statements"],
         draft_statements=draft_statements,
-        flagged_count=flagged_count,
+        flagged_count=counts["flagged"],
         flagged_partners=flagged_partners,
-        action_item_count=action_count["open"],
-        action_items_overdue_count=action_count["overdue"],
+        action_item_count=counts["action_items"],
+        action_items_overdue_count=counts["action_items_overdue"],
         action_items=action_items,
     )
 
 
-def _open_action_items(items: QuerySet, *, today: dt.date) -> tuple[dict, list[ActionItem]]:
-    """Counts (open, overdue) and the earliest-due open action items, each marked overdue or
-    not."""
-    items = items.filter(done_at__isnull=True)
-    counts = items.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+# The columns the dashboards' short lists show.
+CASE_ROW_FIELDS = (
+    "id",
+    "subject",
+    "escalated_at",
+    "created_at",
+    "partner__code",
+    "owner__full_name",
+    "owner__email",
+)
+FLAGGED_ROW_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "local_name",
+    "risk_rating",
+    "credit_limit",
+    "overdue_receivables",
+)
+ACTION_ITEM_ROW_FIELDS = (
+    "id",
+    "title",
+    "side",
+    "due_on",
+    "partner__code",
+    "owner__full_name",
+    "owner__email",
+)
+
+
+def _action_item_rows(open_items: QuerySet, *, today: dt.date) -> list[ActionItem]:
+    """The earliest-due of `open_items`, each marked overdue or not."""
     rows = _first(
-        items.select_related("partner", "owner").order_by("due_on", "id"), ACTION_ITEM_LIST_SIZE
+        open_items.select_related("partner", "owner")
+        .only(*ACTION_ITEM_ROW_FIELDS)
+        .order_by("due_on", "id"),
+        ACTION_ITEM_LIST_SIZE,
     )
     for item in rows:
         item.is_overdue = item.due_on < today
-    return counts, rows
+    return rows
 
 
 @dataclass
@@ -284,22 +323,29 @@ def partner_dashboard(
 
     cases = case_visible_queryset(user=user, current_partner=partner)
     breached = case_breached_q(now=now)
-    case_totals = cases.aggregate(
-        open=Count("pk", filter=ACTIVE_Q), breached=Count("pk", filter=breached)
-    )
-    open_cases = list(
-        cases.filter(ACTIVE_Q)
-        .select_related("partner", "owner")
-        .order_by("resolution_due", "id")[:LIST_SIZE]
-    )
-
     receipts = AnnouncementRecipient.objects.filter(
         partner=partner, announcement__published_at__isnull=False
     )
     read = AnnouncementRead.objects.filter(announcement=OuterRef("announcement"), user=user)
     pending_ack = Q(announcement__requires_acknowledgement=True, acknowledged_at__isnull=True)
-    receipt_totals = receipts.annotate(is_read=Exists(read)).aggregate(
-        unread=Count("pk", filter=Q(is_read=False)), pending_ack=Count("pk", filter=pending_ack)
+    open_items = ActionItem.objects.filter(partner=partner, done_at__isnull=True)
+    counted = {
+        "open_cases": cases.filter(ACTIVE_Q),
+        "breached": cases.filter(breached),
+        "unread": receipts.exclude(Exists(read)),
+        "pending_ack": receipts.filter(pending_ack),
+        "action_items": open_items,
+        "action_items_overdue": open_items.filter(due_on__lt=today),
+    }
+    if show_deals:
+        counted["pending_deals"] = DealRegistration.objects.filter(
+            partner__in=own, status=DealRegistration.Status.PENDING
+        )
+    counts = _counts(**counted)
+    open_cases = list(
+        cases.filter(ACTIVE_Q)
+        .select_related("partner", "owner")
+        .order_by("resolution_due", "id")[:LIST_SIZE]
     )
     unread = list(
         receipts.exclude(Exists(read))
@@ -324,22 +370,20 @@ def partner_dashboard(
     if next_review is not None:
         next_review.is_overdue = next_review.scheduled_at < today_start
 
-    action_count, action_items = _open_action_items(
-        ActionItem.objects.filter(partner=partner), today=today
-    )
+    action_items = _action_item_rows(open_items, today=today)
     dashboard = PartnerDashboard(
         scorecard_row=scorecard_row,
         attainment_width=attainment_width,
-        open_case_count=case_totals["open"],
-        breached_case_count=case_totals["breached"],
+        open_case_count=counts["open_cases"],
+        breached_case_count=counts["breached"],
         open_cases=[(case, case_sla_state(case, now)) for case in open_cases],
-        unread_count=receipt_totals["unread"],
+        unread_count=counts["unread"],
         unread_announcements=[receipt.announcement for receipt in unread],
-        acknowledgement_count=receipt_totals["pending_ack"],
+        acknowledgement_count=counts["pending_ack"],
         awaiting_acknowledgement=awaiting_acknowledgement,
         next_review=next_review,
-        action_item_count=action_count["open"],
-        action_items_overdue_count=action_count["overdue"],
+        action_item_count=counts["action_items"],
+        action_items_overdue_count=counts["action_items_overdue"],
         action_items=action_items,
     )
     if show_payouts:
@@ -347,9 +391,7 @@ def partner_dashboard(
             list(statement_list(user=user, current_partner=partner)[:PAYOUT_TREND_PERIODS])
         )
     if show_deals:
-        dashboard.pending_deal_count = DealRegistration.objects.filter(
-            partner__in=own, status=DealRegistration.Status.PENDING
-        ).count()
+        dashboard.pending_deal_count = counts["pending_deals"]
     if show_proposals:
         dashboard.awaiting_proposals = list(
             target_proposals_awaiting(partners=own, side="partner")[:LIST_SIZE]

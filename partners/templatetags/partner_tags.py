@@ -7,6 +7,8 @@ Kong write them (Django's zh-Hant number format has no grouping separator).
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from prm.core.money import minor_unit, quantize
 
@@ -37,3 +39,66 @@ def percent(value):
     if value is None or value == "":
         return ""
     return f"{_decimal(value):,.1f}%"
+
+
+# Badges drawn on every row of the directory and the deal list: written here rather than as
+# included templates, which cost a template lookup and a context per row.
+RISK_BADGE_CLASSES = {
+    "high": "bg-danger-subtle text-danger-emphasis border border-danger-subtle",
+    "medium": "bg-warning-subtle text-warning-emphasis border border-warning-subtle",
+}
+RISK_BADGE_DEFAULT = "bg-success-subtle text-success-emphasis border border-success-subtle"
+DEAL_BADGE_CLASSES = {
+    "approved": "text-bg-success",
+    "pending": "bg-warning-subtle text-warning-emphasis border border-warning-subtle",
+    "rejected": "bg-danger-subtle text-danger-emphasis border border-danger-subtle",
+}
+DEAL_BADGE_DEFAULT = "bg-secondary-subtle text-secondary-emphasis border"
+
+
+@register.filter
+def status_badge(partner):
+    """The partner's status as a badge."""
+    return format_html(
+        '<span class="badge rounded-pill status-badge status-{}">{}</span>',
+        partner.status,
+        partner.get_status_display(),
+    )
+
+
+@register.filter
+def risk_badges(partner):
+    """The partner's risk rating as a badge, and a second one when it is over its credit limit."""
+    badge = format_html(
+        '<span class="badge rounded-pill {}">{}</span>',
+        RISK_BADGE_CLASSES.get(partner.risk_rating, RISK_BADGE_DEFAULT),
+        partner.get_risk_rating_display(),
+    )
+    if not partner.is_over_credit_limit:
+        return badge
+    return badge + format_html(
+        ' <span class="badge rounded-pill text-bg-danger" title="{}"><i class="bi bi-credit-card"'
+        ' aria-hidden="true"></i> {}</span>',
+        _("Overdue receivables exceed the credit limit"),
+        _("Over credit limit"),
+    )
+
+
+@register.filter
+def deal_status_badge(deal):
+    """The deal registration's status as a badge, and a second one when it conflicts with
+    another partner's registration."""
+    badge = format_html(
+        '<span class="badge rounded-pill {}">{}</span>',
+        DEAL_BADGE_CLASSES.get(deal.status, DEAL_BADGE_DEFAULT),
+        deal.get_status_display(),
+    )
+    if not deal.has_conflict:
+        return badge
+    return badge + format_html(
+        ' <span class="badge rounded-pill bg-danger-subtle text-danger-emphasis border'
+        ' border-danger-subtle" title="{}"><i class="bi bi-exclamation-triangle"'
+        ' aria-hidden="true"></i> {}</span>',
+        _("Another partner registered the same customer"),
+        _("Conflict"),
+    )

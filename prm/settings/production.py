@@ -29,3 +29,6 @@ CACHES = {
     }
 }
 PRM_EMAIL_BACKEND = env("PRM_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Sessions are written to PostgreSQL and read through the cache: a page costs no session query
+# while the session is in Redis (an evicted entry is read from the database again).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

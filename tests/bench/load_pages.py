@@ -18,7 +18,8 @@ concurrent connections. It prints requests per second and the ratio to `/healthz
 before, then the page and role pairs that miss their budget (list pages 15%, dashboards 10%); it
 fails if any response was not a 200. Options:
 --partners N (default 5000), --requests N per page (default 800), --concurrency N (default 16),
---keepdb.
+--keepdb, --port N (default 8765), --roles "vendor admin,partner sales" and --pages "/,/deals/"
+to measure only some pairs.
 """
 
 from __future__ import annotations
@@ -134,13 +135,32 @@ def _ab(path: str, cookie: str, requests: int, concurrency: int) -> float:
     return float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1))
 
 
+def _select(args: argparse.Namespace) -> None:
+    global PORT
+    PORT = args.port
+    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
+    pages = {page.strip() for page in args.pages.split(",") if page.strip()}
+    unknown = [role for role in roles if role not in ROLE_PAGES]
+    if unknown:
+        sys.exit(f"unknown roles {unknown}; choose among {list(ROLE_PAGES)}")
+    for label in list(ROLE_PAGES):
+        if roles and label not in roles:
+            del ROLE_PAGES[label]
+        elif pages:
+            ROLE_PAGES[label] = [path for path in ROLE_PAGES[label] if path in pages]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=800)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--keepdb", action="store_true")
+    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--roles", default="", help="comma-separated roles (default: all)")
+    parser.add_argument("--pages", default="", help="comma-separated paths (default: all)")
     args = parser.parse_args()
+    _select(args)
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL.")
     if not shutil.which("ab"):

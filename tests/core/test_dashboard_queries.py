@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, permissions or memberships, then the dashboard's own reads, per role.
 EXPECTED_QUERIES = {
-    "vendor_admin": 15,
-    "cm_assigned": 17,
-    "partner_admin": 20,
-    "partner_finance": 18,
-    "partner_sales": 18,
+    "vendor_admin": 12,
+    "cm_assigned": 15,
+    "partner_admin": 17,
+    "partner_finance": 16,
+    "partner_sales": 15,
 }
 
 

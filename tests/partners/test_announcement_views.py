@@ -81,7 +81,7 @@ def test_feed_runs_constant_queries(world, django_assert_num_queries):
 
 # session, user, count, page (with acknowledgement counts and authors); channel managers add
 # the "view all" permission checks.
-QUERIES_VENDOR_LIST = {"vendor_admin": 4, "cm_assigned": 6}
+QUERIES_VENDOR_LIST = {"vendor_admin": 4, "cm_assigned": 7}
 
 
 @pytest.mark.parametrize("role", list(QUERIES_VENDOR_LIST))
