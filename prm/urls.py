@@ -10,6 +10,7 @@ from commissions import api as commissions_api
 from commissions.urls import import_urlpatterns, payout_urlpatterns
 from dashboards import views as dashboard_views
 from disputes import api as disputes_api
+from enablement import api as enablement_api
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
 from prm.accounts import views as accounts_views
@@ -35,6 +36,11 @@ api_v1 = [
     path("deals/", partners_api.DealListCreateAPIView.as_view(), name="deal-list"),
     path("deals/<int:pk>/", partners_api.DealDetailAPIView.as_view(), name="deal-detail"),
     path("disputes/", disputes_api.CaseListCreateAPIView.as_view(), name="case-list"),
+    path(
+        "tiers/evaluation/",
+        enablement_api.TierEvaluationView.as_view(),
+        name="tier-evaluation",
+    ),
     path(
         "notifications/",
         notifications_api.NotificationListAPIView.as_view(),
@@ -65,6 +71,7 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("reviews/", include("partners.review_urls")),
     path("announcements/", include("partners.announcement_urls")),
+    path("tiers/", include("enablement.urls")),
     path("notifications/", include("prm.notifications.urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
     path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),

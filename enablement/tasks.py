@@ -1,0 +1,12 @@
+"""Enablement tasks: thin wrappers around services, safe to run twice."""
+
+from prm.core.tasks import sweep_task
+
+
+@sweep_task
+def tiers_evaluate_task() -> dict[str, int]:
+    """Evaluate every partner and move tiers by rule (nightly): propose promotions, give
+    demotion notices, apply those whose date has come, cancel what no longer holds."""
+    from .moves import tier_moves_apply
+
+    return tier_moves_apply()
