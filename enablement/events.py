@@ -13,6 +13,21 @@ def _tiers(event):
     }
 
 
+def _first_proposed(event):
+    if not (event.after or {}).get("from_tier"):
+        return _(
+            "The partner qualifies for %(to_tier)s, its first tier: the promotion awaits the "
+            "vendor's approval."
+        )
+    return None
+
+
+def _first_approved(event):
+    if not (event.after or {}).get("from_tier"):
+        return _("%(actor)s approved %(to_tier)s as the partner's first tier.")
+    return None
+
+
 register(
     EventType(
         "tier.promotion_proposed",
@@ -21,12 +36,14 @@ register(
             "vendor's approval."
         ),
         values=_tiers,
+        choose=_first_proposed,
         icon="bi-arrow-up-circle",
     ),
     EventType(
         "tier.promotion_approved",
         _("%(actor)s approved the promotion from %(from_tier)s to %(to_tier)s."),
         values=_tiers,
+        choose=_first_approved,
         icon="bi-arrow-up-circle-fill",
     ),
     EventType(

@@ -93,6 +93,11 @@ def _event(verb: str, change: TierChange, *, actor=None, reason: str = "") -> Ev
     )
 
 
+def _step(change: TierChange, verb: str) -> tuple[TierChange, str]:
+    """A change and the verb its event will record."""
+    return change, verb
+
+
 @dataclass
 class _Run:
     """What one nightly run decided, written in a fixed number of statements."""
@@ -111,12 +116,14 @@ class _Run:
         partner's)."""
         change.status = Status.CANCELLED
         change.decided_at = self.now
-        verb = (
-            "tier.demotion_cancelled"
-            if change.direction == Direction.DEMOTE
-            else "tier.promotion_withdrawn"
+        self.closed.append(
+            _step(
+                change,
+                "tier.demotion_cancelled"
+                if change.direction == Direction.DEMOTE
+                else "tier.promotion_withdrawn",
+            )
         )
-        self.closed.append((change, verb))
 
     def refresh(self, change: TierChange, *, to_tier: Tier, evidence: dict) -> None:
         if change.to_tier_id != to_tier.pk or change.evidence != evidence:
@@ -135,7 +142,7 @@ class _Run:
             proposed_on=self.on,
             evidence=_evidence(self.on, assessment, assessment.qualified_gaps),
         )
-        self.created.append((change, "tier.promotion_proposed"))
+        self.created.append(_step(change, "tier.promotion_proposed"))
 
     def give_notice(self, assessment: Assessment) -> None:
         partner = assessment.partner
@@ -149,7 +156,7 @@ class _Run:
             effective_on=self.on + dt.timedelta(days=self.notice_days),
             evidence=_evidence(self.on, assessment, assessment.current_gaps),
         )
-        self.created.append((change, "tier.demotion_notified"))
+        self.created.append(_step(change, "tier.demotion_notified"))
 
     def demote(self, change: TierChange, assessment: Assessment) -> None:
         change.status = Status.APPLIED

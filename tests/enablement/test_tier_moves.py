@@ -378,7 +378,7 @@ def test_a_tier_with_no_requirements_keeps_its_partners_and_is_proposed_to_those
     assert b.tier == ladder["registered"]
     with translation.override("en"):
         sentence = event_sentence(Event.objects.get(verb="tier.promotion_approved"))
-    assert sentence.endswith("approved the promotion from — to Registered.")
+    assert sentence.endswith("approved Registered as the partner's first tier.")
 
 
 def test_a_top_tier_with_no_requirements_is_proposed_to_everyone(world, ladder):
