@@ -2,16 +2,13 @@
 notice cancelled by re-qualifying, each step in the history and told to the right people."""
 
 import datetime
-import itertools
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 
-from commissions.models import Sale
-from enablement.models import TierChange, TierPolicy, TierRequirements
+from enablement.models import TierChange
 from enablement.moves import (
     REJECTION_QUIET_DAYS,
     tier_moves_apply,
@@ -27,47 +24,9 @@ from prm.notifications.models import Notification
 from tests.agreements.factories import ProductFactory
 from tests.factories import ChannelManagerFactory, MembershipFactory, PartnerFactory
 
+from .builders import ON, sale_add, tier_set
+
 D = datetime.date
-ON = D(2026, 6, 15)
-_ids = itertools.count()
-
-
-@pytest.fixture
-def ladder(world):
-    """Registered (no requirements), Silver (1,000.00 over 12 months), Gold (5,000.00); every
-    partner starts Registered; a 30-day notice."""
-    tiers = {}
-    for rank, code in enumerate(["registered", "silver", "gold"], start=1):
-        tiers[code], _created = Tier.objects.update_or_create(
-            code=code, defaults={"name": code.title(), "local_name": f"{code}-zh", "rank": rank}
-        )
-    Partner.objects.update(tier=tiers["registered"])
-    Tier.objects.exclude(pk__in=[t.pk for t in tiers.values()]).delete()
-    TierRequirements.objects.create(tier=tiers["silver"], revenue_12m=Decimal("1000.00"))
-    TierRequirements.objects.create(tier=tiers["gold"], revenue_12m=Decimal("5000.00"))
-    TierPolicy.objects.create(demotion_notice_days=30)
-    world.partner.refresh_from_db()
-    world.other_partner.refresh_from_db()
-    return tiers
-
-
-def _sale(partner, amount, day=ON - datetime.timedelta(days=10), product=None):
-    return Sale.objects.create(
-        external_id=f"M{next(_ids)}",
-        partner=partner,
-        product=product or ProductFactory(currency=partner.currency),
-        customer_name="Customer",
-        invoice_date=day,
-        kind=Sale.Kind.SALE,
-        quantity=Decimal("1"),
-        net_amount=Decimal(amount),
-        currency=partner.currency,
-    )
-
-
-def _set_tier(partner, tier):
-    Partner.objects.filter(pk=partner.pk).update(tier=tier)
-    partner.refresh_from_db()
 
 
 def _verbs(partner):
@@ -85,20 +44,20 @@ def _told(user):
 # Promotion waits for approval -------------------------------------------------------------
 
 
-def test_a_promotion_waits_for_approval_and_is_not_duplicated_nightly(world, ladder):
+def test_a_promotion_waits_for_approval_and_is_not_duplicated_nightly(world, tier_ladder):
     a = world.partner
-    _sale(a, "1500.00")
+    sale_add(a, "1500.00")
 
     assert tier_moves_apply(on=ON)["proposed"] == 1
     change = TierChange.objects.get(partner=a)
     a.refresh_from_db()
-    assert a.tier == ladder["registered"]  # nothing moves before approval
+    assert a.tier == tier_ladder["registered"]  # nothing moves before approval
     assert (change.direction, change.status, change.to_tier) == (
         "promote",
         "pending",
-        ladder["silver"],
+        tier_ladder["silver"],
     )
-    assert change.from_tier == ladder["registered"]
+    assert change.from_tier == tier_ladder["registered"]
     assert change.evidence["evaluated_on"] == "2026-06-15"
     assert change.evidence["requirements"] == [
         {"requirement": "revenue_12m", "required": "1000.00", "actual": "1500.00", "met": True}
@@ -109,7 +68,7 @@ def test_a_promotion_waits_for_approval_and_is_not_duplicated_nightly(world, lad
     assert _told(world.users["partner_admin"]) == []
 
     # the next night: still one pending proposal, its evidence brought up to date
-    _sale(a, "100.00", day=ON)
+    sale_add(a, "100.00", day=ON)
     result = tier_moves_apply(on=ON + datetime.timedelta(days=1))
     assert (result["proposed"], result["refreshed"]) == (0, 1)
     change = TierChange.objects.get(partner=a)
@@ -119,9 +78,9 @@ def test_a_promotion_waits_for_approval_and_is_not_duplicated_nightly(world, lad
     assert _verbs(a) == ["tier.promotion_proposed"]
 
 
-def test_approval_moves_the_partner_at_once_records_it_and_tells_every_member(world, ladder):
+def test_approval_moves_the_partner_at_once_records_it_and_tells_every_member(world, tier_ladder):
     a = world.partner
-    _sale(a, "1500.00")
+    sale_add(a, "1500.00")
     tier_moves_apply(on=ON)
     change = TierChange.objects.get(partner=a)
 
@@ -129,7 +88,7 @@ def test_approval_moves_the_partner_at_once_records_it_and_tells_every_member(wo
 
     a.refresh_from_db()
     change.refresh_from_db()
-    assert a.tier == ladder["silver"]
+    assert a.tier == tier_ladder["silver"]
     assert (change.status, change.decided_by, change.reason) == (
         "applied",
         world.users["cm_assigned"],
@@ -147,9 +106,9 @@ def test_approval_moves_the_partner_at_once_records_it_and_tells_every_member(wo
     assert result == {"proposed": 0, "noticed": 0, "demoted": 0, "cancelled": 0, "refreshed": 0}
 
 
-def test_two_approvals_of_the_same_promotion_make_one_change(world, ladder):
+def test_two_approvals_of_the_same_promotion_make_one_change(world, tier_ladder):
     a = world.partner
-    _sale(a, "6000.00")
+    sale_add(a, "6000.00")
     tier_moves_apply(on=ON)
     first = TierChange.objects.get(partner=a)
     second = TierChange.objects.get(partner=a)  # a second page opened before either decided
@@ -161,13 +120,13 @@ def test_two_approvals_of_the_same_promotion_make_one_change(world, ladder):
         tier_promotion_reject(change=second, actor=world.users["cm_assigned"], reason="No")
 
     a.refresh_from_db()
-    assert a.tier == ladder["gold"]
+    assert a.tier == tier_ladder["gold"]
     assert Event.objects.filter(verb="tier.promotion_approved").count() == 1
     assert TierChange.objects.get(partner=a).decided_by == world.users["vendor_admin"]
 
 
-def test_only_vendor_staff_decide(world, ladder):
-    _sale(world.partner, "1500.00")
+def test_only_vendor_staff_decide(world, tier_ladder):
+    sale_add(world.partner, "1500.00")
     tier_moves_apply(on=ON)
     change = TierChange.objects.get(partner=world.partner)
     with pytest.raises(DomainError):
@@ -175,9 +134,11 @@ def test_only_vendor_staff_decide(world, ladder):
     assert TierChange.objects.get(pk=change.pk).status == "pending"
 
 
-def test_a_rejection_needs_a_reason_reaches_the_admins_and_is_not_undone_nightly(world, ladder):
+def test_a_rejection_needs_a_reason_reaches_the_admins_and_is_not_undone_nightly(
+    world, tier_ladder
+):
     a = world.partner
-    _sale(a, "1500.00")
+    sale_add(a, "1500.00")
     tier_moves_apply(on=ON)
     change = TierChange.objects.get(partner=a)
     with pytest.raises(DomainError):
@@ -192,7 +153,7 @@ def test_a_rejection_needs_a_reason_reaches_the_admins_and_is_not_undone_nightly
     assert (change.status, change.reason, a.tier) == (
         "rejected",
         "Revenue is one large order",
-        ladder["registered"],
+        tier_ladder["registered"],
     )
     assert _told(world.users["partner_admin"]) == [
         f"{a.display_name}: the promotion to Silver was not approved"
@@ -205,9 +166,9 @@ def test_a_rejection_needs_a_reason_reaches_the_admins_and_is_not_undone_nightly
     assert REJECTION_QUIET_DAYS == 90
 
 
-def test_a_promotion_no_longer_qualified_for_is_withdrawn(world, ladder):
+def test_a_promotion_no_longer_qualified_for_is_withdrawn(world, tier_ladder):
     a = world.partner
-    _sale(a, "1500.00", day=D(2025, 6, 20))
+    sale_add(a, "1500.00", day=D(2025, 6, 20))
     tier_moves_apply(on=ON)
     assert TierChange.objects.get(partner=a).status == "pending"
 
@@ -223,17 +184,17 @@ def test_a_promotion_no_longer_qualified_for_is_withdrawn(world, ladder):
 
 
 def test_a_demotion_is_noticed_then_applied_one_rank_at_a_time(
-    world, ladder, django_capture_on_commit_callbacks
+    world, tier_ladder, django_capture_on_commit_callbacks
 ):
     a = world.partner
-    _set_tier(a, ladder["gold"])
+    tier_set(a, tier_ladder["gold"])
 
     # night 1: notice, with what is missing, to the partner's admins
     with django_capture_on_commit_callbacks(execute=True):
         assert tier_moves_apply(on=ON)["noticed"] == 1
     notice = TierChange.objects.get(partner=a)
     assert (notice.direction, notice.status) == ("demote", "noticed")
-    assert (notice.from_tier, notice.to_tier) == (ladder["gold"], ladder["silver"])
+    assert (notice.from_tier, notice.to_tier) == (tier_ladder["gold"], tier_ladder["silver"])
     assert notice.effective_on == D(2026, 7, 15)
     assert notice.evidence["requirements"] == [
         {"requirement": "revenue_12m", "required": "5000.00", "actual": "0.00", "met": False}
@@ -250,13 +211,13 @@ def test_a_demotion_is_noticed_then_applied_one_rank_at_a_time(
     # within the notice: nothing moves, no second notice
     assert tier_moves_apply(on=D(2026, 7, 14))["noticed"] == 0
     a.refresh_from_db()
-    assert a.tier == ladder["gold"]
+    assert a.tier == tier_ladder["gold"]
 
     # the date has come and it still does not qualify: down ONE rank (not to Registered)
     assert tier_moves_apply(on=D(2026, 7, 15))["demoted"] == 1
     a.refresh_from_db()
     notice.refresh_from_db()
-    assert a.tier == ladder["silver"]
+    assert a.tier == tier_ladder["silver"]
     assert notice.status == "applied"
     for role in ("partner_admin", "partner_finance", "partner_sales"):
         assert f"{a.display_name} is now Silver" in _told(world.users[role])
@@ -265,13 +226,13 @@ def test_a_demotion_is_noticed_then_applied_one_rank_at_a_time(
     assert tier_moves_apply(on=D(2026, 7, 16))["noticed"] == 1
     second = TierChange.objects.get(partner=a, status="noticed")
     assert (second.from_tier, second.to_tier, second.effective_on) == (
-        ladder["silver"],
-        ladder["registered"],
+        tier_ladder["silver"],
+        tier_ladder["registered"],
         D(2026, 8, 15),
     )
     tier_moves_apply(on=D(2026, 8, 15))
     a.refresh_from_db()
-    assert a.tier == ladder["registered"]
+    assert a.tier == tier_ladder["registered"]
     assert _verbs(a) == [
         "tier.demotion_notified",
         "tier.demoted",
@@ -290,49 +251,51 @@ def _mail_body(user):
     return bodies[-1]
 
 
-def test_requalifying_within_the_notice_cancels_the_demotion(world, ladder):
+def test_requalifying_within_the_notice_cancels_the_demotion(world, tier_ladder):
     a = world.partner
-    _set_tier(a, ladder["silver"])
+    tier_set(a, tier_ladder["silver"])
     tier_moves_apply(on=ON)
     notice = TierChange.objects.get(partner=a)
     assert notice.effective_on == D(2026, 7, 15)
 
-    _sale(a, "1000.00", day=D(2026, 7, 1))
+    sale_add(a, "1000.00", day=D(2026, 7, 1))
     result = tier_moves_apply(on=D(2026, 7, 10))
 
     assert result["cancelled"] == 1
     notice.refresh_from_db()
     a.refresh_from_db()
     assert notice.status == "cancelled"
-    assert a.tier == ladder["silver"]
+    assert a.tier == tier_ladder["silver"]
     assert _verbs(a) == ["tier.demotion_notified", "tier.demotion_cancelled"]
     assert f"{a.display_name} keeps Silver" in _told(world.users["partner_admin"])
     # the date passes: nothing happens
     tier_moves_apply(on=D(2026, 7, 15))
     a.refresh_from_db()
-    assert a.tier == ladder["silver"]
+    assert a.tier == tier_ladder["silver"]
 
 
-def test_a_notice_whose_date_came_is_cancelled_if_the_partner_qualifies_on_that_day(world, ladder):
+def test_a_notice_whose_date_came_is_cancelled_if_the_partner_qualifies_on_that_day(
+    world, tier_ladder
+):
     a = world.partner
-    _set_tier(a, ladder["silver"])
+    tier_set(a, tier_ladder["silver"])
     tier_moves_apply(on=ON)
-    _sale(a, "1000.00", day=D(2026, 7, 14))
+    sale_add(a, "1000.00", day=D(2026, 7, 14))
 
     tier_moves_apply(on=D(2026, 7, 15))
 
     a.refresh_from_db()
-    assert a.tier == ladder["silver"]
+    assert a.tier == tier_ladder["silver"]
     assert TierChange.objects.get(partner=a).status == "cancelled"
 
 
 def test_a_partner_that_qualifies_higher_under_notice_gets_its_notice_cancelled_and_a_proposal(
-    world, ladder
+    world, tier_ladder
 ):
     a = world.partner
-    _set_tier(a, ladder["silver"])
+    tier_set(a, tier_ladder["silver"])
     tier_moves_apply(on=ON)
-    _sale(a, "5000.00", day=D(2026, 6, 20))
+    sale_add(a, "5000.00", day=D(2026, 6, 20))
 
     tier_moves_apply(on=D(2026, 6, 21))
 
@@ -340,28 +303,28 @@ def test_a_partner_that_qualifies_higher_under_notice_gets_its_notice_cancelled_
     assert statuses == {"demote": "cancelled", "promote": "pending"}
 
 
-def test_a_tier_changed_by_hand_closes_the_open_change(world, ladder):
+def test_a_tier_changed_by_hand_closes_the_open_change(world, tier_ladder):
     a = world.partner
-    _set_tier(a, ladder["gold"])
+    tier_set(a, tier_ladder["gold"])
     tier_moves_apply(on=ON)
-    _set_tier(a, ladder["silver"])  # the vendor admin moved it in Django admin
+    tier_set(a, tier_ladder["silver"])  # the vendor admin moved it in Django admin
 
     tier_moves_apply(on=ON + datetime.timedelta(days=1))
 
     rows = list(
         TierChange.objects.filter(partner=a).order_by("pk").values_list("status", "from_tier")
     )
-    assert rows == [("cancelled", ladder["gold"].pk), ("noticed", ladder["silver"].pk)]
+    assert rows == [("cancelled", tier_ladder["gold"].pk), ("noticed", tier_ladder["silver"].pk)]
 
 
 # Tiers with no requirements ---------------------------------------------------------------
 
 
 def test_a_tier_with_no_requirements_keeps_its_partners_and_is_proposed_to_those_without(
-    world, ladder
+    world, tier_ladder
 ):
     b = world.other_partner
-    _set_tier(b, None)
+    tier_set(b, None)
 
     tier_moves_apply(on=ON)
 
@@ -370,18 +333,18 @@ def test_a_tier_with_no_requirements_keeps_its_partners_and_is_proposed_to_those
     change = TierChange.objects.get(partner=b)
     assert (change.from_tier, change.to_tier, change.evidence["requirements"]) == (
         None,
-        ladder["registered"],
+        tier_ladder["registered"],
         [],
     )
     tier_promotion_approve(change=change, actor=world.users["vendor_admin"])
     b.refresh_from_db()
-    assert b.tier == ladder["registered"]
+    assert b.tier == tier_ladder["registered"]
     with translation.override("en"):
         sentence = event_sentence(Event.objects.get(verb="tier.promotion_approved"))
     assert sentence.endswith("approved Registered as the partner's first tier.")
 
 
-def test_a_top_tier_with_no_requirements_is_proposed_to_everyone(world, ladder):
+def test_a_top_tier_with_no_requirements_is_proposed_to_everyone(world, tier_ladder):
     Tier.objects.create(code="platinum", name="Platinum", rank=4)
 
     assert tier_moves_apply(on=ON)["proposed"] == 2
@@ -391,11 +354,11 @@ def test_a_top_tier_with_no_requirements_is_proposed_to_everyone(world, ladder):
 # Running it -------------------------------------------------------------------------------
 
 
-def test_the_nightly_task_is_scheduled_and_safe_to_run_twice(world, ladder):
+def test_the_nightly_task_is_scheduled_and_safe_to_run_twice(world, tier_ladder):
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "enablement.tasks.tiers_evaluate_task" in schedule
-    _sale(world.partner, "1500.00", day=timezone.localdate() - datetime.timedelta(days=3))
-    _set_tier(world.other_partner, ladder["silver"])
+    sale_add(world.partner, "1500.00", day=timezone.localdate() - datetime.timedelta(days=3))
+    tier_set(world.other_partner, tier_ladder["silver"])
 
     first = tiers_evaluate_task.delay().get()
     second = tiers_evaluate_task.delay().get()
@@ -406,7 +369,7 @@ def test_the_nightly_task_is_scheduled_and_safe_to_run_twice(world, ladder):
     assert Event.objects.filter(verb__startswith="tier.").count() == 2
 
 
-def _population(ladder, n):
+def _population(tier_ladder, n):
     """n partners in thirds: one qualifying above its tier, one below it, one with a notice
     whose date has come; each with an admin and a sales user and an account manager; plus a
     pending promotion to refresh and a notice to cancel among them."""
@@ -415,19 +378,19 @@ def _population(ladder, n):
     product = ProductFactory(currency="TWD")
     for i in range(n):
         kind = i % 3
-        tier = [ladder["registered"], ladder["gold"], ladder["gold"]][kind]
+        tier = [tier_ladder["registered"], tier_ladder["gold"], tier_ladder["gold"]][kind]
         partner = PartnerFactory(tier=tier, account_manager=manager)
         MembershipFactory(partner=partner, role="admin")
         MembershipFactory(partner=partner, role="sales")
         if kind == 0:
-            _sale(partner, "1500.00", product=product)
+            sale_add(partner, "1500.00", product=product)
         if kind == 2:
             TierChange.objects.create(
                 partner=partner,
                 direction="demote",
                 status="noticed",
-                from_tier=ladder["gold"],
-                to_tier=ladder["silver"],
+                from_tier=tier_ladder["gold"],
+                to_tier=tier_ladder["silver"],
                 proposed_on=ON - datetime.timedelta(days=30),
                 effective_on=ON,
             )
@@ -437,9 +400,9 @@ def _population(ladder, n):
 
 @pytest.mark.parametrize("n", [3, 30])
 def test_the_nightly_run_takes_the_same_number_of_queries_for_any_number_of_partners(
-    ladder, n, django_assert_num_queries
+    tier_ladder, n, django_assert_num_queries
 ):
-    partners = _population(ladder, n)
+    partners = _population(tier_ladder, n)
     ContentType.objects.get_for_model(TierChange)  # cached for the process after its first use
 
     with django_assert_num_queries(21):
@@ -454,7 +417,7 @@ def test_the_nightly_run_takes_the_same_number_of_queries_for_any_number_of_part
         "refreshed": 0,
     }
     assert (
-        Partner.objects.filter(pk__in=[p.pk for p in partners], tier=ladder["silver"]).count()
+        Partner.objects.filter(pk__in=[p.pk for p in partners], tier=tier_ladder["silver"]).count()
         == third
     )
     # every partner told once per change: admins (notice), admins and sales (demotion)
