@@ -41,6 +41,9 @@ from .tiers import Assessment, tier_assessments
 # A promotion vendor staff rejected is not proposed again for this long (the same move, from
 # the same tier to the same tier), so a rejection is not undone by the next night's run.
 REJECTION_QUIET_DAYS = 90
+# Only active partners move: a prospect or onboarding partner has the tier it was given, and a
+# suspended or terminated one keeps what it had (an open change waits for it).
+MOVING = [Partner.Status.ACTIVE]
 # Tier news is told under the category partners already follow for their standing.
 CATEGORY = Category.RECOGNITION
 OPEN = TierChange.OPEN_STATUSES
@@ -203,22 +206,22 @@ def _scope(partners) -> Q:
 
 @transaction.atomic
 def tier_moves_apply(*, on: dt.date | None = None, partners=None) -> dict[str, int]:
-    """Evaluate every partner (or the given ones) on `on` and move tiers by rule: propose
+    """Evaluate every active partner (or the given ones) on `on` and move tiers by rule: propose
     promotions, give demotion notices, apply notices whose date has come, cancel what no
     longer holds. Safe to run twice: the partners are locked first, and a second run finds
     the open changes the first one made. Returns how many of each step it took."""
     on = on or timezone.localdate()
-    partner_rows = Partner.objects.select_for_update().order_by("pk")
+    partner_rows = Partner.objects.select_for_update().filter(status__in=MOVING).order_by("pk")
     if partners is not None:
         partner_rows = partner_rows.filter(pk__in=[p.pk for p in partners])
     list(partner_rows.values_list("pk", flat=True))
-    assessments = tier_assessments(on=on, partners=partners)
+    assessments = tier_assessments(on=on, partners=partners, statuses=MOVING)
     run = _Run(on=on, now=timezone.now(), notice_days=tier_policy_get().demotion_notice_days)
     open_changes = {
         change.partner_id: change
-        for change in TierChange.objects.filter(_scope(partners), status__in=OPEN).select_related(
-            "partner", "from_tier", "to_tier"
-        )
+        for change in TierChange.objects.filter(
+            _scope(partners), status__in=OPEN, partner__status__in=MOVING
+        ).select_related("partner", "from_tier", "to_tier")
     }
     quiet = set(
         TierChange.objects.filter(

@@ -197,13 +197,17 @@ class Assessment:
     tier_below: Tier | None
 
 
-def tier_assessments(*, on: datetime.date, partners=None) -> list[Assessment]:
-    """Every partner's (or the given partners') assessment, sorted by code, in the same
-    number of queries whatever the number of partners. Changes nothing."""
+def tier_assessments(
+    *, on: datetime.date, partners=None, statuses: list[str] | None = None
+) -> list[Assessment]:
+    """Every partner's (or the given partners', or those in `statuses`) assessment, sorted by
+    code, in the same number of queries whatever the number of partners. Changes nothing."""
     rules = _rules()
     qs = Partner.objects.select_related("tier").order_by("code")
     if partners is not None:
         qs = qs.filter(pk__in=[p.pk for p in partners])
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses)
     partner_list = list(qs)
     ids = None if partners is None else [p.pk for p in partner_list]
     revenue = _revenue(on, ids)

@@ -422,3 +422,14 @@ def test_the_nightly_run_takes_the_same_number_of_queries_for_any_number_of_part
     )
     # every partner told once per change: admins (notice), admins and sales (demotion)
     assert Notification.objects.count() == third * (1 + 2) + third
+
+
+def test_only_active_partners_move(world, tier_ladder):
+    b = world.other_partner
+    tier_set(b, tier_ladder["gold"])
+    Partner.objects.filter(pk=b.pk).update(status=Partner.Status.TERMINATED)
+    sale_add(world.partner, "1500.00")
+    Partner.objects.filter(pk=world.partner.pk).update(status=Partner.Status.ONBOARDING)
+
+    assert tier_moves_apply(on=ON)["noticed"] == 0
+    assert not TierChange.objects.exists()
