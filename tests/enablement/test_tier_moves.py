@@ -2,10 +2,13 @@
 notice cancelled by re-qualifying, each step in the history and told to the right people."""
 
 import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone, translation
 
 from enablement.models import TierChange
@@ -433,3 +436,53 @@ def test_only_active_partners_move(world, tier_ladder):
 
     assert tier_moves_apply(on=ON)["noticed"] == 0
     assert not TierChange.objects.exists()
+
+
+def _at_once(func, *args):
+    """Run func(arg) for each arg in its own thread and connection, released together."""
+    barrier = threading.Barrier(len(args))
+
+    def run(arg):
+        barrier.wait()
+        try:
+            return func(arg)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(args)) as pool:
+        return list(pool.map(run, args))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_at_the_same_moment_make_one_change(world, tier_ladder):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    sale_add(world.partner, "1500.00")
+    tier_moves_apply(on=ON)
+    change = TierChange.objects.get(partner=world.partner)
+
+    def approve(role):
+        try:
+            tier_promotion_approve(change=change, actor=world.users[role])
+        except InvalidTransitionError:
+            return "refused"
+        return "approved"
+
+    assert sorted(_at_once(approve, "vendor_admin", "cm_assigned")) == ["approved", "refused"]
+    assert Event.objects.filter(verb="tier.promotion_approved").count() == 1
+    world.partner.refresh_from_db()
+    assert world.partner.tier == tier_ladder["silver"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_nightly_runs_at_the_same_moment_make_one_set_of_changes(world, tier_ladder):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    sale_add(world.partner, "1500.00")
+    tier_set(world.other_partner, tier_ladder["gold"])
+
+    results = _at_once(lambda _i: tier_moves_apply(on=ON), 1, 2)
+
+    assert sorted(r["proposed"] + r["noticed"] for r in results) == [0, 2]
+    assert TierChange.objects.count() == 2
+    assert Event.objects.filter(verb__startswith="tier.").count() == 2
