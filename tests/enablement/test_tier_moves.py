@@ -2,13 +2,10 @@
 notice cancelled by re-qualifying, each step in the history and told to the right people."""
 
 import datetime
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.utils import timezone, translation
 
 from enablement.models import TierChange
@@ -26,6 +23,7 @@ from prm.core.models import Event
 from prm.notifications.models import Notification
 from tests.agreements.factories import ProductFactory
 from tests.factories import ChannelManagerFactory, MembershipFactory, PartnerFactory
+from tests.parallel import POSTGRESQL, require_postgresql, run_parallel
 
 from .builders import ON, sale_add, tier_set
 
@@ -438,51 +436,36 @@ def test_only_active_partners_move(world, tier_ladder):
     assert not TierChange.objects.exists()
 
 
-def _at_once(func, *args):
-    """Run func(arg) for each arg in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(args))
-
-    def run(arg):
-        barrier.wait()
-        try:
-            return func(arg)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(len(args)) as pool:
-        return list(pool.map(run, args))
-
-
+@POSTGRESQL
 @pytest.mark.django_db(transaction=True)
 def test_two_approvals_at_the_same_moment_make_one_change(world, tier_ladder):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+    require_postgresql()
     sale_add(world.partner, "1500.00")
     tier_moves_apply(on=ON)
     change = TierChange.objects.get(partner=world.partner)
 
-    def approve(role):
-        try:
-            tier_promotion_approve(change=change, actor=world.users[role])
-        except InvalidTransitionError:
-            return "refused"
-        return "approved"
+    outcome = run_parallel(
+        lambda: tier_promotion_approve(change=change, actor=world.users["vendor_admin"]),
+        lambda: tier_promotion_approve(change=change, actor=world.users["cm_assigned"]),
+    )
 
-    assert sorted(_at_once(approve, "vendor_admin", "cm_assigned")) == ["approved", "refused"]
+    assert not outcome.errors
+    assert (len(outcome.results), len(outcome.refused)) == (1, 1)
     assert Event.objects.filter(verb="tier.promotion_approved").count() == 1
     world.partner.refresh_from_db()
     assert world.partner.tier == tier_ladder["silver"]
 
 
+@POSTGRESQL
 @pytest.mark.django_db(transaction=True)
 def test_two_nightly_runs_at_the_same_moment_make_one_set_of_changes(world, tier_ladder):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+    require_postgresql()
     sale_add(world.partner, "1500.00")
     tier_set(world.other_partner, tier_ladder["gold"])
 
-    results = _at_once(lambda _i: tier_moves_apply(on=ON), 1, 2)
+    outcome = run_parallel(lambda: tier_moves_apply(on=ON), lambda: tier_moves_apply(on=ON))
 
-    assert sorted(r["proposed"] + r["noticed"] for r in results) == [0, 2]
+    assert not outcome.errors
+    assert sorted(r["proposed"] + r["noticed"] for r in outcome.results) == [0, 2]
     assert TierChange.objects.count() == 2
     assert Event.objects.filter(verb__startswith="tier.").count() == 2
