@@ -173,6 +173,9 @@ def _decide(run: _Run, assessment: Assessment, change: TierChange | None, quiet:
     """The rule for one partner, given its open change (if any)."""
     partner = assessment.partner
     proposal = assessment.result["proposal"]
+    if assessment.qualified is None and assessment.tier_below is not None:
+        # No tier's requirements hold, not even the current one's: down one rank after notice.
+        proposal = "demote"
     if change is not None and change.from_tier_id != partner.tier_id:
         # The tier was changed by hand since: what was open no longer applies.
         run.close(change)
@@ -228,7 +231,7 @@ def tier_moves_apply(*, on: dt.date | None = None, partners=None) -> dict[str, i
             _scope(partners),
             direction=Direction.PROMOTE,
             status=Status.REJECTED,
-            decided_at__gte=timezone.now() - dt.timedelta(days=REJECTION_QUIET_DAYS),
+            decided_at__date__gte=on - dt.timedelta(days=REJECTION_QUIET_DAYS),
         ).values_list("partner_id", "from_tier_id", "to_tier_id")
     )
     for assessment in assessments:

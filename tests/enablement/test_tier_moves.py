@@ -2,13 +2,14 @@
 notice cancelled by re-qualifying, each step in the history and told to the right people."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 
-from enablement.models import TierChange
+from enablement.models import TierChange, TierRequirements
 from enablement.moves import (
     REJECTION_QUIET_DAYS,
     tier_moves_apply,
@@ -469,3 +470,17 @@ def test_two_nightly_runs_at_the_same_moment_make_one_set_of_changes(world, tier
     assert sorted(r["proposed"] + r["noticed"] for r in outcome.results) == [0, 2]
     assert TierChange.objects.count() == 2
     assert Event.objects.filter(verb__startswith="tier.").count() == 2
+
+
+def test_a_partner_meeting_no_tier_at_all_is_noticed_one_rank_down(world, tier_ladder):
+    TierRequirements.objects.create(tier=tier_ladder["registered"], revenue_12m=Decimal("10.00"))
+    tier_set(world.partner, tier_ladder["silver"])
+
+    assert tier_moves_apply(on=ON)["noticed"] == 1
+    notice = TierChange.objects.get(partner=world.partner)
+    assert notice.to_tier == tier_ladder["registered"]
+    # at the lowest tier there is nowhere lower to go
+    tier_moves_apply(on=notice.effective_on)
+    world.partner.refresh_from_db()
+    assert world.partner.tier == tier_ladder["registered"]
+    assert tier_moves_apply(on=notice.effective_on + datetime.timedelta(days=1))["noticed"] == 0
