@@ -240,3 +240,14 @@ def test_vendor_staff_name_the_partner(world, tier_ladder):
     unassigned = world.client("cm_unassigned")
     assert unassigned.get(reverse("api:tier-evaluation"), {"partner": "P-A"}).status_code == 404
     assert Partner.objects.filter(code="P-B").exists()
+
+
+def test_vendor_staff_read_the_page_about_the_partner(world, tier_ladder):
+    tier_set(world.partner, tier_ladder["gold"])
+    tier_moves_apply(on=_today())
+
+    text = _text(world.client("vendor_admin").get(reverse("tier_next"), {"partner": "P-A"}))
+
+    assert "The partner no longer meets every requirement of Gold." in text
+    assert "The partner is in the highest tier." in text
+    assert "Your organisation" not in text
