@@ -140,7 +140,9 @@ class TierPolicy(TimeStampedModel):
 
 
 class TierChange(TimeStampedModel):
-    """A proposed tier move: a promotion awaiting approval, or a demotion awaiting its date."""
+    """A proposed tier move: a promotion awaiting approval, or a demotion awaiting its date.
+
+    A partner has at most one open change: a pending promotion or a noticed demotion."""
 
     class Direction(models.TextChoices):
         PROMOTE = "promote", _("Promotion")
@@ -148,6 +150,7 @@ class TierChange(TimeStampedModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        NOTICED = "noticed", _("Notice given")
         APPLIED = "applied", _("Applied")
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
@@ -159,8 +162,14 @@ class TierChange(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
+    # Empty for a partner that had no tier yet.
     from_tier = models.ForeignKey(
-        Tier, verbose_name=_("from tier"), on_delete=models.PROTECT, related_name="+"
+        Tier,
+        verbose_name=_("from tier"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     to_tier = models.ForeignKey(
         Tier, verbose_name=_("to tier"), on_delete=models.PROTECT, related_name="+"
@@ -177,6 +186,9 @@ class TierChange(TimeStampedModel):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    OPEN_STATUSES = (Status.PENDING, Status.NOTICED)
 
     class Meta:
         ordering = ["-proposed_on", "partner__code"]
@@ -185,8 +197,8 @@ class TierChange(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["partner"],
-                condition=Q(status="pending"),
-                name="one_pending_tier_change_per_partner",
+                condition=Q(status__in=["pending", "noticed"]),
+                name="one_open_tier_change_per_partner",
             ),
             models.CheckConstraint(
                 condition=Q(direction="promote") | Q(effective_on__isnull=False),
@@ -195,7 +207,8 @@ class TierChange(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.partner.code}: {self.from_tier.code} → {self.to_tier.code}"
+        source = self.from_tier.code if self.from_tier_id else "—"
+        return f"{self.partner.code}: {source} → {self.to_tier.code}"
 
 
 class CertificateReminder(models.Model):

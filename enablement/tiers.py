@@ -184,19 +184,36 @@ def _evaluate_one(partner: Partner, rules: list[Rule], facts: Facts) -> dict:
     }
 
 
-def tier_evaluations(*, on: datetime.date, partners=None) -> list[dict]:
-    """The spec's evaluation of every partner (or of the given partners), sorted by code.
+@dataclass
+class Assessment:
+    """One partner's evaluation (`result`, the spec's shape) with what moving by rule needs:
+    the tiers themselves, and the current tier's requirements against the partner's figures."""
 
-    Runs the same number of queries whatever the number of partners. Changes nothing."""
+    partner: Partner
+    result: dict
+    qualified: Tier | None
+    current_gaps: list[dict]
+    qualified_gaps: list[dict]
+    tier_below: Tier | None
+
+
+def tier_assessments(
+    *, on: datetime.date, partners=None, statuses: list[str] | None = None
+) -> list[Assessment]:
+    """Every partner's (or the given partners', or those in `statuses`) assessment, sorted by
+    code, in the same number of queries whatever the number of partners. Changes nothing."""
     rules = _rules()
     qs = Partner.objects.select_related("tier").order_by("code")
     if partners is not None:
         qs = qs.filter(pk__in=[p.pk for p in partners])
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses)
     partner_list = list(qs)
     ids = None if partners is None else [p.pk for p in partner_list]
     revenue = _revenue(on, ids)
     certified = _certified(on, ids)
     incidents = _open_incidents(on, ids)
+    by_tier = {rule.tier.pk: rule for rule in rules}
     out = []
     for partner in partner_list:
         facts = Facts(
@@ -204,8 +221,34 @@ def tier_evaluations(*, on: datetime.date, partners=None) -> list[dict]:
             certified=certified.get(partner.pk, {}),
             open_incidents=incidents.get(partner.pk, 0),
         )
-        out.append(_evaluate_one(partner, rules, facts))
+        result = _evaluate_one(partner, rules, facts)
+        current_rule = by_tier.get(partner.tier_id)
+        qualified_rule = next((r for r in rules if r.tier.code == result["qualified"]), None)
+        out.append(
+            Assessment(
+                partner=partner,
+                result=result,
+                qualified=qualified_rule.tier if qualified_rule else None,
+                current_gaps=_gaps(current_rule, facts) if current_rule else [],
+                qualified_gaps=_gaps(qualified_rule, facts) if qualified_rule else [],
+                tier_below=_tier_below(rules, partner.tier),
+            )
+        )
     return out
 
 
-__all__ = ["revenue_window", "tier_evaluations"]
+def _tier_below(rules: list[Rule], tier: Tier | None) -> Tier | None:
+    """The tier ranked just below `tier` (rules come highest rank first)."""
+    if tier is None:
+        return None
+    return next((r.tier for r in rules if r.tier.rank < tier.rank), None)
+
+
+def tier_evaluations(*, on: datetime.date, partners=None) -> list[dict]:
+    """The spec's evaluation of every partner (or of the given partners), sorted by code.
+
+    Runs the same number of queries whatever the number of partners. Changes nothing."""
+    return [a.result for a in tier_assessments(on=on, partners=partners)]
+
+
+__all__ = ["Assessment", "revenue_window", "tier_assessments", "tier_evaluations"]

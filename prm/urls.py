@@ -10,6 +10,7 @@ from commissions import api as commissions_api
 from commissions.urls import import_urlpatterns, payout_urlpatterns
 from dashboards import views as dashboard_views
 from disputes import api as disputes_api
+from enablement import api as enablement_api
 from enablement import certificate_api
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
@@ -42,6 +43,11 @@ api_v1 = [
         name="certification-list",
     ),
     path(
+        "tiers/evaluation/",
+        enablement_api.TierEvaluationView.as_view(),
+        name="tier-evaluation",
+    ),
+    path(
         "notifications/",
         notifications_api.NotificationListAPIView.as_view(),
         name="notification-list",
@@ -71,6 +77,7 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("reviews/", include("partners.review_urls")),
     path("announcements/", include("partners.announcement_urls")),
+    path("tiers/", include("enablement.urls")),
     path("notifications/", include("prm.notifications.urls")),
     path("learning/", include("enablement.learning_urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enablement', '0001_initial'),
+        ('enablement', '0002_tiers_moves'),
     ]
 
     operations = [

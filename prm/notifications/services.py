@@ -10,7 +10,7 @@ import logging
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,6 +134,89 @@ def notify(
     if channels:
         _webhooks_queue(category=category, partner=partner, render=render, url=url)
     return notifications
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a batch: `template` rendered with `context` for each of `users`."""
+
+    users: Sequence[Any]
+    template: str
+    context: dict[str, Any]
+    url: str = ""
+    partner: Any = None
+
+
+def notify_many(*, messages: Iterable[Message], category: str) -> list[Notification]:
+    """`notify` for many messages at once (a nightly job telling each partner its own news):
+    the same notifications, emails and channel posts, in a fixed number of queries whatever
+    the number of messages."""
+    messages = list(messages)
+    recipients = {
+        r.user.pk: r for r in _recipients([u for m in messages for u in m.users], category)
+    }
+    notifications: list[Notification] = []
+    emails: list[tuple[str, str, str]] = []
+    renders: list[tuple[Message, Render]] = []
+    for message in messages:
+        render = template_render(
+            message.template, {**message.context, "portal_url": absolute_url(message.url)}
+        )
+        renders.append((message, render))
+        told: set[int] = set()
+        for user in message.users:
+            recipient = recipients.get(getattr(user, "pk", None))
+            if recipient is None or user.pk in told:
+                continue
+            told.add(user.pk)
+            with translation.override(recipient.language):
+                subject, body = render()
+            notifications.append(
+                Notification(
+                    recipient=recipient.user,
+                    category=category,
+                    title=subject[:255],
+                    url=message.url,
+                    partner=message.partner,
+                    delivery=recipient.delivery,
+                )
+            )
+            if recipient.delivery == Delivery.EMAIL and recipient.user.email:
+                emails.append((subject, body, recipient.user.email))
+    Notification.objects.bulk_create(notifications)
+    if emails:
+        transaction.on_commit(lambda: _send_emails(emails, []))
+    _webhooks_queue_many(category=category, renders=renders)
+    return notifications
+
+
+def _webhooks_queue_many(*, category: str, renders: list[tuple[Message, Render]]) -> None:
+    if not renders:
+        return
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        if category in endpoint.categories
+    ]
+    deliveries = []
+    for message, render in renders:
+        partner_id = getattr(message.partner, "pk", None)
+        for endpoint in endpoints:
+            if endpoint.partner_id is not None and endpoint.partner_id != partner_id:
+                continue
+            with translation.override(endpoint.language):
+                subject, _body = render()
+            deliveries.append(
+                WebhookDelivery(endpoint=endpoint, category=category, text=subject, url=message.url)
+            )
+    if not deliveries:
+        return
+    WebhookDelivery.objects.bulk_create(deliveries)
+
+    from .tasks import webhook_deliver_task
+
+    for delivery in deliveries:
+        enqueue_on_commit(webhook_deliver_task, delivery.pk)
 
 
 def _send_emails(emails: list[tuple[str, str, str]], attachments) -> None:

@@ -311,6 +311,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks.milestones_check_task",
         "schedule": crontab(hour=5, minute=0),
     },
+    "tiers-evaluate": {
+        "task": "enablement.tasks.tiers_evaluate_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "webhook-deliveries-sweep": {
         "task": "prm.notifications.tasks.webhook_deliveries_sweep_task",
         "schedule": crontab(minute=20),

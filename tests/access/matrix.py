@@ -13,6 +13,7 @@ from . import (
     matrix_certificates,
     matrix_notifications,
     matrix_reviews,
+    matrix_tiers,
 )
 from .base import (
     DEAL_PAGE,
@@ -384,5 +385,6 @@ for module in (
     matrix_announcements,
     matrix_cases,
     matrix_certificates,
+    matrix_tiers,
 ):
     MATRIX.update(module.ENTRIES)

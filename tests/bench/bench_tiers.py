@@ -1,7 +1,8 @@
 """Tier evaluation benchmark on PostgreSQL: evaluate_tiers over 5,000 partners, each with 3
 members (2 certified), 20 sales lines and a return in the 12 months, against the bare
-`GROUP BY partner_id` sum over the same sales in the same run. A throwaway test database is
-created and dropped.
+`GROUP BY partner_id` sum over the same sales in the same run; then the nightly tier moves over
+the same partners (first night and the nights after). A throwaway test database is created and
+dropped.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prm \\
         .venv/bin/python tests/bench/bench_tiers.py [--partners 5000] [--runs 7]
@@ -126,6 +127,26 @@ def timed(fn, runs: int) -> list[float]:
     return out
 
 
+def moves(runs: int) -> None:
+    """The nightly tier moves over the same partners: the first night writes every proposal
+    and notice with its events and notifications; the following nights find them open."""
+    from enablement.moves import tier_moves_apply
+
+    with CaptureQueriesContext(connection) as ctx:
+        started = time.perf_counter()
+        first = tier_moves_apply(on=ON)
+        elapsed = (time.perf_counter() - started) * 1000
+    queries = len(ctx.captured_queries)
+    print(f"tier moves, first night: {elapsed:.0f} ms, {queries} queries; {first}")
+    with CaptureQueriesContext(connection) as ctx:
+        tier_moves_apply(on=ON)
+    nights = timed(lambda: tier_moves_apply(on=ON), runs)
+    print(
+        f"tier moves, next nights: median {statistics.median(nights):.0f} ms, "
+        f"{len(ctx.captured_queries)} queries"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, default=5000)
@@ -166,6 +187,7 @@ def main() -> None:
             f"max {max(evaluation):.0f})"
         )
         print(f"bare GROUP BY sum of sales: median {b:.0f} ms; ratio {e / b:.1f}×")
+        moves(args.runs)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -233,3 +233,37 @@ def test_values_are_formatted_for_reading():
     )
     with translation.override("zh-hant"):
         assert "「啟用中」" in event_sentence(status)
+
+
+def test_tier_sentences_name_the_tiers_in_the_readers_language():
+    notice = Event(
+        verb="tier.demotion_notified",
+        target_id="1",
+        before={},
+        after={
+            "from_tier": "Gold",
+            "local_from_tier": "金級",
+            "to_tier": "Silver",
+            "local_to_tier": "銀級",
+            "effective_on": "2026-07-15",
+        },
+    )
+    assert event_sentence(notice) == (
+        "Notice of demotion: the partner no longer meets the requirements of Gold and moves "
+        "to Silver on 2026-07-15 unless it meets them again by then."
+    )
+    with translation.override("zh-hant"):
+        chinese = event_sentence(notice)
+    assert "金級" in chinese
+    assert "銀級" in chinese
+    assert "2026-07-15" in chinese
+    first = Event(
+        verb="tier.promotion_proposed",
+        target_id="1",
+        before={},
+        after={"from_tier": "", "to_tier": "Registered", "local_to_tier": ""},
+    )
+    assert event_sentence(first) == (
+        "The partner qualifies for Registered, its first tier: the promotion awaits the "
+        "vendor's approval."
+    )

@@ -110,6 +110,8 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     "review_list": lambda d: [_path("review_list")],
     "review_detail": lambda d: [_path("review_detail", pk=d.review.pk)],
     "certificate_list": lambda d: [_path("certificate_list")],
+    "tier_next": lambda d: [_path("tier_next")],
+    "tier_review_list": lambda d: [_path("tier_review_list")],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...

@@ -156,3 +156,61 @@ def test_digest_is_in_the_readers_language(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         digests_send()
     assert "Your daily digest" not in mail.outbox[0].subject
+
+
+def test_notify_many_tells_each_message_in_a_fixed_number_of_queries(
+    django_capture_on_commit_callbacks, django_assert_num_queries, monkeypatch
+):
+    from prm.notifications.models import WebhookDelivery, WebhookEndpoint
+    from prm.notifications.services import Message, notify_many
+    from tests.factories import PartnerFactory
+
+    posted = []
+    monkeypatch.setattr(
+        "prm.notifications.services._post", lambda endpoint, delivery: posted.append(delivery.text)
+    )
+    first, second = PartnerFactory(), PartnerFactory()
+    alice = UserFactory(email="alice@a.test")
+    bob = UserFactory(email="bob@a.test", language="zh-hant")
+    preferences_set(user=bob, choices={Category.DEALS: Delivery.IN_APP})
+    WebhookEndpoint.objects.create(
+        name="Team", kind="slack", url="https://h/1", categories=["deals"]
+    )
+    WebhookEndpoint.objects.create(
+        name="First only", kind="slack", url="https://h/2", categories=["deals"], partner=first
+    )
+    messages = [
+        Message(
+            users=[alice, alice, bob],
+            template=TEMPLATE,
+            context=CONTEXT,
+            url="/deals/1/",
+            partner=first,
+        ),
+        Message(
+            users=[bob], template=TEMPLATE, context={**CONTEXT, "number": "DR-2"}, partner=second
+        ),
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(4):
+        rows = notify_many(messages=messages, category=Category.DEALS)
+
+    assert [(r.recipient, r.partner) for r in rows] == [
+        (alice, first),
+        (bob, first),
+        (bob, second),
+    ]
+    # each in its reader's language
+    assert rows[0].title == "DR-1 was approved"
+    assert "DR-1" in rows[1].title
+    assert rows[1].title != rows[0].title
+    # bob chose the portal only: alice alone gets an email, with the link in its body
+    assert [m.to for m in mail.outbox] == [["alice@a.test"]]
+    assert "https://prm.example/deals/1/" in mail.outbox[0].body
+    # the team channel hears both; the first partner's channel only its own
+    assert sorted(WebhookDelivery.objects.values_list("endpoint__name", "text")) == [
+        ("First only", "DR-1 was approved"),
+        ("Team", "DR-1 was approved"),
+        ("Team", "DR-2 was approved"),
+    ]
+    assert sorted(posted) == ["DR-1 was approved", "DR-1 was approved", "DR-2 was approved"]
