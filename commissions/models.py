@@ -1,4 +1,5 @@
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -135,8 +136,10 @@ class Rule(models.Model):
     def __str__(self) -> str:
         return f"{self.version} #{self.priority} {self.kind}"
 
-    @property
+    @cached_property
     def scope_label(self) -> str:
+        """What the rule covers (a SKU, a product line, all products); kept on the instance,
+        as a recompute describes every partner's line of the rule with it."""
         if self.product_id:
             return self.product.sku
         if self.line_id:
@@ -478,6 +481,14 @@ class SalesRollup(models.Model):
             models.UniqueConstraint(
                 fields=["invoice_date", "partner_id", "product_id", "kind", "original_date"],
                 name="unique_sales_rollup_key",
+            ),
+        ]
+        indexes = [
+            # Returns are few: a recompute reads them through this index, apart from the sales.
+            models.Index(
+                fields=["invoice_date"],
+                condition=models.Q(kind="return"),
+                name="sales_rollup_returns",
             ),
         ]
 
