@@ -353,19 +353,20 @@ def aggregate(
     return_rule, return_rule_params = sql.rule_case("seg.pv_id", rmap)
     elapsed = _days_between("r.invoice_date", "r.original_date")
     returns_sql = f"""
+        WITH seg (partner_id, d_from, d_to, pv_id, clawback) AS ({seg})
         SELECT r.partner_id, {return_rule},
                CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
                -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
         FROM {rollup} r
-        LEFT JOIN ({seg}) AS seg (partner_id, d_from, d_to, pv_id, clawback)
-             ON seg.partner_id = r.partner_id AND r.original_date BETWEEN seg.d_from AND seg.d_to
+        LEFT JOIN seg ON seg.partner_id = r.partner_id
+             AND r.original_date BETWEEN seg.d_from AND seg.d_to
         WHERE r.kind = 'return' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
         GROUP BY 1, 2, 3
         HAVING SUM(r.line_count) > 0
     """  # noqa: S608
     returns_params = [
-        *return_rule_params,
         *seg_params,
+        *return_rule_params,
         period.start,
         period.end,
         *partner_params,
@@ -622,9 +623,21 @@ def _rules_for(sums: dict[int, PartnerSums], partner_ids) -> dict[int, Rule]:
     }
 
 
-def _recompute(
-    *, month_label: str, partner_ids: list[int] | None, progress, today: dt.date
-) -> dict:
+@dataclass
+class Work:
+    """One settlement period's share of a recompute: its per-partner sums and the partners
+    whose statement for it is (re)computed."""
+
+    period: periods.Period
+    sums: dict[int, PartnerSums]
+    partner_ids: list[int]
+
+
+def recompute_plan(
+    *, month_label: str, partner_ids: list[int] | None
+) -> tuple[list[Work], dict[int, list[Segment]]]:
+    """The read side of a recompute: the plan segments, then one aggregate for the month (and
+    one for the quarter when some partners settle quarterly) and who is to be recomputed."""
     month = periods.month(month_label)
     quarter = periods.quarter_of(month_label)
     segments = plan_segments(partner_ids)
@@ -633,20 +646,35 @@ def _recompute(
         plan = _statement_plan(partner_segments, month)
         if plan is not None and plan.settlement == PlanVersion.Settlement.QUARTER:
             quarterly.add(partner_id)
-    work: list[tuple[periods.Period, dict[int, PartnerSums], set[int]]] = []
     month_sums = aggregate(period=month, partner_ids=partner_ids, segments=segments)
     month_partners = _period_partners(month, month_sums, partner_ids) - quarterly
-    work.append((month, month_sums, month_partners))
+    work = [Work(month, month_sums, sorted(month_partners))]
     if quarterly:
         quarter_ids = sorted(quarterly)
         quarter_sums = aggregate(period=quarter, partner_ids=quarter_ids, segments=segments)
-        work.append((quarter, quarter_sums, _period_partners(quarter, quarter_sums, quarter_ids)))
-    total = sum(len(ids) for _, _, ids in work)
+        quarter_partners = _period_partners(quarter, quarter_sums, quarter_ids)
+        work.append(Work(quarter, quarter_sums, sorted(quarter_partners)))
+    return work, segments
+
+
+def _recompute(
+    *, month_label: str, partner_ids: list[int] | None, progress, today: dt.date
+) -> dict:
+    work, segments = recompute_plan(month_label=month_label, partner_ids=partner_ids)
+    return write_work(work, segments, progress=progress, today=today)
+
+
+def write_work(
+    work: list[Work], segments: dict[int, list[Segment]], *, progress=None, today: dt.date
+) -> dict:
+    """The write side of a recompute: the statements of `work`, BATCH_SIZE partners per
+    transaction, then the restatements of closed periods that now give other amounts."""
+    total = sum(len(item.partner_ids) for item in work)
     counts = {"partners": total, "statements": 0, "unchanged": 0, "skipped": 0, "restated": 0}
     done = 0
     unsettled: list[Statement] = []
-    for period, sums, ids in work:
-        ordered = sorted(ids)
+    for item in work:
+        period, sums, ordered = item.period, item.sums, item.partner_ids
         rules = _rules_for(sums, ordered)
         for start in range(0, len(ordered), BATCH_SIZE):
             batch = ordered[start : start + BATCH_SIZE]
@@ -661,6 +689,54 @@ def _recompute(
     if unsettled:
         counts["restated"] = _restate(unsettled, segments, today)
     return counts
+
+
+def recompute_batch(
+    *, period_label: str, partner_ids: list[int], sums: dict, today: dt.date | None = None
+) -> dict:
+    """Write the statements of one batch of a fanned-out recompute, from the sums its request
+    computed (`sums_to_json`). Idempotent: it writes what those sums give, and an unchanged
+    statement is not rewritten."""
+    with translation.override("en"):
+        work = [Work(periods.parse(period_label), sums_from_json(sums), sorted(partner_ids))]
+        segments = plan_segments(sorted(partner_ids))
+        return write_work(work, segments, today=today or timezone.localdate())
+
+
+def _bucket_json(bucket: Bucket) -> list:
+    return [str(bucket.volume), str(bucket.quantity), bucket.count]
+
+
+def _bucket_from(raw: list) -> Bucket:
+    return Bucket(Decimal(raw[0]), Decimal(raw[1]), int(raw[2]))
+
+
+def sums_to_json(sums: dict[int, PartnerSums], partner_ids) -> dict:
+    """The sums of `partner_ids` as JSON (exact: decimals as strings)."""
+    return {
+        str(pid): {
+            "rules": {str(rid): _bucket_json(b) for rid, b in sums[pid].rules.items()},
+            "unmatched": _bucket_json(sums[pid].unmatched),
+            "late_returns": _bucket_json(sums[pid].late_returns),
+            "net_sales": str(sums[pid].net_sales),
+        }
+        for pid in partner_ids
+        if pid in sums
+    }
+
+
+def sums_from_json(raw: dict) -> dict[int, PartnerSums]:
+    result: dict[int, PartnerSums] = {}
+    for pid, data in raw.items():
+        sums = PartnerSums(
+            unmatched=_bucket_from(data["unmatched"]),
+            late_returns=_bucket_from(data["late_returns"]),
+            net_sales=Decimal(data["net_sales"]),
+        )
+        for rid, bucket in data["rules"].items():
+            sums.rules[int(rid)] = _bucket_from(bucket)
+        result[int(pid)] = sums
+    return result
 
 
 def _restate(unsettled: list[Statement], segments: dict[int, list[Segment]], today) -> int:
