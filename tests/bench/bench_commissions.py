@@ -168,6 +168,48 @@ def bare_group_by() -> None:
         cursor.fetchall()
 
 
+def _batch_in_child(batch_id: int) -> None:
+    from commissions.services.recompute import recompute_batch_run
+
+    recompute_batch_run(batch_id=batch_id)
+
+
+def _child_connection() -> None:
+    connection.close()  # the parent's socket is not this process's to use
+
+
+def spread(workers: int, *, rewrite: bool) -> tuple[float, float]:
+    """A full recompute request spread over `workers` processes, each running batch tasks'
+    function as a Celery worker would: (seconds for the sums and the batches, seconds in all).
+    With `rewrite`, every statement is written anew (as after a change of every partner)."""
+    import multiprocessing
+
+    from django.utils import timezone
+
+    from commissions.models import RecomputeBatch, RecomputeRequest, Statement
+    from commissions.services import compute
+    from commissions.services.recompute import _fan_out
+
+    if rewrite:
+        Statement.objects.filter(period=MONTH).update(fingerprint="")
+    start = time.perf_counter()
+    request = RecomputeRequest.objects.create(
+        period=MONTH, reason="bench", status="running", started_at=timezone.now()
+    )
+    work, _segments = compute.recompute_plan(month_label=MONTH, partner_ids=None)
+    _fan_out(request, work)
+    planned = time.perf_counter() - start
+    ids = list(RecomputeBatch.objects.filter(request=request).values_list("pk", flat=True))
+    connection.close()
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_child_connection) as pool:
+        pool.map(_batch_in_child, ids, chunksize=1)
+    elapsed = time.perf_counter() - start
+    request.refresh_from_db()
+    assert request.status == "done"
+    assert request.done_partners == request.total_partners
+    return planned, elapsed
+
+
 def csv_bytes(rows: int) -> bytes:
     header = (
         "external_id,partner_code,sku,customer_name,customer_tax_id,segment,territory,"
@@ -255,6 +297,16 @@ def main() -> None:
         )
         print(f"(b) bare GROUP BY over the same lines: median {b:.3f} s")
         print(f"(c) ratio recompute / GROUP BY: {r / b:.2f} (budget 2.5)")
+        for rewrite in (False, True):
+            for workers in (1, 2, 1, 2):
+                bare = statistics.median(timed(bare_group_by, 3))
+                planned, elapsed = spread(workers, rewrite=rewrite)
+                print(
+                    f"(f) request spread over {workers} worker{'s' if workers > 1 else ''}"
+                    f"{', every statement rewritten' if rewrite else ''}: {elapsed:.3f} s "
+                    f"(sums and batches stored in {planned:.3f} s), bare GROUP BY {bare:.3f} s, "
+                    f"ratio {elapsed / bare:.2f}"
+                )
         if not args.csv_rows:
             return
         content = csv_bytes(args.csv_rows)
