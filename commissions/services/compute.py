@@ -492,7 +492,13 @@ def compute_statement(
     lines: list[dict] = []
     ordered = sorted(
         sums.rules.items(),
-        key=lambda item: (rules[item[0]].version.effective_from, rules[item[0]].priority),
+        # The rule's id last: rules of two plans can share a date and a priority, and the
+        # aggregate's rows come in no particular order.
+        key=lambda item: (
+            rules[item[0]].version.effective_from,
+            rules[item[0]].priority,
+            item[0],
+        ),
     )
     for rule_id, bucket in ordered:
         rule = rules[rule_id]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from partners.models import Partner
 from prm.core.queue import enqueue_on_commit
@@ -57,16 +57,14 @@ def recompute_request_run(
     ):
         return None
     request = RecomputeRequest.objects.get(pk=request_id)
-    if request.partner_id is None and FAN_OUT_PARTNERS:
-        work, segments = compute.recompute_plan(month_label=request.period, partner_ids=None)
-        if sum(len(item.partner_ids) for item in work) > FAN_OUT_PARTNERS:
-            _fan_out(request, work)
-            return request
-        with translation.override("en"):
-            compute.write_work(
-                work, segments, progress=_progress(request_id), today=timezone.localdate()
-            )
-        return _finish(request_id)
+    if (
+        request.partner_id is None
+        and FAN_OUT_PARTNERS
+        and Partner.objects.count() > FAN_OUT_PARTNERS
+    ):
+        work, _segments = compute.recompute_plan(month_label=request.period, partner_ids=None)
+        _fan_out(request, work)
+        return request
     recompute(
         month_label=request.period,
         partner_ids=[request.partner_id] if request.partner_id else None,
