@@ -63,8 +63,10 @@ def recompute_request_run(
         and Partner.objects.count() > FAN_OUT_PARTNERS
     ):
         work, _segments = compute.recompute_plan(month_label=request.period, partner_ids=None)
-        _fan_out(request, work)
-        return request
+        if _fan_out(request, work):
+            return request
+        # Nobody to recompute in the period: no batch will close the request.
+        return _finish(request_id)
     recompute(
         month_label=request.period,
         partner_ids=[request.partner_id] if request.partner_id else None,
@@ -89,9 +91,10 @@ def _finish(request_id: int) -> RecomputeRequest:
     return RecomputeRequest.objects.get(pk=request_id)
 
 
-def _fan_out(request: RecomputeRequest, work: list[compute.Work]) -> None:
-    """Store each batch's partners and sums and queue a task per batch. Run again (its worker
-    lost before this committed), it replaces the batches."""
+def _fan_out(request: RecomputeRequest, work: list[compute.Work]) -> bool:
+    """Store each batch's partners and sums and queue a task per batch; False when there is no
+    partner to recompute. Run again (its worker lost before this committed), it replaces the
+    batches."""
     from ..tasks import recompute_batch_run_task
 
     batches: list[RecomputeBatch] = []
@@ -109,6 +112,8 @@ def _fan_out(request: RecomputeRequest, work: list[compute.Work]) -> None:
                     size=len(chunk),
                 )
             )
+    if not batches:
+        return False
     with transaction.atomic():
         RecomputeBatch.objects.filter(request=request).delete()
         RecomputeBatch.objects.bulk_create(batches)
@@ -117,6 +122,7 @@ def _fan_out(request: RecomputeRequest, work: list[compute.Work]) -> None:
         )
         for batch_id in RecomputeBatch.objects.filter(request=request).values_list("pk", flat=True):
             enqueue_on_commit(recompute_batch_run_task, batch_id)
+    return True
 
 
 def recompute_batch_run(

@@ -285,3 +285,17 @@ def test_a_recompute_spread_over_batches_writes_the_same_statements(
         assert request.done_partners == request.total_partners
 
     assert _statements() == expected
+
+
+def test_a_request_spread_over_batches_with_nobody_to_recompute_ends_done(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    load(program(commission_plans=[STD]))
+    monkeypatch.setattr("commissions.services.recompute.FAN_OUT_PARTNERS", 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = recompute_request_create(period="2026-05", reason="test")
+
+    request.refresh_from_db()
+    assert request.status == "done"
+    assert not request.batches.exists()
