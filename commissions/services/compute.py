@@ -37,7 +37,7 @@ from ..models import (
 )
 from ..rules import rule_amount
 
-BATCH_SIZE = 250  # partners per aggregate query and per write transaction
+BATCH_SIZE = 1000  # partners per write transaction
 FAR_PAST = dt.date(1900, 1, 1)
 FAR_FUTURE = dt.date(9999, 12, 31)
 

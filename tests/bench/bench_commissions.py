@@ -249,6 +249,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000, choices=sorted(SIZES))
     parser.add_argument("--csv-rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spread-runs", type=int, default=2, help="0: no spread over workers")
     args = parser.parse_args()
     global PARTNERS
     PARTNERS = SIZES[args.lines]
@@ -298,7 +299,7 @@ def main() -> None:
         print(f"(b) bare GROUP BY over the same lines: median {b:.3f} s")
         print(f"(c) ratio recompute / GROUP BY: {r / b:.2f} (budget 2.5)")
         for rewrite in (False, True):
-            for workers in (1, 2, 1, 2):
+            for workers in (1, 2) * args.spread_runs:
                 bare = statistics.median(timed(bare_group_by, 3))
                 planned, elapsed = spread(workers, rewrite=rewrite)
                 print(
