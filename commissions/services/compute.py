@@ -380,6 +380,9 @@ def aggregate(
             # expects a group per row and would sort a million rows to the disk; hashing the
             # few real groups (partners × rules) in each parallel worker is the fast way.
             cursor.execute("SET LOCAL enable_sort = off")
+            # partners × rules groups in each worker and in the final step, kept in memory (at
+            # 10,000 partners the default 4 MB spills them to the disk).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sales_sql, sales_params)
         rows = cursor.fetchall()
         cursor.execute(returns_sql, returns_params)
