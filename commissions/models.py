@@ -1,4 +1,5 @@
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -135,8 +136,10 @@ class Rule(models.Model):
     def __str__(self) -> str:
         return f"{self.version} #{self.priority} {self.kind}"
 
-    @property
+    @cached_property
     def scope_label(self) -> str:
+        """What the rule covers (a SKU, a product line, all products); kept on the instance,
+        as a recompute describes every partner's line of the rule with it."""
         if self.product_id:
             return self.product.sku
         if self.line_id:
@@ -454,6 +457,42 @@ class RecomputeRequest(models.Model):
         return f"{self.period} {self.partner_id or '*'} {self.status}"
 
 
+class RecomputeBatch(models.Model):
+    """One batch of partners of a recompute request spread over the workers: the request
+    computes every partner's sums once and stores each batch's share here; a task per batch
+    writes its statements. The request is done when all its batches are."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    request = models.ForeignKey(RecomputeRequest, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    period = models.CharField(_("period"), max_length=7)
+    partner_ids = models.JSONField(default=list)
+    sums = models.JSONField(default=dict)
+    size = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "number"]
+        verbose_name = _("recompute batch")
+        verbose_name_plural = _("recompute batches")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "number"], name="unique_recompute_batch")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="recompute_batch_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}/{self.number} {self.status}"
+
+
 class SalesRollup(models.Model):
     """Sums of sales lines per partner, product, kind, invoice date and (returns) original sale
     date, kept by database triggers on every insert, update and delete of a sale. Recomputes
@@ -478,6 +517,14 @@ class SalesRollup(models.Model):
             models.UniqueConstraint(
                 fields=["invoice_date", "partner_id", "product_id", "kind", "original_date"],
                 name="unique_sales_rollup_key",
+            ),
+        ]
+        indexes = [
+            # Returns are few: a recompute reads them through this index, apart from the sales.
+            models.Index(
+                fields=["invoice_date"],
+                condition=models.Q(kind="return"),
+                name="sales_rollup_returns",
             ),
         ]
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from .services.recompute import (
     open_periods_recompute,
+    recompute_batch_run,
     recompute_request_run,
     recompute_requests_sweep,
 )
@@ -33,6 +34,32 @@ def recompute_request_run_task(self, request_id: int, claim: str | None = None) 
         raise self.retry(
             exc=exc,
             args=[request_id, started_at],
+            kwargs={},
+            countdown=min(2**self.request.retries, 60),
+        ) from exc
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=8,
+    soft_time_limit=60 * 60,
+    time_limit=65 * 60,
+)
+def recompute_batch_run_task(self, batch_id: int, claim: str | None = None) -> None:
+    """Run one batch of a recompute spread over the workers; retried like a request while the
+    database is unavailable, taking back this task's own claim on the batch."""
+    started_at = claim or timezone.now().isoformat()
+    try:
+        recompute_batch_run(
+            batch_id=batch_id,
+            started_at=dt.datetime.fromisoformat(started_at),
+            take_back=claim is not None,
+        )
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(
+            exc=exc,
+            args=[batch_id, started_at],
             kwargs={},
             countdown=min(2**self.request.retries, 60),
         ) from exc

@@ -37,7 +37,7 @@ from ..models import (
 )
 from ..rules import rule_amount
 
-BATCH_SIZE = 250  # partners per aggregate query and per write transaction
+BATCH_SIZE = 1000  # partners per write transaction
 FAR_PAST = dt.date(1900, 1, 1)
 FAR_FUTURE = dt.date(9999, 12, 31)
 
@@ -207,18 +207,104 @@ def _sales_query(
     )
 
 
-def _buckets(period: periods.Period, segments: dict[int, list[Segment]]) -> list[dt.date]:
-    """Start dates splitting the period wherever any partner's plan segment changes; within a
-    bucket every partner's plan is constant, so sales can be summed per bucket first."""
-    starts = {period.start}
-    for partner_segments in segments.values():
+def _segment_arrays(segments: dict[int, list[Segment]]) -> list[list]:
+    """The plan segments as five parallel arrays (partner, from, to, plan version, clawback)."""
+    columns: list[list] = [[], [], [], [], []]
+    for partner_id, partner_segments in segments.items():
         for seg in partner_segments:
-            if period.start < seg.start <= period.end:
-                starts.add(seg.start)
-            after = seg.end + dt.timedelta(days=1)
-            if period.start < after <= period.end:
-                starts.add(after)
-    return sorted(starts)
+            columns[0].append(partner_id)
+            columns[1].append(seg.start)
+            columns[2].append(seg.end)
+            columns[3].append(seg.plan_version.pk)
+            columns[4].append(seg.plan_version.clawback_days)
+    return columns
+
+
+def rule_map(pv_ids) -> dict[int, dict[int, list[int]]]:
+    """Per plan version, each rule's products: every product goes to the first rule, in
+    priority order, whose scope (SKU, product line or everything) matches it. Products no rule
+    takes are in no list (their lines are unmatched)."""
+    from agreements.models import Product
+
+    rules_by_version: dict[int, list[Rule]] = defaultdict(list)
+    for rule in Rule.objects.filter(version_id__in=set(pv_ids)).order_by("version_id", "priority"):
+        rules_by_version[rule.version_id].append(rule)
+    products = list(Product.objects.values_list("id", "line_id"))
+    result: dict[int, dict[int, list[int]]] = {}
+    for pv_id, rules in rules_by_version.items():
+        taken: dict[int, list[int]] = defaultdict(list)
+        for product_id, line_id in products:
+            for rule in rules:
+                if (
+                    (rule.product_id and rule.product_id == product_id)
+                    or (not rule.product_id and rule.line_id and rule.line_id == line_id)
+                    or (not rule.product_id and not rule.line_id)
+                ):
+                    taken[rule.pk].append(product_id)
+                    break
+        result[pv_id] = dict(taken)
+    return result
+
+
+class _Sql:
+    """A fragment of SQL and its parameters, built for the database in use."""
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+
+    def member(self, column: str, values: list) -> tuple[str, list]:
+        """`column` is one of the ids `values`. PostgreSQL hashes a constant array of nine or more
+        of the column's own type (not of integers against a bigint column: the cast matters)."""
+        if self.postgres:
+            return f"{column} = ANY(%s::bigint[])", [list(values)]
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+    def rule_case(self, pv_column: str, rmap: dict[int, dict[int, list[int]]]) -> tuple[str, list]:
+        """The rule of a rollup row `r` under the plan version in `pv_column` (NULL: none)."""
+        whens, params = [], []
+        for pv_id, rules in rmap.items():
+            inner, inner_params = [], []
+            # The largest product set first: most rows stop at the first test.
+            for rule_id, product_ids in sorted(rules.items(), key=lambda item: -len(item[1])):
+                test, test_params = self.member("r.product_id", product_ids)
+                inner.append(f"WHEN {test} THEN %s")
+                inner_params += [*test_params, rule_id]
+            if inner:
+                whens.append(f"WHEN %s THEN (CASE {' '.join(inner)} END)")
+                params += [pv_id, *inner_params]
+        if not whens:
+            return "NULL", []
+        return f"(CASE {pv_column} {' '.join(whens)} END)", params
+
+
+def _sale_plan_case(
+    sql: _Sql, period: periods.Period, segments: dict[int, list[Segment]]
+) -> tuple[str, list]:
+    """The plan version of a sale row `r` (dated in the period) as a CASE over classes of
+    partners: partners whose plan segments within the period are the same share one test of
+    membership, so the common case (one plan over the whole period) costs one hash probe."""
+    classes: dict[tuple, list[int]] = defaultdict(list)
+    for partner_id, partner_segments in segments.items():
+        signature = tuple(
+            (max(seg.start, period.start), min(seg.end, period.end), seg.plan_version.pk)
+            for seg in partner_segments
+            if seg.start <= period.end and seg.end >= period.start
+        )
+        if signature:
+            classes[signature].append(partner_id)
+    whens, params = [], []
+    for signature, partner_ids in sorted(classes.items(), key=lambda item: -len(item[1])):
+        test, test_params = sql.member("r.partner_id", partner_ids)
+        if len(signature) == 1 and signature[0][:2] == (period.start, period.end):
+            whens.append(f"WHEN {test} THEN %s")
+            params += [*test_params, signature[0][2]]
+            continue
+        dated = " ".join("WHEN r.invoice_date BETWEEN %s AND %s THEN %s" for _ in signature)
+        whens.append(f"WHEN {test} THEN (CASE {dated} END)")
+        params += test_params + [value for entry in signature for value in entry]
+    if not whens:
+        return "NULL", []
+    return f"(CASE {' '.join(whens)} END)", params
 
 
 def aggregate(
@@ -229,84 +315,94 @@ def aggregate(
 ) -> dict[int, PartnerSums]:
     """Per partner and rule, the net volume, quantity and line count in the period.
 
-    One statement: sales are first summed per partner, product and plan bucket (one pass over
-    the period's lines, like a plain GROUP BY); returns are summed per original date; only those
-    few sums are then matched to plan segments and rules."""
-    cte, rule_case, _, (seg_params, rule_params, _, _) = _sales_query(
-        period=period, partner_ids=partner_ids, segments=segments
-    )
+    Each (plan version, product) is resolved to its rule once (`rule_map`). Two statements then
+    read the period's rollup rows: the sales in one pass with no join (each row's plan version
+    from its partner's class of plan segments, its rule from its product, both as hashed
+    membership tests), summed per partner and rule; the returns (a few, found through a partial
+    index) joined to the plan segment of their original sale's date, which also decides whether
+    they came within the clawback days."""
+    sql = _Sql()
     rollup = SalesRollup._meta.db_table
+    pv_ids = {seg.plan_version.pk for segs in segments.values() for seg in segs}
+    rmap = rule_map(pv_ids)
     partner_filter, partner_params = "", []
     if partner_ids is not None:
-        partner_filter = f"AND r.partner_id IN ({', '.join(['%s'] * len(partner_ids))})"
-        partner_params = list(partner_ids)
-    starts = _buckets(period, segments)
-    if len(starts) == 1:
-        bucket_sql, bucket_params = "%s", [period.start]
-    else:
-        whens = " ".join("WHEN r.invoice_date >= %s THEN %s" for _ in starts[:0:-1])
-        bucket_sql = f"CASE {whens} ELSE %s END"
-        bucket_params = [v for start in reversed(starts[1:]) for v in (start, start)] + [starts[0]]
-    elapsed = _days_between("r.invoice_date", "r.original_date")
-    # Only placeholders and fixed fragments are formatted in; every value is a parameter.
-    sql = f"""{cte},
-        lines (partner_id, product_id, rule_date, days, volume, quantity, n) AS (
-            SELECT r.partner_id, r.product_id, {bucket_sql}, 0,
-                   SUM(r.volume_cents), SUM(r.quantity_hundredths), SUM(r.line_count)
-            FROM {rollup} r
-            WHERE r.kind = 'sale' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
-            GROUP BY 1, 2, 3
-            UNION ALL
-            SELECT r.partner_id, r.product_id, r.original_date, {elapsed},
-                   -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
-            FROM {rollup} r
-            WHERE r.kind = 'return' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
-            GROUP BY 1, 2, 3, 4
-        )
-        SELECT l.partner_id,
-               {rule_case} AS rule_id,
-               CASE WHEN l.days > seg.clawback THEN 1 ELSE 0 END AS late,
-               SUM(l.volume), SUM(l.quantity), SUM(l.n)
-        FROM lines l
-        JOIN agreements_product p ON p.id = l.product_id
-        LEFT JOIN seg ON seg.partner_id = l.partner_id
-             AND l.rule_date BETWEEN seg.d_from AND seg.d_to
-        GROUP BY 1, 2, 3
-        HAVING SUM(l.n) > 0
+        test, partner_params = sql.member("r.partner_id", partner_ids)
+        partner_filter = f"AND {test}"
+    plan_case, plan_params = _sale_plan_case(sql, period, segments)
+    sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
+    sales_sql = f"""
+        SELECT r.partner_id, {sale_rule}, 0,
+               SUM(r.volume_cents), SUM(r.quantity_hundredths), SUM(r.line_count)
+        FROM {rollup} r
+        WHERE r.kind = 'sale' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
+        GROUP BY 1, 2
+        HAVING SUM(r.line_count) > 0
     """  # noqa: S608
-    params = [
+    sales_params = [*plan_params, *sale_rule_params, period.start, period.end, *partner_params]
+
+    columns = _segment_arrays(segments)
+    if sql.postgres:
+        seg = "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::bigint[], %s::int[])"
+        seg_params = columns
+    else:
+        # A row that matches nothing keeps the VALUES list from being empty.
+        rows = list(zip(*columns, strict=True)) or [(0, FAR_PAST, FAR_PAST, 0, 0)]
+        seg = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+        seg_params = [value for row in rows for value in row]
+    return_rule, return_rule_params = sql.rule_case("seg.pv_id", rmap)
+    elapsed = _days_between("r.invoice_date", "r.original_date")
+    returns_sql = f"""
+        WITH seg (partner_id, d_from, d_to, pv_id, clawback) AS ({seg})
+        SELECT r.partner_id, {return_rule},
+               CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
+               -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
+        FROM {rollup} r
+        LEFT JOIN seg ON seg.partner_id = r.partner_id
+             AND r.original_date BETWEEN seg.d_from AND seg.d_to
+        WHERE r.kind = 'return' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
+        GROUP BY 1, 2, 3
+        HAVING SUM(r.line_count) > 0
+    """  # noqa: S608
+    returns_params = [
         *seg_params,
-        *bucket_params,
+        *return_rule_params,
         period.start,
         period.end,
         *partner_params,
-        period.start,
-        period.end,
-        *partner_params,
-        *rule_params,
     ]
     result: dict[int, PartnerSums] = defaultdict(PartnerSums)
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Compiling this one-off statement costs more than it saves.
+        if sql.postgres:
+            # Compiling these one-off statements costs more than it saves.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-        for partner_id, rule_id, is_late, volume, quantity, count in cursor.fetchall():
-            sums = result[partner_id]
-            # The rollup keeps whole hundredths.
-            volume, quantity = Decimal(int(volume)) / 100, Decimal(int(quantity)) / 100
-            sums.net_sales += volume
-            # A line with no rule is unmatched, a late return included (its original was too),
-            # as `matched_sale_ids(rule_id=None)` lists it.
-            if rule_id is None:
-                bucket = sums.unmatched
-            elif is_late:
-                bucket = sums.late_returns
-            else:
-                bucket = sums.rules[rule_id]
-            bucket.volume += volume
-            bucket.quantity += quantity
-            bucket.count += int(count)
+            # The planner cannot know that a row's rule depends on its product alone, so it
+            # expects a group per row and would sort a million rows to the disk; hashing the
+            # few real groups (partners × rules) in each parallel worker is the fast way.
+            cursor.execute("SET LOCAL enable_sort = off")
+            # partners × rules groups in each worker and in the final step, kept in memory (at
+            # 10,000 partners the default 4 MB spills them to the disk).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(sales_sql, sales_params)
+        rows = cursor.fetchall()
+        cursor.execute(returns_sql, returns_params)
+        rows += cursor.fetchall()
+    for partner_id, rule_id, is_late, volume, quantity, count in rows:
+        sums = result[partner_id]
+        # The rollup keeps whole hundredths.
+        volume, quantity = Decimal(int(volume)) / 100, Decimal(int(quantity)) / 100
+        sums.net_sales += volume
+        # A line with no rule is unmatched, a late return included (its original was too),
+        # as `matched_sale_ids(rule_id=None)` lists it.
+        if rule_id is None:
+            bucket = sums.unmatched
+        elif is_late:
+            bucket = sums.late_returns
+        else:
+            bucket = sums.rules[rule_id]
+        bucket.volume += volume
+        bucket.quantity += quantity
+        bucket.count += int(count)
     return result
 
 
@@ -399,7 +495,13 @@ def compute_statement(
     lines: list[dict] = []
     ordered = sorted(
         sums.rules.items(),
-        key=lambda item: (rules[item[0]].version.effective_from, rules[item[0]].priority),
+        # The rule's id last: rules of two plans can share a date and a priority, and the
+        # aggregate's rows come in no particular order.
+        key=lambda item: (
+            rules[item[0]].version.effective_from,
+            rules[item[0]].priority,
+            item[0],
+        ),
     )
     for rule_id, bucket in ordered:
         rule = rules[rule_id]
@@ -530,9 +632,21 @@ def _rules_for(sums: dict[int, PartnerSums], partner_ids) -> dict[int, Rule]:
     }
 
 
-def _recompute(
-    *, month_label: str, partner_ids: list[int] | None, progress, today: dt.date
-) -> dict:
+@dataclass
+class Work:
+    """One settlement period's share of a recompute: its per-partner sums and the partners
+    whose statement for it is (re)computed."""
+
+    period: periods.Period
+    sums: dict[int, PartnerSums]
+    partner_ids: list[int]
+
+
+def recompute_plan(
+    *, month_label: str, partner_ids: list[int] | None
+) -> tuple[list[Work], dict[int, list[Segment]]]:
+    """The read side of a recompute: the plan segments, then one aggregate for the month (and
+    one for the quarter when some partners settle quarterly) and who is to be recomputed."""
     month = periods.month(month_label)
     quarter = periods.quarter_of(month_label)
     segments = plan_segments(partner_ids)
@@ -541,20 +655,35 @@ def _recompute(
         plan = _statement_plan(partner_segments, month)
         if plan is not None and plan.settlement == PlanVersion.Settlement.QUARTER:
             quarterly.add(partner_id)
-    work: list[tuple[periods.Period, dict[int, PartnerSums], set[int]]] = []
     month_sums = aggregate(period=month, partner_ids=partner_ids, segments=segments)
     month_partners = _period_partners(month, month_sums, partner_ids) - quarterly
-    work.append((month, month_sums, month_partners))
+    work = [Work(month, month_sums, sorted(month_partners))]
     if quarterly:
         quarter_ids = sorted(quarterly)
         quarter_sums = aggregate(period=quarter, partner_ids=quarter_ids, segments=segments)
-        work.append((quarter, quarter_sums, _period_partners(quarter, quarter_sums, quarter_ids)))
-    total = sum(len(ids) for _, _, ids in work)
+        quarter_partners = _period_partners(quarter, quarter_sums, quarter_ids)
+        work.append(Work(quarter, quarter_sums, sorted(quarter_partners)))
+    return work, segments
+
+
+def _recompute(
+    *, month_label: str, partner_ids: list[int] | None, progress, today: dt.date
+) -> dict:
+    work, segments = recompute_plan(month_label=month_label, partner_ids=partner_ids)
+    return write_work(work, segments, progress=progress, today=today)
+
+
+def write_work(
+    work: list[Work], segments: dict[int, list[Segment]], *, progress=None, today: dt.date
+) -> dict:
+    """The write side of a recompute: the statements of `work`, BATCH_SIZE partners per
+    transaction, then the restatements of closed periods that now give other amounts."""
+    total = sum(len(item.partner_ids) for item in work)
     counts = {"partners": total, "statements": 0, "unchanged": 0, "skipped": 0, "restated": 0}
     done = 0
     unsettled: list[Statement] = []
-    for period, sums, ids in work:
-        ordered = sorted(ids)
+    for item in work:
+        period, sums, ordered = item.period, item.sums, item.partner_ids
         rules = _rules_for(sums, ordered)
         for start in range(0, len(ordered), BATCH_SIZE):
             batch = ordered[start : start + BATCH_SIZE]
@@ -569,6 +698,54 @@ def _recompute(
     if unsettled:
         counts["restated"] = _restate(unsettled, segments, today)
     return counts
+
+
+def recompute_batch(
+    *, period_label: str, partner_ids: list[int], sums: dict, today: dt.date | None = None
+) -> dict:
+    """Write the statements of one batch of a fanned-out recompute, from the sums its request
+    computed (`sums_to_json`). Idempotent: it writes what those sums give, and an unchanged
+    statement is not rewritten."""
+    with translation.override("en"):
+        work = [Work(periods.parse(period_label), sums_from_json(sums), sorted(partner_ids))]
+        segments = plan_segments(sorted(partner_ids))
+        return write_work(work, segments, today=today or timezone.localdate())
+
+
+def _bucket_json(bucket: Bucket) -> list:
+    return [str(bucket.volume), str(bucket.quantity), bucket.count]
+
+
+def _bucket_from(raw: list) -> Bucket:
+    return Bucket(Decimal(raw[0]), Decimal(raw[1]), int(raw[2]))
+
+
+def sums_to_json(sums: dict[int, PartnerSums], partner_ids) -> dict:
+    """The sums of `partner_ids` as JSON (exact: decimals as strings)."""
+    return {
+        str(pid): {
+            "rules": {str(rid): _bucket_json(b) for rid, b in sums[pid].rules.items()},
+            "unmatched": _bucket_json(sums[pid].unmatched),
+            "late_returns": _bucket_json(sums[pid].late_returns),
+            "net_sales": str(sums[pid].net_sales),
+        }
+        for pid in partner_ids
+        if pid in sums
+    }
+
+
+def sums_from_json(raw: dict) -> dict[int, PartnerSums]:
+    result: dict[int, PartnerSums] = {}
+    for pid, data in raw.items():
+        sums = PartnerSums(
+            unmatched=_bucket_from(data["unmatched"]),
+            late_returns=_bucket_from(data["late_returns"]),
+            net_sales=Decimal(data["net_sales"]),
+        )
+        for rid, bucket in data["rules"].items():
+            sums.rules[int(rid)] = _bucket_from(bucket)
+        result[int(pid)] = sums
+    return result
 
 
 def _restate(unsettled: list[Statement], segments: dict[int, list[Segment]], today) -> int:
@@ -730,9 +907,9 @@ def _write(
             claimed.append(adjustment)
     Adjustment.objects.bulk_update(claimed, ["statement"])
     adjustments: dict[int, list[Adjustment]] = defaultdict(list)
-    for adjustment in Adjustment.objects.filter(statement__in=list(drafts.values())).order_by(
-        "created_at", "id"
-    ):
+    for adjustment in Adjustment.objects.filter(
+        statement_id__in=[s.pk for s in drafts.values()]
+    ).order_by("created_at", "id"):
         adjustments[adjustment.partner_id].append(adjustment)
     now = timezone.now()
     changed: list[Statement] = []

@@ -223,9 +223,9 @@ def _scope(key: Key, rules: dict[int, Rule]) -> str:
 
 def _order(key: Key, rules: dict[int, Rule]) -> tuple:
     if key == CAP:
-        return (1, dt.date.max, 0)
+        return (1, dt.date.max, 0, 0)
     rule = rules[key[1]]
-    return (0, rule.version.effective_from, rule.priority)
+    return (0, rule.version.effective_from, rule.priority, rule.pk)
 
 
 def _signed(amount: Decimal, places: int) -> str:

@@ -266,6 +266,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 # run by the beat sweeps; work running longer than the timeout is taken to have lost its worker.
 PRM_WORK_PICKUP_GRACE_SECONDS = env.int("PRM_WORK_PICKUP_GRACE_SECONDS", default=120)
 PRM_WORK_RUNNING_TIMEOUT_SECONDS = env.int("PRM_WORK_RUNNING_TIMEOUT_SECONDS", default=30 * 60)
+# A full recompute of more partners than this is spread over the workers, a task per batch of
+# this many partners (0: always in one task).
+PRM_RECOMPUTE_BATCH_PARTNERS = env.int("PRM_RECOMPUTE_BATCH_PARTNERS", default=500)
 CELERY_BEAT_SCHEDULE = {
     "recompute-sweep": {
         "task": "commissions.tasks.recompute_requests_sweep_task",
