@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "commissions",
     "disputes",
     "enablement",
+    "funds",
     "dashboards",
 ]
 
@@ -314,6 +315,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-sweep": {
         "task": "prm.notifications.tasks.webhook_deliveries_sweep_task",
         "schedule": crontab(minute=20),
+    },
+    "fund-deadlines": {
+        "task": "funds.tasks.fund_deadlines_task",
+        "schedule": crontab(hour=6, minute=15),
     },
     "notification-digests": {
         "task": "prm.notifications.tasks.digests_send_task",

@@ -17,6 +17,7 @@ for _name in (
     "review-reminders",
     "announcement-reminders",
     "milestones",
+    "fund-deadlines",
     "notification-digests",
 ):
     CELERY_BEAT_SCHEDULE[_name] = {**CELERY_BEAT_SCHEDULE[_name], "schedule": 300.0}  # noqa: F405
