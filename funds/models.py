@@ -283,3 +283,6 @@ class FundReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "days_before"], name="unique_fund_reminder"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} -{self.days_before}d"
