@@ -63,6 +63,7 @@ urlpatterns = [
     path("payouts/", include(payout_urlpatterns)),
     path("sales/imports/", include(import_urlpatterns)),
     path("disputes/", include("disputes.urls")),
+    path("funds/", include("funds.urls")),
     path("reviews/", include("partners.review_urls")),
     path("announcements/", include("partners.announcement_urls")),
     path("notifications/", include("prm.notifications.urls")),
