@@ -113,7 +113,7 @@ class FundRequestCreateView(RoleRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["budgets"] = list(kwargs["form"].fields["budget"].queryset)
+        context["budgets"] = list(context["form"].fields["budget"].queryset)
         return context
 
     def form_valid(self, form):

@@ -10,6 +10,7 @@ from commissions import api as commissions_api
 from commissions.urls import import_urlpatterns, payout_urlpatterns
 from dashboards import views as dashboard_views
 from disputes import api as disputes_api
+from funds import api as funds_api
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
 from prm.accounts import views as accounts_views
@@ -35,6 +36,23 @@ api_v1 = [
     path("deals/", partners_api.DealListCreateAPIView.as_view(), name="deal-list"),
     path("deals/<int:pk>/", partners_api.DealDetailAPIView.as_view(), name="deal-detail"),
     path("disputes/", disputes_api.CaseListCreateAPIView.as_view(), name="case-list"),
+    path("mdf/funds/", funds_api.FundListAPIView.as_view(), name="mdf-fund-list"),
+    path("mdf/requests/", funds_api.FundRequestCreateAPIView.as_view(), name="mdf-request-create"),
+    path(
+        "mdf/requests/<int:pk>/decision/",
+        funds_api.FundRequestDecisionAPIView.as_view(),
+        name="mdf-request-decision",
+    ),
+    path(
+        "mdf/requests/<int:pk>/claim/",
+        funds_api.FundClaimCreateAPIView.as_view(),
+        name="mdf-claim-create",
+    ),
+    path(
+        "mdf/claims/<int:pk>/decision/",
+        funds_api.FundClaimDecisionAPIView.as_view(),
+        name="mdf-claim-decision",
+    ),
     path(
         "notifications/",
         notifications_api.NotificationListAPIView.as_view(),

@@ -7,7 +7,13 @@ Adding a URL without an entry here fails `test_every_url_has_an_entry`. Statuses
 
 from tests.partners import matrix_objects as partner_objects
 
-from . import matrix_announcements, matrix_cases, matrix_notifications, matrix_reviews
+from . import (
+    matrix_announcements,
+    matrix_cases,
+    matrix_funds,
+    matrix_notifications,
+    matrix_reviews,
+)
 from .base import (
     DEAL_PAGE,
     MEMBER_MANAGER_ACTION,
@@ -372,5 +378,11 @@ MATRIX.update(
     }
 )
 
-for module in (matrix_notifications, matrix_reviews, matrix_announcements, matrix_cases):
+for module in (
+    matrix_notifications,
+    matrix_reviews,
+    matrix_announcements,
+    matrix_cases,
+    matrix_funds,
+):
     MATRIX.update(module.ENTRIES)
