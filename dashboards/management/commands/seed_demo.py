@@ -12,6 +12,7 @@ from agreements.demo import load_demo_program
 from agreements.models import ProductLine
 from commissions.demo import seed_demo_sales
 from disputes.demo import seed_demo_cases
+from funds.demo import seed_demo_funds
 from partners.demo_announcements import seed_demo_announcements
 from partners.demo_reviews import seed_demo_reviews
 from partners.models import (
@@ -224,6 +225,7 @@ class Command(BaseCommand):
         seed_demo_sales()
         seed_demo_reviews(manager=manager)
         seed_demo_cases()
+        seed_demo_funds()
 
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:")
