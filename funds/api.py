@@ -3,7 +3,7 @@
 request or claim answers 404."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -18,6 +18,9 @@ from prm.core.money import format_amount
 from .models import FundBudget, FundClaim, FundRequest
 from .selectors import budget_list, claim_get, request_get
 from .services import fund_claim_decide, fund_claim_submit, fund_request_create, fund_request_decide
+
+# The URL routes only positive ids: the schema says so, so that clients never build another.
+ID = OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)
 
 
 def _domain(exc: DomainError) -> ValidationError:
@@ -154,7 +157,9 @@ class FundRequestDecisionAPIView(BaseAPIView):
 
     allowed_roles = VENDOR_ROLES
 
-    @extend_schema(request=RequestDecisionSerializer, responses={200: FundRequestSerializer})
+    @extend_schema(
+        request=RequestDecisionSerializer, responses={200: FundRequestSerializer}, parameters=[ID]
+    )
     def post(self, request, pk):
         req = request_get(user=request.user, current_partner=request.partner, pk=pk)
         serializer = RequestDecisionSerializer(data=request.data)
@@ -209,7 +214,9 @@ class FundClaimCreateAPIView(BaseAPIView):
     allowed_roles = FUND_REQUEST_ROLES
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ClaimUploadSerializer, responses={201: FundClaimSerializer})
+    @extend_schema(
+        request=ClaimUploadSerializer, responses={201: FundClaimSerializer}, parameters=[ID]
+    )
     def post(self, request, pk):
         req = request_get(user=request.user, current_partner=request.partner, pk=pk)
         serializer = ClaimUploadSerializer(
@@ -241,7 +248,9 @@ class FundClaimDecisionAPIView(BaseAPIView):
 
     allowed_roles = VENDOR_ROLES
 
-    @extend_schema(request=ClaimDecisionSerializer, responses={200: FundClaimSerializer})
+    @extend_schema(
+        request=ClaimDecisionSerializer, responses={200: FundClaimSerializer}, parameters=[ID]
+    )
     def post(self, request, pk):
         claim = claim_get(user=request.user, current_partner=request.partner, pk=pk)
         serializer = ClaimDecisionSerializer(data=request.data)

@@ -174,7 +174,7 @@ def fund_request_create(
     )
     request.full_clean()
     request.save()
-    _record(request, actor, "fund_request.created", amount=amount, fund=fund.code)
+    _fund_event(request, actor, "fund_request.created", amount=amount, fund=fund.code)
     _notify_vendor(
         request,
         lambda: (
@@ -255,7 +255,7 @@ def fund_request_decide(
             "updated_at",
         ]
     )
-    _record(
+    _fund_event(
         request,
         actor,
         verb,
@@ -299,7 +299,9 @@ def fund_request_cancel(*, actor, request: FundRequest, now: dt.datetime | None 
     request.status = R.CANCELLED
     request.closed_at = now or timezone.now()
     request.save(update_fields=["status", "closed_at", "updated_at"])
-    _record(request, actor, "fund_request.cancelled", before={"status": before}, status=R.CANCELLED)
+    _fund_event(
+        request, actor, "fund_request.cancelled", before={"status": before}, status=R.CANCELLED
+    )
     return request
 
 
@@ -360,7 +362,7 @@ def fund_claim_submit(
     for upload, name in zip(files, names, strict=True):
         path = default_storage.save(f"funds/{request.pk}/{uuid.uuid4().hex}", upload)
         FundClaimFile.objects.create(claim=claim, file=path, name=name, size=upload.size)
-    _record(
+    _fund_event(
         request,
         actor,
         "fund_claim.submitted",
@@ -440,7 +442,7 @@ def fund_claim_decide(
     claim.decided_by = actor
     claim.decided_at = now
     claim.save(update_fields=fields)
-    _record(
+    _fund_event(
         request,
         actor,
         verb,
@@ -496,7 +498,7 @@ def fund_requests_expire(*, today: dt.date | None = None) -> int:
             request.status = R.EXPIRED
             request.closed_at = timezone.now()
             request.save(update_fields=["status", "closed_at", "updated_at"])
-            _record(
+            _fund_event(
                 request,
                 None,
                 "fund_request.expired",
@@ -552,7 +554,7 @@ def fund_reminders_send(*, today: dt.date | None = None) -> int:
 # Helpers
 
 
-def _record(request: FundRequest, actor, verb: str, *, before=None, reason="", **after) -> None:
+def _fund_event(request: FundRequest, actor, verb: str, *, before=None, reason="", **after) -> None:
     after = {"currency": request.budget.currency, **after}
     event_record(
         actor=actor,
