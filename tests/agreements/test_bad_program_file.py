@@ -20,7 +20,7 @@ def product(**fields: str) -> str:
 
 KNOWN = (
     "unknown section (known: agreements, certifications, certified_people, commission_plans, "
-    "partners, price_effective, price_overrides, product_lines, products, promotions, targets, "
+    "mdf_funds, partners, price_effective, price_overrides, product_lines, products, promotions, targets, "
     "tier_policy, tiers)"
 )
 CASES = {
