@@ -24,8 +24,8 @@ def _decision(world):
 
 
 ENTRIES: dict[str, Entry] = {
-    "fund_list": Entry(SIGNED_IN_PAGE, kwargs=lambda w: funds.budget(w) and {}),
-    "fund_request_create": Entry(FUND_REQUESTER_PAGE, kwargs=lambda w: funds.budget(w) and {}),
+    "fund_list": Entry(SIGNED_IN_PAGE),
+    "fund_request_create": Entry(FUND_REQUESTER_PAGE),
     "fund_request_detail": Entry(OWN_FUND_OBJECT, kwargs=funds.pending_request_pk),
     "fund_request_decide": Entry(
         VENDOR_ACTION, method="post", kwargs=funds.pending_request_pk, data=_decision

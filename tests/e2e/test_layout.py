@@ -37,6 +37,7 @@ NOT_PAGES = {
     "statement_export": "a CSV download",
     "sales_import_rejected": "a CSV download",
     "case_attachment": "a file download",
+    "fund_claim_file": "a file download",
     "review_calendar": "an iCalendar download",
     "notification_badge": "an htmx fragment inside the navigation bar",
     "statement_line_sales": "an htmx fragment, measured opened inside the statement page",
@@ -59,6 +60,8 @@ class Demo:
     deal: object
     batch: object
     recompute: object
+    fund_request: object
+    fund_claimable: object
 
 
 def _path(name: str, query: str = "", **kwargs) -> str:
@@ -108,6 +111,14 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     "notification_preferences": lambda d: [_path("notification_preferences")],
     "review_list": lambda d: [_path("review_list")],
     "review_detail": lambda d: [_path("review_detail", pk=d.review.pk)],
+    "fund_list": lambda d: [_path("fund_list")],
+    "fund_request_create": lambda d: [_path("fund_request_create")],
+    "fund_request_detail": lambda d: [
+        _path("fund_request_detail", pk=d.fund_request.pk),
+        _path("fund_request_detail", pk=d.fund_claimable.pk),
+    ],
+    "fund_claim_create": lambda d: [_path("fund_claim_create", pk=d.fund_claimable.pk)],
+    "fund_report": lambda d: [_path("fund_report")],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...
@@ -139,9 +150,12 @@ MEASURE = (Path(__file__).parent / "layout_measure.js").read_text()
 
 
 def _demo() -> Demo:
+    from django.utils import timezone
+
     from agreements.models import Agreement
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
+    from funds.models import FundRequest
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
     partner = Partner.objects.get(code="P-FORMOSA")
@@ -158,6 +172,11 @@ def _demo() -> Demo:
         deal=DealRegistration.objects.filter(partner=partner).first(),
         batch=ImportBatch.objects.first(),
         recompute=RecomputeRequest.objects.first(),
+        # A settled request (claims, files, the statement link) and one awaiting its claim.
+        fund_request=FundRequest.objects.get(budget__partner=partner, status="settled"),
+        fund_claimable=FundRequest.objects.filter(
+            budget__partner=partner, status="approved", claims=None, end__lt=timezone.localdate()
+        ).first(),
     )
 
 
