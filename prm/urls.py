@@ -12,6 +12,7 @@ from dashboards import views as dashboard_views
 from disputes import api as disputes_api
 from enablement import api as enablement_api
 from enablement import certificate_api
+from funds import api as funds_api
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
 from prm.accounts import views as accounts_views
@@ -37,6 +38,23 @@ api_v1 = [
     path("deals/", partners_api.DealListCreateAPIView.as_view(), name="deal-list"),
     path("deals/<int:pk>/", partners_api.DealDetailAPIView.as_view(), name="deal-detail"),
     path("disputes/", disputes_api.CaseListCreateAPIView.as_view(), name="case-list"),
+    path("mdf/funds/", funds_api.FundListAPIView.as_view(), name="mdf-fund-list"),
+    path("mdf/requests/", funds_api.FundRequestCreateAPIView.as_view(), name="mdf-request-create"),
+    path(
+        "mdf/requests/<int:pk>/decision/",
+        funds_api.FundRequestDecisionAPIView.as_view(),
+        name="mdf-request-decision",
+    ),
+    path(
+        "mdf/requests/<int:pk>/claim/",
+        funds_api.FundClaimCreateAPIView.as_view(),
+        name="mdf-claim-create",
+    ),
+    path(
+        "mdf/claims/<int:pk>/decision/",
+        funds_api.FundClaimDecisionAPIView.as_view(),
+        name="mdf-claim-decision",
+    ),
     path(
         "learning/certifications/",
         certificate_api.CertificateListAPIView.as_view(),
@@ -75,6 +93,7 @@ urlpatterns = [
     path("payouts/", include(payout_urlpatterns)),
     path("sales/imports/", include(import_urlpatterns)),
     path("disputes/", include("disputes.urls")),
+    path("funds/", include("funds.urls")),
     path("reviews/", include("partners.review_urls")),
     path("announcements/", include("partners.announcement_urls")),
     path("tiers/", include("enablement.urls")),

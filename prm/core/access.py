@@ -38,6 +38,10 @@ DEAL_REGISTER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES})
 MEMBER_MANAGER_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
 TARGET_NEGOTIATOR_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
 REVIEW_EDITOR_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
+# Market development funds: every role reads its funds; partner admins and sales users request
+# money for activities and claim it; vendor staff decide.
+FUND_ROLES = ALL_ROLES
+FUND_REQUEST_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES})
 
 CAPABILITIES = {
     "vendor": VENDOR_ROLES,
@@ -48,6 +52,8 @@ CAPABILITIES = {
     "manage_members": MEMBER_MANAGER_ROLES,
     "negotiate_targets": TARGET_NEGOTIATOR_ROLES,
     "edit_reviews": REVIEW_EDITOR_ROLES,
+    "see_funds": FUND_ROLES,
+    "request_funds": FUND_REQUEST_ROLES,
 }
 _VENDOR_ROLE_MAP = {"admin": Role.VENDOR_ADMIN, "channel_manager": Role.CHANNEL_MANAGER}
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "commissions",
     "disputes",
     "enablement",
+    "funds",
     "dashboards",
 ]
 
@@ -325,6 +326,10 @@ CELERY_BEAT_SCHEDULE = {
     "certificate-reminders": {
         "task": "enablement.tasks.certificate_reminders_task",
         "schedule": crontab(hour=6, minute=30),
+    },
+    "fund-deadlines": {
+        "task": "funds.tasks.fund_deadlines_task",
+        "schedule": crontab(hour=6, minute=15),
     },
     "notification-digests": {
         "task": "prm.notifications.tasks.digests_send_task",

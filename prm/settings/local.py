@@ -18,6 +18,7 @@ for _name in (
     "announcement-reminders",
     "milestones",
     "certificate-reminders",
+    "fund-deadlines",
     "notification-digests",
 ):
     CELERY_BEAT_SCHEDULE[_name] = {**CELERY_BEAT_SCHEDULE[_name], "schedule": 300.0}  # noqa: F405

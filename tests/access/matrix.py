@@ -11,6 +11,7 @@ from . import (
     matrix_announcements,
     matrix_cases,
     matrix_certificates,
+    matrix_funds,
     matrix_notifications,
     matrix_reviews,
     matrix_tiers,
@@ -386,5 +387,6 @@ for module in (
     matrix_cases,
     matrix_certificates,
     matrix_tiers,
+    matrix_funds,
 ):
     MATRIX.update(module.ENTRIES)

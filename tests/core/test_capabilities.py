@@ -7,18 +7,18 @@ from prm.core.access import Role, capabilities
 EXPECTED = {
     Role.VENDOR_ADMIN: {
         "vendor", "vendor_admin", "see_payouts", "see_deals", "manage_members",
-        "negotiate_targets", "edit_reviews",
+        "negotiate_targets", "edit_reviews", "see_funds",
     },
     Role.CHANNEL_MANAGER: {
         "vendor", "see_payouts", "see_deals", "manage_members", "negotiate_targets",
-        "edit_reviews",
+        "edit_reviews", "see_funds",
     },
     Role.PARTNER_ADMIN: {
         "see_payouts", "see_deals", "register_deals", "manage_members", "negotiate_targets",
-        "edit_reviews",
+        "edit_reviews", "see_funds", "request_funds",
     },
-    Role.PARTNER_FINANCE: {"see_payouts"},
-    Role.PARTNER_SALES: {"see_deals", "register_deals"},
+    Role.PARTNER_FINANCE: {"see_payouts", "see_funds"},
+    Role.PARTNER_SALES: {"see_deals", "register_deals", "see_funds", "request_funds"},
     None: set(),
 }  # fmt: skip
 

@@ -18,7 +18,7 @@ from prm.core.events import REGISTRY, Audience, event_record, event_sentence
 from prm.core.models import Event
 
 ROOT = Path(settings.BASE_DIR)
-SOURCE_DIRS = ["prm", "partners", "agreements", "commissions", "disputes", "enablement"]
+SOURCE_DIRS = ["prm", "partners", "agreements", "commissions", "disputes", "enablement", "funds"]
 VERB = re.compile(r"^[a-z_]+\.[a-z_]+$")
 
 

@@ -37,6 +37,7 @@ NOT_PAGES = {
     "statement_export": "a CSV download",
     "sales_import_rejected": "a CSV download",
     "case_attachment": "a file download",
+    "fund_claim_file": "a file download",
     "review_calendar": "an iCalendar download",
     "certificate_pdf": "a PDF download",
     "notification_badge": "an htmx fragment inside the navigation bar",
@@ -60,6 +61,8 @@ class Demo:
     deal: object
     batch: object
     recompute: object
+    fund_request: object
+    fund_claimable: object
 
 
 def _path(name: str, query: str = "", **kwargs) -> str:
@@ -112,6 +115,14 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     "certificate_list": lambda d: [_path("certificate_list")],
     "tier_next": lambda d: [_path("tier_next")],
     "tier_review_list": lambda d: [_path("tier_review_list")],
+    "fund_list": lambda d: [_path("fund_list")],
+    "fund_request_create": lambda d: [_path("fund_request_create")],
+    "fund_request_detail": lambda d: [
+        _path("fund_request_detail", pk=d.fund_request.pk),
+        _path("fund_request_detail", pk=d.fund_claimable.pk),
+    ],
+    "fund_claim_create": lambda d: [_path("fund_claim_create", pk=d.fund_claimable.pk)],
+    "fund_report": lambda d: [_path("fund_report")],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...
@@ -143,9 +154,12 @@ MEASURE = (Path(__file__).parent / "layout_measure.js").read_text()
 
 
 def _demo() -> Demo:
+    from django.utils import timezone
+
     from agreements.models import Agreement
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
+    from funds.models import FundRequest
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
     partner = Partner.objects.get(code="P-FORMOSA")
@@ -162,6 +176,11 @@ def _demo() -> Demo:
         deal=DealRegistration.objects.filter(partner=partner).first(),
         batch=ImportBatch.objects.first(),
         recompute=RecomputeRequest.objects.first(),
+        # A settled request (claims, files, the statement link) and one awaiting its claim.
+        fund_request=FundRequest.objects.get(budget__partner=partner, status="settled"),
+        fund_claimable=FundRequest.objects.filter(
+            budget__partner=partner, status="approved", claims=None, end__lt=timezone.localdate()
+        ).first(),
     )
 
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FundsConfig(AppConfig):
+    name = "funds"
+    verbose_name = _("Market development funds")
+
+    def ready(self) -> None:
+        from agreements.services.program import register_section
+
+        from . import events  # noqa: F401
+        from .program import SECTIONS
+
+        for section in SECTIONS:
+            register_section(section)

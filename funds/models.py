@@ -1,0 +1,288 @@
+"""Market development funds.
+
+A fund names one partner or a tier. Its money is held in one `FundBudget` per partner, written
+when the fund is loaded (program file) or saved (Django admin): a tier fund gives every partner of
+the tier its own budget of the fund's amount, in the partner's currency. A partner that joins the
+tier later receives its budget the next time the fund is loaded or saved; a partner that leaves it
+keeps the budget it has. Requests, claims and the balance belong to a budget, and the budget row is
+what a new request locks, so that two requests never spend the same money."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Partner, Tier
+from prm.core.models import TimeStampedModel
+from prm.core.money import CURRENCY_CHOICES
+
+
+class Fund(TimeStampedModel):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    tier = models.ForeignKey(
+        Tier,
+        verbose_name=_("tier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount = models.DecimalField(
+        _("budget per partner"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    share = models.DecimalField(
+        _("vendor share %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(100))],
+        help_text=_("The part of an activity's cost the fund pays."),
+    )
+    claim_days = models.PositiveSmallIntegerField(
+        _("days to claim"), help_text=_("Days after an activity ends within which it is claimed.")
+    )
+
+    class Meta:
+        ordering = ["-start", "code"]
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(partner__isnull=False) & Q(tier__isnull=True))
+                | (Q(partner__isnull=True) & Q(tier__isnull=False)),
+                name="fund_partner_or_tier",
+            ),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="fund_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=100), name="fund_share_range"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fund_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class FundBudget(TimeStampedModel):
+    """One partner's money in one fund."""
+
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("fund"), on_delete=models.CASCADE, related_name="budgets"
+    )
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="fund_budgets"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+
+    class Meta:
+        ordering = ["-fund__start", "fund__code", "partner__code"]
+        verbose_name = _("fund budget")
+        verbose_name_plural = _("fund budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "partner"], name="unique_fund_budget"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fund_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.partner.code}"
+
+
+class FundRequest(TimeStampedModel):
+    """A partner's request for money for one activity, and the vendor's decision on it."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event", _("Event")
+        DIGITAL = "digital", _("Digital campaign")
+        TRAINING = "training", _("Training")
+        COBRANDED = "cobranded", _("Co-branded material")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting decision")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        SETTLED = "settled", _("Settled")
+
+    budget = models.ForeignKey(
+        FundBudget, verbose_name=_("fund budget"), on_delete=models.PROTECT, related_name="requests"
+    )
+    kind = models.CharField(_("activity kind"), max_length=16, choices=Kind.choices)
+    description = models.TextField(_("activity"))
+    start = models.DateField(_("activity start"))
+    end = models.DateField(_("activity end"))
+    planned_cost = models.DecimalField(_("planned cost"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount requested"), max_digits=14, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    approved_amount = models.DecimalField(
+        _("amount approved"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    reimbursed = models.DecimalField(
+        _("reimbursed"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    deadline = models.DateField(_("claim deadline"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fund request")
+        verbose_name_plural = _("fund requests")
+        indexes = [models.Index(fields=["status", "deadline"], name="fund_request_status_due")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="fund_request_dates"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fund_request_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | (Q(approved_amount__gt=0) & Q(approved_amount__lte=F("amount"))),
+                name="fund_request_approved_within_requested",
+            ),
+            models.CheckConstraint(
+                condition=Q(reimbursed__isnull=True) | Q(reimbursed__lte=F("approved_amount")),
+                name="fund_request_reimbursed_within_approved",
+            ),
+        ]
+
+    @property
+    def number(self) -> str:
+        return f"MDF-{self.pk:06d}"
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class FundClaim(TimeStampedModel):
+    """One submission of proof of performance for an approved request. A returned claim stays as
+    it was; the partner's corrected submission is a new claim."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    request = models.ForeignKey(
+        FundRequest, verbose_name=_("fund request"), on_delete=models.PROTECT, related_name="claims"
+    )
+    actual_cost = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2)
+    reimbursement = models.DecimalField(_("reimbursement"), max_digits=14, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    adjustment = models.OneToOneField(
+        "commissions.Adjustment",
+        verbose_name=_("statement adjustment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fund_claim",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fund claim")
+        verbose_name_plural = _("fund claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="submitted"),
+                name="one_open_claim_per_request",
+            ),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="approved"),
+                name="one_approved_claim_per_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.number} claim {self.pk}"
+
+
+class FundClaimFile(models.Model):
+    """A proof-of-performance file, checked like a case attachment."""
+
+    claim = models.ForeignKey(
+        FundClaim, verbose_name=_("fund claim"), on_delete=models.CASCADE, related_name="files"
+    )
+    file = models.FileField(_("file"), max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("file size"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("proof-of-performance file")
+        verbose_name_plural = _("proof-of-performance files")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FundReminder(models.Model):
+    """A claim-deadline reminder that went out: each (request, days before) is sent once."""
+
+    request = models.ForeignKey(FundRequest, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fund reminder")
+        verbose_name_plural = _("fund reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "days_before"], name="unique_fund_reminder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} -{self.days_before}d"

@@ -1,0 +1,101 @@
+"""Reads of funds, requests and claims, scoped to the requesting user, and the balance rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from partners.models import Partner
+from partners.selectors import partner_visible_queryset
+
+from .models import FundBudget, FundClaim, FundRequest
+
+R = FundRequest.Status
+_MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _sum(field: str, status: str):
+    return Coalesce(
+        Sum(f"requests__{field}", filter=Q(requests__status=status)),
+        Value(Decimal(0), output_field=_MONEY),
+        output_field=_MONEY,
+    )
+
+
+def budgets_with_balance(queryset: QuerySet[FundBudget] | None = None) -> QuerySet[FundBudget]:
+    """Each budget with its balance, for any number of budgets in one query:
+    `pending` = requested amounts awaiting a decision, `committed` = approved amounts not yet
+    settled, `reimbursed` = reimbursements of approved claims, `available` = the budget less
+    the three. Rejected, cancelled and expired requests, and the unused part of a settled one,
+    count nowhere, so they are available again."""
+    queryset = FundBudget.objects.all() if queryset is None else queryset
+    return queryset.annotate(
+        pending=_sum("amount", R.PENDING),
+        committed=_sum("approved_amount", R.APPROVED),
+        reimbursed=_sum("reimbursed", R.SETTLED),
+    ).annotate(available=F("amount") - F("pending") - F("committed") - F("reimbursed"))
+
+
+def budget_balance(budget: FundBudget) -> FundBudget:
+    return budgets_with_balance(FundBudget.objects.filter(pk=budget.pk)).get()
+
+
+def budget_visible_queryset(*, user, current_partner: Partner | None = None):
+    partners = partner_visible_queryset(user=user, current_partner=current_partner)
+    return FundBudget.objects.filter(partner__in=partners.values("pk"))
+
+
+def budget_list(*, user, current_partner: Partner | None = None) -> QuerySet[FundBudget]:
+    return budgets_with_balance(
+        budget_visible_queryset(user=user, current_partner=current_partner)
+    ).select_related("fund", "partner")
+
+
+def budget_get(*, user, current_partner: Partner | None, pk: int) -> FundBudget:
+    budget = budget_list(user=user, current_partner=current_partner).filter(pk=pk).first()
+    if budget is None:
+        raise Http404
+    return budget
+
+
+def request_visible_queryset(*, user, current_partner: Partner | None = None):
+    budgets = budget_visible_queryset(user=user, current_partner=current_partner)
+    return FundRequest.objects.filter(budget__in=budgets.values("pk"))
+
+
+def request_list(*, user, current_partner: Partner | None = None) -> QuerySet[FundRequest]:
+    return request_visible_queryset(user=user, current_partner=current_partner).select_related(
+        "budget__fund", "budget__partner", "requested_by", "decided_by"
+    )
+
+
+def request_get(*, user, current_partner: Partner | None, pk: int) -> FundRequest:
+    found = request_list(user=user, current_partner=current_partner).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def claim_list(*, user, current_partner: Partner | None = None) -> QuerySet[FundClaim]:
+    requests = request_visible_queryset(user=user, current_partner=current_partner)
+    return FundClaim.objects.filter(request__in=requests.values("pk")).select_related(
+        "request__budget__fund", "request__budget__partner", "submitted_by", "decided_by"
+    )
+
+
+def claim_get(*, user, current_partner: Partner | None, pk: int) -> FundClaim:
+    found = claim_list(user=user, current_partner=current_partner).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def claim_file_get(*, user, current_partner: Partner | None, claim_pk: int, pk: int):
+    claim = claim_get(user=user, current_partner=current_partner, pk=claim_pk)
+    found = claim.files.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

@@ -1,0 +1,27 @@
+"""The demo funds: requests in every state for both demo distributors, written once."""
+
+import pytest
+from django.core.management import call_command
+
+from commissions.models import Adjustment
+from funds.demo import seed_demo_funds
+from funds.models import FundClaim, FundRequest
+from funds.selectors import budgets_with_balance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_funds_hold_requests_in_every_state_once(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    call_command("seed_demo", verbosity=0)
+    seed_demo_funds()
+    for code in ("P-FORMOSA", "P-HARBOUR"):
+        requests = FundRequest.objects.filter(budget__partner__code=code)
+        assert set(requests.values_list("status", flat=True)) == set(FundRequest.Status.values)
+        claims = FundClaim.objects.filter(request__budget__partner__code=code)
+        assert set(claims.values_list("status", flat=True)) == set(FundClaim.Status.values)
+    assert Adjustment.objects.filter(fund_claim__isnull=False).count() == 2
+    assert all(b.available >= 0 for b in budgets_with_balance())
