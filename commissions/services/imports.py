@@ -65,6 +65,7 @@ class ImportResult:
     created: int = 0
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _existing(external_ids: Iterable[str]) -> dict[str, tuple]:
@@ -165,6 +166,7 @@ def _import_sql(
 
     job = SqlImport(batch=batch, partners=_partners_for(actor), progress=progress)
     job.run(handle, finish=finish, size=_size_of(handle))
+    result.timings = job.timings
     batch.refresh_from_db()
     result.batch = batch
     return result
