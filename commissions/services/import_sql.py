@@ -182,11 +182,11 @@ class SqlImport:
                 started = time.perf_counter()
                 self.staged = Stager(cursor, handle, progress=self.progress, size=size).run()
                 self.timings["stage"] = time.perf_counter() - started
+                if not self.staged.nonblank:
+                    raise ImportFileError("The file has a header row but no rows of sales.")
                 ImportBatch.objects.filter(pk=self.batch.pk).update(
                     total_rows=self.staged.records, sha256=self.staged.sha256
                 )
-                if not self.staged.nonblank:
-                    raise ImportFileError("The file has a header row but no rows of sales.")
                 with transaction.atomic():
                     for step in (
                         self._check_rows,
