@@ -269,7 +269,8 @@ def import_figures(sizes: list[int]) -> None:
         print(
             f"(d) {rows:>9,} | {rate:>11,.0f} | {copy_rate:>14,.0f} | {rate / copy_rate:5.1%} | "
             f"{report['before']:.0f} -> {report['after']:.0f} MiB "
-            f"(created {report['created']:,}, rejected {report['rejected']:,}; budget 100,000 rows/s)"
+            f"(created {report['created']:,}, rejected {report['rejected']:,}; "
+            "budget 100,000 rows/s)"
         )
         steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in report["timings"].items())
         print(f"    seconds per step: {steps}")
