@@ -86,7 +86,7 @@ class SalesImportAPIView(BaseAPIView):
         upload = form.cleaned_data["file"]
         # No transaction around it: the import keeps its own, and a failed import is recorded
         # as failed rather than rolled back with the request.
-        result = sales_import(content=upload.read(), filename=upload.name, actor=request.user)
+        result = sales_import(file=upload, filename=upload.name, actor=request.user)
         data = {
             "id": result.batch.pk,
             "status": result.batch.status,

@@ -9,11 +9,12 @@ rate of a 100,000-row CSV. A throwaway test database is created and dropped.
 
 import argparse
 import datetime as dt
-import io
+import json
 import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -116,6 +117,8 @@ def build(lines: int) -> None:
         )
         for p in partners[::3]
     )
+    if not lines:
+        return
     first_partner, first_product = partners[0].pk, Product.objects.order_by("pk").first().pk
     with connection.cursor() as cursor:
         # Random but repeatable: many partners and products, uneven amounts and quantities.
@@ -210,17 +213,23 @@ def spread(workers: int, *, rewrite: bool) -> tuple[float, float]:
     return planned, elapsed
 
 
-def csv_bytes(rows: int) -> bytes:
+def csv_file(rows: int, path: Path) -> None:
+    """Write a sales CSV of `rows` rows to `path`, a block at a time."""
     header = (
         "external_id,partner_code,sku,customer_name,customer_tax_id,segment,territory,"
         "invoice_date,kind,quantity,net_amount,currency,original_external_id\n"
     )
-    body = "".join(
-        f"CSV-{i},B-{i % PARTNERS:05d},P-{i % PRODUCTS:04d},Customer {i % 977},,,TW-TPE,"
-        f"2026-10-{i % 28 + 1:02d},sale,{i % 4 + 1},{(i * 13) % 90000 + 100}.50,TWD,\n"
-        for i in range(rows)
-    )
-    return (header + body).encode()
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(header)
+        for start in range(0, rows, 100_000):
+            out.write(
+                "".join(
+                    f"CSV-{i},B-{i % PARTNERS:05d},P-{i % PRODUCTS:04d},Customer {i % 977},,,"
+                    f"TW-TPE,2026-10-{i % 28 + 1:02d},sale,{i % 4 + 1},"
+                    f"{(i * 13) % 90000 + 100}.50,TWD,\n"
+                    for i in range(start, min(rows, start + 100_000))
+                )
+            )
 
 
 def peak_rss_mib() -> float:
@@ -228,35 +237,106 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bare_copy(content: bytes) -> float:
+def bare_copy(path: Path) -> float:
     """Seconds to COPY the same CSV, all columns as text, into a temporary table: the floor."""
-    columns = content.split(b"\n", 1)[0].decode().split(",")
+    with path.open("rb") as handle:
+        columns = handle.readline().decode().strip().split(",")
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bench_copy (" + ", ".join(f"{c} text" for c in columns) + ")"
         )
         start = time.perf_counter()
-        cursor.cursor.copy_expert(
-            "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)", io.BytesIO(content)
-        )
+        with path.open("rb") as handle:
+            cursor.cursor.copy_expert(
+                "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)", handle, size=1 << 20
+            )
         elapsed = time.perf_counter() - start
         cursor.execute("DROP TABLE bench_copy")
     return elapsed
 
 
+def import_in_child(path: Path, rows: int) -> dict:
+    """Import the file in a forked process, so that its peak memory is the import's own."""
+    from commissions.models import Sale
+    from commissions.services.imports import sales_import
+
+    connection.close()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: import, report, leave
+        os.close(reader)
+        code = 0
+        try:
+            before = peak_rss_mib()
+            start = time.perf_counter()
+            with path.open("rb") as handle:
+                result = sales_import(file=handle, filename=path.name)
+            elapsed = time.perf_counter() - start
+            report = {
+                "seconds": elapsed,
+                "created": result.created,
+                "rejected": len(result.rejected),
+                "before": before,
+                "after": peak_rss_mib(),
+                "timings": result.timings,
+            }
+            os.write(writer, json.dumps(report).encode())
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        text = pipe.read()
+    os.waitpid(pid, 0)
+    if not text:
+        raise SystemExit("the import failed")
+    report = json.loads(text)
+    with connection.cursor() as cursor:  # the next size starts from an empty sales table again
+        cursor.execute("DELETE FROM commissions_sale WHERE external_id LIKE 'CSV-%%'")
+    assert not Sale.objects.filter(external_id__startswith="CSV-").exists()
+    return report
+
+
+def import_figures(sizes: list[int]) -> None:
+    print("import: rows | import rows/s | bare COPY rows/s | ratio | peak RSS before -> after")
+    for rows in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"sales-{rows}.csv"
+            csv_file(rows, path)
+            copy_s = bare_copy(path)
+            report = import_in_child(path, rows)
+        rate, copy_rate = rows / report["seconds"], rows / copy_s
+        print(
+            f"(d) {rows:>9,} | {rate:>11,.0f} | {copy_rate:>14,.0f} | {rate / copy_rate:5.1%} | "
+            f"{report['before']:.0f} -> {report['after']:.0f} MiB "
+            f"(created {report['created']:,}, rejected {report['rejected']:,}; "
+            "budget 100,000 rows/s)"
+        )
+        steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in report["timings"].items())
+        print(f"    seconds per step: {steps}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lines", type=int, default=1_000_000, choices=sorted(SIZES))
-    parser.add_argument("--csv-rows", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=1_000_000, choices=[0, *sorted(SIZES)])
+    parser.add_argument(
+        "--csv-rows",
+        default="100000,1000000",
+        help="comma-separated CSV sizes to import (0: none)",
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--spread-runs", type=int, default=2, help="0: no spread over workers")
     args = parser.parse_args()
     global PARTNERS
-    PARTNERS = SIZES[args.lines]
+    PARTNERS = SIZES.get(args.lines, 2000)
+    sizes = [int(n) for n in args.csv_rows.split(",") if int(n)]
 
     from commissions.models import Sale, Statement
     from commissions.services.compute import recompute
-    from commissions.services.imports import sales_import
     from prm.celery import app
 
     # Queue, but do not run, the recomputes an import asks for: each step is timed on its own.
@@ -267,6 +347,10 @@ def main() -> None:
     try:
         if connection.vendor != "postgresql":
             raise SystemExit("run it on PostgreSQL: set DATABASE_URL")
+        if not args.lines:
+            build(0)  # products and partners only: the import runs into an empty table
+            import_figures(sizes)
+            return
         start = time.perf_counter()
         build(args.lines)
         lines = Sale.objects.count()
@@ -308,25 +392,8 @@ def main() -> None:
                     f"(sums and batches stored in {planned:.3f} s), bare GROUP BY {bare:.3f} s, "
                     f"ratio {elapsed / bare:.2f}"
                 )
-        if not args.csv_rows:
-            return
-        content = csv_bytes(args.csv_rows)
-        copy_s = bare_copy(content)
-        print(
-            f"(e) bare COPY of the same {args.csv_rows} rows as text: {copy_s:.2f} s = "
-            f"{args.csv_rows / copy_s:,.0f} rows/s"
-        )
-        rss_before = peak_rss_mib()
-        start = time.perf_counter()
-        result = sales_import(content=content, filename="bench.csv")
-        elapsed = time.perf_counter() - start
-        print(
-            f"(d) import {args.csv_rows} rows: {elapsed:.2f} s = "
-            f"{args.csv_rows / elapsed:,.0f} rows/s (budget 100,000; "
-            f"{copy_s / elapsed:.1%} of bare COPY); "
-            f"created {result.created}, rejected {len(result.rejected)}; "
-            f"peak RSS {peak_rss_mib():.0f} MiB ({rss_before:.0f} MiB before the import)"
-        )
+        if sizes:
+            import_figures(sizes)
     finally:
         teardown_databases(old, verbosity=0)
 

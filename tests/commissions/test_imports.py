@@ -538,11 +538,13 @@ def test_a_control_character_rejects_its_row_naming_the_column(cell, reason):
 
 def test_an_import_that_fails_for_any_reason_ends_failed_with_its_reason(monkeypatch):
     from commissions.services import imports
+    from commissions.services.import_sql import SqlImport
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(imports, "_insert", broken)
+    monkeypatch.setattr(imports, "_insert", broken)  # the Python checker's path
+    monkeypatch.setattr(SqlImport, "_insert", broken)  # PostgreSQL's set-based path
 
     result = _import(GOOD)
 

@@ -623,11 +623,13 @@ def test_a_lost_connection_during_a_direct_import_ends_it_failed(world, payouts,
     from django.db import OperationalError
 
     from commissions.services import imports
+    from commissions.services.import_sql import SqlImport
 
     def lost(*args, **kwargs):
         raise OperationalError("deadlock detected")
 
-    monkeypatch.setattr(imports, "_insert", lost)
+    monkeypatch.setattr(imports, "_insert", lost)  # the Python checker's path
+    monkeypatch.setattr(SqlImport, "_insert", lost)  # PostgreSQL's set-based path
     content = HEADER + "N-1,P-A,SW-24,C,,,,2026-10-20,sale,1,1.00,TWD,\n"
 
     result = imports.sales_import(content=content.encode(), filename="d.csv")
