@@ -35,9 +35,7 @@ class ResourceFilterForm(forms.Form):
 
 class _VersionFields(forms.Form):
     file = forms.FileField(label=_("File"), required=False, help_text=FILE_HELP)
-    link = forms.URLField(
-        label=_("Link"), required=False, max_length=500, assume_scheme="https"
-    )
+    link = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
     notes = forms.CharField(
         label=_("What changed"),
         required=False,
@@ -67,7 +65,9 @@ class ResourceForm(_VersionFields):
     )
     category = forms.ChoiceField(label=_("Category"), choices=Resource.Category.choices)
     language = forms.ChoiceField(
-        label=_("Language"), required=False, choices=[("", _("Every language")), *settings.LANGUAGES]
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Every language")), *settings.LANGUAGES],
     )
     tiers = forms.ModelMultipleChoiceField(
         label=_("Tiers"),

@@ -48,9 +48,7 @@ def _audience(reader: Reader) -> Q:
     codes |= {code.split("-", 1)[0] for code in codes}
     has_tiers = Exists(_Tiers.objects.filter(resource_id=OuterRef("pk")))
     has_territories = Exists(_Territories.objects.filter(resource_id=OuterRef("pk")))
-    tier_match = Exists(
-        _Tiers.objects.filter(resource_id=OuterRef("pk"), tier_id=partner.tier_id)
-    )
+    tier_match = Exists(_Tiers.objects.filter(resource_id=OuterRef("pk"), tier_id=partner.tier_id))
     territory_match = Exists(
         _Territories.objects.filter(resource_id=OuterRef("pk"), territory__code__in=codes)
     )

@@ -7,9 +7,9 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -65,9 +65,7 @@ def _version(*, resource: Resource, number: int, actor, upload, link: str, notes
         except DomainError as error:
             raise DomainError(error.message, field="file") from error
         version.file_size = upload.size
-        version.file = default_storage.save(
-            f"resources/{resource.pk}/{uuid.uuid4().hex}", upload
-        )
+        version.file = default_storage.save(f"resources/{resource.pk}/{uuid.uuid4().hex}", upload)
     version.full_clean(exclude=["resource"])
     version.save()
     return version
