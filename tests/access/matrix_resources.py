@@ -22,7 +22,7 @@ def _sales_only_v1(world) -> dict:
 
 
 ENTRIES: dict[str, Entry] = {
-    "resource_list": Entry(SIGNED_IN_PAGE, kwargs=lambda w: resources.resource(w) and {}),
+    "resource_list": Entry(SIGNED_IN_PAGE),
     "resource_create": Entry(VENDOR_PAGE),
     "resource_detail": Entry(SALES_RESOURCE, kwargs=_sales_only),
     "resource_download": Entry(SALES_RESOURCE, kwargs=_sales_only),

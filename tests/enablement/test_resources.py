@@ -57,7 +57,7 @@ def _titles(reader: Reader, **filters) -> set[str]:
 def test_partner_users_see_the_resources_meant_for_their_tier_territory_role_and_language(world):
     # given partner A in gold and Taipei, partner B in silver and Hong Kong
     gold, silver = TierFactory(code="gold", rank=3), TierFactory(code="silver", rank=2)
-    tw, tw_tpe = Territory.objects.create(code="TW", name="Taiwan"), None
+    tw = Territory.objects.create(code="TW", name="Taiwan")
     tw_tpe = Territory.objects.create(code="TW-TPE", name="Taipei")
     hk = Territory.objects.create(code="HK", name="Hong Kong")
     world.partner.tier, world.other_partner.tier = gold, silver
