@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -174,8 +174,13 @@ def resource_visit_record(*, user, now: dt.datetime | None = None) -> dt.datetim
     with transaction.atomic():
         visit = ResourceVisit.objects.select_for_update().filter(user=user).first()
         if visit is None:
-            ResourceVisit.objects.create(user=user, last_visit=now)
-            return None
+            try:
+                with transaction.atomic():
+                    ResourceVisit.objects.create(user=user, last_visit=now)
+                return None
+            except IntegrityError:
+                # The same reader's other request recorded the first visit a moment ago.
+                visit = ResourceVisit.objects.select_for_update().get(user=user)
         if now - visit.last_visit > VISIT_GAP:
             visit.previous_visit = visit.last_visit
         visit.last_visit = now
