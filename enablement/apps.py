@@ -9,7 +9,7 @@ class EnablementConfig(AppConfig):
     def ready(self) -> None:
         from agreements.services.program import register_section
 
-        from . import certificate_events  # noqa: F401  (its verbs)
+        from . import certificate_events, resource_events  # noqa: F401  (their verbs)
         from .program import SECTIONS
 
         for section in SECTIONS:

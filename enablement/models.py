@@ -244,3 +244,12 @@ class CertificateReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} · {self.kind}"
+
+
+# The resource library's models live in their own module and are registered with the app here.
+from .resource_models import (  # noqa: E402, F401
+    Resource,
+    ResourceDownload,
+    ResourceVersion,
+    ResourceVisit,
+)

@@ -40,6 +40,8 @@ NOT_PAGES = {
     "fund_claim_file": "a file download",
     "review_calendar": "an iCalendar download",
     "certificate_pdf": "a PDF download",
+    "resource_download": "a file download",
+    "resource_version_download": "a file download",
     "notification_badge": "an htmx fragment inside the navigation bar",
     "statement_line_sales": "an htmx fragment, measured opened inside the statement page",
     "statement_unmatched_sales": "an htmx fragment inside the statement page",
@@ -63,6 +65,7 @@ class Demo:
     recompute: object
     fund_request: object
     fund_claimable: object
+    resource: object
 
 
 def _path(name: str, query: str = "", **kwargs) -> str:
@@ -123,6 +126,10 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     ],
     "fund_claim_create": lambda d: [_path("fund_claim_create", pk=d.fund_claimable.pk)],
     "fund_report": lambda d: [_path("fund_report")],
+    "resource_list": lambda d: [_path("resource_list")],
+    "resource_create": lambda d: [_path("resource_create")],
+    "resource_detail": lambda d: [_path("resource_detail", pk=d.resource.pk)],
+    "resource_version_create": lambda d: [_path("resource_version_create", pk=d.resource.pk)],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...
@@ -159,6 +166,7 @@ def _demo() -> Demo:
     from agreements.models import Agreement
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
+    from enablement.models import Resource
     from funds.models import FundRequest
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
@@ -181,6 +189,8 @@ def _demo() -> Demo:
         fund_claimable=FundRequest.objects.filter(
             budget__partner=partner, status="approved", claims=None, end__lt=timezone.localdate()
         ).first(),
+        # The battlecard: two versions, meant for gold and platinum partners (Formosa is gold).
+        resource=Resource.objects.get(category="competitive_intelligence"),
     )
 
 
