@@ -19,6 +19,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import IO
 
 from psycopg2.extras import execute_values
@@ -259,6 +260,18 @@ class Stager:
             if lines.fast:
                 bodies = lines.bodies
                 start = lines.i
+                chunk = bodies[start:] if start else bodies
+                if set(map(str.count, chunk, repeat(","))) == {width - 1} and all(
+                    map(str.isascii, chunk)
+                ):
+                    # Every line holds a whole record of plain text: the block goes as it is.
+                    out.extend(chunk)
+                    n += len(chunk)
+                    lines.i = len(bodies)
+                    staged.nonblank = staged.nonblank or any(b.strip(",") for b in chunk)
+                    if len(out) >= BATCH_ROWS:
+                        self._flush(n)
+                    continue
                 for index in range(start, len(bodies)):
                     body = bodies[index]
                     n += 1
