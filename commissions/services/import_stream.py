@@ -131,13 +131,16 @@ class _Lines:
                 continue
             self._split(text)
             self.i = 0
+            # The block's complete lines decide: the line cut at its end is carried into the
+            # next block and looked at there, whole.
+            lines = text[: len(text) - len(self.carry)]
             self.fast = (
                 not self.dirty
-                and '"' not in text
-                and not any(edge in text for edge in _EDGE_SPACE)
-                and not text.startswith(" ")
-                and not text.endswith(" ")
-                and (text.isascii() or _WIDE_SPACE.search(text) is None)
+                and '"' not in lines
+                and not any(edge in lines for edge in _EDGE_SPACE)
+                and not lines.startswith(" ")
+                and not lines.endswith(" ")
+                and (lines.isascii() or _WIDE_SPACE.search(lines) is None)
             )
             if self.bodies:
                 return True
