@@ -19,6 +19,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import IO
 
 from psycopg2.extras import execute_values
@@ -130,13 +131,16 @@ class _Lines:
                 continue
             self._split(text)
             self.i = 0
+            # The block's complete lines decide: the line cut at its end is carried into the
+            # next block and looked at there, whole.
+            lines = text[: len(text) - len(self.carry)]
             self.fast = (
                 not self.dirty
-                and '"' not in text
-                and not any(edge in text for edge in _EDGE_SPACE)
-                and not text.startswith(" ")
-                and not text.endswith(" ")
-                and (text.isascii() or _WIDE_SPACE.search(text) is None)
+                and '"' not in lines
+                and not any(edge in lines for edge in _EDGE_SPACE)
+                and not lines.startswith(" ")
+                and not lines.endswith(" ")
+                and (lines.isascii() or _WIDE_SPACE.search(lines) is None)
             )
             if self.bodies:
                 return True
@@ -259,6 +263,18 @@ class Stager:
             if lines.fast:
                 bodies = lines.bodies
                 start = lines.i
+                chunk = bodies[start:] if start else bodies
+                if set(map(str.count, chunk, repeat(","))) == {width - 1} and all(
+                    map(str.isascii, chunk)
+                ):
+                    # Every line holds a whole record of plain text: the block goes as it is.
+                    out.extend(chunk)
+                    n += len(chunk)
+                    lines.i = len(bodies)
+                    staged.nonblank = staged.nonblank or any(b.strip(",") for b in chunk)
+                    if len(out) >= BATCH_ROWS:
+                        self._flush(n)
+                    continue
                 for index in range(start, len(bodies)):
                     body = bodies[index]
                     n += 1
