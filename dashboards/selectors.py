@@ -30,6 +30,7 @@ from partners.models import (
 )
 from partners.selectors import (
     ScorecardRow,
+    partner_visible_ids,
     partner_visible_queryset,
     target_proposals_awaiting,
     target_scorecard,
@@ -78,12 +79,13 @@ def _counts(**querysets: QuerySet) -> dict[str, int]:
     return {name: values[f"count_{name}"] for name in querysets}
 
 
-def _of_partners(qs: QuerySet, partners: QuerySet[Partner], lookup: str = "partner__in"):
-    """`qs` restricted to `partners`; left whole when they are every partner (vendor admins),
-    which spares the database a join."""
-    if not partners.query.has_filters():
+def _of_partners(qs: QuerySet, partner_ids) -> QuerySet:
+    """`qs` restricted to the partners of `partner_ids` (partners.selectors.partner_visible_ids);
+    left whole when that is None, every partner (vendor admins), which spares the database a
+    join."""
+    if partner_ids is None:
         return qs
-    return qs.filter(**{lookup: partners})
+    return qs.filter(partner_id__in=partner_ids)
 
 
 def _case_age_days(case: Case, now: dt.datetime) -> int:
@@ -126,6 +128,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     partners = partner_visible_queryset(user=user)
+    partner_ids = partner_visible_ids(user=user)
 
     cases = case_visible_queryset(user=user)
     breached = case_breached_q(now=now)
@@ -142,20 +145,20 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         case_counts[f"age_{key}"] = active_cases.filter(condition)
 
     pending_deal_qs = _of_partners(
-        DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partners
+        DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partner_ids
     ).order_by("created_at", "id")
     proposal_qs = target_proposals_awaiting(partners=partners, side="vendor")
     expiring_qs = _of_partners(
-        Agreement.objects.filter(status=Agreement.Status.EXPIRING), partners
+        Agreement.objects.filter(status=Agreement.Status.EXPIRING), partner_ids
     ).order_by("end", "number")
     draft_statement_qs = _of_partners(
-        Statement.objects.filter(status=Statement.Status.DRAFT), partners
+        Statement.objects.filter(status=Statement.Status.DRAFT), partner_ids
     ).order_by("period_start", "partner__code")
     flagged_qs = partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
     reviews = _of_partners(
-        BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partners
+        BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partner_ids
     )
-    open_items = _of_partners(ActionItem.objects.filter(done_at__isnull=True), partners)
+    open_items = _of_partners(ActionItem.objects.filter(done_at__isnull=True), partner_ids)
     counts = _counts(
         **case_counts,
         pending_deals=pending_deal_qs,

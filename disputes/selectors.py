@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
-from partners.permissions import VIEW_ALL_PARTNERS, managed_partners
+from partners.permissions import VIEW_ALL_PARTNERS, managed_partner_ids
 from partners.selectors.directory import partner_vendor_staff
 
 from .models import Case, CaseMessage, CaseStatusChange
@@ -38,8 +38,10 @@ def case_visible_queryset(*, user, current_partner: Partner | None = None) -> Qu
     if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
         return base
     if user.is_channel_manager:
-        managed = managed_partners(user, Partner.objects.all()).values("pk")
-        return base.filter(Q(partner__in=managed) | Q(other_partner__in=managed) | Q(owner=user))
+        managed = managed_partner_ids(user)
+        return base.filter(
+            Q(partner_id__in=managed) | Q(other_partner_id__in=managed) | Q(owner=user)
+        )
     if current_partner is None:
         return base.none()
     membership = user.memberships.filter(partner=current_partner, is_active=True).first()

@@ -36,6 +36,7 @@ from .directory import (
     partner_overview,
     partner_status_counts,
     partner_vendor_staff,
+    partner_visible_ids,
     partner_visible_queryset,
 )
 from .events import event_list
@@ -96,6 +97,7 @@ __all__ = [
     "partner_overview",
     "partner_status_counts",
     "partner_vendor_staff",
+    "partner_visible_ids",
     "partner_visible_queryset",
     "product_line_queryset",
     "review_get",

@@ -38,7 +38,7 @@ from ..models import (
     Territory,
     Tier,
 )
-from ..permissions import VIEW_ALL_PARTNERS, managed_partners
+from ..permissions import VIEW_ALL_PARTNERS, managed_partner_ids, managed_partners
 from .events import event_list
 from .targets import Scorecard, partner_attainment_annotate, target_scorecard
 
@@ -58,6 +58,19 @@ def partner_visible_queryset(*, user, current_partner: Partner | None = None) ->
             pk=current_partner.pk, memberships__user=user, memberships__is_active=True
         )
     return base.none()
+
+
+def partner_visible_ids(*, user, current_partner: Partner | None = None):
+    """The ids of `partner_visible_queryset(user=..., current_partner=...)` for a `partner_id__in`
+    lookup, or None when they are every partner (no condition needed). A channel manager's are
+    the grants subquery itself, not a partner subquery wrapped around it."""
+    if not user.is_authenticated or not user.is_active:
+        return Partner.objects.none().values("pk")
+    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+        return None
+    if user.is_channel_manager:
+        return managed_partner_ids(user)
+    return partner_visible_queryset(user=user, current_partner=current_partner).values("pk")
 
 
 def partner_vendor_staff(*, partner: Partner) -> QuerySet:

@@ -39,9 +39,10 @@ def event_list(
         scope = Q(partner=partner)
     else:
         # Imported here: the directory selectors list a partner's events through this one.
-        from .directory import partner_visible_queryset
+        from .directory import partner_visible_ids
 
-        scope = Q(partner__in=partner_visible_queryset(user=user))
+        ids = partner_visible_ids(user=user)
+        scope = Q(partner__isnull=False) if ids is None else Q(partner_id__in=ids)
     about = _about(targets)
     if about is not None:
         events = events.filter(about)

@@ -73,6 +73,10 @@ MIDDLEWARE = [
     "prm.accounts.middleware.StaffMFARequiredMiddleware",
 ]
 
+# Django's form templates, with selects and inputs written out in Python
+# (prm/core/form_renderer.py).
+FORM_RENDERER = "prm.core.form_renderer.WidgetRenderer"
+
 ROOT_URLCONF = "prm.urls"
 WSGI_APPLICATION = "prm.wsgi.application"
 
