@@ -13,6 +13,7 @@ from . import (
     matrix_certificates,
     matrix_funds,
     matrix_notifications,
+    matrix_protection,
     matrix_reviews,
     matrix_tiers,
 )
@@ -388,5 +389,6 @@ for module in (
     matrix_certificates,
     matrix_tiers,
     matrix_funds,
+    matrix_protection,
 ):
     MATRIX.update(module.ENTRIES)

@@ -33,6 +33,8 @@ def tier(code, discount):
     found.default_discount = Decimal(discount)
     found.save()
     return found
+
+
 S = PriceProtectionClaim.Status
 
 
@@ -48,7 +50,9 @@ def pp(world):
         product=product,
         list_price=Decimal("1000.00"),
     )
-    agreement = AgreementFactory(partner=partner, start=dt.date(2026, 1, 1), end=dt.date(2027, 12, 31))
+    agreement = AgreementFactory(
+        partner=partner, start=dt.date(2026, 1, 1), end=dt.date(2027, 12, 31)
+    )
     AgreementVersionFactory(
         agreement=agreement,
         status=AgreementVersion.Status.ACCEPTED,
@@ -101,9 +105,12 @@ def test_a_list_price_cut_opens_one_claim_and_notifies_the_partner(pp):
     assert claim.trigger == PriceProtectionClaim.Trigger.LIST_PRICE
     assert claim.protection_days == 30
     assert claim.deadline == max(timezone.localdate(), D) + dt.timedelta(days=30)
-    assert pp["world"].users["partner_finance"].notifications.filter(
-        url=f"/funds/protection/{claim.pk}/"
-    ).exists()
+    assert (
+        pp["world"]
+        .users["partner_finance"]
+        .notifications.filter(url=f"/funds/protection/{claim.pk}/")
+        .exists()
+    )
     # Saving the same cut again opens nothing more.
     PriceListItem.objects.get(price_list__code=f"CUT-{D.isoformat()}").save()
     assert PriceProtectionClaim.objects.count() == 1
@@ -234,7 +241,8 @@ def test_approval_puts_the_credit_on_the_next_statement_linked_both_ways(pp):
     with pytest.raises(DomainError):
         claim_decide(actor=admin, claim=claim, decision="reject", reason=" ")
     claim = claim_decide(actor=admin, claim=claim, decision="approve")
-    assert claim.status == S.APPROVED and claim.decided_at is not None
+    assert claim.status == S.APPROVED
+    assert claim.decided_at is not None
     adjustment = Adjustment.objects.get()
     assert adjustment.amount == Decimal("360.00")
     assert adjustment.price_protection_claim == claim
