@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from agreements.models import AgreementVersion, PriceListItem, PriceOverride
 from commissions.models import Adjustment
 from funds.models import PriceProtectionClaim, PurchaseInvoiceLine
-from funds.protection import claim_decide, claim_declare, credit_lines
+from funds.protection import claim_decide, claim_declare, claims_expire, credit_lines
 from funds.selectors import protection_claims_export
 from prm.core.errors import DomainError
 from tests.agreements.factories import (
@@ -325,3 +325,17 @@ def test_credit_never_exceeds_declared_units_times_the_largest_drop(pp, lines, d
     largest_drop = max(Decimal(cents) / 100 - Decimal(price) for _d, _u, cents in lines)
     assert sum(x.credit for x in got) <= Decimal(declared) * max(largest_drop, Decimal(0))
     assert sum(x.units for x in got) <= declared
+
+
+def test_an_undeclared_claim_expires_the_day_after_its_deadline(pp):
+    from funds.tasks import protection_deadlines_task
+
+    cut(pp["product"], D, "800.00")
+    claim = the_claim(pp)
+    assert claims_expire(today=claim.deadline) == 0
+    assert claims_expire(today=claim.deadline + dt.timedelta(days=1)) == 1
+    claim.refresh_from_db()
+    assert claim.status == S.EXPIRED
+    assert protection_deadlines_task() == {"expired": 0}
+    with pytest.raises(DomainError):
+        declare(pp, claim, "1")
