@@ -9,6 +9,7 @@ one)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -187,6 +188,10 @@ def purchases_import(
         positions = _check_header(header)
     except ImportFileError as exc:
         result.rejected.append(Rejected(0, exc.column, exc.message))
+        _finish(result)
+        return result
+    except (csv.Error, ValueError) as exc:
+        result.rejected.append(Rejected(0, "file", f"The file is not a readable CSV ({exc})."))
         _finish(result)
         return result
     partners = Partner.objects.all() if actor is None else partner_visible_queryset(user=actor)
