@@ -66,7 +66,8 @@ def _remember_tier(sender, instance, **kwargs):
 
 
 def _partner_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
-    if "tier_id" not in instance.__dict__ or (update_fields and not {"tier", "tier_id"} & set(update_fields)):
+    tier_saved = not update_fields or bool({"tier", "tier_id"} & set(update_fields))
+    if "tier_id" not in instance.__dict__ or not tier_saved:
         return  # the tier was not loaded or not saved: reading it would cost a query
     old = getattr(instance, "_protection_tier_id", None)
     instance._protection_tier_id = instance.tier_id
