@@ -408,7 +408,7 @@ def claim_declare(
             "updated_at",
         ]
     )
-    _event(claim, actor, "price_protection.declared", on_hand=on_hand, credit=claim.credit)
+    _claim_event(claim, actor, "price_protection.declared", on_hand=on_hand, credit=claim.credit)
     notify(
         users=partner_vendor_staff(partner=claim.partner),
         category=Category.PAYOUTS,
@@ -475,7 +475,7 @@ def claim_decide(
     claim.decided_by = actor
     claim.decided_at = now
     claim.save(update_fields=fields)
-    _event(claim, actor, verb, reason=reason, credit=claim.credit, status=claim.status)
+    _claim_event(claim, actor, verb, reason=reason, credit=claim.credit, status=claim.status)
 
     def render():
         if claim.status == S.APPROVED:
@@ -509,7 +509,7 @@ def claims_expire(*, today: dt.date | None = None) -> int:
                 continue
             claim.status = S.EXPIRED
             claim.save(update_fields=["status", "updated_at"])
-            _event(claim, None, "price_protection.expired", status=S.EXPIRED)
+            _claim_event(claim, None, "price_protection.expired", status=S.EXPIRED)
             expired += 1
     return expired
 
@@ -533,7 +533,9 @@ def _lock(claim: PriceProtectionClaim) -> PriceProtectionClaim:
     )
 
 
-def _event(claim: PriceProtectionClaim, actor, verb: str, *, reason: str = "", **after) -> None:
+def _claim_event(
+    claim: PriceProtectionClaim, actor, verb: str, *, reason: str = "", **after
+) -> None:
     event_record(
         actor=actor,
         verb=verb,
