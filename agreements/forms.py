@@ -48,6 +48,13 @@ class TermsForm(forms.Form):
     price_notice_days = forms.IntegerField(
         label=_("Price-change notice (days)"), min_value=0, max_value=365, initial=30
     )
+    price_protection_days = forms.IntegerField(
+        label=_("Price protection (days)"),
+        min_value=0,
+        max_value=365,
+        initial=0,
+        required=False,
+    )
     termination_notice_days = forms.IntegerField(
         label=_("Termination notice (days)"), min_value=0, max_value=730, initial=90
     )
@@ -86,6 +93,7 @@ class TermsForm(forms.Form):
             payment_terms_days=data["payment_terms_days"],
             payment_terms=data["payment_terms"],
             price_notice_days=data["price_notice_days"],
+            price_protection_days=data.get("price_protection_days") or 0,
             termination_notice_days=data["termination_notice_days"],
             termination_compensation=data["termination_compensation"],
             review_cadence=data["review_cadence"],

@@ -303,6 +303,7 @@ class AgreementVersion(TimeStampedModel):
         "payment_terms_days",
         "payment_terms",
         "price_notice_days",
+        "price_protection_days",
         "termination_notice_days",
         "termination_compensation",
         "review_cadence",
@@ -336,6 +337,15 @@ class AgreementVersion(TimeStampedModel):
     payment_terms = models.TextField(_("payment terms"), blank=True)
     price_notice_days = models.PositiveSmallIntegerField(
         _("price-change notice (days)"), default=30
+    )
+    price_protection_days = models.PositiveSmallIntegerField(
+        _("price protection (days)"),
+        default=0,
+        blank=True,
+        help_text=_(
+            "Purchases invoiced this many days before a price cut are credited the drop "
+            "(0: no protection)."
+        ),
     )
     termination_notice_days = models.PositiveSmallIntegerField(
         _("termination notice (days)"), default=90

@@ -19,6 +19,7 @@ LABELS = {
     "payment_terms_days": gettext_lazy("Payment terms (days)"),
     "payment_terms": gettext_lazy("Payment terms"),
     "price_notice_days": gettext_lazy("Price-change notice (days)"),
+    "price_protection_days": gettext_lazy("Price protection (days)"),
     "termination_notice_days": gettext_lazy("Termination notice (days)"),
     "termination_compensation": gettext_lazy("Termination compensation"),
     "review_cadence": gettext_lazy("Business review cadence"),
@@ -47,6 +48,8 @@ def _display(key: str, value) -> str:
         return _("Yes") if value else _("No")
     if key == "review_cadence":
         return str(AgreementVersion.Cadence(value).label) if value else "—"
+    if key == "price_protection_days":
+        return str(value or 0)
     if value in ("", None):
         return "—"
     return str(value)

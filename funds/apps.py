@@ -9,8 +9,10 @@ class FundsConfig(AppConfig):
     def ready(self) -> None:
         from agreements.services.program import register_section
 
-        from . import events  # noqa: F401
+        from . import events, signals  # noqa: F401
         from .program import SECTIONS
+
+        signals.connect()
 
         for section in SECTIONS:
             register_section(section)

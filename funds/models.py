@@ -286,3 +286,210 @@ class FundReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} -{self.days_before}d"
+
+
+# Price protection (spec "Price protection"): purchases (sell-in) and the claims a price cut opens.
+
+
+class PurchaseImport(TimeStampedModel):
+    """One purchases file as imported: its counts and the rows it rejected."""
+
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("purchases import")
+        verbose_name_plural = _("purchases imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.pk}"
+
+
+class PurchaseInvoiceLine(models.Model):
+    """One line of a purchase invoice: units of a product the partner bought from the vendor."""
+
+    invoice_number = models.CharField(_("invoice number"), max_length=64)
+    line = models.PositiveIntegerField(_("line"))
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="purchases"
+    )
+    product = models.ForeignKey(
+        "agreements.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="purchases",
+    )
+    invoice_date = models.DateField(_("invoice date"))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_net_price = models.DecimalField(_("unit net price"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    batch = models.ForeignKey(
+        PurchaseImport,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lines",
+    )
+
+    class Meta:
+        ordering = ["-invoice_date", "-invoice_number", "-line"]
+        verbose_name = _("purchase invoice line")
+        verbose_name_plural = _("purchase invoice lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice_number", "line"], name="unique_purchase_invoice_line"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="purchase_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_net_price__gte=0), name="purchase_price_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["partner", "product", "invoice_date"], name="purchase_partner_sku_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_number}/{self.line}"
+
+
+class PriceProtectionClaim(TimeStampedModel):
+    """A price cut for partner P of product S effective on D: P declares its units on hand at the
+    end of D - 1, and is credited the drop on the purchases of the protection window."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting declaration")
+        SUBMITTED = "submitted", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
+
+    class Trigger(models.TextChoices):
+        LIST_PRICE = "list_price", _("List-price cut")
+        TIER = "tier", _("Tier change")
+        OVERRIDE = "override", _("Partner price change")
+
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="price_protection_claims",
+    )
+    product = models.ForeignKey(
+        "agreements.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="price_protection_claims",
+    )
+    effective_date = models.DateField(_("effective date"))
+    trigger = models.CharField(_("cause"), max_length=16, choices=Trigger.choices)
+    previous_net_price = models.DecimalField(
+        _("previous net price"), max_digits=14, decimal_places=2
+    )
+    new_net_price = models.DecimalField(_("new net price"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    protection_days = models.PositiveSmallIntegerField(_("protection days"))
+    deadline = models.DateField(_("declaration deadline"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    declared_on_hand = models.DecimalField(
+        _("units on hand"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    eligible_units = models.DecimalField(
+        _("eligible units"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    credit = models.DecimalField(_("credit"), max_digits=14, decimal_places=2, default=Decimal(0))
+    reason = models.TextField(_("reason"), blank=True)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("declared by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    declared_at = models.DateTimeField(_("declared at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    adjustment = models.OneToOneField(
+        "commissions.Adjustment",
+        verbose_name=_("statement adjustment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="price_protection_claim",
+    )
+
+    class Meta:
+        ordering = ["-effective_date", "product__sku", "-id"]
+        verbose_name = _("price-protection claim")
+        verbose_name_plural = _("price-protection claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "product", "effective_date"],
+                name="one_protection_claim_per_cut",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_net_price__lt=F("previous_net_price")),
+                name="protection_claim_is_a_cut",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="protection_status_due")]
+
+    @property
+    def number(self) -> str:
+        return f"PP-{self.pk:06d}"
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ClaimLine(models.Model):
+    """Units of one purchase line credited by a claim, at the price they were paid."""
+
+    claim = models.ForeignKey(
+        PriceProtectionClaim,
+        verbose_name=_("price-protection claim"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    purchase = models.ForeignKey(
+        PurchaseInvoiceLine,
+        verbose_name=_("purchase invoice line"),
+        on_delete=models.PROTECT,
+        related_name="claim_lines",
+    )
+    units = models.DecimalField(_("units"), max_digits=12, decimal_places=2)
+    unit_net_price = models.DecimalField(_("unit price paid"), max_digits=14, decimal_places=2)
+    credit = models.DecimalField(_("credit"), max_digits=14, decimal_places=2)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["claim", "position"]
+        verbose_name = _("claim line")
+        verbose_name_plural = _("claim lines")
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.purchase}"

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from partners.models import Partner
 from partners.selectors import partner_visible_queryset
+from prm.core.money import format_amount
 
-from .models import FundBudget, FundClaim, FundRequest
+from .models import (
+    ClaimLine,
+    FundBudget,
+    FundClaim,
+    FundRequest,
+    PriceProtectionClaim,
+    PurchaseInvoiceLine,
+)
 
 R = FundRequest.Status
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -99,3 +107,74 @@ def claim_file_get(*, user, current_partner: Partner | None, claim_pk: int, pk: 
     if found is None:
         raise Http404
     return found
+
+
+# Price protection
+
+
+def _plain_units(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return str(value.normalize())
+
+
+def purchase_visible_queryset(*, user, current_partner: Partner | None = None):
+    partners = partner_visible_queryset(user=user, current_partner=current_partner)
+    return PurchaseInvoiceLine.objects.filter(partner__in=partners.values("pk")).select_related(
+        "partner", "product"
+    )
+
+
+def protection_claim_visible_queryset(*, user, current_partner: Partner | None = None):
+    partners = partner_visible_queryset(user=user, current_partner=current_partner)
+    return PriceProtectionClaim.objects.filter(partner__in=partners.values("pk")).select_related(
+        "partner", "product"
+    )
+
+
+def protection_claim_get(*, user, current_partner: Partner | None, pk: int):
+    claim = (
+        protection_claim_visible_queryset(user=user, current_partner=current_partner)
+        .filter(pk=pk)
+        .first()
+    )
+    if claim is None:
+        raise Http404
+    return claim
+
+
+def protection_claim_as_dict(claim: PriceProtectionClaim) -> dict:
+    """The contract's fields (amounts as strings; units as plain numbers in strings)."""
+    currency = claim.currency
+    return {
+        "id": claim.pk,
+        "sku": claim.product.sku,
+        "effective_date": claim.effective_date.isoformat(),
+        "new_net_price": format_amount(claim.new_net_price, currency),
+        "declared_on_hand": _plain_units(claim.declared_on_hand)
+        if claim.declared_on_hand is not None
+        else None,
+        "eligible_units": _plain_units(claim.eligible_units),
+        "credit": format_amount(claim.credit, currency),
+        "status": claim.status,
+        "lines": [
+            {
+                "invoice_number": line.purchase.invoice_number,
+                "line": line.purchase.line,
+                "units": _plain_units(line.units),
+                "unit_net_price": format_amount(line.unit_net_price, currency),
+                "credit": format_amount(line.credit, currency),
+            }
+            for line in claim.lines.all()
+        ],
+    }
+
+
+def protection_claims_export(*, partner: Partner) -> list[dict]:
+    claims = (
+        PriceProtectionClaim.objects.filter(partner=partner)
+        .select_related("product")
+        .prefetch_related(Prefetch("lines", ClaimLine.objects.select_related("purchase")))
+        .order_by("effective_date", "product__sku", "pk")
+    )
+    return [{k: v for k, v in protection_claim_as_dict(c).items() if k != "id"} for c in claims]

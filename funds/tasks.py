@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .protection import claims_expire
 from .services import fund_reminders_send, fund_requests_expire
 
 
@@ -8,3 +9,9 @@ def fund_deadlines_task() -> dict[str, int]:
     """Daily: expire unclaimed requests past their deadline, then send the 14- and 3-day
     reminders (each once)."""
     return {"expired": fund_requests_expire(), "reminded": fund_reminders_send()}
+
+
+@shared_task
+def protection_deadlines_task() -> dict[str, int]:
+    """Daily: price-protection claims not declared by their deadline expire."""
+    return {"expired": claims_expire()}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import protection_views, views
 
 urlpatterns = [
     path("", views.FundListView.as_view(), name="fund_list"),
@@ -26,4 +26,25 @@ urlpatterns = [
         name="fund_claim_file",
     ),
     path("report/", views.FundReportView.as_view(), name="fund_report"),
+    path("purchases/", protection_views.PurchaseListView.as_view(), name="purchase_list"),
+    path(
+        "protection/",
+        protection_views.ProtectionClaimListView.as_view(),
+        name="protection_claim_list",
+    ),
+    path(
+        "protection/<int:pk>/",
+        protection_views.ProtectionClaimDetailView.as_view(),
+        name="protection_claim_detail",
+    ),
+    path(
+        "protection/<int:pk>/declare/",
+        protection_views.ProtectionClaimDeclareView.as_view(),
+        name="protection_claim_declare",
+    ),
+    path(
+        "protection/<int:pk>/decide/",
+        protection_views.ProtectionClaimDecideView.as_view(),
+        name="protection_claim_decide",
+    ),
 ]

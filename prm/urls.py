@@ -13,6 +13,7 @@ from disputes import api as disputes_api
 from enablement import api as enablement_api
 from enablement import certificate_api
 from funds import api as funds_api
+from funds import protection_api
 from partners import api as partners_api
 from prm.accounts import api as accounts_api
 from prm.accounts import views as accounts_views
@@ -54,6 +55,21 @@ api_v1 = [
         "mdf/claims/<int:pk>/decision/",
         funds_api.FundClaimDecisionAPIView.as_view(),
         name="mdf-claim-decision",
+    ),
+    path(
+        "purchases/imports/",
+        protection_api.PurchaseImportAPIView.as_view(),
+        name="purchase-import",
+    ),
+    path(
+        "price-protection/claims/",
+        protection_api.ProtectionClaimListAPIView.as_view(),
+        name="protection-claim-list",
+    ),
+    path(
+        "price-protection/claims/<int:pk>/declare/",
+        protection_api.ProtectionClaimDeclareAPIView.as_view(),
+        name="protection-claim-declare",
     ),
     path(
         "learning/certifications/",

@@ -46,6 +46,7 @@ class Terms:
     payment_terms: str = ""
     price_notice_days: int = 30
     termination_notice_days: int = 90
+    price_protection_days: int = 0
     termination_compensation: str = ""
     review_cadence: str = AgreementVersion.Cadence.QUARTERLY
 
@@ -64,6 +65,12 @@ class Terms:
             "termination_notice_days": self.termination_notice_days,
             "termination_compensation": self.termination_compensation,
             "review_cadence": self.review_cadence,
+            # Only when granted, so that the terms of versions without protection keep their hash.
+            **(
+                {"price_protection_days": self.price_protection_days}
+                if self.price_protection_days
+                else {}
+            ),
         }
 
     @classmethod
@@ -186,6 +193,7 @@ def agreement_version_propose(
         payment_terms_days=terms.payment_terms_days,
         payment_terms=terms.payment_terms,
         price_notice_days=terms.price_notice_days,
+        price_protection_days=terms.price_protection_days,
         termination_notice_days=terms.termination_notice_days,
         termination_compensation=terms.termination_compensation,
         review_cadence=terms.review_cadence,

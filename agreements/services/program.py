@@ -525,6 +525,7 @@ def _agreement_entry(e: dict, path: str, c: _Checker) -> dict:
         "auto_renew": c.boolean(e, "auto_renew", path),
         "notice_days": c.integer(e, "notice_days", path, default=90),
         "price_notice_days": c.integer(e, "price_notice_days", path, default=30),
+        "price_protection_days": c.integer(e, "price_protection_days", path, default=0),
         "payment_terms_days": c.integer(e, "payment_terms_days", path, default=30),
         "territories": c.codes(e, "territories", path),
         "lines": c.codes(e, "lines", path),
@@ -867,6 +868,7 @@ def _program_terms(item: dict, effective: dt.date) -> Terms:
         commission_plan=item["plan"],
         payment_terms_days=item["payment_terms_days"],
         price_notice_days=item["price_notice_days"],
+        price_protection_days=item["price_protection_days"],
         termination_notice_days=item["notice_days"],
         termination_compensation=item["compensation"],
     )

@@ -42,6 +42,10 @@ REVIEW_EDITOR_ROLES = VENDOR_ROLES | {Role.PARTNER_ADMIN}
 # money for activities and claim it; vendor staff decide.
 FUND_ROLES = ALL_ROLES
 FUND_REQUEST_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES})
+# Price protection: purchases and claims are money, read where payouts are; partner admins and
+# finance users declare units on hand; vendor staff import purchases and decide claims.
+PROTECTION_ROLES = PAYOUT_ROLES
+PROTECTION_DECLARE_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
 
 CAPABILITIES = {
     "vendor": VENDOR_ROLES,

@@ -335,6 +335,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funds.tasks.fund_deadlines_task",
         "schedule": crontab(hour=6, minute=15),
     },
+    "price-protection-deadlines": {
+        "task": "funds.tasks.protection_deadlines_task",
+        "schedule": crontab(hour=6, minute=20),
+    },
     "notification-digests": {
         "task": "prm.notifications.tasks.digests_send_task",
         "schedule": crontab(hour=7, minute=45),

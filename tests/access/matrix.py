@@ -13,6 +13,7 @@ from . import (
     matrix_certificates,
     matrix_funds,
     matrix_notifications,
+    matrix_protection,
     matrix_resources,
     matrix_reviews,
     matrix_tiers,
@@ -390,5 +391,6 @@ for module in (
     matrix_tiers,
     matrix_funds,
     matrix_resources,
+    matrix_protection,
 ):
     MATRIX.update(module.ENTRIES)

@@ -1,0 +1,25 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from funds.purchases import purchases_import
+
+
+class Command(BaseCommand):
+    help = "Import a purchases CSV (sell-in); exits non-zero if any row was rejected."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, file: Path, **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        result = purchases_import(content=file.read_bytes(), filename=file.name)
+        self.stdout.write(
+            f"created: {result.created}\nduplicate: {result.duplicates}\n"
+            f"rejected: {len(result.rejected)}"
+        )
+        for rejected in result.rejected:
+            self.stdout.write(f"row {rejected.row}, {rejected.column}: {rejected.reason}")
+        if result.rejected:
+            raise CommandError(f"{len(result.rejected)} row(s) rejected")
