@@ -10,6 +10,7 @@ class EnablementConfig(AppConfig):
         from agreements.services.program import register_section
 
         from . import certificate_events  # noqa: F401  (its verbs)
+        from . import learning_admin  # noqa: F401  (course authoring in Django admin)
         from .program import SECTIONS
 
         for section in SECTIONS:
