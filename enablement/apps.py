@@ -9,8 +9,10 @@ class EnablementConfig(AppConfig):
     def ready(self) -> None:
         from agreements.services.program import register_section
 
-        from . import certificate_events  # noqa: F401  (its verbs)
-        from . import learning_admin  # noqa: F401  (course authoring in Django admin)
+        from . import (
+            certificate_events,  # noqa: F401  (its verbs)
+            learning_admin,  # noqa: F401  (course authoring in Django admin)
+        )
         from .program import SECTIONS
 
         for section in SECTIONS:

@@ -21,7 +21,18 @@ class CourseAdminForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        fields = "__all__"
+        fields = [
+            "code",
+            "title",
+            "title_zh_hant",
+            "body",
+            "body_zh_hant",
+            "tiers",
+            "roles",
+            "certification",
+            "published",
+            "order",
+        ]
 
 
 class ModuleInline(admin.StackedInline):
