@@ -12,6 +12,7 @@ from . import (
     matrix_cases,
     matrix_certificates,
     matrix_funds,
+    matrix_learning,
     matrix_notifications,
     matrix_reviews,
     matrix_tiers,
@@ -388,5 +389,6 @@ for module in (
     matrix_certificates,
     matrix_tiers,
     matrix_funds,
+    matrix_learning,
 ):
     MATRIX.update(module.ENTRIES)
