@@ -13,6 +13,7 @@ from agreements.models import ProductLine
 from commissions.demo import seed_demo_sales
 from disputes.demo import seed_demo_cases
 from enablement.demo_certificates import seed_demo_certificates
+from enablement.demo_learning import seed_demo_learning
 from funds.demo import seed_demo_funds
 from partners.demo_announcements import seed_demo_announcements
 from partners.demo_reviews import seed_demo_reviews
@@ -227,6 +228,7 @@ class Command(BaseCommand):
         seed_demo_reviews(manager=manager)
         seed_demo_cases()
         seed_demo_certificates(actor=admin)
+        seed_demo_learning()
         seed_demo_funds()
 
         self.stdout.write(
