@@ -8,6 +8,7 @@ import os
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -179,7 +180,7 @@ class QuizView(_MemberMixin, TemplateView):
             messages.success(
                 request,
                 _("You passed with %(score)s%% (pass mark %(mark)s%%).")
-                % {"score": attempt.score, "mark": quiz.pass_mark},
+                % {"score": floatformat(attempt.score, -2), "mark": quiz.pass_mark},
             )
         else:
             messages.warning(
@@ -188,7 +189,7 @@ class QuizView(_MemberMixin, TemplateView):
                     "You scored %(score)s%%; the pass mark is %(mark)s%%. "
                     "Review the modules and try again."
                 )
-                % {"score": attempt.score, "mark": quiz.pass_mark},
+                % {"score": floatformat(attempt.score, -2), "mark": quiz.pass_mark},
             )
         return redirect(course_url(course))
 
