@@ -7,7 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Membership
 
-from .models import Certification, Choice, Course, Enrollment, Module, Question, Quiz, QuizAttempt
+from .models import (
+    Certification,
+    Choice,
+    Course,
+    Enrollment,
+    Module,
+    Question,
+    Quiz,
+    QuizAttempt,
+    Workshop,
+    WorkshopRegistration,
+)
+from .workshops import workshop_seats_fill
 
 
 class CourseAdminForm(forms.ModelForm):
@@ -101,3 +113,41 @@ class QuizAttemptAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class WorkshopRegistrationInline(admin.TabularInline):
+    model = WorkshopRegistration
+    fields = ["user", "partner", "status", "promoted_at", "attended", "reminded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(admin.ModelAdmin):
+    list_display = ["title", "course", "starts_at", "ends_at", "capacity", "place"]
+    list_filter = ["course"]
+    search_fields = ["title", "title_zh_hant", "place"]
+    fields = [
+        "course",
+        "title",
+        "title_zh_hant",
+        "description",
+        "starts_at",
+        "ends_at",
+        "online_url",
+        "place",
+        "capacity",
+    ]
+    inlines = [WorkshopRegistrationInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            # Calendar clients keep the invitation with the highest sequence.
+            obj.sequence += 1
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            workshop_seats_fill(obj)

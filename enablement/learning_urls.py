@@ -28,4 +28,25 @@ urlpatterns = [
         name="learning_module_file",
     ),
     path("course/<slug:code>/quiz/", learning_views.QuizView.as_view(), name="learning_quiz"),
+    path("workshops/", learning_views.WorkshopListView.as_view(), name="workshop_list"),
+    path(
+        "workshops/<int:pk>/register/",
+        learning_views.WorkshopRegisterView.as_view(),
+        name="workshop_register",
+    ),
+    path(
+        "workshops/<int:pk>/cancel/",
+        learning_views.WorkshopCancelView.as_view(),
+        name="workshop_cancel",
+    ),
+    path(
+        "workshops/<int:pk>/calendar.ics",
+        learning_views.WorkshopCalendarView.as_view(),
+        name="workshop_calendar",
+    ),
+    path(
+        "workshops/<int:pk>/attendance/",
+        learning_views.WorkshopAttendanceView.as_view(),
+        name="workshop_attendance",
+    ),
 ]

@@ -4,32 +4,46 @@ for vendor staff the completion and pass rates and the partners to chase."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from partners.selectors import partner_get
 from partners.views.base import ActionView
 from prm.core.access import ALL_ROLES, PARTNER_ROLES, VENDOR_ROLES, RoleRequiredMixin, request_role
+from prm.core.errors import DomainError
 
 from .learning import (
     course_get_for_member,
     course_list_for_member,
     course_modules,
     enrollment_for,
+    localized,
     module_mark_done,
     quiz_of,
     quiz_questions,
     quiz_submit,
 )
 from .learning_report import chase_list, chase_partner, learning_report
-from .models import QuizAttempt
+from .models import QuizAttempt, WorkshopRegistration
+from .workshops import (
+    attendance_record,
+    registrations_visible,
+    workshop_cancel,
+    workshop_get,
+    workshop_ics,
+    workshop_register,
+    workshops_for,
+)
 
 # The role's key among the partner's membership roles ("partner_sales" → "sales").
 _PREFIX = "partner_"
@@ -134,8 +148,6 @@ class ModuleFileView(_MemberMixin, View):
 
 
 def course_url(course) -> str:
-    from django.urls import reverse
-
     return reverse("learning_course", kwargs={"code": course.code})
 
 
@@ -226,3 +238,138 @@ class ChasePartnerView(ActionView):
                 % {"partner": partner.display_name},
             )
         return redirect("learning_course_report")
+
+
+class WorkshopListView(RoleRequiredMixin, TemplateView):
+    """Upcoming and recent workshops: partner users register, cancel and download the
+    invitation; vendor staff see the seats taken and record attendance."""
+
+    allowed_roles = ALL_ROLES
+    template_name = "enablement/workshop_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        role = request_role(self.request)
+        since = timezone.now() - timedelta(days=30)
+        workshops = list(
+            workshops_for(user=self.request.user, role=role, partner=self.request.partner).filter(
+                ends_at__gte=since
+            )
+        )
+        mine = {
+            r.workshop_id: r
+            for r in WorkshopRegistration.objects.filter(
+                user=self.request.user,
+                workshop__in=[w.pk for w in workshops],
+                status__in=[
+                    WorkshopRegistration.Status.CONFIRMED,
+                    WorkshopRegistration.Status.WAITING,
+                ],
+            )
+        }
+        now = timezone.now()
+        for workshop in workshops:
+            workshop.display_title = localized(workshop, "title")
+            workshop.mine = mine.get(workshop.pk)
+            workshop.open = workshop.starts_at > now
+            workshop.seats_left = max(workshop.capacity - workshop.seats_taken, 0)
+        context["workshops"] = workshops
+        return context
+
+
+class _WorkshopMemberAction(ActionView):
+    allowed_roles = PARTNER_ROLES
+
+    def get_workshop(self, pk):
+        return workshop_get(
+            user=self.request.user,
+            role=request_role(self.request),
+            partner=self.request.partner,
+            pk=pk,
+        )
+
+
+class WorkshopRegisterView(_WorkshopMemberAction):
+    def post(self, request, pk):
+        workshop = self.get_workshop(pk)
+        try:
+            registration = workshop_register(
+                user=request.user, partner=request.partner, workshop=workshop
+            )
+        except DomainError as exc:
+            self.domain_error(exc)
+        else:
+            if registration.status == WorkshopRegistration.Status.CONFIRMED:
+                messages.success(request, _("Your seat is confirmed."))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "The workshop is full: you are on the waiting list and get a seat as soon "
+                        "as one frees."
+                    ),
+                )
+        return redirect(f"{reverse('workshop_list')}#workshop-{workshop.pk}")
+
+
+class WorkshopCancelView(_WorkshopMemberAction):
+    def post(self, request, pk):
+        workshop = self.get_workshop(pk)
+        workshop_cancel(user=request.user, workshop=workshop)
+        messages.success(request, _("Your registration is cancelled."))
+        return redirect(f"{reverse('workshop_list')}#workshop-{workshop.pk}")
+
+
+class WorkshopCalendarView(RoleRequiredMixin, View):
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        workshop = workshop_get(
+            user=request.user, role=request_role(request), partner=request.partner, pk=pk
+        )
+        response = HttpResponse(workshop_ics(workshop), content_type="text/calendar")
+        response["Content-Disposition"] = f'attachment; filename="workshop-{workshop.pk}.ics"'
+        return response
+
+
+class WorkshopAttendanceView(RoleRequiredMixin, TemplateView):
+    """Vendor staff: the registrations of the partners they may see, and who attended."""
+
+    allowed_roles = VENDOR_ROLES
+    template_name = "enablement/workshop_attendance.html"
+
+    def get_workshop(self):
+        return workshop_get(
+            user=self.request.user,
+            role=request_role(self.request),
+            partner=None,
+            pk=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        workshop = self.get_workshop()
+        context.update(
+            workshop=workshop,
+            registrations=registrations_visible(user=self.request.user, workshop=workshop),
+        )
+        return context
+
+    def post(self, request, pk):
+        workshop = self.get_workshop()
+        attended = {
+            int(value)
+            for value in request.POST.getlist("attended")
+            if value.isascii() and value.isdigit() and len(value) < 19
+        }
+        count = attendance_record(actor=request.user, workshop=workshop, attended_ids=attended)
+        messages.success(
+            request,
+            ngettext(
+                "Attendance recorded: %(count)d person attended.",
+                "Attendance recorded: %(count)d people attended.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("workshop_attendance", pk=workshop.pk)

@@ -455,3 +455,99 @@ class QuizAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.quiz} · {self.score}%"
+
+
+class Workshop(TimeStampedModel):
+    """A dated session, online (a link) or on site (a place), with a number of seats. Attendance
+    recorded by vendor staff completes the linked course, if any, and earns its certification."""
+
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.SET_NULL,
+        related_name="workshops",
+        null=True,
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=200)
+    title_zh_hant = models.CharField(_("title in Chinese"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    online_url = models.URLField(_("online link"), blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(_("seats"), validators=[MinValueValidator(1)])
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="workshop_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="workshop_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not self.online_url and not self.place:
+            raise ValidationError(_("Give the online link or the place."))
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The workshop must end after it starts.")})
+
+
+class WorkshopRegistration(TimeStampedModel):
+    """A seat or a place on the waiting list. The waiting list is served in order of
+    registration; a person has at most one live registration per workshop."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Seat confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    workshop = models.ForeignKey(
+        Workshop,
+        verbose_name=_("workshop"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="workshop_registrations",
+    )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="workshop_registrations",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    promoted_at = models.DateTimeField(
+        _("promoted from the waiting list at"), null=True, blank=True
+    )
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    reminder_claim = models.UUIDField(_("reminder claim"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["workshop", "created_at", "pk"]
+        verbose_name = _("workshop registration")
+        verbose_name_plural = _("workshop registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "user"],
+                condition=Q(status__in=["confirmed", "waiting"]),
+                name="one_live_registration_per_workshop",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.workshop} · {self.status}"
