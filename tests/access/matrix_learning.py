@@ -41,7 +41,51 @@ def _file_module(world):
     return {"code": course.code, "pk": course.modules.get(kind="file").pk}
 
 
+def _workshop(world):
+    """A workshop of the matrix course (meant for partner A's tier), partner A's sales user
+    holding a seat."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from enablement.models import Workshop, WorkshopRegistration
+
+    workshop = Workshop.objects.filter(title="Matrix lab").first()
+    if workshop is None:
+        starts = timezone.now() + dt.timedelta(days=20)
+        workshop = Workshop.objects.create(
+            course=_course(world),
+            title="Matrix lab",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=2),
+            place="Taipei",
+            capacity=5,
+        )
+        WorkshopRegistration.objects.create(
+            workshop=workshop,
+            user=world.users["partner_sales"],
+            partner=world.partner,
+            status="confirmed",
+        )
+    return {"pk": workshop.pk}
+
+
+# The workshop of a course meant for partner A's tier: all may see it but partner B (404).
+OWN_WORKSHOP_PAGE = _all(200, anonymous=302, other_partner=404)
+# Registering: partner A's users; vendor staff 403; partner B 404.
+WORKSHOP_REGISTER = _all(
+    403, anonymous=302, partner_admin=302, partner_finance=302, partner_sales=302, other_partner=404
+)
+# Cancelling: only partner A's sales user holds a registration; the others have none (404).
+WORKSHOP_CANCEL = {**WORKSHOP_REGISTER, "partner_admin": 404, "partner_finance": 404}
+VENDOR_STAFF_PAGE = _all(403, anonymous=302, vendor_admin=200, cm_assigned=200, cm_unassigned=200)
+
 ENTRIES = {
+    "workshop_list": Entry(_all(200, anonymous=302)),
+    "workshop_register": Entry(WORKSHOP_REGISTER, method="post", kwargs=_workshop),
+    "workshop_cancel": Entry(WORKSHOP_CANCEL, method="post", kwargs=_workshop),
+    "workshop_calendar": Entry(OWN_WORKSHOP_PAGE, kwargs=_workshop),
+    "workshop_attendance": Entry(VENDOR_STAFF_PAGE, kwargs=_workshop),
     "learning_home": Entry(
         _all(200, anonymous=302, vendor_admin=302, cm_assigned=302, cm_unassigned=302)
     ),
