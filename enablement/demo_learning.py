@@ -162,3 +162,70 @@ def seed_demo_learning() -> int:
             )
         created += 1
     return created
+
+
+# (title, title in Chinese, days from today, hour, place, online link, seats, course, registrants)
+WORKSHOPS = [
+    (
+        "Router lab: hands-on configuration",
+        "路由器實作工作坊",
+        1,
+        10,
+        "Taipei office, 3F training room",
+        "",
+        12,
+        "NET-101",
+        ["sales@formosa.example", "admin@formosa.example"],
+    ),
+    (
+        "Security webinar: remote access",
+        "資安線上研討會：遠端存取",
+        21,
+        15,
+        "",
+        "https://meet.example.com/security-webinar",
+        2,
+        "SEC-101",
+        ["admin@formosa.example", "sales@harbour.example", "sales@formosa.example"],
+    ),
+]
+
+
+def seed_demo_workshops(*, today=None) -> int:
+    """A workshop tomorrow (its reminder goes on the next beat run) and a full webinar with a
+    waiting list; returns the number created."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from partners.models import Membership
+
+    from .models import Workshop
+    from .workshops import workshop_register
+
+    today = today or timezone.localdate()
+    created = 0
+    for title, title_zh, days, hour, place, url, seats, code, emails in WORKSHOPS:
+        if Workshop.objects.filter(title=title).exists():
+            continue
+        starts = timezone.make_aware(
+            dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour))
+        )
+        workshop = Workshop.objects.create(
+            title=title,
+            title_zh_hant=title_zh,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=2),
+            place=place,
+            online_url=url,
+            capacity=seats,
+            course=Course.objects.filter(code=code).first(),
+        )
+        for email in emails:
+            user = get_user_model().objects.filter(email=email).first()
+            membership = Membership.objects.filter(user=user, is_active=True).first()
+            if membership is not None:
+                workshop_register(user=user, partner=membership.partner, workshop=workshop)
+        created += 1
+    return created

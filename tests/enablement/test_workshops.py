@@ -206,3 +206,22 @@ def test_partner_users_cannot_record_attendance(world, role):
     url = reverse("workshop_attendance", kwargs={"pk": workshop.pk})
     assert world.client(role).post(url, {"attended": [str(registration.pk)]}).status_code == 403
     assert not Certificate.objects.exists()
+
+
+def test_the_daily_reminder_task_is_scheduled_and_sends(world, settings):
+    from enablement.tasks import workshop_reminders_task
+    from prm.celery import app
+
+    app.loader.import_default_modules()
+    assert "enablement.tasks.workshop_reminders_task" in app.tasks
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "enablement.tasks.workshop_reminders_task" in tasks
+    tomorrow = timezone.localtime().replace(hour=10, minute=0) + dt.timedelta(days=1)
+    workshop = _workshop()
+    Workshop.objects.filter(pk=workshop.pk).update(
+        starts_at=tomorrow, ends_at=tomorrow + dt.timedelta(hours=1)
+    )
+    workshop.refresh_from_db()
+    workshop_register(user=world.users["partner_sales"], partner=world.partner, workshop=workshop)
+    assert workshop_reminders_task.apply().get() == 1
+    assert workshop_reminders_task.apply().get() == 0

@@ -13,7 +13,7 @@ from agreements.models import ProductLine
 from commissions.demo import seed_demo_sales
 from disputes.demo import seed_demo_cases
 from enablement.demo_certificates import seed_demo_certificates
-from enablement.demo_learning import seed_demo_learning
+from enablement.demo_learning import seed_demo_learning, seed_demo_workshops
 from funds.demo import seed_demo_funds
 from partners.demo_announcements import seed_demo_announcements
 from partners.demo_reviews import seed_demo_reviews
@@ -229,6 +229,7 @@ class Command(BaseCommand):
         seed_demo_cases()
         seed_demo_certificates(actor=admin)
         seed_demo_learning()
+        seed_demo_workshops()
         seed_demo_funds()
 
         self.stdout.write(
