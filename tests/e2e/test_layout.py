@@ -40,6 +40,8 @@ NOT_PAGES = {
     "fund_claim_file": "a file download",
     "review_calendar": "an iCalendar download",
     "certificate_pdf": "a PDF download",
+    "learning_module_file": "a file download",
+    "workshop_calendar": "an iCalendar download",
     "notification_badge": "an htmx fragment inside the navigation bar",
     "statement_line_sales": "an htmx fragment, measured opened inside the statement page",
     "statement_unmatched_sales": "an htmx fragment inside the statement page",
@@ -63,6 +65,8 @@ class Demo:
     recompute: object
     fund_request: object
     fund_claimable: object
+    course: object = None
+    workshop: object = None
 
 
 def _path(name: str, query: str = "", **kwargs) -> str:
@@ -123,6 +127,12 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     ],
     "fund_claim_create": lambda d: [_path("fund_claim_create", pk=d.fund_claimable.pk)],
     "fund_report": lambda d: [_path("fund_report")],
+    "learning_home": lambda d: [_path("learning_home")],
+    "learning_course_report": lambda d: [_path("learning_course_report")],
+    "learning_course": lambda d: [_path("learning_course", code=d.course.code)],
+    "learning_quiz": lambda d: [_path("learning_quiz", code=d.course.code)],
+    "workshop_list": lambda d: [_path("workshop_list")],
+    "workshop_attendance": lambda d: [_path("workshop_attendance", pk=d.workshop.pk)],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...
@@ -157,6 +167,7 @@ def _demo() -> Demo:
     from django.utils import timezone
 
     from agreements.models import Agreement
+    from enablement.models import Course, Workshop
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
     from funds.models import FundRequest
@@ -181,6 +192,9 @@ def _demo() -> Demo:
         fund_claimable=FundRequest.objects.filter(
             budget__partner=partner, status="approved", claims=None, end__lt=timezone.localdate()
         ).first(),
+        # A course open to every tier and role, and its workshop.
+        course=Course.objects.get(code="NET-101"),
+        workshop=Workshop.objects.filter(course__code="NET-101").first(),
     )
 
 
