@@ -167,9 +167,9 @@ def _demo() -> Demo:
     from django.utils import timezone
 
     from agreements.models import Agreement
-    from enablement.models import Course, Workshop
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
+    from enablement.models import Course, Workshop
     from funds.models import FundRequest
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
