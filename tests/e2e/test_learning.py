@@ -81,3 +81,57 @@ def test_taking_a_course_to_a_certificate(new_page, live_server, e2e_world, loca
     assert "100.0%" in vendor.locator("#by-course").locator("..").inner_text()
     _assert_no_critical(vendor, f"the learning rates ({locale})")
     _shot(vendor, f"learning-5-rates-{locale}")
+
+
+@pytest.mark.parametrize("locale", list(LOCALES))
+def test_a_workshop_from_registration_to_attendance(new_page, live_server, e2e_world, locale):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from enablement.models import Certificate, Workshop, WorkshopRegistration
+    from tests.enablement.learning_builders import course_build
+
+    world = e2e_world
+    course = course_build(code="NET-101")
+    starts = timezone.now() + dt.timedelta(days=7)
+    workshop = Workshop.objects.create(
+        course=course,
+        title="Router lab",
+        title_zh_hant="路由實作",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        place="Taipei office",
+        capacity=1,
+    )
+    page = new_page(locale)
+    login(page, live_server, world.email("partner_sales"))
+    page.goto(f"{live_server.url}/learning/workshops/")
+    with page.expect_navigation():
+        page.click(f"form[action='/learning/workshops/{workshop.pk}/register/'] button")
+    assert WorkshopRegistration.objects.get().status == "confirmed"
+    _assert_no_critical(page, f"workshops, registered ({locale})")
+    _shot(page, f"workshops-1-registered-{locale}")
+    with page.expect_download() as download:
+        page.click(f"a[href='/learning/workshops/{workshop.pk}/calendar.ics']")
+    assert b"BEGIN:VCALENDAR" in Path(download.value.path()).read_bytes()
+
+    # the workshop is full: the next person joins the waiting list
+    admin = new_page(locale)
+    login(admin, live_server, world.email("partner_admin"))
+    admin.goto(f"{live_server.url}/learning/workshops/")
+    with admin.expect_navigation():
+        admin.click(f"form[action='/learning/workshops/{workshop.pk}/register/'] button")
+    assert WorkshopRegistration.objects.get(user=world.users["partner_admin"]).status == "waiting"
+    _assert_no_critical(admin, f"workshops, waiting ({locale})")
+
+    vendor = new_page(locale)
+    login(vendor, live_server, world.email("cm_assigned"))
+    vendor.goto(f"{live_server.url}/learning/workshops/{workshop.pk}/attendance/")
+    _assert_no_critical(vendor, f"workshop attendance ({locale})")
+    registration = WorkshopRegistration.objects.get(user=world.users["partner_sales"])
+    vendor.check(f"#attended-{registration.pk}")
+    with vendor.expect_navigation():
+        vendor.click("main form button[type=submit]")
+    _shot(vendor, f"workshops-2-attendance-{locale}")
+    assert Certificate.objects.get().user == world.users["partner_sales"]
