@@ -9,9 +9,10 @@ class EnablementConfig(AppConfig):
     def ready(self) -> None:
         from agreements.services.program import register_section
 
-        from . import (
-            certificate_events,  # noqa: F401  (its verbs)
-            learning_admin,  # noqa: F401  (course authoring in Django admin)
+        from . import (  # noqa: F401  (their verbs; course authoring in Django admin)
+            certificate_events,
+            learning_admin,
+            resource_events,
         )
         from .program import SECTIONS
 

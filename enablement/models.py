@@ -551,3 +551,12 @@ class WorkshopRegistration(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.workshop} · {self.status}"
+
+
+# The resource library's models live in their own module and are registered with the app here.
+from .resource_models import (  # noqa: E402, F401
+    Resource,
+    ResourceDownload,
+    ResourceVersion,
+    ResourceVisit,
+)

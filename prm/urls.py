@@ -99,6 +99,7 @@ urlpatterns = [
     path("tiers/", include("enablement.urls")),
     path("notifications/", include("prm.notifications.urls")),
     path("learning/", include("enablement.learning_urls")),
+    path("resources/", include("enablement.resource_urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
     path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),
     path(

@@ -14,6 +14,7 @@ from . import (
     matrix_funds,
     matrix_learning,
     matrix_notifications,
+    matrix_resources,
     matrix_reviews,
     matrix_tiers,
 )
@@ -390,5 +391,6 @@ for module in (
     matrix_tiers,
     matrix_funds,
     matrix_learning,
+    matrix_resources,
 ):
     MATRIX.update(module.ENTRIES)

@@ -42,6 +42,8 @@ NOT_PAGES = {
     "certificate_pdf": "a PDF download",
     "learning_module_file": "a file download",
     "workshop_calendar": "an iCalendar download",
+    "resource_download": "a file download",
+    "resource_version_download": "a file download",
     "notification_badge": "an htmx fragment inside the navigation bar",
     "statement_line_sales": "an htmx fragment, measured opened inside the statement page",
     "statement_unmatched_sales": "an htmx fragment inside the statement page",
@@ -65,6 +67,7 @@ class Demo:
     recompute: object
     fund_request: object
     fund_claimable: object
+    resource: object
     course: object = None
     workshop: object = None
 
@@ -133,6 +136,10 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     "learning_quiz": lambda d: [_path("learning_quiz", code=d.course.code)],
     "workshop_list": lambda d: [_path("workshop_list")],
     "workshop_attendance": lambda d: [_path("workshop_attendance", pk=d.workshop.pk)],
+    "resource_list": lambda d: [_path("resource_list")],
+    "resource_create": lambda d: [_path("resource_create")],
+    "resource_detail": lambda d: [_path("resource_detail", pk=d.resource.pk)],
+    "resource_version_create": lambda d: [_path("resource_version_create", pk=d.resource.pk)],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...
@@ -169,7 +176,7 @@ def _demo() -> Demo:
     from agreements.models import Agreement
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
-    from enablement.models import Course, Workshop
+    from enablement.models import Course, Resource, Workshop
     from funds.models import FundRequest
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
@@ -195,6 +202,8 @@ def _demo() -> Demo:
         # A course open to every tier and role, and its workshop.
         course=Course.objects.get(code="NET-101"),
         workshop=Workshop.objects.filter(course__code="NET-101").first(),
+        # The battlecard: two versions, meant for gold and platinum partners (Formosa is gold).
+        resource=Resource.objects.get(category="competitive_intelligence"),
     )
 
 

@@ -14,6 +14,7 @@ from commissions.demo import seed_demo_sales
 from disputes.demo import seed_demo_cases
 from enablement.demo_certificates import seed_demo_certificates
 from enablement.demo_learning import seed_demo_learning, seed_demo_workshops
+from enablement.demo_resources import seed_demo_resources
 from funds.demo import seed_demo_funds
 from partners.demo_announcements import seed_demo_announcements
 from partners.demo_reviews import seed_demo_reviews
@@ -230,6 +231,7 @@ class Command(BaseCommand):
         seed_demo_certificates(actor=admin)
         seed_demo_learning()
         seed_demo_workshops()
+        seed_demo_resources(actor=admin)
         seed_demo_funds()
 
         self.stdout.write(
