@@ -9,7 +9,11 @@ class EnablementConfig(AppConfig):
     def ready(self) -> None:
         from agreements.services.program import register_section
 
-        from . import certificate_events, resource_events  # noqa: F401  (their verbs)
+        from . import (  # noqa: F401  (their verbs; course authoring in Django admin)
+            certificate_events,
+            learning_admin,
+            resource_events,
+        )
         from .program import SECTIONS
 
         for section in SECTIONS:

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -244,6 +244,313 @@ class CertificateReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} · {self.kind}"
+
+
+class Course(TimeStampedModel):
+    """An online course: modules to read or watch, an optional quiz, and the certification that
+    passing it earns. The audience is a set of tiers and partner roles; an empty set means all."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    title_zh_hant = models.CharField(_("title in Chinese"), max_length=200, blank=True)
+    body = models.TextField(_("description"), blank=True)
+    body_zh_hant = models.TextField(_("description in Chinese"), blank=True)
+    tiers = models.ManyToManyField(
+        Tier,
+        verbose_name=_("audience tiers"),
+        blank=True,
+        related_name="courses",
+        help_text=_("Leave empty for every tier."),
+    )
+    roles = models.JSONField(
+        _("audience roles"),
+        default=list,
+        blank=True,
+        help_text=_("Partner roles the course is meant for; empty for every role."),
+    )
+    certification = models.ForeignKey(
+        Certification,
+        verbose_name=_("certification granted"),
+        on_delete=models.PROTECT,
+        related_name="courses",
+        null=True,
+        blank=True,
+    )
+    published = models.BooleanField(_("published"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from partners.models import Membership
+
+        allowed = set(Membership.Role.values)
+        if not isinstance(self.roles, list) or not set(self.roles) <= allowed:
+            raise ValidationError(
+                {"roles": _("Choose roles among: %(roles)s.") % {"roles": ", ".join(allowed)}}
+            )
+
+
+class Module(TimeStampedModel):
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        FILE = "file", _("File")
+        VIDEO = "video", _("Video link")
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="modules"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    title = models.CharField(_("title"), max_length=200)
+    title_zh_hant = models.CharField(_("title in Chinese"), max_length=200, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    body_zh_hant = models.TextField(_("text in Chinese"), blank=True)
+    file = models.FileField(_("file"), upload_to="learning/modules/%Y/%m/", blank=True)
+    url = models.URLField(_("video link"), blank=True)
+
+    class Meta:
+        ordering = ["course", "order", "pk"]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.FILE and not self.file:
+            raise ValidationError({"file": _("A file module needs a file.")})
+        if self.kind == self.Kind.VIDEO and not self.url:
+            raise ValidationError({"url": _("A video module needs a link.")})
+        if self.file:
+            from disputes.uploads import attachment_check
+            from prm.core.errors import DomainError
+
+            if hasattr(self.file, "file") and not getattr(self.file, "_committed", True):
+                try:
+                    attachment_check(self.file.file)
+                except DomainError as exc:
+                    raise ValidationError({"file": exc.message}) from exc
+
+
+class Quiz(TimeStampedModel):
+    course = models.OneToOneField(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="quiz"
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark %"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="quiz_pass_mark_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.course)
+
+
+class Question(TimeStampedModel):
+    quiz = models.ForeignKey(
+        Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="questions"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.TextField(_("question"))
+    text_zh_hant = models.TextField(_("question in Chinese"), blank=True)
+
+    class Meta:
+        ordering = ["quiz", "order", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="choices"
+    )
+    text = models.CharField(_("answer"), max_length=500)
+    text_zh_hant = models.CharField(_("answer in Chinese"), max_length=500, blank=True)
+    correct = models.BooleanField(_("correct"), default=False)
+
+    class Meta:
+        ordering = ["question", "pk"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Enrollment(TimeStampedModel):
+    """A person's progress through a course: the modules marked done, and when they started,
+    completed every module and passed (the quiz, or attendance at a linked workshop)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="enrollments"
+    )
+    modules_done = models.ManyToManyField(
+        Module, verbose_name=_("modules completed"), blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    passed_at = models.DateTimeField(_("passed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["course", "user"]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="unique_enrollment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.course.code}"
+
+
+class QuizAttempt(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+    )
+    quiz = models.ForeignKey(
+        Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="attempts"
+    )
+    answers = models.JSONField(_("answers"), default=dict)
+    score = models.DecimalField(_("score %"), max_digits=5, decimal_places=2)
+    passed = models.BooleanField(_("passed"))
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        indexes = [models.Index(fields=["quiz", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.quiz} · {self.score}%"
+
+
+class Workshop(TimeStampedModel):
+    """A dated session, online (a link) or on site (a place), with a number of seats. Attendance
+    recorded by vendor staff completes the linked course, if any, and earns its certification."""
+
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.SET_NULL,
+        related_name="workshops",
+        null=True,
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=200)
+    title_zh_hant = models.CharField(_("title in Chinese"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    online_url = models.URLField(_("online link"), blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(_("seats"), validators=[MinValueValidator(1)])
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="workshop_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="workshop_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not self.online_url and not self.place:
+            raise ValidationError(_("Give the online link or the place."))
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The workshop must end after it starts.")})
+
+
+class WorkshopRegistration(TimeStampedModel):
+    """A seat or a place on the waiting list. The waiting list is served in order of
+    registration; a person has at most one live registration per workshop."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Seat confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    workshop = models.ForeignKey(
+        Workshop,
+        verbose_name=_("workshop"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="workshop_registrations",
+    )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="workshop_registrations",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    promoted_at = models.DateTimeField(
+        _("promoted from the waiting list at"), null=True, blank=True
+    )
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    reminder_claim = models.UUIDField(_("reminder claim"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["workshop", "created_at", "pk"]
+        verbose_name = _("workshop registration")
+        verbose_name_plural = _("workshop registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "user"],
+                condition=Q(status__in=["confirmed", "waiting"]),
+                name="one_live_registration_per_workshop",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.workshop} · {self.status}"
 
 
 # The resource library's models live in their own module and are registered with the app here.

@@ -5,7 +5,7 @@ from prm.core.tasks import sweep_task
 
 from .certificate_tasks import certificate_reminders_task
 
-__all__ = ["certificate_reminders_task", "tiers_evaluate_task"]
+__all__ = ["certificate_reminders_task", "tiers_evaluate_task", "workshop_reminders_task"]
 
 
 @sweep_task
@@ -15,3 +15,11 @@ def tiers_evaluate_task() -> dict[str, int]:
     from .moves import tier_moves_apply
 
     return tier_moves_apply()
+
+
+@sweep_task
+def workshop_reminders_task() -> int:
+    """Remind each confirmed person the day before their workshop (daily; each once)."""
+    from .workshops import workshop_reminders_send
+
+    return workshop_reminders_send()

@@ -331,6 +331,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enablement.tasks.certificate_reminders_task",
         "schedule": crontab(hour=6, minute=30),
     },
+    "workshop-reminders": {
+        "task": "enablement.tasks.workshop_reminders_task",
+        "schedule": crontab(hour=6, minute=45),
+    },
     "fund-deadlines": {
         "task": "funds.tasks.fund_deadlines_task",
         "schedule": crontab(hour=6, minute=15),

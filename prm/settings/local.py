@@ -18,6 +18,7 @@ for _name in (
     "announcement-reminders",
     "milestones",
     "certificate-reminders",
+    "workshop-reminders",
     "fund-deadlines",
     "notification-digests",
 ):

@@ -12,6 +12,7 @@ from . import (
     matrix_cases,
     matrix_certificates,
     matrix_funds,
+    matrix_learning,
     matrix_notifications,
     matrix_protection,
     matrix_resources,
@@ -390,6 +391,7 @@ for module in (
     matrix_certificates,
     matrix_tiers,
     matrix_funds,
+    matrix_learning,
     matrix_resources,
     matrix_protection,
 ):

@@ -40,6 +40,8 @@ NOT_PAGES = {
     "fund_claim_file": "a file download",
     "review_calendar": "an iCalendar download",
     "certificate_pdf": "a PDF download",
+    "learning_module_file": "a file download",
+    "workshop_calendar": "an iCalendar download",
     "resource_download": "a file download",
     "resource_version_download": "a file download",
     "notification_badge": "an htmx fragment inside the navigation bar",
@@ -66,6 +68,8 @@ class Demo:
     fund_request: object
     fund_claimable: object
     resource: object
+    course: object = None
+    workshop: object = None
 
 
 def _path(name: str, query: str = "", **kwargs) -> str:
@@ -126,6 +130,12 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     ],
     "fund_claim_create": lambda d: [_path("fund_claim_create", pk=d.fund_claimable.pk)],
     "fund_report": lambda d: [_path("fund_report")],
+    "learning_home": lambda d: [_path("learning_home")],
+    "learning_course_report": lambda d: [_path("learning_course_report")],
+    "learning_course": lambda d: [_path("learning_course", code=d.course.code)],
+    "learning_quiz": lambda d: [_path("learning_quiz", code=d.course.code)],
+    "workshop_list": lambda d: [_path("workshop_list")],
+    "workshop_attendance": lambda d: [_path("workshop_attendance", pk=d.workshop.pk)],
     "resource_list": lambda d: [_path("resource_list")],
     "resource_create": lambda d: [_path("resource_create")],
     "resource_detail": lambda d: [_path("resource_detail", pk=d.resource.pk)],
@@ -166,7 +176,7 @@ def _demo() -> Demo:
     from agreements.models import Agreement
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
-    from enablement.models import Resource
+    from enablement.models import Course, Resource, Workshop
     from funds.models import FundRequest
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
@@ -189,6 +199,9 @@ def _demo() -> Demo:
         fund_claimable=FundRequest.objects.filter(
             budget__partner=partner, status="approved", claims=None, end__lt=timezone.localdate()
         ).first(),
+        # A course open to every tier and role, and its workshop.
+        course=Course.objects.get(code="NET-101"),
+        workshop=Workshop.objects.filter(course__code="NET-101").first(),
         # The battlecard: two versions, meant for gold and platinum partners (Formosa is gold).
         resource=Resource.objects.get(category="competitive_intelligence"),
     )

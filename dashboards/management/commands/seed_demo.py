@@ -13,6 +13,7 @@ from agreements.models import ProductLine
 from commissions.demo import seed_demo_sales
 from disputes.demo import seed_demo_cases
 from enablement.demo_certificates import seed_demo_certificates
+from enablement.demo_learning import seed_demo_learning, seed_demo_workshops
 from enablement.demo_resources import seed_demo_resources
 from funds.demo import seed_demo_funds
 from partners.demo_announcements import seed_demo_announcements
@@ -228,6 +229,8 @@ class Command(BaseCommand):
         seed_demo_reviews(manager=manager)
         seed_demo_cases()
         seed_demo_certificates(actor=admin)
+        seed_demo_learning()
+        seed_demo_workshops()
         seed_demo_resources(actor=admin)
         seed_demo_funds()
 
