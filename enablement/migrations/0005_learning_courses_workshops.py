@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enablement', '0005_resources'),
+        ('enablement', '0004_resources'),
         ('partners', '0004_reviews_announcements_milestones'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
