@@ -590,7 +590,7 @@ def _targets(partner_ids: list[int], period: periods.Period) -> dict[int, Decima
 
     rows = (
         Target.objects.filter(
-            partner_id__in=partner_ids, period__in=period.months, status=Target.Status.AGREED
+            partner_id__any_of=partner_ids, period__in=period.months, status=Target.Status.AGREED
         )
         .values("partner_id")
         .annotate(total=Sum("amount"))
@@ -879,13 +879,15 @@ def _write(
 
     restate = restate or {}
     counts = {"statements": 0, "unchanged": 0, "skipped": 0}
-    locked = Statement.objects.select_for_update().filter(partner_id__in=ids, period=period.label)
+    locked = Statement.objects.select_for_update().filter(
+        partner_id__any_of=ids, period=period.label
+    )
     existing = {s.partner_id: s for s in locked}
     # Only an adjustment this period's statement takes (see `_claims`) opens a statement.
     pending = {
         partner_id
         for partner_id, created_at in Adjustment.objects.filter(
-            partner_id__in=ids, statement__isnull=True, currency=F("partner__currency")
+            partner_id__any_of=ids, statement__isnull=True, currency=F("partner__currency")
         ).values_list("partner_id", "created_at")
         if period.end >= timezone.localdate(created_at)
     }
@@ -930,7 +932,7 @@ def _write(
     # ends on or after the adjustment) and stays there.
     claimed = []
     for adjustment in Adjustment.objects.filter(
-        partner_id__in=list(drafts), statement__isnull=True
+        partner_id__any_of=list(drafts), statement__isnull=True
     ):
         statement = drafts[adjustment.partner_id]
         if _claims(
@@ -941,7 +943,7 @@ def _write(
     Adjustment.objects.bulk_update(claimed, ["statement"])
     adjustments: dict[int, list[Adjustment]] = defaultdict(list)
     for adjustment in Adjustment.objects.filter(
-        statement_id__in=[s.pk for s in drafts.values()]
+        statement_id__any_of=[s.pk for s in drafts.values()]
     ).order_by("created_at", "id"):
         adjustments[adjustment.partner_id].append(adjustment)
     now = timezone.now()
