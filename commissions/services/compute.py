@@ -590,7 +590,7 @@ def _targets(partner_ids: list[int], period: periods.Period) -> dict[int, Decima
 
     rows = (
         Target.objects.filter(
-            partner_id__in=partner_ids, period__in=period.months, status=Target.Status.AGREED
+            partner_id__any_of=partner_ids, period__in=period.months, status=Target.Status.AGREED
         )
         .values("partner_id")
         .annotate(total=Sum("amount"))
@@ -793,28 +793,61 @@ def _period_partners(
     return found
 
 
-LINE_FIELDS = (
-    "position",
-    "kind",
-    "rule_id",
-    "adjustment_id",
-    "description",
-    "volume",
-    "quantity",
-    "sale_count",
-    "amount",
-    "explanation",
-)
+# What the statement's lines are made of changes with this tag: a new computation of the same
+# inputs must bump it, so that every draft is rebuilt once.
+INPUTS_VERSION = "inputs-2"
 
 
-def _fingerprint(header: tuple, lines: list[dict]) -> str:
-    """What a statement's computation produced; equal fingerprints mean nothing to rewrite."""
-    rows = [[str(v) for v in header]] + [
-        [str(line.get(f, "")) if f != "explanation" else line[f] for f in LINE_FIELDS]
-        for line in lines
-    ]
-    text = json.dumps(rows, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+def _rule_inputs(rule: Rule) -> tuple:
+    """What a rule line depends on besides the partner's sums."""
+    return (
+        rule.pk,
+        rule.kind,
+        rule.rate,
+        rule.amount,
+        rule.brackets,
+        rule.priority,
+        rule.version.effective_from,
+        rule.scope_label,
+    )
+
+
+def _plan_inputs(plan: PlanVersion | None) -> tuple | None:
+    if plan is None:
+        return None
+    return (plan.pk, plan.cap, plan.accelerator_threshold, plan.accelerator_multiplier)
+
+
+def _bucket_inputs(bucket: Bucket) -> tuple:
+    return (bucket.volume, bucket.quantity, bucket.count)
+
+
+def _inputs_fingerprint(
+    *,
+    currency: str,
+    sums: PartnerSums,
+    plan: tuple | None,
+    rules: dict[int, tuple],
+    target: Decimal | None,
+    adjustments: list[Adjustment],
+    restatements: list[dict],
+) -> str:
+    """Everything a statement's computation reads (`compute_statement`'s arguments): equal
+    fingerprints give equal lines and totals, so the statement is not rebuilt. Decimals keep
+    their exponent in `repr`, so 1.0 and 1.00 differ as their printed amounts would."""
+    inputs = (
+        INPUTS_VERSION,
+        currency,
+        plan,
+        target,
+        sums.net_sales,
+        _bucket_inputs(sums.unmatched),
+        _bucket_inputs(sums.late_returns),
+        sorted((rid, rules[rid], _bucket_inputs(b)) for rid, b in sums.rules.items()),
+        [(a.pk, a.amount, a.currency, a.reason, a.source_label, a.created_at) for a in adjustments],
+        restatements and json.dumps(restatements, sort_keys=True, default=str),
+    )
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 def _claims(period_end: dt.date, currency: str, adjustment_currency: str, created_at) -> bool:
@@ -846,13 +879,15 @@ def _write(
 
     restate = restate or {}
     counts = {"statements": 0, "unchanged": 0, "skipped": 0}
-    locked = Statement.objects.select_for_update().filter(partner_id__in=ids, period=period.label)
+    locked = Statement.objects.select_for_update().filter(
+        partner_id__any_of=ids, period=period.label
+    )
     existing = {s.partner_id: s for s in locked}
     # Only an adjustment this period's statement takes (see `_claims`) opens a statement.
     pending = {
         partner_id
         for partner_id, created_at in Adjustment.objects.filter(
-            partner_id__in=ids, statement__isnull=True, currency=F("partner__currency")
+            partner_id__any_of=ids, statement__isnull=True, currency=F("partner__currency")
         ).values_list("partner_id", "created_at")
         if period.end >= timezone.localdate(created_at)
     }
@@ -897,7 +932,7 @@ def _write(
     # ends on or after the adjustment) and stays there.
     claimed = []
     for adjustment in Adjustment.objects.filter(
-        partner_id__in=list(drafts), statement__isnull=True
+        partner_id__any_of=list(drafts), statement__isnull=True
     ):
         statement = drafts[adjustment.partner_id]
         if _claims(
@@ -908,17 +943,36 @@ def _write(
     Adjustment.objects.bulk_update(claimed, ["statement"])
     adjustments: dict[int, list[Adjustment]] = defaultdict(list)
     for adjustment in Adjustment.objects.filter(
-        statement_id__in=[s.pk for s in drafts.values()]
+        statement_id__any_of=[s.pk for s in drafts.values()]
     ).order_by("created_at", "id"):
         adjustments[adjustment.partner_id].append(adjustment)
     now = timezone.now()
     changed: list[Statement] = []
     new_lines: list[StatementLine] = []
+    rule_inputs = {rid: _rule_inputs(rule) for rid, rule in rules.items()}
+    plans: dict[int | None, tuple | None] = {}
     for pid, statement in drafts.items():
+        partner_sums = sums.get(pid, PartnerSums())
+        plan = _statement_plan(segments.get(pid, []), period)
+        key = plan.pk if plan is not None else None
+        if key not in plans:
+            plans[key] = _plan_inputs(plan)
+        fingerprint = _inputs_fingerprint(
+            currency=statement.currency,
+            sums=partner_sums,
+            plan=plans[key],
+            rules=rule_inputs,
+            target=targets.get(pid),
+            adjustments=adjustments.get(pid, []),
+            restatements=restatements.get(pid, []),
+        )
+        if statement.computed_at is not None and statement.fingerprint == fingerprint:
+            counts["unchanged"] += 1
+            continue
         computed = compute_statement(
             currency=statement.currency,
-            sums=sums.get(pid, PartnerSums()),
-            plan=_statement_plan(segments.get(pid, []), period),
+            sums=partner_sums,
+            plan=plan,
             rules=rules,
             target=targets.get(pid),
             adjustments=adjustments.get(pid, []),
@@ -934,10 +988,6 @@ def _write(
             computed.unmatched.count,
             computed.unmatched.volume,
         )
-        fingerprint = _fingerprint(header, lines)
-        if statement.computed_at is not None and statement.fingerprint == fingerprint:
-            counts["unchanged"] += 1
-            continue
         statement.fingerprint = fingerprint
         (
             statement.total,

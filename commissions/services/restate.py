@@ -244,7 +244,7 @@ def draft_lines(
     wanted: dict[int, set[int]] = defaultdict(set)
     by_statement = {s.pk: pid for pid, s in drafts.items()}
     for statement_id, restated_id in StatementLine.objects.filter(
-        statement_id__in=list(by_statement), kind=StatementLine.Kind.RESTATEMENT
+        statement_id__any_of=list(by_statement), kind=StatementLine.Kind.RESTATEMENT
     ).values_list("statement_id", "restates_id"):
         wanted[by_statement[statement_id]].add(restated_id)
     for pid, ids in hints.items():

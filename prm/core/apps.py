@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from .lookups import register
+
+        register()
         # Each app declares the verbs it records in <app>/events.py.
         autodiscover_modules("events")
         from .history import history_triggers_ensure, sqlite_functions
