@@ -328,7 +328,7 @@ class Statement(TimeStampedModel):
     )
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     fingerprint = models.CharField(
-        _("fingerprint of the computed lines"), max_length=64, blank=True, editable=False
+        _("fingerprint of the computation's inputs"), max_length=64, blank=True, editable=False
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
