@@ -19,6 +19,8 @@ from commissions.selectors import statement_list
 from disputes.models import Case
 from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
 from disputes.services import case_sla_state
+from funds.models import FundBudget, FundClaim, FundRequest, PriceProtectionClaim
+from funds.selectors import budgets_with_balance
 from partners.models import (
     FLAGGED_Q,
     ActionItem,
@@ -117,6 +119,9 @@ class VendorDashboard:
     action_item_count: int
     action_items_overdue_count: int
     action_items: list[ActionItem]
+    fund_request_count: int = 0
+    fund_claim_count: int = 0
+    protection_claim_count: int = 0
 
 
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
@@ -172,6 +177,18 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         ),
         action_items=open_items,
         action_items_overdue=open_items.filter(due_on__lt=today),
+        fund_requests=FundRequest.objects.filter(
+            status=FundRequest.Status.PENDING,
+            budget__in=_of_partners(FundBudget.objects.all(), partner_ids).values("pk"),
+        ),
+        fund_claims=FundClaim.objects.filter(
+            status=FundClaim.Status.SUBMITTED,
+            request__budget__in=_of_partners(FundBudget.objects.all(), partner_ids).values("pk"),
+        ),
+        protection_claims=_of_partners(
+            PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
+            partner_ids,
+        ),
     )
 
     breached_cases = _first(
@@ -234,6 +251,9 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         action_item_count=counts["action_items"],
         action_items_overdue_count=counts["action_items_overdue"],
         action_items=action_items,
+        fund_request_count=counts["fund_requests"],
+        fund_claim_count=counts["fund_claims"],
+        protection_claim_count=counts["protection_claims"],
     )
 
 
@@ -300,6 +320,11 @@ class PartnerDashboard:
     trend: dict | None = None
     pending_deal_count: int | None = None
     awaiting_proposals: list = field(default_factory=list)
+    fund_budgets: list[FundBudget] = field(default_factory=list)
+    fund_available: Decimal | None = None
+    fund_currency: str = ""
+    protection_claim_count: int | None = None
+    protection_claims: list[PriceProtectionClaim] = field(default_factory=list)
 
 
 def partner_dashboard(
@@ -344,6 +369,11 @@ def partner_dashboard(
         counted["pending_deals"] = DealRegistration.objects.filter(
             partner__in=own, status=DealRegistration.Status.PENDING
         )
+    open_protection = PriceProtectionClaim.objects.filter(
+        partner=partner, status=PriceProtectionClaim.Status.OPEN
+    )
+    if show_payouts:
+        counted["protection_claims"] = open_protection
     counts = _counts(**counted)
     open_cases = list(
         cases.filter(ACTIVE_Q)
@@ -395,8 +425,38 @@ def partner_dashboard(
         )
     if show_deals:
         dashboard.pending_deal_count = counts["pending_deals"]
+    dashboard.fund_budgets = _fund_budgets(partner, today=today)
+    if dashboard.fund_budgets:
+        dashboard.fund_available = sum((b.available for b in dashboard.fund_budgets), Decimal(0))
+        dashboard.fund_currency = dashboard.fund_budgets[0].currency
+    if show_payouts:
+        dashboard.protection_claim_count = counts["protection_claims"]
+        dashboard.protection_claims = list(
+            open_protection.select_related("product")
+            .only(
+                "id",
+                "effective_date",
+                "deadline",
+                "new_net_price",
+                "previous_net_price",
+                "currency",
+                "product__sku",
+            )
+            .order_by("deadline", "id")[:LIST_SIZE]
+        )
+        for claim in dashboard.protection_claims:
+            claim.days_left = (claim.deadline - today).days
     if show_proposals:
         dashboard.awaiting_proposals = list(
             target_proposals_awaiting(partners=own, side="partner")[:LIST_SIZE]
         )
     return dashboard
+
+
+def _fund_budgets(partner: Partner, *, today: dt.date) -> list[FundBudget]:
+    """The partner's budgets of funds still running today with their balances (one query)."""
+    return list(
+        budgets_with_balance(FundBudget.objects.filter(partner=partner, fund__end__gte=today))
+        .select_related("fund")
+        .order_by("fund__end", "fund__code")
+    )

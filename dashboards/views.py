@@ -153,6 +153,39 @@ def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
             icon="bi-flag",
             urgent=True,
         ),
+        _tile(
+            "fund_requests",
+            board.fund_request_count,
+            ngettext(
+                "fund request awaiting a decision",
+                "fund requests awaiting a decision",
+                board.fund_request_count,
+            ),
+            url=_url("fund_list") + "#queue-heading",
+            icon="bi-piggy-bank",
+        ),
+        _tile(
+            "fund_claims",
+            board.fund_claim_count,
+            ngettext(
+                "fund claim awaiting a decision",
+                "fund claims awaiting a decision",
+                board.fund_claim_count,
+            ),
+            url=_url("fund_list") + "#claim-queue-heading",
+            icon="bi-file-earmark-check",
+        ),
+        _tile(
+            "protection_claims",
+            board.protection_claim_count,
+            ngettext(
+                "price-protection claim awaiting review",
+                "price-protection claims awaiting review",
+                board.protection_claim_count,
+            ),
+            url=_url("protection_claim_list"),
+            icon="bi-shield-check",
+        ),
     ]
 
 
@@ -201,6 +234,8 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             context["show_proposals"] = role in TARGET_NEGOTIATOR_ROLES
             context["announcement_url"] = _url("announcement_list")
             context["review_url"] = _url("review_list")
+            context["fund_url"] = _url("fund_list")
+            context["protection_url"] = _url("protection_claim_list")
             context["events"] = event_list(user=request.user, role=role, partner=partner, limit=8)
         return context
 

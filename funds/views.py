@@ -4,6 +4,8 @@ vendor's queue and decisions, proof files, and the spend report."""
 from __future__ import annotations
 
 import csv
+import io
+from decimal import Decimal
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q, Sum
@@ -12,6 +14,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from prm.core.access import (
     FUND_REQUEST_ROLES,
@@ -22,7 +26,7 @@ from prm.core.access import (
 )
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
-from prm.core.money import format_amount
+from prm.core.money import format_amount, minor_unit
 
 from .forms import ClaimDecisionForm, ClaimForm, FundRequestForm, RequestDecisionForm
 from .models import FundClaim, FundClaimFile, FundRequest
@@ -337,9 +341,33 @@ REPORT_COLUMNS = [
 ]
 
 
+KIND_COLUMNS = ["kind", "currency", "requests", "requested", "approved", "reimbursed"]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_row(sheet, values, money_format: str) -> list:
+    """One worksheet row: text always stored as text (never read as a formula), amounts as
+    numbers with the currency's places."""
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        elif isinstance(value, Decimal):
+            cell.number_format = money_format
+        cells.append(cell)
+    return cells
+
+
+def _money_format(currency: str) -> str:
+    places = minor_unit(currency)
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
 class FundReportView(RoleRequiredMixin, TemplateView):
     """Spend against budget by fund, partner and tier, and requests by activity kind, for the
-    partners the user may see; `?format=csv` downloads the budget rows."""
+    partners the user may see; `?format=csv` downloads the budget rows, `?format=xlsx` a workbook
+    with the budget rows and the requests by activity kind."""
 
     allowed_roles = VENDOR_ROLES
     template_name = "funds/report.html"
@@ -351,8 +379,27 @@ class FundReportView(RoleRequiredMixin, TemplateView):
             budgets = budgets.filter(fund__code=fund)
         return budgets.order_by("fund__code", "partner__code"), fund
 
+    def by_kind(self, fund: str) -> list[dict]:
+        rows = (
+            request_list(user=self.request.user)
+            .filter(Q(budget__fund__code=fund) if fund else Q())
+            .values("kind", "budget__currency")
+            .annotate(
+                count=Count("pk"),
+                requested=Sum("amount"),
+                approved=Sum("approved_amount", filter=Q(status__in=[R.APPROVED, R.SETTLED])),
+                reimbursed=Sum("reimbursed"),
+            )
+            .order_by("kind", "budget__currency")
+        )
+        kinds = dict(FundRequest.Kind.choices)
+        return [{**k, "label": kinds.get(k["kind"], k["kind"])} for k in rows]
+
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") != "csv":
+        wanted = request.GET.get("format")
+        if wanted == "xlsx":
+            return self.xlsx()
+        if wanted != "csv":
             return super().get(request, *args, **kwargs)
         budgets, _fund = self.rows()
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -383,22 +430,53 @@ class FundReportView(RoleRequiredMixin, TemplateView):
         for row in rows:
             used = row.committed + row.reimbursed
             row.spent_percent = int(used * 100 / row.amount) if row.amount else 0
-        by_kind = (
-            request_list(user=self.request.user)
-            .filter(Q(budget__fund__code=fund) if fund else Q())
-            .values("kind", "budget__currency")
-            .annotate(
-                count=Count("pk"),
-                requested=Sum("amount"),
-                approved=Sum("approved_amount", filter=Q(status__in=[R.APPROVED, R.SETTLED])),
-                reimbursed=Sum("reimbursed"),
-            )
-            .order_by("kind", "budget__currency")
-        )
-        kinds = dict(FundRequest.Kind.choices)
-        context.update(
-            rows=rows,
-            fund=fund,
-            by_kind=[{**k, "label": kinds.get(k["kind"], k["kind"])} for k in by_kind],
-        )
+        context.update(rows=rows, fund=fund, by_kind=self.by_kind(fund))
         return context
+
+    def xlsx(self) -> HttpResponse:
+        """The report as a workbook: a sheet of budget rows (the CSV's columns, amounts as
+        numbers) and a sheet of requests by activity kind."""
+        budgets, fund = self.rows()
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("Budgets")[:31])
+        sheet.append(_xlsx_row(sheet, REPORT_COLUMNS, ""))
+        for b in budgets.iterator(chunk_size=2000):
+            sheet.append(
+                _xlsx_row(
+                    sheet,
+                    (
+                        b.fund.code,
+                        b.partner.code,
+                        b.partner.tier.code if b.partner.tier_id else "",
+                        b.currency,
+                        b.amount,
+                        b.pending,
+                        b.committed,
+                        b.reimbursed,
+                        b.available,
+                    ),
+                    _money_format(b.currency),
+                )
+            )
+        kinds = book.create_sheet(_("By activity kind")[:31])
+        kinds.append(_xlsx_row(kinds, KIND_COLUMNS, ""))
+        for k in self.by_kind(fund):
+            kinds.append(
+                _xlsx_row(
+                    kinds,
+                    (
+                        str(k["label"]),
+                        k["budget__currency"],
+                        k["count"],
+                        k["requested"] or Decimal(0),
+                        k["approved"] or Decimal(0),
+                        k["reimbursed"] or Decimal(0),
+                    ),
+                    _money_format(k["budget__currency"]),
+                )
+            )
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="funds.xlsx"'
+        return response

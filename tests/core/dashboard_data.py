@@ -1,5 +1,6 @@
 """Rows the dashboards read, for one partner: deals, target proposals both ways, cases in every SLA
-state, statements, agreements, a scheduled review with action items, announcements."""
+state, statements, agreements, a scheduled review with action items, announcements, a fund with
+requests and claims, price-protection claims."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from agreements.models import Agreement
 from commissions.models import Statement
 from disputes.models import Case
+from funds.models import Fund, FundBudget, FundClaim, FundRequest, PriceProtectionClaim
 from partners.models import (
     ActionItem,
     Announcement,
@@ -22,6 +24,7 @@ from partners.models import (
     TargetProposal,
 )
 from partners.periods import current_period, period_bounds, period_shift
+from tests.agreements.factories import ProductFactory
 from tests.partners.factories import DealRegistrationFactory
 
 
@@ -155,3 +158,53 @@ def seed_partner(
         AnnouncementRecipient.objects.create(announcement=price, partner=partner)
         if reader is not None:
             AnnouncementRead.objects.create(announcement=news, user=reader)
+        _funds(partner, today=today, k=k)
+
+
+def _funds(partner: Partner, *, today: dt.date, k: int) -> None:
+    """A fund of the partner with a request awaiting a decision and an approved one claimed
+    (awaiting review); two price-protection claims, one to declare and one awaiting review."""
+    fund = Fund.objects.create(
+        code=f"mdf-{partner.code.lower()}-{k}",
+        name=f"Fund {k}",
+        partner=partner,
+        amount=Decimal("10000.00"),
+        start=today - dt.timedelta(days=30),
+        end=today + dt.timedelta(days=60 + k),
+        share=Decimal("50"),
+        claim_days=30,
+    )
+    budget = FundBudget.objects.create(
+        fund=fund, partner=partner, amount=fund.amount, currency="TWD"
+    )
+    activity = {
+        "budget": budget,
+        "kind": "event",
+        "description": "Seminar",
+        "start": today - dt.timedelta(days=10),
+        "end": today - dt.timedelta(days=5),
+        "planned_cost": Decimal("2000.00"),
+        "amount": Decimal("1000.00"),
+        "deadline": today + dt.timedelta(days=25),
+    }
+    FundRequest.objects.create(**activity)
+    approved = FundRequest.objects.create(
+        **activity, status=FundRequest.Status.APPROVED, approved_amount=Decimal("1000.00")
+    )
+    FundClaim.objects.create(
+        request=approved, actual_cost=Decimal("1800.00"), reimbursement=Decimal("900.00")
+    )
+    product = ProductFactory(sku=f"PP-{partner.code}-{k}")
+    for days, status in ((1, "open"), (2, "submitted")):
+        PriceProtectionClaim.objects.create(
+            partner=partner,
+            product=product,
+            effective_date=today - dt.timedelta(days=days),
+            trigger=PriceProtectionClaim.Trigger.LIST_PRICE,
+            previous_net_price=Decimal("900.00"),
+            new_net_price=Decimal("800.00"),
+            currency="TWD",
+            protection_days=30,
+            deadline=today + dt.timedelta(days=20 + k),
+            status=status,
+        )

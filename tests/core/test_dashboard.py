@@ -59,6 +59,9 @@ def test_vendor_admin_sees_every_partner_needing_attention(seeded):
         "reviews_overdue": 1,
         "statements": 2,
         "flagged": 0,
+        "fund_requests": 2,
+        "fund_claims": 2,
+        "protection_claims": 2,
     }
     assert tiles["breached"]["url"] == "/disputes/?status=breached"
     assert tiles["escalated"]["url"] == "/disputes/?status=escalated"
@@ -67,11 +70,15 @@ def test_vendor_admin_sees_every_partner_needing_attention(seeded):
     assert tiles["statements"]["url"] == "/payouts/?status=draft"
     assert tiles["flagged"]["url"] == "/partners/?flagged=on"
     assert tiles["reviews_overdue"]["url"] == f"{_review_list()}?status=overdue"
+    assert tiles["fund_requests"]["url"] == "/funds/#queue-heading"
+    assert tiles["fund_claims"]["url"] == "/funds/#claim-queue-heading"
+    assert tiles["protection_claims"]["url"] == "/funds/protection/"
     assert tiles["breached"]["urgent"]
     assert not tiles["flagged"]["urgent"]
     body = response.content.decode()
     assert "deal registrations to review" in body
     assert "draft statements to approve" in body
+    assert "price-protection claims awaiting review" in body
     assert response.context["action_item_count"] == 4
     assert response.context["action_items_overdue_count"] == 2
     assert [review.is_overdue for review in response.context["reviews_due"]] == [True, False]
@@ -98,6 +105,7 @@ def test_channel_manager_sees_only_assigned_partners(seeded):
     assert counts["breached"] == 2
     assert counts["deals"] == 2
     assert counts["statements"] == 1
+    assert counts["fund_requests"] == counts["fund_claims"] == counts["protection_claims"] == 1
     assert {d.partner.code for d in manager.context["pending_deals"]} == {"P-A"}
     assert {s.partner.code for s in manager.context["draft_statements"]} == {"P-A"}
     assert {i.partner.code for i in manager.context["action_items"]} == {"P-A"}
@@ -197,6 +205,17 @@ def test_partner_admin_sees_the_whole_organisation_picture(seeded):
     assert "Price change P-A 0" in body
     assert "P-B" not in body
     assert "overdue by" in body  # the SLA countdown of a breached case
+    # Funds: 10,000 less the pending request and the approved one (1,000 each).
+    assert context["fund_available"] == Decimal("8000.00")
+    assert [b.fund.code for b in context["fund_budgets"]] == ["mdf-p-a-0"]
+    assert 'id="fund-balances"' in body
+    assert context["protection_claim_count"] == 1
+    [claim] = context["protection_claims"]
+    assert claim.status == "open"
+    assert claim.product.sku == "PP-P-A-0"
+    assert claim.days_left == 20
+    assert f"/funds/protection/{claim.pk}/" in body
+    assert 'id="tile-protection"' in body
 
 
 def test_unread_is_per_user(seeded):
@@ -233,6 +252,9 @@ def test_partner_sales_sees_no_payouts_and_only_the_cases_it_raised(seeded):
     assert "payout-trend" not in body
     assert "Payout trend" not in body
     assert 'id="tile-deals"' in body
+    assert 'id="tile-protection"' not in body
+    assert response.context["protection_claims"] == []
+    assert response.context["fund_available"] == Decimal("8000.00")
 
 
 def test_another_partner_sees_only_its_own(seeded):

@@ -2,6 +2,8 @@
 same count with 2 partners holding one set of rows each as with 25 partners and three sets for
 the signed-in partner."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
@@ -16,9 +18,9 @@ pytestmark = pytest.mark.django_db
 EXPECTED_QUERIES = {
     "vendor_admin": 12,
     "cm_assigned": 15,
-    "partner_admin": 17,
-    "partner_finance": 16,
-    "partner_sales": 15,
+    "partner_admin": 19,
+    "partner_finance": 18,
+    "partner_sales": 16,
 }
 
 
@@ -62,6 +64,18 @@ def test_dashboard_query_count_is_constant(world, django_assert_num_queries, rol
         assert context["pending_deal_count"] == expected_deals
         assert len(context["pending_deals"]) == min(expected_deals, 5)
         assert len(context["action_items"]) == (8 if large else 2 * partners)
+        expected_sets = (partners * 3 + 23) if large else partners
+        assert context["fund_request_count"] == expected_sets
+        assert context["fund_claim_count"] == expected_sets
+        assert context["protection_claim_count"] == expected_sets
     else:
         assert context["action_item_count"] == (6 if large else 2)
         assert len(context["action_items"]) == context["action_item_count"]
+        sets = 3 if large else 1
+        assert len(context["fund_budgets"]) == sets
+        assert context["fund_available"] == sets * Decimal("8000.00")
+        if role in ("partner_admin", "partner_finance"):
+            assert context["protection_claim_count"] == sets
+            assert len(context["protection_claims"]) == sets
+        else:
+            assert context["protection_claim_count"] is None

@@ -50,10 +50,12 @@ def test_vendor_admin_dashboard(new_page, live_server, seeded, locale):
     assert page.locator("html").get_attribute("lang") == LOCALES[locale]
 
     tiles = page.locator("#needs-you-today li")
-    assert tiles.count() == 9
+    assert tiles.count() == 12
     assert page.locator("#tile-breached .stat-value").inner_text().strip() == "4"
     assert page.locator("#tile-breached a").get_attribute("href") == "/disputes/?status=breached"
     assert page.locator("#tile-deals .stat-value").inner_text().strip() == "4"
+    assert page.locator("#tile-protection_claims .stat-value").inner_text().strip() == "2"
+    assert page.locator("#tile-protection_claims a").get_attribute("href") == "/funds/protection/"
     assert page.locator("#breached-cases tbody tr").count() == 4
     chart = page.locator("svg#age-chart")
     assert chart.get_attribute("role") == "img"

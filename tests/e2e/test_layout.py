@@ -68,6 +68,8 @@ class Demo:
     fund_request: object
     fund_claimable: object
     resource: object
+    protection_open: object = None
+    protection_submitted: object = None
     course: object = None
     workshop: object = None
 
@@ -130,6 +132,12 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     ],
     "fund_claim_create": lambda d: [_path("fund_claim_create", pk=d.fund_claimable.pk)],
     "fund_report": lambda d: [_path("fund_report")],
+    "purchase_list": lambda d: [_path("purchase_list")],
+    "protection_claim_list": lambda d: [_path("protection_claim_list")],
+    "protection_claim_detail": lambda d: [
+        _path("protection_claim_detail", pk=d.protection_open.pk),
+        _path("protection_claim_detail", pk=d.protection_submitted.pk),
+    ],
     "learning_home": lambda d: [_path("learning_home")],
     "learning_course_report": lambda d: [_path("learning_course_report")],
     "learning_course": lambda d: [_path("learning_course", code=d.course.code)],
@@ -177,7 +185,7 @@ def _demo() -> Demo:
     from commissions.models import ImportBatch, RecomputeRequest, Statement
     from disputes.models import Case
     from enablement.models import Course, Resource, Workshop
-    from funds.models import FundRequest
+    from funds.models import FundRequest, PriceProtectionClaim
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
     partner = Partner.objects.get(code="P-FORMOSA")
@@ -204,6 +212,9 @@ def _demo() -> Demo:
         workshop=Workshop.objects.filter(course__code="NET-101").first(),
         # The battlecard: two versions, meant for gold and platinum partners (Formosa is gold).
         resource=Resource.objects.get(category="competitive_intelligence"),
+        # The demo price cut's claims: one awaiting its declaration, one awaiting review.
+        protection_open=PriceProtectionClaim.objects.get(partner=partner, status="open"),
+        protection_submitted=PriceProtectionClaim.objects.get(partner=partner, status="submitted"),
     )
 
 

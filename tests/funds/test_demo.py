@@ -5,7 +5,8 @@ from django.core.management import call_command
 
 from commissions.models import Adjustment
 from funds.demo import seed_demo_funds
-from funds.models import FundClaim, FundRequest
+from funds.demo_protection import seed_demo_price_protection
+from funds.models import FundClaim, FundRequest, PriceProtectionClaim, PurchaseInvoiceLine
 from funds.selectors import budgets_with_balance
 
 pytestmark = pytest.mark.django_db
@@ -25,3 +26,22 @@ def test_the_demo_funds_hold_requests_in_every_state_once(settings):
         assert set(claims.values_list("status", flat=True)) == set(FundClaim.Status.values)
     assert Adjustment.objects.filter(fund_claim__isnull=False).count() == 2
     assert all(b.available >= 0 for b in budgets_with_balance())
+
+
+def test_the_demo_price_cut_opens_claims_for_both_partners_once():
+    call_command("seed_demo", verbosity=0)
+    seed_demo_price_protection()
+    for code in ("P-FORMOSA", "P-HARBOUR"):
+        claims = PriceProtectionClaim.objects.filter(partner__code=code)
+        statuses = sorted(claims.values_list("status", flat=True))
+        assert statuses == ["open", "submitted"]
+        declared = claims.get(status="submitted")
+        lines = list(declared.lines.all())
+        assert lines
+        assert declared.credit > 0
+        assert declared.credit == sum(line.credit for line in lines)
+        assert all(line.purchase.partner_id == declared.partner_id for line in lines)
+        # The credit is what the price cut takes off each unit bought at the old net price.
+        drop = declared.previous_net_price - declared.new_net_price
+        assert declared.credit == declared.eligible_units * drop
+    assert PurchaseInvoiceLine.objects.filter(partner__code="P-HARBOUR").count() == 3

@@ -2,11 +2,13 @@
 queue with the balance beside each row; the report and its CSV."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from funds.models import FundClaim, FundRequest
 
@@ -157,3 +159,50 @@ def test_report_and_csv(world):
         "fund,partner,tier,currency,budget,pending,committed,reimbursed,available",
         f"MDF-27H1,P-A,{world.partner.tier.code},TWD,200000.00,0.00,2000.00,0.00,198000.00",
     ]
+
+
+def test_report_as_a_workbook(world):
+    budget = make_fund(partner=world.partner).budgets.get()
+    world.client("partner_sales").post("/funds/requests/new/", _request_form(budget))
+    world.client("partner_sales").post(
+        "/funds/requests/new/",
+        _request_form(budget, kind="digital", amount="500.00"),
+    )
+    first = FundRequest.objects.get(kind="event")
+    vendor = world.client("vendor_admin")
+    vendor.post(f"/funds/requests/{first.pk}/decide/", {"decision": "approve"})
+
+    response = vendor.get("/funds/report/?format=xlsx")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert 'filename="funds.xlsx"' in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    budgets, kinds = book.worksheets
+    assert [list(row) for row in budgets.iter_rows(values_only=True)] == [
+        [
+            "fund",
+            "partner",
+            "tier",
+            "currency",
+            "budget",
+            "pending",
+            "committed",
+            "reimbursed",
+            "available",
+        ],
+        ["MDF-27H1", "P-A", world.partner.tier.code, "TWD", 200000, 500, 2000, 0, 197500],
+    ]
+    assert budgets.cell(row=2, column=9).number_format == "#,##0.00"
+    assert [list(row) for row in kinds.iter_rows(values_only=True)] == [
+        ["kind", "currency", "requests", "requested", "approved", "reimbursed"],
+        ["Digital campaign", "TWD", 1, 500, 0, 0],
+        ["Event", "TWD", 1, 2000, 2000, 0],
+    ]
+
+    other = vendor.get("/funds/report/?format=xlsx&fund=NOPE")
+    rows = list(load_workbook(io.BytesIO(other.content)).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 1
+    assert world.client("partner_admin").get("/funds/report/?format=xlsx").status_code == 403

@@ -16,6 +16,7 @@ from enablement.demo_certificates import seed_demo_certificates
 from enablement.demo_learning import seed_demo_learning, seed_demo_workshops
 from enablement.demo_resources import seed_demo_resources
 from funds.demo import seed_demo_funds
+from funds.demo_protection import seed_demo_price_protection
 from partners.demo_announcements import seed_demo_announcements
 from partners.demo_reviews import seed_demo_reviews
 from partners.models import (
@@ -233,6 +234,7 @@ class Command(BaseCommand):
         seed_demo_workshops()
         seed_demo_resources(actor=admin)
         seed_demo_funds()
+        seed_demo_price_protection()
 
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:")
