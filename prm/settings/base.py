@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "disputes",
     "enablement",
     "funds",
+    "engagement",
     "dashboards",
 ]
 

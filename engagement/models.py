@@ -1,0 +1,2 @@
+"""Voice and two-sided accountability: the vendor's commitments measured, the partner pulse, the
+ideas and questions board, and relationship health."""
