@@ -12,6 +12,7 @@ from dashboards import views as dashboard_views
 from disputes import api as disputes_api
 from enablement import api as enablement_api
 from enablement import certificate_api
+from engagement import board_api
 from funds import api as funds_api
 from funds import protection_api
 from partners import api as partners_api
@@ -81,6 +82,7 @@ api_v1 = [
         enablement_api.TierEvaluationView.as_view(),
         name="tier-evaluation",
     ),
+    path("community/posts/", board_api.PostListCreateAPIView.as_view(), name="board-post-list"),
     path(
         "notifications/",
         notifications_api.NotificationListAPIView.as_view(),
@@ -116,6 +118,8 @@ urlpatterns = [
     path("notifications/", include("prm.notifications.urls")),
     path("learning/", include("enablement.learning_urls")),
     path("resources/", include("enablement.resource_urls")),
+    path("pulse/", include("engagement.pulse_urls")),
+    path("community/", include("engagement.board_urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
     path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),
     path(

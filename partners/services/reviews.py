@@ -444,6 +444,55 @@ def action_item_add(
     return item
 
 
+@transaction.atomic
+def action_item_raise(*, partner: Partner, title: str, now: dt.datetime | None = None):
+    """Put an item raised by the portal itself (a low pulse score) on the partner's next
+    business review, scheduling that review if none is, owned by the account manager and due
+    on the review's day; the owner is told. Answers None when the partner has no review to come
+    (not active)."""
+    review = review_schedule_next(partner, now=now)
+    if review is None:
+        return None
+    owner = partner.account_manager
+    item = ActionItem(
+        review=review,
+        partner=review.partner,
+        title=title[:255],
+        side=ActionItem.Side.VENDOR,
+        owner=owner,
+        due_on=timezone.localdate(review.scheduled_at),
+    )
+    item.full_clean()
+    item.save()
+    event_record(
+        actor=None,
+        verb="action_item.added",
+        target=item,
+        partner=review.partner,
+        after={
+            "title": item.title,
+            "owner": owner.get_full_name() if owner else "",
+            "side": item.side,
+            "due_on": item.due_on.isoformat(),
+        },
+    )
+    notify(
+        users=[owner] if owner is not None else vendor_contacts(review.partner),
+        category=Category.REVIEWS,
+        template="partners/email/action_item_assigned",
+        context={
+            "partner": review.partner.display_name,
+            "title": item.title,
+            "due_on": item.due_on,
+            "scheduled_at": review.scheduled_at,
+        },
+        url=_review_url(review),
+        partner=review.partner,
+        channels=False,
+    )
+    return item
+
+
 def action_item_can_toggle(*, item: ActionItem, role: str | None, user) -> bool:
     """Vendor staff and partner admins tick any item; other partner users their own."""
     if role in (VENDOR, Membership.Role.ADMIN):

@@ -46,6 +46,12 @@ FUND_REQUEST_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES})
 # finance users declare units on hand; vendor staff import purchases and decide claims.
 PROTECTION_ROLES = PAYOUT_ROLES
 PROTECTION_DECLARE_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
+# The partner pulse: a partner's admins answer for it; vendor staff read the results. The ideas
+# board: every role reads it; partner users post, vote and comment; vendor staff answer and
+# moderate.
+PULSE_ANSWER_ROLES = frozenset({Role.PARTNER_ADMIN})
+BOARD_ROLES = ALL_ROLES
+BOARD_PARTNER_ROLES = PARTNER_ROLES
 
 CAPABILITIES = {
     "vendor": VENDOR_ROLES,
@@ -58,6 +64,8 @@ CAPABILITIES = {
     "edit_reviews": REVIEW_EDITOR_ROLES,
     "see_funds": FUND_ROLES,
     "request_funds": FUND_REQUEST_ROLES,
+    "answer_pulse": PULSE_ANSWER_ROLES,
+    "take_part_in_board": BOARD_PARTNER_ROLES,
 }
 _VENDOR_ROLE_MAP = {"admin": Role.VENDOR_ADMIN, "channel_manager": Role.CHANNEL_MANAGER}
 

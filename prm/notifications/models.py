@@ -18,6 +18,7 @@ class Category(models.TextChoices):
     ANNOUNCEMENTS = "announcements", _("Announcements")
     RECOGNITION = "recognition", _("Recognition")
     LEARNING = "learning", _("Learning and certifications")
+    COMMUNITY = "community", _("Partner pulse and ideas board")
 
 
 class Delivery(models.TextChoices):

@@ -344,6 +344,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funds.tasks.protection_deadlines_task",
         "schedule": crontab(hour=6, minute=20),
     },
+    "pulse-messages": {
+        "task": "engagement.tasks.pulse_messages_send_task",
+        "schedule": crontab(hour=8, minute=15),
+    },
     "notification-digests": {
         "task": "prm.notifications.tasks.digests_send_task",
         "schedule": crontab(hour=7, minute=45),
