@@ -18,6 +18,7 @@ from . import (
     matrix_resources,
     matrix_reviews,
     matrix_tiers,
+    matrix_voice,
 )
 from .base import (
     DEAL_PAGE,
@@ -394,5 +395,6 @@ for module in (
     matrix_learning,
     matrix_resources,
     matrix_protection,
+    matrix_voice,
 ):
     MATRIX.update(module.ENTRIES)
