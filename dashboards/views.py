@@ -11,6 +11,7 @@ from disputes.charts import column_chart
 from disputes.selectors import case_list
 from disputes.views import AGE_LABELS
 from enablement.certificate_selectors import certified_people
+from engagement.board import top_ideas
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
@@ -216,6 +217,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 height=AGE_CHART_HEIGHT,
             )
             context["events"] = event_list(user=request.user, role=role, limit=8)
+            context["top_ideas"] = top_ideas(limit=5)
             return context
         partner = request.partner
         context["partner"] = partner

@@ -64,10 +64,7 @@ def post_list(
     )
     if category:
         rows = rows.filter(category__code=category)
-    if status:
-        rows = rows.filter(status=status)
-    else:
-        rows = rows.exclude(status=S.MERGED)
+    rows = rows.filter(status=status) if status else rows.exclude(status=S.MERGED)
     if kind:
         rows = rows.filter(kind=kind)
     if search:
@@ -193,9 +190,8 @@ def author_cohort(partner: Partner) -> tuple[Tier | None, Territory | None]:
 def top_ideas(*, limit: int = 5) -> list[Post]:
     """The most-voted open ideas, for the vendor dashboard: one query, plus two for the
     authors' labels."""
-    rows = list(
+    return list(
         Post.objects.filter(kind=Post.Kind.IDEA, status__in=OPEN_STATUSES, hidden_at__isnull=True)
         .select_related("category", "author_tier", "author_territory")
         .order_by("-vote_count", "-created_at")[:limit]
     )
-    return rows

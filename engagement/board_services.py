@@ -37,9 +37,10 @@ def _url(post: Post) -> str:
 
 
 def _member(actor, partner: Partner | None) -> None:
-    if partner is None or not Membership.objects.filter(
-        partner=partner, user=actor, is_active=True
-    ).exists():
+    if (
+        partner is None
+        or not Membership.objects.filter(partner=partner, user=actor, is_active=True).exists()
+    ):
         raise DomainError(_("Only partner users take part in the board."))
 
 
@@ -48,9 +49,7 @@ def _text(value: str, *, field: str, limit: int) -> str:
     if not value:
         raise DomainError(_("This field is required."), field=field)
     if len(value) > limit:
-        raise DomainError(
-            _("Keep it to %(limit)s characters.") % {"limit": limit}, field=field
-        )
+        raise DomainError(_("Keep it to %(limit)s characters.") % {"limit": limit}, field=field)
     return value
 
 
@@ -137,9 +136,7 @@ def comment_add(*, actor, partner: Partner | None, post: Post, body: str, vendor
 
 def _tell_followers(post: Post, *, actor, reason: str) -> None:
     """The author and every voter hear of a status change (not the one who made it)."""
-    voters = list(
-        Vote.objects.filter(post=post).exclude(user=actor).select_related("user")
-    )
+    voters = list(Vote.objects.filter(post=post).exclude(user=actor).select_related("user"))
     users = [v.user for v in voters]
     if post.author_id and post.author_id != getattr(actor, "pk", None):
         users.insert(0, post.author)
@@ -200,7 +197,9 @@ def post_merge(*, actor, post: Post, into: Post) -> Post:
     if post.status == S.MERGED:
         raise InvalidTransitionError(_("This post was already merged."))
     if into.status == S.MERGED:
-        raise DomainError(_("That post was itself merged; choose the post it went into."), field="into")
+        raise DomainError(
+            _("That post was itself merged; choose the post it went into."), field="into"
+        )
     _tell_followers_after = list(Vote.objects.filter(post=post).values_list("user_id", flat=True))
     already = Vote.objects.filter(post=into).values("user_id")
     moving = Vote.objects.filter(post=post).exclude(user_id__in=already)
@@ -221,14 +220,23 @@ def post_merge(*, actor, post: Post, into: Post) -> Post:
         partner=post.partner,
         after={"title": post.title, "into": into.title},
     )
-    users = [v.user for v in Vote.objects.filter(post=into, user_id__in=_tell_followers_after).select_related("user")]
+    users = [
+        v.user
+        for v in Vote.objects.filter(post=into, user_id__in=_tell_followers_after).select_related(
+            "user"
+        )
+    ]
     if post.author_id:
         users.insert(0, post.author)
     notify(
         users=[u for u in users if u.pk != actor.pk],
         category=Category.COMMUNITY,
         template="engagement/email/post_status",
-        context={"title": post.title, "status_label": post.get_status_display(), "reason": into.title},
+        context={
+            "title": post.title,
+            "status_label": post.get_status_display(),
+            "reason": into.title,
+        },
         url=_url(into),
         channels=False,
     )
@@ -275,6 +283,10 @@ def post_unhide(*, actor, post: Post) -> Post:
     post.hidden_reason = ""
     post.save(update_fields=["hidden_at", "hidden_reason", "updated_at"])
     event_record(
-        actor=actor, verb="board.shown", target=post, partner=post.partner, after={"title": post.title}
+        actor=actor,
+        verb="board.shown",
+        target=post,
+        partner=post.partner,
+        after={"title": post.title},
     )
     return post

@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from partners.views.base import ActionView
-from prm.core.access import BOARD_PARTNER_ROLES, BOARD_ROLES, VENDOR_ROLES, RoleRequiredMixin, is_vendor
+from prm.core.access import (
+    BOARD_PARTNER_ROLES,
+    BOARD_ROLES,
+    VENDOR_ROLES,
+    RoleRequiredMixin,
+    is_vendor,
+)
 from prm.core.errors import DomainError
 
 from .board import Reader, authors_label, category_list, comment_list, post_get, post_list
@@ -134,7 +140,10 @@ class StatusForm(forms.Form):
         choices=[(k, v) for k, v in Post.Status.choices if k != Post.Status.MERGED],
     )
     reason = forms.CharField(
-        label=gettext_lazy("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -172,7 +181,8 @@ class PostDetailView(RoleRequiredMixin, TemplateView):
             comments=comments,
             is_vendor=vendor,
             own=reader.partner_id is not None and post.partner_id == reader.partner_id,
-            can_vote=not vendor and post.status in ("open", "under_review", "planned")
+            can_vote=not vendor
+            and post.status in ("open", "under_review", "planned")
             and not post.is_hidden,
             comment_form=CommentForm(),
             status_form=StatusForm(initial={"status": post.status}) if vendor else None,

@@ -39,20 +39,60 @@ PULSE = [
 
 POSTS = [
     # (partner index, kind, category, title, body, status, reason)
-    (0, "idea", "portal", "Export the price sheet as PDF in Chinese",
-     "Our resellers want a printable price sheet with the Chinese product names.", "planned", ""),
-    (1, "idea", "pricing", "Quarterly rebate for multi-year renewals",
-     "A rebate on renewals of three years or more would help us defend the installed base.",
-     "under_review", ""),
-    (0, "question", "products", "When does the 48-port switch ship with PoE++?",
-     "Customers ask for PoE++ on the 48-port model for Wi-Fi 7 access points.", "done", ""),
-    (1, "idea", "marketing", "Co-branded case study template",
-     "A template in both languages would save us a week per case study.", "open", ""),
-    (0, "idea", "portal", "Show deal protection end dates in the deal list",
-     "We need to see at a glance which registrations are about to expire.", "open", ""),
-    (1, "idea", "pricing", "Free shipping on orders above a threshold",
-     "Small orders cost us more in freight than margin.", "declined",
-     "Freight is priced per region; the logistics team will publish the regional table instead."),
+    (
+        0,
+        "idea",
+        "portal",
+        "Export the price sheet as PDF in Chinese",
+        "Our resellers want a printable price sheet with the Chinese product names.",
+        "planned",
+        "",
+    ),
+    (
+        1,
+        "idea",
+        "pricing",
+        "Quarterly rebate for multi-year renewals",
+        "A rebate on renewals of three years or more would help us defend the installed base.",
+        "under_review",
+        "",
+    ),
+    (
+        0,
+        "question",
+        "products",
+        "When does the 48-port switch ship with PoE++?",
+        "Customers ask for PoE++ on the 48-port model for Wi-Fi 7 access points.",
+        "done",
+        "",
+    ),
+    (
+        1,
+        "idea",
+        "marketing",
+        "Co-branded case study template",
+        "A template in both languages would save us a week per case study.",
+        "open",
+        "",
+    ),
+    (
+        0,
+        "idea",
+        "portal",
+        "Show deal protection end dates in the deal list",
+        "We need to see at a glance which registrations are about to expire.",
+        "open",
+        "",
+    ),
+    (
+        1,
+        "idea",
+        "pricing",
+        "Free shipping on orders above a threshold",
+        "Small orders cost us more in freight than margin.",
+        "declined",
+        "Freight is priced per region; the logistics team will publish the regional table instead.",
+    ),
 ]
 
 
@@ -63,7 +103,9 @@ def seed_demo_pulse() -> None:
         m.partner_id: m.user
         for m in Membership.objects.filter(
             role=Membership.Role.ADMIN, is_active=True, partner__status=Partner.Status.ACTIVE
-        ).select_related("user").order_by("partner__code", "user__email")
+        )
+        .select_related("user")
+        .order_by("partner__code", "user__email")
     }
     partners = list(Partner.objects.filter(pk__in=admins).order_by("code"))
     for index, partner in enumerate(partners):
@@ -101,7 +143,11 @@ def _members(partner: Partner) -> list:
 def seed_demo_board() -> None:
     if Post.objects.exists():
         return
-    partners = [p for p in Partner.objects.filter(status=Partner.Status.ACTIVE).order_by("code") if _members(p)]
+    partners = [
+        p
+        for p in Partner.objects.filter(status=Partner.Status.ACTIVE).order_by("code")
+        if _members(p)
+    ]
     if not partners:
         return
     vendor = get_user_model().objects.filter(vendor_role="admin").order_by("pk").first()
@@ -111,7 +157,12 @@ def seed_demo_board() -> None:
         partner = partners[index % len(partners)]
         author = _members(partner)[0]
         post = post_create(
-            actor=author, partner=partner, kind=kind, category=categories[category], title=title, body=body
+            actor=author,
+            partner=partner,
+            kind=kind,
+            category=categories[category],
+            title=title,
+            body=body,
         )
         posts.append(post)
         for other in partners:

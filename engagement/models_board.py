@@ -119,7 +119,9 @@ class Post(TimeStampedModel):
 
 
 class Vote(models.Model):
-    post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="votes")
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="votes"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
     )

@@ -119,7 +119,9 @@ class PulseAnswer(models.Model):
         verbose_name = _("pulse answer")
         verbose_name_plural = _("pulse answers")
         constraints = [
-            models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question"),
+            models.UniqueConstraint(
+                fields=["response", "question"], name="one_answer_per_question"
+            ),
             models.CheckConstraint(
                 condition=models.Q(score__isnull=True) | models.Q(score__lte=10),
                 name="pulse_score_0_10",

@@ -81,7 +81,9 @@ def pulse_submit(
         code = next(q.code for q in questions if q.kind == PulseQuestion.Kind.RECOMMEND)
         raise DomainError(_("Please answer this question."), field=f"q_{code}")
     comment = "\n\n".join(
-        values[q.code][1] for q in questions if q.kind == PulseQuestion.Kind.TEXT and values[q.code][1]
+        values[q.code][1]
+        for q in questions
+        if q.kind == PulseQuestion.Kind.TEXT and values[q.code][1]
     )
     response = (
         PulseResponse.objects.select_for_update().filter(partner=partner, quarter=quarter).first()
@@ -119,9 +121,10 @@ def _raise_action_item(response: PulseResponse) -> None:
     owner = partner.account_manager
     language = (owner.language if owner else "") or settings.LANGUAGE_CODE
     with translation.override(language):
-        title = _(
-            "Follow up on the partner pulse: recommendation %(score)s/10 in %(quarter)s"
-        ) % {"score": response.recommend, "quarter": response.quarter}
+        title = _("Follow up on the partner pulse: recommendation %(score)s/10 in %(quarter)s") % {
+            "score": response.recommend,
+            "quarter": response.quarter,
+        }
     item = action_item_raise(partner=partner, title=title)
     if item is not None:
         response.action_item = item

@@ -77,7 +77,9 @@ class PulseFormView(RoleRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         form_class = self._setup()
-        return self.render_to_response(self.get_context_data(form=form_class(initial=self._initial())))
+        return self.render_to_response(
+            self.get_context_data(form=form_class(initial=self._initial()))
+        )
 
     def post(self, request, *args, **kwargs):
         form_class = self._setup()
@@ -99,9 +101,7 @@ class PulseFormView(RoleRequiredMixin, TemplateView):
             quarter=self.quarter,
             closes_on=quarter_bounds(self.quarter)[1],
             response=self.response,
-            scales=[
-                (context["form"][f"q_{q.code}"], q) for q in self.questions
-            ],
+            scales=[(context["form"][f"q_{q.code}"], q) for q in self.questions],
         )
         return context
 

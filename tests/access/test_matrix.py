@@ -42,7 +42,15 @@ def test_every_project_view_declares_its_access():
             pattern.callback, "cls", None
         )
         if view is None or not view.__module__.startswith(
-            ("prm.", "partners.", "agreements.", "commissions.", "disputes.", "enablement.", "engagement.")
+            (
+                "prm.",
+                "partners.",
+                "agreements.",
+                "commissions.",
+                "disputes.",
+                "enablement.",
+                "engagement.",
+            )
         ):
             continue
         declared = getattr(view, "public", False) or getattr(view, "allowed_roles", None)

@@ -130,7 +130,11 @@ def test_no_page_api_or_message_shows_another_partners_identity(
     third.territories.add(tpe)
     post = _post(world, title="Faster quotes")
     comment_add(
-        actor=world.users["partner_sales"], partner=world.partner, post=post, body="Agreed", vendor=False
+        actor=world.users["partner_sales"],
+        partner=world.partner,
+        post=post,
+        body="Agreed",
+        vendor=False,
     )
     b = world.client("other_partner")
     b.post(reverse("board_post_vote", kwargs={"pk": post.pk}))
@@ -175,8 +179,12 @@ def test_vendor_staff_do_not_vote(world):
 
 def test_merge_moves_votes_without_double_votes(world):
     duplicate = _post(world, title="Dup")
-    target = _post(world, title="Target", partner=world.other_partner, user=world.users["other_partner"])
-    a_sales, a_fin, b = (world.users[r] for r in ("partner_sales", "partner_finance", "other_partner"))
+    target = _post(
+        world, title="Target", partner=world.other_partner, user=world.users["other_partner"]
+    )
+    a_sales, a_fin, b = (
+        world.users[r] for r in ("partner_sales", "partner_finance", "other_partner")
+    )
     post_vote_toggle(actor=a_sales, partner=world.partner, post=duplicate)
     post_vote_toggle(actor=a_fin, partner=world.partner, post=duplicate)
     post_vote_toggle(actor=b, partner=world.other_partner, post=duplicate)
@@ -184,8 +192,10 @@ def test_merge_moves_votes_without_double_votes(world):
     post_merge(actor=world.users["vendor_admin"], post=duplicate, into=target)
     duplicate.refresh_from_db()
     target.refresh_from_db()
-    assert duplicate.status == Post.Status.MERGED and duplicate.merged_into == target
-    assert duplicate.vote_count == 0 and not Vote.objects.filter(post=duplicate).exists()
+    assert duplicate.status == Post.Status.MERGED
+    assert duplicate.merged_into == target
+    assert duplicate.vote_count == 0
+    assert not Vote.objects.filter(post=duplicate).exists()
     assert target.vote_count == 3
     assert set(Vote.objects.filter(post=target).values_list("user_id", flat=True)) == {
         a_sales.pk,
@@ -290,7 +300,13 @@ def test_board_api_runs_a_fixed_number_of_queries(world, django_assert_num_queri
 def test_post_detail_runs_a_fixed_number_of_queries(world, django_assert_num_queries, count):
     post = _post(world)
     for i in range(count):
-        comment_add(actor=world.users["other_partner"], partner=world.other_partner, post=post, body=f"c{i}", vendor=False)
+        comment_add(
+            actor=world.users["other_partner"],
+            partner=world.other_partner,
+            post=post,
+            body=f"c{i}",
+            vendor=False,
+        )
     client = world.client("partner_sales")
     with django_assert_num_queries(QUERIES_DETAIL):
         client.get(reverse("board_post_detail", kwargs={"pk": post.pk}))

@@ -23,12 +23,14 @@ def test_partner_posts_and_reads_it_back(world):
     )
     assert answer.status_code == 201, answer.content
     body = answer.json()
-    assert body["author"] == "your organisation" and body["status"] == "open"
+    assert body["author"] == "your organisation"
+    assert body["status"] == "open"
     assert Post.objects.get(pk=body["id"]).partner == world.partner
     listed = world.client("other_partner").get(URL, {"kind": "question"}).json()
     assert [p["title"] for p in listed] == ["Rebates?"]
     assert listed[0]["author"] == "a partner"
-    assert "partner" not in listed[0] and "organisation" not in listed[0]
+    assert "partner" not in listed[0]
+    assert "organisation" not in listed[0]
 
 
 @pytest.mark.parametrize(
@@ -59,7 +61,8 @@ def test_board_pages_post_vote_and_filter(world):
         reverse("board_post_create"),
         {"kind": "idea", "category": "", "title": "", "body": ""},
     )
-    assert created.status_code == 200 and "This field is required" in created.content.decode()
+    assert created.status_code == 200
+    assert "This field is required" in created.content.decode()
     from engagement.models import BoardCategory
 
     category = BoardCategory.objects.get(code="portal")
@@ -76,4 +79,5 @@ def test_board_pages_post_vote_and_filter(world):
     listed = b.get(reverse("board_list"), {"category": "pricing"}).content.decode()
     assert "Dark mode" not in listed
     listed = b.get(reverse("board_list"), {"q": "dark", "sort": "newest"}).content.decode()
-    assert "Dark mode" in listed and 'aria-pressed="true"' in listed
+    assert "Dark mode" in listed
+    assert 'aria-pressed="true"' in listed

@@ -66,7 +66,8 @@ def test_one_response_per_quarter_replaced_on_edit(world):
     _submit(world, recommend=8)
     response = _submit(world, recommend=9)
     assert PulseResponse.objects.filter(partner=world.partner).count() == 1
-    assert response.recommend == 9 and response.quarter == "2026-Q4"
+    assert response.recommend == 9
+    assert response.quarter == "2026-Q4"
     assert response.answers.count() == 7
     assert response.comment == "Payouts were on time."
 
@@ -74,14 +75,19 @@ def test_one_response_per_quarter_replaced_on_edit(world):
 def test_only_partner_admins_answer(world):
     with pytest.raises(DomainError):
         pulse_submit(
-            actor=world.users["partner_sales"], partner=world.partner, answers=_answers(), today=TODAY
+            actor=world.users["partner_sales"],
+            partner=world.partner,
+            answers=_answers(),
+            today=TODAY,
         )
 
 
 @pytest.mark.parametrize(("field", "value"), [("recommend", 11), ("pricing", 0), ("support", "x")])
 def test_out_of_scale_answers_name_the_question(world, field, value):
     with pytest.raises(DomainError) as exc:
-        _submit(world, **{field: value}) if field != "recommend" else _submit(world, recommend=value)
+        _submit(world, **{field: value}) if field != "recommend" else _submit(
+            world, recommend=value
+        )
     assert exc.value.field == f"q_{field}"
 
 
@@ -104,7 +110,8 @@ def test_action_item_at_six_or_lower_only(world, score, raises):
     if raises:
         item = items.get()
         review = BusinessReview.objects.get(partner=world.partner, status="scheduled")
-        assert item.review == review and item.owner == world.users["cm_assigned"]
+        assert item.review == review
+        assert item.owner == world.users["cm_assigned"]
         assert response.action_item == item
         assert Notification.objects.filter(
             recipient=world.users["cm_assigned"], category="reviews"
