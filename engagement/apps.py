@@ -7,4 +7,4 @@ class EngagementConfig(AppConfig):
     verbose_name = _("Engagement")
 
     def ready(self) -> None:
-        from . import events_voice  # noqa: F401
+        from . import admin_voice, events_voice  # noqa: F401

@@ -206,3 +206,21 @@ def test_results_page_runs_a_fixed_number_of_queries(world, django_assert_num_qu
 # Page furniture (session, user, badge), the filter choices (tiers, territories), the responses,
 # their territories, the rating answers and questions, and the count of active partners.
 RESULT_QUERIES = 9
+
+
+def test_vendor_admin_edits_questions_in_admin_and_answered_ones_are_kept(world):
+    from prm.accounts.models import User
+
+    admin_user = User.objects.create_superuser(email="root@vendor.test", password="x")
+    client = world.client("vendor_admin")
+    client.force_login(admin_user)
+    from tests.conftest import session_mark_mfa_used
+
+    session_mark_mfa_used(client, admin_user)
+    _submit(world)
+    question = PulseQuestion.objects.get(code="support")
+    url = reverse("admin:engagement_pulsequestion_change", args=[question.pk])
+    assert client.get(url).status_code == 200
+    delete = reverse("admin:engagement_pulsequestion_delete", args=[question.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert PulseQuestion.objects.filter(pk=question.pk).exists()
