@@ -20,6 +20,7 @@ from .board_services import (
     post_status_set,
     post_vote_toggle,
 )
+from .defaults import defaults_ensure
 from .models import BoardCategory, Post, PulseResponse
 from .pulse import quarter_of, quarters_back
 from .pulse_services import pulse_submit
@@ -97,6 +98,7 @@ POSTS = [
 
 
 def seed_demo_pulse() -> None:
+    defaults_ensure()
     today = timezone.localdate()
     previous, current = quarters_back(quarter_of(today), 2)
     admins = {
@@ -141,6 +143,7 @@ def _members(partner: Partner) -> list:
 
 
 def seed_demo_board() -> None:
+    defaults_ensure()
     if Post.objects.exists():
         return
     partners = [

@@ -6,37 +6,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# The spec's default questions; vendor admins edit them afterwards.
-DEFAULT_QUESTIONS = [
-    ("recommend", "recommend", "How likely are you to recommend working with us?", "您有多大可能推薦與我們合作？"),
-    ("pricing", "rating", "Pricing transparency", "價格透明度"),
-    ("payouts", "rating", "Payout accuracy", "佣金發放正確性"),
-    ("communication", "rating", "Communication", "溝通"),
-    ("support", "rating", "Support", "支援"),
-    ("training", "rating", "Training", "培訓"),
-    ("comments", "text", "Anything else you would like to tell us?", "還有其他想告訴我們的嗎？"),
-]
-
-DEFAULT_CATEGORIES = [
-    ("products", "Products", "產品"),
-    ("pricing", "Pricing and programs", "價格與方案"),
-    ("portal", "Portal and tools", "入口網站與工具"),
-    ("marketing", "Marketing and enablement", "行銷與賦能"),
-]
+from engagement.defaults import defaults_ensure
 
 
 def defaults_create(apps, schema_editor):
-    question = apps.get_model("engagement", "PulseQuestion")
-    for position, (code, kind, text, local_text) in enumerate(DEFAULT_QUESTIONS, start=1):
-        question.objects.get_or_create(
-            code=code,
-            defaults={"kind": kind, "text": text, "local_text": local_text, "position": position},
-        )
-    category = apps.get_model("engagement", "BoardCategory")
-    for position, (code, name, local_name) in enumerate(DEFAULT_CATEGORIES, start=1):
-        category.objects.get_or_create(
-            code=code, defaults={"name": name, "local_name": local_name, "position": position}
-        )
+    defaults_ensure(
+        apps.get_model("engagement", "PulseQuestion"), apps.get_model("engagement", "BoardCategory")
+    )
 
 
 class Migration(migrations.Migration):
