@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
+from partners.forms import BootstrapMixin
 from partners.views.base import ActionView
 from prm.core.access import (
     BOARD_PARTNER_ROLES,
@@ -41,7 +42,7 @@ def reader_for(request) -> Reader:
     return Reader(user=request.user, partner=request.partner, is_vendor=is_vendor(request))
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     kind = forms.ChoiceField(
@@ -100,7 +101,7 @@ class BoardListView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class PostForm(forms.Form):
+class PostForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Post.Kind.choices)
     category = forms.ModelChoiceField(
         label=gettext_lazy("Category"), queryset=BoardCategory.objects.all()
@@ -134,7 +135,7 @@ class PostCreateView(RoleRequiredMixin, FormView):
         return redirect("board_post_detail", pk=post.pk)
 
 
-class StatusForm(forms.Form):
+class StatusForm(BootstrapMixin, forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         choices=[(k, v) for k, v in Post.Status.choices if k != Post.Status.MERGED],
@@ -147,11 +148,11 @@ class StatusForm(forms.Form):
     )
 
 
-class MergeForm(forms.Form):
+class MergeForm(BootstrapMixin, forms.Form):
     into = forms.IntegerField(label=gettext_lazy("Merge into post number"), min_value=1)
 
 
-class HideForm(forms.Form):
+class HideForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason (only the author's organisation sees it)"),
         max_length=2000,
@@ -159,7 +160,7 @@ class HideForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(BootstrapMixin, forms.Form):
     body = forms.CharField(
         label=gettext_lazy("Comment"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
     )

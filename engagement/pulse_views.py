@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from disputes.charts import column_chart
+from partners.forms import BootstrapMixin
 from partners.models import Territory, Tier
 from prm.core.access import PULSE_ANSWER_ROLES, VENDOR_ROLES, RoleRequiredMixin
 from prm.core.errors import DomainError
@@ -39,7 +40,7 @@ def pulse_form_class(questions: list[PulseQuestion]) -> type[forms.Form]:
                 label=q.display_text,
                 required=False,
                 max_length=4000,
-                widget=forms.Textarea(attrs={"rows": 4}),
+                widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
             )
         else:
             low, high = q.scale
@@ -106,7 +107,7 @@ class PulseFormView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class PulseFilterForm(forms.Form):
+class PulseFilterForm(BootstrapMixin, forms.Form):
     quarter = forms.ChoiceField(label=gettext_lazy("Quarter"), required=False)
     tier = forms.ChoiceField(label=gettext_lazy("Tier"), required=False)
     territory = forms.ChoiceField(label=gettext_lazy("Territory"), required=False)
