@@ -100,6 +100,9 @@ def test_own_posts_read_as_your_organisation_and_vendor_sees_the_partner(world, 
 
 
 def _identifiers(world, partner_user_role="partner_admin"):
+    """Partner A's name, code and user as they could leak into text, JSON, query strings or
+    HTML attributes (ids alone are checked in their usual spellings: a bare number would match
+    counts and post numbers)."""
     partner = world.partner
     user = world.users[partner_user_role]
     return [
@@ -107,10 +110,13 @@ def _identifiers(world, partner_user_role="partner_admin"):
         partner.name,
         partner.local_name,
         user.email,
-        f'="{partner.pk}"',
-        f"/{partner.pk}/",
+        user.get_full_name(),
+        f'data-partner="{partner.pk}"',
+        f"partner={partner.pk}",
         f'"partner": {partner.pk}',
+        f'"partner_id": {partner.pk}',
         f'"user": {user.pk}',
+        f'data-user="{user.pk}"',
     ]
 
 
@@ -319,3 +325,11 @@ QUERIES_LIST = 7
 QUERIES_API = 5
 # Session, user, membership, badge, the post, its comments (labels come from the same cohorts).
 QUERIES_DETAIL = 6
+
+
+def test_vendor_dashboard_lists_the_most_voted_open_ideas(world):
+    post = _post(world, title="Bulk quote upload")
+    post_vote_toggle(actor=world.users["other_partner"], partner=world.other_partner, post=post)
+    page = world.client("cm_assigned").get(reverse("dashboard")).content.decode()
+    assert 'id="top-ideas"' in page
+    assert "Bulk quote upload" in page
