@@ -165,8 +165,8 @@ class TestStatementPdf:
     def test_the_context_is_read_in_a_fixed_number_of_queries(
         self,
         world,
-        payouts,
-        django_assert_num_queries,  # noqa: F811
+        payouts,  # noqa: F811
+        django_assert_num_queries,
     ):
         for position in range(2, 12):
             StatementLine.objects.create(
