@@ -330,3 +330,24 @@ class TestAcknowledgement:
         )
         assert response.status_code == 400
         assert response.json()["status"] == ["Only an approved statement can be acknowledged."]
+
+
+class TestFreezeTrigger:
+    """The database lets the acknowledgement through once, on approved and paid statements."""
+
+    def test_paid_statement_can_be_acknowledged_once(self, world, approved):
+        from django.db import IntegrityError, transaction
+
+        from commissions.services.statements import statement_mark_paid
+
+        paid = statement_mark_paid(statement=approved, actor=world.users["vendor_admin"])
+        acknowledged = statement_acknowledge(statement=paid, actor=world.users["partner_admin"])
+        assert acknowledged.acknowledged_at is not None
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Statement.objects.filter(pk=paid.pk).update(
+                acknowledged_by=world.users["partner_finance"]
+            )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Statement.objects.filter(pk=paid.pk).update(acknowledged_at=None)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Statement.objects.filter(pk=paid.pk).update(total="1.00")
