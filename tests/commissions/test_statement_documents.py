@@ -351,3 +351,40 @@ class TestFreezeTrigger:
             Statement.objects.filter(pk=paid.pk).update(acknowledged_at=None)
         with pytest.raises(IntegrityError), transaction.atomic():
             Statement.objects.filter(pk=paid.pk).update(total="1.00")
+
+
+def test_sales_summary_by_currency_and_kind(world, payouts):  # noqa: F811
+    import datetime as dt
+    from decimal import Decimal
+
+    from commissions.models import Sale
+    from commissions.statement_pdf import sales_summary
+
+    original = Sale.objects.get(external_id="S-0")
+    Sale.objects.create(
+        external_id="R-1",
+        partner=world.partner,
+        product=original.product,
+        customer_name="Customer",
+        invoice_date=dt.date(2026, 10, 20),
+        kind="return",
+        quantity=Decimal("1"),
+        net_amount=Decimal("2500.00"),
+        currency="TWD",
+        original=original,
+    )
+    Sale.objects.create(
+        external_id="S-NOV",
+        partner=world.partner,
+        product=original.product,
+        customer_name="Customer",
+        invoice_date=dt.date(2026, 11, 1),
+        kind="sale",
+        quantity=Decimal("1"),
+        net_amount=Decimal("999.00"),
+        currency="TWD",
+    )
+    assert sales_summary(payouts) == [
+        {"currency": "TWD", "kind": "return", "count": 1, "amount": Decimal("2500.00")},
+        {"currency": "TWD", "kind": "sale", "count": 2, "amount": Decimal("40000.00")},
+    ]
