@@ -6,14 +6,16 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from partners.selectors import partner_get
-from prm.core.access import PAYOUT_ROLES, VENDOR_ROLES
+from prm.core.access import PAYOUT_ROLES, VENDOR_ROLES, Role
 from prm.core.api import BaseAPIView
+from prm.core.errors import DomainError
 
 from . import periods
 from .forms import SalesImportForm
-from .selectors import statement_as_dict, statement_list
+from .selectors import statement_as_dict, statement_get, statement_list
 from .services.imports import sales_import
 from .services.recompute import recompute_request_create
+from .services.statements import statement_acknowledge
 
 
 class StatementLineSerializer(serializers.Serializer):
@@ -28,6 +30,8 @@ class StatementSerializer(serializers.Serializer):
     currency = serializers.CharField()
     total = serializers.CharField()
     lines = StatementLineSerializer(many=True)
+    id = serializers.IntegerField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
 
 
 class StatementListAPIView(BaseAPIView):
@@ -48,7 +52,38 @@ class StatementListAPIView(BaseAPIView):
         statements = statement_list(
             user=request.user, current_partner=request.partner, period=period
         ).prefetch_related("lines")
-        return Response([statement_as_dict(s) for s in statements])
+        return Response([_statement_item(s) for s in statements])
+
+
+def _statement_item(statement) -> dict:
+    """The contract's fields, then the id (to acknowledge it) and when the partner acknowledged
+    it (null until then)."""
+    return {
+        **statement_as_dict(statement),
+        "id": statement.pk,
+        "acknowledged_at": (
+            serializers.DateTimeField().to_representation(statement.acknowledged_at)
+            if statement.acknowledged_at
+            else None
+        ),
+    }
+
+
+class StatementAcknowledgeAPIView(BaseAPIView):
+    """A partner admin or finance user acknowledges an approved (or paid) statement of their
+    partner; acknowledging again keeps the first acknowledgement. A draft answers 400; another
+    partner's statement 404."""
+
+    allowed_roles = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
+
+    @extend_schema(request=None, responses=StatementSerializer)
+    def post(self, request, pk):
+        statement = statement_get(user=request.user, pk=pk, current_partner=request.partner)
+        try:
+            statement = statement_acknowledge(statement=statement, actor=request.user)
+        except DomainError as exc:
+            raise ValidationError({"status": [exc.message]}) from exc
+        return Response(_statement_item(statement))
 
 
 class RejectedRowSerializer(serializers.Serializer):

@@ -29,6 +29,16 @@ register(
         area=Area.PAYOUTS,
     ),
     EventType(
+        "statement.acknowledged",
+        _("%(actor)s acknowledged the statement for %(period)s."),
+        area=Area.PAYOUTS,
+    ),
+    EventType(
+        "bank_details.changed",
+        _("%(actor)s changed the payout bank details."),
+        area=Area.PAYOUTS,
+    ),
+    EventType(
         "adjustment.created",
         _("%(actor)s added an adjustment of %(amount)s."),
         area=Area.PAYOUTS,

@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from prm.core.money import CURRENCY_CHOICES
+
 from . import periods
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -43,3 +45,16 @@ class RecomputeForm(forms.Form):
         except ValueError as exc:
             raise ValidationError(_("Give the month as YYYY-MM.")) from exc
         return value
+
+
+class BankDetailsForm(forms.Form):
+    bank_name = forms.CharField(label=_("Bank name"), max_length=200)
+    account_holder = forms.CharField(label=_("Account holder"), max_length=200)
+    account_number = forms.CharField(
+        label=_("Account number"),
+        max_length=34,
+        help_text=_("Pages and emails show only its last four characters."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    branch_code = forms.CharField(label=_("SWIFT or branch code"), max_length=34)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)

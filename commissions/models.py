@@ -339,6 +339,13 @@ class Statement(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The payout bank details in force when the statement was approved (a draft shows the
+    # partner's current ones).
+    bank_details = models.JSONField(_("bank details at approval"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-period_start", "partner__code"]
@@ -558,3 +565,55 @@ class SalesRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.product_id} {self.invoice_date}"
+
+
+class BankDetails(TimeStampedModel):
+    """Where a partner's payouts go. Changed only through `bank_details_save`, which keeps the
+    history and tells the partner's admins."""
+
+    partner = models.OneToOneField(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="bank_details"
+    )
+    bank_name = models.CharField(_("bank name"), max_length=200)
+    account_holder = models.CharField(_("account holder"), max_length=200)
+    account_number = models.CharField(_("account number"), max_length=34)
+    branch_code = models.CharField(_("SWIFT or branch code"), max_length=34)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    FIELDS = ("bank_name", "account_holder", "account_number", "branch_code", "currency")
+
+    class Meta:
+        verbose_name = _("payout bank details")
+        verbose_name_plural = _("payout bank details")
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} {self.bank_name}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class BankDetailsChange(models.Model):
+    """One change of a partner's bank details: who, when, the values before and after."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("bank details change")
+        verbose_name_plural = _("bank details changes")
+        indexes = [models.Index(fields=["partner", "-changed_at"], name="bank_change_partner")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.changed_at:%Y-%m-%d %H:%M}"

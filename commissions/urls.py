@@ -5,11 +5,20 @@ from . import views
 payout_urlpatterns = [
     path("", views.StatementListView.as_view(), name="statement_list"),
     path("export.csv", views.StatementExportView.as_view(), name="statement_export"),
+    path("export.xlsx", views.StatementExcelView.as_view(), name="statement_export_xlsx"),
+    path("bank/<str:code>/", views.BankDetailsView.as_view(), name="bank_details"),
+    path("bank/<str:code>/edit/", views.BankDetailsEditView.as_view(), name="bank_details_edit"),
     path("recompute/", views.RecomputeView.as_view(), name="recompute"),
     path("recompute/<int:pk>/", views.RecomputeDetailView.as_view(), name="recompute_detail"),
     path("<int:pk>/", views.StatementDetailView.as_view(), name="statement_detail"),
     path("<int:pk>/approve/", views.StatementApproveView.as_view(), name="statement_approve"),
     path("<int:pk>/pay/", views.StatementPayView.as_view(), name="statement_pay"),
+    path("<int:pk>/statement.pdf", views.StatementPdfView.as_view(), name="statement_pdf"),
+    path(
+        "<int:pk>/acknowledge/",
+        views.StatementAcknowledgeView.as_view(),
+        name="statement_acknowledge",
+    ),
     path(
         "<int:pk>/recompute/",
         views.StatementRecomputeView.as_view(),

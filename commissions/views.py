@@ -1,18 +1,27 @@
 import csv
+import io
+from decimal import Decimal
+from urllib.parse import urlencode
 
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from partners.selectors import partner_get
+from prm.accounts.sessions import reauthentication_missing
 from prm.core.access import (
     PAYOUT_ROLES,
     VENDOR_ADMIN_ROLES,
@@ -23,16 +32,25 @@ from prm.core.access import (
 )
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
-from prm.core.money import format_amount
+from prm.core.money import format_amount, minor_unit, quantize
 
 from . import periods
 from .charts import payout_trend
-from .forms import RecomputeForm, SalesImportForm
-from .models import ImportBatch, RecomputeRequest, Sale, StatementLine
+from .forms import BankDetailsForm, RecomputeForm, SalesImportForm
+from .models import ImportBatch, RecomputeRequest, Sale, Statement, StatementLine
 from .selectors import import_list, statement_get, statement_line_sale_ids, statement_list
+from .services.bank import (
+    bank_details_current,
+    bank_details_get,
+    bank_details_history,
+    bank_details_save,
+    mask_account,
+    masked,
+)
 from .services.imports import COLUMNS
 from .services.recompute import recompute_request_create
-from .services.statements import statement_approve, statement_mark_paid
+from .services.statements import statement_acknowledge, statement_approve, statement_mark_paid
+from .statement_pdf import partner_language, statement_filename, statement_pdf
 
 
 def _period_param(request) -> str:
@@ -61,8 +79,25 @@ class StatementListView(RoleRequiredMixin, TemplateView):
         )
         if status in ("draft", "approved", "paid"):
             statements = statements.filter(status=status)
+        acknowledged = request.GET.get("acknowledged", "")
+        if acknowledged == "yes":
+            statements = statements.filter(acknowledged_at__isnull=False)
+        elif acknowledged == "no":
+            statements = statements.exclude(status=Statement.Status.DRAFT).filter(
+                acknowledged_at__isnull=True
+            )
+        else:
+            acknowledged = ""
         page = Paginator(statements, 25).get_page(request.GET.get("page"))
-        context.update(page_obj=page, statements=page.object_list, period=period, status=status)
+        context.update(
+            page_obj=page,
+            statements=page.object_list,
+            period=period,
+            status=status,
+            acknowledged=acknowledged,
+        )
+        if request_role(request) not in VENDOR_ROLES and request.partner is not None:
+            context["bank_partner"] = request.partner
         if request_role(request) not in VENDOR_ROLES and request.partner is not None:
             context["trend"] = payout_trend(
                 list(statement_list(user=request.user, current_partner=request.partner)[:12])
@@ -81,14 +116,67 @@ class StatementDetailView(RoleRequiredMixin, TemplateView):
         statement = statement_get(
             user=self.request.user, pk=self.kwargs["pk"], current_partner=self.request.partner
         )
+        role = request_role(self.request)
+        bank = (
+            statement.bank_details
+            if statement.status != Statement.Status.DRAFT
+            else bank_details_current(partner=statement.partner)
+        )
         context.update(
             statement=statement,
             lines=list(statement.lines.all()),
-            can_approve=request_role(self.request) == Role.VENDOR_ADMIN,
-            can_recompute=request_role(self.request) in VENDOR_ROLES,
+            can_approve=role == Role.VENDOR_ADMIN,
+            can_recompute=role in VENDOR_ROLES,
+            can_acknowledge=role in ACKNOWLEDGE_ROLES,
             corrections=list(statement.corrections.select_related("statement")),
+            bank=masked(bank),
+            pdf_languages=settings.LANGUAGES if role in VENDOR_ROLES else (),
         )
         return context
+
+
+ACKNOWLEDGE_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_FINANCE})
+BANK_EDIT_ROLES = frozenset({Role.VENDOR_ADMIN, Role.PARTNER_ADMIN})
+
+
+class StatementPdfView(RoleRequiredMixin, View):
+    """An approved or paid statement as a PDF. Partner users get it in the language they read
+    the portal in; vendor staff choose with `?lang=` (default: the partner's users' language).
+    A draft has no document (404)."""
+
+    allowed_roles = PAYOUT_ROLES
+
+    def get(self, request, pk):
+        statement = statement_get(user=request.user, pk=pk, current_partner=request.partner)
+        if statement.status == Statement.Status.DRAFT:
+            raise Http404(_("A draft statement has no document yet."))
+        if request_role(request) in VENDOR_ROLES:
+            language = request.GET.get("lang", "")
+            if language not in dict(settings.LANGUAGES):
+                language = partner_language(statement.partner)
+        else:
+            language = translation.get_language() or settings.LANGUAGE_CODE
+        content = statement_pdf(statement, language=language)
+        response = HttpResponse(content, content_type="application/pdf")
+        filename = statement_filename(statement, language=language)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class StatementAcknowledgeView(RoleRequiredMixin, View):
+    """A partner admin or finance user confirms receipt of an approved statement."""
+
+    allowed_roles = ACKNOWLEDGE_ROLES
+
+    def post(self, request, pk):
+        statement = statement_get(user=request.user, pk=pk, current_partner=request.partner)
+        try:
+            statement_acknowledge(statement=statement, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Thank you: the statement is acknowledged."))
+        return redirect("statement_detail", pk=pk)
 
 
 class StatementLineSalesView(RoleRequiredMixin, TemplateView):
@@ -262,6 +350,186 @@ class StatementExportView(RoleRequiredMixin, View):
                     )
                 )
         return response
+
+
+def _xlsx_row(sheet, values, money_format: str) -> list:
+    """One worksheet row: text always stored as text (never read as a formula), amounts as
+    numbers with the currency's places."""
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        elif isinstance(value, Decimal):
+            cell.number_format = money_format
+        cells.append(cell)
+    return cells
+
+
+def _money_format(currency: str) -> str:
+    places = minor_unit(currency)
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
+class StatementExcelView(RoleRequiredMixin, View):
+    """The statements of the CSV export as an Excel workbook: one sheet of statements, one of
+    their lines. Text cells are stored as text, so a description never runs as a formula."""
+
+    allowed_roles = PAYOUT_ROLES
+
+    def get(self, request):
+        statements = list(
+            statement_list(
+                user=request.user, current_partner=request.partner, period=_period_param(request)
+            ).prefetch_related(
+                Prefetch("lines", queryset=StatementLine.objects.order_by("position"))
+            )
+        )
+        workbook = Workbook(write_only=True)
+        summary = workbook.create_sheet(_("Statements"))
+        summary.append(
+            [
+                "partner",
+                "period",
+                "status",
+                "currency",
+                "net_sales",
+                "total",
+                "approved_at",
+                "acknowledged_at",
+            ]
+        )
+        lines = workbook.create_sheet(_("Lines"))
+        lines.append(["partner", "period", "currency", "line", "kind", "description", "amount"])
+        for statement in statements:
+            money_format = _money_format(statement.currency)
+            summary.append(
+                _xlsx_row(
+                    summary,
+                    [
+                        statement.partner.code,
+                        statement.period,
+                        statement.status,
+                        statement.currency,
+                        quantize(statement.net_sales, statement.currency),
+                        quantize(statement.total, statement.currency),
+                        _when(statement.approved_at),
+                        _when(statement.acknowledged_at),
+                    ],
+                    money_format,
+                )
+            )
+            for line in statement.lines.all():
+                lines.append(
+                    _xlsx_row(
+                        lines,
+                        [
+                            statement.partner.code,
+                            statement.period,
+                            statement.currency,
+                            line.position,
+                            line.kind,
+                            line.description,
+                            quantize(line.amount, statement.currency),
+                        ],
+                        money_format,
+                    )
+                )
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="payouts.xlsx"'
+        return response
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+class BankDetailsView(RoleRequiredMixin, TemplateView):
+    """A partner's payout bank details (account number masked) and the history of changes.
+    Vendor staff, the partner's admins and finance users read them; sales users do not."""
+
+    allowed_roles = PAYOUT_ROLES
+    template_name = "commissions/bank_details.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        partner = partner_get(
+            user=self.request.user, code=self.kwargs["code"], current_partner=self.request.partner
+        )
+        details = bank_details_get(partner=partner)
+        history = list(bank_details_history(partner=partner)[:50])
+        for change in history:
+            change.before_masked = masked(change.before)
+            change.after_masked = masked(change.after)
+        context.update(
+            partner=partner,
+            details=details,
+            masked_account=mask_account(details.account_number) if details else "",
+            history=history,
+            can_edit=request_role(self.request) in BANK_EDIT_ROLES,
+        )
+        return context
+
+
+def _bank_reauthentication(request):
+    """None when the user has confirmed their identity recently enough to change bank details,
+    else the redirect to the confirmation they still owe: the password, then (vendor staff with
+    an authenticator app) the TOTP code. Each comes back to the edit page."""
+    if not settings.PRM_REAUTHENTICATION_FOR_PAYOUTS:
+        return None
+    missing = reauthentication_missing(request)
+    if missing is None:
+        return None
+    target = reverse("account_reauthenticate" if missing == "password" else "mfa_reauthenticate")
+    return redirect(f"{target}?{urlencode({'next': request.path})}")
+
+
+class BankDetailsEditView(RoleRequiredMixin, TemplateView):
+    """Change a partner's payout bank details: partner admins (their own partner) and vendor
+    admins, after confirming their password (and TOTP code, for vendor staff who have one)."""
+
+    allowed_roles = BANK_EDIT_ROLES
+    template_name = "commissions/bank_details_form.html"
+
+    def _partner(self):
+        return partner_get(
+            user=self.request.user, code=self.kwargs["code"], current_partner=self.request.partner
+        )
+
+    def get(self, request, *args, **kwargs):
+        partner = self._partner()
+        confirm = _bank_reauthentication(request)
+        if confirm is not None:
+            return confirm
+        details = bank_details_get(partner=partner)
+        initial = details.as_dict() if details else {"currency": partner.currency}
+        return self.render_to_response(
+            self.get_context_data(partner=partner, form=BankDetailsForm(initial=initial))
+        )
+
+    def post(self, request, *args, **kwargs):
+        partner = self._partner()
+        confirm = _bank_reauthentication(request)
+        if confirm is not None:
+            messages.warning(
+                request, _("Confirm who you are again; then save the bank details once more.")
+            )
+            return confirm
+        form = BankDetailsForm(request.POST)
+        if form.is_valid():
+            try:
+                bank_details_save(partner=partner, actor=request.user, data=form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, _("The bank details are saved."))
+                return redirect("bank_details", code=partner.code)
+        return self.render_to_response(self.get_context_data(partner=partner, form=form))
 
 
 class SalesImportListView(RoleRequiredMixin, TemplateView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from prm.notifications.services import notify
 
 from .. import periods
 from ..models import Adjustment, Statement
+from .bank import bank_details_current
 from .recompute import recompute_request_create
 
 
@@ -32,7 +34,10 @@ def statement_approve(*, statement: Statement, actor) -> Statement:
     statement.status = Statement.Status.APPROVED
     statement.approved_at = timezone.now()
     statement.approved_by = actor
-    statement.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    statement.bank_details = bank_details_current(partner=statement.partner)
+    statement.save(
+        update_fields=["status", "approved_at", "approved_by", "bank_details", "updated_at"]
+    )
     event_record(
         actor=actor,
         verb="statement.approved",
@@ -44,7 +49,7 @@ def statement_approve(*, statement: Statement, actor) -> Statement:
             "currency": statement.currency,
         },
     )
-    _notify_partner(statement, "statement_approved")
+    _notify_partner(statement, "statement_approved", with_pdf=True)
     return statement
 
 
@@ -71,21 +76,72 @@ def statement_mark_paid(*, statement: Statement, actor, reference: str = "") -> 
     return statement
 
 
-def _notify_partner(statement: Statement, template: str) -> None:
-    """The partner's admin and finance users hear of it (sales users do not see payouts)."""
+def _notify_partner(statement: Statement, template: str, *, with_pdf: bool = False) -> None:
+    """The partner's admin and finance users hear of it (sales users do not see payouts). With
+    `with_pdf`, each email carries the statement PDF in its reader's language."""
     followers = Membership.objects.filter(
         partner_id=statement.partner_id,
         role__in=[Membership.Role.ADMIN, Membership.Role.FINANCE],
         is_active=True,
     ).select_related("user")
-    notify(
-        users=[membership.user for membership in followers],
-        category=Category.PAYOUTS,
-        template=f"commissions/email/{template}",
-        context={"statement": statement},
-        url=reverse("statement_detail", kwargs={"pk": statement.pk}),
+    users = [membership.user for membership in followers]
+    by_language: dict[str, list] = {}
+    if with_pdf:
+        for user in users:
+            by_language.setdefault(user.language or settings.LANGUAGE_CODE, []).append(user)
+    else:
+        by_language[""] = users
+    for index, (language, group) in enumerate(sorted(by_language.items())):
+        attachments = []
+        if language:
+            from ..statement_pdf import statement_filename, statement_pdf
+
+            attachments = [
+                (
+                    statement_filename(statement, language=language),
+                    statement_pdf(statement, language=language),
+                    "application/pdf",
+                )
+            ]
+        notify(
+            users=group,
+            category=Category.PAYOUTS,
+            template=f"commissions/email/{template}",
+            context={"statement": statement},
+            url=reverse("statement_detail", kwargs={"pk": statement.pk}),
+            partner=statement.partner,
+            attachments=attachments,
+            channels=index == 0,
+        )
+
+
+ACKNOWLEDGE_ROLES = (Membership.Role.ADMIN, Membership.Role.FINANCE)
+
+
+@transaction.atomic
+def statement_acknowledge(*, statement: Statement, actor) -> Statement:
+    """The partner confirms it has received an approved (or paid) statement. Once is enough: a
+    second acknowledgement keeps the first one's who and when."""
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status == Statement.Status.DRAFT:
+        raise InvalidTransitionError(_("Only an approved statement can be acknowledged."))
+    if not Membership.objects.filter(
+        partner_id=statement.partner_id, user=actor, role__in=ACKNOWLEDGE_ROLES, is_active=True
+    ).exists():
+        raise DomainError(_("Only the partner's admins and finance users acknowledge statements."))
+    if statement.acknowledged_at is not None:
+        return statement
+    statement.acknowledged_at = timezone.now()
+    statement.acknowledged_by = actor
+    statement.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+    event_record(
+        actor=actor,
+        verb="statement.acknowledged",
+        target=statement,
         partner=statement.partner,
+        after={"period": statement.period},
     )
+    return statement
 
 
 @transaction.atomic

@@ -40,3 +40,29 @@ def session_mfa_missing(request) -> bool:
         enrolled = user_has_totp(user)
         request.session[SESSION_MFA_ENROLLED_KEY] = enrolled
     return bool(enrolled) and not session_used_mfa(request, user)
+
+
+def reauthentication_missing(request) -> str | None:
+    """What the user still has to confirm before a sensitive change: "password" when the session
+    holds no recent password confirmation, "mfa" when vendor staff with an authenticator app
+    hold no recent TOTP confirmation, None when both are recent (ACCOUNT_REAUTHENTICATION_TIMEOUT).
+    Only explicit confirmations count, not the sign-in itself."""
+    from django.conf import settings
+
+    user = request.user
+    records = get_authentication_records(request, user)
+    now = time.time()
+
+    def recent(method: str) -> bool:
+        return any(
+            record.get("method") == method
+            and record.get("reauthenticated")
+            and now - record.get("at", 0) < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+            for record in records
+        )
+
+    if not recent("password"):
+        return "password"
+    if user.vendor_role and user_has_totp(user) and not recent("mfa"):
+        return "mfa"
+    return None

@@ -57,6 +57,8 @@ LINE_TABLE = "commissions_statementline"
 FROZEN_STATUSES = ("approved", "paid")
 # What may still change on an approved statement: its move to paid. Nothing on a paid one.
 PAYMENT_COLUMNS = ("status", "updated_at", "paid_at", "paid_by_id", "payment_reference")
+# The partner's acknowledgement: set once on an approved or paid statement, never changed after.
+ACKNOWLEDGEMENT_COLUMNS = ("acknowledged_at", "acknowledged_by_id")
 FROZEN_MESSAGE = "an approved or paid statement and its lines never change"
 
 
@@ -185,7 +187,8 @@ PG_FUNCTIONS = [
     f"""
     CREATE OR REPLACE FUNCTION prm_statement_freeze() RETURNS trigger AS $$
     DECLARE
-        mutable text[] := ARRAY{list(PAYMENT_COLUMNS)!r};
+        mutable text[] := ARRAY{list(PAYMENT_COLUMNS + ACKNOWLEDGEMENT_COLUMNS)!r};
+        acknowledgement text[] := ARRAY{list(ACKNOWLEDGEMENT_COLUMNS)!r};
     BEGIN
         IF OLD.status NOT IN {FROZEN_STATUSES!r} THEN
             IF TG_OP = 'DELETE' THEN
@@ -196,8 +199,11 @@ PG_FUNCTIONS = [
         IF TG_OP = 'DELETE'
            OR to_jsonb(NEW) - mutable IS DISTINCT FROM to_jsonb(OLD) - mutable
            OR NOT (NEW.status = OLD.status OR (OLD.status = 'approved' AND NEW.status = 'paid'))
-           OR (OLD.status = 'paid' AND to_jsonb(NEW) - 'updated_at'
-               IS DISTINCT FROM to_jsonb(OLD) - 'updated_at')
+           OR (OLD.status = 'paid' AND to_jsonb(NEW) - 'updated_at' - acknowledgement
+               IS DISTINCT FROM to_jsonb(OLD) - 'updated_at' - acknowledgement)
+           OR (OLD.acknowledged_at IS NOT NULL
+               AND (NEW.acknowledged_at IS DISTINCT FROM OLD.acknowledged_at
+                    OR NEW.acknowledged_by_id IS DISTINCT FROM OLD.acknowledged_by_id))
         THEN
             RAISE EXCEPTION '{FROZEN_MESSAGE} (statement %)', OLD.id
                 USING ERRCODE = 'integrity_constraint_violation';
@@ -306,8 +312,16 @@ def _sqlite_triggers(cursor) -> dict[str, str]:
     columns, _ = _sqlite_columns(cursor, STATEMENT_TABLE)
     if columns:
         frozen = " OR ".join(
-            f'OLD."{c}" IS NOT NEW."{c}"' for c in columns if c not in PAYMENT_COLUMNS
+            f'OLD."{c}" IS NOT NEW."{c}"'
+            for c in columns
+            if c not in PAYMENT_COLUMNS + ACKNOWLEDGEMENT_COLUMNS
         )
+        if "acknowledged_at" in columns:
+            frozen += (
+                " OR (OLD.acknowledged_at IS NOT NULL AND ("
+                + " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in ACKNOWLEDGEMENT_COLUMNS)
+                + "))"
+            )
         paid = " OR ".join(
             f'OLD."{c}" IS NOT NEW."{c}"' for c in PAYMENT_COLUMNS if c != "updated_at"
         )

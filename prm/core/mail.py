@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,8 +32,15 @@ def message_to_dict(message: EmailMessage) -> dict[str, Any]:
     for content, mimetype in getattr(message, "alternatives", []) or []:
         data["alternatives"].append([str(content), mimetype])
     for attachment in message.attachments:
-        if isinstance(attachment, tuple | list) and not isinstance(attachment[1], bytes):
-            data["attachments"].append([attachment[0], str(attachment[1]), attachment[2]])
+        if not isinstance(attachment, tuple | list):
+            continue
+        filename, content, mimetype = attachment[0], attachment[1], attachment[2]
+        if isinstance(content, bytes):
+            # Binary files (a statement PDF) travel through the broker as base64 text.
+            encoded = base64.b64encode(content).decode("ascii")
+            data["attachments"].append([filename, encoded, mimetype, "base64"])
+        else:
+            data["attachments"].append([filename, str(content), mimetype])
     return data
 
 
@@ -49,7 +57,9 @@ def message_from_dict(data: dict[str, Any]) -> EmailMultiAlternatives:
     )
     for content, mimetype in data["alternatives"]:
         message.attach_alternative(content, mimetype)
-    for filename, content, mimetype in data["attachments"]:
+    for filename, content, mimetype, *encoding in data["attachments"]:
+        if encoding == ["base64"]:
+            content = base64.b64decode(content)
         message.attach(filename, content, mimetype)
     return message
 

@@ -253,6 +253,35 @@ def _recompute_pk(world):
     return {"pk": RecomputeRequest.objects.get().pk}
 
 
+def _approved_statement_pk(world):
+    """An approved statement of partner A (September), for its PDF and acknowledgement."""
+    import datetime as dt
+
+    from commissions.models import Statement
+
+    statement, _created = Statement.objects.get_or_create(
+        partner=world.partner,
+        period="2026-09",
+        defaults={
+            "period_start": dt.date(2026, 9, 1),
+            "period_end": dt.date(2026, 9, 30),
+            "currency": "TWD",
+            "status": "approved",
+        },
+    )
+    return {"pk": statement.pk}
+
+
+def _bank_details(world):
+    return {
+        "bank_name": "Bank",
+        "account_holder": "Holder",
+        "account_number": "12345678",
+        "branch_code": "BANKTWTP",
+        "currency": "TWD",
+    }
+
+
 PAYOUT_LIST = _all(200, anonymous=302, partner_sales=403)
 PAYOUT_OBJECT = _all(200, anonymous=302, cm_unassigned=404, partner_sales=403, other_partner=404)
 VENDOR_ONLY_PAGE = _all(403, anonymous=302, vendor_admin=200, cm_assigned=200, cm_unassigned=200)
@@ -263,6 +292,25 @@ MATRIX.update(
         "statement_list": Entry(PAYOUT_LIST),
         "statement_export": Entry(PAYOUT_LIST),
         "statement_detail": Entry(PAYOUT_OBJECT, kwargs=_statement_pk),
+        "statement_export_xlsx": Entry(PAYOUT_LIST),
+        "statement_pdf": Entry(PAYOUT_OBJECT, kwargs=_approved_statement_pk),
+        "statement_acknowledge": Entry(
+            _all(403, anonymous=302, partner_admin=302, partner_finance=302, other_partner=404),
+            method="post",
+            kwargs=_approved_statement_pk,
+        ),
+        "bank_details": Entry(PAYOUT_OBJECT, kwargs=lambda w: {"code": w.partner.code}),
+        "bank_details_edit": Entry(
+            _all(403, anonymous=302, vendor_admin=302, partner_admin=302, other_partner=404),
+            method="post",
+            kwargs=lambda w: {"code": w.partner.code},
+            data=_bank_details,
+        ),
+        "api:statement-acknowledge": Entry(
+            _all(403, anonymous=401, partner_admin=200, partner_finance=200, other_partner=404),
+            method="post",
+            kwargs=_approved_statement_pk,
+        ),
         "statement_line_sales": Entry(
             PAYOUT_OBJECT, kwargs=lambda w: {**_statement_pk(w), "position": 1}
         ),

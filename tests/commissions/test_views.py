@@ -156,8 +156,8 @@ def test_statement_detail_queries_are_constant(world, payouts, django_assert_num
         client.get(url)
 
 
-# session, user, memberships, statement, lines, corrections
-DETAIL_QUERIES = 6
+# session, user, memberships, statement, lines, corrections, the bank details in force (a draft)
+DETAIL_QUERIES = 7
 
 
 def test_csv_export(world, payouts):
@@ -229,6 +229,8 @@ def test_api_statements(world, payouts):
                     "amount": "2000.00",
                 }
             ],
+            "id": payouts.pk,
+            "acknowledged_at": None,
         }
     ]
     assert world.client("partner_finance").get(reverse("api:statement-list")).status_code == 400

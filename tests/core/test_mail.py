@@ -53,3 +53,19 @@ def test_message_round_trips_through_json_payload():
     assert rebuilt.extra_headers == {"X-Partner": "P-A"}
     assert rebuilt.alternatives[0][1] == "text/html"
     assert rebuilt.attachments[0][0] == "statement.csv"
+
+
+def test_binary_attachments_survive_the_queue():
+    """A PDF travels through the broker as base64 text and comes out as the same bytes."""
+    import json
+
+    message = EmailMultiAlternatives("Subject", "Body", "from@prm.example", ["to@x.example"])
+    pdf = b"%PDF-1.7\n\x00\xff\xfe binary"
+    message.attach("statement.pdf", pdf, "application/pdf")
+    message.attach("note.txt", "plain text", "text/plain")
+    payload = json.loads(json.dumps(message_to_dict(message)))
+    rebuilt = message_from_dict(payload)
+    assert [(a[0], a[1], a[2]) for a in rebuilt.attachments] == [
+        ("statement.pdf", pdf, "application/pdf"),
+        ("note.txt", "plain text", "text/plain"),
+    ]
