@@ -381,6 +381,7 @@ class PriceProtectionClaim(TimeStampedModel):
     class Trigger(models.TextChoices):
         LIST_PRICE = "list_price", _("List-price cut")
         TIER = "tier", _("Tier change")
+        TIER_DISCOUNT = "tier_discount", _("Tier discount change")
         OVERRIDE = "override", _("Partner price change")
 
     partner = models.ForeignKey(
