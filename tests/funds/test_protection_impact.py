@@ -213,14 +213,15 @@ def test_load_program_previews_the_impact_then_opens_the_claims(shop, tmp_path):
     }
     path.write_text(json.dumps(data))
     preview = run(path, "--preview")
+    d = timezone.localdate().isoformat()
     # NET at 25 % (A: 4 × 150 on SW-24; B: 10 × 300 on SW-48), WIFI at the default 20 %.
     assert (
         "price protection: 6 claim(s) for 2 partner(s); credit at most units bought in the "
         "window × drop (no units on hand declared yet)\n"
         "  P-A: at most 600.00 TWD\n"
-        f"    AP-1 from {timezone.localdate().isoformat()}: 450.00 -> 400.00, 0 unit(s) bought in 30 days, at most 0.00 TWD\n"
-        f"    SW-24 from {timezone.localdate().isoformat()}: 900.00 -> 750.00, 4 unit(s) bought in 30 days, at most 600.00 TWD\n"
-        f"    SW-48 from {timezone.localdate().isoformat()}: 1800.00 -> 1500.00, 0 unit(s) bought in 30 days, at most 0.00 TWD\n"
+        f"    AP-1 from {d}: 450.00 -> 400.00, 0 unit(s) bought in 30 days, at most 0.00 TWD\n"
+        f"    SW-24 from {d}: 900.00 -> 750.00, 4 unit(s) bought in 30 days, at most 600.00 TWD\n"
+        f"    SW-48 from {d}: 1800.00 -> 1500.00, 0 unit(s) bought in 30 days, at most 0.00 TWD\n"
         "  P-B: at most 3000.00 TWD\n"
     ) in preview
     assert "Preview of program.json: nothing was written." in preview
