@@ -1,6 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import router, transaction
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from agreements.admin import PriceListAdmin, PriceOverrideAdmin, TierLineDiscountAdmin
+from agreements.models import PriceList, PriceOverride, TierLineDiscount
+from partners.admin import PartnerAdmin, TierAdmin
+from partners.models import Partner, Tier
 
 from .models import Fund, FundBudget, FundClaim, FundClaimFile, FundRequest
+from .protection import impact_collect, impacts_by_partner
 from .services import fund_budgets_sync
 
 
@@ -57,3 +66,76 @@ class FundClaimAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# Price changes in Django admin: before a change that opens price-protection claims is saved, the
+# vendor admin sees which partners and products it affects and the most it may cost, and confirms.
+# The admins of the price models belong to lower apps; they are registered again here with the
+# confirmation step (this app is the one that knows about price protection).
+
+CONFIRMED = "_protection_confirmed"
+
+
+class _ConfirmationNeededError(Exception):
+    def __init__(self, lines: list) -> None:
+        super().__init__("price change awaiting confirmation")
+        self.lines = lines
+
+
+class ProtectionPreviewMixin:
+    """Saving the change form runs the save in a transaction that is rolled back, collecting the
+    price cuts the save makes (and opening no claim). Without cuts (or without a valid form) the
+    save stands as usual; with cuts, nothing is written and a confirmation page lists the impact
+    per partner and product, with "confirm" (the same form posted again, now saved) and "back"."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST" or CONFIRMED in request.POST:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with (
+                transaction.atomic(using=router.db_for_write(self.model)),
+                impact_collect(dry=True) as collector,
+            ):
+                response = super().changeform_view(request, object_id, form_url, extra_context)
+                if collector.cuts:
+                    raise _ConfirmationNeededError(collector.impacts())
+        except _ConfirmationNeededError as pending:
+            # The rolled-back save announced a success that did not happen.
+            list(messages.get_messages(request))
+            return self._protection_confirmation(request, pending.lines)
+        return response
+
+    def _protection_confirmation(self, request, lines):
+        groups = impacts_by_partner(lines)
+        fields = [
+            (name, value)
+            for name, values in request.POST.lists()
+            if name != "csrfmiddlewaretoken"
+            for value in values
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Confirm the price change"),
+            "opts": self.model._meta,
+            "groups": groups,
+            "claims": len(lines),
+            "fields": fields,
+            "confirm_name": CONFIRMED,
+            "back_url": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/funds/protection_preview.html", context)
+
+
+def _reregister(model, base):
+    admin.site.unregister(model)
+    protected = type(
+        f"Protected{base.__name__}", (ProtectionPreviewMixin, base), {"__module__": __name__}
+    )
+    admin.site.register(model, protected)
+
+
+_reregister(PriceList, PriceListAdmin)
+_reregister(PriceOverride, PriceOverrideAdmin)
+_reregister(TierLineDiscount, TierLineDiscountAdmin)
+_reregister(Tier, TierAdmin)
+_reregister(Partner, PartnerAdmin)

@@ -8,9 +8,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import AgreementVersion, PriceOverride, TierLineDiscount
+from agreements.models import (
+    AgreementVersion,
+    PriceList,
+    PriceListItem,
+    PriceOverride,
+    TierLineDiscount,
+)
 from agreements.services.program import program_load
 from funds.models import PriceProtectionClaim, PurchaseInvoiceLine
 from funds.protection import Prices, impacts, price_cuts
@@ -38,6 +45,7 @@ def protect(partner, days=30):
         status=AgreementVersion.Status.ACCEPTED,
         in_force_from=dt.date(2026, 1, 1),
         price_protection_days=days,
+        price_notice_days=0,
     )
 
 
@@ -263,3 +271,120 @@ def test_load_program_tier_change_of_a_partner_and_a_rise(shop, tmp_path):
     # 5 % → 30 %: 950 → 700 on SW-24, 4 units bought in the window.
     assert "  P-A: at most 1000.00 TWD" in report.notes
     assert claims()[("P-A", "SW-24")] == (D("950.00"), D("700.00"), T.TIER)
+
+
+# The confirmation step in Django admin
+
+
+def tier_form(tier, **changes):
+    return {
+        "code": tier.code,
+        "name": tier.name,
+        "local_name": tier.local_name,
+        "rank": tier.rank,
+        "default_discount": str(tier.default_discount),
+        "requirements": "",
+        "benefits": "",
+        "_save": "Save",
+        **changes,
+    }
+
+
+def test_admin_tier_discount_cut_is_confirmed_before_it_is_saved(shop, world):
+    client = world.client("vendor_admin")
+    url = reverse("admin:partners_tier_change", args=[shop["tier"].pk])
+    answer = client.post(url, tier_form(shop["tier"], default_discount="20"))
+    assert answer.status_code == 200
+    assert answer.templates[0].name == "admin/funds/protection_preview.html"
+    page = answer.content.decode()
+    assert "opens 6 price-protection claims for 2 partners" in page
+    # A: 4 SW-24 × 100; B: 10 SW-48 × 200; the rest bought nothing in the window.
+    groups = {g.partner.code: g.exposure for g in answer.context["groups"]}
+    assert groups == {"P-A": D("400.00"), "P-B": D("2000.00")}
+    assert "at most 400.00 TWD" in page
+    assert "at most 2000.00 TWD" in page
+    assert f'href="{url}"' in page  # back to the form
+    assert 'name="_protection_confirmed"' in page
+    assert 'name="default_discount" value="20"' in page
+    # Nothing written: the tier, the claims, the admin log.
+    assert Tier.objects.get(pk=shop["tier"].pk).default_discount == D("10")
+    assert not PriceProtectionClaim.objects.exists()
+    # No success message left behind for a save that did not happen.
+    assert not list(client.get(reverse("admin:index")).context["messages"])
+
+    confirmed = client.post(
+        url, tier_form(shop["tier"], default_discount="20", _protection_confirmed="1")
+    )
+    assert confirmed.status_code == 302
+    assert Tier.objects.get(pk=shop["tier"].pk).default_discount == D("20")
+    assert PriceProtectionClaim.objects.count() == 6
+
+
+def test_admin_change_without_impact_saves_directly(shop, world):
+    client = world.client("vendor_admin")
+    url = reverse("admin:partners_tier_change", args=[shop["tier"].pk])
+    answer = client.post(url, tier_form(shop["tier"], name="Silver+", default_discount="5"))
+    assert answer.status_code == 302
+    tier = Tier.objects.get(pk=shop["tier"].pk)
+    assert (tier.name, tier.default_discount) == ("Silver+", D("5"))
+    # An invalid form is shown again with its error, as always.
+    answer = client.post(url, tier_form(shop["tier"], default_discount="120"))
+    assert answer.status_code == 200
+    assert "default_discount" in answer.context["adminform"].form.errors
+
+
+def test_admin_override_and_line_discount_are_confirmed(shop, world):
+    client = world.client("vendor_admin")
+    form = {"partner": shop["b"].pk, "product": shop["sw48"].pk, "net_price": "1700.00"}
+    answer = client.post(reverse("admin:agreements_priceoverride_add"), {**form, "_save": "1"})
+    assert answer.status_code == 200
+    (group,) = answer.context["groups"]
+    assert [(i.product.sku, i.previous, i.new, i.units, i.exposure) for i in group.lines] == [
+        ("SW-48", D("1800.00"), D("1700.00"), D("10"), D("1000.00"))
+    ]
+    assert not PriceOverride.objects.exists()
+    answer = client.post(
+        reverse("admin:agreements_priceoverride_add"), {**form, "_protection_confirmed": "1"}
+    )
+    assert answer.status_code == 302
+    assert claims() == {("P-B", "SW-48"): (D("1800.00"), D("1700.00"), T.OVERRIDE)}
+
+    form = {"tier": shop["tier"].pk, "line": shop["ap1"].line_id, "percent": "30"}
+    answer = client.post(reverse("admin:agreements_tierlinediscount_add"), form)
+    assert answer.status_code == 200
+    # AP-1: 450 → 350 for A and B, nothing bought.
+    assert [g.exposure for g in answer.context["groups"]] == [D("0.00"), D("0.00")]
+    assert answer.context["claims"] == 2
+    assert not TierLineDiscount.objects.exists()
+
+
+def test_admin_list_price_cut_is_confirmed(shop, world):
+    client = world.client("vendor_admin")
+    today = timezone.localdate()
+    form = {
+        "code": "CUT",
+        "name": "Cut",
+        "currency": "TWD",
+        "effective_from": today.isoformat(),
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-product": shop["sw24"].pk,
+        "items-0-list_price": "800.00",
+        "_save": "1",
+    }
+    answer = client.post(reverse("admin:agreements_pricelist_add"), form)
+    assert answer.status_code == 200
+    # SW-24: 900 → 720 for A (4 units: 720.00) and B (none).
+    assert {g.partner.code: g.exposure for g in answer.context["groups"]} == {
+        "P-A": D("720.00"),
+        "P-B": D("0.00"),
+    }
+    assert not PriceList.objects.filter(code="CUT").exists()
+    answer = client.post(
+        reverse("admin:agreements_pricelist_add"), {**form, "_protection_confirmed": "1"}
+    )
+    assert answer.status_code == 302
+    assert PriceListItem.objects.get(price_list__code="CUT").list_price == D("800.00")
+    assert claims()[("P-A", "SW-24")] == (D("900.00"), D("720.00"), T.LIST_PRICE)
