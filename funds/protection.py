@@ -691,7 +691,7 @@ def claim_decide(
             % {"status": claim.get_status_display()}
         )
     reason = (reason or "").strip()
-    fields = ["status", "reason", "decided_by", "decided_at", "updated_at"]
+    fields = ["status", "updated_at"]
     if decision == "approve":
         claim.status = S.APPROVED
         if claim.credit > 0:
@@ -717,9 +717,7 @@ def claim_decide(
         verb = "price_protection.rejected"
     else:
         raise DomainError(_("Decide approve or reject."), field="decision")
-    claim.reason = reason
-    claim.decided_by = actor
-    claim.decided_at = now
+    fields += claim.decision_record(actor=actor, reason=reason, now=now)
     claim.save(update_fields=fields)
     _claim_event(claim, actor, verb, reason=reason, credit=claim.credit, status=claim.status)
 
@@ -736,7 +734,7 @@ def claim_decide(
             )
         return (
             _("Price protection for %(sku)s rejected") % {"sku": claim.product.sku},
-            claim.reason,
+            claim.decision_reason,
         )
 
     _notify_partner(claim, render)
