@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import router, transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -91,6 +91,7 @@ class ProtectionPreviewMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST" or CONFIRMED in request.POST:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        request._protection_preview = True
         try:
             with (
                 transaction.atomic(using=router.db_for_write(self.model)),
@@ -100,10 +101,20 @@ class ProtectionPreviewMixin:
                 if collector.cuts:
                     raise _ConfirmationNeededError(collector.impacts())
         except _ConfirmationNeededError as pending:
-            # The rolled-back save announced a success that did not happen.
-            list(messages.get_messages(request))
             return self._protection_confirmation(request, pending.lines)
+        finally:
+            request._protection_preview = False
+        # No claim: the save stands, and so do its messages.
+        for args, kwargs in getattr(request, "_protection_held", []):
+            super().message_user(request, *args, **kwargs)
         return response
+
+    def message_user(self, request, *args, **kwargs):
+        # During the trial save the success message waits: the save may yet be rolled back.
+        if getattr(request, "_protection_preview", False):
+            request._protection_held = [*getattr(request, "_protection_held", []), (args, kwargs)]
+            return
+        super().message_user(request, *args, **kwargs)
 
     def _protection_confirmation(self, request, lines):
         groups = impacts_by_partner(lines)
