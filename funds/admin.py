@@ -89,15 +89,23 @@ class ProtectionPreviewMixin:
     per partner and product, with "confirm" (the same form posted again, now saved) and "back"."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        view = super().changeform_view
+        return self._protection_preview(request, view, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Removing an override or a tier's line discount may lower net prices too.
+        return self._protection_preview(request, super().delete_view, object_id, extra_context)
+
+    def _protection_preview(self, request, view, *args):
         if request.method != "POST" or CONFIRMED in request.POST:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            return view(request, *args)
         request._protection_preview = True
         try:
             with (
                 transaction.atomic(using=router.db_for_write(self.model)),
                 impact_collect(dry=True) as collector,
             ):
-                response = super().changeform_view(request, object_id, form_url, extra_context)
+                response = view(request, *args)
                 if collector.cuts:
                     raise _ConfirmationNeededError(collector.impacts())
         except _ConfirmationNeededError as pending:

@@ -390,3 +390,66 @@ def test_admin_list_price_cut_is_confirmed(shop, world):
     assert answer.status_code == 302
     assert PriceListItem.objects.get(price_list__code="CUT").list_price == D("800.00")
     assert claims()[("P-A", "SW-24")] == (D("900.00"), D("720.00"), T.LIST_PRICE)
+
+
+def test_admin_deleting_an_override_is_confirmed(shop, world):
+    override = PriceOverride.objects.create(
+        partner=shop["b"], product=shop["sw48"], net_price=D("1900.00")
+    )
+    client = world.client("vendor_admin")
+    url = reverse("admin:agreements_priceoverride_delete", args=[override.pk])
+    answer = client.post(url, {"post": "yes"})
+    assert answer.status_code == 200
+    (group,) = answer.context["groups"]
+    # Without the override B pays the tier's 1,800: 10 units × 100.
+    assert (group.partner.code, group.exposure) == ("P-B", D("1000.00"))
+    assert PriceOverride.objects.filter(pk=override.pk).exists()
+    answer = client.post(url, {"post": "yes", "_protection_confirmed": "1"})
+    assert answer.status_code == 302
+    assert not PriceOverride.objects.filter(pk=override.pk).exists()
+    assert claims() == {("P-B", "SW-48"): (D("1900.00"), D("1800.00"), T.OVERRIDE)}
+
+
+def _fields(form, prefix=""):
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        key = f"{prefix}{name}"
+        if isinstance(value, list | tuple):
+            data[key] = [str(x) for x in value]
+        else:
+            data[key] = "on" if value is True else str(value)
+    return data
+
+
+def change_form_data(context) -> dict:
+    """What the browser posts back from an admin change form left as it is."""
+    data = _fields(context["adminform"].form)
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        data.update({management.add_prefix(k): str(v) for k, v in management.initial.items()})
+        for i, sub in enumerate(formset.forms):
+            data.update(_fields(sub, f"{formset.prefix}-{i}-"))
+    return data
+
+
+def test_admin_partner_tier_change_is_confirmed(shop, world):
+    gold = TierFactory(code="gold", name="Gold")
+    gold.default_discount = D("30")
+    gold.save()
+    client = world.client("vendor_admin")
+    url = reverse("admin:partners_partner_change", args=[shop["a"].pk])
+    data = {**change_form_data(client.get(url).context), "tier": str(gold.pk), "_save": "1"}
+    answer = client.post(url, data)
+    assert answer.status_code == 200
+    # A moves from silver (10 %) to gold (30 %): 4 SW-24 bought × 200.
+    (group,) = answer.context["groups"]
+    assert (group.partner.code, group.exposure) == ("P-A", D("800.00"))
+    shop["a"].refresh_from_db()
+    assert shop["a"].tier == shop["tier"]
+    answer = client.post(url, {**data, "_protection_confirmed": "1"})
+    assert answer.status_code == 302
+    assert claims()[("P-A", "SW-24")] == (D("900.00"), D("700.00"), T.TIER)
