@@ -163,7 +163,7 @@ class ProtectionClaimDeclareAPIView(BaseAPIView):
         return Response(_claim(claim))
 
 
-class DecisionSerializer(serializers.Serializer):
+class ProtectionDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
@@ -175,12 +175,14 @@ class ProtectionClaimDecisionAPIView(BaseAPIView):
 
     allowed_roles = ALL_ROLES
 
-    @extend_schema(request=DecisionSerializer, responses={200: ClaimSerializer}, parameters=[ID])
+    @extend_schema(
+        request=ProtectionDecisionSerializer, responses={200: ClaimSerializer}, parameters=[ID]
+    )
     def post(self, request, pk):
         if not is_vendor(request):
             raise Http404
         claim = protection_claim_get(user=request.user, current_partner=request.partner, pk=pk)
-        serializer = DecisionSerializer(data=request.data)
+        serializer = ProtectionDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:

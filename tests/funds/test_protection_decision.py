@@ -156,8 +156,8 @@ def test_the_schema_documents_the_decision_and_the_filters(world):
     schema = world.client("vendor_admin").get("/api/schema/", {"format": "json"}).json()
     decision = schema["paths"]["/api/v1/price-protection/claims/{id}/decision/"]["post"]
     body = decision["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert body.endswith("/Decision")
-    assert set(schema["components"]["schemas"]["Decision"]["properties"]) == {
+    assert body.endswith("/ProtectionDecision")
+    assert set(schema["components"]["schemas"]["ProtectionDecision"]["properties"]) == {
         "decision",
         "reason",
     }
