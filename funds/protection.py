@@ -206,12 +206,14 @@ def price_cuts(
         partners=partners, product_ids=product_ids, on=effective - ONE_DAY, replace=before
     )
     by_pk = {p.pk: p for p in partners}
-    return [
-        Cut(by_pk[partner_id], product_id, effective, old[key], price, days[partner_id])
-        for key, price in sorted(new.items())
-        for partner_id, product_id in [key]
-        if key in old and price < old[key]
-    ]
+    cuts = []
+    for (partner_id, product_id), price in sorted(new.items()):
+        before_price = old.get((partner_id, product_id))
+        if before_price is not None and price < before_price:
+            cuts.append(
+                Cut(by_pk[partner_id], product_id, effective, before_price, price, days[partner_id])
+            )
+    return cuts
 
 
 # Opening claims
@@ -262,15 +264,12 @@ def claims_open(
             effective_date=effective,
         )
     }
-    lower = [
-        existing[key]
-        for c in cuts
-        for key in [(c.partner.pk, c.product_id)]
-        if key in existing
-        and existing[key].status == S.OPEN
-        and c.new < existing[key].new_net_price
-        and not setattr(existing[key], "new_net_price", c.new)
-    ]
+    lower = []
+    for c in cuts:
+        claim = existing.get((c.partner.pk, c.product_id))
+        if claim is not None and claim.status == S.OPEN and c.new < claim.new_net_price:
+            claim.new_net_price = c.new
+            lower.append(claim)
     if lower:
         PriceProtectionClaim.objects.bulk_update(lower, ["new_net_price"])
     deadline = max(today, effective) + dt.timedelta(days=DECLARATION_DAYS)
