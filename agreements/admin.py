@@ -92,14 +92,17 @@ class PriceListAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not PriceListItem:
             return super().save_formset(request, form, formset, change)
+        # What the admin's change message lists, as `formset.save()` would have recorded it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for item_form in formset.forms:
             if not item_form.has_changed() or item_form in formset.deleted_forms:
                 continue
             data = item_form.cleaned_data
             if not data or data.get("DELETE"):
                 continue
+            existed = item_form.instance.pk is not None
             try:
-                price_list_item_set(
+                item = price_list_item_set(
                     actor=request.user,
                     price_list=form.instance,
                     product=data["product"],
@@ -109,8 +112,14 @@ class PriceListAdmin(admin.ModelAdmin):
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
+                continue
+            if existed:
+                formset.changed_objects.append((item, item_form.changed_data))
+            else:
+                formset.new_objects.append(item)
         for item_form in formset.deleted_forms:
             if item_form.instance.pk:
+                formset.deleted_objects.append(item_form.instance)
                 item_form.instance.delete()
         return None
 

@@ -77,6 +77,7 @@ class FundRequestSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(source="budget.currency", read_only=True)
     planned_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    reason = serializers.CharField(source="decision_reason", read_only=True)
 
     class Meta:
         model = FundRequest
@@ -105,7 +106,6 @@ class FundRequestSerializer(serializers.ModelSerializer):
             "status",
             "approved_amount",
             "reimbursed",
-            "reason",
             "deadline",
             "created_at",
             "decided_at",
@@ -181,6 +181,7 @@ class FundRequestDecisionAPIView(BaseAPIView):
 class FundClaimSerializer(serializers.ModelSerializer):
     request = serializers.IntegerField(source="request_id", read_only=True)
     currency = serializers.CharField(source="request.budget.currency", read_only=True)
+    reason = serializers.CharField(source="decision_reason", read_only=True)
     files = serializers.SerializerMethodField()
 
     class Meta:

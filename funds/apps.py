@@ -7,12 +7,13 @@ class FundsConfig(AppConfig):
     verbose_name = _("Market development funds")
 
     def ready(self) -> None:
-        from agreements.services.program import register_section
+        from agreements.services.program import register_load_observer, register_section
 
-        from . import events, signals  # noqa: F401
+        from . import events, protection, signals  # noqa: F401
         from .program import SECTIONS
 
         signals.connect()
+        register_load_observer(protection.program_impact)
 
         for section in SECTIONS:
             register_section(section)

@@ -13,11 +13,39 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner, Tier
 from prm.core.models import TimeStampedModel
 from prm.core.money import CURRENCY_CHOICES
+
+
+class Decision(models.Model):
+    """The vendor's decision on a partner's request or claim: who decided, when, and the reason
+    the partner reads. The decision time is recorded for every decision (vendor commitments
+    measure the time from submission to decision)."""
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def decision_record(self, *, actor, reason: str = "", now=None) -> list[str]:
+        """Record who decided (None for the system), when and why; returns the fields to save."""
+        self.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+        self.decided_at = now or timezone.now()
+        self.decision_reason = (reason or "").strip()
+        return ["decided_by", "decided_at", "decision_reason"]
 
 
 class Fund(TimeStampedModel):
@@ -104,7 +132,7 @@ class FundBudget(TimeStampedModel):
         return f"{self.fund.code} {self.partner.code}"
 
 
-class FundRequest(TimeStampedModel):
+class FundRequest(Decision, TimeStampedModel):
     """A partner's request for money for one activity, and the vendor's decision on it."""
 
     class Kind(models.TextChoices):
@@ -140,7 +168,6 @@ class FundRequest(TimeStampedModel):
     reimbursed = models.DecimalField(
         _("reimbursed"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    reason = models.TextField(_("reason"), blank=True)
     deadline = models.DateField(_("claim deadline"))
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,15 +176,6 @@ class FundRequest(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
@@ -179,15 +197,15 @@ class FundRequest(TimeStampedModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.number
+
     @property
     def number(self) -> str:
         return f"MDF-{self.pk:06d}"
 
-    def __str__(self) -> str:
-        return self.number
 
-
-class FundClaim(TimeStampedModel):
+class FundClaim(Decision, TimeStampedModel):
     """One submission of proof of performance for an approved request. A returned claim stays as
     it was; the partner's corrected submission is a new claim."""
 
@@ -204,7 +222,6 @@ class FundClaim(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
     )
-    reason = models.TextField(_("reason"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
@@ -212,15 +229,6 @@ class FundClaim(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     adjustment = models.OneToOneField(
         "commissions.Adjustment",
         verbose_name=_("statement adjustment"),
@@ -367,7 +375,7 @@ class PurchaseInvoiceLine(models.Model):
         return f"{self.invoice_number}/{self.line}"
 
 
-class PriceProtectionClaim(TimeStampedModel):
+class PriceProtectionClaim(Decision, TimeStampedModel):
     """A price cut for partner P of product S effective on D: P declares its units on hand at the
     end of D - 1, and is credited the drop on the purchases of the protection window."""
 
@@ -381,6 +389,7 @@ class PriceProtectionClaim(TimeStampedModel):
     class Trigger(models.TextChoices):
         LIST_PRICE = "list_price", _("List-price cut")
         TIER = "tier", _("Tier change")
+        TIER_DISCOUNT = "tier_discount", _("Tier discount change")
         OVERRIDE = "override", _("Partner price change")
 
     partner = models.ForeignKey(
@@ -414,7 +423,6 @@ class PriceProtectionClaim(TimeStampedModel):
         _("eligible units"), max_digits=12, decimal_places=2, default=Decimal(0)
     )
     credit = models.DecimalField(_("credit"), max_digits=14, decimal_places=2, default=Decimal(0))
-    reason = models.TextField(_("reason"), blank=True)
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("declared by"),
@@ -424,15 +432,6 @@ class PriceProtectionClaim(TimeStampedModel):
         related_name="+",
     )
     declared_at = models.DateTimeField(_("declared at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     adjustment = models.OneToOneField(
         "commissions.Adjustment",
         verbose_name=_("statement adjustment"),
@@ -458,12 +457,12 @@ class PriceProtectionClaim(TimeStampedModel):
         ]
         indexes = [models.Index(fields=["status", "deadline"], name="protection_status_due")]
 
+    def __str__(self) -> str:
+        return self.number
+
     @property
     def number(self) -> str:
         return f"PP-{self.pk:06d}"
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class ClaimLine(models.Model):

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +53,22 @@ NO_OVERRIDE = object()
 # Net prices ignoring promotions, for many partners and products at once
 
 
+@dataclass
+class Prices:
+    """Pricing values that replace the stored ones, to price a day as it was before an undated
+    change (tiers, discounts, overrides) or as it will be after a change not yet saved.
+    `tier_of`: partner id → tier id; `override_of`: (partner id, product id) → an object with
+    `discount` and `net_price`, or None for no override; `default_discount_of`: tier id → %;
+    `line_discount_of`: (tier id, line id) → %, or None for no discount of the line;
+    `list_price_of`: product id → list price in force."""
+
+    tier_of: dict = field(default_factory=dict)
+    override_of: dict = field(default_factory=dict)
+    default_discount_of: dict = field(default_factory=dict)
+    line_discount_of: dict = field(default_factory=dict)
+    list_price_of: dict = field(default_factory=dict)
+
+
 def base_net_prices(
     *,
     partners: list[Partner],
@@ -58,13 +76,15 @@ def base_net_prices(
     on: dt.date,
     tier_of: dict[int, int | None] | None = None,
     override_of: dict[tuple[int, int], object] | None = None,
+    replace: Prices | None = None,
 ) -> dict[tuple[int, int], Decimal]:
     """(partner id, product id) → net price on `on` without promotions (the net-price rule of
     `agreements.pricing` up to the promotion), for products sold in the partner's currency and
-    with a list price in force. `tier_of` and `override_of` replace a partner's tier and an
-    override (None: no override) by the values they had before a change."""
-    tier_of = tier_of or {}
-    override_of = override_of or {}
+    with a list price in force. `replace` (or `tier_of` and `override_of`) gives values that
+    replace the stored ones. Four queries, whatever the number of partners and products."""
+    replace = replace or Prices()
+    tier_of = {**replace.tier_of, **(tier_of or {})}
+    override_of = {**replace.override_of, **(override_of or {})}
     products = list(products_with_prices(Product.objects.filter(pk__in=list(product_ids)), on))
     if not products or not partners:
         return {}
@@ -76,22 +96,32 @@ def base_net_prices(
         )
     }
     tier_ids = {tier_of.get(p.pk, p.tier_id) for p in partners} - {None}
-    tiers = {t.pk: t for t in Tier.objects.filter(pk__in=tier_ids)}
+    default_discounts = dict(
+        Tier.objects.filter(pk__in=tier_ids).values_list("pk", "default_discount")
+    )
+    default_discounts.update(
+        {pk: d for pk, d in replace.default_discount_of.items() if pk in default_discounts}
+    )
     line_discounts = {
         (d.tier_id, d.line_id): d.percent
         for d in TierLineDiscount.objects.filter(tier_id__in=tier_ids)
     }
+    for key, percent in replace.line_discount_of.items():
+        if percent is None:
+            line_discounts.pop(key, None)
+        else:
+            line_discounts[key] = percent
     prices = {}
     for partner in partners:
         tier_id = tier_of.get(partner.pk, partner.tier_id)
         for product in products:
-            if product.currency != partner.currency or product.in_force_list_price is None:
+            list_price = replace.list_price_of.get(product.pk, product.in_force_list_price)
+            if product.currency != partner.currency or list_price is None:
                 continue
             key = (partner.pk, product.pk)
             override = override_of.get(key, NO_OVERRIDE)
             if override is NO_OVERRIDE:
                 override = overrides.get(key)
-            list_price = product.in_force_list_price
             if override is not None and override.net_price is not None:
                 net = override.net_price
             else:
@@ -99,8 +129,8 @@ def base_net_prices(
                     discount = override.discount
                 elif (tier_id, product.line_id) in line_discounts:
                     discount = line_discounts[(tier_id, product.line_id)]
-                elif tier_id in tiers:
-                    discount = tiers[tier_id].default_discount
+                elif tier_id in default_discounts:
+                    discount = default_discounts[tier_id]
                 else:
                     discount = Decimal(0)
                 net = list_price * (HUNDRED - discount) / HUNDRED
@@ -134,6 +164,58 @@ def protection_days(*, partner_ids: Iterable[int], on: dt.date) -> dict[int, int
     return days
 
 
+@dataclass
+class Cut:
+    """A fall of partner P's net price of product S on D, ignoring promotions, with W > 0."""
+
+    partner: Partner
+    product_id: int
+    effective: dt.date
+    previous: Decimal
+    new: Decimal
+    days: int
+    trigger: str = ""
+
+    @property
+    def key(self) -> tuple[int, int, dt.date]:
+        return (self.partner.pk, self.product_id, self.effective)
+
+
+def price_cuts(
+    *,
+    partners: Iterable[Partner],
+    product_ids: Iterable[int],
+    effective: dt.date,
+    before: Prices | None = None,
+    after: Prices | None = None,
+) -> list[Cut]:
+    """The (partner, product) pairs among those given whose net price on `effective` (priced
+    with `after` over the stored values) is below the day before's (priced with `before`) and
+    whose agreement in force on `effective` grants protection. Nothing is written; a fixed
+    number of queries whatever the number of partners and products."""
+    partners = list(partners)
+    product_ids = list(product_ids)
+    if not partners or not product_ids:
+        return []
+    days = protection_days(partner_ids=[p.pk for p in partners], on=effective)
+    partners = [p for p in partners if p.pk in days]
+    if not partners:
+        return []
+    new = base_net_prices(partners=partners, product_ids=product_ids, on=effective, replace=after)
+    old = base_net_prices(
+        partners=partners, product_ids=product_ids, on=effective - ONE_DAY, replace=before
+    )
+    by_pk = {p.pk: p for p in partners}
+    cuts = []
+    for (partner_id, product_id), price in sorted(new.items()):
+        before_price = old.get((partner_id, product_id))
+        if before_price is not None and price < before_price:
+            cuts.append(
+                Cut(by_pk[partner_id], product_id, effective, before_price, price, days[partner_id])
+            )
+    return cuts
+
+
 # Opening claims
 
 
@@ -145,54 +227,66 @@ def claims_open(
     trigger: str,
     tier_of: dict[int, int | None] | None = None,
     override_of: dict[tuple[int, int], object] | None = None,
+    before: Prices | None = None,
     today: dt.date | None = None,
 ) -> list[PriceProtectionClaim]:
     """Open a claim for every (partner, product) among those given whose net price (ignoring
     promotions) on `effective` is below the day before's and whose agreement grants protection
-    on `effective`. The day before is priced with `tier_of` / `override_of` when the change is
-    undated. A claim (P, S, D) opens once. Returns the claims opened."""
+    on `effective`. The day before is priced with `before` (or `tier_of` / `override_of`) when
+    the change is undated. A claim (P, S, D) opens once; a further cut of the same day lowers
+    the new net price of a claim still awaiting its declaration. Returns the claims opened.
+
+    Inside `impact_collect`, the cuts are collected instead; with `dry=True` nothing is
+    written."""
     today = today or timezone.localdate()
-    partners = list(partners)
-    product_ids = list(product_ids)
-    days = protection_days(partner_ids=[p.pk for p in partners], on=effective)
-    partners = [p for p in partners if p.pk in days]
-    if not partners or not product_ids:
-        return []
-    after = base_net_prices(partners=partners, product_ids=product_ids, on=effective)
-    before = base_net_prices(
-        partners=partners,
-        product_ids=product_ids,
-        on=effective - ONE_DAY,
-        tier_of=tier_of,
-        override_of=override_of,
+    before = before or Prices()
+    if tier_of:
+        before.tier_of.update(tier_of)
+    if override_of:
+        before.override_of.update(override_of)
+    cuts = price_cuts(
+        partners=partners, product_ids=product_ids, effective=effective, before=before
     )
-    cuts = {key: (before[key], new) for key, new in after.items() if key in before}
-    cuts = {key: prices for key, prices in cuts.items() if prices[1] < prices[0]}
+    for item in cuts:
+        item.trigger = trigger
+    collector = _collector.get()
+    if collector is not None:
+        collector.add(cuts)
+        if collector.dry:
+            return []
     if not cuts:
         return []
-    existing = set(
-        PriceProtectionClaim.objects.filter(
-            partner_id__in={p for p, _s in cuts},
-            product_id__in={s for _p, s in cuts},
+    existing = {
+        (c.partner_id, c.product_id): c
+        for c in PriceProtectionClaim.objects.filter(
+            partner_id__in={c.partner.pk for c in cuts},
+            product_id__in={c.product_id for c in cuts},
             effective_date=effective,
-        ).values_list("partner_id", "product_id")
-    )
-    by_pk = {p.pk: p for p in partners}
+        )
+    }
+    lower = []
+    for c in cuts:
+        claim = existing.get((c.partner.pk, c.product_id))
+        if claim is not None and claim.status == S.OPEN and c.new < claim.new_net_price:
+            claim.new_net_price = c.new
+            lower.append(claim)
+    if lower:
+        PriceProtectionClaim.objects.bulk_update(lower, ["new_net_price"])
     deadline = max(today, effective) + dt.timedelta(days=DECLARATION_DAYS)
     new = [
         PriceProtectionClaim(
-            partner_id=partner_id,
-            product_id=product_id,
+            partner_id=c.partner.pk,
+            product_id=c.product_id,
             effective_date=effective,
             trigger=trigger,
-            previous_net_price=old,
-            new_net_price=price,
-            currency=by_pk[partner_id].currency,
-            protection_days=days[partner_id],
+            previous_net_price=c.previous,
+            new_net_price=c.new,
+            currency=c.partner.currency,
+            protection_days=c.days,
             deadline=deadline,
         )
-        for (partner_id, product_id), (old, price) in sorted(cuts.items())
-        if (partner_id, product_id) not in existing
+        for c in cuts
+        if (c.partner.pk, c.product_id) not in existing
     ]
     if not new:
         return []
@@ -223,6 +317,157 @@ def claims_open(
         )
         _notify_partner(claim, _opened_message(claim))
     return opened
+
+
+# The impact of a price change, before it is saved
+
+
+@dataclass
+class Impact:
+    """A claim a change opens (or would open): the partner's eligible purchased units in
+    [D - W, D - 1] and the most it may be credited, those units × the drop (the units on hand
+    are not declared yet)."""
+
+    partner: Partner
+    product: Product
+    effective: dt.date
+    previous: Decimal
+    new: Decimal
+    days: int
+    units: Decimal
+    trigger: str
+
+    @property
+    def drop(self) -> Decimal:
+        return self.previous - self.new
+
+    @property
+    def exposure(self) -> Decimal:
+        return quantize(self.units * self.drop, self.partner.currency)
+
+
+@dataclass
+class PartnerImpact:
+    partner: Partner
+    lines: list[Impact]
+
+    @property
+    def exposure(self) -> Decimal:
+        return sum((line.exposure for line in self.lines), Decimal(0))
+
+
+class ImpactCollector:
+    """The cuts that saves made inside `impact_collect`; two cuts of one (P, S, D) count once,
+    from the first price to the last."""
+
+    def __init__(self, dry: bool) -> None:
+        self.dry = dry
+        self.cuts: dict[tuple[int, int, dt.date], Cut] = {}
+
+    def add(self, cuts: list[Cut]) -> None:
+        for cut in cuts:
+            known = self.cuts.get(cut.key)
+            if known is None:
+                self.cuts[cut.key] = cut
+            elif cut.new < known.new:
+                known.new = cut.new
+
+    def impacts(self) -> list[Impact]:
+        return impacts(self.cuts.values())
+
+
+_collector: ContextVar[ImpactCollector | None] = ContextVar("protection_impact", default=None)
+
+
+@contextmanager
+def impact_collect(*, dry: bool = False):
+    """Collect the cuts every price change saved inside the block makes; with `dry`, open no
+    claim (the caller rolls the change back)."""
+    collector = ImpactCollector(dry)
+    token = _collector.set(collector)
+    try:
+        yield collector
+    finally:
+        _collector.reset(token)
+
+
+def impacts(cuts: Iterable[Cut]) -> list[Impact]:
+    """Each cut with the partner's eligible purchased units and the maximum credit. Two queries
+    whatever the number of partners and products."""
+    cuts = list(cuts)
+    if not cuts:
+        return []
+    products = Product.objects.in_bulk({c.product_id for c in cuts})
+    rows = (
+        PurchaseInvoiceLine.objects.filter(
+            partner_id__in={c.partner.pk for c in cuts},
+            product_id__in={c.product_id for c in cuts},
+            invoice_date__gte=min(c.effective - dt.timedelta(days=c.days) for c in cuts),
+            invoice_date__lt=max(c.effective for c in cuts),
+        )
+        .values_list("partner_id", "product_id", "invoice_date")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    bought: dict[tuple[int, int], list[tuple[dt.date, Decimal]]] = {}
+    for partner_id, product_id, day, units in rows:
+        bought.setdefault((partner_id, product_id), []).append((day, units))
+    out = []
+    cuts.sort(key=lambda c: (c.partner.code, products[c.product_id].sku, c.effective))
+    for cut in cuts:
+        start = cut.effective - dt.timedelta(days=cut.days)
+        units = sum(
+            (
+                n
+                for day, n in bought.get((cut.partner.pk, cut.product_id), [])
+                if start <= day < cut.effective
+            ),
+            Decimal(0),
+        )
+        out.append(
+            Impact(
+                partner=cut.partner,
+                product=products[cut.product_id],
+                effective=cut.effective,
+                previous=cut.previous,
+                new=cut.new,
+                days=cut.days,
+                units=units,
+                trigger=cut.trigger,
+            )
+        )
+    return out
+
+
+def impacts_by_partner(lines: Iterable[Impact]) -> list[PartnerImpact]:
+    grouped: dict[int, PartnerImpact] = {}
+    for line in lines:
+        grouped.setdefault(line.partner.pk, PartnerImpact(line.partner, [])).lines.append(line)
+    return list(grouped.values())
+
+
+def impact_report(lines: list[Impact]) -> list[str]:
+    """The impact as text lines (for `load_program`)."""
+    if not lines:
+        return ["price protection: no claim"]
+    out = [
+        f"price protection: {len(lines)} claim(s) for "
+        f"{len({line.partner.pk for line in lines})} partner(s); credit at most units bought "
+        "in the window × drop (no units on hand declared yet)"
+    ]
+    for group in impacts_by_partner(lines):
+        currency = group.partner.currency
+        out.append(
+            f"  {group.partner.code}: at most {format_amount(group.exposure, currency)} {currency}"
+        )
+        out.extend(
+            f"    {line.product.sku} from {line.effective.isoformat()}: "
+            f"{format_amount(line.previous, currency)} -> {format_amount(line.new, currency)}, "
+            f"{_plain(line.units)} unit(s) bought in {line.days} days, "
+            f"at most {format_amount(line.exposure, currency)} {currency}"
+            for line in group.lines
+        )
+    return out
 
 
 def _opened_message(claim: PriceProtectionClaim):
@@ -445,7 +690,7 @@ def claim_decide(
             % {"status": claim.get_status_display()}
         )
     reason = (reason or "").strip()
-    fields = ["status", "reason", "decided_by", "decided_at", "updated_at"]
+    fields = ["status", "updated_at"]
     if decision == "approve":
         claim.status = S.APPROVED
         if claim.credit > 0:
@@ -471,9 +716,7 @@ def claim_decide(
         verb = "price_protection.rejected"
     else:
         raise DomainError(_("Decide approve or reject."), field="decision")
-    claim.reason = reason
-    claim.decided_by = actor
-    claim.decided_at = now
+    fields += claim.decision_record(actor=actor, reason=reason, now=now)
     claim.save(update_fields=fields)
     _claim_event(claim, actor, verb, reason=reason, credit=claim.credit, status=claim.status)
 
@@ -490,7 +733,7 @@ def claim_decide(
             )
         return (
             _("Price protection for %(sku)s rejected") % {"sku": claim.product.sku},
-            claim.reason,
+            claim.decision_reason,
         )
 
     _notify_partner(claim, render)
@@ -563,3 +806,12 @@ def _notify_partner(claim: PriceProtectionClaim, render) -> None:
         url=claim_url(claim),
         partner=claim.partner,
     )
+
+
+@contextmanager
+def program_impact(report, *, dry_run: bool = False):
+    """A `load_program` observer: the claims the load opens (or, in a preview, would open), per
+    partner and product, as lines of the load's report."""
+    with impact_collect(dry=dry_run) as collector:
+        yield
+    report.notes.extend(impact_report(collector.impacts()))

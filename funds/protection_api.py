@@ -1,6 +1,8 @@
 """`/api/v1/purchases/imports/` and `/api/v1/price-protection/claims/` (spec "Price
 protection"). Another partner's claim answers 404; a broken rule answers 400 naming the field."""
 
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -8,11 +10,18 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from prm.core.access import PROTECTION_DECLARE_ROLES, PROTECTION_ROLES, VENDOR_ROLES
+from prm.core.access import (
+    ALL_ROLES,
+    PROTECTION_DECLARE_ROLES,
+    PROTECTION_ROLES,
+    VENDOR_ROLES,
+    is_vendor,
+)
 from prm.core.api import BaseAPIView
 from prm.core.errors import DomainError
 
-from .protection import claim_declare
+from .models import PriceProtectionClaim
+from .protection import claim_decide, claim_declare
 from .purchases import purchases_import
 from .selectors import (
     protection_claim_as_dict,
@@ -34,6 +43,7 @@ class ClaimLineSerializer(serializers.Serializer):
 
 class ClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    partner = serializers.CharField()
     sku = serializers.CharField()
     effective_date = serializers.CharField()
     new_net_price = serializers.CharField()
@@ -41,7 +51,19 @@ class ClaimSerializer(serializers.Serializer):
     eligible_units = serializers.CharField()
     credit = serializers.CharField()
     status = serializers.CharField()
+    reason = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
     lines = ClaimLineSerializer(many=True)
+
+
+def _claim(claim: PriceProtectionClaim) -> dict:
+    """The contract's fields, with the partner and the vendor's decision."""
+    return {
+        **protection_claim_as_dict(claim),
+        "partner": claim.partner.code,
+        "reason": claim.decision_reason,
+        "decided_at": claim.decided_at.isoformat() if claim.decided_at else None,
+    }
 
 
 class PurchaseImportAPIView(BaseAPIView):
@@ -74,19 +96,44 @@ class PurchaseImportAPIView(BaseAPIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
+STATUS = OpenApiParameter(
+    "status",
+    str,
+    enum=[s.value for s in PriceProtectionClaim.Status],
+    description="Only the claims in this status.",
+)
+PARTNER = OpenApiParameter("partner", str, description="Only the claims of this partner (code).")
+
+
 class ProtectionClaimListAPIView(BaseAPIView):
-    """The caller's price-protection claims with their credit line by line."""
+    """The caller's price-protection claims with their credit line by line; vendor staff see
+    every partner they may see, filtered by `status` and `partner`."""
 
     allowed_roles = PROTECTION_ROLES
 
-    @extend_schema(responses={200: ClaimSerializer(many=True)})
+    @extend_schema(responses={200: ClaimSerializer(many=True)}, parameters=[STATUS, PARTNER])
     def get(self, request):
         claims = (
             protection_claim_visible_queryset(user=request.user, current_partner=request.partner)
             .prefetch_related("lines__purchase")
             .order_by("-effective_date", "product__sku", "-pk")
         )
-        return Response([protection_claim_as_dict(c) for c in claims])
+        status_ = request.query_params.get("status")
+        if status_ is not None:
+            if status_ not in PriceProtectionClaim.Status.values:
+                raise ValidationError(
+                    {
+                        "status": [
+                            _("Give one of: %(values)s.")
+                            % {"values": ", ".join(PriceProtectionClaim.Status.values)}
+                        ]
+                    }
+                )
+            claims = claims.filter(status=status_)
+        partner = request.query_params.get("partner")
+        if partner:
+            claims = claims.filter(partner__code=partner)
+        return Response([_claim(c) for c in claims])
 
 
 class DeclareSerializer(serializers.Serializer):
@@ -113,4 +160,41 @@ class ProtectionClaimDeclareAPIView(BaseAPIView):
                 {exc.field or api_settings.NON_FIELD_ERRORS_KEY: [exc.message]}
             ) from exc
         claim = protection_claim_get(user=request.user, current_partner=request.partner, pk=pk)
-        return Response(protection_claim_as_dict(claim))
+        return Response(_claim(claim))
+
+
+class ProtectionDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ProtectionClaimDecisionAPIView(BaseAPIView):
+    """Vendor staff approve a submitted claim (its credit becomes an adjustment on the partner's
+    next draft statement) or reject it with a reason the partner reads. To a partner user the
+    decision of a claim does not exist (404), as another partner's claim does not."""
+
+    allowed_roles = ALL_ROLES
+
+    @extend_schema(
+        request=ProtectionDecisionSerializer, responses={200: ClaimSerializer}, parameters=[ID]
+    )
+    def post(self, request, pk):
+        if not is_vendor(request):
+            raise Http404
+        claim = protection_claim_get(user=request.user, current_partner=request.partner, pk=pk)
+        serializer = ProtectionDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            claim_decide(
+                actor=request.user,
+                claim=claim,
+                decision=data["decision"],
+                reason=data.get("reason", ""),
+            )
+        except DomainError as exc:
+            raise ValidationError(
+                {exc.field or api_settings.NON_FIELD_ERRORS_KEY: [exc.message]}
+            ) from exc
+        claim = protection_claim_get(user=request.user, current_partner=request.partner, pk=pk)
+        return Response(_claim(claim))

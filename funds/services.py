@@ -241,20 +241,8 @@ def fund_request_decide(
         verb = "fund_request.rejected"
     else:
         raise DomainError(_("Decide approve or reject."), field="decision")
-    request.reason = reason
-    request.decided_by = actor
-    request.decided_at = now
-    request.save(
-        update_fields=[
-            "status",
-            "approved_amount",
-            "reason",
-            "decided_by",
-            "decided_at",
-            "closed_at",
-            "updated_at",
-        ]
-    )
+    decided = request.decision_record(actor=actor, reason=reason, now=now)
+    request.save(update_fields=["status", "approved_amount", *decided, "closed_at", "updated_at"])
     _fund_event(
         request,
         actor,
@@ -282,7 +270,7 @@ def _decision_message(request: FundRequest):
             }
         else:
             subject = _("%(number)s rejected") % {"number": request.number}
-            body = request.reason
+            body = request.decision_reason
         return subject, body
 
     return render
@@ -408,7 +396,7 @@ def fund_claim_decide(
         )
     reason = (reason or "").strip()
     budget = request.budget
-    fields = ["status", "reason", "decided_by", "decided_at", "updated_at"]
+    fields = ["status", "updated_at"]
     if decision == "approve":
         claim.status = C.APPROVED
         if claim.reimbursement > 0:
@@ -438,9 +426,7 @@ def fund_claim_decide(
         verb = "fund_claim.returned"
     else:
         raise DomainError(_("Decide approve or return."), field="decision")
-    claim.reason = reason
-    claim.decided_by = actor
-    claim.decided_at = now
+    fields += claim.decision_record(actor=actor, reason=reason, now=now)
     claim.save(update_fields=fields)
     _fund_event(
         request,
@@ -466,7 +452,7 @@ def fund_claim_decide(
         return (
             _("Claim for %(number)s returned: correct it by %(deadline)s")
             % {"number": request.number, "deadline": request.deadline.isoformat()},
-            claim.reason,
+            claim.decision_reason,
         )
 
     _notify_partner(request, render, finance=True)

@@ -78,6 +78,11 @@ api_v1 = [
         name="protection-claim-declare",
     ),
     path(
+        "price-protection/claims/<int:pk>/decision/",
+        protection_api.ProtectionClaimDecisionAPIView.as_view(),
+        name="protection-claim-decision",
+    ),
+    path(
         "learning/certifications/",
         certificate_api.CertificateListAPIView.as_view(),
         name="certification-list",

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -66,10 +67,18 @@ class ExtraSection:
 
 
 EXTRA_SECTIONS: dict[str, ExtraSection] = {}
+# Context-manager factories `observer(report, dry_run=)` entered around a load, so that an app
+# above this one can follow what the load changes (and add lines to `report.notes`).
+LOAD_OBSERVERS: list[Callable] = []
 
 
 def register_section(section: ExtraSection) -> None:
     EXTRA_SECTIONS[section.name] = section
+
+
+def register_load_observer(observer: Callable) -> None:
+    if observer not in LOAD_OBSERVERS:
+        LOAD_OBSERVERS.append(observer)
 
 
 class ProgramFileError(Exception):
@@ -83,6 +92,7 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def count(self, section: str, outcome: str) -> None:
         bucket = getattr(self, outcome)
@@ -584,17 +594,25 @@ def _minor(currency: str) -> int:
 
 
 @transaction.atomic
-def program_load(data: dict, *, actor=None, today: dt.date | None = None) -> LoadReport:
+def program_load(
+    data: dict, *, actor=None, today: dt.date | None = None, dry_run: bool = False
+) -> LoadReport:
     """Validate then upsert every section by its code. Raises ProgramFileError with every
-    problem found, before anything is written."""
+    problem found, before anything is written. With `dry_run`, the load is rolled back: the
+    report says what it would do and nothing is written."""
     today = today or timezone.localdate()
     clean, errors = program_validate(data, today=today)
     if errors:
         raise ProgramFileError(errors)
     report = LoadReport()
-    _apply(clean, report, actor=actor, today=today)
-    for name, section in EXTRA_SECTIONS.items():
-        section.apply(clean["extra"][name], report, actor=actor, today=today)
+    with ExitStack() as observers:
+        for observer in LOAD_OBSERVERS:
+            observers.enter_context(observer(report, dry_run=dry_run))
+        _apply(clean, report, actor=actor, today=today)
+        for name, section in EXTRA_SECTIONS.items():
+            section.apply(clean["extra"][name], report, actor=actor, today=today)
+    if dry_run:
+        transaction.set_rollback(True)
     return report
 
 

@@ -378,6 +378,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Fund requests and price-protection claims are both approved or rejected: one enum.
+    "ENUM_NAME_OVERRIDES": {"ApproveOrRejectEnum": ["approve", "reject"]},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "prm.core.schema.error_responses_add",

@@ -37,6 +37,12 @@ ENTRIES: dict[str, Entry] = {
     "api:protection-claim-list": Entry(
         _all(200, anonymous=401, partner_sales=403), kwargs=lambda w: pp.open_claim_pk(w) and {}
     ),
+    "api:protection-claim-decision": Entry(
+        _all(404, anonymous=401, vendor_admin=200, cm_assigned=200),
+        method="post",
+        kwargs=pp.submitted_claim_pk,
+        data=_approve,
+    ),
     "api:protection-claim-declare": Entry(
         _all(403, anonymous=401, partner_admin=200, partner_finance=200, other_partner=404),
         method="post",

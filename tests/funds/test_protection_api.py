@@ -100,7 +100,7 @@ def test_the_partner_sees_the_credit_before_submitting_and_the_vendor_decides(wo
     claim.refresh_from_db()
     assert claim.status == S.REJECTED
     assert claim.decided_at is not None
-    assert claim.reason == "Units were sold before the cut."
+    assert claim.decision_reason == "Units were sold before the cut."
 
 
 def test_program_file_grants_price_protection_days(world):

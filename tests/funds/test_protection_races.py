@@ -6,10 +6,13 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from commissions.models import Adjustment
 from funds.models import ClaimLine, PriceProtectionClaim, PurchaseInvoiceLine
 from funds.protection import claim_decide, claim_declare
+from prm.accounts.services import api_token_rotate
 from prm.core.errors import InvalidTransitionError
 from prm.core.models import Event
 from tests.agreements.factories import ProductFactory
@@ -98,3 +101,35 @@ def test_two_declarations_of_one_claim_record_one(claim, attempt):
     claim.refresh_from_db()
     assert ClaimLine.objects.filter(claim=claim).count() == 1
     assert claim.eligible_units == claim.declared_on_hand
+
+
+@pytest.mark.reliability("concurrency", "2 parallel API decisions of one price-protection claim")
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_staff_deciding_through_the_api_decide_once(claim, staff, attempt):
+    claim, finance = claim
+    claim_declare(actor=finance, claim=claim, on_hand=Decimal("5"), today=D)
+    clients = []
+    for who in staff:
+        _token, secret = api_token_rotate(user=who)
+        clients.append(Client(HTTP_AUTHORIZATION=f"Token {secret}"))
+    url = reverse("api:protection-claim-decision", kwargs={"pk": claim.pk})
+    bodies = [{"decision": "approve"}, {"decision": "reject", "reason": "Sold before the cut."}]
+    outcome = run_parallel(
+        *[
+            lambda c=c, body=body: c.post(url, body, content_type="application/json")
+            for c, body in zip(clients, bodies, strict=True)
+        ]
+    )
+    assert outcome.errors == []
+    assert sorted(r.status_code for r in outcome.results) == [200, 400]
+    claim.refresh_from_db()
+    assert claim.status in ("approved", "rejected")
+    assert claim.decided_at is not None
+    assert Adjustment.objects.filter(partner=claim.partner).count() == (
+        1 if claim.status == "approved" else 0
+    )
+    decided = Event.objects.filter(
+        verb__in=["price_protection.approved", "price_protection.rejected"],
+        target_id=str(claim.pk),
+    )
+    assert decided.count() == 1

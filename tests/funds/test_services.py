@@ -108,7 +108,7 @@ def test_decision_approves_at_most_the_requested_amount_or_rejects_with_reason(w
         actor=world.users["vendor_admin"], request=req, decision="reject", reason="Out of scope"
     )
     req.refresh_from_db()
-    assert (req.status, req.reason, req.decided_by) == (
+    assert (req.status, req.decision_reason, req.decided_by) == (
         "rejected",
         "Out of scope",
         world.users["vendor_admin"],

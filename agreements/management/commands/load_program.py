@@ -13,12 +13,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--preview",
+            "--dry-run",
+            dest="preview",
+            action="store_true",
+            help="Report what the file would change (and the claims it would open) and roll it "
+            "back: nothing is written.",
+        )
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args, file: Path, preview: bool = False, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         try:
-            report = program_load(program_parse(file))
+            report = program_load(program_parse(file), dry_run=preview)
         except ProgramFileError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
@@ -32,4 +40,9 @@ class Command(BaseCommand):
                 f"{report.updated.get(section, 0)} updated, "
                 f"{report.unchanged.get(section, 0)} unchanged"
             )
-        self.stdout.write(self.style.SUCCESS(f"Loaded {file.name}."))
+        for note in report.notes:
+            self.stdout.write(note)
+        if preview:
+            self.stdout.write(self.style.WARNING(f"Preview of {file.name}: nothing was written."))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Loaded {file.name}."))
