@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import setup_databases, teardown_databases
 
 from prm.core.errors import DomainError
 
@@ -79,7 +80,14 @@ def committed(django_db_setup, django_db_blocker):
     One flush per module rather than one per repetition keeps 20 repetitions fast."""
     with django_db_blocker.unblock():
         require_postgresql()
+        # pytest-django creates the test database only for tests that ask for `db` (or carry the
+        # django_db mark); a run of race modules alone asks for none, so they create it here.
+        created = None
+        if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         try:
             yield
         finally:
             call_command("flush", interactive=False, verbosity=0)
+            if created is not None:
+                teardown_databases(created, verbosity=0)
