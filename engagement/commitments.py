@@ -83,6 +83,10 @@ class Window:
         return self.start <= instance.measured_on <= self.end
 
 
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _local(value: dt.datetime | None) -> dt.date | None:
     return None if value is None else timezone.localdate(value)
 
@@ -130,10 +134,10 @@ def _days(n: int) -> str:
 def _payouts(partners, terms: dict[int, Terms], window: Window) -> Iterable[Instance]:
     reach = max((t.payout_days for t in terms.values()), default=30)
     rows = (
-        Statement.objects.filter(
-            partner__in=partners,
-            period_end__gte=window.start - dt.timedelta(days=reach),
-            period_end__lte=window.end,
+        Statement.objects.filter(partner__in=partners, period_end__lte=window.end)
+        .filter(
+            Q(period_end__gte=window.start - dt.timedelta(days=reach))
+            | Q(paid_at__gte=_start_of(window.start))
         )
         .order_by()
         .values_list("pk", "partner_id", "period", "period_end", "paid_at")
@@ -152,7 +156,7 @@ def _payouts(partners, terms: dict[int, Terms], window: Window) -> Iterable[Inst
 
 
 def _case_responses(partners, terms, window: Window) -> Iterable[Instance]:
-    since = timezone.make_aware(dt.datetime.combine(window.start, dt.time.min))
+    since = _start_of(window.start)
     rows = (
         Case.objects.filter(partner__in=partners)
         .exclude(kind=Case.Kind.COMPLIANCE)
@@ -174,7 +178,7 @@ def _case_responses(partners, terms, window: Window) -> Iterable[Instance]:
 
 
 def _reviews(partners, terms, window: Window) -> Iterable[Instance]:
-    since = timezone.make_aware(dt.datetime.combine(window.start, dt.time.min))
+    since = _start_of(window.start)
     rows = (
         BusinessReview.objects.filter(partner__in=partners, scheduled_at__gte=since)
         .filter(

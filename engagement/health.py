@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from commissions.periods import month_of, quarter_of
 from disputes.models import Case
 from partners.models import Partner
+from partners.periods import period_of
 from partners.selectors.targets import partner_attainment_annotate
 
 from .commitments import Instance, Window, instances_measure
@@ -84,7 +85,10 @@ def _percent(numerator: int, denominator: int) -> int:
 
 
 def _attainment(partners, context: Context) -> dict[int, int]:
-    rows = partner_attainment_annotate(partners.order_by()).values_list("pk", "attainment")
+    period = period_of(timezone.localdate(context.now))
+    rows = partner_attainment_annotate(partners.order_by(), period).values_list(
+        "pk", "attainment"
+    )
     return {
         pk: min(100, int(Decimal(value).quantize(0, ROUND_HALF_UP)))
         for pk, value in rows
