@@ -11,6 +11,7 @@ from . import (
     matrix_announcements,
     matrix_cases,
     matrix_certificates,
+    matrix_engagement,
     matrix_funds,
     matrix_learning,
     matrix_notifications,
@@ -394,5 +395,6 @@ for module in (
     matrix_learning,
     matrix_resources,
     matrix_protection,
+    matrix_engagement,
 ):
     MATRIX.update(module.ENTRIES)
