@@ -242,7 +242,9 @@ def _decisions(
 
 
 def _fund_decisions(partners, terms, window: Window) -> Iterable[Instance]:
-    since = window.start - dt.timedelta(days=max((t.mdf_decision_days for t in terms.values()), default=10))
+    since = window.start - dt.timedelta(
+        days=max((t.mdf_decision_days for t in terms.values()), default=10)
+    )
     requests = (
         FundRequest.objects.filter(budget__partner__in=partners, created_at__date__gte=since)
         .order_by()
@@ -360,4 +362,3 @@ def monthly_rates(instances: Iterable[Instance]) -> list[tuple[str, int, int]]:
         bucket[0] += int(i.met)
         bucket[1] += 1
     return [(k, v[0], v[1]) for k, v in sorted(months.items())]
-

@@ -86,9 +86,7 @@ def _percent(numerator: int, denominator: int) -> int:
 
 def _attainment(partners, context: Context) -> dict[int, int]:
     period = period_of(timezone.localdate(context.now))
-    rows = partner_attainment_annotate(partners.order_by(), period).values_list(
-        "pk", "attainment"
-    )
+    rows = partner_attainment_annotate(partners.order_by(), period).values_list("pk", "attainment")
     return {
         pk: min(100, int(Decimal(value).quantize(0, ROUND_HALF_UP)))
         for pk, value in rows
@@ -103,9 +101,11 @@ def _counted(context: Context, qs, penalty: int) -> dict[int, int]:
 
 
 def _open_cases(partners, context: Context) -> dict[int, int]:
-    open_cases = Case.objects.filter(partner__in=partners).exclude(
-        status__in=[Case.Status.RESOLVED, Case.Status.CLOSED]
-    ).exclude(kind=Case.Kind.COMPLIANCE)
+    open_cases = (
+        Case.objects.filter(partner__in=partners)
+        .exclude(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
+        .exclude(kind=Case.Kind.COMPLIANCE)
+    )
     return _counted(context, open_cases, OPEN_CASE_PENALTY)
 
 
@@ -209,7 +209,9 @@ def previous_quarter(label: str) -> str:
 
 def health_trend(partner: Partner, *, limit: int = 8) -> list[HealthSnapshot]:
     """The partner's stored quarterly scores, oldest first."""
-    return list(reversed(HealthSnapshot.objects.filter(partner=partner).order_by("-quarter")[:limit]))
+    return list(
+        reversed(HealthSnapshot.objects.filter(partner=partner).order_by("-quarter")[:limit])
+    )
 
 
 def health_falling(partners: QuerySet[Partner], *, today: dt.date | None = None):

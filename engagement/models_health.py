@@ -34,7 +34,10 @@ class HealthSnapshot(models.Model):
     quarter keeps the score it ended on."""
 
     partner = models.ForeignKey(
-        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="health_snapshots"
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="health_snapshots",
     )
     quarter = models.CharField(_("quarter"), max_length=7, help_text=_("YYYY-Qn"))
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)

@@ -123,5 +123,3 @@ def falling_partners(*, user, today: dt.date | None = None):
     fell by 15 points or more from last quarter's."""
     partners = partner_visible_queryset(user=user).filter(account_manager=user)
     return health_falling(partners, today=today or timezone.localdate())
-
-

@@ -32,13 +32,21 @@ def commitment_misses_record(*, now: dt.datetime | None = None) -> int:
     once. Safe to run twice or concurrently: the unique row decides who announces a miss."""
     now = now or timezone.now()
     run = uuid.uuid4()
-    missed = [i for i in instances_measure(_measured_partners(), window=Window.year(now)) if not i.met]
+    missed = [
+        i for i in instances_measure(_measured_partners(), window=Window.year(now)) if not i.met
+    ]
     CommitmentMiss.objects.bulk_create(
         [
             CommitmentMiss(
-                partner_id=i.partner_id, kind=i.kind, ref=i.ref, label=i.label, due=i.due,
-                done=i.done, run=run, found_at=now,
-            )  # fmt: skip
+                partner_id=i.partner_id,
+                kind=i.kind,
+                ref=i.ref,
+                label=i.label,
+                due=i.due,
+                done=i.done,
+                run=run,
+                found_at=now,
+            )
             for i in missed
         ],
         ignore_conflicts=True,

@@ -32,8 +32,8 @@ def instance_url(instance, can) -> str:
     """The instance's own page when the user may open it, else ""."""
     if not instance.url_name or instance.url_pk is None:
         return ""
-    if instance.url_name in ("statement_detail", "protection_claim_detail") and not (
-        can or {}
-    ).get("see_payouts"):
+    if instance.url_name in ("statement_detail", "protection_claim_detail") and not (can or {}).get(
+        "see_payouts"
+    ):
         return ""
     return reverse(instance.url_name, args=[instance.url_pk])

@@ -15,9 +15,7 @@ OWN_RECORD_API = _all(200, anonymous=401, cm_unassigned=404)
 ENTRIES: dict[str, Entry] = {
     "commitment_home": Entry(_all(200, anonymous=302)),
     "commitment_partner": Entry(OWN_PARTNER_PAGE, kwargs=lambda w: {"code": w.partner.code}),
-    "commitment_manager": Entry(
-        VENDOR_PAGE, kwargs=lambda w: {"pk": w.users["cm_assigned"].pk}
-    ),
+    "commitment_manager": Entry(VENDOR_PAGE, kwargs=lambda w: {"pk": w.users["cm_assigned"].pk}),
     "api:commitment-record": Entry(OWN_RECORD_API, data=_partner),
     "api:health-score": Entry(OWN_RECORD_API, data=_partner),
 }

@@ -92,9 +92,7 @@ MONDAY_9AM = at(dt.date(2026, 6, 8), 9)
         ("low", at(dt.date(2026, 6, 8), 17), True),  # 72 h: due Monday 17:00
     ],
 )
-def test_a_first_response_across_a_weekend_is_measured_on_the_slas_clock(
-    world, priority, due, met
-):
+def test_a_first_response_across_a_weekend_is_measured_on_the_slas_clock(world, priority, due, met):
     opened = case(world.partner, opened=FRIDAY_5PM, priority=priority, responded=MONDAY_9AM)
     assert opened.first_response_due == due
 

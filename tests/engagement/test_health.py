@@ -114,7 +114,9 @@ def test_quarters():
 
 @pytest.mark.parametrize(("before", "now", "falling"), [(80, 65, True), (80, 66, False)])
 def test_a_fall_of_fifteen_points_in_a_quarter_is_falling(world, before, now, falling):
-    HealthSnapshot.objects.create(partner=world.partner, quarter="2026-Q1", score=before, taken_at=NOW)
+    HealthSnapshot.objects.create(
+        partner=world.partner, quarter="2026-Q1", score=before, taken_at=NOW
+    )
     HealthSnapshot.objects.create(partner=world.partner, quarter="2026-Q2", score=now, taken_at=NOW)
 
     found = health_falling(Partner.objects.all(), today=dt.date(2026, 6, 17))

@@ -73,7 +73,13 @@ def test_snapshots_store_this_quarters_score_once_per_partner(world):
     snapshots = HealthSnapshot.objects.filter(partner=world.partner)
     assert [(s.quarter, s.taken_at) for s in snapshots] == [("2026-Q2", NOW + dt.timedelta(days=1))]
     assert snapshots[0].score == 100  # no open case, no incident; nothing else measured
-    assert set(snapshots[0].parts) == {"attainment", "open_cases", "compliance", "reviews", "commitments"}
+    assert set(snapshots[0].parts) == {
+        "attainment",
+        "open_cases",
+        "compliance",
+        "reviews",
+        "commitments",
+    }
     assert health_snapshots_task() == {"partners": 2}
 
 
@@ -95,7 +101,11 @@ def test_the_program_file_sets_default_and_agreement_obligations(world):
     assert report.created["obligations"] == 1
     assert report.created["agreement_obligations"] == 1
     default = Obligations.objects.get(agreement_version__isnull=True)
-    assert (default.payout_days, default.mdf_decision_days, default.price_protection_decision_days) == (21, 7, 15)
+    assert (
+        default.payout_days,
+        default.mdf_decision_days,
+        default.price_protection_decision_days,
+    ) == (21, 7, 15)
     own = Obligations.objects.get(agreement_version__agreement__number="AG-001")
     assert (own.payout_days, own.mdf_decision_days) == (14, 7)
     assert program_load(data, today=dt.date(2026, 1, 1)).unchanged["obligations"] == 1
@@ -104,7 +114,10 @@ def test_the_program_file_sets_default_and_agreement_obligations(world):
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"payout_days": -1}, "obligations.payout_days: must be a whole number of days from 0 to 365"),
+        (
+            {"payout_days": -1},
+            "obligations.payout_days: must be a whole number of days from 0 to 365",
+        ),
         ({"payout_days": "30"}, "obligations.payout_days: must be a whole number of days"),
         ({"payout_weeks": 4}, "obligations.payout_weeks: unknown obligation"),
         ([1, 2], "obligations: must be a mapping"),

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.health import quarter_label, previous_quarter
+from engagement.health import previous_quarter, quarter_label
 from engagement.models import HealthSnapshot
 from tests.factories import PartnerFactory
 
@@ -41,11 +41,15 @@ def test_the_partner_sees_its_record_with_a_case_link_on_the_miss(recorded):
     [link] = [a for a in html.split('href="') if a.startswith("/disputes/new/?")]
     query = parse_qs(urlparse(link.split('"')[0].replace("&amp;", "&")).query)
     assert query["kind"] == ["other"]
-    assert query["subject"] == [f"Missed commitment: Business review held on time, {_this_year(2, 10).isoformat()}"]
+    assert query["subject"] == [
+        f"Missed commitment: Business review held on time, {_this_year(2, 10).isoformat()}"
+    ]
 
 
 def test_the_case_form_takes_the_prefilled_kind_and_subject(world):
-    url = reverse("case_open") + "?kind=payout&subject=Missed+commitment%3A+Payout+on+time%2C+2026-04"
+    url = (
+        reverse("case_open") + "?kind=payout&subject=Missed+commitment%3A+Payout+on+time%2C+2026-04"
+    )
 
     form = world.client("partner_admin").get(url).context["form"]
 
