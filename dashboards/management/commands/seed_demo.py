@@ -15,6 +15,7 @@ from disputes.demo import seed_demo_cases
 from enablement.demo_certificates import seed_demo_certificates
 from enablement.demo_learning import seed_demo_learning, seed_demo_workshops
 from enablement.demo_resources import seed_demo_resources
+from engagement.demo import seed_demo_engagement
 from funds.demo import seed_demo_funds
 from funds.demo_protection import seed_demo_price_protection
 from partners.demo_announcements import seed_demo_announcements
@@ -235,6 +236,7 @@ class Command(BaseCommand):
         seed_demo_resources(actor=admin)
         seed_demo_funds()
         seed_demo_price_protection()
+        seed_demo_engagement()
 
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:")
