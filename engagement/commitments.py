@@ -192,7 +192,8 @@ def _reviews(partners, terms, window: Window) -> Iterable[Instance]:
         if done is None and due >= window.today:
             continue
         yield Instance(
-            partner_id, Commitment.REVIEW, str(pk), due.isoformat(), _local(created), due, done,
+            partner_id, Commitment.REVIEW, str(pk), due.isoformat(), min(_local(created), due), due,
+            done,
             met=done is not None and done <= due, url_name="review_detail", url_pk=pk,
         )  # fmt: skip
 
