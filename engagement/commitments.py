@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from agreements.models import AgreementVersion, PriceList
@@ -27,6 +28,7 @@ from .models_commitments import DEFAULT_OBLIGATIONS, Commitment, Obligations
 
 # Commitments in the order the pages list them.
 ORDER = [c.value for c in Commitment]
+_RANK = {kind: index for index, kind in enumerate(ORDER)}
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ class Terms:
     price_notice_days: int | None
 
 
-@dataclass(frozen=True)
-class Instance:
+class Instance(NamedTuple):
+    """One measured instance (a tuple: the nightly run builds one per statement, case...)."""
+
     partner_id: int
     kind: str
     ref: str
@@ -140,12 +143,11 @@ def _payouts(partners, terms: dict[int, Terms], window: Window) -> Iterable[Inst
             | Q(paid_at__gte=_start_of(window.start))
         )
         .order_by()
-        .values_list("pk", "partner_id", "period", "period_end", "paid_at")
+        .values_list("pk", "partner_id", "period", "period_end", TruncDate("paid_at"))
     )
-    for pk, partner_id, period, period_end, paid_at in rows:
+    for pk, partner_id, period, period_end, paid in rows:
         days = terms[partner_id].payout_days
         due = period_end + dt.timedelta(days=days)
-        paid = _local(paid_at)
         if paid is None and due >= window.today:
             continue
         yield Instance(
@@ -163,14 +165,18 @@ def _case_responses(partners, terms, window: Window) -> Iterable[Instance]:
         .filter(Q(first_responded_at__gte=since) | Q(first_responded_at__isnull=True))
         .filter(first_response_due__gte=since - dt.timedelta(days=31))
         .order_by()
-        .values_list("pk", "partner_id", "created_at", "first_response_due", "first_responded_at")
-    )
-    for pk, partner_id, created, due, responded in rows:
+        .values_list(
+            "pk", "partner_id", "first_response_due", "first_responded_at",
+            TruncDate("created_at"), TruncDate("first_response_due"),
+            TruncDate("first_responded_at"),
+        )
+    )  # fmt: skip
+    for pk, partner_id, due, responded, created_on, due_on, responded_on in rows:
         if responded is None and due > window.now:
             continue
         yield Instance(
             partner_id, Commitment.CASE_RESPONSE, str(pk), f"CASE-{pk:06d}",
-            _local(created), _local(due), _local(responded),
+            created_on, due_on, responded_on,
             # The SLA is breached from the very moment its deadline is reached.
             met=responded is not None and responded < due,
             url_name="case_detail", url_pk=pk,
@@ -185,15 +191,16 @@ def _reviews(partners, terms, window: Window) -> Iterable[Instance]:
             status__in=[BusinessReview.Status.SCHEDULED, BusinessReview.Status.HELD],
         )
         .order_by()
-        .values_list("pk", "partner_id", "created_at", "scheduled_at", "held_at")
-    )
-    for pk, partner_id, created, scheduled, held in rows:
-        due, done = _local(scheduled), _local(held)
+        .values_list(
+            "pk", "partner_id", TruncDate("created_at"), TruncDate("scheduled_at"),
+            TruncDate("held_at"),
+        )
+    )  # fmt: skip
+    for pk, partner_id, created, due, done in rows:
         if done is None and due >= window.today:
             continue
         yield Instance(
-            partner_id, Commitment.REVIEW, str(pk), due.isoformat(), min(_local(created), due), due,
-            done,
+            partner_id, Commitment.REVIEW, str(pk), due.isoformat(), min(created, due), due, done,
             met=done is not None and done <= due, url_name="review_detail", url_pk=pk,
         )  # fmt: skip
 
@@ -226,13 +233,11 @@ def _price_notices(partners, terms: dict[int, Terms], window: Window) -> Iterabl
 def _decisions(
     rows, kind: str, prefix: str, limit_of: Callable[[Terms], int], terms, window, url_name
 ) -> Iterable[Instance]:
-    for pk, partner_id, started, decided in rows:
-        if started is None:
+    for pk, partner_id, start, done in rows:
+        if start is None:
             continue
         days = limit_of(terms[partner_id])
-        start = _local(started)
         due = start + dt.timedelta(days=days)
-        done = _local(decided)
         if done is None and due >= window.today:
             continue
         yield Instance(
@@ -249,7 +254,7 @@ def _fund_decisions(partners, terms, window: Window) -> Iterable[Instance]:
     requests = (
         FundRequest.objects.filter(budget__partner__in=partners, created_at__date__gte=since)
         .order_by()
-        .values_list("pk", "budget__partner_id", "created_at", "decided_at")
+        .values_list("pk", "budget__partner_id", TruncDate("created_at"), TruncDate("decided_at"))
     )
     yield from _decisions(
         requests, Commitment.MDF_DECISION, "MDF", lambda t: t.mdf_decision_days, terms, window,
@@ -258,7 +263,9 @@ def _fund_decisions(partners, terms, window: Window) -> Iterable[Instance]:
     claims = (
         FundClaim.objects.filter(request__budget__partner__in=partners, created_at__date__gte=since)
         .order_by()
-        .values_list("pk", "request__budget__partner_id", "created_at", "decided_at")
+        .values_list(
+            "pk", "request__budget__partner_id", TruncDate("created_at"), TruncDate("decided_at")
+        )
     )
     yield from _decisions(
         claims, Commitment.MDF_DECISION, "CLM", lambda t: t.mdf_decision_days, terms, window, ""
@@ -273,7 +280,7 @@ def _protection_decisions(partners, terms, window: Window) -> Iterable[Instance]
             declared_at__date__gte=window.start - dt.timedelta(days=reach),
         )
         .order_by()
-        .values_list("pk", "partner_id", "declared_at", "decided_at")
+        .values_list("pk", "partner_id", TruncDate("declared_at"), TruncDate("decided_at"))
     )
     yield from _decisions(
         rows, Commitment.PROTECTION_DECISION, "PP", lambda t: t.price_protection_decision_days,
@@ -306,7 +313,7 @@ def instances_measure(
         for instance in measure(partners, terms, window)
         if window.holds(instance)
     ]
-    return sorted(found, key=lambda i: (ORDER.index(i.kind), i.measured_on, i.ref))
+    return sorted(found, key=lambda i: (_RANK[i.kind], i.measured_on, i.ref))
 
 
 @dataclass

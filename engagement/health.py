@@ -25,15 +25,16 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Case as Case_
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from commissions.models import Sale
 from commissions.periods import month_of, quarter_of
 from disputes.models import Case
-from partners.models import Partner
-from partners.periods import period_of
-from partners.selectors.targets import partner_attainment_annotate
+from partners.models import Partner, Target
+from partners.periods import period_bounds, period_of
 
 from .commitments import Instance, Window, instances_measure
 from .models_commitments import Commitment
@@ -85,13 +86,32 @@ def _percent(numerator: int, denominator: int) -> int:
 
 
 def _attainment(partners, context: Context) -> dict[int, int]:
+    """Sales of the month against its agreed target, capped at 100 (no target: no value)."""
     period = period_of(timezone.localdate(context.now))
-    rows = partner_attainment_annotate(partners.order_by(), period).values_list("pk", "attainment")
+    start, end = period_bounds(period)
+    targets = dict(
+        Target.objects.filter(
+            partner__in=partners, period=period, status=Target.Status.AGREED, amount__gt=0
+        ).values_list("partner_id", "amount")
+    )
+    if not targets:
+        return {}
+    net = Sum(Case_(When(kind=Sale.Kind.RETURN, then=-F("net_amount")), default=F("net_amount")))
+    sales = dict(
+        Sale.objects.filter(partner__in=partners, invoice_date__range=(start, end))
+        .order_by()
+        .values("partner_id")
+        .annotate(net=net)
+        .values_list("partner_id", "net")
+    )
     return {
-        pk: min(100, int(Decimal(value).quantize(0, ROUND_HALF_UP)))
-        for pk, value in rows
-        if value is not None
+        pk: max(0, min(100, _percent_of(sales.get(pk) or Decimal(0), target)))
+        for pk, target in targets.items()
     }
+
+
+def _percent_of(part: Decimal, whole: Decimal) -> int:
+    return int((part * 100 / whole).quantize(0, ROUND_HALF_UP))
 
 
 def _counted(context: Context, qs, penalty: int) -> dict[int, int]:

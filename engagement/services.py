@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,15 +26,30 @@ def _measured_partners():
     return Partner.objects.exclude(status__in=[Partner.Status.PROSPECT])
 
 
+# A miss is announced when the run that finds it is within this many days of the miss (so a
+# worker down for weeks still announces what it missed); older misses, such as the year's
+# history found by the very first run, are recorded without a notice.
+NOTICE_DAYS = 31
+
+
 @transaction.atomic
 def commitment_misses_record(*, now: dt.datetime | None = None) -> int:
     """Measure every partner's commitments this year and record each missed instance once; the
-    rows this run claims (inserted, not already there) are announced to the vendor admins at
-    once. Safe to run twice or concurrently: the unique row decides who announces a miss."""
+    recent rows this run claims (inserted, not already there) are announced to the vendor
+    admins at once. Safe to run twice or concurrently: the unique row decides who announces a
+    miss. Returns the number of misses announced."""
     now = now or timezone.now()
     run = uuid.uuid4()
+    window = Window.year(now)
+    known = set(
+        CommitmentMiss.objects.filter(due__gte=window.start - dt.timedelta(days=400)).values_list(
+            "partner_id", "kind", "ref"
+        )
+    )
     missed = [
-        i for i in instances_measure(_measured_partners(), window=Window.year(now)) if not i.met
+        i
+        for i in instances_measure(_measured_partners(), window=window)
+        if not i.met and (i.partner_id, i.kind, i.ref) not in known
     ]
     CommitmentMiss.objects.bulk_create(
         [
@@ -52,7 +68,12 @@ def commitment_misses_record(*, now: dt.datetime | None = None) -> int:
         ignore_conflicts=True,
         batch_size=2000,
     )
-    claimed = list(CommitmentMiss.objects.filter(run=run).select_related("partner"))
+    recent = window.today - dt.timedelta(days=NOTICE_DAYS)
+    claimed = list(
+        CommitmentMiss.objects.filter(run=run)
+        .filter(Q(done__gte=recent) | Q(done__isnull=True, due__gte=recent))
+        .select_related("partner")
+    )
     if claimed:
         admins = list(User.objects.filter(vendor_role="admin", is_active=True))
         notify_many(

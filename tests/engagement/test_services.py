@@ -17,10 +17,10 @@ from .helpers import NOW, review, statement
 
 pytestmark = pytest.mark.django_db
 
-# Partners and terms, one query per commitment (six, fund requests and claims apart), the insert,
+# The misses already recorded, partners and terms, one query per commitment (six, fund requests and claims apart), the insert,
 # the claimed rows, the admins, and the notifications (recipients' preferences, one insert,
 # channels): a number that does not grow with the partners.
-MISS_QUERIES = 15
+MISS_QUERIES = 16
 
 
 def test_a_miss_tells_the_vendor_admins_once(world, django_capture_on_commit_callbacks):
@@ -47,12 +47,23 @@ def test_a_miss_tells_the_vendor_admins_once(world, django_capture_on_commit_cal
     assert "P-A" in told.first().title
 
 
+def test_an_old_miss_is_recorded_without_a_notice(world):
+    # Paid on 5 March, due 2 March: found on 17 June, more than a month later.
+    statement(world.partner, dt.date(2026, 1, 31), paid_on=dt.date(2026, 3, 5))
+
+    assert commitment_misses_record(now=NOW) == 0
+
+    assert CommitmentMiss.objects.get().label == "2026-01"
+    assert not Notification.objects.exists()
+
+
 def test_the_nightly_task_finds_misses_of_the_year(world):
     today = timezone.localdate()
-    # A review due on the year's first day and never held is missed from the second day on.
-    review(world.partner, scheduled=today.replace(month=1, day=1))
+    # A review due yesterday and never held is missed (unless yesterday was last year).
+    yesterday = today - dt.timedelta(days=1)
+    review(world.partner, scheduled=yesterday)
 
-    assert commitments_measure_task() == {"missed": int(today > today.replace(month=1, day=1))}
+    assert commitments_measure_task() == {"missed": int(yesterday.year == today.year)}
 
 
 @pytest.mark.parametrize("extra", [0, 10])
