@@ -17,9 +17,9 @@ from .helpers import NOW, review, statement
 
 pytestmark = pytest.mark.django_db
 
-# The misses already recorded, partners and terms, one query per commitment (six, fund requests and claims apart), the insert,
-# the claimed rows, the admins, and the notifications (recipients' preferences, one insert,
-# channels): a number that does not grow with the partners.
+# The misses already recorded, partners and terms, one query per commitment (six, fund
+# requests and claims apart), the insert, the claimed rows, the admins, and the notifications
+# (recipients' preferences, one insert, channels): a number that does not grow with partners.
 MISS_QUERIES = 16
 
 
