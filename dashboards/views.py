@@ -12,6 +12,7 @@ from disputes.selectors import case_list
 from disputes.views import AGE_LABELS
 from enablement.certificate_selectors import certified_people
 from engagement.board import top_ideas
+from engagement.selectors import falling_partners, partner_health_get, partner_health_trend
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
@@ -190,6 +191,24 @@ def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
     ]
 
 
+def _falling_tile(user) -> dict:
+    """The partners the user is account manager of whose health fell by 15 points or more
+    since last quarter."""
+    falling = falling_partners(user=user)
+    return _tile(
+        "health_falling",
+        len(falling),
+        ngettext(
+            "partner whose health fell this quarter",
+            "partners whose health fell this quarter",
+            len(falling),
+        ),
+        url=_url("partner_list", f"account_manager={user.pk}&sort=health_score"),
+        icon="bi-heart-pulse",
+        urgent=True,
+    )
+
+
 class DashboardView(RoleRequiredMixin, TemplateView):
     """The landing page: vendor staff see what needs them today across their partners; partner
     users see where their organisation stands."""
@@ -218,6 +237,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             )
             context["events"] = event_list(user=request.user, role=role, limit=8)
             context["top_ideas"] = top_ideas(limit=5)
+            context["tiles"].append(_falling_tile(request.user))
             return context
         partner = request.partner
         context["partner"] = partner
@@ -239,6 +259,11 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             context["fund_url"] = _url("fund_list")
             context["protection_url"] = _url("protection_claim_list")
             context["events"] = event_list(user=request.user, role=role, partner=partner, limit=8)
+            context.update(
+                health=partner_health_get(partner=partner),
+                health_trend=partner_health_trend(partner=partner),
+                commitments_url=_url("commitment_home"),
+            )
         return context
 
 
@@ -286,6 +311,9 @@ class PartnerDetailView(RoleRequiredMixin, TemplateView):
             next_review_overdue=next_review is not None and review_is_overdue(next_review),
             open_action_items=action_item_open_list(partners=[partner], limit=5),
             certified=certified_people(partner=partner, on=timezone.localdate()),
+            health=partner_health_get(partner=partner),
+            health_trend=partner_health_trend(partner=partner),
+            commitments_url=reverse("commitment_partner", kwargs={"code": partner.code}),
         )
         if can_manage_members:
             context["invitation_form"] = InvitationForm(auto_id="invite_%s")

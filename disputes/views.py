@@ -167,7 +167,20 @@ class CaseOpenView(RoleRequiredMixin, FormView):
         elif "agreement_version" in about:
             version = about["agreement_version"]
             initial.update(kind=Case.Kind.AGREEMENT, partner=version.agreement.partner)
-        return initial
+        return {**self._prefill(), **initial}
+
+    def _prefill(self) -> dict:
+        """A kind and a subject named in the link (another page's "open a case about this"),
+        kept only when valid; the user still reviews the form before sending it."""
+        params = self.request.GET
+        prefill = {}
+        kind = params.get("kind", "")
+        if kind in Case.Kind.values and kind != Case.Kind.COMPLIANCE:
+            prefill["kind"] = kind
+        subject = params.get("subject", "").strip()
+        if subject:
+            prefill["subject"] = subject[: Case._meta.get_field("subject").max_length]
+        return prefill
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -24,7 +24,8 @@ from .models import (
     Tier,
 )
 from .periods import current_period
-from .selectors import NO_ATTAINMENT, PARTNER_SORTS, PartnerFilters, product_line_queryset
+from .selectors import NO_ATTAINMENT, PartnerFilters, product_line_queryset
+from .selectors.directory import DIRECTORY_COLUMNS, directory_sorts
 
 
 class BootstrapMixin:
@@ -103,6 +104,18 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
         ] + [(str(user.pk), user.get_full_name()) for user in options.account_managers]
         self.fields["risk"].choices = [("", _("Any risk")), *RiskRating.choices]
         self.fields["attainment"].choices = ATTAINMENT_CHOICES
+        for key, column in DIRECTORY_COLUMNS.items():
+            self.fields[key] = forms.ChoiceField(
+                label=column.label,
+                required=False,
+                choices=[("", _("Any")), *((v, b[0]) for v, b in column.bands.items())],
+            )
+            self.fields[key].widget.attrs["class"] = "form-select"
+
+    @property
+    def column_fields(self) -> list:
+        """The filters of the columns other apps registered."""
+        return [self[key] for key in DIRECTORY_COLUMNS]
 
     def filters(self) -> PartnerFilters:
         if not self.is_valid():
@@ -111,7 +124,7 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
         else:
             data = self.cleaned_data
         sort = data.get("sort") or "code"
-        if sort.removeprefix("-") not in PARTNER_SORTS:
+        if sort.removeprefix("-") not in directory_sorts():
             sort = "code"
         return PartnerFilters(
             search=(data.get("q") or "").strip(),
@@ -123,6 +136,7 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
             attainment=data.get("attainment") or "",
             flagged=bool(data.get("flagged")),
             sort=sort,
+            bands=tuple((key, data.get(key) or "") for key in DIRECTORY_COLUMNS),
         )
 
 

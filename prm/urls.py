@@ -12,6 +12,7 @@ from dashboards import views as dashboard_views
 from disputes import api as disputes_api
 from enablement import api as enablement_api
 from enablement import certificate_api
+from engagement import api as engagement_api
 from engagement import board_api
 from funds import api as funds_api
 from funds import protection_api
@@ -94,6 +95,12 @@ api_v1 = [
     ),
     path("community/posts/", board_api.PostListCreateAPIView.as_view(), name="board-post-list"),
     path(
+        "commitments/",
+        engagement_api.CommitmentRecordAPIView.as_view(),
+        name="commitment-record",
+    ),
+    path("health/", engagement_api.HealthAPIView.as_view(), name="health-score"),
+    path(
         "notifications/",
         notifications_api.NotificationListAPIView.as_view(),
         name="notification-list",
@@ -130,6 +137,7 @@ urlpatterns = [
     path("resources/", include("enablement.resource_urls")),
     path("pulse/", include("engagement.pulse_urls")),
     path("community/", include("engagement.board_urls")),
+    path("commitments/", include("engagement.commitment_urls")),
     path("profile/", accounts_views.ProfileView.as_view(), name="profile"),
     path("profile/token/", accounts_views.ApiTokenRotateView.as_view(), name="api_token_rotate"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,13 +123,38 @@ PARTNER_SORTS: dict[str, list[Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class DirectoryColumn:
+    """A column an app above partners adds to the directory (partners never imports it):
+    `annotate(qs)` adds the value `key` to each partner in a constant number of queries, the
+    column sorts by it, and `bands` ({value: (label, low, high)}, high excluded) are the choices
+    of its filter. `cell_template` renders the cell with `partner` in the context."""
+
+    key: str
+    label: Any
+    annotate: Callable[[QuerySet[Partner]], QuerySet[Partner]]
+    bands: dict[str, tuple[Any, int | None, int | None]]
+    cell_template: str
+
+
+DIRECTORY_COLUMNS: dict[str, DirectoryColumn] = {}
+
+
+def register_directory_column(column: DirectoryColumn) -> None:
+    DIRECTORY_COLUMNS[column.key] = column
+
+
+def directory_sorts() -> set[str]:
+    return {*PARTNER_SORTS, *DIRECTORY_COLUMNS}
+
+
 def _ordering(sort: str) -> list[Any]:
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
-    if key not in PARTNER_SORTS:
+    if key not in directory_sorts():
         key, descending = "code", False
     terms = []
-    for expression in PARTNER_SORTS[key]:
+    for expression in PARTNER_SORTS.get(key, [key]):
         term = F(expression) if isinstance(expression, str) else expression
         terms.append(term.desc(nulls_last=True) if descending else term.asc(nulls_last=True))
     if key != "code":
@@ -147,6 +173,8 @@ class PartnerFilters:
     attainment: str = ""
     flagged: bool = False
     sort: str = "code"
+    # Registered columns' filters: (column key, band value).
+    bands: tuple[tuple[str, str], ...] = ()
 
 
 def partner_list(
@@ -193,6 +221,7 @@ def partner_list(
             qs = qs.filter(attainment__gte=low)
         if high is not None:
             qs = qs.filter(attainment__lt=high)
+    qs = _registered_columns(qs, dict(filters.bands))
     active_members = (
         Membership.objects.filter(partner=OuterRef("pk"), is_active=True)
         .order_by()
@@ -205,6 +234,21 @@ def partner_list(
         .annotate(member_count=Coalesce(Subquery(active_members), Value(0)))
         .order_by(*_ordering(filters.sort))
     )
+
+
+def _registered_columns(qs: QuerySet[Partner], bands: dict[str, str]) -> QuerySet[Partner]:
+    for key, column in DIRECTORY_COLUMNS.items():
+        qs = column.annotate(qs)
+        band = column.bands.get(bands.get(key, ""))
+        if band is not None:
+            _label, low, high = band
+            if low is None and high is None:
+                qs = qs.filter(**{f"{key}__isnull": True})
+            if low is not None:
+                qs = qs.filter(**{f"{key}__gte": low})
+            if high is not None:
+                qs = qs.filter(**{f"{key}__lt": high})
+    return qs
 
 
 def partner_get(*, user, code: str, current_partner: Partner | None = None) -> Partner:

@@ -28,6 +28,7 @@ from ..forms import (
 )
 from ..middleware import SESSION_KEY
 from ..selectors import partner_filter_options, partner_list
+from ..selectors.directory import DIRECTORY_COLUMNS
 from ..services import (
     partner_change_status,
     partner_create,
@@ -63,6 +64,7 @@ class PartnerListView(RoleRequiredMixin, TemplateView):
             page_obj=page,
             partners=page.object_list,
             sort=filters.sort,
+            directory_columns=list(DIRECTORY_COLUMNS.values()),
             search=filters.search,
             status=filters.status,
         )

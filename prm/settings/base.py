@@ -352,6 +352,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prm.notifications.tasks.digests_send_task",
         "schedule": crontab(hour=7, minute=45),
     },
+    "commitments-measure": {
+        "task": "engagement.tasks.commitments_measure_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "health-snapshots": {
+        "task": "engagement.tasks.health_snapshots_task",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 # REST API

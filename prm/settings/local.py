@@ -21,5 +21,7 @@ for _name in (
     "workshop-reminders",
     "fund-deadlines",
     "notification-digests",
+    "commitments-measure",
+    "health-snapshots",
 ):
     CELERY_BEAT_SCHEDULE[_name] = {**CELERY_BEAT_SCHEDULE[_name], "schedule": 300.0}  # noqa: F405

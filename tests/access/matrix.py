@@ -11,6 +11,7 @@ from . import (
     matrix_announcements,
     matrix_cases,
     matrix_certificates,
+    matrix_engagement,
     matrix_funds,
     matrix_learning,
     matrix_notifications,
@@ -444,5 +445,6 @@ for module in (
     matrix_resources,
     matrix_protection,
     matrix_voice,
+    matrix_engagement,
 ):
     MATRIX.update(module.ENTRIES)

@@ -84,7 +84,7 @@ def test_access(world, name, role):
 def test_other_partners_objects_answer_404(world, role):
     """A partner user typing another partner's URL gets 404, in pages and in the API."""
     client = world.client(role)
-    for name in ("partner_detail", "api:partner-detail"):
+    for name in ("partner_detail", "api:partner-detail", "commitment_partner"):
         response = client.get(reverse(name, kwargs={"code": world.other_partner.code}))
         if role in ("vendor_admin", "other_partner"):
             # The vendor admin sees every partner; other_partner's user belongs to it.

@@ -62,6 +62,7 @@ def test_vendor_admin_sees_every_partner_needing_attention(seeded):
         "fund_requests": 2,
         "fund_claims": 2,
         "protection_claims": 2,
+        "health_falling": 0,
     }
     assert tiles["breached"]["url"] == "/disputes/?status=breached"
     assert tiles["escalated"]["url"] == "/disputes/?status=escalated"

@@ -14,14 +14,17 @@ from .dashboard_data import seed_partner
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, permissions or memberships, then the dashboard's own reads, per role (vendor
-# staff: one of them the most-voted open ideas).
+# Session, user, permissions or memberships, then the dashboard's own reads, per role.
+# Vendor staff: +1 for the most-voted open ideas, +1 for the falling-health tile; partner users:
+# +14 for relationship health (its weights, each part's and each commitment's one query, the
+# partner pulse, and the quarterly trend).
+HEALTH_QUERIES = 14
 EXPECTED_QUERIES = {
-    "vendor_admin": 13,
-    "cm_assigned": 16,
-    "partner_admin": 19,
-    "partner_finance": 18,
-    "partner_sales": 16,
+    "vendor_admin": 12 + 1 + 1,
+    "cm_assigned": 15 + 1 + 1,
+    "partner_admin": 19 + HEALTH_QUERIES,
+    "partner_finance": 18 + HEALTH_QUERIES,
+    "partner_sales": 16 + HEALTH_QUERIES,
 }
 
 

@@ -50,7 +50,7 @@ def test_vendor_admin_dashboard(new_page, live_server, seeded, locale):
     assert page.locator("html").get_attribute("lang") == LOCALES[locale]
 
     tiles = page.locator("#needs-you-today li")
-    assert tiles.count() == 12
+    assert tiles.count() == 13
     assert page.locator("#tile-breached .stat-value").inner_text().strip() == "4"
     assert page.locator("#tile-breached a").get_attribute("href") == "/disputes/?status=breached"
     assert page.locator("#tile-deals .stat-value").inner_text().strip() == "4"

@@ -16,6 +16,7 @@ from enablement.demo_certificates import seed_demo_certificates
 from enablement.demo_learning import seed_demo_learning, seed_demo_workshops
 from enablement.demo_resources import seed_demo_resources
 from engagement.demo import seed_demo_board, seed_demo_pulse
+from engagement.demo_health import seed_demo_engagement
 from funds.demo import seed_demo_funds
 from funds.demo_protection import seed_demo_price_protection
 from partners.demo_announcements import seed_demo_announcements
@@ -238,6 +239,7 @@ class Command(BaseCommand):
         seed_demo_price_protection()
         seed_demo_pulse()
         seed_demo_board()
+        seed_demo_engagement()
 
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ with:")

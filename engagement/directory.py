@@ -1,0 +1,32 @@
+"""The health column of the partner directory: the latest stored score, sortable and
+filterable by band (registered with partners.selectors.directory in EngagementConfig.ready)."""
+
+from django.db.models import IntegerField, OuterRef, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from partners.selectors.directory import DirectoryColumn
+
+from .models_health import HealthSnapshot
+
+
+def health_annotate(partners):
+    latest = HealthSnapshot.objects.filter(partner=OuterRef("pk")).order_by("-quarter")
+    return partners.annotate(
+        health_score=Subquery(latest.values("score")[:1], output_field=IntegerField())
+    )
+
+
+HEALTH_BANDS = {
+    "low": (_("Below 50"), 0, 50),
+    "fair": (_("50 to 74"), 50, 75),
+    "good": (_("75 and above"), 75, None),
+    "none": (_("No score yet"), None, None),
+}
+
+HEALTH_COLUMN = DirectoryColumn(
+    key="health_score",
+    label=_("Health"),
+    annotate=health_annotate,
+    bands=HEALTH_BANDS,
+    cell_template="engagement/partials/_health_cell.html",
+)
