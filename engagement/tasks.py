@@ -1,15 +1,13 @@
 from celery import shared_task
 
 from .pulse_services import pulse_messages_send
+from .services import commitment_misses_record, health_snapshots_take
 
 
 @shared_task
 def pulse_messages_send_task() -> dict[str, int]:
     """Daily: the quarter's pulse invitations, then the reminders, each sent once."""
     return pulse_messages_send()
-
-
-from .services import commitment_misses_record, health_snapshots_take
 
 
 @shared_task
