@@ -292,13 +292,28 @@ class FundReminder(models.Model):
 
 
 class PurchaseImport(TimeStampedModel):
-    """One purchases file as imported: its counts and the rows it rejected."""
+    """One purchases file as imported: its progress, its counts and the rows it rejected."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    stored_file = models.CharField(_("stored file"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
-    rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),
@@ -315,6 +330,28 @@ class PurchaseImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.pk}"
+
+
+class PurchaseRejection(models.Model):
+    """A row of a purchases file that was not imported: its number, column and reason."""
+
+    batch = models.ForeignKey(
+        PurchaseImport,
+        verbose_name=_("import"),
+        on_delete=models.CASCADE,
+        related_name="rejections",
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=255)
+
+    class Meta:
+        ordering = ["batch", "row_number", "id"]
+        verbose_name = _("rejected purchase row")
+        verbose_name_plural = _("rejected purchase rows")
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} {self.column}: {self.reason}"
 
 
 class PurchaseInvoiceLine(models.Model):

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from .protection import claims_expire
 from .services import fund_reminders_send, fund_requests_expire
@@ -15,3 +16,13 @@ def fund_deadlines_task() -> dict[str, int]:
 def protection_deadlines_task() -> dict[str, int]:
     """Daily: price-protection claims not declared by their deadline expire."""
     return {"expired": claims_expire()}
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def purchases_import_task(batch_id: int) -> None:
+    """Run an uploaded purchases file (the page follows its progress)."""
+    from django.core.files.storage import default_storage
+
+    from .purchases import purchases_import_run
+
+    purchases_import_run(batch_id=batch_id, storage=default_storage)
