@@ -259,7 +259,7 @@ def test_the_files_reach_the_corners_they_are_meant_to(monkeypatch):
     assert [r[:2] for r in first[3]] == [(4, "line"), (6, "line"), (7, "line"), (8, "line")]
     for expected in (
         "unknown partner 'P-Ä'",
-        "'x\\'y' is not a line number",
+        "\"x'y\" is not a line number",
         "-1 is negative",
         "1.005 has more than 2 decimals",
         "900.5 has more than 0 decimals",
