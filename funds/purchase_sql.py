@@ -104,7 +104,8 @@ def _date_reason(earliest: dt.date, latest: dt.date) -> str:
     outside = f" is outside {earliest.isoformat()} to {latest.isoformat()}"
     return f"""CASE
         WHEN c.dtext !~ {_literal(ISO_DATE)} THEN 'not a date (YYYY-MM-DD)'
-        WHEN {year} < 1 OR {month} NOT BETWEEN 1 AND 12 OR {day} < 1 THEN c.dtext || ' is not a date'
+        WHEN {year} < 1 OR {month} NOT BETWEEN 1 AND 12 OR {day} < 1
+            THEN c.dtext || ' is not a date'
         WHEN {day} > extract(day FROM make_date({year}, {month}, 1)
                 + interval '1 month' - interval '1 day') THEN c.dtext || ' is not a date'
         ELSE c.dtext || {_literal(outside)} END"""

@@ -435,9 +435,7 @@ def purchases_import_run(*, batch_id: int, storage) -> PurchaseImportResult | No
         if batch.attempts >= MAX_ATTEMPTS:
             _fail(PurchaseImportResult(batch=batch), gave_up(batch.attempts, exc))
         else:
-            PurchaseImport.objects.filter(
-                pk=batch.pk, status=PurchaseImport.Status.RUNNING
-            ).update(
+            PurchaseImport.objects.filter(pk=batch.pk, status=PurchaseImport.Status.RUNNING).update(
                 status=PurchaseImport.Status.PENDING, processed_rows=0, updated_at=timezone.now()
             )
         raise

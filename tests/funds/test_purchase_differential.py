@@ -132,7 +132,7 @@ FILES = {
         row(sku="SW-J", currency="TWD"),
     ),
     "formulas and quotes": _file(
-        row(invoice="=HYPERLINK(\"x\")".replace('"', '""').join('""')),
+        row(invoice='=HYPERLINK("x")'.replace('"', '""').join('""')),
         row(invoice="+1", line="2"),
         row(invoice="@SUM(A1)", line="3"),
         row(invoice='"multi\nline"', line="4"),
@@ -170,7 +170,9 @@ FILES = {
         row(invoice="ZZ", line="7") + ",\x00",
     ),
     "bytes that are not UTF-8": _file(row(invoice="ok"), header=HEADER)
-    + b"BAD-\xff,1,P-A,SW-24," + day().encode() + b",1,1,TWD\n"
+    + b"BAD-\xff,1,P-A,SW-24,"
+    + day().encode()
+    + b",1,1,TWD\n"
     + _file(row(invoice="after"), header=row(invoice="after-header")),
     "a byte-order mark and CRLF": codecs.BOM_UTF8 + _file(row(), row(line="2"), eol="\r\n"),
     "UTF-16": codecs.BOM_UTF16_LE + _file(row(), row(line="x")).decode().encode("utf-16-le"),
@@ -259,7 +261,7 @@ def test_the_files_reach_the_corners_they_are_meant_to(monkeypatch):
     assert [r[:2] for r in first[3]] == [(4, "line"), (6, "line"), (7, "line"), (8, "line")]
     for expected in (
         "unknown partner 'P-Ä'",
-        "\"x'y\" is not a line number",
+        '"x\'y" is not a line number',
         "-1 is negative",
         "1.005 has more than 2 decimals",
         "900.5 has more than 0 decimals",

@@ -115,9 +115,7 @@ def test_upload_refuses_files_of_another_type(world, name, content, message):
 
 def test_upload_refuses_a_file_over_the_limit(world, monkeypatch):
     monkeypatch.setattr("commissions.forms.MAX_UPLOAD_BYTES", 10)
-    response = world.client("vendor_admin").post(
-        reverse("purchase_import_list"), upload(csv("x"))
-    )
+    response = world.client("vendor_admin").post(reverse("purchase_import_list"), upload(csv("x")))
     assert "The file is larger than 50 MB." in response.content.decode()
     assert not PurchaseImport.objects.exists()
 
@@ -236,11 +234,21 @@ def test_a_hostile_file_on_postgresql_keeps_the_good_rows(world, sku):
     content = (
         HEADER.encode()
         + f"OK-1,1,P-A,SW-24,{day()},1,1.00,TWD\n".encode()
-        + b"NUL-\x00,1,P-A,SW-24," + day().encode() + b",1,1,TWD\n"
-        + b"BAD-\xff\xfe,1,P-A,SW-24," + day().encode() + b",1,1,TWD\n"
+        + b"NUL-\x00,1,P-A,SW-24,"
+        + day().encode()
+        + b",1,1,TWD\n"
+        + b"BAD-\xff\xfe,1,P-A,SW-24,"
+        + day().encode()
+        + b",1,1,TWD\n"
         + b"RAGGED,1\n"
-        + b'"' + b"H" * 200_000 + b'",1,P-A,SW-24,' + day().encode() + b",1,1,TWD\n"
-        + b"=CMD(),1,P-A,SW-24," + day().encode() + b",1,1,TWD\n"
+        + b'"'
+        + b"H" * 200_000
+        + b'",1,P-A,SW-24,'
+        + day().encode()
+        + b",1,1,TWD\n"
+        + b"=CMD(),1,P-A,SW-24,"
+        + day().encode()
+        + b",1,1,TWD\n"
         + f"OK-2,1,P-A,SW-24,{day()},2,1.00,TWD\n".encode()
     )
     result = purchases_import(content=content, filename="hostile.csv")
