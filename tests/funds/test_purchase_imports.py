@@ -262,3 +262,25 @@ def test_a_hostile_file_on_postgresql_keeps_the_good_rows(world, sku):
     assert result.rejected[3].reason == "longer than 64"
     assert PurchaseRejection.objects.filter(batch=result.batch).count() == 4
     assert PurchaseInvoiceLine.objects.filter(invoice_number="=CMD()").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_a_line_naming_a_missing_partner_or_product_is_refused_by_the_database(world, sku):
+    from django.db import IntegrityError, transaction
+
+    fields = {
+        "invoice_number": "T-1",
+        "line": 1,
+        "invoice_date": timezone.localdate(),
+        "quantity": 1,
+        "unit_net_price": 1,
+        "currency": "TWD",
+    }
+    for references in (
+        {"partner_id": 999_999, "product_id": sku.pk},
+        {"partner_id": world.partner.pk, "product_id": 999_999},
+        {"partner_id": world.partner.pk, "product_id": sku.pk, "batch_id": 999_999},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PurchaseInvoiceLine.objects.create(**fields, **references)
+    PurchaseInvoiceLine.objects.create(**fields, partner_id=world.partner.pk, product_id=sku.pk)
