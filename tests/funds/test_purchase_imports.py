@@ -284,3 +284,35 @@ def test_a_line_naming_a_missing_partner_or_product_is_refused_by_the_database(w
         with pytest.raises(IntegrityError), transaction.atomic():
             PurchaseInvoiceLine.objects.create(**fields, **references)
     PurchaseInvoiceLine.objects.create(**fields, partner_id=world.partner.pk, product_id=sku.pk)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL path is PostgreSQL's")
+def test_a_line_stored_meanwhile_by_another_import_counts_as_a_duplicate(world, sku, monkeypatch):
+    from funds.purchase_sql import PurchaseSqlImport
+
+    checked = PurchaseSqlImport._check_file
+
+    def then_another_import_stores_a_line(job):
+        checked(job)
+        PurchaseInvoiceLine.objects.create(
+            invoice_number="INV-1",
+            line=2,
+            partner=world.partner,
+            product=sku,
+            invoice_date=timezone.localdate(),
+            quantity=1,
+            unit_net_price=1,
+            currency="TWD",
+        )
+
+    monkeypatch.setattr(PurchaseSqlImport, "_check_file", then_another_import_stores_a_line)
+    result = purchases_import(
+        content=csv(
+            f"INV-1,1,P-A,SW-24,{day()},1,1,TWD",
+            f"INV-1,2,P-A,SW-24,{day()},1,1,TWD",
+            f"INV-1,3,P-A,SW-24,{day()},1,1,TWD",
+        )
+    )
+    assert (result.created, result.duplicates, result.rejected) == (2, 1, [])
+    assert (result.batch.created, result.batch.duplicates) == (2, 1)
+    assert result.batch.lines.count() == 2
