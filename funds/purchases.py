@@ -22,7 +22,7 @@ from typing import IO
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements.models import Product
@@ -35,6 +35,7 @@ from commissions.services.imports import (
     import_size,
     store_upload,
 )
+from commissions.services.recompute import PICKUP_GRACE, RUNNING_TIMEOUT
 from partners.models import Partner
 from partners.selectors import partner_visible_queryset
 from prm.core.money import minor_unit
@@ -439,3 +440,38 @@ def purchases_import_run(*, batch_id: int, storage) -> PurchaseImportResult | No
                 status=PurchaseImport.Status.PENDING, processed_rows=0, updated_at=timezone.now()
             )
         raise
+
+
+def purchases_imports_sweep(*, storage, now: dt.datetime | None = None) -> int:
+    """Run the uploads no worker picked up (the broker was down) and those whose worker died,
+    fewest attempts first; a batch left running by a dead worker wrote nothing (an import
+    writes in one transaction), and one that fails does not stop the others."""
+    now = now or timezone.now()
+    dead = PurchaseImport.objects.filter(
+        status=PurchaseImport.Status.RUNNING, updated_at__lt=now - RUNNING_TIMEOUT
+    )
+    for batch in dead.filter(attempts__gte=MAX_ATTEMPTS):
+        _fail(PurchaseImportResult(batch=batch), gave_up(batch.attempts, "its worker stopped"))
+    for batch in dead.filter(stored_file=""):
+        _fail(
+            PurchaseImportResult(batch=batch),
+            "The import stopped before finishing (its process ended) and stored nothing.",
+        )
+    dead_ids = list(dead.values_list("pk", flat=True))
+    PurchaseImport.objects.filter(pk__in=dead_ids, status=PurchaseImport.Status.RUNNING).update(
+        status=PurchaseImport.Status.PENDING, processed_rows=0, updated_at=now
+    )
+    stale = (
+        PurchaseImport.objects.filter(status=PurchaseImport.Status.PENDING)
+        .filter(Q(created_at__lt=now - PICKUP_GRACE) | Q(pk__in=dead_ids))
+        .exclude(stored_file="")
+        .order_by("attempts", "created_at")
+    )
+    count = 0
+    for batch_id in list(stale.values_list("pk", flat=True)):
+        try:
+            if purchases_import_run(batch_id=batch_id, storage=storage) is not None:
+                count += 1
+        except Exception:
+            logger.exception("purchases import %s stopped; the sweep goes on", batch_id)
+    return count

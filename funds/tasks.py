@@ -26,3 +26,14 @@ def purchases_import_task(batch_id: int) -> None:
     from .purchases import purchases_import_run
 
     purchases_import_run(batch_id=batch_id, storage=default_storage)
+
+
+@shared_task(acks_late=True)
+def purchases_imports_sweep_task() -> int:
+    """Run purchase uploads that were never picked up or lost their worker (every few
+    minutes)."""
+    from django.core.files.storage import default_storage
+
+    from .purchases import purchases_imports_sweep
+
+    return purchases_imports_sweep(storage=default_storage)

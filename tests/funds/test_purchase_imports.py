@@ -316,3 +316,33 @@ def test_a_line_stored_meanwhile_by_another_import_counts_as_a_duplicate(world, 
     assert (result.created, result.duplicates, result.rejected) == (2, 1, [])
     assert (result.batch.created, result.batch.duplicates) == (2, 1)
     assert result.batch.lines.count() == 2
+
+
+def test_the_sweep_runs_an_upload_no_worker_took_and_fails_one_that_kept_dying(
+    world, sku, broker_down, settings
+):
+    from django.core.files.storage import default_storage
+
+    from funds.purchases import MAX_ATTEMPTS, purchases_imports_sweep
+
+    assert "funds.tasks.purchases_imports_sweep_task" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    client = world.client("vendor_admin")
+    for name in ("late.csv", "dying.csv"):
+        client.post(
+            reverse("purchase_import_list"),
+            upload(csv(f"{name},1,P-A,SW-24,{day()},1,1,TWD"), name),
+        )
+    late, dying = PurchaseImport.objects.order_by("pk")
+    later = timezone.now() + dt.timedelta(hours=1)
+    PurchaseImport.objects.filter(pk=dying.pk).update(
+        status="running", attempts=MAX_ATTEMPTS, updated_at=timezone.now() - dt.timedelta(days=1)
+    )
+    assert purchases_imports_sweep(storage=default_storage, now=later) == 1
+    late.refresh_from_db()
+    dying.refresh_from_db()
+    assert (late.status, late.created) == ("done", 1)
+    assert dying.status == "failed"
+    assert "tried 3 times" in dying.error
+    assert purchases_imports_sweep(storage=default_storage, now=later) == 0
