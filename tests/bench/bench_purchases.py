@@ -4,7 +4,7 @@ thousand rejected), against the bare COPY of the same file. Each import runs in 
 so that its peak RSS is its own. A throwaway test database is created and dropped.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prm \\
-        .venv/bin/python tests/bench/bench_purchases.py [--rows 100000,1000000]
+        .venv/bin/python tests/bench/bench_purchases.py [--rows 100000,1000000] [--python]
 """
 
 import argparse
@@ -115,7 +115,14 @@ def import_in_child(path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", default="100000,1000000", help="comma-separated CSV sizes")
+    parser.add_argument(
+        "--python", action="store_true", help="the Python checker (SQLite's path) instead of SQL"
+    )
     args = parser.parse_args()
+    if args.python:
+        from funds import purchases
+
+        purchases.SQL_CHECKS = False
     sizes = [int(n) for n in args.rows.split(",") if int(n)]
     setup_test_environment()
     old = setup_databases(verbosity=0, interactive=False)
