@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from commissions.forms import SalesImportForm
+
 from .models import FundRequest
 
 
@@ -89,4 +91,12 @@ class ClaimForm(forms.Form):
         label=_("Proof of performance"),
         required=False,
         help_text=_("PDF, PNG, JPEG, CSV or text files, up to 10 MB each."),
+    )
+
+
+class PurchaseImportForm(SalesImportForm):
+    """A purchases CSV: the size and type checks of the sales upload."""
+
+    file = forms.FileField(
+        label=_("Purchases CSV"), help_text=_("UTF-8, with a header row; at most 50 MB.")
     )

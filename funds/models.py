@@ -300,13 +300,28 @@ class FundReminder(models.Model):
 
 
 class PurchaseImport(TimeStampedModel):
-    """One purchases file as imported: its counts and the rows it rejected."""
+    """One purchases file as imported: its progress, its counts and the rows it rejected."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    stored_file = models.CharField(_("stored file"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
-    rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),
@@ -325,19 +340,50 @@ class PurchaseImport(TimeStampedModel):
         return f"{self.file_name or self.pk}"
 
 
+class PurchaseRejection(models.Model):
+    """A row of a purchases file that was not imported: its number, column and reason."""
+
+    batch = models.ForeignKey(
+        PurchaseImport,
+        verbose_name=_("import"),
+        on_delete=models.CASCADE,
+        related_name="rejections",
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=255)
+
+    class Meta:
+        ordering = ["batch", "row_number", "id"]
+        verbose_name = _("rejected purchase row")
+        verbose_name_plural = _("rejected purchase rows")
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} {self.column}: {self.reason}"
+
+
 class PurchaseInvoiceLine(models.Model):
     """One line of a purchase invoice: units of a product the partner bought from the vendor."""
 
     invoice_number = models.CharField(_("invoice number"), max_length=64)
     line = models.PositiveIntegerField(_("line"))
+    # The references of a line are checked once per statement on PostgreSQL (the trigger of
+    # migration 0004), not row by row at commit; the index on (partner, product, invoice_date)
+    # serves the lookups by partner, and the claims look products up through it too.
     partner = models.ForeignKey(
-        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="purchases"
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        db_constraint=False,
+        db_index=False,
     )
     product = models.ForeignKey(
         "agreements.Product",
         verbose_name=_("product"),
         on_delete=models.PROTECT,
         related_name="purchases",
+        db_constraint=False,
     )
     invoice_date = models.DateField(_("invoice date"))
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
@@ -350,6 +396,7 @@ class PurchaseInvoiceLine(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="lines",
+        db_constraint=False,
     )
 
     class Meta:

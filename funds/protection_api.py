@@ -83,7 +83,7 @@ class PurchaseImportAPIView(BaseAPIView):
             raise ValidationError({"file": ["This field is required."]})
         if upload.size > MAX_UPLOAD:
             raise ValidationError({"file": ["The file is too large."]})
-        result = purchases_import(content=upload.read(), filename=upload.name, actor=request.user)
+        result = purchases_import(file=upload, filename=upload.name, actor=request.user)
         data = {
             "id": result.batch.pk,
             "created": result.created,

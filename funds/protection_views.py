@@ -5,7 +5,9 @@ partner's sales since the purchases for the vendor's audit, and the decision."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -21,8 +23,10 @@ from prm.core.access import (
 )
 from prm.core.errors import DomainError
 
-from .models import PriceProtectionClaim
+from .forms import PurchaseImportForm
+from .models import PriceProtectionClaim, PurchaseImport
 from .protection import claim_decide, claim_declare, claim_preview, eligible_purchases
+from .purchases import COLUMNS, purchases_import_enqueue
 from .selectors import (
     protection_claim_get,
     protection_claim_visible_queryset,
@@ -150,3 +154,58 @@ class ProtectionClaimDecideView(RoleRequiredMixin, View):
                 % {"number": claim.number, "status": claim.get_status_display()},
             )
         return redirect("protection_claim_detail", pk=pk)
+
+
+class PurchaseImportListView(RoleRequiredMixin, TemplateView):
+    """Upload a purchases CSV; the import runs in a worker and its page shows the progress."""
+
+    allowed_roles = VENDOR_ROLES
+    template_name = "funds/purchase_import_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        imports = PurchaseImport.objects.select_related("created_by").order_by("-created_at", "-pk")
+        page = Paginator(imports, 20).get_page(self.request.GET.get("page"))
+        context.update(page_obj=page, imports=page.object_list, columns=COLUMNS)
+        context.setdefault("form", PurchaseImportForm())
+        return context
+
+    def post(self, request):
+        form = PurchaseImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        batch = purchases_import_enqueue(
+            upload=form.cleaned_data["file"], actor=request.user, storage=default_storage
+        )
+        return redirect("purchase_import_detail", pk=batch.pk)
+
+
+class PurchaseImportDetailView(RoleRequiredMixin, TemplateView):
+    """One purchases import: its progress while the worker runs, then its counts and each
+    rejected row."""
+
+    allowed_roles = VENDOR_ROLES
+    template_name = "funds/purchase_import_detail.html"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return [f"{self.template_name}#progress"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = get_object_or_404(
+            PurchaseImport.objects.select_related("created_by"), pk=self.kwargs["pk"]
+        )
+        page = Paginator(batch.rejections.all(), 100).get_page(self.request.GET.get("page"))
+        running = batch.status in (PurchaseImport.Status.PENDING, PurchaseImport.Status.RUNNING)
+        context.update(
+            batch=batch,
+            running=running,
+            rejections=page.object_list,
+            page_obj=page,
+            percent=min(100, int(batch.processed_rows * 100 / batch.total_rows))
+            if batch.total_rows
+            else (0 if running else 100),
+        )
+        return context

@@ -11,21 +11,40 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import io
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import IO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements.models import Product
 from commissions.services.import_checks import ImportFileError, Rejected, decode, read_rows
+from commissions.services.imports import (
+    MAX_ATTEMPTS,
+    TRANSIENT_ERRORS,
+    batch_progress,
+    gave_up,
+    import_size,
+    store_upload,
+)
+from commissions.services.recompute import PICKUP_GRACE, RUNNING_TIMEOUT
 from partners.models import Partner
 from partners.selectors import partner_visible_queryset
 from prm.core.money import minor_unit
+from prm.core.queue import enqueue_on_commit
 
-from .models import PurchaseImport, PurchaseInvoiceLine
+from .models import PurchaseImport, PurchaseInvoiceLine, PurchaseRejection
+from .purchase_sql import PurchaseSqlImport
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = [
     "invoice_number",
@@ -38,6 +57,9 @@ COLUMNS = [
     "currency",
 ]
 CHUNK = 2000
+# PostgreSQL checks a file set-based (purchase_sql); False runs the Python checker there too (the
+# path SQLite always takes), which the differential tests compare it with.
+SQL_CHECKS = True
 MAX_LINE = 2_147_483_647
 MAX_QUANTITY = Decimal("9999999999.99")
 MAX_PRICE = Decimal("999999999999.99")
@@ -54,6 +76,7 @@ class PurchaseImportResult:
     created: int = 0
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _number(text: str, *, places: int, limit: Decimal, zero_ok: bool = False):
@@ -82,7 +105,21 @@ class _RowChecker:
         self.seen: dict[tuple[str, int], int] = {}
 
     def check(self, number: int, cells: list[str], positions: dict[str, int]):
-        """(values, None) for a good row, (None, Rejected) for a bad one."""
+        """(values, None) for a good row, (None, Rejected) for a bad one, a line met earlier in
+        the file included."""
+        values, rejected = self.check_row(number, cells, positions)
+        if rejected is not None:
+            return None, rejected
+        key = (values["invoice_number"], values["line"])
+        if key in self.seen:
+            return None, Rejected(
+                number, "line", f"invoice {key[0]} line {key[1]} repeats row {self.seen[key]}"
+            )
+        self.seen[key] = number
+        return values, None
+
+    def check_row(self, number: int, cells: list[str], positions: dict[str, int]):
+        """(values, None) for a row good on its own, (None, Rejected) for a bad one."""
         if len(cells) < max(positions.values()) + 1:
             return None, Rejected(number, "row", f"has {len(cells)} cells, the header has more")
         raw = {name: cells[i].strip() for name, i in positions.items()}
@@ -94,7 +131,12 @@ class _RowChecker:
             return None, Rejected(number, "invoice_number", "required")
         if len(invoice) > INVOICE_LENGTH:
             return None, Rejected(number, "invoice_number", f"longer than {INVOICE_LENGTH}")
-        if not DIGITS.fullmatch(raw["line"]) or not 0 < int(raw["line"]) <= MAX_LINE:
+        # A string of digits too long to be a line number is not handed to int().
+        if (
+            not DIGITS.fullmatch(raw["line"])
+            or len(raw["line"].lstrip("0")) > 10
+            or not 0 < int(raw["line"]) <= MAX_LINE
+        ):
             return None, Rejected(number, "line", f"{raw['line'][:40]!r} is not a line number")
         line = int(raw["line"])
         partner = self.partners.get(raw["partner_code"])
@@ -127,12 +169,6 @@ class _RowChecker:
         )
         if problem:
             return None, Rejected(number, "unit_net_price", problem)
-        key = (invoice, line)
-        if key in self.seen:
-            return None, Rejected(
-                number, "line", f"invoice {invoice} line {line} repeats row {self.seen[key]}"
-            )
-        self.seen[key] = number
         return {
             "invoice_number": invoice,
             "line": line,
@@ -171,31 +207,91 @@ def _check_header(header: list[str]) -> dict[str, int]:
     return {name: header.index(name) for name in COLUMNS}
 
 
+def _partners_for(actor):
+    """Every partner for the system (a command); the uploader's reach otherwise."""
+    return Partner.objects.all() if actor is None else partner_visible_queryset(user=actor)
+
+
 def purchases_import(
-    *, content: bytes, filename: str = "", actor=None, today: dt.date | None = None
+    *,
+    content: bytes | None = None,
+    file: IO[bytes] | None = None,
+    filename: str = "",
+    actor=None,
+    today: dt.date | None = None,
+    batch: PurchaseImport | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PurchaseImportResult:
-    """Import a purchases CSV. `actor` None imports for every partner (a command); a user imports
-    only for the partners they may see, any other partner's row is rejected as unknown."""
+    """Import a purchases CSV given as `content` or as a binary `file` read block by block.
+    `actor` None imports for every partner (a command); a user imports only for the partners
+    they may see, any other partner's row is rejected as unknown.
+
+    PostgreSQL streams the file into a staging table and checks it set-based (`purchase_sql`);
+    other databases, and SQL_CHECKS False, take the Python checker below, with the same
+    outcome."""
     today = today or timezone.localdate()
-    batch = PurchaseImport.objects.create(
-        file_name=filename[:255],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    if batch is None:
+        batch = PurchaseImport.objects.create(
+            file_name=filename[:255],
+            sha256=hashlib.sha256(content).hexdigest() if content is not None else "",
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+    PurchaseImport.objects.filter(pk=batch.pk).update(
+        status=PurchaseImport.Status.RUNNING, updated_at=timezone.now()
     )
     result = PurchaseImportResult(batch=batch)
     try:
-        text, _not_utf8 = decode(content)
-        header, records = read_rows(text)
-        positions = _check_header(header)
+        if connection.vendor == "postgresql" and SQL_CHECKS:
+            handle = file if file is not None else io.BytesIO(content or b"")
+            return _import_sql(result, handle=handle, actor=actor, today=today, progress=progress)
+        if content is None:
+            content = file.read() if file is not None else b""
+        return _import(result, content=content, actor=actor, today=today)
     except ImportFileError as exc:
-        result.rejected.append(Rejected(0, exc.column, exc.message))
-        _finish(result)
-        return result
+        return _fail(result, exc.message, column=exc.column)
     except (csv.Error, ValueError) as exc:
-        result.rejected.append(Rejected(0, "file", f"The file is not a readable CSV ({exc})."))
-        _finish(result)
-        return result
-    partners = Partner.objects.all() if actor is None else partner_visible_queryset(user=actor)
-    checker = _RowChecker(partners=partners, today=today)
+        return _fail(result, f"The file is not a readable CSV ({exc}).")
+    except TRANSIENT_ERRORS as exc:
+        if batch.stored_file:
+            raise  # an upload: purchases_import_run puts it back for another attempt
+        return _fail(result, f"The import stopped and stored nothing ({str(exc).strip()[:300]}).")
+    except Exception as exc:
+        logger.exception("purchases import %s stopped", batch.pk)
+        return _fail(
+            result,
+            f"The import stopped on an unexpected error and stored nothing "
+            f"({type(exc).__name__}: {str(exc).strip()[:300]}).",
+        )
+
+
+def _import_sql(result, *, handle, actor, today, progress) -> PurchaseImportResult:
+    batch = result.batch
+
+    def finish(job: PurchaseSqlImport) -> None:
+        result.created, result.duplicates, result.rejected = (
+            job.created,
+            job.duplicates,
+            job.rejected,
+        )
+        _done(batch, result, rows=job.staged.records)
+
+    job = PurchaseSqlImport(
+        batch=batch, partners=_partners_for(actor), today=today, progress=progress
+    )
+    job.run(handle, finish=finish, size=import_size(handle))
+    result.timings = job.timings
+    batch.refresh_from_db()
+    result.batch = batch
+    return result
+
+
+def _import(result, *, content: bytes, actor, today: dt.date) -> PurchaseImportResult:
+    batch = result.batch
+    text, _not_utf8 = decode(content)
+    header, records = read_rows(text)
+    positions = _check_header(header)
+    PurchaseImport.objects.filter(pk=batch.pk).update(total_rows=len(records))
+    checker = _RowChecker(partners=_partners_for(actor), today=today)
     good: list[tuple[int, dict]] = []
     # Row numbers count records, the header being row 1.
     for number, (cells, _span) in enumerate(records, start=2):
@@ -206,9 +302,22 @@ def purchases_import(
             result.rejected.append(rejected)
         else:
             good.append((number, values))
-    for start in range(0, len(good), CHUNK):
-        _store(result, good[start : start + CHUNK], batch)
-    _finish(result)
+    with transaction.atomic():
+        for start in range(0, len(good), CHUNK):
+            _store(result, good[start : start + CHUNK], batch)
+        result.rejected.sort(key=lambda r: r.row)
+        PurchaseRejection.objects.bulk_create(
+            [
+                PurchaseRejection(
+                    batch=batch, row_number=r.row, column=r.column, reason=r.reason[:255]
+                )
+                for r in result.rejected
+            ],
+            batch_size=CHUNK,
+        )
+        _done(batch, result, rows=len(records))
+    batch.refresh_from_db()
+    result.batch = batch
     return result
 
 
@@ -217,6 +326,8 @@ FIGURES = ("partner_id", "product_id", "invoice_date", "quantity", "unit_net_pri
 
 @transaction.atomic
 def _store(result: PurchaseImportResult, rows: list[tuple[int, dict]], batch) -> None:
+    """Store checked rows: a line already stored with the same figures is a duplicate, with
+    other figures it is rejected."""
     invoices = {values["invoice_number"] for _n, values in rows}
     stored = {
         (s["invoice_number"], s["line"]): s
@@ -244,13 +355,123 @@ def _store(result: PurchaseImportResult, rows: list[tuple[int, dict]], batch) ->
     result.created += len(created)
 
 
-def _finish(result: PurchaseImportResult) -> None:
-    result.rejected.sort(key=lambda r: r.row)
-    batch = result.batch
-    batch.created = result.created
-    batch.duplicates = result.duplicates
-    batch.rejected_count = len(result.rejected)
-    batch.rejected = [
-        {"row": r.row, "column": r.column, "reason": r.reason} for r in result.rejected[:1000]
-    ]
-    batch.save(update_fields=["created", "duplicates", "rejected_count", "rejected", "updated_at"])
+def _done(batch: PurchaseImport, result: PurchaseImportResult, *, rows: int) -> None:
+    PurchaseImport.objects.filter(pk=batch.pk).update(
+        status=PurchaseImport.Status.DONE,
+        total_rows=rows,
+        processed_rows=rows,
+        created=result.created,
+        duplicates=result.duplicates,
+        rejected_count=len(result.rejected),
+        error="",
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _fail(result: PurchaseImportResult, message: str, column: str = "") -> PurchaseImportResult:
+    """End the batch failed with its reason (reported as row 0); nothing of the file is
+    stored."""
+    result.created, result.duplicates = 0, 0
+    result.rejected = [Rejected(0, column or "file", message)]
+    with transaction.atomic():
+        PurchaseRejection.objects.filter(batch=result.batch).delete()
+        PurchaseRejection.objects.create(
+            batch=result.batch, row_number=0, column=column or "file", reason=message[:255]
+        )
+        PurchaseImport.objects.filter(pk=result.batch.pk).update(
+            status=PurchaseImport.Status.FAILED,
+            error=message,
+            created=0,
+            duplicates=0,
+            rejected_count=1,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    result.batch.refresh_from_db()
+    return result
+
+
+def purchases_import_enqueue(*, upload, actor, storage) -> PurchaseImport:
+    """Store an uploaded file chunk by chunk and queue its import; the page follows it."""
+    name, digest = store_upload(upload, storage=storage, folder="purchase-imports")
+    batch = PurchaseImport.objects.create(
+        file_name=upload.name[:255], stored_file=name, sha256=digest, created_by=actor
+    )
+    from .tasks import purchases_import_task
+
+    enqueue_on_commit(purchases_import_task, batch.pk)
+    return batch
+
+
+def purchases_import_run(*, batch_id: int, storage) -> PurchaseImportResult | None:
+    """Run a queued import once (a second delivery finds it no longer pending). A run stopped
+    by a lost connection puts the batch back, or ends it failed after MAX_ATTEMPTS."""
+    if not PurchaseImport.objects.filter(
+        pk=batch_id, status=PurchaseImport.Status.PENDING, attempts__lt=MAX_ATTEMPTS
+    ).update(
+        status=PurchaseImport.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        updated_at=timezone.now(),
+    ):
+        return None
+    batch = PurchaseImport.objects.select_related("created_by").get(pk=batch_id)
+    progress = batch_progress(PurchaseImport, batch_id)
+    try:
+        handle = storage.open(batch.stored_file, "rb")
+    except OSError as exc:
+        return _fail(
+            PurchaseImportResult(batch=batch), f"The uploaded file cannot be read ({exc})."
+        )
+    try:
+        with handle:
+            return purchases_import(
+                file=handle,
+                filename=batch.file_name,
+                actor=batch.created_by,
+                batch=batch,
+                progress=progress,
+            )
+    except TRANSIENT_ERRORS as exc:
+        if batch.attempts >= MAX_ATTEMPTS:
+            _fail(PurchaseImportResult(batch=batch), gave_up(batch.attempts, exc))
+        else:
+            PurchaseImport.objects.filter(pk=batch.pk, status=PurchaseImport.Status.RUNNING).update(
+                status=PurchaseImport.Status.PENDING, processed_rows=0, updated_at=timezone.now()
+            )
+        raise
+
+
+def purchases_imports_sweep(*, storage, now: dt.datetime | None = None) -> int:
+    """Run the uploads no worker picked up (the broker was down) and those whose worker died,
+    fewest attempts first; a batch left running by a dead worker wrote nothing (an import
+    writes in one transaction), and one that fails does not stop the others."""
+    now = now or timezone.now()
+    dead = PurchaseImport.objects.filter(
+        status=PurchaseImport.Status.RUNNING, updated_at__lt=now - RUNNING_TIMEOUT
+    )
+    for batch in dead.filter(attempts__gte=MAX_ATTEMPTS):
+        _fail(PurchaseImportResult(batch=batch), gave_up(batch.attempts, "its worker stopped"))
+    for batch in dead.filter(stored_file=""):
+        _fail(
+            PurchaseImportResult(batch=batch),
+            "The import stopped before finishing (its process ended) and stored nothing.",
+        )
+    dead_ids = list(dead.values_list("pk", flat=True))
+    PurchaseImport.objects.filter(pk__in=dead_ids, status=PurchaseImport.Status.RUNNING).update(
+        status=PurchaseImport.Status.PENDING, processed_rows=0, updated_at=now
+    )
+    stale = (
+        PurchaseImport.objects.filter(status=PurchaseImport.Status.PENDING)
+        .filter(Q(created_at__lt=now - PICKUP_GRACE) | Q(pk__in=dead_ids))
+        .exclude(stored_file="")
+        .order_by("attempts", "created_at")
+    )
+    count = 0
+    for batch_id in list(stale.values_list("pk", flat=True)):
+        try:
+            if purchases_import_run(batch_id=batch_id, storage=storage) is not None:
+                count += 1
+        except Exception:
+            logger.exception("purchases import %s stopped; the sweep goes on", batch_id)
+    return count

@@ -28,6 +28,16 @@ urlpatterns = [
     path("report/", views.FundReportView.as_view(), name="fund_report"),
     path("purchases/", protection_views.PurchaseListView.as_view(), name="purchase_list"),
     path(
+        "purchases/imports/",
+        protection_views.PurchaseImportListView.as_view(),
+        name="purchase_import_list",
+    ),
+    path(
+        "purchases/imports/<int:pk>/",
+        protection_views.PurchaseImportDetailView.as_view(),
+        name="purchase_import_detail",
+    ),
+    path(
         "protection/",
         protection_views.ProtectionClaimListView.as_view(),
         name="protection_claim_list",

@@ -194,7 +194,30 @@ class _Lines:
 
 
 class Stager:
-    """Runs the pass: records into the staging table, problems and escapes beside it."""
+    """Runs the pass: records into the staging table, problems and escapes beside it.
+
+    The sales file's rules are the default; another import subclasses the hooks below (its
+    header, the cells its Python checker quotes, a record of another width, a bad character)."""
+
+    python_cells: tuple[str, ...] = PYTHON_CELLS
+
+    def check_header(self, header: list[str]) -> dict[str, int]:
+        """The position of each known column, or ImportFileError."""
+        return check_header(header)
+
+    def fit(self, n: int, cells: list[str], lines: int) -> list[str] | None:
+        """A non-blank record whose number of fields is not the header's: the cells to stage,
+        or None once its problem is recorded. Sales reject it; the reason is written in SQL."""
+        self.problems.append((n, len(cells), lines, None, None))
+        return None
+
+    def character_problem(self, row: list[str], staged: Staged) -> tuple[str, str] | None:
+        """(column, reason) for a record holding a character no cell may hold."""
+        for position, cell in enumerate(row):
+            problem = _character_problem(cell)
+            if problem is not None:
+                return staged.header[position] or f"#{position + 1}", problem
+        return None
 
     def __init__(
         self,
@@ -228,11 +251,11 @@ class Stager:
         with _unlimited_fields():
             header_row = self._record()[0] if self.lines.next_block() else []
             header = [cell.strip() for cell in header_row]
-            staged = Staged(header=header, columns=check_header(header))
+            staged = Staged(header=header, columns=self.check_header(header))
             self.width = len(header)
             self.placeholder = "," * (self.width - 1) if self.width > 1 else '""'
             self.python_positions = [
-                staged.columns[name] for name in PYTHON_CELLS if name in staged.columns
+                staged.columns[name] for name in self.python_cells if name in staged.columns
             ]
             self._create_tables()
             self._stage(staged)
@@ -279,10 +302,11 @@ class Stager:
                     body = bodies[index]
                     n += 1
                     if body.count(",") + 1 != width:
-                        if body.strip(","):
-                            self.problems.append((n, body.count(",") + 1, 1, None, None))
-                        out.append(self.placeholder)
-                        continue
+                        cells = self.fit(n, body.split(","), 1) if body.strip(",") else None
+                        if cells is None:
+                            out.append(self.placeholder)
+                            continue
+                        body = ",".join(cells)
                     if not body.isascii():
                         self._escape_if_needed(n, body.split(","))
                     out.append(body)
@@ -308,17 +332,16 @@ class Stager:
             return
         staged.nonblank = True
         if len(row) != self.width:
-            self.problems.append((n, len(row), lines, None, None))
-            self.out.append(self.placeholder)
-            return
+            row = self.fit(n, row, lines)
+            if row is None:
+                self.out.append(self.placeholder)
+                return
         if self.lines.dirty:
-            for position, cell in enumerate(row):
-                problem = _character_problem(cell)
-                if problem is not None:
-                    column = staged.header[position] or f"#{position + 1}"
-                    self.problems.append((n, len(row), lines, column, problem))
-                    self.out.append(self.placeholder)
-                    return
+            problem = self.character_problem(row, staged)
+            if problem is not None:
+                self.problems.append((n, len(row), lines, *problem))
+                self.out.append(self.placeholder)
+                return
         cells = [cell.strip() for cell in row]
         self._escape_if_needed(n, cells)
         buffer = self.writer_buffer

@@ -165,14 +165,15 @@ def _import_sql(
         job.signal()
 
     job = SqlImport(batch=batch, partners=_partners_for(actor), progress=progress)
-    job.run(handle, finish=finish, size=_size_of(handle))
+    job.run(handle, finish=finish, size=import_size(handle))
     result.timings = job.timings
     batch.refresh_from_db()
     result.batch = batch
     return result
 
 
-def _size_of(handle: IO[bytes]) -> int | None:
+def import_size(handle: IO[bytes]) -> int | None:
+    """The bytes left to read in `handle`, for progress reports; None when it cannot tell."""
     size = getattr(handle, "size", None)
     if size:
         return size
@@ -518,19 +519,35 @@ def _fail(result: ImportResult, message: str, column: str = "") -> ImportResult:
     return result
 
 
-def sales_import_enqueue(*, upload, actor, storage) -> ImportBatch:
-    """Store an uploaded file and queue its import; the page follows the batch's progress.
-
-    The upload is hashed and stored chunk by chunk, never held in memory whole."""
+def store_upload(upload, *, storage, folder: str) -> tuple[str, str]:
+    """Store an uploaded file under `folder` and answer its stored name and SHA-256; it is
+    hashed and stored chunk by chunk, never held in memory whole."""
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    name = storage.save(f"imports/{uuid.uuid4().hex}.csv", upload)
+    return storage.save(f"{folder}/{uuid.uuid4().hex}.csv", upload), digest.hexdigest()
+
+
+def batch_progress(model, batch_id: int) -> Callable[[int, int], None]:
+    """The progress report of an import batch (any model with processed_rows and total_rows):
+    each call writes how many rows are done out of how many."""
+
+    def progress(done: int, total: int) -> None:
+        model.objects.filter(pk=batch_id).update(
+            processed_rows=done, total_rows=total, updated_at=timezone.now()
+        )
+
+    return progress
+
+
+def sales_import_enqueue(*, upload, actor, storage) -> ImportBatch:
+    """Store an uploaded file and queue its import; the page follows the batch's progress."""
+    name, digest = store_upload(upload, storage=storage, folder="imports")
     batch = ImportBatch.objects.create(
         filename=upload.name[:255],
         stored_file=name,
-        sha256=digest.hexdigest(),
+        sha256=digest,
         created_by=actor,
     )
     from ..tasks import sales_import_task
@@ -539,7 +556,7 @@ def sales_import_enqueue(*, upload, actor, storage) -> ImportBatch:
     return batch
 
 
-def _gave_up(attempts: int, error: object) -> str:
+def gave_up(attempts: int, error: object) -> str:
     return (
         f"The import was tried {attempts} times and stopped each time before finishing "
         f"({error}); it is not tried again. Upload the file again to retry."
@@ -560,11 +577,7 @@ def sales_import_run(*, batch_id: int, storage) -> ImportResult | None:
     batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
     # The import runs with the uploader's reach (a batch with no uploader is the system's).
     actor = batch.created_by
-
-    def progress(done: int, total: int) -> None:
-        ImportBatch.objects.filter(pk=batch_id).update(
-            processed_rows=done, total_rows=total, updated_at=timezone.now()
-        )
+    progress = batch_progress(ImportBatch, batch_id)
 
     try:
         handle = storage.open(batch.stored_file, "rb")
@@ -584,7 +597,7 @@ def _release(batch: ImportBatch, error: Exception) -> None:
     """After a lost connection: back to pending for another attempt, or failed for good."""
     try:
         if batch.attempts >= MAX_ATTEMPTS:
-            _fail(ImportResult(batch=batch), _gave_up(batch.attempts, error))
+            _fail(ImportResult(batch=batch), gave_up(batch.attempts, error))
         else:
             ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.RUNNING).update(
                 status=ImportBatch.Status.PENDING, processed_rows=0, updated_at=timezone.now()
@@ -604,7 +617,7 @@ def sales_imports_sweep(*, storage, now: dt.datetime | None = None) -> int:
         status=ImportBatch.Status.RUNNING, updated_at__lt=now - RUNNING_TIMEOUT
     )
     for batch in dead.filter(attempts__gte=MAX_ATTEMPTS):
-        _fail(ImportResult(batch=batch), _gave_up(batch.attempts, "its worker stopped"))
+        _fail(ImportResult(batch=batch), gave_up(batch.attempts, "its worker stopped"))
     # A file given directly whose process ended mid-way has nothing to run again.
     for batch in dead.filter(stored_file=""):
         _fail(

@@ -284,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissions.tasks.sales_imports_sweep_task",
         "schedule": 300.0,
     },
+    "purchases-imports-sweep": {
+        "task": "funds.tasks.purchases_imports_sweep_task",
+        "schedule": 300.0,
+    },
     "recompute-open-periods": {
         "task": "commissions.tasks.open_periods_recompute_task",
         "schedule": crontab(hour=1, minute=30),

@@ -8,7 +8,15 @@ from .base import VENDOR_ACTION, Entry, _all
 
 PROTECTION_PAGE = _all(200, anonymous=302, partner_sales=403)
 OWN_CLAIM_PAGE = _all(200, anonymous=302, cm_unassigned=404, partner_sales=403, other_partner=404)
+VENDOR_PAGE = _all(403, anonymous=302, vendor_admin=200, cm_assigned=200, cm_unassigned=200)
 DECLARE_ACTION = _all(403, anonymous=302, partner_admin=302, partner_finance=302, other_partner=404)
+
+
+def _purchase_import_pk(world):
+    from funds.purchases import purchases_import
+
+    upload = pp.purchases_file(world)["file"]
+    return {"pk": purchases_import(content=upload.read(), filename=upload.name).batch.pk}
 
 
 def _approve(world):
@@ -21,6 +29,8 @@ def _on_hand(world):
 
 ENTRIES: dict[str, Entry] = {
     "purchase_list": Entry(PROTECTION_PAGE, kwargs=lambda w: pp.purchase(w) and {}),
+    "purchase_import_list": Entry(VENDOR_PAGE),
+    "purchase_import_detail": Entry(VENDOR_PAGE, kwargs=_purchase_import_pk),
     "protection_claim_list": Entry(PROTECTION_PAGE, kwargs=lambda w: pp.open_claim_pk(w) and {}),
     "protection_claim_detail": Entry(OWN_CLAIM_PAGE, kwargs=pp.submitted_claim_pk),
     "protection_claim_declare": Entry(

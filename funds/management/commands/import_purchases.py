@@ -14,7 +14,8 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
-        result = purchases_import(content=file.read_bytes(), filename=file.name)
+        with file.open("rb") as handle:
+            result = purchases_import(file=handle, filename=file.name)
         self.stdout.write(
             f"created: {result.created}\nduplicate: {result.duplicates}\n"
             f"rejected: {len(result.rejected)}"
