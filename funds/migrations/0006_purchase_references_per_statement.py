@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agreements', '0003_price_protection_days'),
-        ('funds', '0003_purchase_import_progress'),
+        ('funds', '0005_purchase_import_progress'),
         ('partners', '0004_reviews_announcements_milestones'),
     ]
 

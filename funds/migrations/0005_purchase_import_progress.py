@@ -12,7 +12,7 @@ def imported_before_are_done(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funds', '0002_price_protection'),
+        ('funds', '0004_decision_reason'),
     ]
 
     operations = [
