@@ -11,7 +11,14 @@ from prm.core.api import BaseAPIView
 
 from . import periods
 from .forms import SalesImportForm
-from .selectors import statement_as_dict, statement_list
+from .selectors import (
+    sale_as_dict,
+    statement_as_dict,
+    statement_get,
+    statement_line_find,
+    statement_line_sales,
+    statement_list,
+)
 from .services.imports import sales_import
 from .services.recompute import recompute_request_create
 
@@ -49,6 +56,39 @@ class StatementListAPIView(BaseAPIView):
             user=request.user, current_partner=request.partner, period=period
         ).prefetch_related("lines")
         return Response([statement_as_dict(s) for s in statements])
+
+
+class SaleSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    invoice_date = serializers.DateField()
+    sku = serializers.CharField()
+    customer_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["sale", "return"])
+    original_external_id = serializers.CharField(allow_null=True)
+    quantity = serializers.CharField()
+    net_amount = serializers.CharField(help_text="In the partner's (the statement's) currency.")
+    currency = serializers.CharField()
+    original_amount = serializers.CharField(
+        allow_null=True, help_text="As invoiced, when invoiced in another currency."
+    )
+    original_currency = serializers.CharField(allow_null=True)
+    exchange_rate = serializers.CharField(allow_null=True)
+    rate_date = serializers.DateField(allow_null=True)
+
+
+class StatementLineSalesAPIView(BaseAPIView):
+    """The sales lines behind one line of a statement the caller may see, each in the
+    statement's currency and, when invoiced in another, with its original currency, amount and
+    rate."""
+
+    allowed_roles = PAYOUT_ROLES
+
+    @extend_schema(responses=SaleSerializer(many=True))
+    def get(self, request, pk: int, position: int):
+        statement = statement_get(user=request.user, pk=pk, current_partner=request.partner)
+        line = statement_line_find(statement=statement, position=position)
+        sales = statement_line_sales(statement=statement, line=line)
+        return Response([sale_as_dict(sale) for sale in sales.iterator(2000)])
 
 
 class RejectedRowSerializer(serializers.Serializer):
