@@ -49,8 +49,12 @@ def no_rate_reason(from_currency: str, to_currency: str, day: dt.date) -> str:
 class RateBook:
     """Every rate of the pairs asked for, read in one query; lookups are in memory."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, pairs: Iterable[tuple[str, str]] | None = None, *, to_currency: str = ""
+    ) -> None:
         rates = ExchangeRate.objects.order_by("from_currency", "to_currency", "date")
+        if to_currency:
+            rates = rates.filter(to_currency=to_currency)
         if pairs is not None:
             pairs = {(a, b) for a, b in pairs if a != b}
             if not pairs:
@@ -80,3 +84,54 @@ class RateBook:
             dates[position - 1],
             self._rates[(from_currency, to_currency)][position - 1],
         )
+
+
+@dataclass
+class ReportingTotal:
+    """Amounts in several currencies totalled in the reporting currency: each currency's sum
+    converted at the latest rate on or before `day`, the rates used listed, and the sums of the
+    currencies without a rate kept apart (never dropped)."""
+
+    currency: str
+    day: dt.date
+    total: Decimal
+    rates: list[Rate]
+    unconverted: list[tuple[str, Decimal]]
+
+    @property
+    def rate_labels(self) -> list[str]:
+        return [rate.label for rate in self.rates]
+
+
+def reporting_total(
+    sums: Iterable[tuple[str, Decimal | None]],
+    *,
+    day: dt.date,
+    currency: str | None = None,
+    book: RateBook | None = None,
+) -> ReportingTotal:
+    """Total `sums` ((currency, amount) pairs, a currency may repeat) in the reporting currency
+    (`PRM_REPORTING_CURRENCY` unless given). Reads the rates in one query (none when every sum is
+    already in the reporting currency)."""
+    from django.conf import settings
+
+    target = currency or settings.PRM_REPORTING_CURRENCY
+    by_currency: dict[str, Decimal] = {}
+    for code, amount in sums:
+        if amount is not None:
+            by_currency[code] = by_currency.get(code, Decimal(0)) + amount
+    foreign = sorted(code for code in by_currency if code != target)
+    if book is None:
+        # Always one query, whatever currencies the sums hold: the callers' counts stay fixed.
+        book = RateBook(to_currency=target)
+    total = quantize(by_currency.get(target, Decimal(0)), target)
+    used: list[Rate] = []
+    unconverted: list[tuple[str, Decimal]] = []
+    for code in foreign:
+        rate = book.latest(code, target, day)
+        if rate is None:
+            unconverted.append((code, quantize(by_currency[code], code)))
+            continue
+        used.append(rate)
+        total += convert(by_currency[code], rate.rate, target)
+    return ReportingTotal(target, day, total, used, unconverted)

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, permissions or memberships, then the dashboard's own reads, per role.
 EXPECTED_QUERIES = {
-    "vendor_admin": 12,
-    "cm_assigned": 15,
+    "vendor_admin": 14,
+    "cm_assigned": 17,
     "partner_admin": 19,
     "partner_finance": 18,
     "partner_sales": 16,
