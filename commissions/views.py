@@ -5,8 +5,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -29,6 +31,7 @@ from . import periods
 from .charts import payout_trend
 from .forms import RecomputeForm, SalesImportForm
 from .models import ImportBatch, RecomputeRequest, Sale
+from .rates import reporting_total
 from .selectors import (
     SALE_FIELDS,
     import_list,
@@ -78,6 +81,12 @@ class StatementListView(RoleRequiredMixin, TemplateView):
             )
         else:
             context["recompute_form"] = RecomputeForm()
+            # Statements of many partners in their own currencies: one total in the reporting
+            # currency over every statement the filter selects (not only this page's).
+            context["reporting_total"] = reporting_total(
+                statements.order_by().values_list("currency").annotate(Sum("total")),
+                day=timezone.localdate(),
+            )
         return context
 
 

@@ -144,8 +144,8 @@ def test_statement_list_queries_are_constant(world, payouts, django_assert_num_q
     assert len(response.context["statements"]) == 4
 
 
-# session, user, count, page
-LIST_QUERIES = 4
+# session, user, count, page, the totals by currency and the rates of the reporting total
+LIST_QUERIES = 6
 
 
 def test_statement_detail_queries_are_constant(world, payouts, django_assert_num_queries):
