@@ -14,6 +14,7 @@ from prm.core.events import event_record
 from prm.core.money import parse_decimal
 
 from ..models import ExchangeRate
+from ..rates import rate_text
 
 RATE_PLACES = ExchangeRate._meta.get_field("rate").decimal_places
 MAX_RATE = Decimal("9999999999.99999999")
@@ -32,7 +33,7 @@ def exchange_rate_save(
         )
         if found is not None and found.rate == rate:
             return found, "unchanged"
-        before = {"rate": found.rate} if found is not None else {}
+        before = {"rate": rate_text(found.rate)} if found is not None else {}
         if found is None:
             found = ExchangeRate(
                 from_currency=from_currency, to_currency=to_currency, date=date, rate=rate
@@ -51,7 +52,7 @@ def exchange_rate_save(
             after={
                 "pair": f"{from_currency}→{to_currency}",
                 "date": date,
-                "rate": str(rate),
+                "rate": rate_text(rate),
             },
         )
     return found, "updated" if before else "created"

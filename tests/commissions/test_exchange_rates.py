@@ -331,3 +331,30 @@ def test_the_rate_book_answers_the_latest_rate_on_or_before_a_day(django_assert_
     assert book.latest("HKD", "TWD", dt.date(2026, 10, 4)) is None
     assert rate_text(Decimal("7.80500000")) == "7.805"
     assert convert(Decimal("2.5"), Decimal("1"), "JPY") == Decimal("3")
+
+
+def test_the_admin_adds_and_corrects_a_rate_through_the_service(world):
+    from django.urls import reverse
+
+    client = world.client("vendor_admin")
+
+    added = client.post(
+        reverse("admin:commissions_exchangerate_add"),
+        {"from_currency": "HKD", "to_currency": "TWD", "date": "2026-10-02", "rate": "4.0555"},
+    )
+    assert added.status_code == 302
+    rate = ExchangeRate.objects.get(from_currency="HKD")
+    corrected = client.post(
+        reverse("admin:commissions_exchangerate_change", args=[rate.pk]), {"rate": "4.06"}
+    )
+    assert corrected.status_code == 302
+
+    rate.refresh_from_db()
+    assert (rate.date, rate.rate) == (dt.date(2026, 10, 2), Decimal("4.06"))
+    events = Event.objects.filter(verb="exchange_rate.saved", target_id=str(rate.pk)).order_by("pk")
+    assert [(e.before, e.after["rate"]) for e in events] == [
+        ({}, "4.0555"),
+        ({"rate": "4.0555"}, "4.06"),
+    ]
+    listing = client.get(reverse("admin:commissions_exchangerate_changelist"))
+    assert "4.06" in listing.content.decode()
