@@ -83,7 +83,14 @@ class StatementLineSalesAPIView(BaseAPIView):
 
     allowed_roles = PAYOUT_ROLES
 
-    @extend_schema(responses=SaleSerializer(many=True))
+    @extend_schema(
+        responses=SaleSerializer(many=True),
+        parameters=[
+            # The path converters take digits only: a negative number is no URL of the API.
+            OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH),
+            OpenApiParameter("position", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH),
+        ],
+    )
     def get(self, request, pk: int, position: int):
         statement = statement_get(user=request.user, pk=pk, current_partner=request.partner)
         line = statement_line_find(statement=statement, position=position)
