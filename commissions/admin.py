@@ -10,6 +10,7 @@ from . import periods
 from .models import (
     Adjustment,
     CommissionPlan,
+    ExchangeRate,
     ImportBatch,
     PlanVersion,
     RecomputeRequest,
@@ -18,6 +19,7 @@ from .models import (
     Statement,
     StatementLine,
 )
+from .services.rates import exchange_rate_save
 from .services.recompute import recompute_request_create
 from .services.statements import adjustment_create
 
@@ -146,6 +148,11 @@ class SaleAdmin(admin.ModelAdmin):
         "kind",
         "quantity",
         "net_amount",
+        "currency",
+        "original_amount",
+        "original_currency",
+        "exchange_rate",
+        "rate_date",
     ]
     list_filter = ["kind"]
     search_fields = ["external_id", "partner__code", "customer_name"]
@@ -158,6 +165,30 @@ class SaleAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates with their history; saving goes through the service that records the change."""
+
+    list_display = ["from_currency", "to_currency", "date", "rate", "updated_at"]
+    list_filter = ["from_currency", "to_currency"]
+    date_hierarchy = "date"
+    fields = ["from_currency", "to_currency", "date", "rate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rate is corrected in place; its pair and day are what identify it.
+        return ["from_currency", "to_currency", "date"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        saved, _ = exchange_rate_save(
+            from_currency=obj.from_currency,
+            to_currency=obj.to_currency,
+            date=obj.date,
+            rate=obj.rate,
+            actor=request.user,
+        )
+        obj.pk = saved.pk
 
 
 @admin.register(ImportBatch)

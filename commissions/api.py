@@ -12,7 +12,14 @@ from prm.core.errors import DomainError
 
 from . import periods
 from .forms import SalesImportForm
-from .selectors import statement_as_dict, statement_get, statement_list
+from .selectors import (
+    sale_as_dict,
+    statement_as_dict,
+    statement_get,
+    statement_line_find,
+    statement_line_sales,
+    statement_list,
+)
 from .services.imports import sales_import
 from .services.recompute import recompute_request_create
 from .services.statements import statement_acknowledge
@@ -84,6 +91,46 @@ class StatementAcknowledgeAPIView(BaseAPIView):
         except DomainError as exc:
             raise ValidationError({"status": [exc.message]}) from exc
         return Response(_statement_item(statement))
+
+
+class SaleSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    invoice_date = serializers.DateField()
+    sku = serializers.CharField()
+    customer_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["sale", "return"])
+    original_external_id = serializers.CharField(allow_null=True)
+    quantity = serializers.CharField()
+    net_amount = serializers.CharField(help_text="In the partner's (the statement's) currency.")
+    currency = serializers.CharField()
+    original_amount = serializers.CharField(
+        allow_null=True, help_text="As invoiced, when invoiced in another currency."
+    )
+    original_currency = serializers.CharField(allow_null=True)
+    exchange_rate = serializers.CharField(allow_null=True)
+    rate_date = serializers.DateField(allow_null=True)
+
+
+class StatementLineSalesAPIView(BaseAPIView):
+    """The sales lines behind one line of a statement the caller may see, each in the
+    statement's currency and, when invoiced in another, with its original currency, amount and
+    rate."""
+
+    allowed_roles = PAYOUT_ROLES
+
+    @extend_schema(
+        responses=SaleSerializer(many=True),
+        parameters=[
+            # The path converters take digits only: a negative number is no URL of the API.
+            OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH),
+            OpenApiParameter("position", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH),
+        ],
+    )
+    def get(self, request, pk: int, position: int):
+        statement = statement_get(user=request.user, pk=pk, current_partner=request.partner)
+        line = statement_line_find(statement=statement, position=position)
+        sales = statement_line_sales(statement=statement, line=line)
+        return Response([sale_as_dict(sale) for sale in sales.iterator(2000)])
 
 
 class RejectedRowSerializer(serializers.Serializer):

@@ -10,6 +10,8 @@ class CommissionsConfig(AppConfig):
         from agreements.services.program import register_section
 
         from .services.program import PLAN_SECTION, TARGET_SECTION
+        from .services.rates import RATE_SECTION
 
         register_section(PLAN_SECTION)
         register_section(TARGET_SECTION)
+        register_section(RATE_SECTION)

@@ -31,6 +31,57 @@ CUSTOMERS = {
 }
 
 
+# Exchange rates into TWD with some history: (days before the first demo month, rate).
+DEMO_RATES = {
+    "USD": [(-30, "32.10"), (0, "31.85"), (14, "32.05"), (31, "31.50"), (45, "31.72")],
+    "HKD": [(-30, "4.12"), (0, "4.08"), (14, "4.10"), (31, "4.05"), (45, "4.06")],
+}
+# The Taiwanese distributor also invoices some customers in US dollars.
+USD_PARTNER = "P-FORMOSA"
+USD_CUSTOMERS = [("Pacific Semiconductor Inc.", ""), ("Global Freight Corp.", "")]
+
+
+def demo_rates(today: dt.date) -> list[dict]:
+    """The program file's `exchange_rates` entries of the demo, dated from the first demo month
+    on (never after today)."""
+    first = periods.month(demo_months(today)[0]).start
+    return [
+        {"from": code, "to": "TWD", "date": day.isoformat(), "rate": rate}
+        for code, history in DEMO_RATES.items()
+        for offset, rate in history
+        if (day := first + dt.timedelta(days=offset)) <= today
+    ]
+
+
+def _usd_lines(partner: Partner, months: list[str], today: dt.date, rng) -> list[str]:
+    """A few invoices of the partner in USD each month, and a return of the first one."""
+    products = list(Product.objects.filter(currency=partner.currency, is_active=True))
+    lines = []
+    for month in months:
+        period = periods.month(month)
+        last_day = min(period.end, today)
+        for n in range(4):
+            product = rng.choice(products)
+            customer, tax_id = rng.choice(USD_CUSTOMERS)
+            day = period.start + dt.timedelta(
+                days=rng.randrange((last_day - period.start).days + 1)
+            )
+            quantity = rng.randint(1, 8)
+            usd = rng.choice([350, 420, 1150, 3900]) * quantity
+            external_id = f"{partner.code}-{month}-USD-{n:02d}"
+            lines.append(
+                f'{external_id},{partner.code},{product.sku},"{customer}",{tax_id},'
+                f"enterprise,,{day.isoformat()},sale,{quantity},{usd}.00,USD,"
+            )
+            if n == 0 and month == months[0]:
+                lines.append(
+                    f'{external_id}-R,{partner.code},{product.sku},"{customer}",{tax_id},'
+                    f"enterprise,,{last_day.isoformat()},return,1,{usd // quantity}.00,USD,"
+                    f"{external_id}"
+                )
+    return lines
+
+
 def demo_months(today: dt.date) -> list[str]:
     this_month = today.replace(day=1)
     previous = (this_month - dt.timedelta(days=1)).replace(day=1)
@@ -74,7 +125,11 @@ def seed_demo_sales(*, today: dt.date | None = None) -> None:
             if not Target.objects.filter(partner=partner, period=month).exists():
                 amount = "600000" if partner.currency == "TWD" else "150000"
                 targets.append({"partner": partner.code, "period": month, "amount": amount})
-    program_load({"targets": targets}, today=today)
+        if partner.code == USD_PARTNER:
+            # A generator of their own: the other demo invoices stay as they were.
+            usd_rng = random.Random(1510)  # noqa: S311 - demo data, repeatable on purpose
+            lines += _usd_lines(partner, months, today, usd_rng)
+    program_load({"targets": targets, "exchange_rates": demo_rates(today)}, today=today)
     sales_import(content=("\n".join(lines) + "\n").encode(), filename="demo-sales.csv")
     for month in months:
         recompute(month_label=month)

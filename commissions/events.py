@@ -51,6 +51,11 @@ register(
         audience=Audience.VENDOR,
     ),
     EventType(
+        "exchange_rate.saved",
+        _("%(actor)s saved the exchange rate %(pair)s %(rate)s from %(date)s."),
+        audience=Audience.VENDOR,
+    ),
+    EventType(
         "target.loaded",
         _("%(actor)s loaded the agreed target of %(amount)s for %(period)s."),
         values=lambda e: {"amount": amount(e.after.get("amount"), e.after.get("currency"))},

@@ -236,6 +236,19 @@ class Sale(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
     net_amount = models.DecimalField(_("net amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    # A line invoiced in another currency than its partner's: net_amount and currency above are
+    # the converted figures every computation reads; these keep what the invoice said and the
+    # rate it was converted at. Empty for a line in the partner's own currency.
+    original_currency = models.CharField(
+        _("original currency"), max_length=3, choices=CURRENCY_CHOICES, blank=True, default=""
+    )
+    original_amount = models.DecimalField(
+        _("original amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True
+    )
+    rate_date = models.DateField(_("rate date"), null=True, blank=True)
     original = models.ForeignKey(
         "self",
         verbose_name=_("original sale"),
@@ -291,10 +304,63 @@ class Sale(models.Model):
                 | models.Q(kind="return", original__isnull=False),
                 name="return_has_original",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    original_currency="",
+                    original_amount__isnull=True,
+                    exchange_rate__isnull=True,
+                    rate_date__isnull=True,
+                )
+                | models.Q(
+                    ~models.Q(original_currency=""),
+                    original_amount__isnull=False,
+                    exchange_rate__isnull=False,
+                    rate_date__isnull=False,
+                ),
+                name="sale_conversion_complete",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def is_converted(self) -> bool:
+        return bool(self.original_currency)
+
+
+class ExchangeRate(TimeStampedModel):
+    """How many units of `to_currency` one unit of `from_currency` buys from `date` on; the rows
+    of one pair are its history, and a day uses the latest row dated on or before it."""
+
+    from_currency = models.CharField(_("from currency"), max_length=3, choices=CURRENCY_CHOICES)
+    to_currency = models.CharField(_("to currency"), max_length=3, choices=CURRENCY_CHOICES)
+    date = models.DateField(_("date"))
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+    )
+
+    class Meta:
+        ordering = ["from_currency", "to_currency", "-date"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            # Led by the pair then the date: the index every "latest on or before" lookup reads.
+            models.UniqueConstraint(
+                fields=["from_currency", "to_currency", "date"], name="unique_exchange_rate_day"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(from_currency=models.F("to_currency")),
+                name="exchange_rate_two_currencies",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_currency}→{self.to_currency} {self.rate} on {self.date:%Y-%m-%d}"
 
 
 class Statement(TimeStampedModel):

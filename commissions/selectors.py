@@ -13,6 +13,7 @@ from prm.core.money import format_amount
 
 from . import periods
 from .models import ImportBatch, Sale, Statement, StatementLine
+from .rates import rate_text
 
 
 def statements_for_month(label: str) -> QuerySet[Statement]:
@@ -110,6 +111,63 @@ def statement_line_sales(*, statement: Statement, line: StatementLine | None) ->
         .select_related("product", "original")
         .order_by("invoice_date", "external_id")
     )
+
+
+def statement_line_find(*, statement: Statement, position: int) -> StatementLine:
+    """The statement's line at `position` that lists sales (a rule line, or the restatement of
+    one); 404 for any other."""
+    line = next((x for x in statement.lines.all() if x.position == position), None)
+    if line is None or not line_has_sales(line):
+        raise Http404
+    return line
+
+
+def line_has_sales(line: StatementLine) -> bool:
+    """Rule lines and the restatements of a rule list sales; cap and adjustment lines none."""
+    return line.kind == StatementLine.Kind.RULE or (
+        line.kind == StatementLine.Kind.RESTATEMENT and line.rule_id is not None
+    )
+
+
+SALE_FIELDS = [
+    "external_id",
+    "invoice_date",
+    "sku",
+    "customer_name",
+    "kind",
+    "original_external_id",
+    "quantity",
+    "net_amount",
+    "currency",
+    "original_amount",
+    "original_currency",
+    "exchange_rate",
+    "rate_date",
+]
+
+
+def sale_as_dict(sale: Sale) -> dict:
+    """One sales line as the exports and the API give it, amounts and rates as strings: the
+    amount in the partner's currency, and for a line invoiced in another currency the invoice's
+    amount and currency, the rate it was converted at and that rate's date (else null)."""
+    converted = sale.is_converted
+    return {
+        "external_id": sale.external_id,
+        "invoice_date": sale.invoice_date.isoformat(),
+        "sku": sale.product.sku,
+        "customer_name": sale.customer_name,
+        "kind": sale.kind,
+        "original_external_id": sale.original.external_id if sale.original_id else None,
+        "quantity": format(sale.quantity.normalize(), "f"),
+        "net_amount": format_amount(sale.net_amount, sale.currency),
+        "currency": sale.currency,
+        "original_amount": (
+            format_amount(sale.original_amount, sale.original_currency) if converted else None
+        ),
+        "original_currency": sale.original_currency if converted else None,
+        "exchange_rate": rate_text(sale.exchange_rate) if converted else None,
+        "rate_date": sale.rate_date.isoformat() if converted else None,
+    }
 
 
 def import_list() -> QuerySet[ImportBatch]:

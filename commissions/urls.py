@@ -30,6 +30,11 @@ payout_urlpatterns = [
         name="statement_line_sales",
     ),
     path(
+        "<int:pk>/lines/<int:position>/sales.csv",
+        views.StatementLineSalesExportView.as_view(),
+        name="statement_line_sales_export",
+    ),
+    path(
         "<int:pk>/unmatched/",
         views.StatementLineSalesView.as_view(),
         name="statement_unmatched_sales",

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -38,7 +38,17 @@ from . import periods
 from .charts import payout_trend
 from .forms import BankDetailsForm, RecomputeForm, SalesImportForm
 from .models import ImportBatch, RecomputeRequest, Sale, Statement, StatementLine
-from .selectors import import_list, statement_get, statement_line_sale_ids, statement_list
+from .rates import reporting_total
+from .selectors import (
+    SALE_FIELDS,
+    import_list,
+    sale_as_dict,
+    statement_get,
+    statement_line_find,
+    statement_line_sale_ids,
+    statement_line_sales,
+    statement_list,
+)
 from .services.bank import (
     bank_details_current,
     bank_details_get,
@@ -104,6 +114,12 @@ class StatementListView(RoleRequiredMixin, TemplateView):
             )
         else:
             context["recompute_form"] = RecomputeForm()
+            # Statements of many partners in their own currencies: one total in the reporting
+            # currency over every statement the filter selects (not only this page's).
+            context["reporting_total"] = reporting_total(
+                statements.order_by().values_list("currency").annotate(Sum("total")),
+                day=timezone.localdate(),
+            )
         return context
 
 
@@ -193,9 +209,7 @@ class StatementLineSalesView(RoleRequiredMixin, TemplateView):
         position = self.kwargs.get("position")
         line = None
         if position is not None:
-            line = next((x for x in statement.lines.all() if x.position == position), None)
-            if line is None or not _has_sales(line):
-                raise Http404
+            line = statement_line_find(statement=statement, position=position)
         ids = statement_line_sale_ids(statement=statement, line=line)
         page = Paginator(ids, 50).get_page(self.request.GET.get("page"))
         sales = (
@@ -207,11 +221,25 @@ class StatementLineSalesView(RoleRequiredMixin, TemplateView):
         return context
 
 
-def _has_sales(line: StatementLine) -> bool:
-    """Rule lines and the restatements of a rule list sales; cap and adjustment lines none."""
-    return line.kind == StatementLine.Kind.RULE or (
-        line.kind == StatementLine.Kind.RESTATEMENT and line.rule_id is not None
-    )
+class StatementLineSalesExportView(RoleRequiredMixin, View):
+    """Every sales line behind one statement line as CSV, with the invoice's currency, amount
+    and rate of the lines converted from another currency."""
+
+    allowed_roles = PAYOUT_ROLES
+
+    def get(self, request, pk: int, position: int):
+        statement = statement_get(user=request.user, pk=pk, current_partner=request.partner)
+        line = statement_line_find(statement=statement, position=position)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"sales-{statement.partner.code}-{statement.period}-{position}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(SALE_FIELDS)
+        for sale in statement_line_sales(statement=statement, line=line).iterator(2000):
+            row = sale_as_dict(sale)
+            writer.writerow(csv_safe("" if row[f] is None else row[f]) for f in SALE_FIELDS)
+        return response
 
 
 def _reauthentication_for_payouts(request) -> bool:

@@ -9,12 +9,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from agreements.models import Agreement
 from commissions.charts import payout_trend
 from commissions.models import Statement
+from commissions.rates import ReportingTotal, reporting_total
 from commissions.selectors import statement_list
 from disputes.models import Case
 from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
@@ -122,6 +123,7 @@ class VendorDashboard:
     fund_request_count: int = 0
     fund_claim_count: int = 0
     protection_claim_count: int = 0
+    draft_statement_total: ReportingTotal | None = None
 
 
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
@@ -229,6 +231,10 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     )
     flagged_partners = _first(flagged_qs.only(*FLAGGED_ROW_FIELDS))
     action_items = _action_item_rows(open_items, today=today)
+    # The drafts of every partner in several currencies: one total in the reporting currency.
+    draft_statement_total = reporting_total(
+        draft_statement_qs.order_by().values_list("currency").annotate(Sum("total")), day=today
+    )
     return VendorDashboard(
         breached_count=counts["breached"],
         escalated_count=counts["escalated"],
@@ -254,6 +260,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         fund_request_count=counts["fund_requests"],
         fund_claim_count=counts["fund_claims"],
         protection_claim_count=counts["protection_claims"],
+        draft_statement_total=draft_statement_total,
     )
 
 

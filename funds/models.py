@@ -389,6 +389,18 @@ class PurchaseInvoiceLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
     unit_net_price = models.DecimalField(_("unit net price"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    # A line invoiced in another currency than its partner's: the price above is converted; these
+    # keep what the invoice said and the rate. Empty for a line in the partner's own currency.
+    original_currency = models.CharField(
+        _("original currency"), max_length=3, choices=CURRENCY_CHOICES, blank=True, default=""
+    )
+    original_unit_net_price = models.DecimalField(
+        _("original unit net price"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True
+    )
+    rate_date = models.DateField(_("rate date"), null=True, blank=True)
     batch = models.ForeignKey(
         PurchaseImport,
         verbose_name=_("import"),

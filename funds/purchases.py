@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements.models import Product
+from commissions.rates import Rate, RateBook, convert, no_rate_reason
 from commissions.services.import_checks import ImportFileError, Rejected, decode, read_rows
 from commissions.services.imports import (
     MAX_ATTEMPTS,
@@ -38,7 +39,7 @@ from commissions.services.imports import (
 from commissions.services.recompute import PICKUP_GRACE, RUNNING_TIMEOUT
 from partners.models import Partner
 from partners.selectors import partner_visible_queryset
-from prm.core.money import minor_unit
+from prm.core.money import MINOR_UNITS, minor_unit
 from prm.core.queue import enqueue_on_commit
 
 from .models import PurchaseImport, PurchaseInvoiceLine, PurchaseRejection
@@ -103,6 +104,7 @@ class _RowChecker:
         self.earliest = today - dt.timedelta(days=settings.PRM_IMPORT_MAX_PAST_DAYS)
         self.latest = today + dt.timedelta(days=settings.PRM_IMPORT_MAX_FUTURE_DAYS)
         self.seen: dict[tuple[str, int], int] = {}
+        self.rates = RateBook()
 
     def check(self, number: int, cells: list[str], positions: dict[str, int]):
         """(values, None) for a good row, (None, Rejected) for a bad one, a line met earlier in
@@ -154,13 +156,10 @@ class _RowChecker:
         if problem:
             return None, Rejected(number, "quantity", problem)
         currency = raw["currency"]
-        if currency != partner.currency:
-            return None, Rejected(
-                number,
-                "currency",
-                f"{currency[:8]!r} is not the partner's currency ({partner.currency})",
-            )
-        if currency != product.currency:
+        rate, reason = purchase_rate(self.rates, currency, partner.currency, date)
+        if reason:
+            return None, Rejected(number, "currency", reason)
+        if partner.currency != product.currency:
             return None, Rejected(
                 number, "currency", f"{product.sku} is priced in {product.currency}"
             )
@@ -178,6 +177,7 @@ class _RowChecker:
             "quantity": quantity,
             "unit_net_price": price,
             "currency": currency,
+            **purchase_converted(price, currency, partner.currency, rate),
         }, None
 
     def _date(self, number: int, text: str):
@@ -195,6 +195,39 @@ class _RowChecker:
                 f"{self.latest.isoformat()}",
             )
         return date, None
+
+
+def purchase_rate(
+    rates: RateBook, currency: str, partner_currency: str, day: dt.date
+) -> tuple[Rate | None, str]:
+    """(rate, "") of a purchase line invoiced in `currency`: None when it is the partner's own,
+    the latest rate into the partner's currency on or before its date otherwise; (None, reason)
+    when there is none. The same rule as a sale's."""
+    if currency == partner_currency:
+        return None, ""
+    if currency not in MINOR_UNITS:
+        return None, f"{currency[:8]!r} is not the partner's currency ({partner_currency})"
+    rate = rates.latest(currency, partner_currency, day)
+    if rate is None:
+        return None, no_rate_reason(currency, partner_currency, day)
+    return rate, ""
+
+
+def purchase_converted(
+    price: Decimal, currency: str, partner_currency: str, rate: Rate | None
+) -> dict:
+    """The stored figures of a purchase line: its unit price converted into the partner's
+    currency at `rate`, rounded half-up, with the invoice's price, currency and rate kept."""
+    if rate is None:
+        return {}
+    return {
+        "unit_net_price": convert(price, rate.rate, partner_currency),
+        "currency": partner_currency,
+        "original_currency": currency,
+        "original_unit_net_price": price,
+        "exchange_rate": rate.rate,
+        "rate_date": rate.date,
+    }
 
 
 def _check_header(header: list[str]) -> dict[str, int]:
@@ -322,6 +355,14 @@ def _import(result, *, content: bytes, actor, today: dt.date) -> PurchaseImportR
 
 
 FIGURES = ("partner_id", "product_id", "invoice_date", "quantity", "unit_net_price", "currency")
+# A line is the same line again when its invoice's own figures are (whatever rate converted it).
+INVOICED = ("original_unit_net_price", "original_currency")
+
+
+def _invoiced(values: dict) -> tuple:
+    if values.get("original_currency"):
+        return (values["original_unit_net_price"], values["original_currency"])
+    return (values["unit_net_price"], values["currency"])
 
 
 @transaction.atomic
@@ -332,7 +373,7 @@ def _store(result: PurchaseImportResult, rows: list[tuple[int, dict]], batch) ->
     stored = {
         (s["invoice_number"], s["line"]): s
         for s in PurchaseInvoiceLine.objects.filter(invoice_number__in=invoices).values(
-            "invoice_number", "line", *FIGURES
+            "invoice_number", "line", *FIGURES, *INVOICED
         )
     }
     new = []
@@ -340,7 +381,9 @@ def _store(result: PurchaseImportResult, rows: list[tuple[int, dict]], batch) ->
         existing = stored.get((values["invoice_number"], values["line"]))
         if existing is None:
             new.append(PurchaseInvoiceLine(batch=batch, **values))
-        elif all(existing[f] == values[f] for f in FIGURES):
+        elif all(existing[f] == values[f] for f in FIGURES[:4]) and _invoiced(
+            existing
+        ) == _invoiced(values):
             result.duplicates += 1
         else:
             result.rejected.append(

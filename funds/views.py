@@ -7,16 +7,19 @@ import csv
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from commissions.rates import RateBook, ReportingTotal, reporting_total
 from prm.core.access import (
     FUND_REQUEST_ROLES,
     FUND_ROLES,
@@ -430,8 +433,27 @@ class FundReportView(RoleRequiredMixin, TemplateView):
         for row in rows:
             used = row.committed + row.reimbursed
             row.spent_percent = int(used * 100 / row.amount) if row.amount else 0
-        context.update(rows=rows, fund=fund, by_kind=self.by_kind(fund))
+        context.update(
+            rows=rows, fund=fund, by_kind=self.by_kind(fund), totals=self.totals(budgets)
+        )
         return context
+
+    def totals(self, budgets) -> list[tuple[str, ReportingTotal]]:
+        """Budget, committed, reimbursed and available over every partner's budget in the
+        reporting currency (two queries: the sums by currency, the rates)."""
+        measures = ("amount", "committed", "reimbursed", "available")
+        # The balances are aggregates of each budget's requests: summed here, not in SQL.
+        rows = list(budgets.order_by().values_list("currency", *measures))
+        book = RateBook(to_currency=settings.PRM_REPORTING_CURRENCY)
+        today = timezone.localdate()
+        labels = (_("Budget"), _("Committed"), _("Reimbursed"), _("Available"))
+        return [
+            (
+                label,
+                reporting_total([(row[0], row[i]) for row in rows], day=today, book=book),
+            )
+            for i, label in enumerate(labels, start=1)
+        ]
 
     def xlsx(self) -> HttpResponse:
         """The report as a workbook: a sheet of budget rows (the CSV's columns, amounts as

@@ -37,6 +37,11 @@ api_v1 = [
         commissions_api.StatementAcknowledgeAPIView.as_view(),
         name="statement-acknowledge",
     ),
+    path(
+        "statements/<int:pk>/lines/<int:position>/sales/",
+        commissions_api.StatementLineSalesAPIView.as_view(),
+        name="statement-line-sales",
+    ),
     path("sales/imports/", commissions_api.SalesImportAPIView.as_view(), name="sales-import"),
     path("payouts/recompute/", commissions_api.RecomputeAPIView.as_view(), name="recompute"),
     path("partners/", partners_api.PartnerListAPIView.as_view(), name="partner-list"),

@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from agreements.models import Product
 from partners.models import Partner
-from prm.core.money import minor_unit
+from prm.core.money import MINOR_UNITS, minor_unit
 
 from ..models import Sale
+from ..rates import RateBook, convert, no_rate_reason
 
 COLUMNS = [
     "external_id",
@@ -217,6 +218,7 @@ class RowChecker:
             sku: (pk, currency)
             for pk, sku, currency in Product.objects.values_list("pk", "sku", "currency")
         }
+        self.rates = RateBook()
         today = timezone.localdate()
         self.past_days = settings.PRM_IMPORT_MAX_PAST_DAYS
         self.future_days = settings.PRM_IMPORT_MAX_FUTURE_DAYS
@@ -306,30 +308,43 @@ class RowChecker:
             return Rejected(0, "quantity", reason)
         partner_currency = cells["partner"][1]
         currency = cells["currency"].upper()
+        rate = None
         if currency != partner_currency:
-            return Rejected(
-                0,
-                "currency",
-                f"{currency[:8] or 'empty'}, but the partner is invoiced in {partner_currency}",
-            )
-        # The amount may hold no more decimals than the currency's minor unit.
+            problem, rate = self._rate(cells, currency, partner_currency)
+            if problem is not None:
+                return problem
+        # The amount may hold no more decimals than the minor unit of the invoice's currency.
         amount, reason = _number(
             cells["net_amount"],
-            places=minor_unit(partner_currency),
+            places=minor_unit(currency),
             limit=MAX_AMOUNT,
-            unit=partner_currency,
+            unit=currency,
         )
         if amount is None:
             return Rejected(0, "net_amount", reason)
-        cells["figures"] = (quantity, amount, currency)
+        cells["figures"] = (quantity, amount, currency, partner_currency, rate)
         return None
+
+    def _rate(self, cells: dict, currency: str, partner_currency: str) -> tuple:
+        """(problem, rate) of a line in another currency than its partner's: a sale converts at
+        the latest rate on or before its date; a return at its original's rate, found later."""
+        if currency not in MINOR_UNITS:
+            reason = f"{currency[:8] or 'empty'}, but the partner is invoiced in {partner_currency}"
+            return Rejected(0, "currency", reason), None
+        if cells["kind"] == "return":
+            return None, None
+        rate = self.rates.latest(currency, partner_currency, cells["date"])
+        if rate is None:
+            reason = no_rate_reason(currency, partner_currency, cells["date"])
+            return Rejected(0, "currency", reason), None
+        return None, rate
 
     def _texts(self, cells: dict) -> Rejected | None:
         for column in ("territory", "segment", "customer_tax_id", "customer_name"):
             limit = MAX_LENGTHS[column]
             if len(cells[column]) > limit:
                 return Rejected(0, column, f"longer than {limit} characters")
-        quantity, amount, currency = cells["figures"]
+        quantity, amount, currency, partner_currency, rate = cells["figures"]
         cells["values"] = {
             "external_id": cells["external_id"],
             "partner_id": cells["partner"][0],
@@ -343,5 +358,26 @@ class RowChecker:
             "quantity": quantity,
             "net_amount": amount,
             "currency": currency,
+            **converted(amount, currency, partner_currency, rate),
         }
         return None
+
+
+def converted(amount: Decimal, currency: str, partner_currency: str, rate) -> dict:
+    """The stored figures of a line: converted into the partner's currency at `rate` when
+    invoiced in another one (a return's rate, its original's, is set when that is known)."""
+    if currency == partner_currency:
+        return {
+            "original_currency": "",
+            "original_amount": None,
+            "exchange_rate": None,
+            "rate_date": None,
+        }
+    return {
+        "net_amount": convert(amount, rate.rate, partner_currency) if rate else amount,
+        "currency": partner_currency,
+        "original_currency": currency,
+        "original_amount": amount,
+        "exchange_rate": rate.rate if rate else None,
+        "rate_date": rate.date if rate else None,
+    }

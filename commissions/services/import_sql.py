@@ -47,7 +47,19 @@ ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 LONGEST_NUMBER = 40
 SALE_COLUMNS = (
     "external_id, partner_id, product_id, customer_name, customer_tax_id, segment, territory, "
-    "invoice_date, kind, quantity, net_amount, currency"
+    "invoice_date, kind, quantity, net_amount, currency, original_currency, original_amount, "
+    "exchange_rate, rate_date"
+)
+# The stored figures of a checked row `c`: converted into the partner's currency at {rate}
+# (rounded half-up: the amounts are positive, and round() takes halves away from zero) when
+# invoiced in another currency, with the invoice's currency, amount and rate kept beside them.
+CONVERTED = (
+    "CASE WHEN c.currency = c.pcur THEN c.net_amount "
+    "ELSE round(c.net_amount * {rate}, c.pplaces) END, c.pcur, "
+    "CASE WHEN c.currency = c.pcur THEN '' ELSE c.currency END, "
+    "CASE WHEN c.currency <> c.pcur THEN c.net_amount END, "
+    "CASE WHEN c.currency <> c.pcur THEN {rate} END, "
+    "CASE WHEN c.currency <> c.pcur THEN {rate_date} END"
 )
 TEMP_TABLES = (
     "import_stage",
@@ -61,6 +73,7 @@ TEMP_TABLES = (
     "import_original",
     "import_inserted",
 )
+KNOWN = ", ".join(f"'{code}'" for code in MINOR_UNITS)
 # The first failing check of a row, in RowChecker's order, and the column it is reported in.
 CHECKS = [
     (1, "external_id", "c.ext = ''"),
@@ -78,7 +91,12 @@ CHECKS = [
         f"NOT coalesce(c.quantity > 0 AND c.quantity <= {MAX_QUANTITY} "
         f"AND scale(c.quantity) <= {QUANTITY_PLACES}, false)",
     ),
-    (11, "currency", "c.currency <> c.pcur"),
+    (
+        11,
+        "currency",
+        "c.currency <> c.pcur AND (c.currency NOT IN (" + KNOWN + ") "
+        "OR (c.kind = 'sale' AND c.rate IS NULL))",
+    ),
     (
         12,
         "net_amount",
@@ -265,7 +283,8 @@ class SqlImport:
             SELECT c.*, CASE {code} ELSE 0 END AS code FROM (
                 SELECT s.n, {cell("external_id")} AS ext, {cell("partner_code")} AS partner_code,
                     p.id AS partner_id, p.currency::text AS pcur,
-                    {_places("p.currency")} AS places,
+                    {_places(f'upper({cell("currency")} COLLATE "C")')} AS places,
+                    {_places("p.currency")} AS pplaces, x.rate, x.date AS rate_date,
                     {cell("sku")} AS sku, pr.id AS product_id,
                     {cell("customer_name")} AS name, {cell("customer_tax_id")} AS tax,
                     {cell("segment")} AS seg, {cell("territory")} AS terr,
@@ -282,6 +301,15 @@ class SqlImport:
                 LEFT JOIN import_partner p ON p.code = {cell("partner_code")}
                 LEFT JOIN agreements_product pr ON pr.sku = {cell("sku")}
                 LEFT JOIN import_day d ON d.txt = {cell("invoice_date")}
+                -- A line in another currency: the latest rate on or before its date, read
+                -- through the pair's index (a line in its partner's currency reads nothing).
+                LEFT JOIN LATERAL (
+                    SELECT r.rate, r.date FROM commissions_exchangerate r
+                    WHERE upper({cell("currency")} COLLATE "C") <> p.currency
+                        AND r.from_currency = upper({cell("currency")} COLLATE "C")
+                        AND r.to_currency = p.currency AND r.date <= d.d
+                    ORDER BY r.date DESC LIMIT 1
+                ) x ON true
                 WHERE NOT ({blank}) AND NOT ({long_number})
                     AND s.n NOT IN (SELECT n FROM import_escape)
                 OFFSET 0  -- each cell is cast once, not once per check that reads it
@@ -309,6 +337,8 @@ class SqlImport:
             if problem is not None:
                 bad.append((n, problem.column, problem.reason))
                 continue
+            currency = values["original_currency"] or values["currency"]
+            amount = values["original_amount"] or values["net_amount"]
             good.append(
                 (
                     n,
@@ -322,18 +352,24 @@ class SqlImport:
                     values["invoice_date"],
                     values["kind"],
                     values["quantity"],
-                    values["net_amount"],
-                    values["currency"],
+                    amount,
+                    currency,
                     original,
+                    values["currency"],
+                    minor_unit(values["currency"]),
+                    values["exchange_rate"],
+                    values["rate_date"],
                 )
             )
         if good:
             execute_values(
                 self.cursor.cursor,
                 "INSERT INTO import_checked (n, ext, partner_id, product_id, name, tax, seg, terr, "
-                "invoice_date, kind, quantity, net_amount, currency, orig, code) VALUES %s",
+                "invoice_date, kind, quantity, net_amount, currency, orig, pcur, pplaces, rate, "
+                "rate_date, code) VALUES %s",
                 good,
-                template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)",
+                template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "%s, 0)",
             )
         if bad:
             execute_values(self.cursor.cursor, "INSERT INTO import_rejected VALUES %s", bad)
@@ -360,9 +396,11 @@ class SqlImport:
             10: _number_reason(
                 "c.qtext", "c.quantity", str(QUANTITY_PLACES), MAX_QUANTITY, "'a quantity'"
             ),
-            11: "coalesce(nullif(left(c.currency, 8), ''), 'empty') "
-            "|| ', but the partner is invoiced in ' || c.pcur",
-            12: _number_reason("c.atext", "c.net_amount", "c.places", MAX_AMOUNT, "c.pcur"),
+            11: f"CASE WHEN c.currency IN ({KNOWN}) "
+            "THEN 'no ' || c.currency || '→' || c.pcur || ' rate on or before ' || c.dtext "
+            "ELSE coalesce(nullif(left(c.currency, 8), ''), 'empty') "
+            "|| ', but the partner is invoiced in ' || c.pcur END",
+            12: _number_reason("c.atext", "c.net_amount", "c.places", MAX_AMOUNT, "c.currency"),
             **{
                 n: f"'longer than {MAX_LENGTHS[name]} characters'"
                 for n, name in (
@@ -401,6 +439,9 @@ class SqlImport:
                     THEN 'the original sale is of another SKU'
                 WHEN r.invoice_date < coalesce(f.invoice_date, s.invoice_date)
                     THEN 'dated before the original sale'
+                WHEN r.currency <> coalesce(f.currency, nullif(s.original_currency, ''), s.currency)
+                    THEN 'the original sale was invoiced in '
+                        || coalesce(f.currency, nullif(s.original_currency, ''), s.currency)
                 END AS problem, 0 AS state
             FROM import_checked r
             LEFT JOIN import_checked f ON f.ext = r.orig AND f.code = 0
@@ -460,9 +501,10 @@ class SqlImport:
 
     def _insert_sales(self) -> None:
         select = (
-            "SELECT ext, partner_id, product_id, name, tax, seg, terr, invoice_date, kind, "
-            "quantity, net_amount, currency, NULL, %s "
-            "FROM import_checked WHERE code = 0 AND kind = 'sale' ORDER BY n"
+            "SELECT c.ext, c.partner_id, c.product_id, c.name, c.tax, c.seg, c.terr, "  # noqa: S608
+            "c.invoice_date, c.kind, c.quantity, "
+            f"{CONVERTED.format(rate='c.rate', rate_date='c.rate_date')}, NULL, %s "
+            "FROM import_checked c WHERE c.code = 0 AND c.kind = 'sale' ORDER BY c.n"
         )
         created = self._insert(select, [self.batch.pk], wanted=self.sales_wanted)
         if created != self.sales_wanted:
@@ -478,9 +520,13 @@ class SqlImport:
         self.cursor.execute(
             """
             CREATE TEMP TABLE import_original (external_id text, id bigint, quantity numeric,
-                net_amount numeric, currency text);
+                net_amount numeric, currency text, rate numeric);
+            -- Returns and their original are in one currency: what is left is counted in it,
+            -- and a return converts at its original's rate.
             WITH locked AS (
-                SELECT s.external_id, s.id, s.quantity, s.net_amount, s.currency
+                SELECT s.external_id, s.id, s.quantity,
+                    coalesce(s.original_amount, s.net_amount),
+                    coalesce(nullif(s.original_currency, ''), s.currency), s.exchange_rate
                 FROM commissions_sale s
                 WHERE s.external_id IN (SELECT orig FROM import_return WHERE state = 0)
                 ORDER BY s.id FOR UPDATE
@@ -489,7 +535,8 @@ class SqlImport:
             UPDATE import_original o SET quantity = o.quantity - t.quantity,
                 net_amount = o.net_amount - t.net_amount
             FROM (
-                SELECT original_id, sum(quantity) AS quantity, sum(net_amount) AS net_amount
+                SELECT original_id, sum(quantity) AS quantity,
+                    sum(coalesce(original_amount, net_amount)) AS net_amount
                 FROM commissions_sale
                 WHERE kind = 'return' AND original_id IN (SELECT id FROM import_original)
                 GROUP BY original_id
@@ -534,10 +581,12 @@ class SqlImport:
         if not wanted:
             return
         select = (
-            "SELECT c.ext, c.partner_id, c.product_id, c.name, c.tax, c.seg, c.terr, "
-            "c.invoice_date, c.kind, c.quantity, c.net_amount, c.currency, o.id, %s "
-            "FROM import_return r JOIN import_checked c ON c.n = r.n "
-            "JOIN import_original o ON o.external_id = r.orig WHERE r.state = 0 ORDER BY r.n"
+            "SELECT c.ext, c.partner_id, c.product_id, c.name, c.tax, c.seg, c.terr, "  # noqa: S608
+            "c.invoice_date, c.kind, c.quantity, "
+            f"{CONVERTED.format(rate='o.rate', rate_date='s.rate_date')}, "
+            "o.id, %s FROM import_return r JOIN import_checked c ON c.n = r.n "
+            "JOIN import_original o ON o.external_id = r.orig JOIN commissions_sale s "
+            "ON s.id = o.id WHERE r.state = 0 ORDER BY r.n"
         )
         created = self._insert(select, [self.batch.pk], wanted=wanted)
         if created != wanted:

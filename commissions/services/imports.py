@@ -19,7 +19,8 @@ from typing import IO
 
 import psycopg2
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from partners.models import Partner
@@ -29,6 +30,7 @@ from prm.core.queue import enqueue_on_commit
 
 from .. import periods
 from ..models import ImportBatch, ImportRejection, Sale
+from ..rates import convert
 from ..signals import sales_imported
 from .import_checks import (
     BAD_CHARACTER,
@@ -73,7 +75,16 @@ def _existing(external_ids: Iterable[str]) -> dict[str, tuple]:
     found: dict[str, tuple] = {}
     for start in range(0, len(ids), CHUNK):
         for row in Sale.objects.filter(external_id__in=ids[start : start + CHUNK]).values_list(
-            "external_id", "pk", "partner_id", "product_id", "invoice_date", "kind"
+            "external_id",
+            "pk",
+            "partner_id",
+            "product_id",
+            "invoice_date",
+            "kind",
+            "currency",
+            "original_currency",
+            "exchange_rate",
+            "rate_date",
         ):
             found[row[0]] = row[1:]
     return found
@@ -266,7 +277,9 @@ def _split_returns(
             continue
         ref = originals.get(original)
         if ref is not None:
-            _, o_partner, o_product, o_date, o_kind = ref
+            o_partner, o_product, o_date, o_kind = ref[1:5]
+            o_rate = ref[7], ref[8]
+            o_currency = ref[6] or ref[5]
         elif original in in_file:
             o = in_file[original]
             o_partner, o_product, o_date, o_kind = (
@@ -275,6 +288,8 @@ def _split_returns(
                 o["invoice_date"],
                 o["kind"],
             )
+            o_rate = o["exchange_rate"], o["rate_date"]
+            o_currency = o["original_currency"] or o["currency"]
         else:
             result.rejected.append(
                 Rejected(number, "original_external_id", f"no sale {original[:64]!r}")
@@ -288,13 +303,28 @@ def _split_returns(
             problem = "the original sale is of another SKU"
         elif values["invoice_date"] < o_date:
             problem = "dated before the original sale"
+        elif (values["original_currency"] or values["currency"]) != o_currency:
+            problem = f"the original sale was invoiced in {o_currency}"
         else:
             problem = ""
         if problem:
             result.rejected.append(Rejected(number, "original_external_id", problem))
             continue
+        if values["original_currency"]:
+            values = return_converted(values, *o_rate)
         returns.append((number, values, original))
     return sales, returns
+
+
+def return_converted(values: dict, rate: Decimal, rate_date: dt.date) -> dict:
+    """A return in another currency than its partner's, converted at its original sale's rate
+    (whatever the rate on the return's own date)."""
+    return {
+        **values,
+        "net_amount": convert(values["original_amount"], rate, values["currency"]),
+        "exchange_rate": rate,
+        "rate_date": rate_date,
+    }
 
 
 def _insert_sales(
@@ -332,8 +362,15 @@ def _returnable(
             Sale.objects.select_for_update()
             .filter(external_id__in=chunk)
             .order_by("pk")
-            .values_list("external_id", "pk", "quantity", "net_amount", "currency")
+            .values_list(
+                "external_id",
+                "pk",
+                "quantity",
+                Coalesce("original_amount", "net_amount"),
+                Coalesce(NullIf("original_currency", Value("")), "currency"),
+            )
         )
+        # Returns and their original are in one currency: what is left is counted in it.
         taken = {
             r["original_id"]: (r["quantity"], r["amount"])
             for r in Sale.objects.filter(
@@ -341,7 +378,9 @@ def _returnable(
             )
             .order_by()
             .values("original_id")
-            .annotate(quantity=Sum("quantity"), amount=Sum("net_amount"))
+            .annotate(
+                quantity=Sum("quantity"), amount=Sum(Coalesce("original_amount", "net_amount"))
+            )
         }
         for external_id, pk, quantity, amount, currency in rows:
             used = taken.get(pk, (Decimal(0), Decimal(0)))
@@ -365,7 +404,8 @@ def _insert_returns(
             result.duplicates += 1
             continue
         pk, quantity, amount, currency = remaining[original]
-        if values["quantity"] > quantity or values["net_amount"] > amount:
+        invoiced = _invoiced(values)
+        if values["quantity"] > quantity or invoiced > amount:
             column = "quantity" if values["quantity"] > quantity else "net_amount"
             places = minor_unit(currency)
             left = f"{_units(max(quantity, Decimal(0)))}, {max(amount, Decimal(0)):,.{places}f}"
@@ -381,11 +421,18 @@ def _insert_returns(
         remaining[original] = (
             pk,
             quantity - values["quantity"],
-            amount - values["net_amount"],
+            amount - invoiced,
             currency,
         )
         accepted.append({**values, "original_id": pk})
     return _insert(accepted, batch_id=batch_id)
+
+
+def _invoiced(values: dict) -> Decimal:
+    """The amount as invoiced (before any conversion)."""
+    if values["original_amount"] is not None:
+        return values["original_amount"]
+    return values["net_amount"]
 
 
 def _finish(result: ImportResult, *, total: int, created: list[dict]) -> None:
@@ -424,12 +471,20 @@ SALE_COLUMNS = [
     "quantity",
     "net_amount",
     "currency",
+    "original_currency",
+    "original_amount",
+    "exchange_rate",
+    "rate_date",
     "original_id",
     "batch_id",
 ]
 
 
-TEXT_COLUMNS = "external_id, customer_name, customer_tax_id, segment, territory, kind, currency"
+TEXT_COLUMNS = (
+    "external_id, customer_name, customer_tax_id, segment, territory, kind, currency, "
+    "original_currency"
+)
+NULLABLE = ("original_amount", "exchange_rate", "rate_date")
 
 
 def _insert(rows: list[dict], *, batch_id: int) -> list[dict]:
@@ -446,7 +501,8 @@ def _insert(rows: list[dict], *, batch_id: int) -> list[dict]:
     writer = csv.writer(buffer)
     for row in rows:
         writer.writerow(
-            [row[c] for c in SALE_COLUMNS[:-2]] + [row.get("original_id") or r"\N", batch_id]
+            [r"\N" if c in NULLABLE and row[c] is None else row[c] for c in SALE_COLUMNS[:-2]]
+            + [row.get("original_id") or r"\N", batch_id]
         )
     buffer.seek(0)
     table = Sale._meta.db_table

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from prm.core.money import quantize
 
+from ..rates import rate_text
+
 register = template.Library()
 
 KIND_LABELS = {
@@ -96,3 +98,11 @@ def restatement_explained(line, currency: str) -> str:
         "approved": f"{quantize(Decimal(step['approved']), currency):,f}",
         "earlier": f"{quantize(Decimal(step['earlier']), currency):,f}",
     }
+
+
+@register.filter
+def exchange_rate(value) -> str:
+    """A rate as the rate lists write it: 31.50, 7.805."""
+    if value is None:
+        return "—"
+    return rate_text(Decimal(value))

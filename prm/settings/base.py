@@ -435,3 +435,7 @@ LOGGING = {
         "prm.security": {"level": "INFO"},
     },
 }
+
+# Vendor-side totals across partners (dashboards, reports) are shown in this currency, each
+# partner currency converted at the latest exchange rate on or before the day.
+PRM_REPORTING_CURRENCY = env("PRM_REPORTING_CURRENCY", default="TWD")

@@ -315,6 +315,9 @@ MATRIX.update(
         "statement_line_sales": Entry(
             PAYOUT_OBJECT, kwargs=lambda w: {**_statement_pk(w), "position": 1}
         ),
+        "statement_line_sales_export": Entry(
+            PAYOUT_OBJECT, kwargs=lambda w: {**_statement_pk(w), "position": 1}
+        ),
         "statement_unmatched_sales": Entry(PAYOUT_OBJECT, kwargs=_statement_pk),
         "statement_approve": Entry(VENDOR_ADMIN_ACTION, method="post", kwargs=_statement_pk),
         "statement_pay": Entry(VENDOR_ADMIN_ACTION, method="post", kwargs=_statement_pk),
@@ -335,6 +338,10 @@ MATRIX.update(
         "sales_import_rejected": Entry(VENDOR_ONLY_PAGE, kwargs=_import_pk),
         "api:statement-list": Entry(
             _all(200, anonymous=401, partner_sales=403), data=lambda w: {"period": "2026-10"}
+        ),
+        "api:statement-line-sales": Entry(
+            _all(200, anonymous=401, partner_sales=403, cm_unassigned=404, other_partner=404),
+            kwargs=lambda w: {**_statement_pk(w), "position": 1},
         ),
         "api:sales-import": Entry(
             _all(403, anonymous=401, vendor_admin=400, cm_assigned=400, cm_unassigned=400),

@@ -9,6 +9,7 @@ original one after another, blocks read by the csv reader and blocks sent as the
 from __future__ import annotations
 
 import codecs
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -82,6 +83,22 @@ EXTRA = {
         "N-11,P-YEN,SW-24,C,,,,2026-10-05,sale,1,100.5,JPY,",
         "N-12,P-YEN,SW-24,C,,,,2026-10-05,sale,1,100,jpy,",
     ),
+    "other currencies, their rates and their returns": _file(
+        "C-1,P-ACME,SW-24,C,,,,2026-10-03,sale,2,100.01,USD,",
+        "C-2,P-ACME,SW-24,C,,,,2026-10-04,sale,1,100.01,usd,",
+        "C-3,P-ACME,SW-24,C,,,,2026-09-30,sale,1,100.00,USD,",
+        "C-4,P-ACME,SW-24,C,,,,2026-10-05,sale,1,10.00,HKD,",
+        "C-5,P-YEN,SW-24,C,,,,2026-10-05,sale,1,1.00,USD,",
+        "C-6,P-YEN,SW-24,C,,,,2026-10-05,sale,1,1.005,USD,",
+        "C-7,P-ACME,SW-24,C,,,,2026-10-05,sale,1,1.00,XYZ,",
+        ret("C-8", "1", "40.00", "C-1").replace(",TWD,", ",USD,"),
+        ret("C-9", "1", "70.00", "C-1").replace(",TWD,", ",USD,"),
+        ret("C-10", "1", "1.00", "C-1"),
+        ret("C-11", "1", "1.00", "S-1").replace(",TWD,", ",USD,"),
+        ret("C-12", "1", "10.00", "U-0").replace(",TWD,", ",USD,"),
+        ret("C-13", "1", "1.00", "C-5").replace("P-ACME", "P-YEN").replace(",TWD,", ",USD,"),
+        "C-14,P-ACME,SW-24,C,,,,2026-10-03,sale,1,7.5,HKD,",
+    ),
     "dates": _file(
         row(external_id="T-1", invoice_date="2026-02-29"),
         row(external_id="T-2", invoice_date="2024-02-29"),
@@ -124,11 +141,23 @@ EXTRA = {
 
 @pytest.fixture(autouse=True)
 def _program(db):
-    load(program(commission_plans=[plan({"priority": 10, "kind": "percent", "rate": "5"})]))
+    load(
+        program(
+            commission_plans=[plan({"priority": 10, "kind": "percent", "rate": "5"})],
+            exchange_rates=[
+                {"from": "USD", "to": "TWD", "date": "2026-10-01", "rate": "31.50"},
+                {"from": "USD", "to": "TWD", "date": "2026-10-04", "rate": "32.00"},
+                {"from": "HKD", "to": "TWD", "date": "2026-10-01", "rate": "4.0555"},
+                {"from": "USD", "to": "JPY", "date": "2026-10-01", "rate": "150.50"},
+            ],
+        )
+    )
     imports.sales_import(
         content=_file(
             "D-1,P-ACME,SW-24,Old,,,,2026-10-05,sale,4,4.00,TWD,",
             "S-1,P-ACME,SW-24,Old,,,,2026-10-05,sale,1,1.00,TWD,",
+            # Converted at 31.50; its returns convert at that rate after the change to 32.00.
+            "U-0,P-ACME,SW-24,Old,,,,2026-10-02,sale,3,30.00,USD,",
         ),
         filename="before.csv",
     )
@@ -156,6 +185,10 @@ def _outcome(content: bytes, *, sql: bool, monkeypatch) -> tuple:
                 "quantity",
                 "net_amount",
                 "currency",
+                "original_amount",
+                "original_currency",
+                "exchange_rate",
+                "rate_date",
                 "original__external_id",
             )
         )
@@ -215,3 +248,18 @@ def test_the_files_reach_the_corners_they_are_meant_to(monkeypatch):
     assert "no sale 'Ｓ-1'" in reasons
     assert any("has thousands separators" in reason for reason in reasons)
     assert outcomes["duplicates in the file and in the database"][1] == (2, 3)
+    assert "no USD→TWD rate on or before 2026-09-30" in reasons
+    assert "the original sale was invoiced in USD" in reasons
+    converted = {
+        row[0]: (row[10], row[12], row[14])
+        for row in outcomes["other currencies, their rates and their returns"][5]
+    }
+    # 100.01 × 31.50 = 3,150.315 → 3,150.32; 100.01 × 32.00 = 3,200.32; 10.00 × 4.0555 = 40.555
+    # → 40.56; 1.00 × 150.50 = 150.5 → 151 JPY; the return of 40.00 at C-1's 31.50 = 1,260.00;
+    # 10.00 USD back of U-0 at its 31.50 = 315.00
+    assert converted["C-1"] == (Decimal("3150.32"), Decimal("100.01"), Decimal("31.5"))
+    assert converted["C-2"][0] == Decimal("3200.32")
+    assert converted["C-4"][0] == Decimal("40.56")
+    assert converted["C-5"][0] == Decimal("151")
+    assert converted["C-8"] == (Decimal("1260.00"), Decimal("40.00"), Decimal("31.5"))
+    assert converted["C-12"] == (Decimal("315.00"), Decimal("10.00"), Decimal("31.5"))

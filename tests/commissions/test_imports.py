@@ -140,7 +140,12 @@ def test_a_good_row_becomes_a_sale_with_every_column():
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,100.00,USD,",
             "currency",
-            "USD, but the partner is invoiced in TWD",
+            "no USD→TWD rate on or before 2026-10-05",
+        ),
+        (
+            "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,100.00,XYZ,",
+            "currency",
+            "XYZ, but the partner is invoiced in TWD",
         ),
         (
             "X,P-ACME,SW-24,C,,,,2026-10-05,sale,1,100.00,,",
@@ -213,14 +218,14 @@ def test_currency_is_compared_case_insensitively():
     assert Sale.objects.get().currency == "TWD"
 
 
-def test_the_currency_must_be_the_partners_own():
-    # P-YEN is invoiced in JPY: a TWD row of P-YEN is refused, a JPY one kept.
+def test_another_currency_needs_a_rate_into_the_partners():
+    # P-YEN is invoiced in JPY and no TWD→JPY rate exists: a TWD row of P-YEN is refused.
     result = _import(
         "Y-1,P-YEN,SW-24,C,,,,2026-10-05,sale,1,100.00,TWD,",
         "Y-2,P-YEN,SW-24,C,,,,2026-10-05,sale,1,100,JPY,",
     )
 
-    assert _rejections(result) == [(2, "currency", "TWD, but the partner is invoiced in JPY")]
+    assert _rejections(result) == [(2, "currency", "no TWD→JPY rate on or before 2026-10-05")]
     assert list(Sale.objects.values_list("external_id", "currency")) == [("Y-2", "JPY")]
 
 

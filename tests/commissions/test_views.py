@@ -144,8 +144,8 @@ def test_statement_list_queries_are_constant(world, payouts, django_assert_num_q
     assert len(response.context["statements"]) == 4
 
 
-# session, user, count, page
-LIST_QUERIES = 4
+# session, user, count, page, the totals by currency and the rates of the reporting total
+LIST_QUERIES = 6
 
 
 def test_statement_detail_queries_are_constant(world, payouts, django_assert_num_queries):
@@ -640,3 +640,103 @@ def test_a_lost_connection_during_a_direct_import_ends_it_failed(world, payouts,
         "failed",
         "The import stopped and stored nothing (deadlock detected).",
     )
+
+
+def _converted(world, external_id: str, day: int = 7) -> Sale:
+    """100.01 USD invoiced, converted at 31.50 of 2026-10-01: 3,150.32 TWD."""
+    return Sale.objects.create(
+        external_id=external_id,
+        partner=world.partner,
+        product=Sale.objects.get(external_id="S-0").product,
+        customer_name="Customer",
+        invoice_date=dt.date(2026, 10, day),
+        kind="sale",
+        quantity=Decimal("1"),
+        net_amount=Decimal("3150.32"),
+        currency="TWD",
+        original_amount=Decimal("100.01"),
+        original_currency="USD",
+        exchange_rate=Decimal("31.5"),
+        rate_date=dt.date(2026, 10, 1),
+    )
+
+
+def test_sales_behind_a_line_show_the_invoice_currency_amount_and_rate(world, payouts):
+    _converted(world, "U-1")
+    recompute(month_label="2026-10")
+
+    response = world.client("partner_admin").get(
+        reverse("statement_line_sales", args=[payouts.pk, 1]), HTTP_HX_REQUEST="true"
+    )
+
+    body = response.content.decode()
+    assert "3,150.32" in body
+    assert "100.01 USD at 31.50 (2026-10-01)" in body
+    assert body.count('data-key="original"') == 1
+    assert reverse("statement_line_sales_export", args=[payouts.pk, 1]) in body
+
+
+def test_the_sales_export_of_a_line_keeps_the_original_currency(world, payouts):
+    _converted(world, "U-1")
+    recompute(month_label="2026-10")
+
+    response = world.client("partner_finance").get(
+        reverse("statement_line_sales_export", args=[payouts.pk, 1])
+    )
+
+    rows = response.content.decode("utf-8-sig").splitlines()
+    assert rows[0] == (
+        "external_id,invoice_date,sku,customer_name,kind,original_external_id,quantity,"
+        "net_amount,currency,original_amount,original_currency,exchange_rate,rate_date"
+    )
+    assert rows[1:] == [
+        "S-0,2026-10-05,SW-24,Customer,sale,,1,10000.00,TWD,,,,",
+        "S-1,2026-10-06,SW-24,Customer,sale,,1,30000.00,TWD,,,,",
+        "U-1,2026-10-07,SW-24,Customer,sale,,1,3150.32,TWD,100.01,USD,31.50,2026-10-01",
+    ]
+    client = world.client("partner_finance")
+    assert (
+        client.get(reverse("statement_line_sales_export", args=[payouts.pk, 9])).status_code == 404
+    )
+    assert (
+        world.client("other_partner")
+        .get(reverse("statement_line_sales_export", args=[payouts.pk, 1]))
+        .status_code
+        == 404
+    )
+
+
+def test_the_sales_api_of_a_line_keeps_the_original_currency(
+    world, payouts, django_assert_num_queries
+):
+    _converted(world, "U-1")
+    recompute(month_label="2026-10")
+    client = world.client("partner_finance")
+    url = reverse("api:statement-line-sales", args=[payouts.pk, 1])
+    client.get(url)  # the session and the membership are read once before counting
+
+    with django_assert_num_queries(10) as few:
+        answer = client.get(url).json()
+    _converted(world, "U-2", day=8)
+    _converted(world, "U-3", day=9)
+    recompute(month_label="2026-10")
+    with django_assert_num_queries(len(few.captured_queries)):
+        more = client.get(url).json()
+
+    assert answer[0]["original_currency"] is None
+    assert answer[2] == {
+        "external_id": "U-1",
+        "invoice_date": "2026-10-07",
+        "sku": "SW-24",
+        "customer_name": "Customer",
+        "kind": "sale",
+        "original_external_id": None,
+        "quantity": "1",
+        "net_amount": "3150.32",
+        "currency": "TWD",
+        "original_amount": "100.01",
+        "original_currency": "USD",
+        "exchange_rate": "31.50",
+        "rate_date": "2026-10-01",
+    }
+    assert [s["external_id"] for s in more] == ["S-0", "S-1", "U-1", "U-2", "U-3"]

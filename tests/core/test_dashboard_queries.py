@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 # partner pulse, and the quarterly trend).
 HEALTH_QUERIES = 14
 EXPECTED_QUERIES = {
-    "vendor_admin": 12 + 1 + 1,
-    "cm_assigned": 15 + 1 + 1,
+    "vendor_admin": 12 + 1 + 1 + 2,
+    "cm_assigned": 15 + 1 + 1 + 2,
     "partner_admin": 19 + HEALTH_QUERIES,
     "partner_finance": 18 + HEALTH_QUERIES,
     "partner_sales": 16 + HEALTH_QUERIES,

@@ -121,3 +121,47 @@ def test_partners_see_only_their_own_purchases(world, sku):
     page = world.client("other_partner").get(reverse("purchase_list")).content.decode()
     assert "INV-B" in page
     assert "INV-A" not in page
+
+
+def test_a_line_in_another_currency_converts_at_the_latest_rate_on_or_before_its_date(world, sku):
+    from commissions.models import ExchangeRate
+
+    ExchangeRate.objects.create(
+        from_currency="USD",
+        to_currency="TWD",
+        date=timezone.localdate() - dt.timedelta(5),
+        rate=Decimal("31.50"),
+    )
+    ExchangeRate.objects.create(
+        from_currency="USD",
+        to_currency="TWD",
+        date=timezone.localdate() - dt.timedelta(2),
+        rate=Decimal("32.00"),
+    )
+    row = f"INV-9,1,P-A,SW-24,{day(3)},2,28.01,USD"
+    result = purchases_import(
+        content=csv(
+            row,
+            f"INV-9,2,P-A,SW-24,{day(2)},2,28.01,USD",
+            f"INV-9,3,P-A,SW-24,{day(6)},2,28.01,USD",
+        )
+    )
+
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (4, "currency", f"no USD→TWD rate on or before {day(6)}")
+    ]
+    # 28.01 × 31.50 = 882.315 → 882.32 (the day before the change); 28.01 × 32.00 = 896.32
+    first, second = PurchaseInvoiceLine.objects.order_by("line")
+    assert (
+        first.unit_net_price,
+        first.currency,
+        first.original_unit_net_price,
+        first.original_currency,
+        first.exchange_rate,
+    ) == (Decimal("882.32"), "TWD", Decimal("28.01"), "USD", Decimal("31.5"))
+    assert (second.unit_net_price, second.rate_date) == (
+        Decimal("896.32"),
+        timezone.localdate() - dt.timedelta(2),
+    )
+    # The same invoice line again is a duplicate, compared on the invoice's own figures.
+    assert purchases_import(content=csv(row)).duplicates == 1

@@ -25,3 +25,22 @@ def test_seed_demo_builds_the_channel_once():
     assert ahead.status == "negotiating"
     assert "P-HARBOUR" in set(Partner.objects.flagged().values_list("code", flat=True))
     assert PartnerAward.objects.count() == 2
+
+
+def test_seed_demo_has_rates_with_history_and_usd_sales_converted():
+    from commissions.models import ExchangeRate, Sale
+
+    call_command("seed_demo", verbosity=0)
+
+    for code in ("USD", "HKD"):
+        assert ExchangeRate.objects.filter(from_currency=code, to_currency="TWD").count() >= 3
+    usd = Sale.objects.filter(partner__code="P-FORMOSA", original_currency="USD")
+    assert usd.filter(kind="sale").count() >= 4
+    assert usd.filter(kind="return").count() == 1
+    for sale in usd:
+        assert sale.currency == "TWD"
+        assert sale.net_amount == (sale.original_amount * sale.exchange_rate).quantize(
+            Decimal("0.01")
+        )
+    # Every other demo invoice is in its partner's own currency.
+    assert not Sale.objects.exclude(original_currency__in=["", "USD"]).exists()
