@@ -6,14 +6,17 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from partners.selectors import partner_get
-from prm.core.access import PAYOUT_ROLES, VENDOR_ROLES
+from prm.core.access import PAYOUT_ROLES, VENDOR_ADMIN_ROLES, VENDOR_ROLES
 from prm.core.api import BaseAPIView
+from prm.core.errors import DomainError
 
 from . import periods
 from .forms import SalesImportForm
+from .models import Statement
 from .selectors import statement_as_dict, statement_list
 from .services.imports import sales_import
 from .services.recompute import recompute_request_create
+from .services.statements import statement_approve
 
 
 class StatementLineSerializer(serializers.Serializer):
@@ -27,6 +30,9 @@ class StatementSerializer(serializers.Serializer):
     status = serializers.CharField()
     currency = serializers.CharField()
     total = serializers.CharField()
+    carried_forward = serializers.CharField(
+        help_text="The negative total carried to the partner's next statement; 0 when none."
+    )
     lines = StatementLineSerializer(many=True)
 
 
@@ -49,6 +55,41 @@ class StatementListAPIView(BaseAPIView):
             user=request.user, current_partner=request.partner, period=period
         ).prefetch_related("lines")
         return Response([statement_as_dict(s) for s in statements])
+
+
+class StatementApproveAPIView(BaseAPIView):
+    """Approve a draft statement named by partner code and period (vendor admins). Refused, with
+    the reason, when it is not a draft or when the partner's previous statement is still a draft
+    under a plan that carries negative totals forward."""
+
+    allowed_roles = VENDOR_ADMIN_ROLES
+
+    @extend_schema(
+        request=inline_serializer(
+            "StatementApproveInput",
+            {"partner": serializers.CharField(), "period": serializers.CharField()},
+        ),
+        responses={200: StatementSerializer},
+    )
+    def post(self, request):
+        code = str(request.data.get("partner", "") or "")
+        period = str(request.data.get("period", "") or "")
+        try:
+            periods.parse(period)
+        except ValueError as exc:
+            raise ValidationError({"period": ["Give the period as YYYY-MM or YYYY-Qn."]}) from exc
+        partner = partner_get(user=request.user, code=code) if code else None
+        if partner is None:
+            raise ValidationError({"partner": ["Give the partner's code."]})
+        statement = Statement.objects.filter(partner=partner, period=period).first()
+        if statement is None:
+            raise ValidationError({"period": [f"{partner.code} has no statement for {period}."]})
+        try:
+            statement = statement_approve(statement=statement, actor=request.user)
+        except DomainError as exc:
+            raise ValidationError({exc.field or "statement": [exc.message]}) from exc
+        statement = Statement.objects.select_related("partner").get(pk=statement.pk)
+        return Response(statement_as_dict(statement))
 
 
 class RejectedRowSerializer(serializers.Serializer):

@@ -28,11 +28,15 @@ from prm.core.money import format_amount
 from . import periods
 from .charts import payout_trend
 from .forms import RecomputeForm, SalesImportForm
-from .models import ImportBatch, RecomputeRequest, Sale, StatementLine
+from .models import ImportBatch, RecomputeRequest, Sale, Statement, StatementLine
 from .selectors import import_list, statement_get, statement_line_sale_ids, statement_list
 from .services.imports import COLUMNS
 from .services.recompute import recompute_request_create
-from .services.statements import statement_approve, statement_mark_paid
+from .services.statements import (
+    statement_approve,
+    statement_draft_predecessor,
+    statement_mark_paid,
+)
 
 
 def _period_param(request) -> str:
@@ -87,6 +91,12 @@ class StatementDetailView(RoleRequiredMixin, TemplateView):
             can_approve=request_role(self.request) == Role.VENDOR_ADMIN,
             can_recompute=request_role(self.request) in VENDOR_ROLES,
             corrections=list(statement.corrections.select_related("statement")),
+            carried_to=StatementLine.objects.filter(carried_from=statement)
+            .select_related("statement")
+            .first(),
+            draft_predecessor=statement_draft_predecessor(statement=statement)
+            if statement.status == Statement.Status.DRAFT
+            else None,
         )
         return context
 

@@ -30,6 +30,11 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("pricing/", agreements_api.PricingView.as_view(), name="pricing"),
     path("statements/", commissions_api.StatementListAPIView.as_view(), name="statement-list"),
+    path(
+        "statements/approve/",
+        commissions_api.StatementApproveAPIView.as_view(),
+        name="statement-approve",
+    ),
     path("sales/imports/", commissions_api.SalesImportAPIView.as_view(), name="sales-import"),
     path("payouts/recompute/", commissions_api.RecomputeAPIView.as_view(), name="recompute"),
     path("partners/", partners_api.PartnerListAPIView.as_view(), name="partner-list"),

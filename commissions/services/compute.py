@@ -470,6 +470,31 @@ class Computed:
     net_sales: Decimal
     target: Decimal | None
     unmatched: Bucket
+    carried_forward: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Carried:
+    """The negative total of a partner's previous statement, carried into this one."""
+
+    statement_id: int
+    period: str
+    amount: Decimal
+
+
+def _carried_line(carried: Carried, places: int) -> dict:
+    return {
+        "kind": StatementLine.Kind.CARRIED,
+        "carried_from_id": carried.statement_id,
+        "description": (
+            f"Carried forward from {carried.period}: "
+            f"{'−' if carried.amount < 0 else ''}{_fmt(abs(carried.amount), places)}"
+        ),
+        "amount": carried.amount,
+        "explanation": [
+            {"label": "carried", "period": carried.period, "amount": str(carried.amount)}
+        ],
+    }
 
 
 def compute_statement(
@@ -481,10 +506,13 @@ def compute_statement(
     target: Decimal | None,
     adjustments: list[Adjustment],
     restatements: list[dict] = (),
+    carried: Carried | None = None,
 ) -> Computed:
     """The statement lines of one partner and period from its per-rule sums; `restatements`
     (lines restating earlier approved periods) follow the rule and cap lines, before the
-    adjustments. The cap applies to this period's rules only."""
+    adjustments. The cap applies to this period's rules only. A negative total `carried` from
+    the previous statement is the first line; under a plan that carries forward, a negative
+    total pays nothing and is carried out (`carried_forward`)."""
     places = minor_unit(currency)
     multiplier = None
     attainment = None
@@ -581,8 +609,11 @@ def compute_statement(
         }
         for adjustment in adjustments
     )
+    if carried is not None and carried.amount:
+        lines.insert(0, _carried_line(carried, places))
     total = sum((line["amount"] for line in lines), Decimal("0"))
-    return Computed(lines, total, sums.net_sales, target, sums.unmatched)
+    carried_out = total if plan is not None and plan.carry_forward and total < 0 else Decimal("0")
+    return Computed(lines, total, sums.net_sales, target, sums.unmatched, carried_out)
 
 
 def _targets(partner_ids: list[int], period: periods.Period) -> dict[int, Decimal]:
@@ -682,13 +713,21 @@ def write_work(
     counts = {"partners": total, "statements": 0, "unchanged": 0, "skipped": 0, "restated": 0}
     done = 0
     unsettled: list[Statement] = []
+    carry_changed: dict[periods.Period, set[int]] = defaultdict(set)
     for item in work:
         period, sums, ordered = item.period, item.sums, item.partner_ids
         rules = _rules_for(sums, ordered)
         for start in range(0, len(ordered), BATCH_SIZE):
             batch = ordered[start : start + BATCH_SIZE]
             result = _write(
-                period, batch, sums, segments, rules, _targets(batch, period), unsettled=unsettled
+                period,
+                batch,
+                sums,
+                segments,
+                rules,
+                _targets(batch, period),
+                unsettled=unsettled,
+                carry_changed=carry_changed[period],
             )
             for key, value in result.items():
                 counts[key] += value
@@ -697,7 +736,32 @@ def write_work(
                 progress(done, total)
     if unsettled:
         counts["restated"] = _restate(unsettled, segments, today)
+    _carry_on(carry_changed, today)
     return counts
+
+
+def carried_in(partner_ids: list[int], period: periods.Period) -> dict[int, Carried]:
+    """Per partner, the negative total its statement just before `period` carries into it."""
+    previous_end = period.start - dt.timedelta(days=1)
+    return {
+        pid: Carried(pk, label, amount)
+        for pk, pid, label, amount in Statement.objects.filter(
+            partner_id__any_of=list(partner_ids), period_end=previous_end, carried_forward__lt=0
+        ).values_list("pk", "partner_id", "period", "carried_forward")
+    }
+
+
+def _carry_on(changed: dict[periods.Period, set[int]], today: dt.date) -> None:
+    """Recompute the next statement of each partner whose statement now carries another amount
+    forward (which may carry on in turn). Statements are opened up to the period containing
+    `today`; a later one takes the carried amount when its own period is computed."""
+    for period, partner_ids in sorted(changed.items(), key=lambda item: item[0].start):
+        following = period.end + dt.timedelta(days=1)
+        if not partner_ids or following > today:
+            continue
+        recompute(
+            month_label=periods.month_of(following), partner_ids=sorted(partner_ids), today=today
+        )
 
 
 def recompute_batch(
@@ -788,6 +852,11 @@ def _period_partners(
     found = set(sums)
     found |= set(Statement.objects.filter(period=period.label).values_list("partner_id", flat=True))
     found |= set(
+        Statement.objects.filter(
+            period_end=period.start - dt.timedelta(days=1), carried_forward__lt=0
+        ).values_list("partner_id", flat=True)
+    )
+    found |= set(
         Adjustment.objects.filter(statement__isnull=True).values_list("partner_id", flat=True)
     )
     return found
@@ -795,7 +864,7 @@ def _period_partners(
 
 # What the statement's lines are made of changes with this tag: a new computation of the same
 # inputs must bump it, so that every draft is rebuilt once.
-INPUTS_VERSION = "inputs-2"
+INPUTS_VERSION = "inputs-3"
 
 
 def _rule_inputs(rule: Rule) -> tuple:
@@ -815,7 +884,14 @@ def _rule_inputs(rule: Rule) -> tuple:
 def _plan_inputs(plan: PlanVersion | None) -> tuple | None:
     if plan is None:
         return None
-    return (plan.pk, plan.cap, plan.accelerator_threshold, plan.accelerator_multiplier)
+    return (
+        plan.pk,
+        plan.cap,
+        plan.accelerator_threshold,
+        plan.accelerator_multiplier,
+        plan.carry_forward,
+        plan.accrual,
+    )
 
 
 def _bucket_inputs(bucket: Bucket) -> tuple:
@@ -831,6 +907,7 @@ def _inputs_fingerprint(
     target: Decimal | None,
     adjustments: list[Adjustment],
     restatements: list[dict],
+    carried: Carried | None = None,
 ) -> str:
     """Everything a statement's computation reads (`compute_statement`'s arguments): equal
     fingerprints give equal lines and totals, so the statement is not rebuilt. Decimals keep
@@ -846,6 +923,7 @@ def _inputs_fingerprint(
         sorted((rid, rules[rid], _bucket_inputs(b)) for rid, b in sums.rules.items()),
         [(a.pk, a.amount, a.currency, a.reason, a.source_label, a.created_at) for a in adjustments],
         restatements and json.dumps(restatements, sort_keys=True, default=str),
+        carried and (carried.statement_id, carried.period, carried.amount),
     )
     return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
@@ -868,13 +946,15 @@ def _write(
     unsettled: list[Statement] | None = None,
     restate: dict[int, set[int]] | None = None,
     missed: set[int] | None = None,
+    carry_changed: set[int] | None = None,
 ) -> dict[str, int]:
     """Write one batch of statements under row locks (approval takes the same lock).
 
     Approved and paid statements of the batch whose period now gives other amounts are added
     to `unsettled`; `restate` names, per partner, closed statements whose difference this
     period's draft takes (opening the draft if need be); partners whose statement here is no
-    longer a draft are added to `missed`."""
+    longer a draft are added to `missed`; partners whose statement now carries another amount
+    forward are added to `carry_changed` (their next statement takes it)."""
     from . import restate as restating
 
     restate = restate or {}
@@ -891,10 +971,12 @@ def _write(
         ).values_list("partner_id", "created_at")
         if period.end >= timezone.localdate(created_at)
     }
+    carried = carried_in(ids, period)
     missing = [
         pid
         for pid in ids
-        if pid not in existing and (pid in sums or pid in pending or pid in restate)
+        if pid not in existing
+        and (pid in sums or pid in pending or pid in restate or pid in carried)
     ]
     if missing:
         currencies = dict(Partner.objects.filter(pk__in=missing).values_list("pk", "currency"))
@@ -965,6 +1047,7 @@ def _write(
             target=targets.get(pid),
             adjustments=adjustments.get(pid, []),
             restatements=restatements.get(pid, []),
+            carried=carried.get(pid),
         )
         if statement.computed_at is not None and statement.fingerprint == fingerprint:
             counts["unchanged"] += 1
@@ -977,7 +1060,11 @@ def _write(
             target=targets.get(pid),
             adjustments=adjustments.get(pid, []),
             restatements=restatements.get(pid, []),
+            carried=carried.get(pid),
         )
+        if carry_changed is not None and computed.carried_forward != statement.carried_forward:
+            carry_changed.add(pid)
+        statement.carried_forward = computed.carried_forward
         lines = [
             {**line, "position": position} for position, line in enumerate(computed.lines, start=1)
         ]
@@ -1006,6 +1093,7 @@ def _write(
                 rule_id=line.get("rule_id"),
                 adjustment_id=line.get("adjustment_id"),
                 restates_id=line.get("restates_id"),
+                carried_from_id=line.get("carried_from_id"),
                 description=line["description"][:500],
                 volume=line.get("volume"),
                 quantity=line.get("quantity"),
@@ -1056,6 +1144,7 @@ STATEMENT_FIELDS = [
     "unmatched_count",
     "unmatched_amount",
     "computed_at",
+    "carried_forward",
 ]
 
 
@@ -1070,9 +1159,10 @@ def _update_statements(statements: list[Statement]) -> None:
     sql = f"""
         UPDATE {table} AS t SET total = v.total, net_sales = v.net_sales, target = v.target,
             unmatched_count = v.unmatched_count, unmatched_amount = v.unmatched_amount,
-            computed_at = v.computed_at, updated_at = v.computed_at, fingerprint = v.fingerprint
+            computed_at = v.computed_at, updated_at = v.computed_at, fingerprint = v.fingerprint,
+            carried_forward = v.carried_forward
         FROM (VALUES %s) AS v (id, total, net_sales, target, unmatched_count, unmatched_amount,
-            computed_at, fingerprint)
+            computed_at, fingerprint, carried_forward)
         WHERE t.id = v.id
     """  # noqa: S608
     rows = [
@@ -1085,6 +1175,7 @@ def _update_statements(statements: list[Statement]) -> None:
             s.unmatched_amount,
             s.computed_at,
             s.fingerprint,
+            s.carried_forward,
         )
         for s in statements
     ]
@@ -1094,6 +1185,6 @@ def _update_statements(statements: list[Statement]) -> None:
             sql,
             rows,
             template="(%s, %s::numeric, %s::numeric, %s::numeric, %s::integer, %s::numeric, "
-            "%s::timestamptz, %s)",
+            "%s::timestamptz, %s, %s::numeric)",
             page_size=1000,
         )

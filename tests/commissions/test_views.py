@@ -156,8 +156,9 @@ def test_statement_detail_queries_are_constant(world, payouts, django_assert_num
         client.get(url)
 
 
-# session, user, memberships, statement, lines, corrections
-DETAIL_QUERIES = 6
+# session, user, memberships, statement, lines, corrections, the line carrying this statement's
+# negative total on, the partner's previous statement
+DETAIL_QUERIES = 8
 
 
 def test_csv_export(world, payouts):
@@ -223,6 +224,7 @@ def test_api_statements(world, payouts):
             "status": "draft",
             "currency": "TWD",
             "total": "2000.00",
+            "carried_forward": "0.00",
             "lines": [
                 {
                     "description": "Networking, percent: 40,000.00 × 5% = 2,000.00",
