@@ -31,6 +31,7 @@ from ..models import (
     PlanVersion,
     Rule,
     Sale,
+    SalePaid,
     SalesRollup,
     Statement,
     StatementLine,
@@ -329,6 +330,12 @@ def aggregate(
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
+    on_payment = payment_partners(segments, partner_ids)
+    if on_payment:
+        # Their sales count when paid: read from the lines (`_on_payment_query`), not the rollup.
+        test, params = sql.member("r.partner_id", sorted(on_payment))
+        partner_filter += f" AND NOT {test}"
+        partner_params = [*partner_params, *params]
     plan_case, plan_params = _sale_plan_case(sql, period, segments)
     sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
     sales_sql = f"""
@@ -387,6 +394,10 @@ def aggregate(
         rows = cursor.fetchall()
         cursor.execute(returns_sql, returns_params)
         rows += cursor.fetchall()
+        if on_payment:
+            query, params = _on_payment_query(sql, period, on_payment, segments, rmap)
+            cursor.execute(query, params)
+            rows += cursor.fetchall()
     for partner_id, rule_id, is_late, volume, quantity, count in rows:
         sums = result[partner_id]
         # The rollup keeps whole hundredths.
@@ -404,6 +415,116 @@ def aggregate(
         bucket.quantity += quantity
         bucket.count += int(count)
     return result
+
+
+def payment_partners(segments: dict[int, list[Segment]], partner_ids) -> set[int]:
+    """The partners with a plan that accrues on payment at some time."""
+    wanted = None if partner_ids is None else set(partner_ids)
+    return {
+        pid
+        for pid, segs in segments.items()
+        if (wanted is None or pid in wanted)
+        and any(seg.plan_version.accrual == PlanVersion.Accrual.PAYMENT for seg in segs)
+    }
+
+
+def counting_date_sql(seg: str = "seg") -> str:
+    """The day a line `r` (its original `o`, the original's or its own paid day `sp`) counts:
+    its invoice date, except under a plan accruing on payment, where a sale counts on the day
+    its payments reach its net amount (a sale of 0 on its invoice date; unpaid: NULL) and a
+    return on the later of its own date and the day its original sale counted."""
+    paid = (
+        "(CASE WHEN COALESCE(o.net_amount, r.net_amount) = 0 "
+        "THEN COALESCE(o.invoice_date, r.invoice_date) ELSE sp.paid_on END)"
+    )
+    later = (
+        f"(CASE WHEN {paid} IS NULL THEN NULL WHEN {paid} > r.invoice_date THEN {paid} "
+        "ELSE r.invoice_date END)"
+    )
+    return (
+        f"(CASE WHEN {seg}.pay = 1 THEN "
+        f"(CASE WHEN r.original_id IS NULL THEN {paid} ELSE {later} END) "
+        "ELSE r.invoice_date END)"
+    )
+
+
+def _on_payment_query(
+    sql: _Sql,
+    period: periods.Period,
+    partner_ids: set[int],
+    segments: dict[int, list[Segment]],
+    rmap: dict[int, dict[int, list[int]]],
+) -> tuple[str, list]:
+    """The sums of the partners of `partner_ids` from their sales lines, each counted on its
+    `counting_date_sql` and under the plan and rule of its (original's) invoice date. The lines
+    read are those invoiced in the period, those paid in full in it and the returns of the
+    latter: the only ones that can count in it."""
+    sale, paid = Sale._meta.db_table, SalePaid._meta.db_table
+    ids = sorted(partner_ids)
+    rows, seg_params = [], []
+    for pid in ids:
+        for seg in segments.get(pid, []):
+            rows.append("(%s, %s, %s, %s, %s, %s)")
+            pay = 1 if seg.plan_version.accrual == PlanVersion.Accrual.PAYMENT else 0
+            seg_params += [
+                pid,
+                seg.start,
+                seg.end,
+                seg.plan_version.pk,
+                seg.plan_version.clawback_days,
+                pay,
+            ]
+    if not rows:
+        rows.append("(%s, %s, %s, %s, %s, %s)")
+        seg_params += [0, FAR_PAST, FAR_PAST, 0, 0, 0]
+    in_sales, p1 = sql.member("s.partner_id", ids)
+    in_paid, p2 = sql.member("sp.partner_id", ids)
+    in_paid_r, p3 = sql.member("sp.partner_id", ids)
+    rule, rule_params = sql.rule_case("seg.pv_id", rmap)
+    elapsed = _days_between("r.invoice_date", "o.invoice_date")
+    counted = counting_date_sql()
+    signed = "(CASE WHEN r.kind = 'return' THEN -1 ELSE 1 END)"
+    query = f"""
+        WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS (VALUES {", ".join(rows)}),
+        candidate (id) AS (
+            SELECT s.id FROM {sale} s WHERE s.invoice_date BETWEEN %s AND %s AND {in_sales}
+            UNION
+            SELECT sp.sale_id FROM {paid} sp WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid}
+            UNION
+            SELECT s.id FROM {paid} sp JOIN {sale} s ON s.original_id = sp.sale_id
+            WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid_r}
+        )
+        SELECT r.partner_id, {rule},
+               CASE WHEN r.original_id IS NOT NULL AND {elapsed} > seg.clawback THEN 1 ELSE 0 END,
+               SUM({signed} * CAST(ROUND(r.net_amount * 100) AS BIGINT)),
+               SUM({signed} * CAST(ROUND(r.quantity * 100) AS BIGINT)),
+               COUNT(*)
+        FROM candidate c
+        JOIN {sale} r ON r.id = c.id
+        LEFT JOIN {sale} o ON o.id = r.original_id
+        LEFT JOIN {paid} sp ON sp.sale_id = COALESCE(r.original_id, r.id)
+        LEFT JOIN seg ON seg.partner_id = r.partner_id
+             AND COALESCE(o.invoice_date, r.invoice_date) BETWEEN seg.d_from AND seg.d_to
+        WHERE (CASE WHEN seg.pv_id IS NULL THEN r.invoice_date ELSE {counted} END)
+              BETWEEN %s AND %s
+        GROUP BY 1, 2, 3
+    """  # noqa: S608
+    params = [
+        *seg_params,
+        period.start,
+        period.end,
+        *p1,
+        period.start,
+        period.end,
+        *p2,
+        period.start,
+        period.end,
+        *p3,
+        *rule_params,
+        period.start,
+        period.end,
+    ]
+    return query, params
 
 
 def matched_sale_ids(
