@@ -11,10 +11,11 @@ from prm.core.api import BaseAPIView
 from prm.core.errors import DomainError
 
 from . import periods
-from .forms import SalesImportForm
+from .forms import PaymentsImportForm, SalesImportForm
 from .models import Statement
 from .selectors import statement_as_dict, statement_list
 from .services.imports import sales_import
+from .services.payments import payments_import
 from .services.recompute import recompute_request_create
 from .services.statements import statement_approve
 
@@ -128,6 +129,38 @@ class SalesImportAPIView(BaseAPIView):
         # No transaction around it: the import keeps its own, and a failed import is recorded
         # as failed rather than rolled back with the request.
         result = sales_import(file=upload, filename=upload.name, actor=request.user)
+        data = {
+            "id": result.batch.pk,
+            "status": result.batch.status,
+            "error": result.batch.error,
+            "created": result.created,
+            "duplicate": result.duplicates,
+            "rejected": len(result.rejected),
+            "rejected_rows": [
+                {"row": r.row, "column": r.column, "reason": r.reason} for r in result.rejected
+            ],
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class PaymentsImportAPIView(BaseAPIView):
+    """Import a payments CSV (multipart field `file`: external_id, paid_date, amount); answers
+    the counts and the rejected rows. Payments of sales the caller may not see are rejected as
+    unknown sales."""
+
+    allowed_roles = VENDOR_ROLES
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request=inline_serializer("PaymentsImportUpload", {"file": serializers.FileField()}),
+        responses={201: SalesImportResultSerializer},
+    )
+    def post(self, request):
+        form = PaymentsImportForm(files=request.FILES)
+        if not form.is_valid():
+            raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
+        upload = form.cleaned_data["file"]
+        result = payments_import(file=upload, filename=upload.name, actor=request.user)
         data = {
             "id": result.batch.pk,
             "status": result.batch.status,

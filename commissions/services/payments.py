@@ -78,6 +78,44 @@ def payments_import(
     return _finish(result, total=len(rows))
 
 
+def payments_import_enqueue(*, upload, actor, storage) -> PaymentBatch:
+    """Store an uploaded file and queue its import; its page shows the progress."""
+    import uuid
+
+    from prm.core.queue import enqueue_on_commit
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    stored = storage.save(f"payment-imports/{uuid.uuid4().hex}.csv", upload)
+    with transaction.atomic():
+        batch = PaymentBatch.objects.create(
+            filename=upload.name[:255],
+            stored_file=stored,
+            sha256=digest.hexdigest(),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        from ..tasks import payments_import_run_task
+
+        enqueue_on_commit(payments_import_run_task, batch.pk)
+    return batch
+
+
+def payments_import_run(*, batch_id: int, storage) -> PaymentImportResult | None:
+    """Run a queued import once: a guarded status update claims it."""
+    claimed = PaymentBatch.objects.filter(pk=batch_id, status=PaymentBatch.Status.PENDING).update(
+        status=PaymentBatch.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    batch = PaymentBatch.objects.select_related("created_by").get(pk=batch_id)
+    with storage.open(batch.stored_file, "rb") as handle:
+        return payments_import(
+            file=handle, filename=batch.filename, actor=batch.created_by, batch=batch
+        )
+
+
 def _check_header(header: list[str]) -> dict[str, int]:
     if any(_character_problem(cell) for cell in header):
         raise ImportFileError(
