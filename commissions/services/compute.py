@@ -454,11 +454,14 @@ def _on_payment_query(
     partner_ids: set[int],
     segments: dict[int, list[Segment]],
     rmap: dict[int, dict[int, list[int]]],
+    *,
+    line_ids_of: tuple[int | None] | None = None,
 ) -> tuple[str, list]:
     """The sums of the partners of `partner_ids` from their sales lines, each counted on its
     `counting_date_sql` and under the plan and rule of its (original's) invoice date. The lines
     read are those invoiced in the period, those paid in full in it and the returns of the
-    latter: the only ones that can count in it."""
+    latter: the only ones that can count in it. With `line_ids_of` = (rule id or None), the ids
+    of the lines that earned under that rule (None: the unmatched ones) instead."""
     sale, paid = Sale._meta.db_table, SalePaid._meta.db_table
     ids = sorted(partner_ids)
     rows, seg_params = [], []
@@ -484,6 +487,24 @@ def _on_payment_query(
     elapsed = _days_between("r.invoice_date", "o.invoice_date")
     counted = counting_date_sql()
     signed = "(CASE WHEN r.kind = 'return' THEN -1 ELSE 1 END)"
+    late = f"(r.original_id IS NOT NULL AND {elapsed} > seg.clawback)"
+    tail_params: list = []
+    if line_ids_of is None:
+        select = f"""SELECT r.partner_id, {rule}, CASE WHEN {late} THEN 1 ELSE 0 END,
+               SUM({signed} * CAST(ROUND(r.net_amount * 100) AS BIGINT)),
+               SUM({signed} * CAST(ROUND(r.quantity * 100) AS BIGINT)),
+               COUNT(*)"""
+        tail = "GROUP BY 1, 2, 3"
+    else:
+        select = "SELECT r.id"
+        if line_ids_of[0] is None:
+            tail = f"AND ({rule}) IS NULL"
+            tail_params = list(rule_params)
+        else:
+            tail = f"AND ({rule}) = %s AND NOT COALESCE({late}, FALSE)"
+            tail_params = [*rule_params, line_ids_of[0]]
+        tail += " ORDER BY r.invoice_date, r.id"
+        rule_params = []
     query = f"""
         WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS (VALUES {", ".join(rows)}),
         candidate (id) AS (
@@ -494,11 +515,7 @@ def _on_payment_query(
             SELECT s.id FROM {paid} sp JOIN {sale} s ON s.original_id = sp.sale_id
             WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid_r}
         )
-        SELECT r.partner_id, {rule},
-               CASE WHEN r.original_id IS NOT NULL AND {elapsed} > seg.clawback THEN 1 ELSE 0 END,
-               SUM({signed} * CAST(ROUND(r.net_amount * 100) AS BIGINT)),
-               SUM({signed} * CAST(ROUND(r.quantity * 100) AS BIGINT)),
-               COUNT(*)
+        {select}
         FROM candidate c
         JOIN {sale} r ON r.id = c.id
         LEFT JOIN {sale} o ON o.id = r.original_id
@@ -506,8 +523,7 @@ def _on_payment_query(
         LEFT JOIN seg ON seg.partner_id = r.partner_id
              AND COALESCE(o.invoice_date, r.invoice_date) BETWEEN seg.d_from AND seg.d_to
         WHERE (CASE WHEN seg.pv_id IS NULL THEN r.invoice_date ELSE {counted} END)
-              BETWEEN %s AND %s
-        GROUP BY 1, 2, 3
+              BETWEEN %s AND %s {tail}
     """  # noqa: S608
     params = [
         *seg_params,
@@ -523,6 +539,7 @@ def _on_payment_query(
         *rule_params,
         period.start,
         period.end,
+        *tail_params,
     ]
     return query, params
 
@@ -539,6 +556,15 @@ def matched_sale_ids(
     matching as the aggregate; with `arrived_after` / `arrived_until`, only the lines imported
     in that window (the late data behind a restatement line)."""
     segments = plan_segments([partner_id])
+    if payment_partners(segments, [partner_id]) and arrived_after is None:
+        sql = _Sql()
+        pv_ids = {seg.plan_version.pk for seg in segments.get(partner_id, [])}
+        query, params = _on_payment_query(
+            sql, period, {partner_id}, segments, rule_map(pv_ids), line_ids_of=(rule_id,)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return [row[0] for row in cursor.fetchall()]
     cte, rule_case, body, (seg_params, rule_params, where_params, late) = _sales_query(
         period=period, partner_ids=[partner_id], segments=segments
     )
