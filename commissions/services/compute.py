@@ -460,7 +460,8 @@ def _on_payment_query(
     """The sums of the partners of `partner_ids` from their sales lines, each counted on its
     `counting_date_sql` and under the plan and rule of its (original's) invoice date. The lines
     read are those invoiced in the period, those paid in full in it and the returns of the
-    latter: the only ones that can count in it. With `line_ids_of` = (rule id or None), the ids
+    latter: the only ones that can count in it (three disjoint parts: invoiced in the period;
+    invoiced before it and paid in it; returns invoiced before it of sales paid in it). With `line_ids_of` = (rule id or None), the ids
     of the lines that earned under that rule (None: the unmatched ones) instead."""
     sale, paid = Sale._meta.db_table, SalePaid._meta.db_table
     ids = sorted(partner_ids)
@@ -507,17 +508,23 @@ def _on_payment_query(
         rule_params = []
     query = f"""
         WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS (VALUES {", ".join(rows)}),
-        candidate (id) AS (
-            SELECT s.id FROM {sale} s WHERE s.invoice_date BETWEEN %s AND %s AND {in_sales}
-            UNION
-            SELECT sp.sale_id FROM {paid} sp WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid}
-            UNION
-            SELECT s.id FROM {paid} sp JOIN {sale} s ON s.original_id = sp.sale_id
-            WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid_r}
+        r AS (
+            SELECT s.id, s.partner_id, s.product_id, s.invoice_date, s.kind, s.original_id,
+                   s.net_amount, s.quantity
+            FROM {sale} s WHERE s.invoice_date BETWEEN %s AND %s AND {in_sales}
+            UNION ALL
+            SELECT s.id, s.partner_id, s.product_id, s.invoice_date, s.kind, s.original_id,
+                   s.net_amount, s.quantity
+            FROM {paid} sp JOIN {sale} s ON s.id = sp.sale_id
+            WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid} AND s.invoice_date < %s
+            UNION ALL
+            SELECT s.id, s.partner_id, s.product_id, s.invoice_date, s.kind, s.original_id,
+                   s.net_amount, s.quantity
+            FROM {paid} sp JOIN {sale} s ON s.original_id = sp.sale_id
+            WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid_r} AND s.invoice_date < %s
         )
         {select}
-        FROM candidate c
-        JOIN {sale} r ON r.id = c.id
+        FROM r
         LEFT JOIN {sale} o ON o.id = r.original_id
         LEFT JOIN {paid} sp ON sp.sale_id = COALESCE(r.original_id, r.id)
         LEFT JOIN seg ON seg.partner_id = r.partner_id
@@ -534,8 +541,10 @@ def _on_payment_query(
         period.end,
         *p2,
         period.start,
+        period.start,
         period.end,
         *p3,
+        period.start,
         *rule_params,
         period.start,
         period.end,
