@@ -459,10 +459,10 @@ def _on_payment_query(
 ) -> tuple[str, list]:
     """The sums of the partners of `partner_ids` from their sales lines, each counted on its
     `counting_date_sql` and under the plan and rule of its (original's) invoice date. The lines
-    read are those invoiced in the period, those paid in full in it and the returns of the
-    latter: the only ones that can count in it (three disjoint parts: invoiced in the period;
-    invoiced before it and paid in it; returns invoiced before it of sales paid in it). With `line_ids_of` = (rule id or None), the ids
-    of the lines that earned under that rule (None: the unmatched ones) instead."""
+    read are the only ones that can count in the period, in three disjoint parts: invoiced in
+    it; invoiced before it and paid in full in it; returns invoiced before it of sales paid in
+    full in it. With `line_ids_of` = (rule id or None), the ids of the lines that earned under
+    that rule (None: the unmatched ones) instead."""
     sale, paid = Sale._meta.db_table, SalePaid._meta.db_table
     ids = sorted(partner_ids)
     rows, seg_params = [], []

@@ -25,3 +25,21 @@ def test_seed_demo_builds_the_channel_once():
     assert ahead.status == "negotiating"
     assert "P-HARBOUR" in set(Partner.objects.flagged().values_list("code", flat=True))
     assert PartnerAward.objects.count() == 2
+
+
+def test_seed_demo_shows_a_carried_month_and_sales_awaiting_payment():
+    from commissions.models import Sale, SalePaid, Statement, StatementLine
+
+    call_command("seed_demo", verbosity=0)
+
+    # Formosa's plan carries forward: last month's returned deal made it negative
+    carried = StatementLine.objects.get(kind="carried", statement__partner__code="P-FORMOSA")
+    previous = carried.carried_from
+    assert previous.total < 0
+    assert previous.carried_forward == previous.total == carried.amount
+    assert carried.statement.period_start > previous.period_end
+    # Harbour accrues on payment: two of three invoices paid, the rest awaiting payment
+    harbour = Sale.objects.filter(partner__code="P-HARBOUR", kind="sale")
+    paid = SalePaid.objects.filter(sale__in=harbour).count()
+    assert 0 < paid < harbour.count()
+    assert Statement.objects.filter(partner__code="P-HARBOUR").exists()
