@@ -33,6 +33,8 @@ class PlanVersionInline(admin.TabularInline):
         "cap",
         "accelerator_threshold",
         "accelerator_multiplier",
+        "carry_forward",
+        "accrual",
     ]
     extra = 0
     show_change_link = True
@@ -56,8 +58,16 @@ class RuleInline(admin.TabularInline):
 class PlanVersionAdmin(admin.ModelAdmin):
     """A saved plan version asks for a recompute of the draft periods it governs."""
 
-    list_display = ["plan", "effective_from", "settlement", "clawback_days", "cap"]
-    list_filter = ["plan", "settlement"]
+    list_display = [
+        "plan",
+        "effective_from",
+        "settlement",
+        "clawback_days",
+        "cap",
+        "carry_forward",
+        "accrual",
+    ]
+    list_filter = ["plan", "settlement", "carry_forward", "accrual"]
     inlines = [RuleInline]
 
     def save_related(self, request, form, formsets, change):
@@ -97,7 +107,15 @@ class StatementLineInline(admin.TabularInline):
 class StatementAdmin(admin.ModelAdmin):
     """Statements are computed, approved and paid in the portal; here they are read only."""
 
-    list_display = ["partner", "period", "status", "total", "currency", "computed_at"]
+    list_display = [
+        "partner",
+        "period",
+        "status",
+        "total",
+        "carried_forward",
+        "currency",
+        "computed_at",
+    ]
     list_filter = ["status", "period"]
     search_fields = ["partner__code"]
     list_select_related = ["partner"]

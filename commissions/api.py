@@ -6,12 +6,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from partners.selectors import partner_get
-from prm.core.access import PAYOUT_ROLES, VENDOR_ROLES, Role
+from prm.core.access import PAYOUT_ROLES, VENDOR_ADMIN_ROLES, VENDOR_ROLES, Role
 from prm.core.api import BaseAPIView
 from prm.core.errors import DomainError
 
 from . import periods
-from .forms import SalesImportForm
+from .forms import PaymentsImportForm, SalesImportForm
+from .models import Statement
 from .selectors import (
     sale_as_dict,
     statement_as_dict,
@@ -21,8 +22,9 @@ from .selectors import (
     statement_list,
 )
 from .services.imports import sales_import
+from .services.payments import payments_import
 from .services.recompute import recompute_request_create
-from .services.statements import statement_acknowledge
+from .services.statements import statement_acknowledge, statement_approve
 
 
 class StatementLineSerializer(serializers.Serializer):
@@ -36,6 +38,9 @@ class StatementSerializer(serializers.Serializer):
     status = serializers.CharField()
     currency = serializers.CharField()
     total = serializers.CharField()
+    carried_forward = serializers.CharField(
+        help_text="The negative total carried to the partner's next statement; 0 when none."
+    )
     lines = StatementLineSerializer(many=True)
     id = serializers.IntegerField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
@@ -133,6 +138,41 @@ class StatementLineSalesAPIView(BaseAPIView):
         return Response([sale_as_dict(sale) for sale in sales.iterator(2000)])
 
 
+class StatementApproveAPIView(BaseAPIView):
+    """Approve a draft statement named by partner code and period (vendor admins). Refused, with
+    the reason, when it is not a draft or when the partner's previous statement is still a draft
+    under a plan that carries negative totals forward."""
+
+    allowed_roles = VENDOR_ADMIN_ROLES
+
+    @extend_schema(
+        request=inline_serializer(
+            "StatementApproveInput",
+            {"partner": serializers.CharField(), "period": serializers.CharField()},
+        ),
+        responses={200: StatementSerializer},
+    )
+    def post(self, request):
+        code = str(request.data.get("partner", "") or "")
+        period = str(request.data.get("period", "") or "")
+        try:
+            periods.parse(period)
+        except ValueError as exc:
+            raise ValidationError({"period": ["Give the period as YYYY-MM or YYYY-Qn."]}) from exc
+        partner = partner_get(user=request.user, code=code) if code else None
+        if partner is None:
+            raise ValidationError({"partner": ["Give the partner's code."]})
+        statement = Statement.objects.filter(partner=partner, period=period).first()
+        if statement is None:
+            raise ValidationError({"period": [f"{partner.code} has no statement for {period}."]})
+        try:
+            statement = statement_approve(statement=statement, actor=request.user)
+        except DomainError as exc:
+            raise ValidationError({exc.field or "statement": [exc.message]}) from exc
+        statement = Statement.objects.select_related("partner").get(pk=statement.pk)
+        return Response(statement_as_dict(statement))
+
+
 class RejectedRowSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     column = serializers.CharField()
@@ -169,6 +209,38 @@ class SalesImportAPIView(BaseAPIView):
         # No transaction around it: the import keeps its own, and a failed import is recorded
         # as failed rather than rolled back with the request.
         result = sales_import(file=upload, filename=upload.name, actor=request.user)
+        data = {
+            "id": result.batch.pk,
+            "status": result.batch.status,
+            "error": result.batch.error,
+            "created": result.created,
+            "duplicate": result.duplicates,
+            "rejected": len(result.rejected),
+            "rejected_rows": [
+                {"row": r.row, "column": r.column, "reason": r.reason} for r in result.rejected
+            ],
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class PaymentsImportAPIView(BaseAPIView):
+    """Import a payments CSV (multipart field `file`: external_id, paid_date, amount); answers
+    the counts and the rejected rows. Payments of sales the caller may not see are rejected as
+    unknown sales."""
+
+    allowed_roles = VENDOR_ROLES
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request=inline_serializer("PaymentsImportUpload", {"file": serializers.FileField()}),
+        responses={201: SalesImportResultSerializer},
+    )
+    def post(self, request):
+        form = PaymentsImportForm(files=request.FILES)
+        if not form.is_valid():
+            raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
+        upload = form.cleaned_data["file"]
+        result = payments_import(file=upload, filename=upload.name, actor=request.user)
         data = {
             "id": result.batch.pk,
             "status": result.batch.status,

@@ -4,6 +4,7 @@ the real import path and computed into statements."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 
 from django.utils import timezone
@@ -129,7 +130,57 @@ def seed_demo_sales(*, today: dt.date | None = None) -> None:
             # A generator of their own: the other demo invoices stay as they were.
             usd_rng = random.Random(1510)  # noqa: S311 - demo data, repeatable on purpose
             lines += _usd_lines(partner, months, today, usd_rng)
+    lines += _returned_deal(today)
     program_load({"targets": targets, "exchange_rates": demo_rates(today)}, today=today)
     sales_import(content=("\n".join(lines) + "\n").encode(), filename="demo-sales.csv")
-    for month in months:
+    _demo_payments(months)
+    earlier = periods.month_of(periods.month(months[0]).start - dt.timedelta(days=1))
+    for month in [earlier, *months]:
         recompute(month_label=month)
+
+
+def _returned_deal(today: dt.date) -> list[str]:
+    """Formosa (a plan that carries forward): a large deal invoiced two months ago and returned
+    last month turns last month negative; it pays nothing and opens this month's statement."""
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    earlier = (last_month - dt.timedelta(days=1)).replace(day=20)
+    product = Product.objects.filter(currency="TWD", sku="SEC-LIC-1Y").first()
+    if product is None:
+        return []
+    customer = "Taipei Metro Hospital"
+    return [
+        f'P-FORMOSA-BIG,P-FORMOSA,{product.sku},"{customer}",03795904,enterprise,,'
+        f"{earlier.isoformat()},sale,200,900000.00,TWD,",
+        f'P-FORMOSA-BIG-R,P-FORMOSA,{product.sku},"{customer}",03795904,enterprise,,'
+        f"{last_month.replace(day=5).isoformat()},return,200,900000.00,TWD,P-FORMOSA-BIG",
+    ]
+
+
+def _demo_payments(months: list[str]) -> None:
+    """Harbour (a plan accruing on payment): two of three invoices paid, some in two
+    instalments; the rest await payment."""
+    from .models import Sale
+    from .services.payments import payments_import
+
+    rows = ["external_id,paid_date,amount"]
+    today = timezone.localdate()
+    sales = Sale.objects.filter(partner__code="P-HARBOUR", kind=Sale.Kind.SALE).order_by(
+        "external_id"
+    )
+    for n, sale in enumerate(sales):
+        if n % 3 == 2:
+            continue
+        day = min(sale.invoice_date + dt.timedelta(days=7 + n % 10), today)
+        if n % 3 == 1:
+            half = (sale.net_amount / 2).quantize(sale.net_amount)
+            later = min(day + dt.timedelta(days=12), today)
+            rows += [
+                f"{sale.external_id},{day},{half}",
+                f"{sale.external_id},{later},{sale.net_amount - half}",
+            ]
+        else:
+            rows.append(f"{sale.external_id},{day},{sale.net_amount}")
+    payments_import(
+        file=io.BytesIO(("\n".join(rows) + "\n").encode()), filename="demo-payments.csv"
+    )

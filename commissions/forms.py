@@ -32,6 +32,12 @@ class SalesImportForm(forms.Form):
         return upload
 
 
+class PaymentsImportForm(SalesImportForm):
+    file = forms.FileField(
+        label=_("Payments CSV"), help_text=_("UTF-8, with a header row; at most 50 MB.")
+    )
+
+
 class RecomputeForm(forms.Form):
     period = forms.CharField(
         label=_("Month"), max_length=7, widget=forms.TextInput(attrs={"placeholder": "YYYY-MM"})

@@ -34,6 +34,10 @@ class PlanVersion(TimeStampedModel):
         MONTH = "month", _("Monthly")
         QUARTER = "quarter", _("Quarterly")
 
+    class Accrual(models.TextChoices):
+        INVOICE = "invoice", _("On invoice")
+        PAYMENT = "payment", _("On payment")
+
     plan = models.ForeignKey(
         CommissionPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="versions"
     )
@@ -59,6 +63,23 @@ class PlanVersion(TimeStampedModel):
     )
     accelerator_multiplier = models.DecimalField(
         _("accelerator multiplier"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+    carry_forward = models.BooleanField(
+        _("carry forward"),
+        default=False,
+        help_text=_(
+            "A statement whose total is negative pays nothing; its total opens the partner's "
+            "next statement."
+        ),
+    )
+    accrual = models.CharField(
+        _("accrual"),
+        max_length=8,
+        choices=Accrual.choices,
+        default=Accrual.INVOICE,
+        help_text=_(
+            "On payment: a sale counts in the period in which its payments reach its net amount."
+        ),
     )
 
     class Meta:
@@ -412,6 +433,13 @@ class Statement(TimeStampedModel):
     # The payout bank details in force when the statement was approved (a draft shows the
     # partner's current ones).
     bank_details = models.JSONField(_("bank details at approval"), default=dict, blank=True)
+    carried_forward = models.DecimalField(
+        _("carried forward"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("The negative total carried to the partner's next statement (0: none)."),
+    )
 
     class Meta:
         ordering = ["-period_start", "partner__code"]
@@ -431,6 +459,7 @@ class StatementLine(models.Model):
         CAP = "cap", _("Cap")
         RESTATEMENT = "restatement", _("Restatement")
         ADJUSTMENT = "adjustment", _("Adjustment")
+        CARRIED = "carried", _("Carried forward")
 
     statement = models.ForeignKey(
         Statement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="lines"
@@ -451,6 +480,15 @@ class StatementLine(models.Model):
         on_delete=models.PROTECT,
         related_name="restatements",
         help_text=_("The approved statement whose period this line restates."),
+    )
+    carried_from = models.ForeignKey(
+        Statement,
+        verbose_name=_("carried forward from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carried_into",
+        help_text=_("The earlier statement whose negative total this line carries."),
     )
     description = models.CharField(_("description"), max_length=500)
     volume = models.DecimalField(
@@ -473,6 +511,11 @@ class StatementLine(models.Model):
                 condition=models.Q(kind="restatement", restates__isnull=False)
                 | (~models.Q(kind="restatement") & models.Q(restates__isnull=True)),
                 name="restatement_names_its_statement",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="carried", carried_from__isnull=False)
+                | (~models.Q(kind="carried") & models.Q(carried_from__isnull=True)),
+                name="carried_line_names_its_statement",
             ),
         ]
 
@@ -683,3 +726,92 @@ class BankDetailsChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class PaymentBatch(TimeStampedModel):
+    """One payments CSV: its counts and its rejected rows."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    filename = models.CharField(_("file name"), max_length=255)
+    stored_file = models.CharField(_("stored file"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    rejections = models.JSONField(_("rejected rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("payments import")
+        verbose_name_plural = _("payments imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Payment(models.Model):
+    """A customer's payment of (part of) a sale, from a payments CSV."""
+
+    sale = models.ForeignKey(
+        Sale, verbose_name=_("sale"), on_delete=models.PROTECT, related_name="payments"
+    )
+    paid_date = models.DateField(_("paid on"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    batch = models.ForeignKey(
+        PaymentBatch,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sale", "paid_date", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive"),
+            # The same line twice is one payment: a re-imported file adds nothing.
+            models.UniqueConstraint(
+                fields=["sale", "paid_date", "amount"], name="unique_payment_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id} {self.paid_date} {self.amount}"
+
+
+class SalePaid(models.Model):
+    """The day a sale's payments first reached its net amount (kept by the payments import):
+    under a plan that accrues on payment, the sale counts in the period containing it."""
+
+    sale = models.OneToOneField(
+        Sale, primary_key=True, on_delete=models.CASCADE, related_name="paid", db_constraint=False
+    )
+    partner_id = models.BigIntegerField()
+    paid_on = models.DateField(_("paid in full on"))
+
+    class Meta:
+        verbose_name = _("paid sale")
+        verbose_name_plural = _("paid sales")
+        indexes = [models.Index(fields=["paid_on", "partner_id"], name="sale_paid_on_partner")]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id} {self.paid_on}"

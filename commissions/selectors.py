@@ -35,6 +35,7 @@ def statement_as_dict(statement: Statement) -> dict:
         "status": statement.status,
         "currency": statement.currency,
         "total": format_amount(statement.total, statement.currency),
+        "carried_forward": format_amount(statement.carried_forward, statement.currency),
         "lines": [
             {
                 "description": line.description,

@@ -92,3 +92,12 @@ def sales_imports_sweep_task() -> int:
     from .services.imports import sales_imports_sweep
 
     return sales_imports_sweep(storage=default_storage)
+
+
+@shared_task(acks_late=True, soft_time_limit=30 * 60, time_limit=35 * 60)
+def payments_import_run_task(batch_id: int) -> None:
+    from django.core.files.storage import default_storage
+
+    from .services.payments import payments_import_run
+
+    payments_import_run(batch_id=batch_id, storage=default_storage)

@@ -50,3 +50,8 @@ import_urlpatterns = [
         name="sales_import_rejected",
     ),
 ]
+
+payment_import_urlpatterns = [
+    path("", views.PaymentImportListView.as_view(), name="payment_import_list"),
+    path("<int:pk>/", views.PaymentImportDetailView.as_view(), name="payment_import_detail"),
+]

@@ -36,8 +36,15 @@ from prm.core.money import format_amount, minor_unit, quantize
 
 from . import periods
 from .charts import payout_trend
-from .forms import BankDetailsForm, RecomputeForm, SalesImportForm
-from .models import ImportBatch, RecomputeRequest, Sale, Statement, StatementLine
+from .forms import BankDetailsForm, PaymentsImportForm, RecomputeForm, SalesImportForm
+from .models import (
+    ImportBatch,
+    PaymentBatch,
+    RecomputeRequest,
+    Sale,
+    Statement,
+    StatementLine,
+)
 from .rates import reporting_total
 from .selectors import (
     SALE_FIELDS,
@@ -58,8 +65,15 @@ from .services.bank import (
     masked,
 )
 from .services.imports import COLUMNS
+from .services.payments import COLUMNS as PAYMENT_COLUMNS
+from .services.payments import payments_import_enqueue
 from .services.recompute import recompute_request_create
-from .services.statements import statement_acknowledge, statement_approve, statement_mark_paid
+from .services.statements import (
+    statement_acknowledge,
+    statement_approve,
+    statement_draft_predecessor,
+    statement_mark_paid,
+)
 from .statement_pdf import partner_language, statement_filename, statement_pdf
 
 
@@ -147,6 +161,13 @@ class StatementDetailView(RoleRequiredMixin, TemplateView):
             corrections=list(statement.corrections.select_related("statement")),
             bank=masked(bank),
             pdf_languages=settings.LANGUAGES if role in VENDOR_ROLES else (),
+            carried_to=StatementLine.objects.filter(carried_from=statement)
+            .select_related("statement")
+            .first(),
+            draft_predecessor=statement_draft_predecessor(statement=statement)
+            if statement.status == Statement.Status.DRAFT
+            else None,
+            **_awaiting_payment(statement),
         )
         return context
 
@@ -193,6 +214,36 @@ class StatementAcknowledgeView(RoleRequiredMixin, View):
         else:
             messages.success(request, _("Thank you: the statement is acknowledged."))
         return redirect("statement_detail", pk=pk)
+
+
+AWAITING_SHOWN = 50
+
+
+def _awaiting_payment(statement: Statement) -> dict:
+    """Under a plan accruing on payment: the partner's sales invoiced by the end of the period
+    and not yet paid in full (they count in the period in which they are), with what is paid."""
+    from django.db.models import DecimalField, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from .services.compute import payment_partners, plan_segments
+
+    if not payment_partners(plan_segments([statement.partner_id]), [statement.partner_id]):
+        return {"on_payment": False}
+    unpaid = Sale.objects.filter(
+        partner_id=statement.partner_id,
+        kind=Sale.Kind.SALE,
+        invoice_date__lte=statement.period_end,
+        net_amount__gt=0,
+        paid__isnull=True,
+    )
+    sales = list(
+        unpaid.select_related("product")
+        .annotate(
+            paid_amount=Coalesce(Sum("payments__amount"), Value(0), output_field=DecimalField())
+        )
+        .order_by("invoice_date", "external_id")[:AWAITING_SHOWN]
+    )
+    return {"on_payment": True, "awaiting": sales, "awaiting_count": unpaid.count()}
 
 
 class StatementLineSalesView(RoleRequiredMixin, TemplateView):
@@ -624,3 +675,49 @@ class RejectedRowsExportView(RoleRequiredMixin, View):
                 [rejection.row_number, csv_safe(rejection.column), csv_safe(rejection.reason)]
             )
         return response
+
+
+class PaymentImportListView(RoleRequiredMixin, TemplateView):
+    """Upload a payments CSV; the import runs in a worker and its page shows the progress."""
+
+    allowed_roles = VENDOR_ROLES
+    template_name = "commissions/payment_import_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batches = PaymentBatch.objects.order_by("-created_at")
+        page = Paginator(batches, 20).get_page(self.request.GET.get("page"))
+        context.update(page_obj=page, imports=page.object_list, columns=PAYMENT_COLUMNS)
+        context.setdefault("form", PaymentsImportForm())
+        return context
+
+    def post(self, request):
+        form = PaymentsImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        batch = payments_import_enqueue(
+            upload=form.cleaned_data["file"], actor=request.user, storage=default_storage
+        )
+        return redirect("payment_import_detail", pk=batch.pk)
+
+
+class PaymentImportDetailView(RoleRequiredMixin, TemplateView):
+    allowed_roles = VENDOR_ROLES
+    template_name = "commissions/payment_import_detail.html"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return [f"{self.template_name}#progress"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = get_object_or_404(PaymentBatch, pk=self.kwargs["pk"])
+        page = Paginator(batch.rejections, 100).get_page(self.request.GET.get("page"))
+        context.update(
+            batch=batch,
+            rejections=page.object_list,
+            page_obj=page,
+            percent=100 if batch.status in ("done", "failed") else 0,
+        )
+        return context

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from agreements import api as agreements_api
 from agreements.urls import pricing_urlpatterns
 from commissions import api as commissions_api
-from commissions.urls import import_urlpatterns, payout_urlpatterns
+from commissions.urls import import_urlpatterns, payment_import_urlpatterns, payout_urlpatterns
 from dashboards import views as dashboard_views
 from disputes import api as disputes_api
 from enablement import api as enablement_api
@@ -42,7 +42,17 @@ api_v1 = [
         commissions_api.StatementLineSalesAPIView.as_view(),
         name="statement-line-sales",
     ),
+    path(
+        "statements/approve/",
+        commissions_api.StatementApproveAPIView.as_view(),
+        name="statement-approve",
+    ),
     path("sales/imports/", commissions_api.SalesImportAPIView.as_view(), name="sales-import"),
+    path(
+        "payments/imports/",
+        commissions_api.PaymentsImportAPIView.as_view(),
+        name="payment-import",
+    ),
     path("payouts/recompute/", commissions_api.RecomputeAPIView.as_view(), name="recompute"),
     path("partners/", partners_api.PartnerListAPIView.as_view(), name="partner-list"),
     path(
@@ -132,6 +142,7 @@ urlpatterns = [
     path("pricing/", include(pricing_urlpatterns)),
     path("payouts/", include(payout_urlpatterns)),
     path("sales/imports/", include(import_urlpatterns)),
+    path("payments/imports/", include(payment_import_urlpatterns)),
     path("disputes/", include("disputes.urls")),
     path("funds/", include("funds.urls")),
     path("reviews/", include("partners.review_urls")),

@@ -31,6 +31,7 @@ from ..models import (
     PlanVersion,
     Rule,
     Sale,
+    SalePaid,
     SalesRollup,
     Statement,
     StatementLine,
@@ -329,6 +330,12 @@ def aggregate(
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
+    on_payment = payment_partners(segments, partner_ids)
+    if on_payment:
+        # Their sales count when paid: read from the lines (`_on_payment_query`), not the rollup.
+        test, params = sql.member("r.partner_id", sorted(on_payment))
+        partner_filter += f" AND NOT {test}"
+        partner_params = [*partner_params, *params]
     plan_case, plan_params = _sale_plan_case(sql, period, segments)
     sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
     sales_sql = f"""
@@ -387,6 +394,10 @@ def aggregate(
         rows = cursor.fetchall()
         cursor.execute(returns_sql, returns_params)
         rows += cursor.fetchall()
+        if on_payment:
+            query, params = _on_payment_query(sql, period, on_payment, segments, rmap)
+            cursor.execute(query, params)
+            rows += cursor.fetchall()
     for partner_id, rule_id, is_late, volume, quantity, count in rows:
         sums = result[partner_id]
         # The rollup keeps whole hundredths.
@@ -406,6 +417,142 @@ def aggregate(
     return result
 
 
+def payment_partners(segments: dict[int, list[Segment]], partner_ids) -> set[int]:
+    """The partners with a plan that accrues on payment at some time."""
+    wanted = None if partner_ids is None else set(partner_ids)
+    return {
+        pid
+        for pid, segs in segments.items()
+        if (wanted is None or pid in wanted)
+        and any(seg.plan_version.accrual == PlanVersion.Accrual.PAYMENT for seg in segs)
+    }
+
+
+def counting_date_sql(seg: str = "seg") -> str:
+    """The day a line `r` (its original `o`, the original's or its own paid day `sp`) counts:
+    its invoice date, except under a plan accruing on payment, where a sale counts on the day
+    its payments reach its net amount (a sale of 0 on its invoice date; unpaid: NULL) and a
+    return on the later of its own date and the day its original sale counted."""
+    paid = (
+        "(CASE WHEN COALESCE(o.net_amount, r.net_amount) = 0 "
+        "THEN COALESCE(o.invoice_date, r.invoice_date) ELSE sp.paid_on END)"
+    )
+    later = (
+        f"(CASE WHEN {paid} IS NULL THEN NULL WHEN {paid} > r.invoice_date THEN {paid} "
+        "ELSE r.invoice_date END)"
+    )
+    return (
+        f"(CASE WHEN {seg}.pay = 1 THEN "
+        f"(CASE WHEN r.original_id IS NULL THEN {paid} ELSE {later} END) "
+        "ELSE r.invoice_date END)"
+    )
+
+
+def _on_payment_query(
+    sql: _Sql,
+    period: periods.Period,
+    partner_ids: set[int],
+    segments: dict[int, list[Segment]],
+    rmap: dict[int, dict[int, list[int]]],
+    *,
+    line_ids_of: tuple[int | None] | None = None,
+) -> tuple[str, list]:
+    """The sums of the partners of `partner_ids` from their sales lines, each counted on its
+    `counting_date_sql` and under the plan and rule of its (original's) invoice date. The lines
+    read are the only ones that can count in the period, in three disjoint parts: invoiced in
+    it; invoiced before it and paid in full in it; returns invoiced before it of sales paid in
+    full in it. With `line_ids_of` = (rule id or None), the ids of the lines that earned under
+    that rule (None: the unmatched ones) instead."""
+    sale, paid = Sale._meta.db_table, SalePaid._meta.db_table
+    ids = sorted(partner_ids)
+    rows, seg_params = [], []
+    for pid in ids:
+        for seg in segments.get(pid, []):
+            rows.append("(%s, %s, %s, %s, %s, %s)")
+            pay = 1 if seg.plan_version.accrual == PlanVersion.Accrual.PAYMENT else 0
+            seg_params += [
+                pid,
+                seg.start,
+                seg.end,
+                seg.plan_version.pk,
+                seg.plan_version.clawback_days,
+                pay,
+            ]
+    if not rows:
+        rows.append("(%s, %s, %s, %s, %s, %s)")
+        seg_params += [0, FAR_PAST, FAR_PAST, 0, 0, 0]
+    in_sales, p1 = sql.member("s.partner_id", ids)
+    in_paid, p2 = sql.member("sp.partner_id", ids)
+    in_paid_r, p3 = sql.member("sp.partner_id", ids)
+    rule, rule_params = sql.rule_case("seg.pv_id", rmap)
+    elapsed = _days_between("r.invoice_date", "o.invoice_date")
+    counted = counting_date_sql()
+    signed = "(CASE WHEN r.kind = 'return' THEN -1 ELSE 1 END)"
+    late = f"(r.original_id IS NOT NULL AND {elapsed} > seg.clawback)"
+    tail_params: list = []
+    if line_ids_of is None:
+        select = f"""SELECT r.partner_id, {rule}, CASE WHEN {late} THEN 1 ELSE 0 END,
+               SUM({signed} * CAST(ROUND(r.net_amount * 100) AS BIGINT)),
+               SUM({signed} * CAST(ROUND(r.quantity * 100) AS BIGINT)),
+               COUNT(*)"""
+        tail = "GROUP BY 1, 2, 3"
+    else:
+        select = "SELECT r.id"
+        if line_ids_of[0] is None:
+            tail = f"AND ({rule}) IS NULL"
+            tail_params = list(rule_params)
+        else:
+            tail = f"AND ({rule}) = %s AND NOT COALESCE({late}, FALSE)"
+            tail_params = [*rule_params, line_ids_of[0]]
+        tail += " ORDER BY r.invoice_date, r.id"
+        rule_params = []
+    query = f"""
+        WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS (VALUES {", ".join(rows)}),
+        r AS (
+            SELECT s.id, s.partner_id, s.product_id, s.invoice_date, s.kind, s.original_id,
+                   s.net_amount, s.quantity
+            FROM {sale} s WHERE s.invoice_date BETWEEN %s AND %s AND {in_sales}
+            UNION ALL
+            SELECT s.id, s.partner_id, s.product_id, s.invoice_date, s.kind, s.original_id,
+                   s.net_amount, s.quantity
+            FROM {paid} sp JOIN {sale} s ON s.id = sp.sale_id
+            WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid} AND s.invoice_date < %s
+            UNION ALL
+            SELECT s.id, s.partner_id, s.product_id, s.invoice_date, s.kind, s.original_id,
+                   s.net_amount, s.quantity
+            FROM {paid} sp JOIN {sale} s ON s.original_id = sp.sale_id
+            WHERE sp.paid_on BETWEEN %s AND %s AND {in_paid_r} AND s.invoice_date < %s
+        )
+        {select}
+        FROM r
+        LEFT JOIN {sale} o ON o.id = r.original_id
+        LEFT JOIN {paid} sp ON sp.sale_id = COALESCE(r.original_id, r.id)
+        LEFT JOIN seg ON seg.partner_id = r.partner_id
+             AND COALESCE(o.invoice_date, r.invoice_date) BETWEEN seg.d_from AND seg.d_to
+        WHERE (CASE WHEN seg.pv_id IS NULL THEN r.invoice_date ELSE {counted} END)
+              BETWEEN %s AND %s {tail}
+    """  # noqa: S608
+    params = [
+        *seg_params,
+        period.start,
+        period.end,
+        *p1,
+        period.start,
+        period.end,
+        *p2,
+        period.start,
+        period.start,
+        period.end,
+        *p3,
+        period.start,
+        *rule_params,
+        period.start,
+        period.end,
+        *tail_params,
+    ]
+    return query, params
+
+
 def matched_sale_ids(
     *,
     partner_id: int,
@@ -418,6 +565,15 @@ def matched_sale_ids(
     matching as the aggregate; with `arrived_after` / `arrived_until`, only the lines imported
     in that window (the late data behind a restatement line)."""
     segments = plan_segments([partner_id])
+    if payment_partners(segments, [partner_id]) and arrived_after is None:
+        sql = _Sql()
+        pv_ids = {seg.plan_version.pk for seg in segments.get(partner_id, [])}
+        query, params = _on_payment_query(
+            sql, period, {partner_id}, segments, rule_map(pv_ids), line_ids_of=(rule_id,)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return [row[0] for row in cursor.fetchall()]
     cte, rule_case, body, (seg_params, rule_params, where_params, late) = _sales_query(
         period=period, partner_ids=[partner_id], segments=segments
     )
@@ -470,6 +626,31 @@ class Computed:
     net_sales: Decimal
     target: Decimal | None
     unmatched: Bucket
+    carried_forward: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Carried:
+    """The negative total of a partner's previous statement, carried into this one."""
+
+    statement_id: int
+    period: str
+    amount: Decimal
+
+
+def _carried_line(carried: Carried, places: int) -> dict:
+    return {
+        "kind": StatementLine.Kind.CARRIED,
+        "carried_from_id": carried.statement_id,
+        "description": (
+            f"Carried forward from {carried.period}: "
+            f"{'−' if carried.amount < 0 else ''}{_fmt(abs(carried.amount), places)}"
+        ),
+        "amount": carried.amount,
+        "explanation": [
+            {"label": "carried", "period": carried.period, "amount": str(carried.amount)}
+        ],
+    }
 
 
 def compute_statement(
@@ -481,10 +662,13 @@ def compute_statement(
     target: Decimal | None,
     adjustments: list[Adjustment],
     restatements: list[dict] = (),
+    carried: Carried | None = None,
 ) -> Computed:
     """The statement lines of one partner and period from its per-rule sums; `restatements`
     (lines restating earlier approved periods) follow the rule and cap lines, before the
-    adjustments. The cap applies to this period's rules only."""
+    adjustments. The cap applies to this period's rules only. A negative total `carried` from
+    the previous statement is the first line; under a plan that carries forward, a negative
+    total pays nothing and is carried out (`carried_forward`)."""
     places = minor_unit(currency)
     multiplier = None
     attainment = None
@@ -581,8 +765,11 @@ def compute_statement(
         }
         for adjustment in adjustments
     )
+    if carried is not None and carried.amount:
+        lines.insert(0, _carried_line(carried, places))
     total = sum((line["amount"] for line in lines), Decimal("0"))
-    return Computed(lines, total, sums.net_sales, target, sums.unmatched)
+    carried_out = total if plan is not None and plan.carry_forward and total < 0 else Decimal("0")
+    return Computed(lines, total, sums.net_sales, target, sums.unmatched, carried_out)
 
 
 def _targets(partner_ids: list[int], period: periods.Period) -> dict[int, Decimal]:
@@ -682,13 +869,21 @@ def write_work(
     counts = {"partners": total, "statements": 0, "unchanged": 0, "skipped": 0, "restated": 0}
     done = 0
     unsettled: list[Statement] = []
+    carry_changed: dict[periods.Period, set[int]] = defaultdict(set)
     for item in work:
         period, sums, ordered = item.period, item.sums, item.partner_ids
         rules = _rules_for(sums, ordered)
         for start in range(0, len(ordered), BATCH_SIZE):
             batch = ordered[start : start + BATCH_SIZE]
             result = _write(
-                period, batch, sums, segments, rules, _targets(batch, period), unsettled=unsettled
+                period,
+                batch,
+                sums,
+                segments,
+                rules,
+                _targets(batch, period),
+                unsettled=unsettled,
+                carry_changed=carry_changed[period],
             )
             for key, value in result.items():
                 counts[key] += value
@@ -697,7 +892,32 @@ def write_work(
                 progress(done, total)
     if unsettled:
         counts["restated"] = _restate(unsettled, segments, today)
+    _carry_on(carry_changed, today)
     return counts
+
+
+def carried_in(partner_ids: list[int], period: periods.Period) -> dict[int, Carried]:
+    """Per partner, the negative total its statement just before `period` carries into it."""
+    previous_end = period.start - dt.timedelta(days=1)
+    return {
+        pid: Carried(pk, label, amount)
+        for pk, pid, label, amount in Statement.objects.filter(
+            partner_id__any_of=list(partner_ids), period_end=previous_end, carried_forward__lt=0
+        ).values_list("pk", "partner_id", "period", "carried_forward")
+    }
+
+
+def _carry_on(changed: dict[periods.Period, set[int]], today: dt.date) -> None:
+    """Recompute the next statement of each partner whose statement now carries another amount
+    forward (which may carry on in turn). Statements are opened up to the period containing
+    `today`; a later one takes the carried amount when its own period is computed."""
+    for period, partner_ids in sorted(changed.items(), key=lambda item: item[0].start):
+        following = period.end + dt.timedelta(days=1)
+        if not partner_ids or following > today:
+            continue
+        recompute(
+            month_label=periods.month_of(following), partner_ids=sorted(partner_ids), today=today
+        )
 
 
 def recompute_batch(
@@ -788,6 +1008,11 @@ def _period_partners(
     found = set(sums)
     found |= set(Statement.objects.filter(period=period.label).values_list("partner_id", flat=True))
     found |= set(
+        Statement.objects.filter(
+            period_end=period.start - dt.timedelta(days=1), carried_forward__lt=0
+        ).values_list("partner_id", flat=True)
+    )
+    found |= set(
         Adjustment.objects.filter(statement__isnull=True).values_list("partner_id", flat=True)
     )
     return found
@@ -795,7 +1020,7 @@ def _period_partners(
 
 # What the statement's lines are made of changes with this tag: a new computation of the same
 # inputs must bump it, so that every draft is rebuilt once.
-INPUTS_VERSION = "inputs-2"
+INPUTS_VERSION = "inputs-3"
 
 
 def _rule_inputs(rule: Rule) -> tuple:
@@ -815,7 +1040,14 @@ def _rule_inputs(rule: Rule) -> tuple:
 def _plan_inputs(plan: PlanVersion | None) -> tuple | None:
     if plan is None:
         return None
-    return (plan.pk, plan.cap, plan.accelerator_threshold, plan.accelerator_multiplier)
+    return (
+        plan.pk,
+        plan.cap,
+        plan.accelerator_threshold,
+        plan.accelerator_multiplier,
+        plan.carry_forward,
+        plan.accrual,
+    )
 
 
 def _bucket_inputs(bucket: Bucket) -> tuple:
@@ -831,6 +1063,7 @@ def _inputs_fingerprint(
     target: Decimal | None,
     adjustments: list[Adjustment],
     restatements: list[dict],
+    carried: Carried | None = None,
 ) -> str:
     """Everything a statement's computation reads (`compute_statement`'s arguments): equal
     fingerprints give equal lines and totals, so the statement is not rebuilt. Decimals keep
@@ -846,6 +1079,7 @@ def _inputs_fingerprint(
         sorted((rid, rules[rid], _bucket_inputs(b)) for rid, b in sums.rules.items()),
         [(a.pk, a.amount, a.currency, a.reason, a.source_label, a.created_at) for a in adjustments],
         restatements and json.dumps(restatements, sort_keys=True, default=str),
+        carried and (carried.statement_id, carried.period, carried.amount),
     )
     return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
@@ -868,13 +1102,15 @@ def _write(
     unsettled: list[Statement] | None = None,
     restate: dict[int, set[int]] | None = None,
     missed: set[int] | None = None,
+    carry_changed: set[int] | None = None,
 ) -> dict[str, int]:
     """Write one batch of statements under row locks (approval takes the same lock).
 
     Approved and paid statements of the batch whose period now gives other amounts are added
     to `unsettled`; `restate` names, per partner, closed statements whose difference this
     period's draft takes (opening the draft if need be); partners whose statement here is no
-    longer a draft are added to `missed`."""
+    longer a draft are added to `missed`; partners whose statement now carries another amount
+    forward are added to `carry_changed` (their next statement takes it)."""
     from . import restate as restating
 
     restate = restate or {}
@@ -891,10 +1127,12 @@ def _write(
         ).values_list("partner_id", "created_at")
         if period.end >= timezone.localdate(created_at)
     }
+    carried = carried_in(ids, period)
     missing = [
         pid
         for pid in ids
-        if pid not in existing and (pid in sums or pid in pending or pid in restate)
+        if pid not in existing
+        and (pid in sums or pid in pending or pid in restate or pid in carried)
     ]
     if missing:
         currencies = dict(Partner.objects.filter(pk__in=missing).values_list("pk", "currency"))
@@ -965,6 +1203,7 @@ def _write(
             target=targets.get(pid),
             adjustments=adjustments.get(pid, []),
             restatements=restatements.get(pid, []),
+            carried=carried.get(pid),
         )
         if statement.computed_at is not None and statement.fingerprint == fingerprint:
             counts["unchanged"] += 1
@@ -977,7 +1216,11 @@ def _write(
             target=targets.get(pid),
             adjustments=adjustments.get(pid, []),
             restatements=restatements.get(pid, []),
+            carried=carried.get(pid),
         )
+        if carry_changed is not None and computed.carried_forward != statement.carried_forward:
+            carry_changed.add(pid)
+        statement.carried_forward = computed.carried_forward
         lines = [
             {**line, "position": position} for position, line in enumerate(computed.lines, start=1)
         ]
@@ -1006,6 +1249,7 @@ def _write(
                 rule_id=line.get("rule_id"),
                 adjustment_id=line.get("adjustment_id"),
                 restates_id=line.get("restates_id"),
+                carried_from_id=line.get("carried_from_id"),
                 description=line["description"][:500],
                 volume=line.get("volume"),
                 quantity=line.get("quantity"),
@@ -1056,6 +1300,7 @@ STATEMENT_FIELDS = [
     "unmatched_count",
     "unmatched_amount",
     "computed_at",
+    "carried_forward",
 ]
 
 
@@ -1070,9 +1315,10 @@ def _update_statements(statements: list[Statement]) -> None:
     sql = f"""
         UPDATE {table} AS t SET total = v.total, net_sales = v.net_sales, target = v.target,
             unmatched_count = v.unmatched_count, unmatched_amount = v.unmatched_amount,
-            computed_at = v.computed_at, updated_at = v.computed_at, fingerprint = v.fingerprint
+            computed_at = v.computed_at, updated_at = v.computed_at, fingerprint = v.fingerprint,
+            carried_forward = v.carried_forward
         FROM (VALUES %s) AS v (id, total, net_sales, target, unmatched_count, unmatched_amount,
-            computed_at, fingerprint)
+            computed_at, fingerprint, carried_forward)
         WHERE t.id = v.id
     """  # noqa: S608
     rows = [
@@ -1085,6 +1331,7 @@ def _update_statements(statements: list[Statement]) -> None:
             s.unmatched_amount,
             s.computed_at,
             s.fingerprint,
+            s.carried_forward,
         )
         for s in statements
     ]
@@ -1094,6 +1341,6 @@ def _update_statements(statements: list[Statement]) -> None:
             sql,
             rows,
             template="(%s, %s::numeric, %s::numeric, %s::numeric, %s::integer, %s::numeric, "
-            "%s::timestamptz, %s)",
+            "%s::timestamptz, %s, %s::numeric)",
             page_size=1000,
         )

@@ -46,6 +46,8 @@ def _validate_plan(e: dict, path: str, c, context, seen: dict[str, str]) -> dict
         "cap": c.decimal(e, "cap", path, required=False, low=Decimal(0)),
         "effective_from": c.date(e, "effective_from", path, required=False),
         "accelerator": None,
+        "carry_forward": c.boolean(e, "carry_forward", path, default=False),
+        "accrual": c.text(e, "accrual", path, required=False, max_length=8) or "invoice",
         "rules": [],
     }
     # Two entries for one code would each be saved as a version of the same plan.
@@ -55,6 +57,8 @@ def _validate_plan(e: dict, path: str, c, context, seen: dict[str, str]) -> dict
         seen[plan["code"]] = path
     if plan["settlement"] not in PlanVersion.Settlement.values:
         c.fail(f"{path}.settlement", "must be month or quarter")
+    if plan["accrual"] not in PlanVersion.Accrual.values:
+        c.fail(f"{path}.accrual", "must be invoice or payment")
     plan["accelerator"] = _accelerator(e.get("accelerator"), f"{path}.accelerator", c)
     plan["rules"] = _validate_rules(e.get("rules") or [], f"{path}.rules", c, context)
     return plan
@@ -217,7 +221,15 @@ def _version_signature(pv: PlanVersion) -> tuple:
         if pv.accelerator_threshold is not None
         else None
     )
-    return (pv.settlement, pv.clawback_days, _number(pv.cap), accel, _rules_signature(rules))
+    return (
+        pv.settlement,
+        pv.clawback_days,
+        _number(pv.cap),
+        accel,
+        _rules_signature(rules),
+        pv.carry_forward,
+        pv.accrual,
+    )
 
 
 def apply_plans(plans: list[dict], report: LoadReport, *, actor, today: dt.date) -> None:
@@ -236,6 +248,8 @@ def apply_plans(plans: list[dict], report: LoadReport, *, actor, today: dt.date)
             _number(item["cap"]),
             (_number(accel[0]), _number(accel[1])) if accel else None,
             _rules_signature(item["rules"]),
+            item["carry_forward"],
+            item["accrual"],
         )
         if latest is not None and _version_signature(latest) == wanted:
             report.count("commission_plans", "unchanged")
@@ -262,6 +276,8 @@ def apply_plans(plans: list[dict], report: LoadReport, *, actor, today: dt.date)
                 "cap": item["cap"],
                 "accelerator_threshold": accel[0] if accel else None,
                 "accelerator_multiplier": accel[1] if accel else None,
+                "carry_forward": item["carry_forward"],
+                "accrual": item["accrual"],
             },
         )
         version.rules.all().delete()

@@ -31,6 +31,15 @@ def statement_approve(*, statement: Statement, actor) -> Statement:
         raise InvalidTransitionError(_("Only a draft statement can be approved."))
     if statement.computed_at is None:
         raise DomainError(_("The statement has not been computed yet."))
+    predecessor = statement_draft_predecessor(statement=statement)
+    if predecessor is not None:
+        raise DomainError(
+            _(
+                "The statement of %(period)s is still a draft: approve it first, as a negative "
+                "total there is carried into this statement."
+            )
+            % {"period": predecessor.period}
+        )
     statement.status = Statement.Status.APPROVED
     statement.approved_at = timezone.now()
     statement.approved_by = actor
@@ -51,6 +60,27 @@ def statement_approve(*, statement: Statement, actor) -> Statement:
     )
     _notify_partner(statement, "statement_approved", with_pdf=True)
     return statement
+
+
+def statement_draft_predecessor(*, statement: Statement) -> Statement | None:
+    """The partner's statement just before this one when it is still a draft and its plan
+    carries negative totals forward (so this statement's first line may still change)."""
+    from .compute import _statement_plan, plan_segments
+
+    previous = (
+        Statement.objects.filter(
+            partner_id=statement.partner_id, period_end__lt=statement.period_start
+        )
+        .order_by("-period_end")
+        .first()
+    )
+    if previous is None or previous.status != Statement.Status.DRAFT:
+        return None
+    segments = plan_segments([statement.partner_id]).get(statement.partner_id, [])
+    plan = _statement_plan(segments, periods.parse(previous.period))
+    if plan is None or not plan.carry_forward:
+        return None
+    return previous
 
 
 @transaction.atomic

@@ -38,6 +38,12 @@ def line_text(line, currency: str) -> str:
         return _("Adjustment: %(reason)s") % {"reason": reason}
     if line.kind == "restatement":
         return _restatement_text(line, currency)
+    if line.kind == "carried":
+        step = line.explanation[0]
+        return _("Carried forward from %(period)s: %(amount)s") % {
+            "period": step["period"],
+            "amount": _signed(line.amount, currency),
+        }
     if line.kind == "cap":
         step = line.explanation[0]
         return _("Cap %(cap)s: %(subtotal)s reduced by %(reduction)s") % {

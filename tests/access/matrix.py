@@ -283,6 +283,13 @@ def _bank_details(world):
     }
 
 
+def _payment_import_pk(world):
+    from commissions.models import PaymentBatch
+
+    batch = PaymentBatch.objects.create(filename="payments.csv", sha256="0" * 64, status="done")
+    return {"pk": batch.pk}
+
+
 PAYOUT_LIST = _all(200, anonymous=302, partner_sales=403)
 PAYOUT_OBJECT = _all(200, anonymous=302, cm_unassigned=404, partner_sales=403, other_partner=404)
 VENDOR_ONLY_PAGE = _all(403, anonymous=302, vendor_admin=200, cm_assigned=200, cm_unassigned=200)
@@ -347,6 +354,13 @@ MATRIX.update(
             _all(403, anonymous=401, vendor_admin=400, cm_assigned=400, cm_unassigned=400),
             method="post",
         ),
+        "payment_import_list": Entry(VENDOR_ONLY_PAGE),
+        "payment_import_detail": Entry(VENDOR_ONLY_PAGE, kwargs=_payment_import_pk),
+        "api:payment-import": Entry(
+            _all(403, anonymous=401, vendor_admin=400, cm_assigned=400, cm_unassigned=400),
+            method="post",
+        ),
+        "api:statement-approve": Entry(_all(403, anonymous=401, vendor_admin=400), method="post"),
         "api:recompute": Entry(
             _all(403, anonymous=401, vendor_admin=202, cm_assigned=400, cm_unassigned=400),
             method="post",

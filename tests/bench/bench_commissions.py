@@ -36,7 +36,7 @@ from django.test.utils import (  # noqa: E402
 
 PARTNERS = 2000  # set from --lines in main(): 10,000 at 10M lines
 PRODUCTS = 500
-SIZES = {1_000_000: 2000, 5_000_000: 2000, 10_000_000: 10000}
+SIZES = {200_000: 2000, 1_000_000: 2000, 5_000_000: 2000, 10_000_000: 10000}
 MONTH = "2026-10"
 
 PROGRAM = {
@@ -65,6 +65,36 @@ PROGRAM = {
         }
     ],
 }
+
+
+def pay(*, share: float = 0.9) -> None:
+    """Accrual on payment: the plan accrues on payment, and `share` of the sales are paid in
+    full (one payment in two, two instalments otherwise) 0-20 days after their invoice, so some
+    count in the next month and the rest await payment."""
+    from commissions.models import PlanVersion, Sale
+    from commissions.services.payments import sale_paid_refresh
+
+    PlanVersion.objects.update(accrual=PlanVersion.Accrual.PAYMENT)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.24)")
+        cursor.execute(
+            """
+            INSERT INTO commissions_payment (sale_id, paid_date, amount, created_at)
+            SELECT s.id, s.invoice_date + floor(random() * 21)::int + part,
+                   CASE WHEN s.id %% 2 = 0 THEN s.net_amount
+                        ELSE round(s.net_amount / 2, 2) + part * (s.net_amount
+                             - 2 * round(s.net_amount / 2, 2)) END, now()
+            FROM commissions_sale s, generate_series(0, 1) AS part
+            WHERE s.kind = 'sale' AND random() < %s AND (s.id %% 2 = 1 OR part = 0)
+            ON CONFLICT DO NOTHING
+            """,
+            [share],
+        )
+    ids = list(Sale.objects.filter(kind="sale").values_list("pk", flat=True))
+    sale_paid_refresh(sale_ids=ids)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE commissions_payment")
+        cursor.execute("ANALYZE commissions_salepaid")
 
 
 def build(lines: int) -> None:
@@ -329,6 +359,9 @@ def main() -> None:
         help="comma-separated CSV sizes to import (0: none)",
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--accrual", action="store_true", help="the plan accrues on payment; most sales paid"
+    )
     parser.add_argument("--spread-runs", type=int, default=2, help="0: no spread over workers")
     args = parser.parse_args()
     global PARTNERS
@@ -353,6 +386,8 @@ def main() -> None:
             return
         start = time.perf_counter()
         build(args.lines)
+        if args.accrual:
+            pay()
         lines = Sale.objects.count()
         print(
             f"built {PARTNERS} partners, {PRODUCTS} products, {lines} sales lines "

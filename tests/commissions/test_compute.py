@@ -927,6 +927,7 @@ def test_the_spec_example_exports_exactly(tmp_path):
             "status": "draft",
             "currency": "TWD",
             "total": "5400.00",
+            "carried_forward": "0.00",
             "lines": [
                 {
                     "description": "Networking, percent: 108,000.00 × 5% = 5,400.00",
@@ -951,6 +952,7 @@ def test_the_spec_example_above_110_percent_of_target_is_accelerated(tmp_path):
             "status": "draft",
             "currency": "TWD",
             "total": "7437.50",
+            "carried_forward": "0.00",
             "lines": [
                 {
                     "description": (

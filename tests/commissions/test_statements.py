@@ -310,6 +310,7 @@ def test_export_statements_json_lists_every_line_with_amounts_as_strings(october
             "status": "approved",
             "currency": "TWD",
             "total": "1000.00",
+            "carried_forward": "0.00",
             "lines": [
                 {
                     "description": "Networking, percent: 30,000.00 × 5% = 1,500.00",
@@ -328,10 +329,10 @@ def test_export_statements_csv(october):
     output = _call("export_statements", "--period", "2026-10", "--format", "csv")
 
     assert output.splitlines() == [
-        "partner,period,status,currency,total,line,description,amount",
+        "partner,period,status,currency,total,line,description,amount,carried_forward",
         "P-ACME,2026-10,draft,TWD,1500.00,1,"
-        '"Networking, percent: 30,000.00 × 5% = 1,500.00",1500.00',
-        'P-YEN,2026-10,draft,JPY,51,1,"Networking, percent: 1,010 × 5% = 51",51',
+        '"Networking, percent: 30,000.00 × 5% = 1,500.00",1500.00,0.00',
+        'P-YEN,2026-10,draft,JPY,51,1,"Networking, percent: 1,010 × 5% = 51",51,0',
     ]
 
 
@@ -347,8 +348,8 @@ def test_export_statements_csv_neutralises_formulas(october, vendor_admin):
     output = _call("export_statements", "--period", "2026-10", "--format", "csv")
 
     assert output.splitlines()[1:] == [
-        "P-ACME,2026-10,draft,TWD,1499.00,1,'=1+2,1500.00",
-        "P-ACME,2026-10,draft,TWD,1499.00,2,Adjustment: x,-1.00",
+        "P-ACME,2026-10,draft,TWD,1499.00,1,'=1+2,1500.00,0.00",
+        "P-ACME,2026-10,draft,TWD,1499.00,2,Adjustment: x,-1.00,0.00",
     ]
 
 

@@ -156,8 +156,11 @@ def test_statement_detail_queries_are_constant(world, payouts, django_assert_num
         client.get(url)
 
 
-# session, user, memberships, statement, lines, corrections, the bank details in force (a draft)
-DETAIL_QUERIES = 7
+# session, user, memberships, statement, lines, corrections, the bank details in force (a draft),
+# the line carrying this statement's negative total on, the partner's previous statement, and the
+# plan segments (plan versions, agreement versions) that tell whether the partner's sales count on
+# payment
+DETAIL_QUERIES = 11
 
 
 def test_csv_export(world, payouts):
@@ -223,6 +226,7 @@ def test_api_statements(world, payouts):
             "status": "draft",
             "currency": "TWD",
             "total": "2000.00",
+            "carried_forward": "0.00",
             "lines": [
                 {
                     "description": "Networking, percent: 40,000.00 × 5% = 2,000.00",

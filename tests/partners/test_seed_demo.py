@@ -44,3 +44,21 @@ def test_seed_demo_has_rates_with_history_and_usd_sales_converted():
         )
     # Every other demo invoice is in its partner's own currency.
     assert not Sale.objects.exclude(original_currency__in=["", "USD"]).exists()
+
+
+def test_seed_demo_shows_a_carried_month_and_sales_awaiting_payment():
+    from commissions.models import Sale, SalePaid, Statement, StatementLine
+
+    call_command("seed_demo", verbosity=0)
+
+    # Formosa's plan carries forward: last month's returned deal made it negative
+    carried = StatementLine.objects.get(kind="carried", statement__partner__code="P-FORMOSA")
+    previous = carried.carried_from
+    assert previous.total < 0
+    assert previous.carried_forward == previous.total == carried.amount
+    assert carried.statement.period_start > previous.period_end
+    # Harbour accrues on payment: two of three invoices paid, the rest awaiting payment
+    harbour = Sale.objects.filter(partner__code="P-HARBOUR", kind="sale")
+    paid = SalePaid.objects.filter(sale__in=harbour).count()
+    assert 0 < paid < harbour.count()
+    assert Statement.objects.filter(partner__code="P-HARBOUR").exists()

@@ -26,7 +26,17 @@ class Command(BaseCommand):
             return
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(
-            ["partner", "period", "status", "currency", "total", "line", "description", "amount"]
+            [
+                "partner",
+                "period",
+                "status",
+                "currency",
+                "total",
+                "line",
+                "description",
+                "amount",
+                "carried_forward",
+            ]
         )
         for statement in data:
             for number, line in enumerate(statement["lines"], start=1):
@@ -41,5 +51,6 @@ class Command(BaseCommand):
                         number,
                         line["description"],
                         line["amount"],
+                        statement["carried_forward"],
                     )
                 )
