@@ -67,8 +67,8 @@ def _usd_lines(partner: Partner, months: list[str], today: dt.date, rng) -> list
             day = period.start + dt.timedelta(
                 days=rng.randrange((last_day - period.start).days + 1)
             )
-            quantity = rng.randint(1, 8)
-            usd = rng.choice([350, 420, 1150, 3900]) * quantity
+            quantity = rng.randint(1, 2)
+            usd = rng.choice([95, 120, 150, 180]) * quantity
             external_id = f"{partner.code}-{month}-USD-{n:02d}"
             lines.append(
                 f'{external_id},{partner.code},{product.sku},"{customer}",{tax_id},'
@@ -151,9 +151,9 @@ def _returned_deal(today: dt.date) -> list[str]:
     customer = "Taipei Metro Hospital"
     return [
         f'P-FORMOSA-BIG,P-FORMOSA,{product.sku},"{customer}",03795904,enterprise,,'
-        f"{earlier.isoformat()},sale,200,900000.00,TWD,",
+        f"{earlier.isoformat()},sale,200,1500000.00,TWD,",
         f'P-FORMOSA-BIG-R,P-FORMOSA,{product.sku},"{customer}",03795904,enterprise,,'
-        f"{last_month.replace(day=5).isoformat()},return,200,900000.00,TWD,P-FORMOSA-BIG",
+        f"{last_month.replace(day=5).isoformat()},return,200,1500000.00,TWD,P-FORMOSA-BIG",
     ]
 
 

@@ -5,12 +5,17 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from prm.core.history import sqlite_triggers_lift
+
 
 def _triggers(apps, schema_editor):
-    """The freeze trigger lets the acknowledgement through on approved and paid statements."""
+    """The freeze trigger lets the acknowledgement through on approved and paid statements. On
+    SQLite the triggers come back after migrate (`history_triggers_ensure`), once every later
+    table rebuild is done."""
     from prm.core.history import history_triggers_install
 
-    history_triggers_install(schema_editor.connection)
+    if schema_editor.connection.vendor != "sqlite":
+        history_triggers_install(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -23,6 +28,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(sqlite_triggers_lift, migrations.RunPython.noop),
         migrations.AddField(
             model_name='statement',
             name='acknowledged_at',

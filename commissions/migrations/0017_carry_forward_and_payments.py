@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+from prm.core.history import sqlite_triggers_lift
+
 
 class Migration(migrations.Migration):
 
@@ -14,6 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(sqlite_triggers_lift, migrations.RunPython.noop),
         migrations.CreateModel(
             name='Payment',
             fields=[

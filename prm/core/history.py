@@ -389,6 +389,14 @@ def history_triggers_remove(connection) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
+def sqlite_triggers_lift(apps, schema_editor) -> None:
+    """A migration's first step before it rebuilds a table on SQLite (adding or altering a column
+    there copies the table and renames the copy, which a trigger naming the table blocks): drop
+    the history and freeze triggers; `history_triggers_ensure` puts them back after migrate."""
+    if schema_editor.connection.vendor == "sqlite":
+        history_triggers_remove(schema_editor.connection)
+
+
 def history_triggers_missing(connection) -> list[str]:
     """Triggers that should exist and do not (or, on SQLite, whose text is out of date)."""
     with connection.cursor() as cursor:

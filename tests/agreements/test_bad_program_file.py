@@ -20,8 +20,8 @@ def product(**fields: str) -> str:
 
 KNOWN = (
     "unknown section (known: agreements, certifications, certified_people, commission_plans, "
-    "mdf_funds, obligations, partners, price_effective, price_overrides, product_lines, products, "
-    "promotions, targets, tier_policy, tiers)"
+    "exchange_rates, mdf_funds, obligations, partners, price_effective, price_overrides, "
+    "product_lines, products, promotions, targets, tier_policy, tiers)"
 )
 CASES = {
     "invalid YAML": ("f.yaml", b"products: [{sku: A\n", "f.yaml: not valid YAML or JSON"),

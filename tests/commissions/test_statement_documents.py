@@ -308,6 +308,7 @@ class TestAcknowledgement:
             "status",
             "currency",
             "total",
+            "carried_forward",
             "lines",
             "id",
             "acknowledged_at",

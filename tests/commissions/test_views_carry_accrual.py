@@ -175,12 +175,13 @@ def test_the_statement_page_with_sales_awaiting_payment_runs_constant_queries(
     client = world.client("partner_finance")
     url = reverse("statement_detail", args=[on_payment.pk])
     client.get(url)
-    # + plan versions, agreement versions, sales awaiting payment, their count
-    with django_assert_num_queries(12):
+    # + plan versions, agreement versions, sales awaiting payment, their count, and the bank
+    # details in force on a draft
+    with django_assert_num_queries(13):
         client.get(url)
     for n in range(5):
         _sale(world, f"S-X{n}", "2026-10-08", "100.00")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url)
 
 

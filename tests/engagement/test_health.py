@@ -16,7 +16,7 @@ from engagement.health import (
     previous_quarter,
     quarter_label,
 )
-from engagement.models import HealthSnapshot, HealthWeight
+from engagement.models import HealthSnapshot, HealthWeight, PulseResponse
 from partners.models import Partner, Target
 from tests.factories import PartnerFactory
 
@@ -73,12 +73,30 @@ def test_a_partners_parts_come_from_its_records(world):
         "reviews": (20, 50),  # the admins' weight
         # payouts 1/2, reviews 1/2, the case's first answer 1/1: 3 of 5 met
         "commitments": (25, 60),
+        "pulse": (15, None),  # never answered the pulse: left out of the score
     }
     # (30×0 + 15×80 + 15×100 + 20×50 + 25×60) / 105 = 5200 / 105 = 49.52 → 50
     assert health.score == 50
     HealthWeight.objects.filter(part="reviews").update(weight=15)
     # (0 + 1200 + 1500 + 750 + 1500) / 100 = 49.5 → 50, rounded half up
     assert health_measure(Partner.objects.filter(pk=partner.pk), now=NOW)[partner.pk].score == 50
+
+
+def test_the_pulse_part_is_the_latest_recommendation_on_the_hundred_scale(world):
+    partner = world.partner
+    PulseResponse.objects.create(partner=partner, quarter="2026-Q1", recommend=9)
+    PulseResponse.objects.create(partner=partner, quarter="2026-Q2", recommend=7)
+    # A response without a recommendation does not replace the latest score.
+    PulseResponse.objects.create(partner=partner, quarter="2026-Q3", recommend=None)
+
+    health = health_measure(Partner.objects.filter(pk=partner.pk), now=NOW)[partner.pk]
+
+    values = {p.key: (p.weight, p.value) for p in health.parts}
+    assert values["pulse"] == (15, 70)
+    # Attainment has no target, no case is open, nothing is measured but the pulse:
+    # (15×100 + 15×100 + 15×70) / 45 = 90
+    assert values["open_cases"] == (15, 100) and values["compliance"] == (15, 100)
+    assert health.score == 90
 
 
 def test_a_registered_part_is_counted_and_shown(world, monkeypatch):
@@ -100,8 +118,9 @@ def test_health_runs_a_constant_number_of_queries(world, extra, django_assert_nu
         statement(partner, dt.date(2026, 4, 30), paid_on=dt.date(2026, 5, 31))
         review(partner, scheduled=dt.date(2026, 4, 15), held=dt.date(2026, 4, 16))
 
-    # Weights, partner ids, then attainment, open cases, incidents, and the commitments' seven.
-    with django_assert_num_queries(12):
+    # Weights, partner ids, then attainment, open cases, incidents, the commitments' seven and
+    # the partner pulse.
+    with django_assert_num_queries(13):
         result = health_measure(Partner.objects.all(), now=NOW)
     assert len(result) == 2 + extra
 

@@ -90,6 +90,7 @@ def test_snapshots_store_this_quarters_score_once_per_partner(world):
         "compliance",
         "reviews",
         "commitments",
+        "pulse",
     }
     assert health_snapshots_task() == {"partners": 2}
 
