@@ -95,7 +95,8 @@ def test_the_pulse_part_is_the_latest_recommendation_on_the_hundred_scale(world)
     assert values["pulse"] == (15, 70)
     # Attainment has no target, no case is open, nothing is measured but the pulse:
     # (15×100 + 15×100 + 15×70) / 45 = 90
-    assert values["open_cases"] == (15, 100) and values["compliance"] == (15, 100)
+    assert values["open_cases"] == (15, 100)
+    assert values["compliance"] == (15, 100)
     assert health.score == 90
 
 
