@@ -24,8 +24,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from psycopg2.extras import execute_values
 
 from commissions.services.import_checks import Rejected
-from commissions.services.import_sql import _literal, _places, _pyrepr
+from commissions.services.import_sql import KNOWN, _literal, _places, _pyrepr
 from commissions.services.import_stream import Staged, Stager
+from prm.core.money import minor_unit
 
 from .models import PurchaseImport, PurchaseInvoiceLine, PurchaseRejection
 
@@ -41,6 +42,18 @@ TEMP_TABLES = (
     "import_checked",
     "import_rejected",
     "import_repeat",
+)
+
+
+# The stored figures of a checked line `c`: its price converted into the partner's currency at the
+# rate (rounded half-up: prices are not negative, and round() takes halves away from zero) when
+# invoiced in another currency, with the invoice's price, currency and rate kept beside it.
+CONVERTED = (
+    "CASE WHEN c.currency = c.pcur THEN c.price ELSE round(c.price * c.rate, c.pplaces) END, "
+    "c.pcur, CASE WHEN c.currency = c.pcur THEN '' ELSE c.currency END, "
+    "CASE WHEN c.currency <> c.pcur THEN c.price END, "
+    "CASE WHEN c.currency <> c.pcur THEN c.rate END, "
+    "CASE WHEN c.currency <> c.pcur THEN c.rate_date END"
 )
 
 
@@ -189,8 +202,8 @@ class PurchaseSqlImport:
                 f"NOT coalesce(c.quantity > 0 AND c.quantity <= {MAX_QUANTITY} "
                 "AND scale(c.quantity) <= 2, false)",
             ),
-            (8, "c.currency <> c.pcur"),
-            (9, "c.currency <> c.prcur"),
+            (8, f"c.currency <> c.pcur AND (c.currency NOT IN ({KNOWN}) OR c.rate IS NULL)"),
+            (9, "c.pcur <> c.prcur"),
             (
                 10,
                 f"NOT coalesce(c.price >= 0 AND c.price <= {MAX_PRICE} "
@@ -220,7 +233,8 @@ class PurchaseSqlImport:
                     CASE WHEN {line} ~ '^[0-9]+$' AND char_length(ltrim({line}, '0')) <= 10
                         THEN coalesce(nullif(ltrim({line}, '0'), ''), '0')::bigint END AS line,
                     {cell("partner_code")} AS partner_code, p.id AS partner_id,
-                    p.currency::text AS pcur, {_places("p.currency")} AS places,
+                    p.currency::text AS pcur, {_places(cell("currency"))} AS places,
+                    {_places("p.currency")} AS pplaces, x.rate, x.date AS rate_date,
                     {cell("sku")} AS sku, pr.id AS product_id, pr.sku AS prsku,
                     pr.currency::text AS prcur,
                     {cell("invoice_date")} AS dtext, d.d AS invoice_date,
@@ -235,6 +249,15 @@ class PurchaseSqlImport:
                 LEFT JOIN import_partner p ON p.code = {cell("partner_code")}
                 LEFT JOIN agreements_product pr ON pr.sku = {cell("sku")}
                 LEFT JOIN import_day d ON d.txt = {cell("invoice_date")}
+                -- A line in another currency: the latest rate into the partner's currency on
+                -- or before its date (a line in its partner's currency reads nothing).
+                LEFT JOIN LATERAL (
+                    SELECT r.rate, r.date FROM commissions_exchangerate r
+                    WHERE {cell("currency")} <> p.currency
+                        AND r.from_currency = {cell("currency")}
+                        AND r.to_currency = p.currency AND r.date <= d.d
+                    ORDER BY r.date DESC LIMIT 1
+                ) x ON true
                 WHERE NOT ({blank}) AND NOT ({long_number})
                     AND s.n NOT IN (SELECT n FROM import_escape)
                 OFFSET 0
@@ -253,6 +276,7 @@ class PurchaseSqlImport:
 
         header = self.staged.header
         checker = _RowChecker(partners=self.partners, today=self.today)
+        currencies = {partner.pk: partner.currency for partner in checker.partners.values()}
         columns = ", ".join(f"s.f{i + 1}" for i in range(len(header)))
         self.cursor.execute(
             f"SELECT s.n, {columns} FROM import_stage s "  # noqa: S608
@@ -264,6 +288,9 @@ class PurchaseSqlImport:
             if problem is not None:
                 bad.append((n, problem.column, problem.reason))
                 continue
+            # The invoice's own price and currency, as the staged rows hold them.
+            converted = bool(values.get("original_currency"))
+            partner_currency = currencies[values["partner_id"]]
             good.append(
                 (
                     n,
@@ -273,17 +300,21 @@ class PurchaseSqlImport:
                     values["product_id"],
                     values["invoice_date"],
                     values["quantity"],
-                    values["unit_net_price"],
-                    values["currency"],
+                    values["original_unit_net_price"] if converted else values["unit_net_price"],
+                    values["original_currency"] if converted else values["currency"],
+                    partner_currency,
+                    minor_unit(partner_currency),
+                    values.get("exchange_rate"),
+                    values.get("rate_date"),
                 )
             )
         if good:
             execute_values(
                 self.cursor.cursor,
                 "INSERT INTO import_checked (n, inv, line, partner_id, product_id, invoice_date, "
-                "quantity, price, currency, code) VALUES %s",
+                "quantity, price, currency, pcur, pplaces, rate, rate_date, code) VALUES %s",
                 good,
-                template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, 0)",
+                template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)",
             )
         if bad:
             execute_values(self.cursor.cursor, "INSERT INTO import_rejected VALUES %s", bad)
@@ -313,8 +344,10 @@ class PurchaseSqlImport:
             5: f"'unknown SKU ' || {_pyrepr('left(c.sku, 40)')}",
             6: _date_reason(self.earliest, self.latest),
             7: _number_reason("c.qtext", "c.quantity", "2", MAX_QUANTITY, zero_ok=False),
-            8: f"{_pyrepr('left(c.currency, 8)')} || ' is not the partner''s currency (' "
-            "|| c.pcur || ')'",
+            8: f"CASE WHEN c.currency IN ({KNOWN}) "
+            "THEN 'no ' || c.currency || '→' || c.pcur || ' rate on or before ' || c.dtext "
+            f"ELSE {_pyrepr('left(c.currency, 8)')} || ' is not the partner''s currency (' "
+            "|| c.pcur || ')' END",
             9: "c.prsku || ' is priced in ' || c.prcur",
             10: _number_reason("c.ptext", "c.price", "c.places", MAX_PRICE, zero_ok=True),
         }
@@ -338,9 +371,11 @@ class PurchaseSqlImport:
                 SELECT c.n, 'line', 'invoice ' || c.inv || ' line ' || c.line
                     || ' repeats row ' || r.first
                 FROM import_checked c JOIN import_repeat r ON r.n = c.n;
+            -- The same line again when the invoice's own figures are, whatever rate converted it.
             UPDATE import_checked c SET code = CASE
-                WHEN (l.partner_id, l.product_id, l.invoice_date, l.quantity, l.unit_net_price,
-                      l.currency::text)
+                WHEN (l.partner_id, l.product_id, l.invoice_date, l.quantity,
+                      coalesce(l.original_unit_net_price, l.unit_net_price),
+                      coalesce(nullif(l.original_currency, ''), l.currency)::text)
                     = (c.partner_id, c.product_id, c.invoice_date, c.quantity, c.price, c.currency)
                 THEN -2 ELSE -3 END
             FROM {table} l
@@ -361,9 +396,11 @@ class PurchaseSqlImport:
         table = PurchaseInvoiceLine._meta.db_table
         insert = f"""
             INSERT INTO {table} (invoice_number, line, partner_id, product_id, invoice_date,
-                quantity, unit_net_price, currency, batch_id)
-            SELECT inv, line, partner_id, product_id, invoice_date, quantity, price, currency, %s
-            FROM import_checked WHERE code = 0 ORDER BY n
+                quantity, unit_net_price, currency, original_currency, original_unit_net_price,
+                exchange_rate, rate_date, batch_id)
+            SELECT c.inv, c.line, c.partner_id, c.product_id, c.invoice_date, c.quantity,
+                {CONVERTED}, %s
+            FROM import_checked c WHERE c.code = 0 ORDER BY c.n
         """  # noqa: S608
         try:
             # The rows were checked against the table a moment ago: straight in, without the

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from commissions.models import ExchangeRate
 from commissions.services import import_stream
 from funds import purchases
 from funds.models import PurchaseInvoiceLine, PurchaseRejection
@@ -131,6 +133,20 @@ FILES = {
         row(partner="P-J", sku="SW-24", currency="JPY"),
         row(sku="SW-J", currency="TWD"),
     ),
+    "converted at the latest rate on or before the invoice date": _file(
+        row(invoice="USD-1", price="27.77", currency="USD", date=day(12)),
+        row(invoice="USD-2", price="27.77", currency="USD", date=day(10)),
+        row(invoice="USD-3", price="27.77", currency="USD"),
+        row(invoice="USD-4", price="27.775", currency="USD"),
+        row(invoice="USD-5", price="0", currency="USD"),
+        row(invoice="OLD-USD", price="30.00", currency="USD"),
+        row(invoice="OLD-USD", line="2", price="30.01", currency="USD"),
+        row(invoice="JPY-1", price="900.5", currency="JPY"),
+        row(invoice="JPY-2", price="1999", currency="JPY"),
+        row(invoice="HKD-1", price="100", currency="HKD"),
+        row(invoice="USD-J", partner="P-J", sku="SW-J", price="10", currency="USD"),
+        row(invoice="TWD-J", partner="P-J", sku="SW-J", price="10", currency="TWD"),
+    ),
     "formulas and quotes": _file(
         row(invoice='=HYPERLINK("x")'.replace('"', '""').join('""')),
         row(invoice="+1", line="2"),
@@ -189,8 +205,18 @@ def _world(world):
     ProductFactory(sku="SW-24", currency="TWD")
     ProductFactory(sku="SW-J", currency="JPY")
     PartnerFactory(code="P-J", currency="JPY")
+    for offset, currency, rate in ((11, "USD", "31.5"), (4, "USD", "32.12345678")):
+        ExchangeRate.objects.create(
+            from_currency=currency, to_currency="TWD", date=day(offset), rate=Decimal(rate)
+        )
+    ExchangeRate.objects.create(from_currency="JPY", to_currency="TWD", date=day(30), rate="0.2")
     purchases.purchases_import(
-        content=_file(row(invoice="OLD-1"), row(invoice="OLD-2", quantity="3")),
+        content=_file(
+            row(invoice="OLD-1"),
+            row(invoice="OLD-2", quantity="3"),
+            row(invoice="OLD-USD", price="30.00", currency="USD"),
+            row(invoice="OLD-USD", line="2", price="30.00", currency="USD"),
+        ),
         filename="before.csv",
     )
 
@@ -213,6 +239,10 @@ def _outcome(content: bytes, *, sql: bool, monkeypatch) -> tuple:
                 "quantity",
                 "unit_net_price",
                 "currency",
+                "original_currency",
+                "original_unit_net_price",
+                "exchange_rate",
+                "rate_date",
             )
         )
         recorded = list(
@@ -274,4 +304,28 @@ def test_the_files_reach_the_corners_they_are_meant_to(monkeypatch):
     ):
         assert expected in reasons, expected
     assert any(reason.endswith("was imported before with other figures") for reason in reasons)
+    converted = outcomes["converted at the latest rate on or before the invoice date"]
+    assert converted[1] == (4, 1)
+    assert [r[1:] for r in converted[3]] == [
+        ("currency", f"no USD→TWD rate on or before {day(12)}"),
+        ("unit_net_price", "27.775 has more than 2 decimals"),
+        ("line", "invoice OLD-USD line 2 was imported before with other figures"),
+        ("unit_net_price", "900.5 has more than 0 decimals"),
+        ("currency", f"no HKD→TWD rate on or before {day()}"),
+        ("currency", f"no USD→JPY rate on or before {day()}"),
+        ("currency", f"no TWD→JPY rate on or before {day()}"),
+    ]
+    stored = {line[0]: line[6:] for line in converted[5]}
+    # 27.77 × 31.5 = 874.755 and 27.77 × 32.12345678 = 892.0683947…, rounded half-up to cents.
+    assert stored["USD-2"] == (
+        Decimal("874.76"),
+        "TWD",
+        "USD",
+        Decimal("27.77"),
+        Decimal("31.5"),
+        dt.date.fromisoformat(day(11)),
+    )
+    assert stored["USD-3"][:2] == (Decimal("892.07"), "TWD")
+    assert stored["USD-5"][0] == Decimal("0.00")
+    assert stored["JPY-2"][:4] == (Decimal("399.80"), "TWD", "JPY", Decimal("1999"))
     assert outcomes["empty"][0][0] == "failed"
