@@ -18,7 +18,16 @@ from prm.core.events import REGISTRY, Audience, event_record, event_sentence
 from prm.core.models import Event
 
 ROOT = Path(settings.BASE_DIR)
-SOURCE_DIRS = ["prm", "partners", "agreements", "commissions", "disputes", "enablement", "funds"]
+SOURCE_DIRS = [
+    "prm",
+    "partners",
+    "agreements",
+    "commissions",
+    "disputes",
+    "enablement",
+    "funds",
+    "engagement",
+]
 VERB = re.compile(r"^[a-z_]+\.[a-z_]+$")
 
 
