@@ -10,7 +10,9 @@ SECRET_KEY = env(
 PRM_MFA_REQUIRED_FOR_STAFF = env.bool("PRM_MFA_REQUIRED_FOR_STAFF", default=False)
 
 # The daily sweeps are idempotent: in the demo they run every five minutes, so reminders,
-# milestones and digests arrive from the worker while you watch.
+# milestones, digests, pulse invitations and commitment misses arrive from the worker while you
+# watch. A copy: the base module's schedule stays as it is.
+CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE}  # noqa: F405
 for _name in (
     "agreement-reminders",
     "deal-expiry-warnings",
@@ -21,7 +23,8 @@ for _name in (
     "workshop-reminders",
     "fund-deadlines",
     "notification-digests",
+    "pulse-messages",
     "commitments-measure",
     "health-snapshots",
 ):
-    CELERY_BEAT_SCHEDULE[_name] = {**CELERY_BEAT_SCHEDULE[_name], "schedule": 300.0}  # noqa: F405
+    CELERY_BEAT_SCHEDULE[_name] = {**CELERY_BEAT_SCHEDULE[_name], "schedule": 300.0}

@@ -1,18 +1,14 @@
 """The Traditional Chinese catalogue is complete, keeps its placeholders, and is what zh-Hant
 users actually see."""
 
-import contextlib
 import re
-from pathlib import Path
 
 import polib
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 from django.utils.translation import trans_real
 
-PO_PATH = Path(settings.BASE_DIR) / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
-MO_PATH = PO_PATH.with_suffix(".mo")
+from ..catalogue import PO_PATH, catalogue_compile
+
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 NAV_DASHBOARD_LINK = re.compile(r'<a class="nav-link[^"]*"[^>]*href="/">(.*?)</a>', re.S)
@@ -30,15 +26,7 @@ def _entries() -> list[polib.POEntry]:
 def _compiled_catalogue():
     """Compile the catalogue on a fresh clone (the .mo is not committed) or after an edit, then
     drop Django's cached translations so the new .mo is loaded."""
-    if not MO_PATH.exists() or MO_PATH.stat().st_mtime < PO_PATH.stat().st_mtime:
-        # compilemessages walks the working directory; stay out of the virtualenv's packages.
-        with contextlib.chdir(settings.BASE_DIR):
-            call_command(
-                "compilemessages",
-                locale=["zh_Hant"],
-                ignore_patterns=[".venv", "venv", "node_modules", "static"],
-                verbosity=0,
-            )
+    catalogue_compile()
     trans_real._translations.clear()
     trans_real._default = None
     yield

@@ -11,15 +11,7 @@ from django.db import connection
 
 from prm.celery import app
 
-from .services import PrivateRedis, Worker, require
-
-
-def database_url(settings_dict: dict, name: str | None = None) -> str:
-    user = settings_dict.get("USER") or "postgres"
-    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{name or settings_dict['NAME']}"
+from .services import PrivateRedis, Worker, database_url, require
 
 
 @pytest.fixture

@@ -58,6 +58,15 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def database_url(settings_dict: dict, name: str | None = None) -> str:
+    """The address of a Django database (`name` instead of its own), for another process."""
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{name or settings_dict['NAME']}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -205,8 +214,18 @@ class Worker:
     """`celery -A prm worker --pool=solo` in its own process, on the given broker and database,
     with short pickup and running timeouts so that a sweep takes over a dead worker's work."""
 
-    def __init__(self, *, name: str, broker_url: str, database_url: str, folder: Path) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        broker_url: str,
+        database_url: str,
+        folder: Path,
+        module: str = "celery",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
+        self.module = module
         self.log = folder / f"worker-{name}.log"
         self.env = {
             **os.environ,
@@ -219,6 +238,7 @@ class Worker:
             "PRM_WORK_PICKUP_GRACE_SECONDS": "0",
             "PRM_WORK_RUNNING_TIMEOUT_SECONDS": "2",
             "CELERY_VISIBILITY_TIMEOUT": "5",
+            **(env or {}),
         }
         self.process: subprocess.Popen | None = None
 
@@ -226,7 +246,7 @@ class Worker:
         command = [
             sys.executable,
             "-m",
-            "celery",
+            self.module,
             "-A",
             "prm",
             "worker",

@@ -14,8 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from .conftest import database_url
-from .services import ROOT, require
+from .services import ROOT, database_url, require
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
