@@ -261,6 +261,8 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = {
     "commissions.tasks.sales_import*": {"queue": "imports"},
+    "commissions.tasks.payments_import*": {"queue": "imports"},
+    "funds.tasks.purchases_import*": {"queue": "imports"},
     "commissions.tasks.*recompute*": {"queue": "recompute"},
     "prm.core.tasks.send_email_task": {"queue": "email"},
     "prm.notifications.tasks.webhook_*": {"queue": "webhooks"},

@@ -91,6 +91,9 @@ def test_compose_workers_consume_every_queue_the_tasks_are_routed_to():
     expected = {
         "commissions.tasks.sales_import_task": "imports",
         "commissions.tasks.sales_imports_sweep_task": "imports",
+        "commissions.tasks.payments_import_run_task": "imports",
+        "funds.tasks.purchases_import_task": "imports",
+        "funds.tasks.purchases_imports_sweep_task": "imports",
         "commissions.tasks.recompute_requests_sweep_task": "recompute",
         "commissions.tasks.open_periods_recompute_task": "recompute",
         "prm.core.tasks.send_email_task": "email",
