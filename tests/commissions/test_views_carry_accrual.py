@@ -2,12 +2,15 @@
 what is carried and links both statements, approval after a draft predecessor is refused on the
 page and in the API, sales awaiting payment are listed, payments are imported by page and API."""
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
 from agreements.services.program import program_load
@@ -135,6 +138,57 @@ def test_the_statements_api_gives_the_amount_carried_out(world, carried):
     )
     assert [(s["period"], s["total"], s["carried_forward"]) for s in data] == [
         ("2026-10", "-968.80", "-968.80")
+    ]
+
+
+def test_the_csv_export_ends_each_row_with_the_amount_carried_out(world, carried):
+    text = world.client("partner_finance").get(reverse("statement_export")).content.decode()
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+    assert rows[0] == [
+        "partner",
+        "period",
+        "status",
+        "currency",
+        "total",
+        "line",
+        "description",
+        "amount",
+        "carried_forward",
+    ]
+    carried_by_period = {row[1]: row[8] for row in rows[1:]}
+    # October's -968.80 is carried out; November takes it in (+500.00) and carries -468.80 on to
+    # December, which has no sales; September was positive and carries nothing.
+    assert carried_by_period == {
+        "2026-09": "0.00",
+        "2026-10": "-968.80",
+        "2026-11": "-468.80",
+        "2026-12": "-468.80",
+    }
+    november = [row for row in rows[1:] if row[1] == "2026-11"]
+    assert november[0][5:8] == ["1", "Carried forward from 2026-10: −968.80", "-968.80"]
+
+
+def test_the_excel_export_gives_the_amount_carried_out_after_the_other_columns(world, carried):
+    content = world.client("partner_finance").get(reverse("statement_export_xlsx")).content
+    statements = list(load_workbook(io.BytesIO(content))["Statements"].values)
+
+    assert statements[0] == (
+        "partner",
+        "period",
+        "status",
+        "currency",
+        "net_sales",
+        "total",
+        "approved_at",
+        "acknowledged_at",
+        "carried_forward",
+    )
+    assert sorted((row[1], row[5], row[8]) for row in statements[1:]) == [
+        ("2026-09", 5000, 0),
+        ("2026-10", -968.8, -968.8),
+        ("2026-11", -468.8, -468.8),
+        ("2026-12", -468.8, -468.8),
     ]
 
 
