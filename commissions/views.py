@@ -732,6 +732,8 @@ class PaymentImportDetailView(RoleRequiredMixin, TemplateView):
             batch=batch,
             rejections=page.object_list,
             page_obj=page,
-            percent=100 if batch.status in ("done", "failed") else 0,
+            percent=100
+            if batch.status in ("done", "failed")
+            else (int(batch.processed_rows * 100 / batch.total_rows) if batch.total_rows else 0),
         )
         return context
