@@ -298,9 +298,8 @@ def test_the_files_reach_the_corners_they_are_meant_to(monkeypatch):
     # S-1: 1,000.00 before, then 4,000.00 and 6,000.00 reach its 10,000.00 on the later day.
     assert paid["S-1"] == dt.date.fromisoformat(day(10))
     assert paid["S-2"] == dt.date.fromisoformat(day(5))
-    assert paid["S-4"] == dt.date.fromisoformat(
-        day(9)
-    )  # paid off before; 250.00 more moves nothing
+    # S-4 was paid off before: 250.00 more moves nothing.
+    assert paid["S-4"] == dt.date.fromisoformat(day(9))
     assert "Y-1" not in paid  # 1,000 of 5,000
     assert {request[0] for request in first[7]} == {day(10)[:7], day(5)[:7], day(2)[:7]}
     for expected in (
