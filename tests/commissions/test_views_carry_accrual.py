@@ -268,6 +268,59 @@ def test_a_waiting_payments_import_polls_for_its_progress(world):
     assert 'hx-trigger="every 1s"' in fragment
 
 
+def test_a_running_payments_import_shows_how_far_it_is(world):
+    batch = PaymentBatch.objects.create(
+        filename="p.csv", sha256="0" * 64, status="running", total_rows=200, processed_rows=50
+    )
+    fragment = (
+        world.client("vendor_admin")
+        .get(reverse("payment_import_detail", args=[batch.pk]), HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "50 of 200 rows checked." in fragment
+    assert 'aria-valuenow="25"' in fragment
+
+
+@pytest.mark.parametrize("sql", [True, False], ids=["staged", "python"])
+def test_the_worker_reports_progress_while_it_reads_the_file(
+    world, on_payment, monkeypatch, django_capture_on_commit_callbacks, sql
+):
+    from commissions.services import import_stream, payments
+
+    monkeypatch.setattr(payments, "SQL_CHECKS", sql)
+    # Small blocks, batches and chunks: a file of twelve rows reports several times on either
+    # path.
+    monkeypatch.setattr(import_stream, "BLOCK", 64)
+    monkeypatch.setattr(import_stream, "BATCH_ROWS", 3)
+    monkeypatch.setattr(payments, "CHUNK", 3)
+    reports: list[tuple[int, int]] = []
+    progress = payments.batch_progress
+
+    def recording(model, batch_id):
+        report = progress(model, batch_id)
+
+        def both(done: int, total: int) -> None:
+            reports.append((done, total))
+            report(done, total)
+
+        return both
+
+    monkeypatch.setattr(payments, "batch_progress", recording)
+    content = "external_id,paid_date,amount\n" + "S-3,2026-10-30,1.00\n" * 12
+    with django_capture_on_commit_callbacks(execute=True):
+        world.client("vendor_admin").post(
+            reverse("payment_import_list"),
+            {"file": SimpleUploadedFile("payments.csv", content.encode(), "text/csv")},
+        )
+
+    batch = PaymentBatch.objects.get()
+    assert len(reports) >= 3
+    assert all(0 < done <= total for done, total in reports)
+    assert reports[0][0] < reports[-1][0]
+    assert (batch.status, batch.processed_rows, batch.total_rows) == ("done", 12, 12)
+    assert (batch.created_count, batch.duplicate_count) == (1, 11)
+
+
 def test_the_upload_page_refuses_a_workbook(world):
     response = world.client("vendor_admin").post(
         reverse("payment_import_list"),
