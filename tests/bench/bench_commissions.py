@@ -454,7 +454,16 @@ def main() -> None:
         default="",
         help="comma-separated payments CSV sizes to import instead (PostgreSQL's staged path)",
     )
+    parser.add_argument(
+        "--payments-python",
+        action="store_true",
+        help="the payments import's Python checker (SQLite's path) instead of the staged one",
+    )
     args = parser.parse_args()
+    if args.payments_python:
+        from commissions.services import payments
+
+        payments.SQL_CHECKS = False
     global PARTNERS
     PARTNERS = SIZES.get(args.lines, 2000)
     sizes = [int(n) for n in args.csv_rows.split(",") if int(n)]
