@@ -410,8 +410,19 @@ class StatementExportView(RoleRequiredMixin, View):
         response["Content-Disposition"] = 'attachment; filename="payouts.csv"'
         response.write("\ufeff")
         writer = csv.writer(response)
+        # The columns of `export_statements --format csv`; new ones go at the end.
         writer.writerow(
-            ["partner", "period", "status", "currency", "total", "line", "description", "amount"]
+            [
+                "partner",
+                "period",
+                "status",
+                "currency",
+                "total",
+                "line",
+                "description",
+                "amount",
+                "carried_forward",
+            ]
         )
         for statement in statements:
             for line in statement.lines.all():
@@ -426,6 +437,7 @@ class StatementExportView(RoleRequiredMixin, View):
                         line.position,
                         line.description,
                         format_amount(line.amount, statement.currency),
+                        format_amount(statement.carried_forward, statement.currency),
                     )
                 )
         return response
@@ -476,6 +488,7 @@ class StatementExcelView(RoleRequiredMixin, View):
                 "total",
                 "approved_at",
                 "acknowledged_at",
+                "carried_forward",
             ]
         )
         lines = workbook.create_sheet(_("Lines"))
@@ -494,6 +507,7 @@ class StatementExcelView(RoleRequiredMixin, View):
                         quantize(statement.total, statement.currency),
                         _when(statement.approved_at),
                         _when(statement.acknowledged_at),
+                        quantize(statement.carried_forward, statement.currency),
                     ],
                     money_format,
                 )
@@ -718,6 +732,8 @@ class PaymentImportDetailView(RoleRequiredMixin, TemplateView):
             batch=batch,
             rejections=page.object_list,
             page_obj=page,
-            percent=100 if batch.status in ("done", "failed") else 0,
+            percent=100
+            if batch.status in ("done", "failed")
+            else (int(batch.processed_rows * 100 / batch.total_rows) if batch.total_rows else 0),
         )
         return context

@@ -1,10 +1,14 @@
 """Commission benchmark on PostgreSQL: recompute one month of 1,000,000, 5,000,000 or 10,000,000
 sales lines (2,000 partners, 10,000 at 10M; random partners, products, dates and amounts, one
 return in a hundred), against the bare GROUP BY of the same lines in the same run, and the import
-rate of a 100,000-row CSV. A throwaway test database is created and dropped.
+rate of a 100,000-row CSV. `--payments 100000,1000000` times the payments import instead (two
+instalments per sale, one row in a thousand for an unknown sale), against the bare COPY of the
+same file. A throwaway test database is created and dropped.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prm \\
         .venv/bin/python tests/bench/bench_commissions.py [--lines 1000000] [--csv-rows 100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prm \\
+        .venv/bin/python tests/bench/bench_commissions.py --payments 100000,1000000
 """
 
 import argparse
@@ -285,31 +289,19 @@ def bare_copy(path: Path) -> float:
     return elapsed
 
 
-def import_in_child(path: Path, rows: int) -> dict:
-    """Import the file in a forked process, so that its peak memory is the import's own."""
-    from commissions.models import Sale
-    from commissions.services.imports import sales_import
-
+def in_child(work) -> dict:
+    """Run `work` (answering a dict of figures) in a forked process, so that its peak memory is
+    its own, and answer its figures with the child's peak RSS before and after."""
     connection.close()
     reader, writer = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: import, report, leave
+    if pid == 0:  # the child: work, report, leave
         os.close(reader)
         code = 0
         try:
             before = peak_rss_mib()
-            start = time.perf_counter()
-            with path.open("rb") as handle:
-                result = sales_import(file=handle, filename=path.name)
-            elapsed = time.perf_counter() - start
-            report = {
-                "seconds": elapsed,
-                "created": result.created,
-                "rejected": len(result.rejected),
-                "before": before,
-                "after": peak_rss_mib(),
-                "timings": result.timings,
-            }
+            report = work()
+            report.update(before=before, after=peak_rss_mib())
             os.write(writer, json.dumps(report).encode())
         except BaseException:
             import traceback
@@ -324,11 +316,105 @@ def import_in_child(path: Path, rows: int) -> dict:
     os.waitpid(pid, 0)
     if not text:
         raise SystemExit("the import failed")
-    report = json.loads(text)
+    return json.loads(text)
+
+
+def import_in_child(path: Path, rows: int) -> dict:
+    """Import the file in a forked process, so that its peak memory is the import's own."""
+    from commissions.models import Sale
+    from commissions.services.imports import sales_import
+
+    def work() -> dict:
+        start = time.perf_counter()
+        with path.open("rb") as handle:
+            result = sales_import(file=handle, filename=path.name)
+        return {
+            "seconds": time.perf_counter() - start,
+            "created": result.created,
+            "rejected": len(result.rejected),
+            "timings": result.timings,
+        }
+
+    report = in_child(work)
     with connection.cursor() as cursor:  # the next size starts from an empty sales table again
         cursor.execute("DELETE FROM commissions_sale WHERE external_id LIKE 'CSV-%%'")
     assert not Sale.objects.filter(external_id__startswith="CSV-").exists()
     return report
+
+
+def payment_sales(rows: int) -> None:
+    """rows / 2 sales of 200.00, each to be paid in two instalments of 100.00."""
+    from agreements.models import Product
+    from partners.models import Partner
+
+    first_partner = Partner.objects.order_by("pk").first().pk
+    first_product = Product.objects.order_by("pk").first().pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO commissions_sale (external_id, partner_id, product_id, customer_name,
+                customer_tax_id, segment, territory, invoice_date, kind, quantity, net_amount,
+                currency, original_currency)
+            SELECT 'PAY-' || g, %s + g %% %s, %s + g %% %s, 'Customer ' || (g %% 977), '', '',
+                'TW-TPE', DATE '2026-10-01' + (g %% 28), 'sale', 1, 200.00, 'TWD', ''
+            FROM generate_series(0, %s - 1) AS g
+            """,
+            [first_partner, PARTNERS, first_product, PRODUCTS, (rows + 1) // 2],
+        )
+        cursor.execute("ANALYZE commissions_sale")
+
+
+def payments_csv(rows: int, path: Path) -> None:
+    """A payments CSV of `rows` rows, written a block at a time: two instalments of 100.00 per
+    sale, two weeks apart in November; every 1,000th row names an unknown sale."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("external_id,paid_date,amount\n")
+        for start in range(0, rows, 100_000):
+            out.write(
+                "".join(
+                    f"{'NOPE' if i % 1000 == 999 else 'PAY'}-{i // 2},"
+                    f"2026-11-{(i // 2) % 14 + 1 + i % 2 * 14:02d},100.00\n"
+                    for i in range(start, min(rows, start + 100_000))
+                )
+            )
+
+
+def payments_figures(sizes: list[int]) -> None:
+    from commissions.services.payments import payments_import
+
+    print("payments: rows | import rows/s | bare COPY rows/s | ratio | peak RSS before -> after")
+    for rows in sizes:
+        payment_sales(rows)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"payments-{rows}.csv"
+            payments_csv(rows, path)
+            copy_s = bare_copy(path)
+
+            def work(path=path) -> dict:
+                start = time.perf_counter()
+                with path.open("rb") as handle:
+                    result = payments_import(file=handle, filename=path.name)
+                return {
+                    "seconds": time.perf_counter() - start,
+                    "created": result.created,
+                    "rejected": len(result.rejected),
+                    "timings": result.timings,
+                }
+
+            report = in_child(work)
+        rate, copy_rate = rows / report["seconds"], rows / copy_s
+        print(
+            f"(e) {rows:>9,} | {rate:>11,.0f} | {copy_rate:>14,.0f} | {rate / copy_rate:5.1%} | "
+            f"{report['before']:.0f} -> {report['after']:.0f} MiB "
+            f"(created {report['created']:,}, rejected {report['rejected']:,}; "
+            "budget 100,000 rows/s)"
+        )
+        steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in report["timings"].items())
+        print(f"    seconds per step: {steps}")
+        with connection.cursor() as cursor:  # the next size starts from empty tables again
+            cursor.execute("DELETE FROM commissions_salepaid")
+            cursor.execute("DELETE FROM commissions_payment")
+            cursor.execute("DELETE FROM commissions_sale WHERE external_id LIKE 'PAY-%%'")
 
 
 def import_figures(sizes: list[int]) -> None:
@@ -363,7 +449,21 @@ def main() -> None:
         "--accrual", action="store_true", help="the plan accrues on payment; most sales paid"
     )
     parser.add_argument("--spread-runs", type=int, default=2, help="0: no spread over workers")
+    parser.add_argument(
+        "--payments",
+        default="",
+        help="comma-separated payments CSV sizes to import instead (PostgreSQL's staged path)",
+    )
+    parser.add_argument(
+        "--payments-python",
+        action="store_true",
+        help="the payments import's Python checker (SQLite's path) instead of the staged one",
+    )
     args = parser.parse_args()
+    if args.payments_python:
+        from commissions.services import payments
+
+        payments.SQL_CHECKS = False
     global PARTNERS
     PARTNERS = SIZES.get(args.lines, 2000)
     sizes = [int(n) for n in args.csv_rows.split(",") if int(n)]
@@ -380,6 +480,10 @@ def main() -> None:
     try:
         if connection.vendor != "postgresql":
             raise SystemExit("run it on PostgreSQL: set DATABASE_URL")
+        if args.payments:
+            build(0)
+            payments_figures([int(n) for n in args.payments.split(",") if int(n)])
+            return
         if not args.lines:
             build(0)  # products and partners only: the import runs into an empty table
             import_figures(sizes)

@@ -235,6 +235,7 @@ class TestExcelExport:
             "total",
         )
         assert statements[1][:6] == ("P-A", "2026-10", "approved", "TWD", 40000, 2000)
+        assert (statements[0][8], statements[1][8]) == ("carried_forward", 0)
         lines = workbook["Lines"]
         rows = list(lines.values)
         assert [r[3] for r in rows[1:]] == [1, 2]

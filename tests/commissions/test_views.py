@@ -166,8 +166,10 @@ DETAIL_QUERIES = 11
 def test_csv_export(world, payouts):
     text = world.client("partner_finance").get(reverse("statement_export")).content.decode()
     rows = text.lstrip("\ufeff").splitlines()
-    assert rows[0] == "partner,period,status,currency,total,line,description,amount"
+    assert rows[0] == "partner,period,status,currency,total,line,description,amount,carried_forward"
     assert rows[1].startswith("P-A,2026-10,draft,TWD,2000.00,1,")
+    # A plan without carry-forward carries nothing.
+    assert rows[1].endswith(",0.00")
 
 
 def test_upload_page_queues_the_import_and_shows_progress(

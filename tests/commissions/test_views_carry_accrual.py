@@ -2,12 +2,15 @@
 what is carried and links both statements, approval after a draft predecessor is refused on the
 page and in the API, sales awaiting payment are listed, payments are imported by page and API."""
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
 from agreements.services.program import program_load
@@ -138,6 +141,57 @@ def test_the_statements_api_gives_the_amount_carried_out(world, carried):
     ]
 
 
+def test_the_csv_export_ends_each_row_with_the_amount_carried_out(world, carried):
+    text = world.client("partner_finance").get(reverse("statement_export")).content.decode()
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+    assert rows[0] == [
+        "partner",
+        "period",
+        "status",
+        "currency",
+        "total",
+        "line",
+        "description",
+        "amount",
+        "carried_forward",
+    ]
+    carried_by_period = {row[1]: row[8] for row in rows[1:]}
+    # October's -968.80 is carried out; November takes it in (+500.00) and carries -468.80 on to
+    # December, which has no sales; September was positive and carries nothing.
+    assert carried_by_period == {
+        "2026-09": "0.00",
+        "2026-10": "-968.80",
+        "2026-11": "-468.80",
+        "2026-12": "-468.80",
+    }
+    november = [row for row in rows[1:] if row[1] == "2026-11"]
+    assert november[0][5:8] == ["1", "Carried forward from 2026-10: −968.80", "-968.80"]
+
+
+def test_the_excel_export_gives_the_amount_carried_out_after_the_other_columns(world, carried):
+    content = world.client("partner_finance").get(reverse("statement_export_xlsx")).content
+    statements = list(load_workbook(io.BytesIO(content))["Statements"].values)
+
+    assert statements[0] == (
+        "partner",
+        "period",
+        "status",
+        "currency",
+        "net_sales",
+        "total",
+        "approved_at",
+        "acknowledged_at",
+        "carried_forward",
+    )
+    assert sorted((row[1], row[5], row[8]) for row in statements[1:]) == [
+        ("2026-09", 5000, 0),
+        ("2026-10", -968.8, -968.8),
+        ("2026-11", -468.8, -468.8),
+        ("2026-12", -468.8, -468.8),
+    ]
+
+
 @pytest.fixture
 def on_payment(world):
     """October: S-1 paid in full (10,000.00), S-2 paid 1,000.00 of 4,000.00, S-3 unpaid."""
@@ -212,6 +266,59 @@ def test_a_waiting_payments_import_polls_for_its_progress(world):
         .content.decode()
     )
     assert 'hx-trigger="every 1s"' in fragment
+
+
+def test_a_running_payments_import_shows_how_far_it_is(world):
+    batch = PaymentBatch.objects.create(
+        filename="p.csv", sha256="0" * 64, status="running", total_rows=200, processed_rows=50
+    )
+    fragment = (
+        world.client("vendor_admin")
+        .get(reverse("payment_import_detail", args=[batch.pk]), HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "50 of 200 rows checked." in fragment
+    assert 'aria-valuenow="25"' in fragment
+
+
+@pytest.mark.parametrize("sql", [True, False], ids=["staged", "python"])
+def test_the_worker_reports_progress_while_it_reads_the_file(
+    world, on_payment, monkeypatch, django_capture_on_commit_callbacks, sql
+):
+    from commissions.services import import_stream, payments
+
+    monkeypatch.setattr(payments, "SQL_CHECKS", sql)
+    # Small blocks, batches and chunks: a file of twelve rows reports several times on either
+    # path.
+    monkeypatch.setattr(import_stream, "BLOCK", 64)
+    monkeypatch.setattr(import_stream, "BATCH_ROWS", 3)
+    monkeypatch.setattr(payments, "CHUNK", 3)
+    reports: list[tuple[int, int]] = []
+    progress = payments.batch_progress
+
+    def recording(model, batch_id):
+        report = progress(model, batch_id)
+
+        def both(done: int, total: int) -> None:
+            reports.append((done, total))
+            report(done, total)
+
+        return both
+
+    monkeypatch.setattr(payments, "batch_progress", recording)
+    content = "external_id,paid_date,amount\n" + "S-3,2026-10-30,1.00\n" * 12
+    with django_capture_on_commit_callbacks(execute=True):
+        world.client("vendor_admin").post(
+            reverse("payment_import_list"),
+            {"file": SimpleUploadedFile("payments.csv", content.encode(), "text/csv")},
+        )
+
+    batch = PaymentBatch.objects.get()
+    assert len(reports) >= 3
+    assert all(0 < done <= total for done, total in reports)
+    assert reports[0][0] < reports[-1][0]
+    assert (batch.status, batch.processed_rows, batch.total_rows) == ("done", 12, 12)
+    assert (batch.created_count, batch.duplicate_count) == (1, 11)
 
 
 def test_the_upload_page_refuses_a_workbook(world):
