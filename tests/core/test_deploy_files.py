@@ -1,5 +1,6 @@
 """docker-compose.yml, the Dockerfile, the README and .ci/run agree with each other."""
 
+import os
 import re
 import subprocess
 import sys
@@ -157,3 +158,40 @@ def test_production_settings_pass_check_deploy(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_embedded_database_migrates_from_scratch_with_every_trigger(tmp_path):
+    """SQLite rebuilds a table to alter it, dropping the triggers that name it: after `migrate`
+    on a fresh file, the sales rollup triggers and every history trigger must be in place."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600)
+    script = (
+        "from django.db import connection\n"
+        "from prm.core.history import history_triggers_missing\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute(\"SELECT name FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name = 'commissions_sale' ORDER BY name\")\n"
+        "    print(','.join(name for (name,) in cursor.fetchall()))\n"
+        "print(','.join(history_triggers_missing(connection)) or 'complete')\n"
+    )
+    result = subprocess.run(
+        [*manage, "shell", "--no-imports", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    sale_triggers, missing = result.stdout.split()[-2:]
+    assert sale_triggers.split(",") == [
+        "commissions_sale_rollup_delete",
+        "commissions_sale_rollup_insert",
+        "commissions_sale_rollup_update",
+    ]
+    assert missing == "complete", result.stdout
