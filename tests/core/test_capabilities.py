@@ -15,10 +15,12 @@ EXPECTED = {
     },
     Role.PARTNER_ADMIN: {
         "see_payouts", "see_deals", "register_deals", "manage_members", "negotiate_targets",
-        "edit_reviews", "see_funds", "request_funds",
+        "edit_reviews", "see_funds", "request_funds", "answer_pulse", "take_part_in_board",
     },
-    Role.PARTNER_FINANCE: {"see_payouts", "see_funds"},
-    Role.PARTNER_SALES: {"see_deals", "register_deals", "see_funds", "request_funds"},
+    Role.PARTNER_FINANCE: {"see_payouts", "see_funds", "take_part_in_board"},
+    Role.PARTNER_SALES: {
+        "see_deals", "register_deals", "see_funds", "request_funds", "take_part_in_board",
+    },
     None: set(),
 }  # fmt: skip
 
