@@ -159,7 +159,8 @@ def _returned_deal(today: dt.date) -> list[str]:
 
 def _demo_payments(months: list[str]) -> None:
     """Harbour (a plan accruing on payment): two of three invoices paid, some in two
-    instalments; the rest await payment."""
+    instalments; the rest await payment. The customer's remittance also lists a credit note,
+    which the import rejects (payments are for sales)."""
     from .models import Sale
     from .services.payments import payments_import
 
@@ -181,6 +182,13 @@ def _demo_payments(months: list[str]) -> None:
             ]
         else:
             rows.append(f"{sale.external_id},{day},{sale.net_amount}")
+    credit_note = (
+        Sale.objects.filter(partner__code="P-HARBOUR", kind=Sale.Kind.RETURN)
+        .order_by("external_id")
+        .first()
+    )
+    if credit_note is not None:
+        rows.append(f"{credit_note.external_id},{today},{credit_note.net_amount}")
     payments_import(
         file=io.BytesIO(("\n".join(rows) + "\n").encode()), filename="demo-payments.csv"
     )

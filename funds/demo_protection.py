@@ -2,7 +2,9 @@
 prices in the last weeks (imported as a purchases file), then the vendor cuts their net price on
 those products from today with a partner price override, which opens a claim for each through the
 price signal. One claim of each distributor is declared (awaiting the vendor's review), the other
-awaits its declaration. Idempotent: nothing is written once the demo purchases exist."""
+awaits its declaration. The file also holds a line the import rejects: Harbour's purchase of the
+Taiwanese model, which is priced in another currency. Idempotent: nothing is written once the
+demo purchases exist."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ CUTS = [
 
 
 INVOICE_PREFIX = "SI-DEMO-"
+WRONG_CURRENCY_SKU = "SW-24"
 
 
 def seed_demo_price_protection() -> None:
@@ -76,6 +79,12 @@ def seed_demo_price_protection() -> None:
                     f"{invoice},{position},{code},{sku},{(today - days_ago * D).isoformat()},"
                     f"{units},{price},{currency}"
                 )
+    # Harbour's purchase of the Taiwanese 24-port switch: priced in TWD, so the line is rejected.
+    day = today - 9 * D
+    rows.append(
+        f"{INVOICE_PREFIX}HAR-{day:%y%m%d},3,P-HARBOUR,{WRONG_CURRENCY_SKU},{day.isoformat()},"
+        "2,1500.00,HKD"
+    )
     purchases_import(content="\n".join(rows).encode(), filename="demo-purchases.csv")
     for code, _email, _currency, items in CUTS:
         for sku, discount, _bought, _on_hand in items:

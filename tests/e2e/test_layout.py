@@ -35,6 +35,9 @@ NOT_PAGES = {
     "api-docs": "Swagger UI, a third-party page",
     "price_export": "a CSV download",
     "statement_export": "a CSV download",
+    "statement_export_xlsx": "an Excel download",
+    "statement_pdf": "a PDF download",
+    "statement_line_sales_export": "a CSV download",
     "sales_import_rejected": "a CSV download",
     "case_attachment": "a file download",
     "fund_claim_file": "a file download",
@@ -72,6 +75,11 @@ class Demo:
     protection_submitted: object = None
     course: object = None
     workshop: object = None
+    board_post: object = None
+    hidden_post: object = None
+    purchase_import: object = None
+    payment_import: object = None
+    manager: object = None
 
 
 def _path(name: str, query: str = "", **kwargs) -> str:
@@ -148,6 +156,22 @@ PAGES: dict[str, Callable[[Demo], list[str]]] = {
     "resource_create": lambda d: [_path("resource_create")],
     "resource_detail": lambda d: [_path("resource_detail", pk=d.resource.pk)],
     "resource_version_create": lambda d: [_path("resource_version_create", pk=d.resource.pk)],
+    "bank_details": lambda d: [_path("bank_details", **_code(d))],
+    "payment_import_list": lambda d: [_path("payment_import_list")],
+    "payment_import_detail": lambda d: [_path("payment_import_detail", pk=d.payment_import.pk)],
+    "purchase_import_list": lambda d: [_path("purchase_import_list")],
+    "purchase_import_detail": lambda d: [_path("purchase_import_detail", pk=d.purchase_import.pk)],
+    "pulse_form": lambda d: [_path("pulse_form")],
+    "pulse_results": lambda d: [_path("pulse_results")],
+    "board_list": lambda d: [_path("board_list")],
+    "board_post_create": lambda d: [_path("board_post_create")],
+    "board_post_detail": lambda d: [
+        _path("board_post_detail", pk=d.board_post.pk),
+        _path("board_post_detail", pk=d.hidden_post.pk),
+    ],
+    "commitment_home": lambda d: [_path("commitment_home")],
+    "commitment_partner": lambda d: [_path("commitment_partner", **_code(d))],
+    "commitment_manager": lambda d: [_path("commitment_manager", pk=d.manager.pk)],
 }
 
 # Pages whose key figures must be marked: a statement's amounts, a price sheet's net prices...
@@ -182,10 +206,11 @@ def _demo() -> Demo:
     from django.utils import timezone
 
     from agreements.models import Agreement
-    from commissions.models import ImportBatch, RecomputeRequest, Statement
+    from commissions.models import ImportBatch, PaymentBatch, RecomputeRequest, Statement
     from disputes.models import Case
     from enablement.models import Course, Resource, Workshop
-    from funds.models import FundRequest, PriceProtectionClaim
+    from engagement.models import Post
+    from funds.models import FundRequest, PriceProtectionClaim, PurchaseImport
     from partners.models import Announcement, BusinessReview, DealRegistration, Partner
 
     partner = Partner.objects.get(code="P-FORMOSA")
@@ -215,6 +240,14 @@ def _demo() -> Demo:
         # The demo price cut's claims: one awaiting its declaration, one awaiting review.
         protection_open=PriceProtectionClaim.objects.get(partner=partner, status="open"),
         protection_submitted=PriceProtectionClaim.objects.get(partner=partner, status="submitted"),
+        # The board post a duplicate was merged into (votes, comments, the vendor's answer), and
+        # the question the vendor hid (its reason shown to the partner).
+        board_post=Post.objects.get(partner=partner, duplicates__isnull=False),
+        hidden_post=Post.objects.get(partner=partner, hidden_at__isnull=False),
+        purchase_import=PurchaseImport.objects.first(),
+        payment_import=PaymentBatch.objects.first(),
+        # The channel manager of both demo partners.
+        manager=partner.account_manager,
     )
 
 

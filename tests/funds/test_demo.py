@@ -6,7 +6,13 @@ from django.core.management import call_command
 from commissions.models import Adjustment
 from funds.demo import seed_demo_funds
 from funds.demo_protection import seed_demo_price_protection
-from funds.models import FundClaim, FundRequest, PriceProtectionClaim, PurchaseInvoiceLine
+from funds.models import (
+    FundClaim,
+    FundRequest,
+    PriceProtectionClaim,
+    PurchaseImport,
+    PurchaseInvoiceLine,
+)
 from funds.selectors import budgets_with_balance
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +51,10 @@ def test_the_demo_price_cut_opens_claims_for_both_partners_once():
         drop = declared.previous_net_price - declared.new_net_price
         assert declared.credit == declared.eligible_units * drop
     assert PurchaseInvoiceLine.objects.filter(partner__code="P-HARBOUR").count() == 3
+    # The file's line for the Taiwanese model bought by Harbour is rejected, and says why.
+    batch = PurchaseImport.objects.get(file_name="demo-purchases.csv")
+    assert (batch.status, batch.created, batch.rejected_count) == ("done", 6, 1)
+    rejection = batch.rejections.get()
+    assert (rejection.row_number, rejection.column) == (batch.total_rows + 1, "currency")
+    assert rejection.reason == "SW-24 is priced in TWD"
+    assert not PurchaseInvoiceLine.objects.filter(partner__code="P-HARBOUR", product__sku="SW-24")

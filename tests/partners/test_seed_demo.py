@@ -62,3 +62,23 @@ def test_seed_demo_shows_a_carried_month_and_sales_awaiting_payment():
     paid = SalePaid.objects.filter(sale__in=harbour).count()
     assert 0 < paid < harbour.count()
     assert Statement.objects.filter(partner__code="P-HARBOUR").exists()
+
+
+def test_seed_demo_payments_import_rejects_the_credit_note_it_lists():
+    from commissions.models import Payment, PaymentBatch, Sale
+
+    call_command("seed_demo", verbosity=0)
+
+    batch = PaymentBatch.objects.get(filename="demo-payments.csv")
+    assert batch.status == "done"
+    assert batch.created_count == Payment.objects.filter(batch=batch).count() > 0
+    credit_note = Sale.objects.filter(partner__code="P-HARBOUR", kind="return").first()
+    assert batch.rejected_count == 1
+    assert batch.rejections == [
+        {
+            "row": batch.total_rows + 1,
+            "column": "external_id",
+            "reason": f"{credit_note.external_id} is a return; payments are for sales",
+        }
+    ]
+    assert not Payment.objects.filter(sale=credit_note).exists()
