@@ -19,7 +19,7 @@ from .models import (
     Statement,
     StatementLine,
 )
-from .services.rates import exchange_rate_save
+from .services.rates import exchange_rate_save, exchange_rates_delete
 from .services.recompute import recompute_request_create
 from .services.statements import adjustment_create
 
@@ -197,6 +197,15 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A rate is corrected in place; its pair and day are what identify it.
         return ["from_currency", "to_currency", "date"] if obj is not None else []
+
+    def delete_model(self, request, obj):
+        exchange_rates_delete(rate_ids=[obj.pk], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action: one event per rate, as for a single delete.
+        exchange_rates_delete(
+            rate_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+        )
 
     def save_model(self, request, obj, form, change):
         saved, _ = exchange_rate_save(

@@ -56,6 +56,11 @@ register(
         audience=Audience.VENDOR,
     ),
     EventType(
+        "exchange_rate.deleted",
+        _("%(actor)s deleted the exchange rate %(old_pair)s %(old_rate)s from %(old_date)s."),
+        audience=Audience.VENDOR,
+    ),
+    EventType(
         "target.loaded",
         _("%(actor)s loaded the agreed target of %(amount)s for %(period)s."),
         values=lambda e: {"amount": amount(e.after.get("amount"), e.after.get("currency"))},

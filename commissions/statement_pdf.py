@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from partners.models import Membership
 
-from .models import Adjustment, Sale, Statement
+from .models import Adjustment, Sale, Statement, StatementLine
 from .services.bank import bank_details_current, masked
 
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
@@ -39,19 +40,34 @@ def statement_filename(statement: Statement, *, language: str) -> str:
 
 
 def sales_summary(statement: Statement) -> list[dict]:
-    """The partner's sales and returns invoiced in the statement's period, by currency and kind
-    (one query)."""
+    """The partner's sales and returns invoiced in the statement's period, by the currency they
+    were invoiced in and kind (one query): `amount` in that currency, `converted` the same lines
+    in the statement's currency."""
     rows = (
         Sale.objects.filter(
             partner_id=statement.partner_id,
             invoice_date__gte=statement.period_start,
             invoice_date__lte=statement.period_end,
         )
-        .values("currency", "kind")
-        .annotate(count=Count("id"), amount=Sum("net_amount"))
-        .order_by("currency", "kind")
+        .annotate(invoiced_in=Coalesce(NullIf("original_currency", Value("")), "currency"))
+        .values("invoiced_in", "kind")
+        .annotate(
+            count=Count("id"),
+            amount=Sum(Coalesce("original_amount", "net_amount")),
+            converted=Sum(F("net_amount")),
+        )
+        .order_by("invoiced_in", "kind")
     )
-    return list(rows)
+    return [
+        {
+            "currency": row["invoiced_in"],
+            "kind": row["kind"],
+            "count": row["count"],
+            "amount": row["amount"],
+            "converted": row["converted"],
+        }
+        for row in rows
+    ]
 
 
 def statement_context(statement: Statement) -> dict:
@@ -67,6 +83,12 @@ def statement_context(statement: Statement) -> dict:
         ),
         "sales": sales_summary(statement),
         "bank": masked(bank),
+        # Only a statement that carries its negative total out has a next one to name.
+        "carried_to": StatementLine.objects.filter(carried_from=statement)
+        .select_related("statement")
+        .first()
+        if statement.carried_forward < 0
+        else None,
     }
 
 

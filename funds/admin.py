@@ -8,7 +8,14 @@ from agreements.models import PriceList, PriceOverride, TierLineDiscount
 from partners.admin import PartnerAdmin, TierAdmin
 from partners.models import Partner, Tier
 
-from .models import Fund, FundBudget, FundClaim, FundClaimFile, FundRequest
+from .models import (
+    Fund,
+    FundBudget,
+    FundClaim,
+    FundClaimFile,
+    FundRequest,
+    PurchaseInvoiceLine,
+)
 from .protection import impact_collect, impacts_by_partner
 from .services import fund_budgets_sync
 
@@ -65,6 +72,41 @@ class FundClaimAdmin(admin.ModelAdmin):
     inlines = [FundClaimFileInline]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(PurchaseInvoiceLine)
+class PurchaseInvoiceLineAdmin(admin.ModelAdmin):
+    """Purchase lines as imported, read only: a line in another currency shows what its invoice
+    said and the rate it was converted at."""
+
+    list_display = [
+        "__str__",
+        "partner",
+        "product",
+        "invoice_date",
+        "quantity",
+        "unit_net_price",
+        "currency",
+        "original_unit_net_price",
+        "original_currency",
+        "exchange_rate",
+        "rate_date",
+    ]
+    list_filter = [("partner", admin.RelatedOnlyFieldListFilter), "currency", "original_currency"]
+    search_fields = ["invoice_number", "partner__code", "product__sku"]
+    list_select_related = ["partner", "product"]
+    date_hierarchy = "invoice_date"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Claims credit purchase lines at the price they were paid; none is removed here.
         return False
 
 

@@ -433,6 +433,10 @@ class PurchaseInvoiceLine(models.Model):
     def __str__(self) -> str:
         return f"{self.invoice_number}/{self.line}"
 
+    @property
+    def is_converted(self) -> bool:
+        return bool(self.original_currency)
+
 
 class PriceProtectionClaim(Decision, TimeStampedModel):
     """A price cut for partner P of product S effective on D: P declares its units on hand at the

@@ -39,6 +39,12 @@ class ClaimLineSerializer(serializers.Serializer):
     units = serializers.CharField()
     unit_net_price = serializers.CharField()
     credit = serializers.CharField()
+    original_currency = serializers.CharField(
+        allow_null=True, help_text="As invoiced, when the purchase was in another currency."
+    )
+    original_unit_net_price = serializers.CharField(allow_null=True)
+    exchange_rate = serializers.CharField(allow_null=True)
+    rate_date = serializers.DateField(allow_null=True)
 
 
 class ClaimSerializer(serializers.Serializer):

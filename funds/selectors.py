@@ -8,6 +8,7 @@ from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from commissions.rates import rate_text
 from partners.models import Partner
 from partners.selectors import partner_visible_queryset
 from prm.core.money import format_amount
@@ -143,8 +144,32 @@ def protection_claim_get(*, user, current_partner: Partner | None, pk: int):
     return claim
 
 
+PURCHASE_ORIGINAL_KEYS = (
+    "original_currency",
+    "original_unit_net_price",
+    "exchange_rate",
+    "rate_date",
+)
+
+
+def purchase_original_as_dict(purchase: PurchaseInvoiceLine) -> dict:
+    """For a purchase line invoiced in another currency than its partner's: the invoice's
+    currency and unit price, the rate it was converted at and that rate's date (else null)."""
+    if not purchase.is_converted:
+        return dict.fromkeys(PURCHASE_ORIGINAL_KEYS)
+    return {
+        "original_currency": purchase.original_currency,
+        "original_unit_net_price": format_amount(
+            purchase.original_unit_net_price, purchase.original_currency
+        ),
+        "exchange_rate": rate_text(purchase.exchange_rate),
+        "rate_date": purchase.rate_date.isoformat(),
+    }
+
+
 def protection_claim_as_dict(claim: PriceProtectionClaim) -> dict:
-    """The contract's fields (amounts as strings; units as plain numbers in strings)."""
+    """The contract's fields (amounts as strings; units as plain numbers in strings); a line
+    whose purchase was invoiced in another currency carries that currency, price and rate."""
     currency = claim.currency
     return {
         "id": claim.pk,
@@ -164,6 +189,7 @@ def protection_claim_as_dict(claim: PriceProtectionClaim) -> dict:
                 "units": _plain_units(line.units),
                 "unit_net_price": format_amount(line.unit_net_price, currency),
                 "credit": format_amount(line.credit, currency),
+                **purchase_original_as_dict(line.purchase),
             }
             for line in claim.lines.all()
         ],

@@ -1,23 +1,21 @@
 """Payout bank details: one set per partner, every change kept and announced to the partner's
-admins by email (a security notice: sent whatever their notification preferences)."""
+admins in the portal and by email (a security notice: emailed whatever their notification
+preferences)."""
 
 from __future__ import annotations
 
 import re
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from partners.models import Membership, Partner
 from prm.core.errors import DomainError
 from prm.core.events import event_record
-from prm.core.mail import render_message
 from prm.core.money import MINOR_UNITS
-from prm.notifications.services import absolute_url
+from prm.notifications.models import Category
+from prm.notifications.services import notify
 
 from ..models import BankDetails, BankDetailsChange
 
@@ -112,31 +110,29 @@ def bank_details_save(*, partner: Partner, actor, data: dict[str, str]) -> BankD
 
 
 def _tell_admins(*, partner: Partner, actor, before: dict, after: dict) -> None:
+    """Every active admin of the partner, each in their own language; the email goes out by
+    Celery once the change commits."""
     admins = [
         m.user
         for m in Membership.objects.filter(
             partner=partner, role=Membership.Role.ADMIN, is_active=True, user__is_active=True
         ).select_related("user")
-        if m.user.email
     ]
-    context = {
-        "partner": partner,
-        "actor": actor,
-        "before": masked(before),
-        "after": masked(after),
-        "portal_url": absolute_url(reverse("bank_details", kwargs={"code": partner.code})),
-    }
-    messages = []
-    for user in admins:
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject, body = render_message("commissions/email/bank_details_changed", context)
-        messages.append((subject, body, user.email))
-
-    def send() -> None:
-        for subject, body, address in messages:
-            send_mail(subject, body, None, [address])
-
-    transaction.on_commit(send)
+    notify(
+        users=admins,
+        category=Category.PAYOUTS,
+        template="commissions/email/bank_details_changed",
+        context={
+            "partner": partner,
+            "actor": actor,
+            "before": masked(before),
+            "after": masked(after),
+        },
+        url=reverse("bank_details", kwargs={"code": partner.code}),
+        partner=partner,
+        channels=False,
+        always_email=True,
+    )
 
 
 def bank_details_history(*, partner: Partner):

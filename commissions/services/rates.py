@@ -58,6 +58,28 @@ def exchange_rate_save(
     return found, "updated" if before else "created"
 
 
+def exchange_rates_delete(*, rate_ids: list[int], actor=None) -> int:
+    """Delete rates, recording for each its pair, day and rate; answers how many went. A line
+    already converted keeps its rate; later lines use whatever rate is left for their day."""
+    with transaction.atomic():
+        rates = list(
+            ExchangeRate.objects.select_for_update().filter(pk__in=rate_ids).order_by("pk")
+        )
+        for rate in rates:
+            event_record(
+                actor=actor,
+                verb="exchange_rate.deleted",
+                target=rate,
+                before={
+                    "pair": f"{rate.from_currency}→{rate.to_currency}",
+                    "date": rate.date,
+                    "rate": rate_text(rate.rate),
+                },
+            )
+        ExchangeRate.objects.filter(pk__in=[rate.pk for rate in rates]).delete()
+    return len(rates)
+
+
 def validate_rates(entries, c, context) -> list[dict]:
     if not isinstance(entries, list):
         c.fail("exchange_rates", "must be a list")

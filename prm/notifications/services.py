@@ -92,6 +92,7 @@ def notify(
     partner=None,
     attachments: Iterable[tuple[str, str, str]] = (),
     channels: bool = True,
+    always_email: bool = False,
 ) -> list[Notification]:
     """Tell each user (once, even if listed twice) about an event, in their own language.
 
@@ -100,7 +101,8 @@ def notify(
     link is appended. Notifications are written in the caller's transaction; emails
     and channel posts go out once it commits. A partner's event reaches channels routed for that
     partner and team-wide channels; `channels=False` keeps it out of them (a second batch of
-    recipients for the same event, or a message meant for one side only).
+    recipients for the same event, or a message meant for one side only). A security notice
+    passes `always_email=True`: it is emailed whatever each recipient chose for its category.
     """
     link_in_body = render is None
     if render is None:
@@ -112,6 +114,7 @@ def notify(
     for recipient in _recipients(users, category):
         with translation.override(recipient.language):
             subject, body = render()
+        delivery = Delivery.EMAIL if always_email else recipient.delivery
         notifications.append(
             Notification(
                 recipient=recipient.user,
@@ -119,10 +122,10 @@ def notify(
                 title=subject[:255],
                 url=url,
                 partner=partner,
-                delivery=recipient.delivery,
+                delivery=delivery,
             )
         )
-        if recipient.delivery == Delivery.EMAIL and recipient.user.email:
+        if delivery == Delivery.EMAIL and recipient.user.email:
             if url and not link_in_body:
                 with translation.override(recipient.language):
                     body = f"{body.rstrip()}\n\n{_('Open it in the portal:')} {absolute_url(url)}\n"

@@ -18,6 +18,7 @@ from commissions.services.bank import bank_details_save, mask_account
 from commissions.services.statements import statement_approve
 from partners.models import Membership
 from prm.core.errors import DomainError
+from prm.notifications.models import Category, Delivery, Notification, NotificationPreference
 
 from ..factories import TEST_PASSWORD, MembershipFactory, UserFactory
 from .test_views import payouts  # noqa: F401  (fixture)
@@ -77,6 +78,35 @@ class TestSaving:
         assert "P-A" in by_address["admin2@a.test"].subject
         assert "Open it in the portal:" in by_address["admin@a.test"].body
         assert "在入口網站中開啟：" in by_address["admin2@a.test"].body
+
+    def test_each_admin_is_notified_in_the_portal_and_emailed_whatever_their_preference(
+        self, world, django_capture_on_commit_callbacks
+    ):
+        second = UserFactory(email="admin2@a.test", language="zh-hant")
+        MembershipFactory(user=second, partner=world.partner, role=Membership.Role.ADMIN)
+        # A security notice: emailed even to an admin who chose the portal only for payouts.
+        NotificationPreference.objects.create(
+            user=second, category=Category.PAYOUTS, delivery=Delivery.IN_APP
+        )
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            bank_details_save(partner=world.partner, actor=world.users["vendor_admin"], data=NEW)
+            # Nothing is sent before the change commits.
+            assert mail.outbox == []
+        assert callbacks
+        notes = Notification.objects.filter(category=Category.PAYOUTS).order_by("recipient_id")
+        url = reverse("bank_details", kwargs={"code": "P-A"})
+        assert [(n.recipient.email, n.url, n.partner_id, n.delivery) for n in notes] == [
+            ("admin@a.test", url, world.partner.pk, Delivery.EMAIL),
+            ("admin2@a.test", url, world.partner.pk, Delivery.EMAIL),
+        ]
+        assert notes[0].title == "Payout bank details changed for P-A"
+        assert notes[1].title != notes[0].title
+        assert "P-A" in notes[1].title
+        assert sorted(m.to[0] for m in mail.outbox) == ["admin2@a.test", "admin@a.test"]
+        # Finance and sales users are not admins: they hear nothing.
+        assert not Notification.objects.filter(
+            recipient__in=[world.users["partner_finance"], world.users["partner_sales"]]
+        ).exists()
 
     @pytest.mark.parametrize(
         ("field", "value", "message"),

@@ -358,3 +358,60 @@ def test_the_admin_adds_and_corrects_a_rate_through_the_service(world):
     ]
     listing = client.get(reverse("admin:commissions_exchangerate_changelist"))
     assert "4.06" in listing.content.decode()
+
+
+def test_deleting_a_rate_in_admin_records_who_deleted_which_rate(world):
+    from django.urls import reverse
+
+    from prm.core.events import event_sentence
+
+    client = world.client("vendor_admin")
+    rate = ExchangeRate.objects.create(
+        from_currency="HKD", to_currency="TWD", date=dt.date(2026, 10, 2), rate=Decimal("4.0555")
+    )
+    answer = client.post(
+        reverse("admin:commissions_exchangerate_delete", args=[rate.pk]), {"post": "yes"}
+    )
+    assert answer.status_code == 302
+    assert not ExchangeRate.objects.filter(pk=rate.pk).exists()
+    [event] = Event.objects.filter(verb="exchange_rate.deleted")
+    assert (event.target_id, event.actor, event.partner_id) == (
+        str(rate.pk),
+        world.users["vendor_admin"],
+        None,
+    )
+    assert event.before == {"pair": "HKD→TWD", "date": "2026-10-02", "rate": "4.0555"}
+    assert event_sentence(event) == (
+        f"{world.users['vendor_admin']} deleted the exchange rate HKD→TWD 4.0555 from 2026-10-02."
+    )
+
+
+def test_the_bulk_delete_action_records_one_event_per_rate(world):
+    from django.urls import reverse
+
+    client = world.client("vendor_admin")
+    kept = ExchangeRate.objects.create(
+        from_currency="JPY", to_currency="TWD", date=dt.date(2026, 10, 2), rate=Decimal("0.21")
+    )
+    gone = [
+        ExchangeRate.objects.create(
+            from_currency="HKD", to_currency="TWD", date=dt.date(2026, 10, day), rate=Decimal(r)
+        )
+        for day, r in ((2, "4.05"), (3, "4.06"))
+    ]
+    answer = client.post(
+        reverse("admin:commissions_exchangerate_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [r.pk for r in gone],
+            "post": "yes",
+        },
+    )
+    assert answer.status_code == 302
+    assert list(ExchangeRate.objects.filter(from_currency__in=["HKD", "JPY"])) == [kept]
+    events = Event.objects.filter(verb="exchange_rate.deleted").order_by("pk")
+    assert [(e.target_id, e.before["date"], e.before["rate"]) for e in events] == [
+        (str(gone[0].pk), "2026-10-02", "4.05"),
+        (str(gone[1].pk), "2026-10-03", "4.06"),
+    ]
+    assert {e.actor for e in events} == {world.users["vendor_admin"]}

@@ -4,6 +4,7 @@ the Excel export, the partner's acknowledgement (pages and API) and the approval
 import io
 import subprocess
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from commissions.statement_pdf import partner_language, statement_context
 from prm.core.errors import DomainError
 
 from .test_views import payouts  # noqa: F401  (fixture)
+from .test_views_carry_accrual import carried  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -387,6 +389,114 @@ def test_sales_summary_by_currency_and_kind(world, payouts):  # noqa: F811
         currency="TWD",
     )
     assert sales_summary(payouts) == [
-        {"currency": "TWD", "kind": "return", "count": 1, "amount": Decimal("2500.00")},
-        {"currency": "TWD", "kind": "sale", "count": 2, "amount": Decimal("40000.00")},
+        {
+            "currency": "TWD",
+            "kind": "return",
+            "count": 1,
+            "amount": Decimal("2500.00"),
+            "converted": Decimal("2500.00"),
+        },
+        {
+            "currency": "TWD",
+            "kind": "sale",
+            "count": 2,
+            "amount": Decimal("40000.00"),
+            "converted": Decimal("40000.00"),
+        },
     ]
+
+
+class TestCarriedForwardAndConvertedSales:
+    """A statement whose negative total is carried says so and names the next statement; the
+    next one's carried line says where it comes from; converted sales are summed by the currency
+    they were invoiced in, with the statement's currency beside them."""
+
+    @pytest.fixture
+    def carried_approved(self, world, carried):  # noqa: F811
+        for period in ("2026-09", "2026-10", "2026-11"):
+            statement_approve(
+                statement=Statement.objects.get(period=period), actor=world.users["vendor_admin"]
+            )
+        return {p: Statement.objects.get(period=p) for p in ("2026-10", "2026-11")}
+
+    def _pdf(self, world, statement, language):
+        url = reverse("statement_pdf", kwargs={"pk": statement.pk})
+        return world.client("cm_assigned").get(url, {"lang": language}).content
+
+    def test_the_carrying_statement_pays_nothing_and_names_the_next_one(
+        self, world, carried_approved
+    ):
+        october = carried_approved["2026-10"]
+        assert october.carried_forward == Decimal("-968.80")
+        text = " ".join(pdf_text(self._pdf(world, october, "en")).split())
+        assert "Payable 0.00 TWD" in text
+        assert (
+            "The total is negative, so this statement pays nothing: -968.80 TWD is carried "
+            "forward to the partner's next statement. Statement 2026-11"
+        ) in text.replace("−", "-")
+        chinese = " ".join(pdf_text(self._pdf(world, october, "zh-hant")).split())
+        assert "應付金額 0.00 TWD" in chinese
+        assert "總額為負，因此本對帳單不付款" in chinese
+        assert "2026-11" in chinese
+
+    def test_the_carried_line_says_where_it_comes_from(self, world, carried_approved):
+        november = carried_approved["2026-11"]
+        text = " ".join(pdf_text(self._pdf(world, november, "en")).split()).replace("−", "-")
+        assert "Carried forward from 2026-10: -968.80" in text
+        assert "The negative total of the statement of 2026-10, which paid nothing" in text
+        # November (-968.80 + 500.00) carries again, into December.
+        assert "pays nothing: -468.80 TWD is carried forward" in text
+        assert "Statement 2026-12" in text
+        chinese = " ".join(pdf_text(self._pdf(world, november, "zh-hant")).split())
+        assert "自 2026-10 結轉" in chinese
+        assert "2026-10 的對帳單總額為負" in chinese
+
+    def test_converted_sales_are_summed_in_the_currency_they_were_invoiced_in(
+        self,
+        world,
+        payouts,  # noqa: F811
+    ):
+        import datetime as dt
+
+        from commissions.models import Sale
+        from commissions.statement_pdf import sales_summary
+
+        product = Sale.objects.get(external_id="S-0").product
+        for n, (usd, twd) in enumerate([("100.01", "3150.32"), ("20.00", "630.00")]):
+            Sale.objects.create(
+                external_id=f"S-USD-{n}",
+                partner=world.partner,
+                product=product,
+                customer_name="Customer",
+                invoice_date=dt.date(2026, 10, 12),
+                kind="sale",
+                quantity=Decimal("1"),
+                net_amount=Decimal(twd),
+                currency="TWD",
+                original_amount=Decimal(usd),
+                original_currency="USD",
+                exchange_rate=Decimal("31.5"),
+                rate_date=dt.date(2026, 10, 1),
+            )
+        assert sales_summary(payouts) == [
+            {
+                "currency": "TWD",
+                "kind": "sale",
+                "count": 2,
+                "amount": Decimal("40000.00"),
+                "converted": Decimal("40000.00"),
+            },
+            {
+                "currency": "USD",
+                "kind": "sale",
+                "count": 2,
+                "amount": Decimal("120.01"),
+                "converted": Decimal("3780.32"),
+            },
+        ]
+        approved = statement_approve(statement=payouts, actor=world.users["vendor_admin"])
+        english = " ".join(pdf_text(self._pdf(world, approved, "en")).split())
+        assert "TWD Sale 2 40,000.00 TWD" in english
+        assert "USD Sale 2 120.01 USD 3,780.32 TWD" in english
+        chinese = " ".join(pdf_text(self._pdf(world, approved, "zh-hant")).split())
+        assert "120.01 USD 3,780.32 TWD" in chinese

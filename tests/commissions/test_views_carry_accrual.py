@@ -223,6 +223,25 @@ def test_a_partner_sees_its_sales_awaiting_payment(world, on_payment):
     assert "2 sales awaiting payment" in response.content.decode()
 
 
+def test_a_converted_sale_awaiting_payment_shows_its_invoice_amount_and_rate(world, on_payment):
+    # 120.00 USD × 31.50 = 3,780.00 TWD
+    Sale.objects.filter(external_id="S-3").update(
+        net_amount=D("3780.00"),
+        original_amount=D("120.00"),
+        original_currency="USD",
+        exchange_rate=D("31.5"),
+        rate_date=dt.date(2026, 10, 1),
+    )
+    response = world.client("partner_finance").get(
+        reverse("statement_detail", args=[on_payment.pk])
+    )
+    section = response.content.decode().split('id="awaiting-payment"')[1].split("</section>")[0]
+    assert "3,780.00" in section
+    assert "120.00 USD at 31.50 (2026-10-01)" in section
+    # The sale in the partner's own currency says nothing more.
+    assert section.count('data-key="original"') == 1
+
+
 def test_the_statement_page_with_sales_awaiting_payment_runs_constant_queries(
     world, on_payment, django_assert_num_queries
 ):

@@ -283,6 +283,10 @@ def test_export_matches_the_contract(pp):
                     "units": "3",
                     "unit_net_price": "900.00",
                     "credit": "540.00",
+                    "original_currency": None,
+                    "original_unit_net_price": None,
+                    "exchange_rate": None,
+                    "rate_date": None,
                 }
             ],
         }
