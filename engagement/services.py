@@ -17,9 +17,8 @@ from prm.notifications.models import Category
 from prm.notifications.services import Message, notify_many
 
 from .commitments import Window, instances_measure
-from .health import health_measure, quarter_label
+from .health import health_measure, health_snapshots_store, quarter_label
 from .models_commitments import Commitment, CommitmentMiss
-from .models_health import HealthSnapshot
 
 
 def _measured_partners():
@@ -106,16 +105,5 @@ def health_snapshots_take(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     quarter = quarter_label(timezone.localdate(now))
     scores = health_measure(_measured_partners(), now=now)
-    HealthSnapshot.objects.bulk_create(
-        [
-            HealthSnapshot(
-                partner_id=pk, quarter=quarter, score=h.score, parts=h.as_json(), taken_at=now
-            )
-            for pk, h in scores.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["partner", "quarter"],
-        update_fields=["score", "parts", "taken_at"],
-        batch_size=5000,
-    )
+    health_snapshots_store(scores, quarter=quarter, now=now)
     return len(scores)
