@@ -83,6 +83,15 @@ class Window:
         today = timezone.localdate(now)
         return cls(start=today.replace(month=1, day=1), end=today, now=now)
 
+    @classmethod
+    def year_and_recent(cls, now: dt.datetime | None = None, *, days: int) -> Window:
+        """This year and, in its first `days` days, the end of the last one: an instance due on
+        31 December is found overdue only in January, and is still measured then."""
+        now = now or timezone.now()
+        today = timezone.localdate(now)
+        start = min(today.replace(month=1, day=1), today - dt.timedelta(days=days))
+        return cls(start=start, end=today, now=now)
+
     def holds(self, instance: Instance) -> bool:
         return self.start <= instance.measured_on <= self.end
 
