@@ -29,6 +29,11 @@ class PartnerRecord:
     def missed(self) -> int:
         return sum(r.missed for r in self.records)
 
+    @property
+    def months(self) -> list[tuple[str, int, int]]:
+        """Per month: (YYYY-MM, met, measured), oldest first, as on the vendor's overview."""
+        return monthly_rates(i for r in self.records for i in r.instances)
+
 
 def commitment_record_get(
     *, user, code: str, current_partner: Partner | None = None, now: dt.datetime | None = None

@@ -74,6 +74,27 @@ def test_vendor_staff_see_a_partners_record_without_the_case_button(recorded):
     assert "Open a case about this miss" not in html
 
 
+@pytest.mark.parametrize(
+    ("role", "name"), [("partner_admin", "commitment_home"), ("cm_assigned", "commitment_partner")]
+)
+def test_a_partners_record_charts_the_share_met_by_month(recorded, role, name):
+    kwargs = {"code": recorded.partner.code} if name == "commitment_partner" else {}
+
+    response = recorded.client(role).get(reverse(name, kwargs=kwargs))
+
+    # The review held a day late is measured in February (missed), the payout paid on day 30
+    # in March (met).
+    february, march = _this_year(2, 1).strftime("%Y-%m"), _this_year(3, 1).strftime("%Y-%m")
+    assert response.context["record"].months == [(february, 0, 1), (march, 1, 1)]
+    html = response.content.decode()
+    assert 'id="month-chart"' in html
+    assert f'<g class="chart-bar" data-label="{march}" data-value="100">' in html
+    assert f"{february}: 0%; {march}: 100%" in html
+    table = html.split('id="month-table"', 1)[1].split("</table>", 1)[0]
+    assert f'<th scope="row" class="stack-title fw-normal">{february}</th>' in table
+    assert table.count("<tr>") == 3  # the header and two months
+
+
 def test_another_partners_record_answers_404(recorded):
     url = reverse("commitment_partner", kwargs={"code": recorded.partner.code})
 
