@@ -78,7 +78,8 @@ class CommitmentRecordAPIView(BaseAPIView):
 
 
 class HealthAPIView(BaseAPIView):
-    """The partner's relationship health: the score and each part with its weight and value."""
+    """The partner's relationship health of the current quarter: the score and each part with its
+    weight and value, as of `taken_at` (the figure the directory and the pages show)."""
 
     allowed_roles = ALL_ROLES
 
@@ -89,6 +90,7 @@ class HealthAPIView(BaseAPIView):
             {
                 "partner": serializers.CharField(),
                 "score": serializers.IntegerField(allow_null=True),
+                "taken_at": serializers.DateTimeField(),
                 "parts": serializers.ListField(child=serializers.DictField()),
             },
         ),
@@ -100,6 +102,7 @@ class HealthAPIView(BaseAPIView):
             {
                 "partner": partner.code,
                 "score": health.score,
+                "taken_at": health.taken_at.isoformat() if health.taken_at else None,
                 "parts": [
                     {"part": p.key, "label": p.label, "weight": p.weight, "value": p.value}
                     for p in health.parts

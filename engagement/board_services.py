@@ -101,7 +101,7 @@ def post_vote_toggle(*, actor, partner: Partner, post: Post) -> bool:
 @transaction.atomic
 def comment_add(*, actor, partner: Partner | None, post: Post, body: str, vendor: bool) -> Comment:
     """A partner user comments, or vendor staff answer (shown as the vendor). The post's author
-    hears of the vendor's answer."""
+    and its voters hear of the vendor's answer."""
     body = _text(body, field="body", limit=BODY_MAX)
     if post.status == S.MERGED:
         raise DomainError(_("This post was merged; comment on the post it was merged into."))
@@ -121,7 +121,16 @@ def comment_add(*, actor, partner: Partner | None, post: Post, body: str, vendor
     comment.full_clean()
     comment.save()
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
-    if vendor and post.author_id and post.author_id != actor.pk:
+    if vendor:
+        _tell_of_answer(post, actor=actor)
+    return comment
+
+
+def _tell_of_answer(post: Post, *, actor) -> None:
+    """The author hears that the vendor answered their post, each voter that the vendor
+    answered a post they voted for (a message naming the post's title only: the author's
+    organisation stays unnamed to other partners' voters)."""
+    if post.author_id and post.author_id != actor.pk:
         notify(
             users=[post.author],
             category=Category.COMMUNITY,
@@ -131,7 +140,21 @@ def comment_add(*, actor, partner: Partner | None, post: Post, body: str, vendor
             partner=post.partner,
             channels=False,
         )
-    return comment
+    voters = (
+        Vote.objects.filter(post=post).exclude(user=actor).select_related("user").order_by("pk")
+    )
+    if post.author_id:
+        voters = voters.exclude(user_id=post.author_id)
+    users = [vote.user for vote in voters]
+    if users:
+        notify(
+            users=users,
+            category=Category.COMMUNITY,
+            template="engagement/email/post_answered_voter",
+            context={"title": post.title},
+            url=_url(post),
+            channels=False,
+        )
 
 
 def _tell_followers(post: Post, *, actor, reason: str) -> None:

@@ -46,7 +46,7 @@ class CommitmentHomeView(RoleRequiredMixin, TemplateView):
         record = commitment_record_get(
             user=request.user, code=request.partner.code, current_partner=request.partner
         )
-        context.update(record=record, is_vendor=False)
+        context.update(record=record, is_vendor=False, chart=_month_chart(record.months))
         return context
 
 
@@ -62,7 +62,9 @@ class CommitmentPartnerView(RoleRequiredMixin, TemplateView):
         record = commitment_record_get(
             user=self.request.user, code=kwargs["code"], current_partner=self.request.partner
         )
-        context.update(record=record, is_vendor=is_vendor(self.request))
+        context.update(
+            record=record, is_vendor=is_vendor(self.request), chart=_month_chart(record.months)
+        )
         return context
 
 

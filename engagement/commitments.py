@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case as Case_
+from django.db.models import DateField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -82,6 +83,15 @@ class Window:
         today = timezone.localdate(now)
         return cls(start=today.replace(month=1, day=1), end=today, now=now)
 
+    @classmethod
+    def year_and_recent(cls, now: dt.datetime | None = None, *, days: int) -> Window:
+        """This year and, in its first `days` days, the end of the last one: an instance due on
+        31 December is found overdue only in January, and is still measured then."""
+        now = now or timezone.now()
+        today = timezone.localdate(now)
+        start = min(today.replace(month=1, day=1), today - dt.timedelta(days=days))
+        return cls(start=start, end=today, now=now)
+
     def holds(self, instance: Instance) -> bool:
         return self.start <= instance.measured_on <= self.end
 
@@ -137,7 +147,9 @@ def _days(n: int) -> str:
 def _payouts(partners, terms: dict[int, Terms], window: Window) -> Iterable[Instance]:
     reach = max((t.payout_days for t in terms.values()), default=30)
     rows = (
-        Statement.objects.filter(partner__in=partners, period_end__lte=window.end)
+        # A statement that pays nothing (a total of zero or less, such as one whose negative
+        # total is carried forward to the next) owes no payout.
+        Statement.objects.filter(partner__in=partners, period_end__lte=window.end, total__gt=0)
         .filter(
             Q(period_end__gte=window.start - dt.timedelta(days=reach))
             | Q(paid_at__gte=_start_of(window.start))
@@ -233,11 +245,16 @@ def _price_notices(partners, terms: dict[int, Terms], window: Window) -> Iterabl
 def _decisions(
     rows, kind: str, prefix: str, limit_of: Callable[[Terms], int], terms, window, url_name
 ) -> Iterable[Instance]:
-    for pk, partner_id, start, done in rows:
+    """Rows of (pk, partner id, start, decided on, withdrawn on): a request the partner
+    withdrew before a decision was due asked for none and is not measured; one withdrawn
+    after its deadline had passed undecided stays missed."""
+    for pk, partner_id, start, done, withdrawn in rows:
         if start is None:
             continue
         days = limit_of(terms[partner_id])
         due = start + dt.timedelta(days=days)
+        if done is None and withdrawn is not None and withdrawn <= due:
+            continue
         if done is None and due >= window.today:
             continue
         yield Instance(
@@ -247,6 +264,9 @@ def _decisions(
         )  # fmt: skip
 
 
+_NO_DATE = Value(None, output_field=DateField())
+
+
 def _fund_decisions(partners, terms, window: Window) -> Iterable[Instance]:
     since = window.start - dt.timedelta(
         days=max((t.mdf_decision_days for t in terms.values()), default=10)
@@ -254,8 +274,18 @@ def _fund_decisions(partners, terms, window: Window) -> Iterable[Instance]:
     requests = (
         FundRequest.objects.filter(budget__partner__in=partners, created_at__date__gte=since)
         .order_by()
-        .values_list("pk", "budget__partner_id", TruncDate("created_at"), TruncDate("decided_at"))
-    )
+        .values_list(
+            "pk", "budget__partner_id", TruncDate("created_at"), TruncDate("decided_at"),
+            # Cancelled while pending: the partner withdrew it before any decision.
+            Case_(
+                When(
+                    status=FundRequest.Status.CANCELLED, decided_at__isnull=True,
+                    then=TruncDate("closed_at"),
+                ),
+                default=_NO_DATE,
+            ),
+        )
+    )  # fmt: skip
     yield from _decisions(
         requests, Commitment.MDF_DECISION, "MDF", lambda t: t.mdf_decision_days, terms, window,
         "fund_request_detail",
@@ -264,9 +294,10 @@ def _fund_decisions(partners, terms, window: Window) -> Iterable[Instance]:
         FundClaim.objects.filter(request__budget__partner__in=partners, created_at__date__gte=since)
         .order_by()
         .values_list(
-            "pk", "request__budget__partner_id", TruncDate("created_at"), TruncDate("decided_at")
+            "pk", "request__budget__partner_id", TruncDate("created_at"), TruncDate("decided_at"),
+            _NO_DATE,
         )
-    )
+    )  # fmt: skip
     yield from _decisions(
         claims, Commitment.MDF_DECISION, "CLM", lambda t: t.mdf_decision_days, terms, window, ""
     )
@@ -280,7 +311,9 @@ def _protection_decisions(partners, terms, window: Window) -> Iterable[Instance]
             declared_at__date__gte=window.start - dt.timedelta(days=reach),
         )
         .order_by()
-        .values_list("pk", "partner_id", TruncDate("declared_at"), TruncDate("decided_at"))
+        .values_list(
+            "pk", "partner_id", TruncDate("declared_at"), TruncDate("decided_at"), _NO_DATE
+        )
     )
     yield from _decisions(
         rows, Commitment.PROTECTION_DECISION, "PP", lambda t: t.price_protection_decision_days,

@@ -1,18 +1,23 @@
-"""The health column of the partner directory: the latest stored score, sortable and
-filterable by band (registered with partners.selectors.directory in EngagementConfig.ready)."""
+"""The health column of the partner directory: the score of the current quarter's snapshot (the
+figure the 360° page, the dashboard and the API show), sortable and filterable by band
+(registered with partners.selectors.directory in EngagementConfig.ready)."""
 
 from django.db.models import IntegerField, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.selectors.directory import DirectoryColumn
 
+from .health import quarter_label
 from .models_health import HealthSnapshot
 
 
 def health_annotate(partners):
-    latest = HealthSnapshot.objects.filter(partner=OuterRef("pk")).order_by("-quarter")
+    current = HealthSnapshot.objects.filter(
+        partner=OuterRef("pk"), quarter=quarter_label(timezone.localdate())
+    )
     return partners.annotate(
-        health_score=Subquery(latest.values("score")[:1], output_field=IntegerField())
+        health_score=Subquery(current.values("score")[:1], output_field=IntegerField())
     )
 
 

@@ -187,9 +187,27 @@ class Health:
     partner_id: int
     score: int | None
     parts: list[PartValue] = field(default_factory=list)
+    taken_at: dt.datetime | None = None
 
     def as_json(self) -> dict:
         return {p.key: {"weight": p.weight, "value": p.value} for p in self.parts}
+
+    @classmethod
+    def from_snapshot(cls, snapshot: HealthSnapshot) -> Health:
+        """The score and parts a snapshot stored, the parts in the order they are registered
+        (a part no longer registered keeps its key as its label, after the others)."""
+        stored = snapshot.parts or {}
+        keys = [k for k in PARTS if k in stored] + [k for k in stored if k not in PARTS]
+        parts = [
+            PartValue(
+                key,
+                str(PARTS[key].label) if key in PARTS else key,
+                stored[key].get("weight", 0),
+                stored[key].get("value"),
+            )
+            for key in keys
+        ]
+        return cls(snapshot.partner_id, snapshot.score, parts, snapshot.taken_at)
 
 
 def health_weights() -> dict[str, int]:
@@ -227,8 +245,46 @@ def health_measure(
 
 
 def health_get(partner: Partner, *, now: dt.datetime | None = None) -> Health:
-    """One partner's score and parts, by the same derivation as everyone's."""
+    """One partner's score and parts measured live, by the same derivation as everyone's."""
     return health_measure(Partner.objects.filter(pk=partner.pk), now=now)[partner.pk]
+
+
+def health_snapshots_store(
+    scores: dict[int, Health], *, quarter: str, now: dt.datetime, replace: bool = True
+) -> None:
+    """Store each measured score as the quarter's snapshot, replacing the one stored earlier in
+    the quarter (or, with `replace=False`, keeping it)."""
+    rows = [
+        HealthSnapshot(
+            partner_id=pk, quarter=quarter, score=h.score, parts=h.as_json(), taken_at=now
+        )
+        for pk, h in scores.items()
+    ]
+    if replace:
+        HealthSnapshot.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["partner", "quarter"],
+            update_fields=["score", "parts", "taken_at"],
+            batch_size=5000,
+        )
+    else:
+        HealthSnapshot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+
+
+def health_current(partner: Partner, *, now: dt.datetime | None = None) -> Health:
+    """The partner's score of the current quarter, as the directory, the 360° page, the
+    dashboard and the API all show it: this quarter's snapshot, read in one query. A partner
+    without one yet is measured live and the result stored as the quarter's snapshot (a
+    snapshot stored meanwhile by another request or the nightly run is kept and shown)."""
+    now = now or timezone.now()
+    quarter = quarter_label(timezone.localdate(now))
+    snapshot = HealthSnapshot.objects.filter(partner=partner, quarter=quarter).first()
+    if snapshot is not None:
+        return Health.from_snapshot(snapshot)
+    health = health_get(partner, now=now)
+    health_snapshots_store({partner.pk: health}, quarter=quarter, now=now, replace=False)
+    return Health.from_snapshot(HealthSnapshot.objects.get(partner=partner, quarter=quarter))
 
 
 def quarter_label(day: dt.date) -> str:

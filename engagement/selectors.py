@@ -13,7 +13,7 @@ from partners.models import Partner
 from partners.selectors import partner_get, partner_visible_queryset
 
 from .commitments import Record, Window, instances_measure, monthly_rates, records
-from .health import Health, health_falling, health_get, health_trend
+from .health import Health, health_current, health_falling, health_trend
 
 
 @dataclass
@@ -28,6 +28,11 @@ class PartnerRecord:
     @property
     def missed(self) -> int:
         return sum(r.missed for r in self.records)
+
+    @property
+    def months(self) -> list[tuple[str, int, int]]:
+        """Per month: (YYYY-MM, met, measured), oldest first, as on the vendor's overview."""
+        return monthly_rates(i for r in self.records for i in r.instances)
 
 
 def commitment_record_get(
@@ -111,7 +116,9 @@ def manager_get(*, manager_id: int):
 
 
 def partner_health_get(*, partner: Partner, now: dt.datetime | None = None) -> Health:
-    return health_get(partner, now=now)
+    """The partner's score of the current quarter with its "as of" time (`taken_at`): the
+    quarter's snapshot, stored from a live measure when there is none yet."""
+    return health_current(partner, now=now)
 
 
 def partner_health_trend(*, partner: Partner):

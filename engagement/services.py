@@ -1,4 +1,4 @@
-"""Writes of the engagement app: the nightly commitments run with its once-only miss
+"""Writes of the engagement app: the hourly commitments run with its once-only miss
 notices, and the quarterly health snapshots."""
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from prm.notifications.models import Category
 from prm.notifications.services import Message, notify_many
 
 from .commitments import Window, instances_measure
-from .health import health_measure, quarter_label
+from .health import health_measure, health_snapshots_store, quarter_label
 from .models_commitments import Commitment, CommitmentMiss
-from .models_health import HealthSnapshot
 
 
 def _measured_partners():
@@ -34,13 +33,14 @@ NOTICE_DAYS = 31
 
 @transaction.atomic
 def commitment_misses_record(*, now: dt.datetime | None = None) -> int:
-    """Measure every partner's commitments this year and record each missed instance once; the
+    """Measure every partner's commitments this year (and, early in January, those of the last
+    NOTICE_DAYS days of the year before) and record each missed instance once; the
     recent rows this run claims (inserted, not already there) are announced to the vendor
     admins at once. Safe to run twice or concurrently: the unique row decides who announces a
     miss. Returns the number of misses announced."""
     now = now or timezone.now()
     run = uuid.uuid4()
-    window = Window.year(now)
+    window = Window.year_and_recent(now, days=NOTICE_DAYS)
     known = set(
         CommitmentMiss.objects.filter(due__gte=window.start - dt.timedelta(days=400)).values_list(
             "partner_id", "kind", "ref"
@@ -106,16 +106,5 @@ def health_snapshots_take(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     quarter = quarter_label(timezone.localdate(now))
     scores = health_measure(_measured_partners(), now=now)
-    HealthSnapshot.objects.bulk_create(
-        [
-            HealthSnapshot(
-                partner_id=pk, quarter=quarter, score=h.score, parts=h.as_json(), taken_at=now
-            )
-            for pk, h in scores.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["partner", "quarter"],
-        update_fields=["score", "parts", "taken_at"],
-        batch_size=5000,
-    )
+    health_snapshots_store(scores, quarter=quarter, now=now)
     return len(scores)

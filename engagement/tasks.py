@@ -12,7 +12,7 @@ def pulse_messages_send_task() -> dict[str, int]:
 
 @sweep_task
 def commitments_measure_task() -> dict[str, int]:
-    """Nightly: measure every partner's commitments; each new miss tells the vendor admins once."""
+    """Hourly: measure every partner's commitments; each new miss tells the vendor admins once."""
     return {"missed": commitment_misses_record()}
 
 

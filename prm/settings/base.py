@@ -358,9 +358,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prm.notifications.tasks.digests_send_task",
         "schedule": crontab(hour=7, minute=45),
     },
+    # Hourly, so a miss reaches the vendor admins within the hour its deadline passes.
     "commitments-measure": {
         "task": "engagement.tasks.commitments_measure_task",
-        "schedule": crontab(hour=2, minute=30),
+        "schedule": crontab(minute=35),
     },
     "health-snapshots": {
         "task": "engagement.tasks.health_snapshots_task",

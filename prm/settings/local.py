@@ -9,9 +9,9 @@ SECRET_KEY = env(
 )
 PRM_MFA_REQUIRED_FOR_STAFF = env.bool("PRM_MFA_REQUIRED_FOR_STAFF", default=False)
 
-# The daily sweeps are idempotent: in the demo they run every five minutes, so reminders,
-# milestones, digests, pulse invitations and commitment misses arrive from the worker while you
-# watch. A copy: the base module's schedule stays as it is.
+# The daily sweeps and the hourly commitments run are idempotent: in the demo they run every five
+# minutes, so reminders, milestones, digests, pulse invitations and commitment misses arrive from
+# the worker while you watch. A copy: the base module's schedule stays as it is.
 CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE}  # noqa: F405
 for _name in (
     "agreement-reminders",

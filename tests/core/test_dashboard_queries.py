@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, permissions or memberships, then the dashboard's own reads, per role.
 # Vendor staff: +1 for the most-voted open ideas, +1 for the falling-health tile; partner users:
-# +14 for relationship health (its weights, each part's and each commitment's one query, the
-# partner pulse, and the quarterly trend).
-HEALTH_QUERIES = 14
+# +2 for relationship health (the current quarter's snapshot, stored by the first visit, and the
+# quarterly trend).
+HEALTH_QUERIES = 2
 EXPECTED_QUERIES = {
     "vendor_admin": 12 + 1 + 1 + 2,
     "cm_assigned": 15 + 1 + 1 + 2,

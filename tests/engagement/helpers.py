@@ -24,15 +24,23 @@ NOW = at(TODAY, 12)
 YEAR = Window.year(NOW)
 
 
-def statement(partner, period_end: dt.date, *, paid_on: dt.date | None = None) -> Statement:
-    """A statement of the month ending `period_end`, paid at 10:00 on `paid_on` if given."""
+def statement(
+    partner,
+    period_end: dt.date,
+    *,
+    paid_on: dt.date | None = None,
+    total: Decimal = Decimal("1000.00"),
+) -> Statement:
+    """A statement of the month ending `period_end` paying `total`, paid at 10:00 on `paid_on`
+    if given; a negative total is carried forward, as under a plan that carries."""
     return Statement.objects.create(
         partner=partner,
         period=period_end.strftime("%Y-%m"),
         period_start=period_end.replace(day=1),
         period_end=period_end,
         currency=partner.currency,
-        total=Decimal("1000.00"),
+        total=total,
+        carried_forward=min(total, Decimal("0")),
         status=Statement.Status.PAID if paid_on else Statement.Status.APPROVED,
         paid_at=at(paid_on, 10) if paid_on else None,
     )

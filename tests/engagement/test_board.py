@@ -262,6 +262,42 @@ def test_vendor_answer_shows_as_the_vendor_and_tells_the_author(world):
     ).exists()
 
 
+def test_a_vendor_answer_tells_the_author_and_the_voters_once(
+    world, gold, django_capture_on_commit_callbacks
+):
+    post = _post(world, title="Faster quotes")
+    voters = [world.users["other_partner"], world.users["partner_sales"]]
+    post_vote_toggle(actor=voters[0], partner=world.other_partner, post=post)
+    post_vote_toggle(actor=voters[1], partner=world.partner, post=post)
+    # The author's own vote does not tell them twice.
+    post_vote_toggle(actor=world.users["partner_admin"], partner=world.partner, post=post)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_add(
+            actor=world.users["cm_assigned"], partner=None, post=post, body="Yes", vendor=True
+        )
+        # A partner's comment tells nobody.
+        comment_add(
+            actor=world.users["other_partner"],
+            partner=world.other_partner,
+            post=post,
+            body="Thanks",
+            vendor=False,
+        )
+
+    told = Notification.objects.filter(category="community")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(
+        [world.users["partner_admin"].pk, *(v.pk for v in voters)]
+    )
+    to_b = told.get(recipient=world.users["other_partner"])
+    assert to_b.partner is None
+    assert "Faster quotes" in to_b.title
+    [email] = [m for m in mail.outbox if world.users["other_partner"].email in m.to]
+    assert "a post you voted for" in email.body
+    _assert_anonymous(email.subject + email.body + to_b.title + to_b.url, world)
+
+
 def test_top_ideas_are_open_ideas_by_votes(world):
     low = _post(world, title="Low")
     high = _post(world, title="High")

@@ -1,12 +1,15 @@
 """Commitments measured against hand-computed cases."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from agreements.models import Agreement, AgreementVersion, PriceList
 from engagement.commitments import Window, instances_measure, records
 from engagement.models import Commitment, Obligations
+from funds.models import Fund, FundBudget, FundRequest
+from funds.services import fund_request_cancel
 from partners.models import Partner
 
 from .helpers import NOW, TODAY, YEAR, at, case, review, statement
@@ -191,3 +194,68 @@ def test_measuring_runs_a_constant_number_of_queries(world, django_assert_num_qu
     # read only when some partner's agreement promises notice).
     with django_assert_num_queries(8):
         assert len(instances_measure(partners, window=window)) == 4
+
+
+def _fund_request(partner, *, created: dt.date, k: int) -> FundRequest:
+    fund = Fund.objects.create(
+        code=f"mdf-{partner.code.lower()}-{k}",
+        name=f"Fund {k}",
+        partner=partner,
+        amount=Decimal("10000.00"),
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        share=Decimal("50"),
+        claim_days=30,
+    )
+    budget = FundBudget.objects.create(
+        fund=fund, partner=partner, amount=fund.amount, currency="TWD"
+    )
+    request = FundRequest.objects.create(
+        budget=budget,
+        kind="event",
+        description="Seminar",
+        start=dt.date(2026, 7, 1),
+        end=dt.date(2026, 7, 2),
+        planned_cost=Decimal("2000.00"),
+        amount=Decimal("1000.00"),
+        deadline=dt.date(2026, 8, 31),
+    )
+    FundRequest.objects.filter(pk=request.pk).update(created_at=at(created, 10))
+    request.refresh_from_db()
+    return request
+
+
+def test_a_fund_request_withdrawn_while_pending_is_no_missed_decision(world):
+    # Each request made on 1 June is due a decision by 11 June (10 days); today is 17 June.
+    actor = world.users["partner_admin"]
+    waiting = _fund_request(world.partner, created=dt.date(2026, 6, 1), k=1)
+    early = _fund_request(world.partner, created=dt.date(2026, 6, 1), k=2)
+    fund_request_cancel(actor=actor, request=early, now=at(dt.date(2026, 6, 5), 15))
+    on_the_day = _fund_request(world.partner, created=dt.date(2026, 6, 1), k=3)
+    fund_request_cancel(actor=actor, request=on_the_day, now=at(dt.date(2026, 6, 11), 18))
+    late = _fund_request(world.partner, created=dt.date(2026, 6, 1), k=4)
+    fund_request_cancel(actor=actor, request=late, now=at(dt.date(2026, 6, 14), 9))
+
+    measured = _measure(world.partner, Commitment.MDF_DECISION)
+    found = {i.ref: (i.due, i.done, i.met) for i in measured}
+
+    # Undecided past 11 June: missed, whether still waiting or withdrawn after the deadline;
+    # the two withdrawn by 11 June asked for no decision.
+    assert found == {
+        f"MDF{waiting.pk}": (dt.date(2026, 6, 11), None, False),
+        f"MDF{late.pk}": (dt.date(2026, 6, 11), None, False),
+    }
+
+
+def test_a_statement_that_pays_nothing_owes_no_payout(world):
+    # Three April statements, none paid; 30 May is past. Only the one paying 1,000 is missed.
+    owed = statement(world.partner, dt.date(2026, 4, 30))
+    statement(world.other_partner, dt.date(2026, 4, 30), total=Decimal("0.00"))
+    carried = statement(world.other_partner, dt.date(2026, 3, 31), total=Decimal("-250.00"))
+    assert carried.carried_forward == Decimal("-250.00")
+
+    found = instances_measure(Partner.objects.all(), window=YEAR)
+
+    payouts = [(i.ref, i.met) for i in found if i.kind == Commitment.PAYOUT]
+    assert payouts == [(str(owed.pk), False)]
+    assert records(found)[0].missed == 1

@@ -10,13 +10,16 @@ from engagement import health as health_module
 from engagement.health import (
     Part,
     PartValue,
+    health_current,
     health_falling,
+    health_get,
     health_measure,
     health_score,
     previous_quarter,
     quarter_label,
 )
 from engagement.models import HealthSnapshot, HealthWeight, PulseResponse
+from engagement.services import health_snapshots_take
 from partners.models import Partner, Target
 from tests.factories import PartnerFactory
 
@@ -144,3 +147,33 @@ def test_a_fall_of_fifteen_points_in_a_quarter_is_falling(world, before, now, fa
     assert [s.partner for s in found] == ([world.partner] if falling else [])
     if falling:
         assert found[0].previous == before
+
+
+def test_the_current_score_is_read_in_one_query_once_stored(world, django_assert_num_queries):
+    review(world.partner, scheduled=dt.date(2026, 5, 12), held=dt.date(2026, 5, 13))
+
+    # No snapshot of 2026-Q2 yet: measured live (13 queries), stored, then read back.
+    with django_assert_num_queries(1 + 13 + 2):
+        first = health_current(world.partner, now=NOW)
+
+    later = NOW + dt.timedelta(hours=5)
+    with django_assert_num_queries(1):
+        second = health_current(world.partner, now=later)
+    assert second == first
+    assert (first.taken_at, first.score) == (NOW, health_get(world.partner, now=NOW).score)
+    snapshot = HealthSnapshot.objects.get(partner=world.partner)
+    assert (snapshot.quarter, snapshot.score, snapshot.taken_at) == ("2026-Q2", first.score, NOW)
+
+
+def test_the_nightly_run_rewrites_the_snapshot_the_pages_read(world):
+    first = health_current(world.partner, now=NOW)
+    review(world.partner, scheduled=dt.date(2026, 5, 12), held=dt.date(2026, 5, 13))
+    night = NOW + dt.timedelta(hours=14)
+
+    health_snapshots_take(now=night)
+
+    current = health_current(world.partner, now=night + dt.timedelta(hours=1))
+    assert current.taken_at == night
+    # The late review: reviews 0 and commitments 0 of 1 now count.
+    assert current.score != first.score
+    assert current.score == health_get(world.partner, now=night).score

@@ -13,7 +13,7 @@ from engagement.tasks import commitments_measure_task, health_snapshots_task
 from prm.notifications.models import Notification
 from tests.factories import PartnerFactory, VendorAdminFactory
 
-from .helpers import NOW, review, statement
+from .helpers import NOW, at, review, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -57,13 +57,33 @@ def test_an_old_miss_is_recorded_without_a_notice(world):
     assert not Notification.objects.exists()
 
 
-def test_the_nightly_task_finds_misses_of_the_year(world):
-    today = timezone.localdate()
-    # A review due yesterday and never held is missed (unless yesterday was last year).
-    yesterday = today - dt.timedelta(days=1)
+def test_the_task_finds_yesterdays_misses(world):
+    # A review due yesterday and never held is missed, on 1 January too.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
     review(world.partner, scheduled=yesterday)
 
-    assert commitments_measure_task() == {"missed": int(yesterday.year == today.year)}
+    assert commitments_measure_task() == {"missed": 1}
+
+
+def test_a_miss_due_on_new_years_eve_is_recorded_and_announced_once_in_january(
+    world, django_capture_on_commit_callbacks
+):
+    # Due on 31 December and never held: not yet missed that day, found on 2 January.
+    review(world.partner, scheduled=dt.date(2025, 12, 31))
+    assert commitment_misses_record(now=at(dt.date(2025, 12, 31), 23, 35)) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert commitment_misses_record(now=at(dt.date(2026, 1, 2), 9, 35)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert commitment_misses_record(now=at(dt.date(2026, 1, 2), 10, 35)) == 0
+        assert commitment_misses_record(now=at(dt.date(2026, 1, 20), 10, 35)) == 0
+
+    miss = CommitmentMiss.objects.get()
+    assert (miss.partner, miss.kind, miss.due, miss.done) == (
+        world.partner, "review", dt.date(2025, 12, 31), None,
+    )  # fmt: skip
+    told = Notification.objects.filter(url=f"/commitments/partners/{world.partner.code}/")
+    assert [n.recipient.email for n in told] == ["admin@vendor.test"]
 
 
 @pytest.mark.parametrize("extra", [0, 10])

@@ -74,6 +74,27 @@ def test_vendor_staff_see_a_partners_record_without_the_case_button(recorded):
     assert "Open a case about this miss" not in html
 
 
+@pytest.mark.parametrize(
+    ("role", "name"), [("partner_admin", "commitment_home"), ("cm_assigned", "commitment_partner")]
+)
+def test_a_partners_record_charts_the_share_met_by_month(recorded, role, name):
+    kwargs = {"code": recorded.partner.code} if name == "commitment_partner" else {}
+
+    response = recorded.client(role).get(reverse(name, kwargs=kwargs))
+
+    # The review held a day late is measured in February (missed), the payout paid on day 30
+    # in March (met).
+    february, march = _this_year(2, 1).strftime("%Y-%m"), _this_year(3, 1).strftime("%Y-%m")
+    assert response.context["record"].months == [(february, 0, 1), (march, 1, 1)]
+    html = response.content.decode()
+    assert 'id="month-chart"' in html
+    assert f'<g class="chart-bar" data-label="{march}" data-value="100">' in html
+    assert f"{february}: 0%; {march}: 100%" in html
+    table = html.split('id="month-table"', 1)[1].split("</table>", 1)[0]
+    assert f'<th scope="row" class="stack-title fw-normal">{february}</th>' in table
+    assert table.count("<tr>") == 3  # the header and two months
+
+
 def test_another_partners_record_answers_404(recorded):
     url = reverse("commitment_partner", kwargs={"code": recorded.partner.code})
 
@@ -223,3 +244,75 @@ def test_the_health_column_adds_no_query_per_partner(world, extra, django_assert
 
 
 DIRECTORY_QUERIES = 8
+
+
+def _stored(partner, score, **parts):
+    """This quarter's snapshot of `partner`, as the nightly run would have stored it."""
+    return HealthSnapshot.objects.create(
+        partner=partner,
+        quarter=quarter_label(timezone.localdate()),
+        score=score,
+        parts={key: {"weight": w, "value": v} for key, (w, v) in parts.items()},
+        taken_at=timezone.now() - dt.timedelta(hours=3),
+    )
+
+
+def test_every_place_shows_the_current_quarters_snapshot(recorded):
+    # The live measure would give 61 (see above); the stored snapshot says 47 and is shown.
+    snapshot = _stored(recorded.partner, 47, attainment=(30, 20), commitments=(25, 50))
+    HealthSnapshot.objects.create(
+        partner=recorded.partner,
+        quarter=previous_quarter(snapshot.quarter),
+        score=90,
+        taken_at=timezone.now(),
+    )
+
+    page = recorded.client("cm_assigned").get(reverse("partner_detail", args=["P-A"]))
+    board = recorded.client("partner_admin").get(reverse("dashboard"))
+    api = recorded.client("vendor_admin").get(reverse("api:health-score"), {"partner": "P-A"})
+    directory = recorded.client("vendor_admin").get(
+        reverse("partner_list"), {"health_score": "low"}
+    )
+
+    assert page.context["health"].score == board.context["health"].score == 47
+    assert [(p.key, p.weight, p.value) for p in page.context["health"].parts] == [
+        ("attainment", 30, 20),
+        ("commitments", 25, 50),
+    ]
+    body = api.json()
+    assert (body["score"], body["taken_at"]) == (47, snapshot.taken_at.isoformat())
+    assert [p["part"] for p in body["parts"]] == ["attainment", "commitments"]
+    assert [p.code for p in directory.context["partners"]] == ["P-A"]
+    assert directory.context["partners"][0].health_score == 47
+    for response in (page, board):
+        html = response.content.decode()
+        assert 'id="health-taken-at"' in html
+        assert f'datetime="{timezone.localtime(snapshot.taken_at).isoformat()}"' in html
+
+
+def test_without_a_snapshot_this_quarter_the_score_is_measured_and_stored(recorded):
+    quarter = quarter_label(timezone.localdate())
+    HealthSnapshot.objects.create(
+        partner=recorded.partner,
+        quarter=previous_quarter(quarter),
+        score=90,
+        taken_at=timezone.now(),
+    )
+    client = recorded.client("vendor_admin")
+    # Only last quarter's snapshot: the directory has no score of this quarter.
+    none = client.get(reverse("partner_list"), {"health_score": "none"})
+    assert "P-A" in [p.code for p in none.context["partners"]]
+
+    first = client.get(reverse("api:health-score"), {"partner": "P-A"}).json()
+
+    stored = HealthSnapshot.objects.get(partner=recorded.partner, quarter=quarter)
+    assert first["score"] == stored.score == 61
+    assert first["taken_at"] == stored.taken_at.isoformat()
+    assert stored.parts["commitments"] == {"weight": 25, "value": 50}
+    # Then the same figure everywhere, read from the snapshot.
+    page = recorded.client("cm_assigned").get(reverse("partner_detail", args=["P-A"]))
+    assert page.context["health"].score == 61
+    assert page.context["health"].taken_at == stored.taken_at
+    good = client.get(reverse("partner_list"), {"health_score": "fair"})
+    assert [p.code for p in good.context["partners"]] == ["P-A"]
+    assert HealthSnapshot.objects.filter(partner=recorded.partner, quarter=quarter).count() == 1

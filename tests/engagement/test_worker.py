@@ -298,15 +298,25 @@ def _time_of(task: str) -> dt.time:
     return dt.time(hour, minute)
 
 
-def test_beat_runs_the_engagement_tasks_daily_at_sensible_times():
-    # Misses and snapshots at night, after the open periods' recompute (attainment); the
-    # snapshot after the misses; the pulse in the partners' morning (the project's time zone).
+def test_beat_runs_the_engagement_tasks_at_sensible_times():
+    # Snapshots at night, after the open periods' recompute (attainment); the pulse in the
+    # partners' morning (the project's time zone).
     recompute = _time_of("commissions.tasks.open_periods_recompute_task")
-    commitments, health = _time_of(COMMITMENTS), _time_of(HEALTH)
-    pulse = _time_of(PULSE)
-    assert recompute < commitments < health < dt.time(6)
+    health, pulse = _time_of(HEALTH), _time_of(PULSE)
+    assert recompute < health < dt.time(6)
     assert dt.time(8) <= pulse <= dt.time(10)
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
+
+
+def test_beat_measures_the_commitments_every_hour():
+    # A miss reaches the vendor admins within the hour its deadline passes.
+    schedule = _entry(COMMITMENTS)["schedule"]
+    assert isinstance(schedule, crontab)
+    assert schedule.hour == set(range(24))
+    assert len(schedule.minute) == 1
+    assert schedule.day_of_week == set(range(7))
+    assert schedule.day_of_month == set(range(1, 32))
+    assert schedule.month_of_year == set(range(1, 13))
 
 
 def test_the_engagement_tasks_go_to_the_queue_every_worker_serves_and_retry_the_database():
@@ -321,6 +331,7 @@ def test_the_engagement_tasks_go_to_the_queue_every_worker_serves_and_retry_the_
 
 
 def test_the_demo_runs_the_engagement_tasks_every_five_minutes():
+    # Five minutes in the demo: at least as often as the hourly and daily runs everywhere else.
     base = {name: dict(entry) for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
     local = importlib.import_module("prm.settings.local")
 

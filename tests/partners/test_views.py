@@ -240,9 +240,9 @@ def _fill_partner(world, n: int) -> None:
 # their product lines, members, pending invitations, targets, events, awards, risk history,
 # milestones, agreements, open cases (for partner users the case scope also reads the user's
 # memberships), the next business review, open action items, certified people.
-# Relationship health adds 14: its weights, each part's one query (the partner pulse among
-# them), each commitment's one query (engagement.health) and the quarterly trend.
-HEALTH_QUERIES = 14
+# Relationship health adds 2: the current quarter's snapshot (stored by the first visit) and the
+# quarterly trend.
+HEALTH_QUERIES = 2
 QUERIES_PARTNER_DETAIL = {
     "vendor_admin": 19 + HEALTH_QUERIES,
     "cm_assigned": 22 + HEALTH_QUERIES,
