@@ -121,6 +121,8 @@ def _pg_trigger(name: str, op: str, table: str, referencing: str, function: str)
 
 
 PG = {"postgres": True}
+# Every line of the sales table as it stands: the sums of the data already there.
+POSTGRES_FILL = _apply(_lines("commissions_sale", **PG), sign="", **PG)
 POSTGRES_FORWARD = [
     _pg_function(
         "commissions_paid_rollup_sale_insert",
@@ -190,7 +192,7 @@ POSTGRES_FORWARD = [
         "OLD TABLE AS paid_rollup_old NEW TABLE AS paid_rollup_new",
         "commissions_paid_rollup_paid_update",
     ),
-    _apply(_lines("commissions_sale", **PG), sign="", **PG),
+    POSTGRES_FILL,
     f"ANALYZE {TABLE}",
 ]
 POSTGRES_BACKWARD = [
@@ -225,6 +227,7 @@ def _sqlite_paid(row: str) -> str:
 
 
 SQ = {"postgres": False}
+SQLITE_FILL = _apply(_lines("commissions_sale", **SQ), sign="", **SQ)
 SQLITE_TRIGGERS = {
     "commissions_sale_paid_rollup_insert": (
         "AFTER INSERT ON commissions_sale",
@@ -258,7 +261,7 @@ SQLITE_FORWARD = [
         f"CREATE TRIGGER {name} {event} FOR EACH ROW BEGIN {body} END"
         for name, (event, body) in SQLITE_TRIGGERS.items()
     ),
-    _apply(_lines("commissions_sale", **SQ), sign="", **SQ),
+    SQLITE_FILL,
 ]
 SQLITE_BACKWARD = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
 
