@@ -321,7 +321,7 @@ def _sale_plan_case(
         whens.append(f"WHEN {test} THEN (CASE {dated}{none} END)")
         params += test_params + [value for entry in signature for value in entry] + none_params
     if not whens:
-        return ("%s", [SKIP]) if paid else ("NULL", [])
+        return ("%s", [SKIP]) if paid else ("CAST(NULL AS BIGINT)", [])
     return f"(CASE {' '.join(whens)}{none} END)", params + none_params
 
 
@@ -348,30 +348,35 @@ def aggregate(
 ) -> dict[int, PartnerSums]:
     """Per partner and rule, the net volume, quantity and line count in the period.
 
-    Each (plan version, product) is resolved to its rule once (`rule_map`). The statements then
-    read rollup rows only: the lines that count on their invoice date from the sales rollup, by
-    invoice date; under plans accruing on payment, the lines paid in the period from the paid
-    sales rollup, by the day they count. The sales are read in one pass per rollup with no join
-    (each row's plan version from its partner's class of plan segments, its rule from its
+    Each (plan version, product) is resolved to its rule once (`rule_map`). One statement then
+    reads rollup rows only: the lines that count on their invoice date from the sales rollup,
+    by invoice date; under plans accruing on payment, the lines paid in the period from the
+    paid sales rollup, by the day they count. The sales are read in one pass per rollup with no
+    join (each row's plan version from its partner's class of plan segments, its rule from its
     product, both as hashed membership tests), summed per partner and rule; the returns (a few,
-    found through partial indexes) are joined to the plan segment of their original sale's date,
-    which also decides whether they came within the clawback days. A row under the other
-    accrual's plan is summed under the rule SKIP and dropped; the invoice rollup is not read at
-    all for partners whose plans accrue on payment over the whole period."""
+    found through partial indexes) are joined to the plan segment of their original sale's
+    date, which also decides whether they came within the clawback days. A row under the other
+    accrual's plan is summed under the rule SKIP and dropped; the invoice rollup's sales are not
+    read for partners whose plans accrue on payment over the whole period."""
     sql = _Sql()
     pv_ids = {seg.plan_version.pk for segs in segments.values() for seg in segs}
     rmap = rule_map(pv_ids)
-    partner_filter, partner_params = "", []
-    if partner_ids is not None:
-        test, partner_params = sql.member("r.partner_id", partner_ids)
-        partner_filter = f"AND {test}"
     on_payment = payment_partners(segments, partner_ids)
-    sales_sql, sales_params = _rollup_sales_sql(
-        sql, period, segments, rmap, partner_ids, on_payment, paid=False
+    seg, seg_params = _segments_sql(sql, segments)
+    parts = []
+    invoice_ids = _invoice_partners(period, segments, partner_ids, on_payment)
+    if invoice_ids is None or invoice_ids:
+        parts.append(_rollup_sales_sql(sql, period, segments, rmap, invoice_ids, paid=False))
+    if on_payment:
+        parts.append(_rollup_sales_sql(sql, period, segments, rmap, partner_ids, paid=True))
+    parts.append(_rollup_returns_sql(sql, period, rmap, partner_ids, paid=False))
+    if on_payment:
+        parts.append(_rollup_returns_sql(sql, period, rmap, partner_ids, paid=True))
+    query = (
+        f"WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS ({seg}) "
+        + " UNION ALL ".join(part for part, _params in parts)
     )
-    returns_sql, returns_params = _rollup_returns_sql(
-        sql, period, segments, rmap, partner_filter, partner_params, on_payment
-    )
+    params = [*seg_params, *(value for _part, part_params in parts for value in part_params)]
     result: dict[int, PartnerSums] = defaultdict(PartnerSums)
     with transaction.atomic(), connection.cursor() as cursor:
         if sql.postgres:
@@ -384,18 +389,8 @@ def aggregate(
             # partners × rules groups in each worker and in the final step, kept in memory (at
             # 10,000 partners the default 4 MB spills them to the disk).
             cursor.execute("SET LOCAL work_mem = '64MB'")
-        rows = []
-        if sales_sql:
-            cursor.execute(sales_sql, sales_params)
-            rows += cursor.fetchall()
-        cursor.execute(returns_sql, returns_params)
-        rows += cursor.fetchall()
-        if on_payment:
-            query, params = _rollup_sales_sql(
-                sql, period, segments, rmap, partner_ids, on_payment, paid=True
-            )
-            cursor.execute(query, params)
-            rows += cursor.fetchall()
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
     for partner_id, rule_id, is_late, volume, quantity, count in rows:
         if rule_id == SKIP:
             continue
@@ -417,38 +412,59 @@ def aggregate(
     return result
 
 
+def _invoice_partners(
+    period: periods.Period,
+    segments: dict[int, list[Segment]],
+    partner_ids: list[int] | None,
+    on_payment: set[int],
+) -> list[int] | None:
+    """The partners whose sales invoiced in the period are read from the sales rollup (None:
+    every partner): all but those whose plans accrue on payment over the whole period. When
+    some do and no partners were named, the others are looked up, so that a recompute where
+    every plan accrues on payment does not read the invoice rollup at all."""
+    throughout = {pid for pid in on_payment if _paid_throughout(segments[pid], period)}
+    if partner_ids is not None:
+        return sorted(set(partner_ids) - throughout)
+    if not throughout:
+        return None
+    return sorted(set(Partner.objects.order_by().values_list("pk", flat=True)) - throughout)
+
+
+def _segments_sql(sql: _Sql, segments: dict[int, list[Segment]]) -> tuple[str, list]:
+    """The plan segments as a table (partner_id, d_from, d_to, pv_id, clawback, pay)."""
+    columns = _segment_arrays(segments)
+    if sql.postgres:
+        return (
+            "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::bigint[], "
+            "%s::int[], %s::int[])",
+            columns,
+        )
+    # A row that matches nothing keeps the VALUES list from being empty.
+    rows = list(zip(*columns, strict=True)) or [(0, FAR_PAST, FAR_PAST, 0, 0, 0)]
+    return (
+        "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)),
+        [value for row in rows for value in row],
+    )
+
+
 def _rollup_sales_sql(
     sql: _Sql,
     period: periods.Period,
     segments: dict[int, list[Segment]],
     rmap: dict[int, dict[int, list[int]]],
     partner_ids: list[int] | None,
-    on_payment: set[int],
     *,
     paid: bool,
 ) -> tuple[str, list]:
-    """The sums of the sales (not returns) that count in the period, per partner and rule: from
-    the sales rollup by invoice date, or (`paid`) from the paid sales rollup by counting day
-    for the `on_payment` partners (those with a plan accruing on payment). Empty when none of
-    the partners asked for can have any."""
+    """The sums of the sales (not returns) of `partner_ids` (None: all) that count in the
+    period, per partner and rule: from the sales rollup by invoice date, or (`paid`) from the
+    paid sales rollup by counting day. Rows under the other accrual's plans are SKIP."""
+    table = (PaidSalesRollup if paid else SalesRollup)._meta.db_table
+    day = "counted_on" if paid else "invoice_date"
     partner_filter, partner_params = "", []
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
-    if paid:
-        table, day = PaidSalesRollup._meta.db_table, "counted_on"
-        test, params = sql.member("r.partner_id", sorted(on_payment))
-        partner_filter += f" AND {test}"
-        partner_params = [*partner_params, *params]
-    else:
-        table, day = SalesRollup._meta.db_table, "invoice_date"
-        throughout = sorted(pid for pid in on_payment if _paid_throughout(segments[pid], period))
-        if partner_ids is not None and set(partner_ids) <= set(throughout):
-            return "", []
-        if throughout:
-            test, params = sql.member("r.partner_id", throughout)
-            partner_filter += f" AND NOT {test}"
-            partner_params = [*partner_params, *params]
     plan_case, plan_params = _sale_plan_case(sql, period, segments, paid=paid)
     sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
     query = f"""
@@ -465,73 +481,37 @@ def _rollup_sales_sql(
 def _rollup_returns_sql(
     sql: _Sql,
     period: periods.Period,
-    segments: dict[int, list[Segment]],
     rmap: dict[int, dict[int, list[int]]],
-    partner_filter: str,
-    partner_params: list,
-    on_payment: set[int],
+    partner_ids: list[int] | None,
+    *,
+    paid: bool,
 ) -> tuple[str, list]:
-    """The sums of the returns that count in the period, per partner, rule and lateness: from
-    the sales rollup by invoice date those under a plan accruing on invoice (or none), and,
-    when `on_payment` partners exist, from the paid sales rollup by counting day those under a
-    plan accruing on payment. Each is joined to the plan segment of its original's date."""
-    columns = _segment_arrays(segments)
-    if sql.postgres:
-        seg = (
-            "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::bigint[], "
-            "%s::int[], %s::int[])"
-        )
-        seg_params = columns
-    else:
-        # A row that matches nothing keeps the VALUES list from being empty.
-        rows = list(zip(*columns, strict=True)) or [(0, FAR_PAST, FAR_PAST, 0, 0, 0)]
-        seg = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
-        seg_params = [value for row in rows for value in row]
+    """The sums of the returns of `partner_ids` (None: all) that count in the period, per
+    partner, rule and lateness, each joined to the plan segment (`seg`) of its original's date:
+    from the sales rollup by invoice date, or (`paid`) from the paid sales rollup by counting
+    day. Rows under the other accrual's plans (or, paid, under none) are SKIP."""
+    table = (PaidSalesRollup if paid else SalesRollup)._meta.db_table
+    day = "counted_on" if paid else "invoice_date"
+    skipped = "seg.pay IS NULL OR seg.pay = 0" if paid else "seg.pay = 1"
+    partner_filter, partner_params = "", []
+    if partner_ids is not None:
+        test, partner_params = sql.member("r.partner_id", partner_ids)
+        partner_filter = f"AND {test}"
     return_rule, return_rule_params = sql.rule_case("seg.pv_id", rmap)
     elapsed = _days_between("r.invoice_date", "r.original_date")
-    parts = [
-        (SalesRollup._meta.db_table, "invoice_date", "seg.pay = 1", partner_filter, []),
-    ]
-    if on_payment:
-        test, params = sql.member("r.partner_id", sorted(on_payment))
-        parts.append(
-            (
-                PaidSalesRollup._meta.db_table,
-                "counted_on",
-                "seg.pay IS NULL OR seg.pay = 0",
-                f"{partner_filter} AND {test}",
-                params,
-            )
-        )
-    selects, params = [], []
-    for table, day, skipped, where, where_params in parts:
-        selects.append(
-            f"""
-            SELECT r.partner_id,
-                   CASE WHEN {skipped} THEN %s ELSE {return_rule} END,
-                   CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
-                   -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
-            FROM {table} r
-            LEFT JOIN seg ON seg.partner_id = r.partner_id
-                 AND r.original_date BETWEEN seg.d_from AND seg.d_to
-            WHERE r.kind = 'return' AND r.{day} BETWEEN %s AND %s {where}
-            GROUP BY 1, 2, 3
-            HAVING SUM(r.line_count) > 0
-            """  # noqa: S608
-        )
-        params += [
-            SKIP,
-            *return_rule_params,
-            period.start,
-            period.end,
-            *partner_params,
-            *where_params,
-        ]
-    query = (
-        f"WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS ({seg}) "
-        + " UNION ALL ".join(selects)
-    )
-    return query, [*seg_params, *params]
+    query = f"""
+        SELECT r.partner_id,
+               CASE WHEN {skipped} THEN %s ELSE {return_rule} END,
+               CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
+               -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
+        FROM {table} r
+        LEFT JOIN seg ON seg.partner_id = r.partner_id
+             AND r.original_date BETWEEN seg.d_from AND seg.d_to
+        WHERE r.kind = 'return' AND r.{day} BETWEEN %s AND %s {partner_filter}
+        GROUP BY 1, 2, 3
+        HAVING SUM(r.line_count) > 0
+    """  # noqa: S608
+    return query, [SKIP, *return_rule_params, period.start, period.end, *partner_params]
 
 
 def payment_partners(segments: dict[int, list[Segment]], partner_ids) -> set[int]:
