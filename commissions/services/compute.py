@@ -348,49 +348,59 @@ def aggregate(
 ) -> dict[int, PartnerSums]:
     """Per partner and rule, the net volume, quantity and line count in the period.
 
-    Each (plan version, product) is resolved to its rule once (`rule_map`). One statement then
-    reads rollup rows only: the lines that count on their invoice date from the sales rollup,
+    Each (plan version, product) is resolved to its rule once (`rule_map`). The statements then
+    read rollup rows only: the lines that count on their invoice date from the sales rollup,
     by invoice date; under plans accruing on payment, the lines paid in the period from the
     paid sales rollup, by the day they count. The sales are read in one pass per rollup with no
     join (each row's plan version from its partner's class of plan segments, its rule from its
     product, both as hashed membership tests), summed per partner and rule; the returns (a few,
-    found through partial indexes) are joined to the plan segment of their original sale's
-    date, which also decides whether they came within the clawback days. A row under the other
-    accrual's plan is summed under the rule SKIP and dropped; the invoice rollup's sales are not
-    read for partners whose plans accrue on payment over the whole period."""
+    found through partial indexes, both rollups' in one statement) are joined to the plan
+    segment of their original sale's date, which also decides whether they came within the
+    clawback days. A row under the other accrual's plan is summed under the rule SKIP and
+    dropped; the invoice rollup's sales are not read for partners whose plans accrue on payment
+    over the whole period."""
     sql = _Sql()
     pv_ids = {seg.plan_version.pk for segs in segments.values() for seg in segs}
     rmap = rule_map(pv_ids)
     on_payment = payment_partners(segments, partner_ids)
-    seg, seg_params = _segments_sql(sql, segments)
-    parts = []
+    statements = []
     invoice_ids = _invoice_partners(period, segments, partner_ids, on_payment)
     if invoice_ids is None or invoice_ids:
-        parts.append(_rollup_sales_sql(sql, period, segments, rmap, invoice_ids, paid=False))
+        statements.append(_rollup_sales_sql(sql, period, segments, rmap, invoice_ids, paid=False))
     if on_payment:
-        parts.append(_rollup_sales_sql(sql, period, segments, rmap, partner_ids, paid=True))
-    parts.append(_rollup_returns_sql(sql, period, rmap, partner_ids, paid=False))
+        statements.append(_rollup_sales_sql(sql, period, segments, rmap, partner_ids, paid=True))
+    # The returns are few: both rollups' in one statement. The sales are a statement each, so
+    # that each aggregate runs in every parallel worker (under a UNION ALL, each part would
+    # run in one).
+    returns = [_rollup_returns_sql(sql, period, rmap, partner_ids, paid=False)]
     if on_payment:
-        parts.append(_rollup_returns_sql(sql, period, rmap, partner_ids, paid=True))
-    query = (
-        f"WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS ({seg}) "
-        + " UNION ALL ".join(part for part, _params in parts)
+        returns.append(_rollup_returns_sql(sql, period, rmap, partner_ids, paid=True))
+    seg, seg_params = _segments_sql(sql, segments)
+    statements.append(
+        (
+            f"WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS ({seg}) "
+            + " UNION ALL ".join(part for part, _params in returns),
+            [*seg_params, *(value for _part, params in returns for value in params)],
+        )
     )
-    params = [*seg_params, *(value for _part, part_params in parts for value in part_params)]
     result: dict[int, PartnerSums] = defaultdict(PartnerSums)
+    rows = []
     with transaction.atomic(), connection.cursor() as cursor:
         if sql.postgres:
-            # Compiling these one-off statements costs more than it saves.
-            cursor.execute("SET LOCAL jit = off")
-            # The planner cannot know that a row's rule depends on its product alone, so it
-            # expects a group per row and would sort a million rows to the disk; hashing the
-            # few real groups (partners × rules) in each parallel worker is the fast way.
-            cursor.execute("SET LOCAL enable_sort = off")
-            # partners × rules groups in each worker and in the final step, kept in memory (at
-            # 10,000 partners the default 4 MB spills them to the disk).
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
+            # Transaction-local settings, in one statement. jit: compiling these one-off
+            # statements costs more than it saves. enable_sort: the planner cannot know that a
+            # row's rule depends on its product alone, so it expects a group per row and would
+            # sort a million rows to the disk; hashing the few real groups (partners × rules)
+            # in each parallel worker is the fast way. work_mem: partners × rules groups in
+            # each worker and in the final step, kept in memory (at 10,000 partners the default
+            # 4 MB spills them to the disk).
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
+                "set_config('work_mem', '64MB', true)"
+            )
+        for query, params in statements:
+            cursor.execute(query, params)
+            rows += cursor.fetchall()
     for partner_id, rule_id, is_late, volume, quantity, count in rows:
         if rule_id == SKIP:
             continue

@@ -18,7 +18,7 @@ from agreements.models import Agreement, AgreementVersion
 from commissions import periods
 from commissions.models import ImportBatch, PaidSalesRollup, Payment, Sale, SalePaid
 from commissions.reconcile import check_paid_rollup
-from commissions.services.compute import aggregate, plan_segments
+from commissions.services.compute import aggregate, plan_segments, recompute
 from commissions.services.imports import sales_import
 from commissions.services.payments import payments_import, sale_paid_refresh
 from commissions.services.rates import exchange_rate_save
@@ -39,6 +39,9 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 NO_ORIGINAL = dt.date(1900, 1, 1)
 NET_5 = {"priority": 10, "line": "NET", "kind": "percent", "rate": "5"}
+# A recompute of a month under accrual on payment, whatever the number of lines (reading the
+# lines and their payments took 31: three settings, three statements).
+RECOMPUTE_QUERIES = 30
 RATES = [
     {"from": "USD", "to": "TWD", "date": "2026-07-01", "rate": "31.50"},
     {"from": "USD", "to": "TWD", "date": "2026-09-15", "rate": "32.25"},
@@ -344,3 +347,65 @@ def test_the_sums_with_both_accruals_and_converted_sales_equal_the_reference(see
         for partner_id in partner_ids:
             alone = aggregate(period=period, partner_ids=[partner_id], segments=segments)
             assert _plain(alone) == {k: v for k, v in expected.items() if k == partner_id}
+
+
+# Query counts ----------------------------------------------------------------------------------
+
+
+def _paid_month(label: str, count: int) -> None:
+    """`count` sales of P-ACME (on payment) and of P-BETA (no agreement), invoiced in the month
+    before `label` and in it, a return of each tenth, every sale of P-ACME paid in `label`."""
+    first = periods.month(label).start
+    before = first - dt.timedelta(days=5)
+    rows = []
+    for n in range(count):
+        day = before if n % 2 else first + dt.timedelta(days=n % 20)
+        rows.append(f"{label}-A{n},P-ACME,SW-24,C,,,,{day},sale,2,{100 + n}.00,TWD,")
+        rows.append(f"{label}-B{n},P-BETA,FW-1,C,,,,{first},sale,1,{50 + n}.00,USD,")
+        if n % 10 == 0:
+            rows.append(
+                f"{label}-R{n},P-ACME,SW-24,C,,,,{first + dt.timedelta(days=21)},return,1,"
+                f"10.00,TWD,{label}-A{n}"
+            )
+    _import(*rows)
+    _payments(*(f"{label}-A{n},{first + dt.timedelta(days=20)},{100 + n}.00" for n in range(count)))
+
+
+@pytest.mark.parametrize(("label", "count"), [("2026-10", 4), ("2026-11", 40)])
+def test_a_recompute_on_payment_runs_the_same_queries_whatever_the_rows(
+    label, count, django_assert_num_queries
+):
+    load(program(commission_plans=[plan(NET_5, accrual="payment")], exchange_rates=RATES))
+    _paid_month(label, count)
+
+    with django_assert_num_queries(RECOMPUTE_QUERIES):
+        recompute(month_label=label, today=dt.date(2026, 12, 31))
+
+    period = periods.month(label)
+    assert _plain(aggregate(period=period, partner_ids=None, segments=plan_segments(None))) == (
+        _reference(period)
+    )
+
+
+@pytest.mark.parametrize("count", [4, 40])
+def test_the_aggregate_on_payment_is_one_statement_whatever_the_rows(
+    count, django_assert_num_queries
+):
+    load(program(commission_plans=[plan(NET_5, accrual="payment")], exchange_rates=RATES))
+    _paid_month("2026-10", count)
+    segments = plan_segments(None)
+    period = periods.month("2026-10")
+
+    # the rules and the products; the partners besides those accruing on payment throughout;
+    # the settings of the statements (PostgreSQL); the invoice rollup's sales (P-BETA, with no
+    # agreement), the paid rollup's sales and both rollups' returns; a savepoint around them
+    settings = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(2 + 1 + settings + 3 + 2):
+        sums = aggregate(period=period, partner_ids=None, segments=segments)
+    # P-ACME alone accrues on payment throughout: neither the look-up nor the invoice rollup
+    acme = Partner.objects.get(code="P-ACME").pk
+    with django_assert_num_queries(2 + settings + 2 + 2):
+        alone = aggregate(period=period, partner_ids=[acme], segments=segments)
+
+    assert _plain(sums) == _reference(period)
+    assert _plain(alone) == {acme: _reference(period)[acme]}
