@@ -49,39 +49,51 @@ def _apply(source: str, *, sign: str, postgres: bool) -> str:
 
 
 def _lines(rows: str, *, postgres: bool, new: bool = False, old: str | None = None) -> str:
-    """The counting day of each sales line of `rows` (aliased x). `new`: rows just inserted,
-    whose own paid day cannot exist yet (only returns and sales of 0 are looked at). `old`: the
+    """The counting day of each sales line of `rows` (aliased x). The original sale and the
+    paid day are looked up by index, a line at a time and for the lines that need them only (a
+    join would hash the whole sales table for a bulk import). `new`: rows just inserted, whose
+    own paid day cannot exist yet (only returns and sales of 0 are looked at). `old`: the
     transition table of the same statement, whose values of an original sale win over the
     table's (it was changed or deleted by the statement)."""
-    if old:
-        o_amount = "COALESCE(oo.net_amount, o.net_amount)"
-        o_date = "COALESCE(oo.invoice_date, o.invoice_date)"
-        old_join = f"LEFT JOIN {old} oo ON oo.id = x.original_id"
-    else:
-        o_amount, o_date, old_join = "o.net_amount", "o.invoice_date", ""
-    paid = (
-        f"(CASE WHEN COALESCE({o_amount}, x.net_amount) = 0 "
-        f"THEN COALESCE({o_date}, x.invoice_date) ELSE sp.paid_on END)"
-    )
-    counted = (
-        f"CASE WHEN {paid} IS NULL THEN NULL WHEN x.original_id IS NULL THEN {paid} "
-        f"WHEN {paid} > x.invoice_date THEN {paid} ELSE x.invoice_date END"
-    )
+
+    def original(column: str) -> str:
+        found = f"(SELECT o.{column} FROM commissions_sale o WHERE o.id = x.original_id)"
+        if old:
+            found = f"COALESCE(oo.{column}, {found})"
+        return f"CASE WHEN x.original_id IS NULL THEN NULL ELSE {found} END"
+
     if new:
-        paid_join = "sp.sale_id = x.original_id"
+        paid_of = "CASE WHEN x.original_id IS NULL THEN NULL ELSE x.original_id END"
         where = "WHERE x.original_id IS NOT NULL OR x.net_amount = 0"
     else:
-        paid_join = "sp.sale_id = COALESCE(x.original_id, x.id)"
-        where = ""
+        paid_of, where = "COALESCE(x.original_id, x.id)", ""
+    old_join = f"LEFT JOIN {old} oo ON oo.id = x.original_id" if old else ""
+    # OFFSET 0 keeps PostgreSQL from copying each look-up into every expression that reads it.
+    fence = "OFFSET 0" if postgres else ""
+    paid = (
+        "(CASE WHEN COALESCE(y.o_amount, y.net_amount) = 0 "
+        "THEN COALESCE(y.o_date, y.invoice_date) ELSE y.paid_on END)"
+    )
+    counted = (
+        f"CASE WHEN {paid} IS NULL THEN NULL WHEN y.original_id IS NULL THEN {paid} "
+        f"WHEN {paid} > y.invoice_date THEN {paid} ELSE y.invoice_date END"
+    )
     return f"""
-        SELECT {counted} AS counted_on, x.partner_id, x.product_id, x.kind, x.invoice_date,
-               COALESCE({o_date}, {_no_original(postgres)}) AS original_date,
-               x.net_amount, x.quantity
-        FROM {rows} x
-        LEFT JOIN commissions_sale o ON o.id = x.original_id
-        {old_join}
-        LEFT JOIN commissions_salepaid sp ON {paid_join}
-        {where}
+        SELECT {counted} AS counted_on, y.partner_id, y.product_id, y.kind, y.invoice_date,
+               COALESCE(y.o_date, {_no_original(postgres)}) AS original_date,
+               y.net_amount, y.quantity
+        FROM (
+            SELECT x.partner_id, x.product_id, x.kind, x.invoice_date, x.original_id,
+                   x.net_amount, x.quantity,
+                   {original("net_amount")} AS o_amount,
+                   {original("invoice_date")} AS o_date,
+                   (SELECT sp.paid_on FROM commissions_salepaid sp
+                    WHERE sp.sale_id = {paid_of}) AS paid_on
+            FROM {rows} x
+            {old_join}
+            {where}
+            {fence}
+        ) y
     """
 
 
