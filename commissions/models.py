@@ -815,3 +815,52 @@ class SalePaid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sale_id} {self.paid_on}"
+
+
+class PaidSalesRollup(models.Model):
+    """Sums of the sales lines that count on payment, per partner, product, kind, invoice date,
+    (returns) original sale date and the day they count (`counted_on`): a sale on the day its
+    payments first reached its net amount (a sale of 0 on its invoice date), a return on the
+    later of its own date and that day of its original sale. Lines of unpaid sales are absent.
+    Kept by database triggers on the sales and on `SalePaid`; under a plan that accrues on
+    payment, recomputes read these sums instead of the lines and their payments. Amounts are
+    whole hundredths, exact on every database."""
+
+    partner_id = models.BigIntegerField()
+    product_id = models.BigIntegerField()
+    kind = models.CharField(max_length=8)
+    invoice_date = models.DateField()
+    original_date = models.DateField(help_text="The original sale's date for a return.")
+    counted_on = models.DateField(help_text="The day the line counts when accruing on payment.")
+    volume_cents = models.BigIntegerField(default=0)
+    quantity_hundredths = models.BigIntegerField(default=0)
+    line_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("paid sales rollup")
+        verbose_name_plural = _("paid sales rollups")
+        constraints = [
+            # Led by the counting day: the same index serves the period scans and the upserts.
+            models.UniqueConstraint(
+                fields=[
+                    "counted_on",
+                    "partner_id",
+                    "product_id",
+                    "kind",
+                    "invoice_date",
+                    "original_date",
+                ],
+                name="unique_paid_sales_rollup_key",
+            ),
+        ]
+        indexes = [
+            # Returns are few: a recompute reads them through this index, apart from the sales.
+            models.Index(
+                fields=["counted_on"],
+                condition=models.Q(kind="return"),
+                name="paid_sales_rollup_returns",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.product_id} {self.counted_on}"

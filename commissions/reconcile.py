@@ -5,7 +5,8 @@ Run after an outage, a restore or a fault drill (`manage.py reconcile`):
 - every draft statement equals a clean recompute: the open periods are recomputed inside a
   transaction that is rolled back, with every draft marked stale so that nothing is skipped as
   unchanged, and the result is compared with what was stored (totals and every line);
-- the sales rollup that recomputes read equals the sums of the sales lines;
+- the sales rollup that recomputes read equals the sums of the sales lines, and the paid sales
+  rollup equals the sums of the lines that count on payment, by the day they count;
 - every recompute request and every import batch is done, exactly once: none is left waiting or
   running, and each finished import holds as many sales lines as it reported;
 - every reminder went out once: keyed reminder rows are unique, and no reminder event is recorded
@@ -23,15 +24,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, F, Q, Sum, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from agreements.models import AgreementReminder
 from partners.models import ReviewReminder
 from prm.core.models import Event
 
-from .models import ImportBatch, RecomputeRequest, Sale, SalesRollup, Statement, StatementLine
+from .models import (
+    ImportBatch,
+    PaidSalesRollup,
+    RecomputeRequest,
+    Sale,
+    SalesRollup,
+    Statement,
+    StatementLine,
+)
 from .services.compute import recompute
 
 # Reminder events: these go once per object; automatic announcement reminders once a day.
@@ -214,6 +223,77 @@ def check_rollup() -> Check:
     return check
 
 
+def _paid_lines():
+    """The sales lines that count on payment with the day they count: a sale on its paid day (a
+    sale of 0 on its invoice date), a return on the later of its own date and its original's
+    paid day; lines of unpaid sales are left out."""
+    origin_amount = Coalesce(F("original__net_amount"), F("net_amount"))
+    paid_day = Case(
+        When(origin_amount=0, then=Coalesce(F("original__invoice_date"), F("invoice_date"))),
+        When(original__isnull=True, then=F("paid__paid_on")),
+        default=F("original__paid__paid_on"),
+    )
+    return (
+        Sale.objects.annotate(origin_amount=origin_amount, paid_day=paid_day)
+        .filter(paid_day__isnull=False)
+        .annotate(
+            counted=Case(
+                When(Q(original__isnull=True) | Q(paid_day__gt=F("invoice_date")), then="paid_day"),
+                default=F("invoice_date"),
+            )
+        )
+    )
+
+
+def check_paid_rollup() -> Check:
+    """The per-day sums that recomputes read under accrual on payment equal the lines that
+    count on payment, by the day they count."""
+    check = Check("paid sales rollup equals the paid sales lines")
+    no_original = dt.date.fromisoformat(SalesRollup.NO_ORIGINAL)
+    expected: dict[tuple, tuple[int, int, int]] = {}
+    rows = (
+        _paid_lines()
+        .values(
+            "counted", "partner_id", "product_id", "kind", "invoice_date", "original__invoice_date"
+        )
+        .annotate(volume=Sum("net_amount"), quantity=Sum("quantity"), n=Count("id"))
+    )
+    for row in rows:
+        key = (
+            row["counted"],
+            row["partner_id"],
+            row["product_id"],
+            row["kind"],
+            row["invoice_date"],
+            row["original__invoice_date"] or no_original,
+        )
+        expected[key] = (
+            int(Decimal(row["volume"]) * 100),
+            int(Decimal(row["quantity"]) * 100),
+            row["n"],
+        )
+    stored = {
+        (r.counted_on, r.partner_id, r.product_id, r.kind, r.invoice_date, r.original_date): (
+            r.volume_cents,
+            r.quantity_hundredths,
+            r.line_count,
+        )
+        for r in PaidSalesRollup.objects.exclude(
+            line_count=0, volume_cents=0, quantity_hundredths=0
+        )
+    }
+    for key in sorted(set(expected) | set(stored), key=str):
+        if expected.get(key) != stored.get(key):
+            check.findings.append(
+                f"partner {key[1]}, product {key[2]}, {key[3]} of {key[4]} counted on {key[0]}: "
+                f"rollup {stored.get(key)}, sales {expected.get(key)} (cents, hundredths, lines)"
+            )
+    check.figure = (
+        f"{sum(n for *_, n in expected.values())} paid sales lines in {len(expected)} sums"
+    )
+    return check
+
+
 def check_recompute_requests() -> Check:
     """No request left waiting or running; every finished one ran to its end."""
     check = Check("recompute requests done once")
@@ -301,6 +381,7 @@ def check_reminders() -> Check:
 CHECKS: tuple[Callable[[], Check], ...] = (
     check_statements,
     check_rollup,
+    check_paid_rollup,
     check_recompute_requests,
     check_imports,
     check_reminders,

@@ -28,6 +28,7 @@ from prm.core.money import minor_unit, quantize
 from .. import periods
 from ..models import (
     Adjustment,
+    PaidSalesRollup,
     PlanVersion,
     Rule,
     Sale,
@@ -39,6 +40,8 @@ from ..models import (
 from ..rules import rule_amount
 
 BATCH_SIZE = 1000  # partners per write transaction
+# The rule of a rollup row that the other accrual's query counts: summed apart, then dropped.
+SKIP = -1
 FAR_PAST = dt.date(1900, 1, 1)
 FAR_FUTURE = dt.date(9999, 12, 31)
 
@@ -209,8 +212,9 @@ def _sales_query(
 
 
 def _segment_arrays(segments: dict[int, list[Segment]]) -> list[list]:
-    """The plan segments as five parallel arrays (partner, from, to, plan version, clawback)."""
-    columns: list[list] = [[], [], [], [], []]
+    """The plan segments as six parallel arrays (partner, from, to, plan version, clawback, 1 if
+    the plan accrues on payment else 0)."""
+    columns: list[list] = [[], [], [], [], [], []]
     for partner_id, partner_segments in segments.items():
         for seg in partner_segments:
             columns[0].append(partner_id)
@@ -218,7 +222,12 @@ def _segment_arrays(segments: dict[int, list[Segment]]) -> list[list]:
             columns[2].append(seg.end)
             columns[3].append(seg.plan_version.pk)
             columns[4].append(seg.plan_version.clawback_days)
+            columns[5].append(_on_payment(seg))
     return columns
+
+
+def _on_payment(seg: Segment) -> int:
+    return 1 if seg.plan_version.accrual == PlanVersion.Accrual.PAYMENT else 0
 
 
 def rule_map(pv_ids) -> dict[int, dict[int, list[int]]]:
@@ -261,8 +270,9 @@ class _Sql:
         return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
     def rule_case(self, pv_column: str, rmap: dict[int, dict[int, list[int]]]) -> tuple[str, list]:
-        """The rule of a rollup row `r` under the plan version in `pv_column` (NULL: none)."""
-        whens, params = [], []
+        """The rule of a rollup row `r` under the plan version in `pv_column` (NULL: none;
+        SKIP: SKIP, a line the other accrual's query counts)."""
+        whens, params = ["WHEN %s THEN %s"], [SKIP, SKIP]
         for pv_id, rules in rmap.items():
             inner, inner_params = [], []
             # The largest product set first: most rows stop at the first test.
@@ -273,39 +283,61 @@ class _Sql:
             if inner:
                 whens.append(f"WHEN %s THEN (CASE {' '.join(inner)} END)")
                 params += [pv_id, *inner_params]
-        if not whens:
-            return "NULL", []
         return f"(CASE {pv_column} {' '.join(whens)} END)", params
 
 
 def _sale_plan_case(
-    sql: _Sql, period: periods.Period, segments: dict[int, list[Segment]]
+    sql: _Sql, period: periods.Period, segments: dict[int, list[Segment]], *, paid: bool = False
 ) -> tuple[str, list]:
-    """The plan version of a sale row `r` (dated in the period) as a CASE over classes of
-    partners: partners whose plan segments within the period are the same share one test of
-    membership, so the common case (one plan over the whole period) costs one hash probe."""
+    """The plan version of a sale row `r` as a CASE over classes of partners: partners whose
+    plan segments are the same share one test of membership, so the common case costs one hash
+    probe. Rows of the invoice rollup (`paid` false) are dated in the period: the segments are
+    cut to it, and the common case (one plan over the whole period) needs no date test; rows
+    there under a plan accruing on payment are SKIP. Rows of the paid rollup (`paid`) may be
+    invoiced on any day: those under a plan accruing on invoice, or under none, are SKIP."""
     classes: dict[tuple, list[int]] = defaultdict(list)
     for partner_id, partner_segments in segments.items():
         signature = tuple(
-            (max(seg.start, period.start), min(seg.end, period.end), seg.plan_version.pk)
+            (
+                max(seg.start, period.start) if not paid else seg.start,
+                min(seg.end, period.end) if not paid else seg.end,
+                seg.plan_version.pk if _on_payment(seg) == paid else SKIP,
+            )
             for seg in partner_segments
-            if seg.start <= period.end and seg.end >= period.start
+            if paid or (seg.start <= period.end and seg.end >= period.start)
         )
         if signature:
             classes[signature].append(partner_id)
+    none = " ELSE %s" if paid else ""
+    none_params = [SKIP] if paid else []
     whens, params = [], []
     for signature, partner_ids in sorted(classes.items(), key=lambda item: -len(item[1])):
         test, test_params = sql.member("r.partner_id", partner_ids)
-        if len(signature) == 1 and signature[0][:2] == (period.start, period.end):
+        if not paid and len(signature) == 1 and signature[0][:2] == (period.start, period.end):
             whens.append(f"WHEN {test} THEN %s")
             params += [*test_params, signature[0][2]]
             continue
         dated = " ".join("WHEN r.invoice_date BETWEEN %s AND %s THEN %s" for _ in signature)
-        whens.append(f"WHEN {test} THEN (CASE {dated} END)")
-        params += test_params + [value for entry in signature for value in entry]
+        whens.append(f"WHEN {test} THEN (CASE {dated}{none} END)")
+        params += test_params + [value for entry in signature for value in entry] + none_params
     if not whens:
-        return "NULL", []
-    return f"(CASE {' '.join(whens)} END)", params
+        return ("%s", [SKIP]) if paid else ("CAST(NULL AS BIGINT)", [])
+    return f"(CASE {' '.join(whens)}{none} END)", params + none_params
+
+
+def _paid_throughout(partner_segments: list[Segment], period: periods.Period) -> bool:
+    """Whether plans accruing on payment govern every day of the period: then none of the
+    partner's sales invoiced in it counts on its invoice date."""
+    day = period.start
+    for seg in sorted(partner_segments, key=lambda seg: seg.start):
+        if seg.end < day:
+            continue
+        if seg.start > day or not _on_payment(seg):
+            return False
+        day = seg.end + dt.timedelta(days=1)
+        if day > period.end:
+            return True
+    return False
 
 
 def aggregate(
@@ -316,89 +348,62 @@ def aggregate(
 ) -> dict[int, PartnerSums]:
     """Per partner and rule, the net volume, quantity and line count in the period.
 
-    Each (plan version, product) is resolved to its rule once (`rule_map`). Two statements then
-    read the period's rollup rows: the sales in one pass with no join (each row's plan version
-    from its partner's class of plan segments, its rule from its product, both as hashed
-    membership tests), summed per partner and rule; the returns (a few, found through a partial
-    index) joined to the plan segment of their original sale's date, which also decides whether
-    they came within the clawback days."""
+    Each (plan version, product) is resolved to its rule once (`rule_map`). The statements then
+    read rollup rows only: the lines that count on their invoice date from the sales rollup,
+    by invoice date; under plans accruing on payment, the lines paid in the period from the
+    paid sales rollup, by the day they count. The sales are read in one pass per rollup with no
+    join (each row's plan version from its partner's class of plan segments, its rule from its
+    product, both as hashed membership tests), summed per partner and rule; the returns (a few,
+    found through partial indexes, both rollups' in one statement) are joined to the plan
+    segment of their original sale's date, which also decides whether they came within the
+    clawback days. A row under the other accrual's plan is summed under the rule SKIP and
+    dropped; the invoice rollup's sales are not read for partners whose plans accrue on payment
+    over the whole period."""
     sql = _Sql()
-    rollup = SalesRollup._meta.db_table
     pv_ids = {seg.plan_version.pk for segs in segments.values() for seg in segs}
     rmap = rule_map(pv_ids)
-    partner_filter, partner_params = "", []
-    if partner_ids is not None:
-        test, partner_params = sql.member("r.partner_id", partner_ids)
-        partner_filter = f"AND {test}"
     on_payment = payment_partners(segments, partner_ids)
+    statements = []
+    invoice_ids = _invoice_partners(period, segments, partner_ids, on_payment)
+    if invoice_ids is None or invoice_ids:
+        statements.append(_rollup_sales_sql(sql, period, segments, rmap, invoice_ids, paid=False))
     if on_payment:
-        # Their sales count when paid: read from the lines (`_on_payment_query`), not the rollup.
-        test, params = sql.member("r.partner_id", sorted(on_payment))
-        partner_filter += f" AND NOT {test}"
-        partner_params = [*partner_params, *params]
-    plan_case, plan_params = _sale_plan_case(sql, period, segments)
-    sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
-    sales_sql = f"""
-        SELECT r.partner_id, {sale_rule}, 0,
-               SUM(r.volume_cents), SUM(r.quantity_hundredths), SUM(r.line_count)
-        FROM {rollup} r
-        WHERE r.kind = 'sale' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
-        GROUP BY 1, 2
-        HAVING SUM(r.line_count) > 0
-    """  # noqa: S608
-    sales_params = [*plan_params, *sale_rule_params, period.start, period.end, *partner_params]
-
-    columns = _segment_arrays(segments)
-    if sql.postgres:
-        seg = "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::bigint[], %s::int[])"
-        seg_params = columns
-    else:
-        # A row that matches nothing keeps the VALUES list from being empty.
-        rows = list(zip(*columns, strict=True)) or [(0, FAR_PAST, FAR_PAST, 0, 0)]
-        seg = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-        seg_params = [value for row in rows for value in row]
-    return_rule, return_rule_params = sql.rule_case("seg.pv_id", rmap)
-    elapsed = _days_between("r.invoice_date", "r.original_date")
-    returns_sql = f"""
-        WITH seg (partner_id, d_from, d_to, pv_id, clawback) AS ({seg})
-        SELECT r.partner_id, {return_rule},
-               CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
-               -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
-        FROM {rollup} r
-        LEFT JOIN seg ON seg.partner_id = r.partner_id
-             AND r.original_date BETWEEN seg.d_from AND seg.d_to
-        WHERE r.kind = 'return' AND r.invoice_date BETWEEN %s AND %s {partner_filter}
-        GROUP BY 1, 2, 3
-        HAVING SUM(r.line_count) > 0
-    """  # noqa: S608
-    returns_params = [
-        *seg_params,
-        *return_rule_params,
-        period.start,
-        period.end,
-        *partner_params,
-    ]
+        statements.append(_rollup_sales_sql(sql, period, segments, rmap, partner_ids, paid=True))
+    # The returns are few: both rollups' in one statement. The sales are a statement each, so
+    # that each aggregate runs in every parallel worker (under a UNION ALL, each part would
+    # run in one).
+    returns = [_rollup_returns_sql(sql, period, rmap, partner_ids, paid=False)]
+    if on_payment:
+        returns.append(_rollup_returns_sql(sql, period, rmap, partner_ids, paid=True))
+    seg, seg_params = _segments_sql(sql, segments)
+    statements.append(
+        (
+            f"WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS ({seg}) "
+            + " UNION ALL ".join(part for part, _params in returns),
+            [*seg_params, *(value for _part, params in returns for value in params)],
+        )
+    )
     result: dict[int, PartnerSums] = defaultdict(PartnerSums)
+    rows = []
     with transaction.atomic(), connection.cursor() as cursor:
         if sql.postgres:
-            # Compiling these one-off statements costs more than it saves.
-            cursor.execute("SET LOCAL jit = off")
-            # The planner cannot know that a row's rule depends on its product alone, so it
-            # expects a group per row and would sort a million rows to the disk; hashing the
-            # few real groups (partners × rules) in each parallel worker is the fast way.
-            cursor.execute("SET LOCAL enable_sort = off")
-            # partners × rules groups in each worker and in the final step, kept in memory (at
-            # 10,000 partners the default 4 MB spills them to the disk).
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sales_sql, sales_params)
-        rows = cursor.fetchall()
-        cursor.execute(returns_sql, returns_params)
-        rows += cursor.fetchall()
-        if on_payment:
-            query, params = _on_payment_query(sql, period, on_payment, segments, rmap)
+            # Transaction-local settings, in one statement. jit: compiling these one-off
+            # statements costs more than it saves. enable_sort: the planner cannot know that a
+            # row's rule depends on its product alone, so it expects a group per row and would
+            # sort a million rows to the disk; hashing the few real groups (partners × rules)
+            # in each parallel worker is the fast way. work_mem: partners × rules groups in
+            # each worker and in the final step, kept in memory (at 10,000 partners the default
+            # 4 MB spills them to the disk).
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
+                "set_config('work_mem', '64MB', true)"
+            )
+        for query, params in statements:
             cursor.execute(query, params)
             rows += cursor.fetchall()
     for partner_id, rule_id, is_late, volume, quantity, count in rows:
+        if rule_id == SKIP:
+            continue
         sums = result[partner_id]
         # The rollup keeps whole hundredths.
         volume, quantity = Decimal(int(volume)) / 100, Decimal(int(quantity)) / 100
@@ -415,6 +420,108 @@ def aggregate(
         bucket.quantity += quantity
         bucket.count += int(count)
     return result
+
+
+def _invoice_partners(
+    period: periods.Period,
+    segments: dict[int, list[Segment]],
+    partner_ids: list[int] | None,
+    on_payment: set[int],
+) -> list[int] | None:
+    """The partners whose sales invoiced in the period are read from the sales rollup (None:
+    every partner): all but those whose plans accrue on payment over the whole period. When
+    some do and no partners were named, the others are looked up, so that a recompute where
+    every plan accrues on payment does not read the invoice rollup at all."""
+    throughout = {pid for pid in on_payment if _paid_throughout(segments[pid], period)}
+    if partner_ids is not None:
+        return sorted(set(partner_ids) - throughout)
+    if not throughout:
+        return None
+    return sorted(set(Partner.objects.order_by().values_list("pk", flat=True)) - throughout)
+
+
+def _segments_sql(sql: _Sql, segments: dict[int, list[Segment]]) -> tuple[str, list]:
+    """The plan segments as a table (partner_id, d_from, d_to, pv_id, clawback, pay)."""
+    columns = _segment_arrays(segments)
+    if sql.postgres:
+        return (
+            "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::bigint[], "
+            "%s::int[], %s::int[])",
+            columns,
+        )
+    # A row that matches nothing keeps the VALUES list from being empty.
+    rows = list(zip(*columns, strict=True)) or [(0, FAR_PAST, FAR_PAST, 0, 0, 0)]
+    return (
+        "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)),
+        [value for row in rows for value in row],
+    )
+
+
+def _rollup_sales_sql(
+    sql: _Sql,
+    period: periods.Period,
+    segments: dict[int, list[Segment]],
+    rmap: dict[int, dict[int, list[int]]],
+    partner_ids: list[int] | None,
+    *,
+    paid: bool,
+) -> tuple[str, list]:
+    """The sums of the sales (not returns) of `partner_ids` (None: all) that count in the
+    period, per partner and rule: from the sales rollup by invoice date, or (`paid`) from the
+    paid sales rollup by counting day. Rows under the other accrual's plans are SKIP."""
+    table = (PaidSalesRollup if paid else SalesRollup)._meta.db_table
+    day = "counted_on" if paid else "invoice_date"
+    partner_filter, partner_params = "", []
+    if partner_ids is not None:
+        test, partner_params = sql.member("r.partner_id", partner_ids)
+        partner_filter = f"AND {test}"
+    plan_case, plan_params = _sale_plan_case(sql, period, segments, paid=paid)
+    sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
+    query = f"""
+        SELECT r.partner_id, {sale_rule}, 0,
+               SUM(r.volume_cents), SUM(r.quantity_hundredths), SUM(r.line_count)
+        FROM {table} r
+        WHERE r.kind = 'sale' AND r.{day} BETWEEN %s AND %s {partner_filter}
+        GROUP BY 1, 2
+        HAVING SUM(r.line_count) > 0
+    """  # noqa: S608
+    return query, [*plan_params, *sale_rule_params, period.start, period.end, *partner_params]
+
+
+def _rollup_returns_sql(
+    sql: _Sql,
+    period: periods.Period,
+    rmap: dict[int, dict[int, list[int]]],
+    partner_ids: list[int] | None,
+    *,
+    paid: bool,
+) -> tuple[str, list]:
+    """The sums of the returns of `partner_ids` (None: all) that count in the period, per
+    partner, rule and lateness, each joined to the plan segment (`seg`) of its original's date:
+    from the sales rollup by invoice date, or (`paid`) from the paid sales rollup by counting
+    day. Rows under the other accrual's plans (or, paid, under none) are SKIP."""
+    table = (PaidSalesRollup if paid else SalesRollup)._meta.db_table
+    day = "counted_on" if paid else "invoice_date"
+    skipped = "seg.pay IS NULL OR seg.pay = 0" if paid else "seg.pay = 1"
+    partner_filter, partner_params = "", []
+    if partner_ids is not None:
+        test, partner_params = sql.member("r.partner_id", partner_ids)
+        partner_filter = f"AND {test}"
+    return_rule, return_rule_params = sql.rule_case("seg.pv_id", rmap)
+    elapsed = _days_between("r.invoice_date", "r.original_date")
+    query = f"""
+        SELECT r.partner_id,
+               CASE WHEN {skipped} THEN %s ELSE {return_rule} END,
+               CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
+               -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
+        FROM {table} r
+        LEFT JOIN seg ON seg.partner_id = r.partner_id
+             AND r.original_date BETWEEN seg.d_from AND seg.d_to
+        WHERE r.kind = 'return' AND r.{day} BETWEEN %s AND %s {partner_filter}
+        GROUP BY 1, 2, 3
+        HAVING SUM(r.line_count) > 0
+    """  # noqa: S608
+    return query, [SKIP, *return_rule_params, period.start, period.end, *partner_params]
 
 
 def payment_partners(segments: dict[int, list[Segment]], partner_ids) -> set[int]:

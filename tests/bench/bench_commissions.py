@@ -1,12 +1,14 @@
 """Commission benchmark on PostgreSQL: recompute one month of 1,000,000, 5,000,000 or 10,000,000
 sales lines (2,000 partners, 10,000 at 10M; random partners, products, dates and amounts, one
-return in a hundred), against the bare GROUP BY of the same lines in the same run, and the import
-rate of a 100,000-row CSV. `--payments 100000,1000000` times the payments import instead (two
-instalments per sale, one row in a thousand for an unknown sale), against the bare COPY of the
-same file. A throwaway test database is created and dropped.
+return in a hundred; with --foreign, a share invoiced in USD and converted; with --accrual, the
+plan accrues on payment and most sales are paid), against the bare GROUP BY of the same lines in
+the same run, and the import rate of a 100,000-row CSV. `--payments 100000,1000000` times the
+payments import instead (two instalments per sale, one row in a thousand for an unknown sale),
+against the bare COPY of the same file. A throwaway test database is created and dropped.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prm \\
-        .venv/bin/python tests/bench/bench_commissions.py [--lines 1000000] [--csv-rows 100000]
+        .venv/bin/python tests/bench/bench_commissions.py [--lines 1000000] [--csv-rows 100000] \\
+        [--accrual] [--foreign 0.2]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prm \\
         .venv/bin/python tests/bench/bench_commissions.py --payments 100000,1000000
 """
@@ -42,6 +44,8 @@ PARTNERS = 2000  # set from --lines in main(): 10,000 at 10M lines
 PRODUCTS = 500
 SIZES = {200_000: 2000, 1_000_000: 2000, 5_000_000: 2000, 10_000_000: 10000}
 MONTH = "2026-10"
+# USD→TWD: the lines of --foreign convert at the latest of these on or before their day.
+RATES = [(dt.date(2026, 9, 1), "31.50000000"), (dt.date(2026, 10, 16), "32.12500000")]
 
 PROGRAM = {
     "commission_plans": [
@@ -97,13 +101,16 @@ def pay(*, share: float = 0.9) -> None:
     ids = list(Sale.objects.filter(kind="sale").values_list("pk", flat=True))
     sale_paid_refresh(sale_ids=ids)
     with connection.cursor() as cursor:
+        # As autovacuum would: the payments, the paid days and the rollup their triggers keep.
         cursor.execute("ANALYZE commissions_payment")
         cursor.execute("ANALYZE commissions_salepaid")
+        cursor.execute("ANALYZE commissions_paidsalesrollup")
 
 
-def build(lines: int) -> None:
+def build(lines: int, *, foreign: float = 0.0) -> None:
     from agreements.models import Agreement, AgreementVersion, Product, ProductLine
     from agreements.services.program import program_load
+    from commissions.models import ExchangeRate
     from partners.models import Partner, Target
 
     product_lines = ProductLine.objects.bulk_create(
@@ -154,30 +161,56 @@ def build(lines: int) -> None:
     if not lines:
         return
     first_partner, first_product = partners[0].pk, Product.objects.order_by("pk").first().pk
+    for day, rate in RATES:
+        ExchangeRate.objects.create(
+            from_currency="USD", to_currency="TWD", date=day, rate=Decimal(rate)
+        )
     with connection.cursor() as cursor:
-        # Random but repeatable: many partners and products, uneven amounts and quantities.
+        # Random but repeatable: many partners and products, uneven amounts and quantities; with
+        # `foreign`, that share of the lines invoiced in USD and converted at the latest rate on
+        # or before their day, as the import converts them.
         cursor.execute("SELECT setseed(0.42)")
         cursor.execute(
             """
             INSERT INTO commissions_sale (external_id, partner_id, product_id, customer_name,
                 customer_tax_id, segment, territory, invoice_date, kind, quantity, net_amount,
-                currency)
-            SELECT 'S' || g, %s + floor(random() * %s)::int, %s + floor(random() * %s)::int,
-                   'Customer ' || (g %% 5000), '', '', 'TW-TPE',
-                   DATE '2026-10-01' + floor(random() * 31)::int, 'sale',
-                   1 + floor(random() * 5)::int, round((random() * 1000 + 10)::numeric, 2), 'TWD'
-            FROM generate_series(1, %s) AS g
+                currency, original_currency, original_amount, exchange_rate, rate_date)
+            SELECT g.external_id, g.partner_id, g.product_id, g.customer_name, '', '', 'TW-TPE',
+                   g.invoice_date, 'sale', g.quantity,
+                   CASE WHEN g.usd THEN round(g.amount / 30 * r.rate, 2) ELSE g.amount END,
+                   'TWD', CASE WHEN g.usd THEN 'USD' ELSE '' END,
+                   CASE WHEN g.usd THEN round(g.amount / 30, 2) END,
+                   CASE WHEN g.usd THEN r.rate END, CASE WHEN g.usd THEN r.date END
+            FROM (
+                SELECT 'S' || n AS external_id, %s + floor(random() * %s)::int AS partner_id,
+                       %s + floor(random() * %s)::int AS product_id,
+                       'Customer ' || (n %% 5000) AS customer_name,
+                       DATE '2026-10-01' + floor(random() * 31)::int AS invoice_date,
+                       1 + floor(random() * 5)::int AS quantity,
+                       round((random() * 1000 + 10)::numeric, 2) AS amount,
+                       random() < %s AS usd
+                FROM generate_series(1, %s) AS n
+            ) g
+            CROSS JOIN LATERAL (
+                SELECT x.rate, x.date FROM commissions_exchangerate x
+                WHERE x.from_currency = 'USD' AND x.to_currency = 'TWD'
+                  AND x.date <= g.invoice_date
+                ORDER BY x.date DESC LIMIT 1
+            ) r
             """,
-            [first_partner, PARTNERS, first_product, PRODUCTS, lines],
+            [first_partner, PARTNERS, first_product, PRODUCTS, foreign, lines],
         )
-        # One return in a hundred, within the clawback window of its original.
+        # One return in a hundred, within the clawback window of its original, converted at
+        # its original's rate.
         cursor.execute(
             """
             INSERT INTO commissions_sale (external_id, partner_id, product_id, customer_name,
                 customer_tax_id, segment, territory, invoice_date, kind, quantity, net_amount,
-                currency, original_id)
+                currency, original_currency, original_amount, exchange_rate, rate_date,
+                original_id)
             SELECT 'R' || s.id, s.partner_id, s.product_id, s.customer_name, '', '', s.territory,
-                   s.invoice_date, 'return', s.quantity, s.net_amount, s.currency, s.id
+                   s.invoice_date, 'return', s.quantity, s.net_amount, s.currency,
+                   s.original_currency, s.original_amount, s.exchange_rate, s.rate_date, s.id
             FROM commissions_sale s WHERE s.id % 100 = 0
             """
         )
@@ -448,6 +481,12 @@ def main() -> None:
     parser.add_argument(
         "--accrual", action="store_true", help="the plan accrues on payment; most sales paid"
     )
+    parser.add_argument(
+        "--foreign",
+        type=float,
+        default=0.0,
+        help="share of the sales invoiced in USD and converted to TWD (0-1; default 0)",
+    )
     parser.add_argument("--spread-runs", type=int, default=2, help="0: no spread over workers")
     parser.add_argument(
         "--payments",
@@ -489,13 +528,15 @@ def main() -> None:
             import_figures(sizes)
             return
         start = time.perf_counter()
-        build(args.lines)
+        build(args.lines, foreign=args.foreign)
         if args.accrual:
             pay()
         lines = Sale.objects.count()
+        converted = Sale.objects.exclude(original_currency="").count()
         print(
             f"built {PARTNERS} partners, {PRODUCTS} products, {lines} sales lines "
-            f"in {time.perf_counter() - start:.1f} s"
+            f"({converted} converted from USD; accrual on "
+            f"{'payment' if args.accrual else 'invoice'}) in {time.perf_counter() - start:.1f} s"
         )
         bare_group_by()  # warm the cache for both measurements alike
         from commissions import periods
