@@ -162,7 +162,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
 
 def test_the_embedded_database_migrates_from_scratch_with_every_trigger(tmp_path):
     """SQLite rebuilds a table to alter it, dropping the triggers that name it: after `migrate`
-    on a fresh file, the sales rollup triggers and every history trigger must be in place."""
+    on a fresh file, the sales rollup triggers (invoiced and paid) and every history trigger must be
+    in place."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "prm.settings.test",
@@ -190,6 +191,9 @@ def test_the_embedded_database_migrates_from_scratch_with_every_trigger(tmp_path
     )
     sale_triggers, missing = result.stdout.split()[-2:]
     assert sale_triggers.split(",") == [
+        "commissions_sale_paid_rollup_delete",
+        "commissions_sale_paid_rollup_insert",
+        "commissions_sale_paid_rollup_update",
         "commissions_sale_rollup_delete",
         "commissions_sale_rollup_insert",
         "commissions_sale_rollup_update",
