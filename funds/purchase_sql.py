@@ -12,23 +12,20 @@ the file's cells reach PostgreSQL as COPY data or as parameters, never as SQL te
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import IO
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from psycopg2.extras import execute_values
 
 from commissions.services.import_checks import Rejected
 from commissions.services.import_sql import KNOWN, _literal, _places, _pyrepr
-from commissions.services.import_stream import Staged, Stager
+from commissions.services.import_stream import Staged, StagedImport, Stager
 from prm.core.money import minor_unit
 
-from .models import PurchaseImport, PurchaseInvoiceLine, PurchaseRejection
+from .models import PurchaseInvoiceLine, PurchaseRejection
 
 PLAIN = r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -124,57 +121,14 @@ def _date_reason(earliest: dt.date, latest: dt.date) -> str:
         ELSE c.dtext || {_literal(outside)} END"""
 
 
-class PurchaseSqlImport:
+class PurchaseSqlImport(StagedImport):
     """One purchases import on one PostgreSQL connection."""
 
-    def __init__(self, *, batch: PurchaseImport, partners, today: dt.date, progress=None) -> None:
-        self.batch = batch
-        self.partners = partners
-        self.today = today
-        self.progress = progress
-        self.created = 0
-        self.duplicates = 0
-        self.rejected: list[Rejected] = []
-        self.timings: dict[str, float] = {}
+    steps = ("_check_rows", "_check_file", "_insert", "_reject")
+    temp_tables = TEMP_TABLES
 
-    def run(
-        self,
-        handle: IO[bytes],
-        *,
-        finish: Callable[[PurchaseSqlImport], None],
-        size: int | None = None,
-    ) -> None:
-        """Stage the file (progress reported on the way), then check and write it in one
-        transaction that `finish` closes: a worker that dies leaves nothing behind."""
-        with connection.cursor() as cursor:
-            self.cursor = cursor
-            try:
-                started = time.perf_counter()
-                self.staged = PurchaseStager(
-                    cursor, handle, progress=self.progress, size=size
-                ).run()
-                self.timings["stage"] = time.perf_counter() - started
-                PurchaseImport.objects.filter(pk=self.batch.pk).update(
-                    total_rows=self.staged.records, sha256=self.staged.sha256
-                )
-                with transaction.atomic():
-                    for step in (self._check_rows, self._check_file, self._insert, self._reject):
-                        self._timed(step.__name__.strip("_"), step)
-                    self._timed("finish", lambda: finish(self))
-                    started = time.perf_counter()
-                self.timings["commit"] = time.perf_counter() - started
-            finally:
-                if connection.connection is not None and not connection.needs_rollback:
-                    with contextlib.suppress(DatabaseError):
-                        cursor.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES))
-
-    def _timed(self, name: str, step: Callable[[], None]) -> None:
-        started = time.perf_counter()
-        step()
-        self.timings[name] = time.perf_counter() - started
-
-    def _cell(self, name: str) -> str:
-        return f"s.f{self.staged.columns[name] + 1}"
+    def stage(self, handle: IO[bytes], size: int | None) -> Staged:
+        return PurchaseStager(self.cursor, handle, progress=self.progress, size=size).run()
 
     def _check_rows(self) -> None:
         from .purchases import INVOICE_LENGTH, MAX_LINE, MAX_PRICE, MAX_QUANTITY

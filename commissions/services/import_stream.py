@@ -13,15 +13,18 @@ sent as it is, line by line; only the other blocks pay for Python's csv reader."
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import IO
 
+from django.db import DatabaseError, connection, transaction
 from psycopg2.extras import execute_values
 
 from .import_checks import (
@@ -388,3 +391,55 @@ class Stager:
                 if position:
                     total = max(done, int(done * self.size / position))
             self.progress(done // 2, total)
+
+
+class StagedImport:
+    """One import of a file through the staging table, on one PostgreSQL connection: the file is
+    staged (progress reported on the way), the batch told its row count and checksum, then
+    `steps` check and write it in one transaction that `finish` closes, so that a worker that
+    dies leaves nothing behind. Each step's time is kept in `timings`, under its name."""
+
+    steps: tuple[str, ...] = ()
+    temp_tables: tuple[str, ...] = ()
+
+    def __init__(self, *, batch, partners, today, progress=None) -> None:
+        self.batch = batch
+        self.partners = partners
+        self.today = today
+        self.progress = progress
+        self.created = 0
+        self.duplicates = 0
+        self.rejected: list = []
+        self.timings: dict[str, float] = {}
+
+    def stage(self, handle: IO[bytes], size: int | None) -> Staged:
+        raise NotImplementedError
+
+    def run(self, handle: IO[bytes], *, finish: Callable, size: int | None = None) -> None:
+        with connection.cursor() as cursor:
+            self.cursor = cursor
+            try:
+                started = time.perf_counter()
+                self.staged = self.stage(handle, size)
+                self.timings["stage"] = time.perf_counter() - started
+                type(self.batch).objects.filter(pk=self.batch.pk).update(
+                    total_rows=self.staged.records, sha256=self.staged.sha256
+                )
+                with transaction.atomic():
+                    for name in self.steps:
+                        self._timed(name.strip("_"), getattr(self, name))
+                    self._timed("finish", lambda: finish(self))
+                    started = time.perf_counter()
+                self.timings["commit"] = time.perf_counter() - started
+            finally:
+                if connection.connection is not None and not connection.needs_rollback:
+                    with contextlib.suppress(DatabaseError):
+                        cursor.execute("DROP TABLE IF EXISTS " + ", ".join(self.temp_tables))
+
+    def _timed(self, name: str, step: Callable[[], None]) -> None:
+        started = time.perf_counter()
+        step()
+        self.timings[name] = time.perf_counter() - started
+
+    def _cell(self, name: str) -> str:
+        return f"s.f{self.staged.columns[name] + 1}"

@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import time
 from collections import defaultdict
-from collections.abc import Callable
 from typing import IO
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from psycopg2.extras import execute_values
 
 from ..models import Payment, SalePaid
 from .import_checks import ImportFileError, Rejected, _character_problem
 from .import_sql import GROUPED, ISO_DATE, PLAIN, _literal, _places, _pyrepr
-from .import_stream import Staged, Stager
+from .import_stream import Staged, StagedImport, Stager
 
 # An amount longer than this is checked by the Python checker: a cast of a huge one could fail.
 LONGEST_NUMBER = 40
@@ -179,66 +177,27 @@ def _checks(today: dt.date) -> list[tuple[int, str, str, str]]:
     ]
 
 
-class PaymentSqlImport:
+class PaymentSqlImport(StagedImport):
     """One payments import on one PostgreSQL connection."""
 
+    steps = ("_check_rows", "_check_file", "_insert", "_refresh", "_reject")
+    temp_tables = TEMP_TABLES
+
     def __init__(self, *, batch, partners, today: dt.date, progress=None) -> None:
-        self.batch = batch
-        self.partners = partners
-        self.today = today
-        self.progress = progress
-        self.created = 0
-        self.duplicates = 0
-        self.rejected: list[Rejected] = []
+        super().__init__(batch=batch, partners=partners, today=today, progress=progress)
         self.moved: dict[str, set[int]] = defaultdict(set)
         self.sha256 = ""
-        self.timings: dict[str, float] = {}
 
-    def run(
-        self,
-        handle: IO[bytes],
-        *,
-        finish: Callable[[PaymentSqlImport], None],
-        size: int | None = None,
-    ) -> None:
-        """Stage the file (progress reported on the way), then check and write it in one
-        transaction that `finish` closes: a worker that dies leaves nothing behind."""
-        from ..models import PaymentBatch
-
-        with connection.cursor() as cursor:
-            self.cursor = cursor
-            try:
-                started = time.perf_counter()
-                stager = PaymentStager(cursor, handle, progress=self.progress, size=size)
-                try:
-                    self.staged = stager.run()
-                except ImportFileError:
-                    self.sha256 = _hash_rest(handle, stager.digest)
-                    raise
-                self.sha256 = self.staged.sha256
-                self.timings["stage"] = time.perf_counter() - started
-                PaymentBatch.objects.filter(pk=self.batch.pk).update(
-                    total_rows=self.staged.records, sha256=self.sha256
-                )
-                with transaction.atomic():
-                    for step in (self._check_rows, self._check_file, self._insert, self._refresh):
-                        self._timed(step.__name__.strip("_"), step)
-                    self._timed("reject", self._reject)
-                    self._timed("finish", lambda: finish(self))
-                    started = time.perf_counter()
-                self.timings["commit"] = time.perf_counter() - started
-            finally:
-                if connection.connection is not None and not connection.needs_rollback:
-                    with contextlib.suppress(DatabaseError):
-                        cursor.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES))
-
-    def _timed(self, name: str, step: Callable[[], None]) -> None:
-        started = time.perf_counter()
-        step()
-        self.timings[name] = time.perf_counter() - started
-
-    def _cell(self, name: str) -> str:
-        return f"s.f{self.staged.columns[name] + 1}"
+    def stage(self, handle: IO[bytes], size: int | None) -> Staged:
+        """A file refused while staged still gets its checksum, read from the rest of it."""
+        stager = PaymentStager(self.cursor, handle, progress=self.progress, size=size)
+        try:
+            staged = stager.run()
+        except ImportFileError:
+            self.sha256 = _hash_rest(handle, stager.digest)
+            raise
+        self.sha256 = staged.sha256
+        return staged
 
     # Each row on its own, then its sale ---------------------------------------------------------
     def _check_rows(self) -> None:
