@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone, translation
 
 from agreements.models import AgreementVersion
 from partners.models import Partner
+from prm.core.lookups import Ids
 from prm.core.money import minor_unit, quantize
 
 from .. import periods
@@ -393,10 +394,13 @@ def aggregate(
             # sort a million rows to the disk; hashing the few real groups (partners × rules)
             # in each parallel worker is the fast way. work_mem: partners × rules groups in
             # each worker and in the final step, kept in memory (at 10,000 partners the default
-            # 4 MB spills them to the disk).
+            # 4 MB spills them to the disk). parallel_tuple_cost: for the same reason the planner
+            # expects each parallel worker to pass up a group per row or so, and would scan
+            # alone; each passes up its few real groups, and two workers halve the scan.
             cursor.execute(
                 "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
-                "set_config('work_mem', '64MB', true)"
+                "set_config('work_mem', '64MB', true), "
+                "set_config('parallel_tuple_cost', '0.01', true)"
             )
         for query, params in statements:
             cursor.execute(query, params)
@@ -406,7 +410,7 @@ def aggregate(
             continue
         sums = result[partner_id]
         # The rollup keeps whole hundredths.
-        volume, quantity = Decimal(int(volume)) / 100, Decimal(int(quantity)) / 100
+        volume, quantity = Decimal(volume) / 100, Decimal(quantity) / 100
         sums.net_sales += volume
         # A line with no rule is unmatched, a late return included (its original was too),
         # as `matched_sale_ids(rule_id=None)` lists it.
@@ -478,8 +482,8 @@ def _rollup_sales_sql(
     plan_case, plan_params = _sale_plan_case(sql, period, segments, paid=paid)
     sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
     query = f"""
-        SELECT r.partner_id, {sale_rule}, 0,
-               SUM(r.volume_cents), SUM(r.quantity_hundredths), SUM(r.line_count)
+        SELECT r.partner_id, {sale_rule}, 0, CAST(SUM(r.volume_cents) AS BIGINT),
+               CAST(SUM(r.quantity_hundredths) AS BIGINT), CAST(SUM(r.line_count) AS BIGINT)
         FROM {table} r
         WHERE r.kind = 'sale' AND r.{day} BETWEEN %s AND %s {partner_filter}
         GROUP BY 1, 2
@@ -513,7 +517,8 @@ def _rollup_returns_sql(
         SELECT r.partner_id,
                CASE WHEN {skipped} THEN %s ELSE {return_rule} END,
                CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
-               -SUM(r.volume_cents), -SUM(r.quantity_hundredths), SUM(r.line_count)
+               -CAST(SUM(r.volume_cents) AS BIGINT), -CAST(SUM(r.quantity_hundredths) AS BIGINT),
+               CAST(SUM(r.line_count) AS BIGINT)
         FROM {table} r
         LEFT JOIN seg ON seg.partner_id = r.partner_id
              AND r.original_date BETWEEN seg.d_from AND seg.d_to
@@ -884,7 +889,9 @@ def _targets(partner_ids: list[int], period: periods.Period) -> dict[int, Decima
 
     rows = (
         Target.objects.filter(
-            partner_id__any_of=partner_ids, period__in=period.months, status=Target.Status.AGREED
+            partner_id__any_of=Ids(partner_ids),
+            period__in=period.months,
+            status=Target.Status.AGREED,
         )
         .values("partner_id")
         .annotate(total=Sum("amount"))
@@ -1009,7 +1016,9 @@ def carried_in(partner_ids: list[int], period: periods.Period) -> dict[int, Carr
     return {
         pid: Carried(pk, label, amount)
         for pk, pid, label, amount in Statement.objects.filter(
-            partner_id__any_of=list(partner_ids), period_end=previous_end, carried_forward__lt=0
+            partner_id__any_of=Ids(list(partner_ids)),
+            period_end=previous_end,
+            carried_forward__lt=0,
         ).values_list("pk", "partner_id", "period", "carried_forward")
     }
 
@@ -1127,68 +1136,87 @@ def _period_partners(
 
 # What the statement's lines are made of changes with this tag: a new computation of the same
 # inputs must bump it, so that every draft is rebuilt once.
-INPUTS_VERSION = "inputs-3"
+INPUTS_VERSION = "inputs-4"
 
 
-def _rule_inputs(rule: Rule) -> tuple:
-    """What a rule line depends on besides the partner's sums."""
-    return (
-        rule.pk,
-        rule.kind,
-        rule.rate,
-        rule.amount,
-        rule.brackets,
-        rule.priority,
-        rule.version.effective_from,
-        rule.scope_label,
+def _rule_inputs(rule: Rule) -> str:
+    """What a rule line depends on besides the partner's sums, as text (once per batch)."""
+    return repr(
+        (
+            rule.pk,
+            rule.kind,
+            rule.rate,
+            rule.amount,
+            rule.brackets,
+            rule.priority,
+            rule.version.effective_from,
+            rule.scope_label,
+        )
     )
 
 
-def _plan_inputs(plan: PlanVersion | None) -> tuple | None:
+def _plan_inputs(plan: PlanVersion | None) -> str:
+    """What the cap, accelerator and carry-forward lines depend on, as text (once per plan)."""
     if plan is None:
-        return None
-    return (
-        plan.pk,
-        plan.cap,
-        plan.accelerator_threshold,
-        plan.accelerator_multiplier,
-        plan.carry_forward,
-        plan.accrual,
+        return "None"
+    return repr(
+        (
+            plan.pk,
+            plan.cap,
+            plan.accelerator_threshold,
+            plan.accelerator_multiplier,
+            plan.carry_forward,
+            plan.accrual,
+        )
     )
 
 
-def _bucket_inputs(bucket: Bucket) -> tuple:
-    return (bucket.volume, bucket.quantity, bucket.count)
+def _bucket_inputs(bucket: Bucket) -> str:
+    return f"{bucket.volume}/{bucket.quantity}/{bucket.count}"
 
 
 def _inputs_fingerprint(
     *,
     currency: str,
     sums: PartnerSums,
-    plan: tuple | None,
-    rules: dict[int, tuple],
+    plan: str,
+    rules: dict[int, str],
     target: Decimal | None,
     adjustments: list[Adjustment],
     restatements: list[dict],
     carried: Carried | None = None,
 ) -> str:
     """Everything a statement's computation reads (`compute_statement`'s arguments): equal
-    fingerprints give equal lines and totals, so the statement is not rebuilt. Decimals keep
-    their exponent in `repr`, so 1.0 and 1.00 differ as their printed amounts would."""
-    inputs = (
+    fingerprints give equal lines and totals, so the statement is not rebuilt. `plan` and
+    `rules` come as `_plan_inputs` and `_rule_inputs` text. Decimals keep their exponent in
+    their text, so 1.0 and 1.00 differ as their printed amounts would; free text is quoted by
+    `repr`, so no value can run into the next."""
+    parts = [
         INPUTS_VERSION,
         currency,
         plan,
-        target,
-        sums.net_sales,
+        repr(target),
+        str(sums.net_sales),
         _bucket_inputs(sums.unmatched),
         _bucket_inputs(sums.late_returns),
-        sorted((rid, rules[rid], _bucket_inputs(b)) for rid, b in sums.rules.items()),
-        [(a.pk, a.amount, a.currency, a.reason, a.source_label, a.created_at) for a in adjustments],
-        restatements and json.dumps(restatements, sort_keys=True, default=str),
-        carried and (carried.statement_id, carried.period, carried.amount),
+    ]
+    parts += sorted(
+        f"{rid}:{rules[rid]}:{_bucket_inputs(bucket)}" for rid, bucket in sums.rules.items()
     )
-    return hashlib.sha256(repr(inputs).encode()).hexdigest()
+    if adjustments:
+        parts.append(
+            repr(
+                [
+                    (a.pk, a.amount, a.currency, a.reason, a.source_label, a.created_at)
+                    for a in adjustments
+                ]
+            )
+        )
+    if restatements:
+        parts.append(json.dumps(restatements, sort_keys=True, default=str))
+    if carried:
+        parts.append(repr((carried.statement_id, carried.period, carried.amount)))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _claims(period_end: dt.date, currency: str, adjustment_currency: str, created_at) -> bool:
@@ -1222,17 +1250,29 @@ def _write(
 
     restate = restate or {}
     counts = {"statements": 0, "unchanged": 0, "skipped": 0}
-    locked = Statement.objects.select_for_update().filter(
-        partner_id__any_of=ids, period=period.label
+    locked = (
+        Statement.objects.select_for_update()
+        .filter(partner_id__any_of=Ids(ids), period=period.label)
+        .only(*LOCKED_FIELDS)
     )
     existing = {s.partner_id: s for s in locked}
-    # Only an adjustment this period's statement takes (see `_claims`) opens a statement.
+    # The partners' unapplied adjustments and those already on the batch's statements, in the
+    # order a statement lists them. Only an adjustment this period's statement takes (see
+    # `_claims`) opens a statement.
+    adjustments = list(
+        Adjustment.objects.filter(
+            Q(partner_id__any_of=Ids(ids), statement__isnull=True)
+            | Q(statement_id__any_of=Ids([s.pk for s in existing.values()]))
+        )
+        .annotate(partner_currency=F("partner__currency"))
+        .order_by("created_at", "id")
+    )
     pending = {
-        partner_id
-        for partner_id, created_at in Adjustment.objects.filter(
-            partner_id__any_of=ids, statement__isnull=True, currency=F("partner__currency")
-        ).values_list("partner_id", "created_at")
-        if period.end >= timezone.localdate(created_at)
+        a.partner_id
+        for a in adjustments
+        if a.statement_id is None
+        and a.currency == a.partner_currency
+        and period.end >= timezone.localdate(a.created_at)
     }
     carried = carried_in(ids, period)
     missing = [
@@ -1273,29 +1313,12 @@ def _write(
         segments,
         {s.currency: minor_unit(s.currency) for s in drafts.values()},
     )
-    # An unapplied adjustment goes on the partner's next draft statement (the first whose period
-    # ends on or after the adjustment) and stays there.
-    claimed = []
-    for adjustment in Adjustment.objects.filter(
-        partner_id__any_of=list(drafts), statement__isnull=True
-    ):
-        statement = drafts[adjustment.partner_id]
-        if _claims(
-            statement.period_end, statement.currency, adjustment.currency, adjustment.created_at
-        ):
-            adjustment.statement = statement
-            claimed.append(adjustment)
-    Adjustment.objects.bulk_update(claimed, ["statement"])
-    adjustments: dict[int, list[Adjustment]] = defaultdict(list)
-    for adjustment in Adjustment.objects.filter(
-        statement_id__any_of=[s.pk for s in drafts.values()]
-    ).order_by("created_at", "id"):
-        adjustments[adjustment.partner_id].append(adjustment)
+    listed = _claim_adjustments(adjustments, drafts)
     now = timezone.now()
     changed: list[Statement] = []
     new_lines: list[StatementLine] = []
     rule_inputs = {rid: _rule_inputs(rule) for rid, rule in rules.items()}
-    plans: dict[int | None, tuple | None] = {}
+    plans: dict[int | None, str] = {}
     for pid, statement in drafts.items():
         partner_sums = sums.get(pid, PartnerSums())
         plan = _statement_plan(segments.get(pid, []), period)
@@ -1308,7 +1331,7 @@ def _write(
             plan=plans[key],
             rules=rule_inputs,
             target=targets.get(pid),
-            adjustments=adjustments.get(pid, []),
+            adjustments=listed.get(pid, []),
             restatements=restatements.get(pid, []),
             carried=carried.get(pid),
         )
@@ -1321,7 +1344,7 @@ def _write(
             plan=plan,
             rules=rules,
             target=targets.get(pid),
-            adjustments=adjustments.get(pid, []),
+            adjustments=listed.get(pid, []),
             restatements=restatements.get(pid, []),
             carried=carried.get(pid),
         )
@@ -1378,6 +1401,33 @@ def _write(
     return counts
 
 
+def _claim_adjustments(
+    adjustments: list[Adjustment], drafts: dict[int, Statement]
+) -> dict[int, list[Adjustment]]:
+    """Per partner, the adjustments its draft lists, in order. An unapplied adjustment goes on
+    the partner's next draft statement (the first whose period ends on or after the adjustment)
+    and stays there."""
+    claimed = []
+    listed: dict[int, list[Adjustment]] = defaultdict(list)
+    draft_ids = {s.pk for s in drafts.values()}
+    for adjustment in adjustments:
+        statement = drafts.get(adjustment.partner_id)
+        if (
+            adjustment.statement_id is None
+            and statement is not None
+            and _claims(
+                statement.period_end, statement.currency, adjustment.currency, adjustment.created_at
+            )
+        ):
+            adjustment.statement = statement
+            claimed.append(adjustment)
+        if adjustment.statement_id in draft_ids:
+            listed[adjustment.partner_id].append(adjustment)
+    if claimed:
+        Adjustment.objects.bulk_update(claimed, ["statement"])
+    return listed
+
+
 class LineLinks:
     """Rows of the apps above commissions that point at statement lines (a disputed line).
 
@@ -1398,6 +1448,20 @@ def line_key(line) -> tuple:
     """What identifies a statement line across a rewrite: its statement, kind and origin."""
     return (line.statement_id, line.kind, line.rule_id, line.adjustment_id, line.restates_id)
 
+
+# What a recompute reads of the statements it locks: the rest (approval, payment, bank details)
+# is never loaded.
+LOCKED_FIELDS = [
+    "partner",
+    "period",
+    "period_start",
+    "period_end",
+    "currency",
+    "status",
+    "fingerprint",
+    "computed_at",
+    "carried_forward",
+]
 
 STATEMENT_FIELDS = [
     "fingerprint",

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from partners.models import Partner
+from prm.core.lookups import Ids
 from prm.core.money import minor_unit
 
 from .. import periods
@@ -325,7 +326,7 @@ def _store(good: list[tuple[_Row, int]], result: PaymentImportResult) -> None:
         existing = {
             (sale_id, paid_date, amount)
             for sale_id, paid_date, amount in Payment.objects.filter(
-                sale_id__any_of=sale_ids
+                sale_id__any_of=Ids(sale_ids)
             ).values_list("sale_id", "paid_date", "amount")
         }
         new = [
@@ -345,11 +346,11 @@ def sale_paid_refresh(*, sale_ids: list[int]) -> dict[str, set[int]]:
     its payments up to and including that day reaches its net amount. Answers, per month, the
     partners whose sales moved into or out of it."""
     before = dict(
-        SalePaid.objects.filter(sale_id__any_of=sale_ids).values_list("sale_id", "paid_on")
+        SalePaid.objects.filter(sale_id__any_of=Ids(sale_ids)).values_list("sale_id", "paid_on")
     )
     payment, sale, paid = (m._meta.db_table for m in (Payment, Sale, SalePaid))
     ids_sql, ids_params = _member("p.sale_id", sale_ids)
-    SalePaid.objects.filter(sale_id__any_of=sale_ids).delete()
+    SalePaid.objects.filter(sale_id__any_of=Ids(sale_ids)).delete()
     # SQLite sums decimals as binary floats (4,000.30 + 620.31 falls short of 4,620.61):
     # there the sums are compared in cents.
     reached = (
@@ -373,7 +374,7 @@ def sale_paid_refresh(*, sale_ids: list[int]) -> dict[str, set[int]]:
             ids_params,
         )
     after = dict(
-        SalePaid.objects.filter(sale_id__any_of=sale_ids).values_list("sale_id", "paid_on")
+        SalePaid.objects.filter(sale_id__any_of=Ids(sale_ids)).values_list("sale_id", "paid_on")
     )
     partners = dict(Sale.objects.filter(pk__in=sale_ids).values_list("pk", "partner_id"))
     moved: dict[str, set[int]] = defaultdict(set)

@@ -22,6 +22,8 @@ from decimal import Decimal
 
 from django.db.models import Max
 
+from prm.core.lookups import Ids
+
 from .. import periods
 from ..models import PlanVersion, Rule, Statement, StatementLine
 from .compute import (
@@ -244,7 +246,7 @@ def draft_lines(
     wanted: dict[int, set[int]] = defaultdict(set)
     by_statement = {s.pk: pid for pid, s in drafts.items()}
     for statement_id, restated_id in StatementLine.objects.filter(
-        statement_id__any_of=list(by_statement), kind=StatementLine.Kind.RESTATEMENT
+        statement_id__any_of=Ids(list(by_statement)), kind=StatementLine.Kind.RESTATEMENT
     ).values_list("statement_id", "restates_id"):
         wanted[by_statement[statement_id]].add(restated_id)
     for pid, ids in hints.items():

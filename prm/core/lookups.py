@@ -2,9 +2,22 @@
 
 `__in` normalises every element of its list through the field (costly at a thousand ids per
 query, many queries per recompute batch); ids from the database need none of that. PostgreSQL
-gets one array parameter, other databases an IN list."""
+gets one array parameter, other databases an IN list. Wrapped in `Ids`, the list also skips the
+query's look at each element for an expression to resolve."""
 
 from django.db.models import ForeignKey, Lookup
+
+
+class Ids:
+    """Ids for `any_of`, handed to the query as one value rather than as a list."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values) -> None:
+        self.values = values
+
+    def __iter__(self):
+        return iter(self.values)
 
 
 class AnyOf(Lookup):
