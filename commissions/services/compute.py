@@ -212,21 +212,6 @@ def _sales_query(
     )
 
 
-def _segment_arrays(segments: dict[int, list[Segment]]) -> list[list]:
-    """The plan segments as six parallel arrays (partner, from, to, plan version, clawback, 1 if
-    the plan accrues on payment else 0)."""
-    columns: list[list] = [[], [], [], [], [], []]
-    for partner_id, partner_segments in segments.items():
-        for seg in partner_segments:
-            columns[0].append(partner_id)
-            columns[1].append(seg.start)
-            columns[2].append(seg.end)
-            columns[3].append(seg.plan_version.pk)
-            columns[4].append(seg.plan_version.clawback_days)
-            columns[5].append(_on_payment(seg))
-    return columns
-
-
 def _on_payment(seg: Segment) -> int:
     return 1 if seg.plan_version.accrual == PlanVersion.Accrual.PAYMENT else 0
 
@@ -287,25 +272,33 @@ class _Sql:
         return f"(CASE {pv_column} {' '.join(whens)} END)", params
 
 
-def _sale_plan_case(
-    sql: _Sql, period: periods.Period, segments: dict[int, list[Segment]], *, paid: bool = False
+def _plan_case(
+    sql: _Sql,
+    period: periods.Period,
+    segments: dict[int, list[Segment]],
+    *,
+    paid: bool = False,
+    day: str = "r.invoice_date",
 ) -> tuple[str, list]:
-    """The plan version of a sale row `r` as a CASE over classes of partners: partners whose
-    plan segments are the same share one test of membership, so the common case costs one hash
-    probe. Rows of the invoice rollup (`paid` false) are dated in the period: the segments are
-    cut to it, and the common case (one plan over the whole period) needs no date test; rows
-    there under a plan accruing on payment are SKIP. Rows of the paid rollup (`paid`) may be
-    invoiced on any day: those under a plan accruing on invoice, or under none, are SKIP."""
+    """The plan version of a rollup row `r` on its `day` as a CASE over classes of partners:
+    partners whose plan segments are the same share one test of membership, so the common case
+    costs one hash probe. Under the invoice accrual (`paid` false), rows under a plan accruing on
+    payment are SKIP and rows under no plan NULL (unmatched); when `day` is the invoice date,
+    which lies in the period, the segments are cut to it and the common case (one plan over the
+    whole period) needs no date test. Under accrual on payment (`paid`), rows under a plan
+    accruing on invoice, or under none, are SKIP. A return's `day` is its original's date, on
+    any day."""
+    in_period = day == "r.invoice_date" and not paid
     classes: dict[tuple, list[int]] = defaultdict(list)
     for partner_id, partner_segments in segments.items():
         signature = tuple(
             (
-                max(seg.start, period.start) if not paid else seg.start,
-                min(seg.end, period.end) if not paid else seg.end,
+                max(seg.start, period.start) if in_period else seg.start,
+                min(seg.end, period.end) if in_period else seg.end,
                 seg.plan_version.pk if _on_payment(seg) == paid else SKIP,
             )
             for seg in partner_segments
-            if paid or (seg.start <= period.end and seg.end >= period.start)
+            if not in_period or (seg.start <= period.end and seg.end >= period.start)
         )
         if signature:
             classes[signature].append(partner_id)
@@ -314,16 +307,29 @@ def _sale_plan_case(
     whens, params = [], []
     for signature, partner_ids in sorted(classes.items(), key=lambda item: -len(item[1])):
         test, test_params = sql.member("r.partner_id", partner_ids)
-        if not paid and len(signature) == 1 and signature[0][:2] == (period.start, period.end):
+        if in_period and len(signature) == 1 and signature[0][:2] == (period.start, period.end):
             whens.append(f"WHEN {test} THEN %s")
             params += [*test_params, signature[0][2]]
             continue
-        dated = " ".join("WHEN r.invoice_date BETWEEN %s AND %s THEN %s" for _ in signature)
+        dated = " ".join(f"WHEN {day} BETWEEN %s AND %s THEN %s" for _ in signature)
         whens.append(f"WHEN {test} THEN (CASE {dated}{none} END)")
         params += test_params + [value for entry in signature for value in entry] + none_params
     if not whens:
         return ("%s", [SKIP]) if paid else ("CAST(NULL AS BIGINT)", [])
     return f"(CASE {' '.join(whens)}{none} END)", params + none_params
+
+
+def _clawback_case(plan_case: str, segments: dict[int, list[Segment]]) -> tuple[str, list]:
+    """The clawback days of the plan version in `plan_case` (NULL for SKIP or none)."""
+    days = {
+        seg.plan_version.pk: seg.plan_version.clawback_days
+        for partner_segments in segments.values()
+        for seg in partner_segments
+    }
+    if not days:
+        return "CAST(NULL AS INTEGER)", []
+    whens = " ".join("WHEN %s THEN %s" for _ in days)
+    return f"(CASE {plan_case} {whens} END)", [v for item in sorted(days.items()) for v in item]
 
 
 def _paid_throughout(partner_segments: list[Segment], period: periods.Period) -> bool:
@@ -355,8 +361,8 @@ def aggregate(
     paid sales rollup, by the day they count. The sales are read in one pass per rollup with no
     join (each row's plan version from its partner's class of plan segments, its rule from its
     product, both as hashed membership tests), summed per partner and rule; the returns (a few,
-    found through partial indexes, both rollups' in one statement) are joined to the plan
-    segment of their original sale's date, which also decides whether they came within the
+    found through partial indexes, both rollups' in one statement) take the plan of their
+    original sale's date the same way, which also decides whether they came within the
     clawback days. A row under the other accrual's plan is summed under the rule SKIP and
     dropped; the invoice rollup's sales are not read for partners whose plans accrue on payment
     over the whole period."""
@@ -373,15 +379,13 @@ def aggregate(
     # The returns are few: both rollups' in one statement. The sales are a statement each, so
     # that each aggregate runs in every parallel worker (under a UNION ALL, each part would
     # run in one).
-    returns = [_rollup_returns_sql(sql, period, rmap, partner_ids, paid=False)]
+    returns = [_rollup_returns_sql(sql, period, segments, rmap, partner_ids, paid=False)]
     if on_payment:
-        returns.append(_rollup_returns_sql(sql, period, rmap, partner_ids, paid=True))
-    seg, seg_params = _segments_sql(sql, segments)
+        returns.append(_rollup_returns_sql(sql, period, segments, rmap, partner_ids, paid=True))
     statements.append(
         (
-            f"WITH seg (partner_id, d_from, d_to, pv_id, clawback, pay) AS ({seg}) "
-            + " UNION ALL ".join(part for part, _params in returns),
-            [*seg_params, *(value for _part, params in returns for value in params)],
+            " UNION ALL ".join(part for part, _params in returns),
+            [value for _part, params in returns for value in params],
         )
     )
     result: dict[int, PartnerSums] = defaultdict(PartnerSums)
@@ -403,8 +407,18 @@ def aggregate(
                 "set_config('parallel_tuple_cost', '0.01', true)"
             )
         for query, params in statements:
-            cursor.execute(query, params)
-            rows += cursor.fetchall()
+            if sql.postgres:
+                # One JSON document rather than thousands of rows: psycopg2 would convert each
+                # value of each row in Python.
+                document = (
+                    "SELECT CAST(json_agg(ARRAY[q.partner_id, q.rule_id, q.late, q.volume, "  # noqa: S608
+                    f"q.quantity, q.lines]) AS TEXT) FROM ({query}) q"
+                )
+                cursor.execute(document, params)
+                rows += json.loads(cursor.fetchone()[0] or "[]")
+            else:
+                cursor.execute(query, params)
+                rows += cursor.fetchall()
     for partner_id, rule_id, is_late, volume, quantity, count in rows:
         if rule_id == SKIP:
             continue
@@ -444,23 +458,6 @@ def _invoice_partners(
     return sorted(set(Partner.objects.order_by().values_list("pk", flat=True)) - throughout)
 
 
-def _segments_sql(sql: _Sql, segments: dict[int, list[Segment]]) -> tuple[str, list]:
-    """The plan segments as a table (partner_id, d_from, d_to, pv_id, clawback, pay)."""
-    columns = _segment_arrays(segments)
-    if sql.postgres:
-        return (
-            "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::bigint[], "
-            "%s::int[], %s::int[])",
-            columns,
-        )
-    # A row that matches nothing keeps the VALUES list from being empty.
-    rows = list(zip(*columns, strict=True)) or [(0, FAR_PAST, FAR_PAST, 0, 0, 0)]
-    return (
-        "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)),
-        [value for row in rows for value in row],
-    )
-
-
 def _rollup_sales_sql(
     sql: _Sql,
     period: periods.Period,
@@ -479,11 +476,13 @@ def _rollup_sales_sql(
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
-    plan_case, plan_params = _sale_plan_case(sql, period, segments, paid=paid)
+    plan_case, plan_params = _plan_case(sql, period, segments, paid=paid)
     sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
     query = f"""
-        SELECT r.partner_id, {sale_rule}, 0, CAST(SUM(r.volume_cents) AS BIGINT),
-               CAST(SUM(r.quantity_hundredths) AS BIGINT), CAST(SUM(r.line_count) AS BIGINT)
+        SELECT r.partner_id AS partner_id, {sale_rule} AS rule_id, 0 AS late,
+               CAST(SUM(r.volume_cents) AS BIGINT) AS volume,
+               CAST(SUM(r.quantity_hundredths) AS BIGINT) AS quantity,
+               CAST(SUM(r.line_count) AS BIGINT) AS lines
         FROM {table} r
         WHERE r.kind = 'sale' AND r.{day} BETWEEN %s AND %s {partner_filter}
         GROUP BY 1, 2
@@ -495,38 +494,47 @@ def _rollup_sales_sql(
 def _rollup_returns_sql(
     sql: _Sql,
     period: periods.Period,
+    segments: dict[int, list[Segment]],
     rmap: dict[int, dict[int, list[int]]],
     partner_ids: list[int] | None,
     *,
     paid: bool,
 ) -> tuple[str, list]:
     """The sums of the returns of `partner_ids` (None: all) that count in the period, per
-    partner, rule and lateness, each joined to the plan segment (`seg`) of its original's date:
-    from the sales rollup by invoice date, or (`paid`) from the paid sales rollup by counting
-    day. Rows under the other accrual's plans (or, paid, under none) are SKIP."""
+    partner, rule and lateness, each under the plan of its original's date (`_plan_case`) and
+    late past that plan's clawback days: from the sales rollup by invoice date, or (`paid`) from
+    the paid sales rollup by counting day. Rows under the other accrual's plans (or, paid, under
+    none) are SKIP."""
     table = (PaidSalesRollup if paid else SalesRollup)._meta.db_table
     day = "counted_on" if paid else "invoice_date"
-    skipped = "seg.pay IS NULL OR seg.pay = 0" if paid else "seg.pay = 1"
     partner_filter, partner_params = "", []
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
-    return_rule, return_rule_params = sql.rule_case("seg.pv_id", rmap)
+    plan, plan_params = _plan_case(sql, period, segments, paid=paid, day="r.original_date")
+    return_rule, return_rule_params = sql.rule_case(plan, rmap)
+    clawback, clawback_params = _clawback_case(plan, segments)
     elapsed = _days_between("r.invoice_date", "r.original_date")
     query = f"""
-        SELECT r.partner_id,
-               CASE WHEN {skipped} THEN %s ELSE {return_rule} END,
-               CASE WHEN {elapsed} > seg.clawback THEN 1 ELSE 0 END,
-               -CAST(SUM(r.volume_cents) AS BIGINT), -CAST(SUM(r.quantity_hundredths) AS BIGINT),
-               CAST(SUM(r.line_count) AS BIGINT)
+        SELECT r.partner_id AS partner_id, {return_rule} AS rule_id,
+               CASE WHEN {elapsed} > {clawback} THEN 1 ELSE 0 END AS late,
+               -CAST(SUM(r.volume_cents) AS BIGINT) AS volume,
+               -CAST(SUM(r.quantity_hundredths) AS BIGINT) AS quantity,
+               CAST(SUM(r.line_count) AS BIGINT) AS lines
         FROM {table} r
-        LEFT JOIN seg ON seg.partner_id = r.partner_id
-             AND r.original_date BETWEEN seg.d_from AND seg.d_to
         WHERE r.kind = 'return' AND r.{day} BETWEEN %s AND %s {partner_filter}
         GROUP BY 1, 2, 3
         HAVING SUM(r.line_count) > 0
     """  # noqa: S608
-    return query, [SKIP, *return_rule_params, period.start, period.end, *partner_params]
+    return query, [
+        *plan_params,
+        *return_rule_params,
+        *plan_params,
+        *clawback_params,
+        period.start,
+        period.end,
+        *partner_params,
+    ]
 
 
 def payment_partners(segments: dict[int, list[Segment]], partner_ids) -> set[int]:
@@ -1019,7 +1027,9 @@ def carried_in(partner_ids: list[int], period: periods.Period) -> dict[int, Carr
             partner_id__any_of=Ids(list(partner_ids)),
             period_end=previous_end,
             carried_forward__lt=0,
-        ).values_list("pk", "partner_id", "period", "carried_forward")
+        )
+        .order_by()
+        .values_list("pk", "partner_id", "period", "carried_forward")
     }
 
 
@@ -1172,7 +1182,7 @@ def _plan_inputs(plan: PlanVersion | None) -> str:
 
 
 def _bucket_inputs(bucket: Bucket) -> str:
-    return f"{bucket.volume}/{bucket.quantity}/{bucket.count}"
+    return str(bucket.volume) + "/" + str(bucket.quantity) + "/" + str(bucket.count)
 
 
 def _inputs_fingerprint(
@@ -1254,6 +1264,7 @@ def _write(
         Statement.objects.select_for_update()
         .filter(partner_id__any_of=Ids(ids), period=period.label)
         .only(*LOCKED_FIELDS)
+        .order_by()
     )
     existing = {s.partner_id: s for s in locked}
     # The partners' unapplied adjustments and those already on the batch's statements, in the

@@ -245,9 +245,13 @@ def draft_lines(
     statement and other statements hold, per rule and cap; zero differences give no line."""
     wanted: dict[int, set[int]] = defaultdict(set)
     by_statement = {s.pk: pid for pid, s in drafts.items()}
-    for statement_id, restated_id in StatementLine.objects.filter(
-        statement_id__any_of=Ids(list(by_statement)), kind=StatementLine.Kind.RESTATEMENT
-    ).values_list("statement_id", "restates_id"):
+    for statement_id, restated_id in (
+        StatementLine.objects.filter(
+            statement_id__any_of=Ids(list(by_statement)), kind=StatementLine.Kind.RESTATEMENT
+        )
+        .order_by()
+        .values_list("statement_id", "restates_id")
+    ):
         wanted[by_statement[statement_id]].add(restated_id)
     for pid, ids in hints.items():
         if pid in drafts:
