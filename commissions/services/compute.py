@@ -279,6 +279,7 @@ def _plan_case(
     *,
     paid: bool = False,
     day: str = "r.invoice_date",
+    scope: set[int] | None = None,
 ) -> tuple[str, list]:
     """The plan version of a rollup row `r` on its `day` as a CASE over classes of partners:
     partners whose plan segments are the same share one test of membership, so the common case
@@ -287,10 +288,13 @@ def _plan_case(
     which lies in the period, the segments are cut to it and the common case (one plan over the
     whole period) needs no date test. Under accrual on payment (`paid`), rows under a plan
     accruing on invoice, or under none, are SKIP. A return's `day` is its original's date, on
-    any day."""
+    any day. `scope`, when known, holds every partner whose rows the statement reads: when each
+    has a class, the largest class needs no test (its rows are all the others)."""
     in_period = day == "r.invoice_date" and not paid
     classes: dict[tuple, list[int]] = defaultdict(list)
     for partner_id, partner_segments in segments.items():
+        if scope is not None and partner_id not in scope:
+            continue
         signature = tuple(
             (
                 max(seg.start, period.start) if in_period else seg.start,
@@ -304,19 +308,36 @@ def _plan_case(
             classes[signature].append(partner_id)
     none = " ELSE %s" if paid else ""
     none_params = [SKIP] if paid else []
+    ordered = sorted(classes.items(), key=lambda item: -len(item[1]))
+    otherwise = None
+    if ordered and scope is not None and sum(len(ids) for _sig, ids in ordered) == len(scope):
+        otherwise = ordered.pop(0)[0]
     whens, params = [], []
-    for signature, partner_ids in sorted(classes.items(), key=lambda item: -len(item[1])):
+    for signature, partner_ids in ordered:
         test, test_params = sql.member("r.partner_id", partner_ids)
-        if in_period and len(signature) == 1 and signature[0][:2] == (period.start, period.end):
-            whens.append(f"WHEN {test} THEN %s")
-            params += [*test_params, signature[0][2]]
-            continue
-        dated = " ".join(f"WHEN {day} BETWEEN %s AND %s THEN %s" for _ in signature)
-        whens.append(f"WHEN {test} THEN (CASE {dated}{none} END)")
-        params += test_params + [value for entry in signature for value in entry] + none_params
+        expression, expression_params = _dated_plan(signature, period, day, none, in_period)
+        whens.append(f"WHEN {test} THEN {expression}")
+        params += [*test_params, *expression_params, *none_params]
+    if otherwise is not None:
+        expression, expression_params = _dated_plan(otherwise, period, day, none, in_period)
+        if not whens:
+            return expression, expression_params + none_params
+        params += [*expression_params, *none_params]
+        return f"(CASE {' '.join(whens)} ELSE {expression} END)", params
     if not whens:
         return ("%s", [SKIP]) if paid else ("CAST(NULL AS BIGINT)", [])
     return f"(CASE {' '.join(whens)}{none} END)", params + none_params
+
+
+def _dated_plan(
+    signature: tuple, period: periods.Period, day: str, none: str, in_period: bool
+) -> tuple[str, list]:
+    """The plan version of a row of a partner of one class (`_plan_case`), by its `day`;
+    the caller adds the parameter of `none`, if any, after these."""
+    if in_period and len(signature) == 1 and signature[0][:2] == (period.start, period.end):
+        return "%s", [signature[0][2]]
+    dated = " ".join(f"WHEN {day} BETWEEN %s AND %s THEN %s" for _ in signature)
+    return f"(CASE {dated}{none} END)", [value for entry in signature for value in entry]
 
 
 def _clawback_case(plan_case: str, segments: dict[int, list[Segment]]) -> tuple[str, list]:
@@ -371,17 +392,25 @@ def aggregate(
     rmap = rule_map(pv_ids)
     on_payment = payment_partners(segments, partner_ids)
     statements = []
-    invoice_ids = _invoice_partners(period, segments, partner_ids, on_payment)
+    invoice_ids, scope = _invoice_partners(period, segments, partner_ids, on_payment)
     if invoice_ids is None or invoice_ids:
-        statements.append(_rollup_sales_sql(sql, period, segments, rmap, invoice_ids, paid=False))
+        statements.append(
+            _rollup_sales_sql(sql, period, segments, rmap, invoice_ids, paid=False, scope=scope)
+        )
     if on_payment:
-        statements.append(_rollup_sales_sql(sql, period, segments, rmap, partner_ids, paid=True))
+        statements.append(
+            _rollup_sales_sql(sql, period, segments, rmap, partner_ids, paid=True, scope=scope)
+        )
     # The returns are few: both rollups' in one statement. The sales are a statement each, so
     # that each aggregate runs in every parallel worker (under a UNION ALL, each part would
     # run in one).
-    returns = [_rollup_returns_sql(sql, period, segments, rmap, partner_ids, paid=False)]
+    returns = [
+        _rollup_returns_sql(sql, period, segments, rmap, partner_ids, paid=False, scope=scope)
+    ]
     if on_payment:
-        returns.append(_rollup_returns_sql(sql, period, segments, rmap, partner_ids, paid=True))
+        returns.append(
+            _rollup_returns_sql(sql, period, segments, rmap, partner_ids, paid=True, scope=scope)
+        )
     statements.append(
         (
             " UNION ALL ".join(part for part, _params in returns),
@@ -445,17 +474,19 @@ def _invoice_partners(
     segments: dict[int, list[Segment]],
     partner_ids: list[int] | None,
     on_payment: set[int],
-) -> list[int] | None:
+) -> tuple[list[int] | None, set[int] | None]:
     """The partners whose sales invoiced in the period are read from the sales rollup (None:
-    every partner): all but those whose plans accrue on payment over the whole period. When
-    some do and no partners were named, the others are looked up, so that a recompute where
-    every plan accrues on payment does not read the invoice rollup at all."""
+    every partner): all but those whose plans accrue on payment over the whole period; and the
+    partners the recompute covers, when known (those named, or all once looked up). When some
+    accrue on payment throughout and no partners were named, the others are looked up, so that
+    a recompute where every plan accrues on payment does not read the invoice rollup at all."""
     throughout = {pid for pid in on_payment if _paid_throughout(segments[pid], period)}
     if partner_ids is not None:
-        return sorted(set(partner_ids) - throughout)
+        return sorted(set(partner_ids) - throughout), set(partner_ids)
     if not throughout:
-        return None
-    return sorted(set(Partner.objects.order_by().values_list("pk", flat=True)) - throughout)
+        return None, None
+    everyone = set(Partner.objects.order_by().values_list("pk", flat=True))
+    return sorted(everyone - throughout), everyone
 
 
 def _rollup_sales_sql(
@@ -466,6 +497,7 @@ def _rollup_sales_sql(
     partner_ids: list[int] | None,
     *,
     paid: bool,
+    scope: set[int] | None = None,
 ) -> tuple[str, list]:
     """The sums of the sales (not returns) of `partner_ids` (None: all) that count in the
     period, per partner and rule: from the sales rollup by invoice date, or (`paid`) from the
@@ -476,7 +508,9 @@ def _rollup_sales_sql(
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
-    plan_case, plan_params = _plan_case(sql, period, segments, paid=paid)
+    if partner_ids is not None:
+        scope = set(partner_ids)
+    plan_case, plan_params = _plan_case(sql, period, segments, paid=paid, scope=scope)
     sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
     query = f"""
         SELECT r.partner_id AS partner_id, {sale_rule} AS rule_id, 0 AS late,
@@ -499,6 +533,7 @@ def _rollup_returns_sql(
     partner_ids: list[int] | None,
     *,
     paid: bool,
+    scope: set[int] | None = None,
 ) -> tuple[str, list]:
     """The sums of the returns of `partner_ids` (None: all) that count in the period, per
     partner, rule and lateness, each under the plan of its original's date (`_plan_case`) and
@@ -511,7 +546,11 @@ def _rollup_returns_sql(
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
-    plan, plan_params = _plan_case(sql, period, segments, paid=paid, day="r.original_date")
+    if partner_ids is not None:
+        scope = set(partner_ids)
+    plan, plan_params = _plan_case(
+        sql, period, segments, paid=paid, day="r.original_date", scope=scope
+    )
     return_rule, return_rule_params = sql.rule_case(plan, rmap)
     clawback, clawback_params = _clawback_case(plan, segments)
     elapsed = _days_between("r.invoice_date", "r.original_date")
