@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from agreements.models import AgreementVersion
 from partners.models import Partner
-from prm.core.lookups import Ids
+from prm.core.lookups import Ids, array_literal
 from prm.core.money import minor_unit, quantize
 
 from .. import periods
@@ -252,7 +252,7 @@ class _Sql:
         """`column` is one of the ids `values`. PostgreSQL hashes a constant array of nine or more
         of the column's own type (not of integers against a bigint column: the cast matters)."""
         if self.postgres:
-            return f"{column} = ANY(%s::bigint[])", [list(values)]
+            return f"{column} = ANY(%s::bigint[])", [array_literal(values)]
         return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
     def rule_case(self, pv_column: str, rmap: dict[int, dict[int, list[int]]]) -> tuple[str, list]:

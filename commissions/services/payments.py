@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from partners.models import Partner
-from prm.core.lookups import Ids
+from prm.core.lookups import Ids, array_literal
 from prm.core.money import minor_unit
 
 from .. import periods
@@ -390,7 +390,7 @@ def sale_paid_refresh(*, sale_ids: list[int]) -> dict[str, set[int]]:
 
 def _member(column: str, values: list[int]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [list(values)]
+        return f"{column} = ANY(%s::bigint[])", [array_literal(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 

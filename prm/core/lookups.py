@@ -8,6 +8,13 @@ query's look at each element for an expression to resolve."""
 from django.db.models import ForeignKey, Lookup
 
 
+def array_literal(values) -> str:
+    """PostgreSQL's text form of an array of integers, `{1,2,3}`: sent as one string constant,
+    it is parsed once, where a list sent as `ARRAY[1,2,3]` makes each element a node for the
+    parser and planner (about half a millisecond per thousand)."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"
+
+
 class Ids:
     """Ids for `any_of`, handed to the query as one value rather than as a list."""
 
@@ -31,7 +38,7 @@ class AnyOf(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, values]
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, array_literal(values)]
         if not values:
             return "1 = 0", list(lhs_params)
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
