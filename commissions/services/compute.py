@@ -501,14 +501,14 @@ def _rollup_sales_sql(
 ) -> tuple[str, list]:
     """The sums of the sales (not returns) of `partner_ids` (None: all) that count in the
     period, per partner and rule: from the sales rollup by invoice date, or (`paid`) from the
-    paid sales rollup by counting day. Rows under the other accrual's plans are SKIP."""
+    paid sales rollup by counting day. Rows under the other accrual's plans are SKIP. `scope`:
+    every partner, when known (`_plan_case`)."""
     table = (PaidSalesRollup if paid else SalesRollup)._meta.db_table
     day = "counted_on" if paid else "invoice_date"
     partner_filter, partner_params = "", []
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
-    if partner_ids is not None:
         scope = set(partner_ids)
     plan_case, plan_params = _plan_case(sql, period, segments, paid=paid, scope=scope)
     sale_rule, sale_rule_params = sql.rule_case(plan_case, rmap)
@@ -539,14 +539,13 @@ def _rollup_returns_sql(
     partner, rule and lateness, each under the plan of its original's date (`_plan_case`) and
     late past that plan's clawback days: from the sales rollup by invoice date, or (`paid`) from
     the paid sales rollup by counting day. Rows under the other accrual's plans (or, paid, under
-    none) are SKIP."""
+    none) are SKIP. `scope`: every partner, when known (`_plan_case`)."""
     table = (PaidSalesRollup if paid else SalesRollup)._meta.db_table
     day = "counted_on" if paid else "invoice_date"
     partner_filter, partner_params = "", []
     if partner_ids is not None:
         test, partner_params = sql.member("r.partner_id", partner_ids)
         partner_filter = f"AND {test}"
-    if partner_ids is not None:
         scope = set(partner_ids)
     plan, plan_params = _plan_case(
         sql, period, segments, paid=paid, day="r.original_date", scope=scope
@@ -1302,10 +1301,10 @@ def _write(
     locked = (
         Statement.objects.select_for_update()
         .filter(partner_id__any_of=Ids(ids), period=period.label)
-        .only(*LOCKED_FIELDS)
         .order_by()
+        .values_list(*LOCKED_FIELDS)
     )
-    existing = {s.partner_id: s for s in locked}
+    existing = {row[1]: Locked(*row) for row in locked}
     # The partners' unapplied adjustments and those already on the batch's statements, in the
     # order a statement lists them. Only an adjustment this period's statement takes (see
     # `_claims`) opens a statement.
@@ -1346,7 +1345,7 @@ def _write(
             ],
             ignore_conflicts=True,
         )
-        existing = {s.partner_id: s for s in locked.all()}
+        existing = {row[1]: Locked(*row) for row in locked.all()}
     drafts = {pid: s for pid, s in existing.items() if s.status == Statement.Status.DRAFT}
     counts["skipped"] = len(existing) - len(drafts)
     closed = [s for pid, s in existing.items() if pid not in drafts]
@@ -1388,6 +1387,7 @@ def _write(
         if statement.computed_at is not None and statement.fingerprint == fingerprint:
             counts["unchanged"] += 1
             continue
+        statement = statement.instance()
         computed = compute_statement(
             currency=statement.currency,
             sums=partner_sums,
@@ -1451,8 +1451,42 @@ def _write(
     return counts
 
 
+@dataclass(slots=True)
+class Locked:
+    """A statement as a recompute reads it under its row lock (LOCKED_FIELDS, in order): a plain
+    row, made a model instance (`instance`) only when it is rewritten."""
+
+    pk: int
+    partner_id: int
+    period: str
+    period_start: dt.date
+    period_end: dt.date
+    currency: str
+    status: str
+    fingerprint: str
+    computed_at: dt.datetime | None
+    carried_forward: Decimal
+
+    def instance(self) -> Statement:
+        statement = Statement(
+            id=self.pk,
+            partner_id=self.partner_id,
+            period=self.period,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            currency=self.currency,
+            status=self.status,
+            fingerprint=self.fingerprint,
+            computed_at=self.computed_at,
+            carried_forward=self.carried_forward,
+        )
+        statement._state.adding = False
+        statement._state.db = Statement.objects.db
+        return statement
+
+
 def _claim_adjustments(
-    adjustments: list[Adjustment], drafts: dict[int, Statement]
+    adjustments: list[Adjustment], drafts: dict[int, Locked]
 ) -> dict[int, list[Adjustment]]:
     """Per partner, the adjustments its draft lists, in order. An unapplied adjustment goes on
     the partner's next draft statement (the first whose period ends on or after the adjustment)
@@ -1469,7 +1503,7 @@ def _claim_adjustments(
                 statement.period_end, statement.currency, adjustment.currency, adjustment.created_at
             )
         ):
-            adjustment.statement = statement
+            adjustment.statement_id = statement.pk
             claimed.append(adjustment)
         if adjustment.statement_id in draft_ids:
             listed[adjustment.partner_id].append(adjustment)
@@ -1499,10 +1533,11 @@ def line_key(line) -> tuple:
     return (line.statement_id, line.kind, line.rule_id, line.adjustment_id, line.restates_id)
 
 
-# What a recompute reads of the statements it locks: the rest (approval, payment, bank details)
-# is never loaded.
+# What a recompute reads of the statements it locks (`Locked`): the rest (approval, payment,
+# bank details) is never loaded.
 LOCKED_FIELDS = [
-    "partner",
+    "id",
+    "partner_id",
     "period",
     "period_start",
     "period_end",
