@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -1469,16 +1469,7 @@ class Locked:
 
     def instance(self) -> Statement:
         statement = Statement(
-            id=self.pk,
-            partner_id=self.partner_id,
-            period=self.period,
-            period_start=self.period_start,
-            period_end=self.period_end,
-            currency=self.currency,
-            status=self.status,
-            fingerprint=self.fingerprint,
-            computed_at=self.computed_at,
-            carried_forward=self.carried_forward,
+            **{("id" if f.name == "pk" else f.name): getattr(self, f.name) for f in fields(self)}
         )
         statement._state.adding = False
         statement._state.db = Statement.objects.db
