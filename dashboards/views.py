@@ -12,7 +12,7 @@ from disputes.selectors import case_list
 from disputes.views import AGE_LABELS
 from enablement.certificate_selectors import certified_people
 from engagement.board import top_ideas
-from engagement.selectors import falling_partners, partner_health_get, partner_health_trend
+from engagement.selectors import falling_partners, partner_health_with_trend
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
@@ -249,6 +249,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 show_payouts=role in PAYOUT_ROLES,
                 show_deals=role in DEAL_ROLES,
                 show_proposals=role in TARGET_NEGOTIATOR_ROLES,
+                membership=request.membership,
             )
             context.update(vars(board))
             context["show_payouts"] = role in PAYOUT_ROLES
@@ -259,10 +260,9 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             context["fund_url"] = _url("fund_list")
             context["protection_url"] = _url("protection_claim_list")
             context["events"] = event_list(user=request.user, role=role, partner=partner, limit=8)
+            health, health_trend = partner_health_with_trend(partner=partner)
             context.update(
-                health=partner_health_get(partner=partner),
-                health_trend=partner_health_trend(partner=partner),
-                commitments_url=_url("commitment_home"),
+                health=health, health_trend=health_trend, commitments_url=_url("commitment_home")
             )
         return context
 
@@ -306,13 +306,14 @@ class PartnerDetailView(RoleRequiredMixin, TemplateView):
             .order_by("resolution_due")[:10]
         )
         next_review = review_next_for_partner(partner=partner)
+        health, health_trend = partner_health_with_trend(partner=partner)
         context.update(
+            health=health,
+            health_trend=health_trend,
             next_review=next_review,
             next_review_overdue=next_review is not None and review_is_overdue(next_review),
             open_action_items=action_item_open_list(partners=[partner], limit=5),
             certified=certified_people(partner=partner, on=timezone.localdate()),
-            health=partner_health_get(partner=partner),
-            health_trend=partner_health_trend(partner=partner),
             commitments_url=reverse("commitment_partner", kwargs={"code": partner.code}),
         )
         if can_manage_members:
