@@ -22,6 +22,7 @@ from commissions.selectors import statement_list
 from disputes.models import Case
 from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
 from disputes.services import case_sla_state
+from engagement.selectors import falling_partners_queryset
 from funds.models import FundBudget, FundClaim, FundRequest, PriceProtectionClaim
 from funds.selectors import budgets_with_balance
 from partners.models import (
@@ -135,6 +136,7 @@ class VendorDashboard:
     fund_claim_count: int = 0
     protection_claim_count: int = 0
     draft_statement_total: ReportingTotal | None = None
+    falling_count: int = 0
 
 
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
@@ -202,6 +204,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
             PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
             partner_ids,
         ),
+        falling=falling_partners_queryset(user=user, today=today),
     )
 
     breached_cases = _first_of(
@@ -283,6 +286,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         fund_claim_count=counts["fund_claims"],
         protection_claim_count=counts["protection_claims"],
         draft_statement_total=draft_statement_total,
+        falling_count=counts["falling"],
     )
 
 

@@ -12,7 +12,7 @@ from disputes.selectors import case_list
 from disputes.views import AGE_LABELS
 from enablement.certificate_selectors import certified_people
 from engagement.board import top_ideas
-from engagement.selectors import falling_partners, partner_health_with_trend
+from engagement.selectors import partner_health_with_trend
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
@@ -191,17 +191,16 @@ def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
     ]
 
 
-def _falling_tile(user) -> dict:
-    """The partners the user is account manager of whose health fell by 15 points or more
-    since last quarter."""
-    falling = falling_partners(user=user)
+def _falling_tile(user, count: int) -> dict:
+    """The `count` partners the user is account manager of whose health fell by 15 points or
+    more since last quarter."""
     return _tile(
         "health_falling",
-        len(falling),
+        count,
         ngettext(
             "partner whose health fell this quarter",
             "partners whose health fell this quarter",
-            len(falling),
+            count,
         ),
         url=_url("partner_list", f"account_manager={user.pk}&sort=health_score"),
         icon="bi-heart-pulse",
@@ -237,7 +236,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             )
             context["events"] = event_list(user=request.user, role=role, limit=8)
             context["top_ideas"] = top_ideas(limit=5)
-            context["tiles"].append(_falling_tile(request.user))
+            context["tiles"].append(_falling_tile(request.user, board.falling_count))
             return context
         partner = request.partner
         context["partner"] = partner

@@ -13,7 +13,14 @@ from partners.models import Partner
 from partners.selectors import partner_get, partner_visible_queryset
 
 from .commitments import Record, Window, instances_measure, monthly_rates, records
-from .health import Health, health_current, health_falling, health_trend, quarter_label
+from .health import (
+    Health,
+    health_current,
+    health_falling,
+    health_falling_queryset,
+    health_trend,
+    quarter_label,
+)
 
 
 @dataclass
@@ -142,3 +149,9 @@ def falling_partners(*, user, today: dt.date | None = None):
     fell by 15 points or more from last quarter's."""
     partners = partner_visible_queryset(user=user).filter(account_manager=user)
     return health_falling(partners, today=today or timezone.localdate())
+
+
+def falling_partners_queryset(*, user, today: dt.date | None = None) -> QuerySet:
+    """The rows of `falling_partners`, not yet read (for a count)."""
+    partners = partner_visible_queryset(user=user).filter(account_manager=user)
+    return health_falling_queryset(partners, today=today or timezone.localdate())
