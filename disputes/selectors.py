@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
-from partners.permissions import VIEW_ALL_PARTNERS, managed_partner_ids
+from partners.permissions import managed_partner_ids, may_view_all_partners
 from partners.selectors.directory import partner_vendor_staff
 
 from .models import Case, CaseMessage, CaseStatusChange
@@ -38,7 +38,7 @@ def case_visible_queryset(
     base = Case.objects.all()
     if not user.is_authenticated or not user.is_active:
         return base.none()
-    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
         return base
     if user.is_channel_manager:
         managed = managed_partner_ids(user)

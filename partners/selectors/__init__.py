@@ -3,6 +3,7 @@
 from .announcements import (
     announcement_awaiting_acknowledgement_count,
     announcement_feed,
+    announcement_feed_counts,
     announcement_get_for_partner,
     announcement_get_for_vendor,
     announcement_list_for_vendor,
@@ -71,6 +72,7 @@ __all__ = [
     "action_item_open_list",
     "announcement_awaiting_acknowledgement_count",
     "announcement_feed",
+    "announcement_feed_counts",
     "announcement_get_for_partner",
     "announcement_get_for_vendor",
     "announcement_list_for_vendor",

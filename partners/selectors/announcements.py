@@ -78,6 +78,26 @@ def announcement_unread_by_category(*, user, partner: Partner | None) -> dict[st
     return {value: counts.get(value, 0) for value in Announcement.Category.values}
 
 
+def announcement_feed_counts(
+    *, user, partner: Partner | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per category (every category listed, zero included), the announcements of the feed this
+    user has not opened and all of them, in one query."""
+    rows = (
+        _addressed(user=user, partner=partner)
+        .order_by()
+        .values("category")
+        .annotate(unread=Count("pk", filter=_unread(user)), total=Count("pk"))
+        .values_list("category", "unread", "total")
+    )
+    found = {category: (unread, total) for category, unread, total in rows}
+    values = Announcement.Category.values
+    return (
+        {value: found.get(value, (0, 0))[0] for value in values},
+        {value: found.get(value, (0, 0))[1] for value in values},
+    )
+
+
 def announcement_awaiting_acknowledgement_count(*, partner: Partner | None) -> int:
     """Published announcements the partner still has to acknowledge."""
     if partner is None:

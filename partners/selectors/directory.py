@@ -39,7 +39,12 @@ from ..models import (
     Territory,
     Tier,
 )
-from ..permissions import VIEW_ALL_PARTNERS, managed_partner_ids, managed_partners
+from ..permissions import (
+    VIEW_ALL_PARTNERS,
+    managed_partner_ids,
+    managed_partners,
+    may_view_all_partners,
+)
 from .events import event_list
 from .targets import Scorecard, partner_attainment_annotate, target_scorecard
 
@@ -50,7 +55,7 @@ def partner_visible_queryset(*, user, current_partner: Partner | None = None) ->
     base = Partner.objects.all()
     if not user.is_authenticated or not user.is_active:
         return base.none()
-    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
         return base
     if user.is_channel_manager:
         return managed_partners(user, base)
@@ -67,7 +72,7 @@ def partner_visible_ids(*, user, current_partner: Partner | None = None):
     the grants subquery itself, not a partner subquery wrapped around it."""
     if not user.is_authenticated or not user.is_active:
         return Partner.objects.none().values("pk")
-    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
         return None
     if user.is_channel_manager:
         return managed_partner_ids(user)

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from prm.core.money import minor_unit, quantize
 
+from ..models import DealRegistration, Partner, RiskRating
+
 register = template.Library()
 
 
@@ -54,6 +56,16 @@ DEAL_BADGE_CLASSES = {
     "rejected": "bg-danger-subtle text-danger-emphasis border border-danger-subtle",
 }
 DEAL_BADGE_DEFAULT = "bg-secondary-subtle text-secondary-emphasis border"
+# Choice labels (lazy, translated when rendered) by value.
+PARTNER_STATUS_LABELS = dict(Partner.Status.choices)
+RISK_LABELS = dict(RiskRating.choices)
+DEAL_STATUS_LABELS = dict(DealRegistration.Status.choices)
+
+
+def _label(labels: dict, value):
+    """The display label of a choice `value` (as get_FOO_display gives it, without rebuilding
+    the field's choices for every row)."""
+    return labels.get(value, value)
 
 
 @register.filter
@@ -62,7 +74,7 @@ def status_badge(partner):
     return format_html(
         '<span class="badge rounded-pill status-badge status-{}">{}</span>',
         partner.status,
-        partner.get_status_display(),
+        _label(PARTNER_STATUS_LABELS, partner.status),
     )
 
 
@@ -72,7 +84,7 @@ def risk_badges(partner):
     badge = format_html(
         '<span class="badge rounded-pill {}">{}</span>',
         RISK_BADGE_CLASSES.get(partner.risk_rating, RISK_BADGE_DEFAULT),
-        partner.get_risk_rating_display(),
+        _label(RISK_LABELS, partner.risk_rating),
     )
     if not partner.is_over_credit_limit:
         return badge
@@ -91,7 +103,7 @@ def deal_status_badge(deal):
     badge = format_html(
         '<span class="badge rounded-pill {}">{}</span>',
         DEAL_BADGE_CLASSES.get(deal.status, DEAL_BADGE_DEFAULT),
-        deal.get_status_display(),
+        _label(DEAL_STATUS_LABELS, deal.status),
     )
     if not deal.has_conflict:
         return badge

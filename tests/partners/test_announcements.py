@@ -12,6 +12,7 @@ from partners.models import Announcement, AnnouncementRecipient, Membership, Par
 from partners.selectors import (
     announcement_awaiting_acknowledgement_count,
     announcement_feed,
+    announcement_feed_counts,
     announcement_list_for_vendor,
     announcement_unread_by_category,
     announcement_unread_count,
@@ -278,6 +279,10 @@ def test_unread_counts_per_user_and_category(world):
     assert counts["policy"] == 1
     assert counts["product_update"] == 0
     assert announcement_unread_count(user=world.users["other_partner"], partner=partner) == 0
+    unread, totals = announcement_feed_counts(user=user, partner=partner)
+    assert unread == counts
+    assert totals["policy"] == 1
+    assert sum(totals.values()) == len(announcement_feed(user=user, partner=partner)) == 2
 
 
 def test_feed_is_newest_first_with_read_and_acknowledged_flags(world):
