@@ -14,6 +14,7 @@ from enablement.certificate_selectors import certified_people
 from engagement.board import top_ideas
 from engagement.selectors import partner_health_with_trend
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
+from partners.models import Partner
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
     action_item_open_list,
@@ -208,6 +209,17 @@ def _falling_tile(user, count: int) -> dict:
     )
 
 
+def _load_tier_and_manager(partner: Partner) -> None:
+    """Read the partner's tier and account manager, which the dashboard shows, in one query."""
+    loaded = (
+        Partner.objects.select_related("tier", "account_manager")
+        .only("id", "tier", "account_manager")
+        .get(pk=partner.pk)
+    )
+    partner.tier = loaded.tier
+    partner.account_manager = loaded.account_manager
+
+
 class DashboardView(RoleRequiredMixin, TemplateView):
     """The landing page: vendor staff see what needs them today across their partners; partner
     users see where their organisation stands."""
@@ -241,6 +253,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         partner = request.partner
         context["partner"] = partner
         if partner is not None:
+            _load_tier_and_manager(partner)
             board = partner_dashboard(
                 user=request.user,
                 partner=partner,

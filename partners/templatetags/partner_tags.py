@@ -7,9 +7,13 @@ Kong write them (Django's zh-Hant number format has no grouping separator).
 from decimal import Decimal
 
 from django import template
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
+from prm.core.links import link
 from prm.core.money import minor_unit, quantize
 
 from ..models import DealRegistration, Partner, RiskRating
@@ -114,3 +118,87 @@ def deal_status_badge(deal):
         _("Another partner registered the same customer"),
         _("Conflict"),
     )
+
+
+def _short_date(value) -> str:
+    """`{{ value|date:"SHORT_DATE_FORMAT" }}`: a datetime in local time, empty for none."""
+    if value in (None, ""):
+        return ""
+    return date_format(template_localtime(value), "SHORT_DATE_FORMAT")
+
+
+_DEAL_ROW = (
+    "\n          <tr>"
+    '\n            <td class="stack-title text-nowrap"><a href="{deal_url}">{number}</a>'
+    '<div class="small text-body-secondary">{created}</div></td>'
+    "\n            {partner_cell}"
+    '\n            <td data-label="{l_customer}">{customer}'
+    '<div class="small text-body-secondary">{customer_id}</div></td>'
+    '\n            <td data-label="{l_territory}">{territory}</td>'
+    '\n            <td data-label="{l_product_lines}">{product_lines}</td>'
+    '\n            <td class="text-end text-nowrap" data-label="{l_estimated_value}"'
+    ' data-key="amount">{value}</td>'
+    '\n            <td class="text-nowrap" data-label="{l_expected_close}">{close}</td>'
+    '\n            <td data-label="{l_status}" data-key="status">{status}</td>'
+    '\n            <td class="text-nowrap" data-label="{l_protected_until}">{protected}</td>'
+    "\n          </tr>\n        "
+)
+_DEAL_PARTNER_CELL = (
+    '<td class="text-nowrap" data-label="{}"><a class="link-body-emphasis" href="{}"'
+    ' title="{}">{}</a></td>'
+)
+_PRODUCT_LINE_BADGE = '<span class="badge text-bg-light border me-1">{}</span>'
+_NONE = mark_safe('<span class="text-body-secondary">—</span>')
+
+
+@register.simple_tag
+def deal_rows(deals, is_vendor):
+    """The rows of the deal list's table, written here rather than as a template loop, which
+    costs a dozen nodes and a context lookup per cell of every row. Vendor staff see the
+    partner column."""
+    escape = conditional_escape
+    labels = {
+        "l_customer": escape(_("Customer")),
+        "l_territory": escape(_("Territory")),
+        "l_product_lines": escape(_("Product lines")),
+        "l_estimated_value": escape(_("Estimated value")),
+        "l_expected_close": escape(_("Expected close")),
+        "l_status": escape(_("Status")),
+        "l_protected_until": escape(_("Protected until")),
+    }
+    label_partner = _("Partner")
+    rows = []
+    for deal in deals:
+        partner_cell = ""
+        if is_vendor:
+            partner = deal.partner
+            partner_cell = format_html(
+                _DEAL_PARTNER_CELL,
+                label_partner,
+                link("partner_detail", partner.code),
+                partner.display_name,
+                partner.code,
+            )
+        territory = deal.territory
+        rows.append(
+            _DEAL_ROW.format(
+                deal_url=escape(link("deal_detail", deal.pk)),
+                number=escape(deal.number),
+                created=escape(_short_date(deal.created_at)),
+                partner_cell=partner_cell,
+                customer=escape(deal.customer_name),
+                customer_id=escape(deal.customer_tax_id or deal.customer_domain),
+                territory=escape(territory.code if territory is not None else ""),
+                product_lines="".join(
+                    format_html(_PRODUCT_LINE_BADGE, line.code) for line in deal.product_lines.all()
+                ),
+                value=escape(money(deal.estimated_value, deal.currency)),
+                close=escape(_short_date(deal.expected_close)),
+                status=deal_status_badge(deal),
+                protected=(
+                    escape(_short_date(deal.protected_until)) if deal.protected_until else _NONE
+                ),
+                **labels,
+            )
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
