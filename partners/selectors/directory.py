@@ -133,13 +133,16 @@ class DirectoryColumn:
     """A column an app above partners adds to the directory (partners never imports it):
     `annotate(qs)` adds the value `key` to each partner in a constant number of queries, the
     column sorts by it, and `bands` ({value: (label, low, high)}, high excluded) are the choices
-    of its filter. `cell_template` renders the cell with `partner` in the context."""
+    of its filter. `cell_template` renders the cell with `partner` in the context; `cell`, when
+    given, writes the same HTML from the partner (for the directory's rows, without a template
+    per row)."""
 
     key: str
     label: Any
     annotate: Callable[[QuerySet[Partner]], QuerySet[Partner]]
     bands: dict[str, tuple[Any, int | None, int | None]]
     cell_template: str
+    cell: Callable[[Partner], str] | None = None
 
 
 DIRECTORY_COLUMNS: dict[str, DirectoryColumn] = {}
