@@ -39,7 +39,7 @@ from partners.selectors import (
     partner_visible_ids,
     partner_visible_queryset,
     target_proposals_awaiting,
-    target_scorecard,
+    target_scorecard_current,
 )
 from partners.selectors.reviews import local_day_start
 
@@ -379,7 +379,7 @@ def partner_dashboard(
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     own = partner_visible_queryset(user=user, current_partner=partner)
-    scorecard_row = target_scorecard(partner=partner, limit=4).current
+    scorecard_row = target_scorecard_current(partner=partner)
     attainment = scorecard_row.attainment if scorecard_row else None
     attainment_width = (
         None if attainment is None else int(min(max(attainment, Decimal("0")), Decimal("100")))

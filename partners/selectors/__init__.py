@@ -57,6 +57,7 @@ from .targets import (
     target_proposal_get,
     target_proposals_awaiting,
     target_scorecard,
+    target_scorecard_current,
     target_thread_list,
 )
 
@@ -110,5 +111,6 @@ __all__ = [
     "target_proposal_get",
     "target_proposals_awaiting",
     "target_scorecard",
+    "target_scorecard_current",
     "target_thread_list",
 ]
