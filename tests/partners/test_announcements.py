@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from partners.models import Announcement, AnnouncementRecipient, Membership, Partner
 from partners.selectors import (
@@ -356,6 +357,18 @@ def test_vendor_list_counts_recipients_and_acknowledgements_within_reach(world):
     cm_rows = list(announcement_list_for_vendor(user=world.users["cm_assigned"]))
     assert [(a.recipient_count, a.acknowledged_count) for a in cm_rows] == [(1, 1)]
     assert list(announcement_list_for_vendor(user=world.users["partner_admin"])) == []
+
+
+def test_channel_manager_who_views_all_partners_sees_only_their_own_drafts(world):
+    admin, manager = world.users["vendor_admin"], world.users["cm_assigned"]
+    _publish(admin, title="Published")
+    _write(admin, title="The admin's draft")
+    _write(manager, title="My draft")
+    assign_perm("partners.view_all_partners", manager)
+    manager = type(manager).objects.get(pk=manager.pk)
+    rows = {a.title: a for a in announcement_list_for_vendor(user=manager)}
+    assert set(rows) == {"Published", "My draft"}
+    assert rows["Published"].recipient_count == 2
 
 
 # --- reminders -----------------------------------------------------------------------------
