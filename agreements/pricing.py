@@ -215,11 +215,15 @@ def price_sheet(
     *, partner: Partner, on: dt.date, products: QuerySet[Product] | None = None
 ) -> list[PriceRow]:
     """Net prices of `products` for `partner` on date `on` (default: every active product sold
-    in the partner's currency)."""
+    in the partner's currency). The partner's pricing context is read only when there is a
+    product to price."""
     if products is None:
         products = Product.objects.filter(is_active=True, currency=partner.currency)
+    priced = list(products_with_prices(products, on))
+    if not priced:
+        return []
     context = PriceContext(partner, on)
-    return [context.price(product) for product in products_with_prices(products, on)]
+    return [context.price(product) for product in priced]
 
 
 def price_row_as_dict(row: PriceRow) -> dict[str, str | None]:

@@ -9,17 +9,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from agreements.models import Agreement
 from commissions.charts import payout_trend
 from commissions.models import Statement
-from commissions.rates import ReportingTotal, reporting_total
+from commissions.rates import RateBook, ReportingTotal, reporting_total
 from commissions.selectors import statement_list
 from disputes.models import Case
 from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
 from disputes.services import case_sla_state
+from engagement.selectors import falling_partners_queryset
 from funds.models import FundBudget, FundClaim, FundRequest, PriceProtectionClaim
 from funds.selectors import budgets_with_balance
 from partners.models import (
@@ -36,7 +39,7 @@ from partners.selectors import (
     partner_visible_ids,
     partner_visible_queryset,
     target_proposals_awaiting,
-    target_scorecard,
+    target_scorecard_current,
 )
 from partners.selectors.reviews import local_day_start
 
@@ -47,9 +50,17 @@ PAYOUT_TREND_PERIODS = 12
 
 
 def _first(qs: QuerySet, size: int = LIST_SIZE) -> list:
-    """The first `size` rows of `qs`, chosen on its own table before the related rows it shows
-    are joined, so the database sorts narrow rows and joins only the few it keeps."""
-    return list(qs.filter(pk__in=qs.values("pk")[:size]))
+    """The first `size` rows of `qs`, in one query compiled once. The lists are of rows waiting
+    on someone (a filtered few of their table, or ordered by an index, as pending deals are by
+    their creation), so the database joins their to-one related rows cheaply before it keeps the
+    first few."""
+    return list(qs[:size])
+
+
+def _first_of(count: int, qs: QuerySet, size: int = LIST_SIZE) -> list:
+    """`_first(qs, size)` for a list whose rows `count` (read with the tiles) says there are;
+    no query when there are none."""
+    return _first(qs, size) if count else []
 
 
 def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
@@ -59,27 +70,28 @@ def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
 
 
 def _counts(**querysets: QuerySet) -> dict[str, int]:
-    """The number of rows of each queryset, all in one query (one scalar subquery each): the
-    dashboard's tiles cost one round trip instead of one per tile."""
-    row = (
-        Partner.objects.order_by()
-        .annotate(
-            **{
-                f"count_{name}": Subquery(
-                    qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
-                    output_field=IntegerField(),
-                )
-                for name, qs in querysets.items()
-            }
-        )
-        .values(*(f"count_{name}" for name in querysets))
-    )
-    # One row whatever the data: a SELECT without FROM is not expressible, so read the
-    # subqueries beside the first partner, or answer zeros when there is none.
-    values = next(iter(row[:1]), None)
-    if values is None:
-        return dict.fromkeys(querysets, 0)
-    return {name: values[f"count_{name}"] for name in querysets}
+    """The number of rows of each queryset, all in one query (one scalar subquery each, beside
+    one another in a SELECT without FROM): the dashboard's tiles cost one round trip instead of
+    one per tile. Each queryset is compiled on its own, as the ORM would run it."""
+    columns, params, names = [], [], []
+    counts = dict.fromkeys(querysets, 0)
+    using = None
+    for name, qs in querysets.items():
+        using = using or qs.db
+        try:
+            sql, values = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
+        except EmptyResultSet:
+            continue
+        columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (ORM-compiled SQL)
+        params.extend(values)
+        names.append(name)
+    if not columns:
+        return counts
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), params)
+        row = cursor.fetchone()
+    counts.update(zip(names, row, strict=True))
+    return counts
 
 
 def _of_partners(qs: QuerySet, partner_ids) -> QuerySet:
@@ -124,6 +136,7 @@ class VendorDashboard:
     fund_claim_count: int = 0
     protection_claim_count: int = 0
     draft_statement_total: ReportingTotal | None = None
+    falling_count: int = 0
 
 
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
@@ -191,50 +204,62 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
             PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
             partner_ids,
         ),
+        falling=falling_partners_queryset(user=user, today=today),
     )
 
-    breached_cases = _first(
+    breached_cases = _first_of(
+        counts["breached"],
         cases.filter(breached)
         .select_related("partner", "owner")
         .only(*CASE_ROW_FIELDS)
-        .order_by("created_at", "id")
+        .order_by("created_at", "id"),
     )
     for case in breached_cases:
         case.age_days = _case_age_days(case, now)
-    pending_deals = _first(
+    pending_deals = _first_of(
+        counts["pending_deals"],
         pending_deal_qs.select_related("partner").only(
             "id", "customer_name", "estimated_value", "currency", "partner__code"
-        )
+        ),
     )
-    awaiting_proposals = _first(
+    awaiting_proposals = _first_of(
+        counts["proposals"],
         proposal_qs.only(
             "id", "amount", "target__period", "target__currency", "target__partner__code"
-        )
+        ),
     )
-    expiring_agreements = _first(
-        expiring_qs.select_related("partner").only("id", "number", "end", "partner__code")
+    expiring_agreements = _first_of(
+        counts["expiring"],
+        expiring_qs.select_related("partner").only("id", "number", "end", "partner__code"),
     )
     for agreement in expiring_agreements:
         agreement.days_left = (agreement.end - today).days
-    reviews_due = _first(
+    # Overdue and due reviews together are the scheduled ones before the horizon.
+    reviews_due = _first_of(
+        counts["reviews_overdue"] + counts["reviews_due"],
         reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
         .select_related("partner")
         .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
-        .order_by("scheduled_at", "id")
+        .order_by("scheduled_at", "id"),
     )
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
-    draft_statements = _first(
+    draft_statements = _first_of(
+        counts["draft_statements"],
         draft_statement_qs.select_related("partner").only(
             "id", "period", "total", "currency", "partner__code"
+        ),
+    )
+    flagged_partners = _first_of(counts["flagged"], flagged_qs.only(*FLAGGED_ROW_FIELDS))
+    action_items = _action_item_rows(open_items, today=today, count=counts["action_items"])
+    # The drafts of every partner in several currencies: one total in the reporting currency
+    # (nothing to read, rates included, when there is no draft).
+    if counts["draft_statements"]:
+        draft_statement_total = reporting_total(
+            draft_statement_qs.order_by().values_list("currency").annotate(Sum("total")), day=today
         )
-    )
-    flagged_partners = _first(flagged_qs.only(*FLAGGED_ROW_FIELDS))
-    action_items = _action_item_rows(open_items, today=today)
-    # The drafts of every partner in several currencies: one total in the reporting currency.
-    draft_statement_total = reporting_total(
-        draft_statement_qs.order_by().values_list("currency").annotate(Sum("total")), day=today
-    )
+    else:
+        draft_statement_total = reporting_total([], day=today, book=RateBook([]))
     return VendorDashboard(
         breached_count=counts["breached"],
         escalated_count=counts["escalated"],
@@ -261,6 +286,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         fund_claim_count=counts["fund_claims"],
         protection_claim_count=counts["protection_claims"],
         draft_statement_total=draft_statement_total,
+        falling_count=counts["falling"],
     )
 
 
@@ -294,9 +320,10 @@ ACTION_ITEM_ROW_FIELDS = (
 )
 
 
-def _action_item_rows(open_items: QuerySet, *, today: dt.date) -> list[ActionItem]:
-    """The earliest-due of `open_items`, each marked overdue or not."""
-    rows = _first(
+def _action_item_rows(open_items: QuerySet, *, today: dt.date, count: int) -> list[ActionItem]:
+    """The earliest-due of `open_items` (`count` of them in all), each marked overdue or not."""
+    rows = _first_of(
+        count,
         open_items.select_related("partner", "owner")
         .only(*ACTION_ITEM_ROW_FIELDS)
         .order_by("due_on", "id"),
@@ -342,21 +369,23 @@ def partner_dashboard(
     show_payouts: bool,
     show_deals: bool,
     show_proposals: bool,
+    membership=None,
 ) -> PartnerDashboard:
     """The dashboard of `partner` for `user`, a member of it. Payouts, deals and target
     proposals are read only when the caller's role may see them; cases follow the case access
-    rule (sales users see the cases they raised). Unread announcements are those published to
-    the partner that this user has not opened."""
+    rule (sales users see the cases they raised; `membership`, the user's membership of
+    `partner` when the caller has it, spares looking it up). Unread announcements are those
+    published to the partner that this user has not opened."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     own = partner_visible_queryset(user=user, current_partner=partner)
-    scorecard_row = target_scorecard(partner=partner, limit=4).current
+    scorecard_row = target_scorecard_current(partner=partner)
     attainment = scorecard_row.attainment if scorecard_row else None
     attainment_width = (
         None if attainment is None else int(min(max(attainment, Decimal("0")), Decimal("100")))
     )
 
-    cases = case_visible_queryset(user=user, current_partner=partner)
+    cases = case_visible_queryset(user=user, current_partner=partner, membership=membership)
     breached = case_breached_q(now=now)
     receipts = AnnouncementRecipient.objects.filter(
         partner=partner, announcement__published_at__isnull=False
@@ -364,6 +393,11 @@ def partner_dashboard(
     read = AnnouncementRead.objects.filter(announcement=OuterRef("announcement"), user=user)
     pending_ack = Q(announcement__requires_acknowledgement=True, acknowledged_at__isnull=True)
     open_items = ActionItem.objects.filter(partner=partner, done_at__isnull=True)
+    scheduled = BusinessReview.objects.filter(
+        partner=partner, status=BusinessReview.Status.SCHEDULED
+    )
+    running_budgets = FundBudget.objects.filter(partner=partner, fund__end__gte=today)
+    # The lists' counts are read with the tiles', so that an empty list costs no query.
     counted = {
         "open_cases": cases.filter(ACTIVE_Q),
         "breached": cases.filter(breached),
@@ -371,6 +405,8 @@ def partner_dashboard(
         "pending_ack": receipts.filter(pending_ack),
         "action_items": open_items,
         "action_items_overdue": open_items.filter(due_on__lt=today),
+        "scheduled_reviews": scheduled,
+        "fund_budgets": running_budgets,
     }
     if show_deals:
         counted["pending_deals"] = DealRegistration.objects.filter(
@@ -379,38 +415,48 @@ def partner_dashboard(
     open_protection = PriceProtectionClaim.objects.filter(
         partner=partner, status=PriceProtectionClaim.Status.OPEN
     )
+    statements = statement_list(user=user, current_partner=partner)
+    proposals = target_proposals_awaiting(partners=own, side="partner")
     if show_payouts:
         counted["protection_claims"] = open_protection
+        counted["statements"] = statements
+    if show_proposals:
+        counted["proposals"] = proposals
     counts = _counts(**counted)
-    open_cases = list(
-        cases.filter(ACTIVE_Q)
-        .select_related("partner", "owner")
-        .order_by("resolution_due", "id")[:LIST_SIZE]
+    open_cases = _first_of(
+        counts["open_cases"],
+        cases.filter(ACTIVE_Q).select_related("partner", "owner").order_by("resolution_due", "id"),
     )
-    unread = list(
+    unread = _first_of(
+        counts["unread"],
         receipts.exclude(Exists(read))
         .select_related("announcement")
-        .order_by("-announcement__published_at", "-id")[:LIST_SIZE]
+        .order_by("-announcement__published_at", "-id"),
     )
-    awaiting_acknowledgement = list(
+    awaiting_acknowledgement = _first_of(
+        counts["pending_ack"],
         receipts.filter(pending_ack)
         .select_related("announcement")
-        .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")[:LIST_SIZE]
+        .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id"),
     )
     for receipt in awaiting_acknowledgement:
         due = receipt.announcement.acknowledge_by
         receipt.is_overdue = due is not None and due < today
 
-    next_review = (
-        BusinessReview.objects.filter(partner=partner, status=BusinessReview.Status.SCHEDULED)
-        .select_related("organiser")
-        .order_by("scheduled_at", "id")
-        .first()
+    next_review = next(
+        iter(
+            _first_of(
+                counts["scheduled_reviews"],
+                scheduled.select_related("organiser").order_by("scheduled_at", "id"),
+                1,
+            )
+        ),
+        None,
     )
     if next_review is not None:
         next_review.is_overdue = next_review.scheduled_at < today_start
 
-    action_items = _action_item_rows(open_items, today=today)
+    action_items = _action_item_rows(open_items, today=today, count=counts["action_items"])
     dashboard = PartnerDashboard(
         scorecard_row=scorecard_row,
         attainment_width=attainment_width,
@@ -428,17 +474,23 @@ def partner_dashboard(
     )
     if show_payouts:
         dashboard.trend = payout_trend(
-            list(statement_list(user=user, current_partner=partner)[:PAYOUT_TREND_PERIODS])
+            _first_of(
+                counts["statements"],
+                statements.select_related(None).only("id", "period", "total", "currency", "status"),
+                PAYOUT_TREND_PERIODS,
+            )
         )
     if show_deals:
         dashboard.pending_deal_count = counts["pending_deals"]
-    dashboard.fund_budgets = _fund_budgets(partner, today=today)
+    if counts["fund_budgets"]:
+        dashboard.fund_budgets = _fund_budgets(running_budgets)
     if dashboard.fund_budgets:
         dashboard.fund_available = sum((b.available for b in dashboard.fund_budgets), Decimal(0))
         dashboard.fund_currency = dashboard.fund_budgets[0].currency
     if show_payouts:
         dashboard.protection_claim_count = counts["protection_claims"]
-        dashboard.protection_claims = list(
+        dashboard.protection_claims = _first_of(
+            counts["protection_claims"],
             open_protection.select_related("product")
             .only(
                 "id",
@@ -449,21 +501,17 @@ def partner_dashboard(
                 "currency",
                 "product__sku",
             )
-            .order_by("deadline", "id")[:LIST_SIZE]
+            .order_by("deadline", "id"),
         )
         for claim in dashboard.protection_claims:
             claim.days_left = (claim.deadline - today).days
     if show_proposals:
-        dashboard.awaiting_proposals = list(
-            target_proposals_awaiting(partners=own, side="partner")[:LIST_SIZE]
-        )
+        dashboard.awaiting_proposals = _first_of(counts["proposals"], proposals)
     return dashboard
 
 
-def _fund_budgets(partner: Partner, *, today: dt.date) -> list[FundBudget]:
-    """The partner's budgets of funds still running today with their balances (one query)."""
+def _fund_budgets(budgets: QuerySet[FundBudget]) -> list[FundBudget]:
+    """`budgets` with their balances and funds (one query)."""
     return list(
-        budgets_with_balance(FundBudget.objects.filter(partner=partner, fund__end__gte=today))
-        .select_related("fund")
-        .order_by("fund__end", "fund__code")
+        budgets_with_balance(budgets).select_related("fund").order_by("fund__end", "fund__code")
     )

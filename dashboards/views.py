@@ -12,8 +12,9 @@ from disputes.selectors import case_list
 from disputes.views import AGE_LABELS
 from enablement.certificate_selectors import certified_people
 from engagement.board import top_ideas
-from engagement.selectors import falling_partners, partner_health_get, partner_health_trend
+from engagement.selectors import partner_health_with_trend
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
+from partners.models import Partner
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
     action_item_open_list,
@@ -191,22 +192,32 @@ def _vendor_tiles(board, *, is_admin: bool) -> list[dict]:
     ]
 
 
-def _falling_tile(user) -> dict:
-    """The partners the user is account manager of whose health fell by 15 points or more
-    since last quarter."""
-    falling = falling_partners(user=user)
+def _falling_tile(user, count: int) -> dict:
+    """The `count` partners the user is account manager of whose health fell by 15 points or
+    more since last quarter."""
     return _tile(
         "health_falling",
-        len(falling),
+        count,
         ngettext(
             "partner whose health fell this quarter",
             "partners whose health fell this quarter",
-            len(falling),
+            count,
         ),
         url=_url("partner_list", f"account_manager={user.pk}&sort=health_score"),
         icon="bi-heart-pulse",
         urgent=True,
     )
+
+
+def _load_tier_and_manager(partner: Partner) -> None:
+    """Read the partner's tier and account manager, which the dashboard shows, in one query."""
+    loaded = (
+        Partner.objects.select_related("tier", "account_manager")
+        .only("id", "tier", "account_manager")
+        .get(pk=partner.pk)
+    )
+    partner.tier = loaded.tier
+    partner.account_manager = loaded.account_manager
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):
@@ -237,11 +248,12 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             )
             context["events"] = event_list(user=request.user, role=role, limit=8)
             context["top_ideas"] = top_ideas(limit=5)
-            context["tiles"].append(_falling_tile(request.user))
+            context["tiles"].append(_falling_tile(request.user, board.falling_count))
             return context
         partner = request.partner
         context["partner"] = partner
         if partner is not None:
+            _load_tier_and_manager(partner)
             board = partner_dashboard(
                 user=request.user,
                 partner=partner,
@@ -249,6 +261,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 show_payouts=role in PAYOUT_ROLES,
                 show_deals=role in DEAL_ROLES,
                 show_proposals=role in TARGET_NEGOTIATOR_ROLES,
+                membership=request.membership,
             )
             context.update(vars(board))
             context["show_payouts"] = role in PAYOUT_ROLES
@@ -259,10 +272,9 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             context["fund_url"] = _url("fund_list")
             context["protection_url"] = _url("protection_claim_list")
             context["events"] = event_list(user=request.user, role=role, partner=partner, limit=8)
+            health, health_trend = partner_health_with_trend(partner=partner)
             context.update(
-                health=partner_health_get(partner=partner),
-                health_trend=partner_health_trend(partner=partner),
-                commitments_url=_url("commitment_home"),
+                health=health, health_trend=health_trend, commitments_url=_url("commitment_home")
             )
         return context
 
@@ -306,13 +318,14 @@ class PartnerDetailView(RoleRequiredMixin, TemplateView):
             .order_by("resolution_due")[:10]
         )
         next_review = review_next_for_partner(partner=partner)
+        health, health_trend = partner_health_with_trend(partner=partner)
         context.update(
+            health=health,
+            health_trend=health_trend,
             next_review=next_review,
             next_review_overdue=next_review is not None and review_is_overdue(next_review),
             open_action_items=action_item_open_list(partners=[partner], limit=5),
             certified=certified_people(partner=partner, on=timezone.localdate()),
-            health=partner_health_get(partner=partner),
-            health_trend=partner_health_trend(partner=partner),
             commitments_url=reverse("commitment_partner", kwargs={"code": partner.code}),
         )
         if can_manage_members:

@@ -22,20 +22,23 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
-from partners.permissions import VIEW_ALL_PARTNERS, managed_partner_ids
+from partners.permissions import managed_partner_ids, may_view_all_partners
 from partners.selectors.directory import partner_vendor_staff
 
 from .models import Case, CaseMessage, CaseStatusChange
 
 
-def case_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet[Case]:
+def case_visible_queryset(
+    *, user, current_partner: Partner | None = None, membership=None
+) -> QuerySet[Case]:
     """Vendor admins: every case; channel managers: cases of their partners or owned by them;
     partner users: cases where their current organisation is a party (sales users: only the
-    cases they raised)."""
+    cases they raised). `membership` is the user's active membership of `current_partner` when
+    the caller has it already (the request's); otherwise it is looked up."""
     base = Case.objects.all()
     if not user.is_authenticated or not user.is_active:
         return base.none()
-    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
         return base
     if user.is_channel_manager:
         managed = managed_partner_ids(user)
@@ -44,7 +47,13 @@ def case_visible_queryset(*, user, current_partner: Partner | None = None) -> Qu
         )
     if current_partner is None:
         return base.none()
-    membership = user.memberships.filter(partner=current_partner, is_active=True).first()
+    if not (
+        membership is not None
+        and membership.is_active
+        and membership.user_id == user.pk
+        and membership.partner_id == current_partner.pk
+    ):
+        membership = user.memberships.filter(partner=current_partner, is_active=True).first()
     if membership is None:
         return base.none()
     scoped = base.filter(Q(partner=current_partner) | Q(other_partner=current_partner))

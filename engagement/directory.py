@@ -4,6 +4,9 @@ figure the 360° page, the dashboard and the API show), sortable and filterable 
 
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from partners.selectors.directory import DirectoryColumn
@@ -28,10 +31,27 @@ HEALTH_BANDS = {
     "none": (_("No score yet"), None, None),
 }
 
+
+def health_cell(partner) -> str:
+    """The cell of `engagement/partials/_health_cell.html`, written for the directory's rows."""
+    score = partner.health_score
+    if score is None:
+        badge = mark_safe('<span class="text-body-secondary">—</span>')
+    else:
+        tone = "success" if score >= 75 else "warning" if score >= 50 else "danger"
+        badge = format_html('<span class="badge text-bg-{}">{}</span>', tone, score)
+    return format_html(
+        '<td class="text-end text-nowrap" data-label="{}" data-key="health_score">{}</td>',
+        gettext("Health"),
+        badge,
+    )
+
+
 HEALTH_COLUMN = DirectoryColumn(
     key="health_score",
     label=_("Health"),
     annotate=health_annotate,
     bands=HEALTH_BANDS,
     cell_template="engagement/partials/_health_cell.html",
+    cell=health_cell,
 )

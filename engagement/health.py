@@ -306,15 +306,21 @@ def health_trend(partner: Partner, *, limit: int = 8) -> list[HealthSnapshot]:
 def health_falling(partners: QuerySet[Partner], *, today: dt.date | None = None):
     """Snapshots of this quarter whose score fell by FALL_POINTS or more from the last
     quarter's, with `previous` and `partner` joined in."""
+    return list(health_falling_queryset(partners, today=today))
+
+
+def health_falling_queryset(
+    partners: QuerySet[Partner], *, today: dt.date | None = None
+) -> QuerySet[HealthSnapshot]:
+    """The rows of `health_falling`, not yet read."""
     quarter = quarter_label(today or timezone.localdate())
     previous = HealthSnapshot.objects.filter(
         partner=OuterRef("partner"), quarter=previous_quarter(quarter)
     ).values("score")[:1]
-    rows = (
+    return (
         HealthSnapshot.objects.filter(partner__in=partners, quarter=quarter, score__isnull=False)
         .annotate(previous=Subquery(previous))
         .filter(previous__gte=F("score") + FALL_POINTS)
         .select_related("partner")
         .order_by("partner__code")
     )
-    return list(rows)

@@ -13,7 +13,14 @@ from partners.models import Partner
 from partners.selectors import partner_get, partner_visible_queryset
 
 from .commitments import Record, Window, instances_measure, monthly_rates, records
-from .health import Health, health_current, health_falling, health_trend
+from .health import (
+    Health,
+    health_current,
+    health_falling,
+    health_falling_queryset,
+    health_trend,
+    quarter_label,
+)
 
 
 @dataclass
@@ -125,8 +132,26 @@ def partner_health_trend(*, partner: Partner):
     return health_trend(partner)
 
 
+def partner_health_with_trend(
+    *, partner: Partner, now: dt.datetime | None = None
+) -> tuple[Health, list]:
+    """`partner_health_get` and `partner_health_trend` together: one query when the current
+    quarter's snapshot is stored (it is then the trend's newest)."""
+    trend = health_trend(partner)
+    quarter = quarter_label(timezone.localdate(now or timezone.now()))
+    if trend and trend[-1].quarter == quarter:
+        return Health.from_snapshot(trend[-1]), trend
+    return health_current(partner, now=now), health_trend(partner)
+
+
 def falling_partners(*, user, today: dt.date | None = None):
     """This quarter's snapshots of the partners `user` is the account manager of whose score
     fell by 15 points or more from last quarter's."""
     partners = partner_visible_queryset(user=user).filter(account_manager=user)
     return health_falling(partners, today=today or timezone.localdate())
+
+
+def falling_partners_queryset(*, user, today: dt.date | None = None) -> QuerySet:
+    """The rows of `falling_partners`, not yet read (for a count)."""
+    partners = partner_visible_queryset(user=user).filter(account_manager=user)
+    return health_falling_queryset(partners, today=today or timezone.localdate())

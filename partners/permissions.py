@@ -25,42 +25,87 @@ def managed_partners(user, queryset):
     return queryset.filter(pk__in=managed_partner_ids(user))
 
 
+def _permission_facts(user, using: str = "default") -> dict:
+    """What the partner scope of vendor staff needs to know about `user`, in one query cached on
+    the user object (a request's user): the id of the manage-partner permission, whether the
+    user is in any group, and whether the view-all-partners permission is granted to the user
+    or one of their groups."""
+    cache = user.__dict__.setdefault("_partner_permission_facts", {})
+    if using not in cache:
+        from django.contrib.auth.models import Group, Permission
+        from django.db.models import Exists, OuterRef
+
+        app_label = MANAGE_PARTNER.split(".")[0]
+        codenames = {name.split(".")[1]: name for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)}
+        user_groups = user.groups.through.objects.using(using).filter(user_id=user.pk)
+        user_grants = user.user_permissions.through.objects.using(using).filter(
+            user_id=user.pk, permission_id=OuterRef("pk")
+        )
+        group_grants = Group.permissions.through.objects.using(using).filter(
+            permission_id=OuterRef("pk"), group_id__in=user_groups.values("group_id")
+        )
+        rows = (
+            Permission.objects.using(using)
+            .filter(codename__in=codenames, content_type__app_label=app_label)
+            .annotate(
+                in_group=Exists(user_groups),
+                user_granted=Exists(user_grants),
+                group_granted=Exists(group_grants),
+            )
+            .order_by()
+            .values_list("codename", "pk", "in_group", "user_granted", "group_granted")
+        )
+        found = {codenames[codename]: row for codename, *row in rows}
+        manage = found.get(MANAGE_PARTNER)
+        view_all = found.get(VIEW_ALL_PARTNERS)
+        cache[using] = {
+            "manage_id": manage[0] if manage else None,
+            "in_group": any(row[1] for row in found.values()),
+            "view_all": bool(view_all and (view_all[2] or view_all[3])),
+        }
+    return cache[using]
+
+
+def may_view_all_partners(user) -> bool:
+    """`user.has_perm(VIEW_ALL_PARTNERS)` (a global grant, to the user or a group of theirs),
+    read with the facts the managed-partner scope needs (one query for both)."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if "_perm_cache" in user.__dict__:
+        return user.has_perm(VIEW_ALL_PARTNERS)
+    return _permission_facts(user)["view_all"]
+
+
 def managed_partner_ids(user, using: str = "default") -> RawSQL:
     """The ids of the partners `user` manages, as one SQL subquery for `pk__in` or
     `partner_id__in`. A page scopes a dozen querysets by it, so it is built once per user object
     (a request's user): the permission is looked up first, with whether the user is in any
     group, so that the subquery is a plain semi-join on guardian's user grants (and its group
     grants only for a user in a group), which the database plans in no time and estimates
-    right, instead of five joins compiled and planned for every queryset."""
+    right, instead of five joins compiled and planned for every queryset. Without groups the
+    subquery reads the grants table alone (its partner ids are foreign keys, so every one is a
+    partner); with groups it reads the partners in either grant table."""
     cache = user.__dict__.setdefault("_managed_partner_ids_sql", {})
     if using not in cache:
-        from django.contrib.auth.models import Permission
-        from django.db.models import Exists
-
         from .models import Partner, PartnerGroupObjectPermission, PartnerUserObjectPermission
 
-        app_label, codename = MANAGE_PARTNER.split(".")
-        user_groups = user.groups.through.objects.using(using).filter(user_id=user.pk)
-        found = (
-            Permission.objects.using(using)
-            .filter(codename=codename, content_type__app_label=app_label)
-            .annotate(in_group=Exists(user_groups))
-            .values_list("pk", "in_group")
-            .first()
-        )
-        permission_id, in_group = found or (None, False)
-        scope = Q(
-            pk__in=PartnerUserObjectPermission.objects.filter(
-                user_id=user.pk, permission_id=permission_id
-            ).values("content_object_id")
+        facts = _permission_facts(user, using)
+        permission_id, in_group = facts["manage_id"], facts["in_group"]
+        ids = (
+            PartnerUserObjectPermission.objects.using(using)
+            .filter(user_id=user.pk, permission_id=permission_id)
+            .order_by()
+            .values("content_object_id")
         )
         if in_group:
-            scope |= Q(
+            scope = Q(pk__in=ids) | Q(
                 pk__in=PartnerGroupObjectPermission.objects.filter(
                     group__user=user.pk, permission_id=permission_id
                 ).values("content_object_id")
             )
-        ids = Partner.objects.filter(scope).order_by().values("pk")
+            ids = Partner.objects.filter(scope).order_by().values("pk")
         cache[using] = ids.query.get_compiler(connection=connections[using]).as_sql()
     sql, params = cache[using]
     return RawSQL(sql, params)  # noqa: S611 (SQL the ORM compiled, values as parameters)

@@ -3,6 +3,7 @@
 from .announcements import (
     announcement_awaiting_acknowledgement_count,
     announcement_feed,
+    announcement_feed_counts,
     announcement_get_for_partner,
     announcement_get_for_vendor,
     announcement_list_for_vendor,
@@ -56,6 +57,7 @@ from .targets import (
     target_proposal_get,
     target_proposals_awaiting,
     target_scorecard,
+    target_scorecard_current,
     target_thread_list,
 )
 
@@ -71,6 +73,7 @@ __all__ = [
     "action_item_open_list",
     "announcement_awaiting_acknowledgement_count",
     "announcement_feed",
+    "announcement_feed_counts",
     "announcement_get_for_partner",
     "announcement_get_for_vendor",
     "announcement_list_for_vendor",
@@ -108,5 +111,6 @@ __all__ = [
     "target_proposal_get",
     "target_proposals_awaiting",
     "target_scorecard",
+    "target_scorecard_current",
     "target_thread_list",
 ]

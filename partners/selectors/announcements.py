@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from ..models import Announcement, AnnouncementRead, AnnouncementRecipient, Membership, Partner
-from .directory import partner_visible_queryset
+from .directory import partner_visible_ids
 
 
 def _addressed(*, user, partner: Partner | None) -> QuerySet[Announcement]:
@@ -78,6 +78,26 @@ def announcement_unread_by_category(*, user, partner: Partner | None) -> dict[st
     return {value: counts.get(value, 0) for value in Announcement.Category.values}
 
 
+def announcement_feed_counts(
+    *, user, partner: Partner | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per category (every category listed, zero included), the announcements of the feed this
+    user has not opened and all of them, in one query."""
+    rows = (
+        _addressed(user=user, partner=partner)
+        .order_by()
+        .values("category")
+        .annotate(unread=Count("pk", filter=_unread(user)), total=Count("pk"))
+        .values_list("category", "unread", "total")
+    )
+    found = {category: (unread, total) for category, unread, total in rows}
+    values = Announcement.Category.values
+    return (
+        {value: found.get(value, (0, 0))[0] for value in values},
+        {value: found.get(value, (0, 0))[1] for value in values},
+    )
+
+
 def announcement_awaiting_acknowledgement_count(*, partner: Partner | None) -> int:
     """Published announcements the partner still has to acknowledge."""
     if partner is None:
@@ -98,11 +118,14 @@ def announcement_get_for_partner(*, user, partner: Partner | None, pk: int) -> A
         raise Http404 from exc
 
 
-def _vendor_partners(user) -> QuerySet[Partner] | None:
-    """None for users who see every partner, else the partners they may see."""
+def _vendor_partners(user):
+    """None for vendor admins, else the ids of the partners the user may see (for a
+    `partner_id__in` lookup; every partner's for a channel manager who may view all, who still
+    sees only their own drafts)."""
     if user.is_vendor_admin:
         return None
-    return partner_visible_queryset(user=user)
+    ids = partner_visible_ids(user=user)
+    return Partner.objects.values("pk") if ids is None else ids
 
 
 def _vendor_visible(user) -> QuerySet[Announcement]:
@@ -111,7 +134,7 @@ def _vendor_visible(user) -> QuerySet[Announcement]:
     partners = _vendor_partners(user)
     if partners is None:
         return Announcement.objects.all()
-    reached = AnnouncementRecipient.objects.filter(partner__in=partners).values("announcement")
+    reached = AnnouncementRecipient.objects.filter(partner_id__in=partners).values("announcement")
     return Announcement.objects.filter(
         Q(author=user) | Q(published_at__isnull=False, pk__in=reached)
     )
@@ -127,7 +150,7 @@ def announcement_list_for_vendor(*, user, category: str | None = None) -> QueryS
     recipients = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"))
     partners = _vendor_partners(user) if getattr(user, "is_vendor_staff", False) else None
     if partners is not None:
-        recipients = recipients.filter(partner__in=partners)
+        recipients = recipients.filter(partner_id__in=partners)
 
     def counted(rows):
         return Coalesce(
@@ -172,7 +195,7 @@ def announcement_recipient_list(*, user, announcement: Announcement) -> list:
     rows = AnnouncementRecipient.objects.filter(announcement=announcement)
     partners = _vendor_partners(user)
     if partners is not None:
-        rows = rows.filter(partner__in=partners)
+        rows = rows.filter(partner_id__in=partners)
     return list(
         rows.select_related("partner", "acknowledged_by").order_by(
             F("acknowledged_at").asc(nulls_first=True), "partner__code"

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ..models import DealConflict, DealRegistration, Partner
-from .directory import partner_visible_queryset
+from .directory import partner_visible_ids
 
 DEAL_SORTS = {
     "created": ["created_at", "id"],
@@ -26,9 +26,11 @@ def product_line_queryset() -> QuerySet:
 
 def deal_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet:
     """Registrations of the partners `user` may see (their own organisation's for partner
-    users)."""
-    partners = partner_visible_queryset(user=user, current_partner=current_partner)
-    return DealRegistration.objects.filter(partner__in=partners)
+    users); every registration, with no condition, for those who see every partner."""
+    partner_ids = partner_visible_ids(user=user, current_partner=current_partner)
+    if partner_ids is None:
+        return DealRegistration.objects.all()
+    return DealRegistration.objects.filter(partner_id__in=partner_ids)
 
 
 def deal_list(

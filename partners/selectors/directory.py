@@ -39,7 +39,12 @@ from ..models import (
     Territory,
     Tier,
 )
-from ..permissions import VIEW_ALL_PARTNERS, managed_partner_ids, managed_partners
+from ..permissions import (
+    VIEW_ALL_PARTNERS,
+    managed_partner_ids,
+    managed_partners,
+    may_view_all_partners,
+)
 from .events import event_list
 from .targets import Scorecard, partner_attainment_annotate, target_scorecard
 
@@ -50,7 +55,7 @@ def partner_visible_queryset(*, user, current_partner: Partner | None = None) ->
     base = Partner.objects.all()
     if not user.is_authenticated or not user.is_active:
         return base.none()
-    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
         return base
     if user.is_channel_manager:
         return managed_partners(user, base)
@@ -67,7 +72,7 @@ def partner_visible_ids(*, user, current_partner: Partner | None = None):
     the grants subquery itself, not a partner subquery wrapped around it."""
     if not user.is_authenticated or not user.is_active:
         return Partner.objects.none().values("pk")
-    if user.is_vendor_admin or (user.is_channel_manager and user.has_perm(VIEW_ALL_PARTNERS)):
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
         return None
     if user.is_channel_manager:
         return managed_partner_ids(user)
@@ -128,13 +133,16 @@ class DirectoryColumn:
     """A column an app above partners adds to the directory (partners never imports it):
     `annotate(qs)` adds the value `key` to each partner in a constant number of queries, the
     column sorts by it, and `bands` ({value: (label, low, high)}, high excluded) are the choices
-    of its filter. `cell_template` renders the cell with `partner` in the context."""
+    of its filter. `cell_template` renders the cell with `partner` in the context; `cell`, when
+    given, writes the same HTML from the partner (for the directory's rows, without a template
+    per row)."""
 
     key: str
     label: Any
     annotate: Callable[[QuerySet[Partner]], QuerySet[Partner]]
     bands: dict[str, tuple[Any, int | None, int | None]]
     cell_template: str
+    cell: Callable[[Partner], str] | None = None
 
 
 DIRECTORY_COLUMNS: dict[str, DirectoryColumn] = {}

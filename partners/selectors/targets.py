@@ -130,6 +130,19 @@ def target_scorecard(*, partner: Partner, limit: int = 12) -> Scorecard:
     SCORECARD_MONTHS_AHEAD months ahead backwards."""
     horizon = period_shift(current_period(), SCORECARD_MONTHS_AHEAD)
     targets = list(partner.targets.filter(period__lte=horizon).order_by("-period")[:limit])
+    return _scorecard(partner, targets)
+
+
+def target_scorecard_current(*, partner: Partner) -> ScorecardRow | None:
+    """`target_scorecard(...).current`: the current period's target with its actual sales, read
+    alone (no sales are read when the period has no target)."""
+    targets = list(partner.targets.filter(period=current_period())[:1])
+    return _scorecard(partner, targets).current
+
+
+def _scorecard(partner: Partner, targets: list[Target]) -> Scorecard:
+    """The scorecard of `targets` (latest period first): each with the partner's net sales of
+    its period."""
     sale_model = _sale_model()
     actual_by_period: dict[str, Decimal] = {}
     if sale_model is not None and targets:

@@ -17,11 +17,11 @@ from ..models import Announcement
 from ..selectors import (
     announcement_awaiting_acknowledgement_count,
     announcement_feed,
+    announcement_feed_counts,
     announcement_get_for_partner,
     announcement_get_for_vendor,
     announcement_list_for_vendor,
     announcement_recipient_list,
-    announcement_unread_by_category,
 )
 from ..services import (
     announcement_acknowledge,
@@ -68,7 +68,7 @@ class AnnouncementListView(RoleRequiredMixin, TemplateView):
             rows = announcement_feed(
                 user=request.user, partner=request.partner, category=category or None
             )
-            unread = announcement_unread_by_category(user=request.user, partner=request.partner)
+            unread, totals = announcement_feed_counts(user=request.user, partner=request.partner)
             context.update(
                 unread_by_category=[
                     (value, label, unread[value]) for value, label in Announcement.Category.choices
@@ -76,7 +76,11 @@ class AnnouncementListView(RoleRequiredMixin, TemplateView):
                 unread_total=sum(unread.values()),
                 awaiting_count=announcement_awaiting_acknowledgement_count(partner=request.partner),
             )
-        page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
+        paginator = Paginator(rows, self.paginate_by)
+        if not is_vendor(request):
+            # The feed's size, counted with its unread announcements.
+            paginator.count = totals[category] if category else sum(totals.values())
+        page = paginator.get_page(request.GET.get("page"))
         context.update(
             page_obj=page,
             announcements=page.object_list,

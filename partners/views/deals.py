@@ -24,6 +24,24 @@ from ..selectors import DEAL_SORTS, deal_conflict_list, deal_get, deal_list
 from ..services import deal_approve, deal_register, deal_reject
 from .base import ActionView
 
+DEAL_ROW_FIELDS = (
+    "id",
+    "created_at",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+    "customer_name",
+    "customer_tax_id",
+    "customer_domain",
+    "territory__code",
+    "estimated_value",
+    "currency",
+    "expected_close",
+    "status",
+    "has_conflict",
+    "protected_until",
+)
+
 
 class DealListView(RoleRequiredMixin, TemplateView):
     """Vendor staff see the registrations of their partners; partner users their own
@@ -56,6 +74,10 @@ class DealListView(RoleRequiredMixin, TemplateView):
             status=status,
             conflict_only=conflict_only,
             sort=sort,
+        )
+        # The columns the table shows.
+        deals = (
+            deals.select_related(None).select_related("partner", "territory").only(*DEAL_ROW_FIELDS)
         )
         page = Paginator(deals, self.paginate_by).get_page(params.get("page"))
         context.update(

@@ -7,11 +7,13 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from partners.models import Announcement, AnnouncementRecipient, Membership, Partner
 from partners.selectors import (
     announcement_awaiting_acknowledgement_count,
     announcement_feed,
+    announcement_feed_counts,
     announcement_list_for_vendor,
     announcement_unread_by_category,
     announcement_unread_count,
@@ -278,6 +280,10 @@ def test_unread_counts_per_user_and_category(world):
     assert counts["policy"] == 1
     assert counts["product_update"] == 0
     assert announcement_unread_count(user=world.users["other_partner"], partner=partner) == 0
+    unread, totals = announcement_feed_counts(user=user, partner=partner)
+    assert unread == counts
+    assert totals["policy"] == 1
+    assert sum(totals.values()) == len(announcement_feed(user=user, partner=partner)) == 2
 
 
 def test_feed_is_newest_first_with_read_and_acknowledged_flags(world):
@@ -351,6 +357,18 @@ def test_vendor_list_counts_recipients_and_acknowledgements_within_reach(world):
     cm_rows = list(announcement_list_for_vendor(user=world.users["cm_assigned"]))
     assert [(a.recipient_count, a.acknowledged_count) for a in cm_rows] == [(1, 1)]
     assert list(announcement_list_for_vendor(user=world.users["partner_admin"])) == []
+
+
+def test_channel_manager_who_views_all_partners_sees_only_their_own_drafts(world):
+    admin, manager = world.users["vendor_admin"], world.users["cm_assigned"]
+    _publish(admin, title="Published")
+    _write(admin, title="The admin's draft")
+    _write(manager, title="My draft")
+    assign_perm("partners.view_all_partners", manager)
+    manager = type(manager).objects.get(pk=manager.pk)
+    rows = {a.title: a for a in announcement_list_for_vendor(user=manager)}
+    assert set(rows) == {"Published", "My draft"}
+    assert rows["Published"].recipient_count == 2
 
 
 # --- reminders -----------------------------------------------------------------------------

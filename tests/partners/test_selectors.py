@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
 from partners.selectors import partner_list, partner_status_counts, partner_visible_queryset
@@ -25,6 +26,16 @@ def test_channel_manager_with_view_all_sees_every_partner(world):
     assign_perm("partners.view_all_partners", manager)
     manager = type(manager).objects.get(pk=manager.pk)  # fresh permission cache
     assert partner_visible_queryset(user=manager).count() == 2
+
+
+def test_channel_manager_with_view_all_through_a_group_sees_every_partner(world):
+    group = Group.objects.create(name="Channel leads")
+    assign_perm("partners.view_all_partners", group)
+    manager = world.users["cm_unassigned"]
+    manager.groups.add(group)
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert partner_visible_queryset(user=manager).count() == 2
+    assert partner_visible_queryset(user=world.users["cm_assigned"]).count() == 1
 
 
 def test_partner_user_sees_only_the_current_organisation(world):
