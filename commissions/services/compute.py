@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from agreements.models import AgreementVersion
 from partners.models import Partner
-from prm.core.lookups import Ids, array_literal
+from prm.core.lookups import Ids, membership
 from prm.core.money import minor_unit, quantize
 
 from .. import periods
@@ -249,11 +249,8 @@ class _Sql:
         self.postgres = connection.vendor == "postgresql"
 
     def member(self, column: str, values: list) -> tuple[str, list]:
-        """`column` is one of the ids `values`. PostgreSQL hashes a constant array of nine or more
-        of the column's own type (not of integers against a bigint column: the cast matters)."""
-        if self.postgres:
-            return f"{column} = ANY(%s::bigint[])", [array_literal(values)]
-        return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+        """`column` is one of the ids `values` (`membership`)."""
+        return membership(column, list(values), connection.vendor)
 
     def rule_case(self, pv_column: str, rmap: dict[int, dict[int, list[int]]]) -> tuple[str, list]:
         """The rule of a rollup row `r` under the plan version in `pv_column` (NULL: none;

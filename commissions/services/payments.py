@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from partners.models import Partner
-from prm.core.lookups import Ids, array_literal
+from prm.core.lookups import Ids, membership
 from prm.core.money import minor_unit
 
 from .. import periods
@@ -349,7 +349,7 @@ def sale_paid_refresh(*, sale_ids: list[int]) -> dict[str, set[int]]:
         SalePaid.objects.filter(sale_id__any_of=Ids(sale_ids)).values_list("sale_id", "paid_on")
     )
     payment, sale, paid = (m._meta.db_table for m in (Payment, Sale, SalePaid))
-    ids_sql, ids_params = _member("p.sale_id", sale_ids)
+    ids_sql, ids_params = membership("p.sale_id", list(sale_ids), connection.vendor)
     SalePaid.objects.filter(sale_id__any_of=Ids(sale_ids)).delete()
     # SQLite sums decimals as binary floats (4,000.30 + 620.31 falls short of 4,620.61):
     # there the sums are compared in cents.
@@ -386,12 +386,6 @@ def sale_paid_refresh(*, sale_ids: list[int]) -> dict[str, set[int]]:
             if day is not None:
                 moved[periods.month_of(day)].add(partners[sale_id])
     return moved
-
-
-def _member(column: str, values: list[int]) -> tuple[str, list]:
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [array_literal(values)]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def _request_recomputes(moved: dict[str, set[int]]) -> None:

@@ -15,6 +15,17 @@ def array_literal(values) -> str:
     return "{" + ",".join(str(int(value)) for value in values) + "}"
 
 
+def membership(column: str, values: list, vendor: str) -> tuple[str, list]:
+    """SQL testing that `column` is one of the ids `values`, with its parameters: on PostgreSQL
+    one array constant (hashed when it has nine or more elements; cast to bigint[], the type of
+    the id columns, so that the hash applies), elsewhere an IN list."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [array_literal(values)]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 class Ids:
     """Ids for `any_of`, handed to the query as one value rather than as a list."""
 
@@ -36,12 +47,8 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, array_literal(values)]
-        if not values:
-            return "1 = 0", list(lhs_params)
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+        sql, params = membership(lhs, list(self.rhs), connection.vendor)
+        return sql, [*lhs_params, *params]
 
 
 def register() -> None:
