@@ -4,6 +4,7 @@ text (the one exports carry); pages rebuild it from the line's structured explan
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from prm.core.money import quantize
@@ -112,3 +113,13 @@ def exchange_rate(value) -> str:
     if value is None:
         return "—"
     return rate_text(Decimal(value))
+
+
+@register.filter
+def statement_status_badge(statement):
+    """The statement's status as a badge."""
+    return format_html(
+        '<span class="badge rounded-pill status-badge statement-status-{}">{}</span>',
+        statement.status,
+        statement.get_status_display(),
+    )

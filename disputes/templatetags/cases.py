@@ -1,6 +1,9 @@
 import datetime as dt
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -42,3 +45,46 @@ def sla_left(delta: dt.timedelta | None) -> str:
     if overdue:
         return _("overdue by %(time)s") % {"time": text}
     return _("%(time)s left") % {"time": text}
+
+
+def _deadline(label: str, left: dt.timedelta, breached: bool, due, paused: bool) -> str:
+    deadline = "" if paused else format_html(' data-deadline="{}"', localtime(due).isoformat())
+    return format_html(
+        '<div class="small{}">{}: <span{}>{}</span></div>',
+        " text-danger fw-semibold" if breached else "",
+        label,
+        deadline,
+        sla_left(left),
+    )
+
+
+@register.simple_tag
+def sla_deadlines(case, sla: dict) -> str:
+    """A case's countdowns (disputes.services.case_sla_state): the paused badge, then time left
+    to the first response and to resolution, each with its deadline for the live clock."""
+    parts = []
+    if sla["paused"]:
+        parts.append(
+            format_html('<span class="badge text-bg-secondary">{}</span>', _("Clock paused"))
+        )
+    if sla["first_response_left"] is not None:
+        parts.append(
+            _deadline(
+                _("First response"),
+                sla["first_response_left"],
+                sla["first_breached"],
+                case.first_response_due,
+                sla["paused"],
+            )
+        )
+    if sla["resolution_left"] is not None:
+        parts.append(
+            _deadline(
+                _("Resolution"),
+                sla["resolution_left"],
+                sla["resolution_breached"],
+                case.resolution_due,
+                sla["paused"],
+            )
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 - each part is built by format_html

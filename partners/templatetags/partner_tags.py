@@ -121,6 +121,33 @@ def deal_status_badge(deal):
     )
 
 
+REVIEW_BADGE_CLASSES = {
+    "held": "text-bg-success",
+    "scheduled": "bg-primary-subtle text-primary-emphasis border border-primary-subtle",
+}
+REVIEW_BADGE_DEFAULT = "bg-secondary-subtle text-secondary-emphasis border"
+
+
+@register.filter
+def review_status_badge(review, overdue: bool = False):
+    """The business review's status as a badge, and a second one when it is overdue.
+
+    {{ review|review_status_badge:review.is_overdue }}
+    """
+    badge = format_html(
+        '<span class="badge rounded-pill {}">{}</span>',
+        REVIEW_BADGE_CLASSES.get(review.status, REVIEW_BADGE_DEFAULT),
+        review.get_status_display(),
+    )
+    if not overdue:
+        return badge
+    return badge + format_html(
+        ' <span class="badge rounded-pill text-bg-danger review-overdue"><i class="bi bi-alarm"'
+        ' aria-hidden="true"></i> {}</span>',
+        _("Overdue"),
+    )
+
+
 def _short_date(value) -> str:
     """`{{ value|date:"SHORT_DATE_FORMAT" }}`: a datetime in local time, empty for none."""
     if value in (None, ""):

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -245,6 +245,14 @@ def notification_list(*, user, unread_only: bool = False):
 
 def unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user).unread().count()
+
+
+def notification_counts(*, user) -> tuple[int, int]:
+    """How many notifications `user` has, and how many of them are unread: one query."""
+    counts = Notification.objects.filter(recipient=user).aggregate(
+        total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True))
+    )
+    return counts["total"], counts["unread"]
 
 
 def notification_mark_read(*, user, pk: int | None = None, ids=None) -> int:

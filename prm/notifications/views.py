@@ -11,6 +11,7 @@ from prm.core.access import ALL_ROLES, RoleRequiredMixin
 from .forms import PreferencesForm
 from .models import Notification
 from .services import (
+    notification_counts,
     notification_list,
     notification_mark_read,
     preferences_get,
@@ -37,9 +38,13 @@ class NotificationListView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         unread_only = self.request.GET.get("show") == "unread"
         rows = notification_list(user=self.request.user, unread_only=unread_only)
-        context["page_obj"] = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        total, unread = notification_counts(user=self.request.user)
+        paginator = Paginator(rows, PAGE_SIZE)
+        # The list's size, counted with its unread notifications.
+        paginator.count = unread if unread_only else total
+        context["page_obj"] = paginator.get_page(self.request.GET.get("page"))
         context["unread_only"] = unread_only
-        context["unread_count"] = unread_count(user=self.request.user)
+        context["unread_count"] = unread
         return context
 
 

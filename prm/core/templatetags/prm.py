@@ -4,7 +4,7 @@ from django import template
 from django.apps import apps
 from django.utils.html import escape, format_html
 
-from prm.core import events
+from prm.core import events, navigation
 from prm.core.links import link as _link
 from prm.core.links import nav as _nav
 from prm.core.money import format_percent, quantize
@@ -85,3 +85,9 @@ def event_sentence(event):
     if icon:
         return format_html('<i class="bi {} text-warning" aria-hidden="true"></i> {}', icon, text)
     return text
+
+
+@register.simple_tag(takes_context=True)
+def navbar(context) -> str:
+    """The navigation bar (prm.core.navigation)."""
+    return navigation.navbar(context)

@@ -1,0 +1,345 @@
+"""The navigation bar, written in Python: every page draws it, and as a template its forty-odd
+conditions and links cost more than many a page's own content.
+
+The menus are data (`MAIN`, `MORE`, `USER_MENU`): a link's URL name, its label, its icon, when
+it is shown (a function of the context) and when it is the current section (the request's path
+starts with the link's path). `navbar(context)` writes the HTML; `{% navbar %}` puts it in the
+base template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.template.defaulttags import CsrfTokenNode
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+
+from prm.core.links import link, nav
+
+_CSRF = CsrfTokenNode()
+
+Shown = Callable[[dict], bool]
+
+
+def _always(c: dict) -> bool:
+    return True
+
+
+def _vendor(c: dict) -> bool:
+    return bool(c["is_vendor"])
+
+
+def _partner_user(c: dict) -> bool:
+    return not c["is_vendor"]
+
+
+def _vendor_or_partner(c: dict) -> bool:
+    return bool(c["is_vendor"] or c["current_partner"])
+
+
+def _can(name: str) -> Shown:
+    def shown(c: dict) -> bool:
+        return bool((c["can"] or {}).get(name))
+
+    return shown
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str  # URL name, argument-free
+    label: object  # lazy translation
+    icon: str = ""
+    shown: Shown = _always
+    # The current section: "exact" (the path is the link's), "prefix" (it starts with it) or ""
+    # (never marked).
+    current: str = "prefix"
+    # aria-current="page" on the current section's link.
+    aria: bool = True
+
+
+PARTNERS = Link("partner_list", _("Partners"), aria=False)
+# After the dashboard: the directory for vendor staff, or the partner's own page for its users.
+MAIN = (
+    Link("agreement_list", _("Agreements"), shown=_vendor_or_partner, aria=False),
+    Link("price_sheet", _("Pricing"), shown=_vendor_or_partner, aria=False),
+    Link(
+        "statement_list",
+        _("Payouts"),
+        shown=lambda c: _vendor_or_partner(c) and _can("see_payouts")(c),
+        aria=False,
+    ),
+    Link("deal_list", _("Deals"), shown=_can("see_deals")),
+    Link("case_list", _("Cases"), shown=_vendor_or_partner),
+)
+
+MORE = (
+    Link("announcement_list", _("Announcements"), "megaphone"),
+    Link("review_list", _("Reviews"), "calendar-event"),
+    Link("commitment_home", _("Our commitments"), "patch-check", shown=_vendor),
+    Link("commitment_home", _("Our commitments to you"), "patch-check", shown=_partner_user),
+    Link("tier_review_list", _("Tier reviews"), "arrow-down-up", shown=_vendor, current=""),
+    Link("tier_next", _("Your next tier"), "graph-up-arrow", shown=_partner_user, current=""),
+    Link("learning_course_report", _("Learning"), "mortarboard", shown=_vendor, current=""),
+    Link("learning_home", _("Courses"), "mortarboard", shown=_partner_user, current=""),
+    Link("resource_list", _("Resource library"), "journal-richtext"),
+    Link("fund_list", _("Funds"), "piggy-bank", shown=_can("see_funds")),
+    Link("board_list", _("Ideas and questions"), "lightbulb"),
+    Link("pulse_results", _("Partner pulse"), "heart-pulse", shown=_vendor, current=""),
+    Link(
+        "pulse_form",
+        _("Partner pulse"),
+        "heart-pulse",
+        shown=lambda c: not c["is_vendor"] and _can("answer_pulse")(c),
+        current="",
+    ),
+    Link(
+        "protection_claim_list",
+        _("Price protection"),
+        "shield-check",
+        shown=_can("see_payouts"),
+        current="",
+    ),
+)
+
+USER_MENU = (
+    Link("profile", _("Profile and API token"), "gear"),
+    Link("admin:index", _("Administration"), "tools", shown=lambda c: bool(c["is_vendor_admin"])),
+    Link(
+        "certificate_list",
+        _("My certificates"),
+        "award",
+        shown=lambda c: bool(c["current_membership"]),
+    ),
+    Link("notification_preferences", _("Notification settings"), "bell"),
+    Link("mfa_index", _("Two-factor authentication"), "shield-lock"),
+    Link("account_change_password", _("Change password"), "key"),
+)
+
+LANGUAGES = (("en", "en", "English"), ("zh-hant", "zh-Hant", "繁體中文"))
+ARIA_CURRENT = ' aria-current="page"'
+SHORT_LANGUAGE = {"zh-hant": '<span lang="zh-Hant">繁中</span>'}
+
+
+def _e(value) -> str:
+    return conditional_escape(value)
+
+
+def _is_current(item: Link, path: str) -> bool:
+    url = nav(item.url)
+    if item.current == "exact":
+        return path == url
+    if item.current == "prefix":
+        return path.startswith(url)
+    return False
+
+
+def _nav_link(item: Link, path: str) -> str:
+    current = _is_current(item, path)
+    return (
+        f'<li class="nav-item"><a class="nav-link{" active" if current else ""}"'
+        f'{ARIA_CURRENT if current and item.aria else ""} href="{nav(item.url)}">'
+        f"{_e(item.label)}</a></li>"
+    )
+
+
+def _dropdown_link(item: Link, path: str) -> str:
+    current = _is_current(item, path)
+    return (
+        f'<li><a class="dropdown-item{" active" if current else ""}"'
+        f'{ARIA_CURRENT if current else ""} href="{nav(item.url)}">'
+        f'<i class="bi bi-{item.icon}" aria-hidden="true"></i> {_e(item.label)}</a></li>'
+    )
+
+
+def _csrf_input(context) -> str:
+    """What `{% csrf_token %}` writes."""
+    return _CSRF.render(context)
+
+
+def _main_menu(c: dict, path: str) -> list[str]:
+    dashboard = nav("dashboard")
+    on_dashboard = path == dashboard
+    parts = [
+        '<ul class="navbar-nav me-auto">',
+        f'<li class="nav-item"><a class="nav-link{" active" if on_dashboard else ""}"'
+        f'{ARIA_CURRENT if on_dashboard else ""} href="{dashboard}">'
+        f"{_e(gettext('Dashboard'))}</a></li>",
+    ]
+    partner = c["current_partner"]
+    if c["is_vendor"]:
+        parts.append(_nav_link(PARTNERS, path))
+    elif partner:
+        parts.append(
+            '<li class="nav-item"><a class="nav-link" '
+            f'href="{link("partner_detail", partner.code)}">{_e(gettext("Organisation"))}</a></li>'
+        )
+    parts += [_nav_link(item, path) for item in MAIN if item.shown(c)]
+    if _vendor_or_partner(c):
+        more = [item for item in MORE if item.shown(c)]
+        current = any(_is_current(item, path) for item in MORE[:2])
+        parts += [
+            '<li class="nav-item dropdown">',
+            f'<button class="nav-link dropdown-toggle{" active" if current else ""}" type="button" '
+            'data-bs-toggle="dropdown" aria-expanded="false" id="more-menu">'
+            f"{_e(gettext('More'))}</button>",
+            '<ul class="dropdown-menu" aria-labelledby="more-menu">',
+            *(_dropdown_link(item, path) for item in more),
+            "</ul>",
+            "</li>",
+        ]
+    parts.append("</ul>")
+    return parts
+
+
+def _switchers(context, c: dict, request) -> list[str]:
+    parts = []
+    partner = c["current_partner"]
+    memberships = c["user_memberships"]
+    csrf = _csrf_input(context)
+    next_input = f'<input type="hidden" name="next" value="{_e(request.get_full_path())}">'
+    if len(memberships) > 1:
+        parts += [
+            '<li class="nav-item dropdown">',
+            '<button class="btn btn-sm btn-outline-light dropdown-toggle" type="button" '
+            'data-bs-toggle="dropdown" aria-expanded="false" id="partner-switcher">',
+            f'<i class="bi bi-building" aria-hidden="true"></i> <span class="visually-hidden">'
+            f'{_e(gettext("Organisation"))}:</span> <span class="navbar-partner-name">'
+            f"{_e(partner.display_name if partner else '')}</span>",
+            "</button>",
+            '<div class="dropdown-menu dropdown-menu-end">',
+            f'<form method="post" action="{nav("partner_switch")}">',
+            csrf,
+            next_input,
+            f'<h2 class="dropdown-header h6">{_e(gettext("Switch organisation"))}</h2>',
+        ]
+        current_pk = partner.pk if partner else None
+        for m in memberships:
+            active = " active" if m.partner_id == current_pk else ""
+            parts.append(
+                f'<button class="dropdown-item{active}" type="submit" name="partner" '
+                f'value="{_e(m.partner.code)}">{_e(m.partner.display_name)} '
+                f'<small class="text-body-secondary">({_e(m.get_role_display())})</small></button>'
+            )
+        parts += ["</form>", "</div>", "</li>"]
+    elif partner:
+        name = _e(partner.display_name)
+        parts.append(
+            '<li class="nav-item navbar-text text-light small navbar-partner text-truncate '
+            f'd-none d-xxl-block" title="{name}"><i class="bi bi-building" aria-hidden="true"></i> '
+            f"{name}</li>"
+        )
+    language = get_language()
+    short = SHORT_LANGUAGE.get(language, '<span lang="en">EN</span>')
+    parts += [
+        '<li class="nav-item dropdown">',
+        '<button class="btn btn-sm btn-outline-light dropdown-toggle" type="button" '
+        'data-bs-toggle="dropdown" aria-expanded="false" id="language-switcher">',
+        f'<i class="bi bi-translate" aria-hidden="true"></i> <span class="visually-hidden">'
+        f"{_e(gettext('Language'))}:</span> {short}",
+        "</button>",
+        '<div class="dropdown-menu dropdown-menu-end">',
+        f'<form method="post" action="{nav("set_language")}">',
+        csrf,
+        next_input,
+    ]
+    for code, lang, name in LANGUAGES:
+        active = " active" if language == code else ""
+        parts.append(
+            f'<button class="dropdown-item{active}" type="submit" name="language" '
+            f'value="{code}" lang="{lang}">{name}</button>'
+        )
+    parts += ["</form>", "</div>", "</li>"]
+    return parts
+
+
+def _user_menu(context, c: dict, user) -> list[str]:
+    partner = c["current_partner"]
+    membership = c["current_membership"]
+    role = membership.get_role_display() if membership else user.get_vendor_role_display()
+    where = f"{_e(partner.display_name)} · " if partner else ""
+    badge = nav("notification_badge")
+    parts = [
+        '<li class="nav-item">',
+        f'<a class="btn btn-sm btn-outline-light" href="{nav("notification_list")}" '
+        f'id="notification-bell" hx-get="{badge}" hx-trigger="load, every 60s, '
+        'notifications-changed from:body" hx-target="#notification-badge" hx-swap="outerHTML">',
+        f'<i class="bi bi-bell" aria-hidden="true"></i><span class="visually-hidden">'
+        f'{_e(gettext("Notifications"))}</span> <span id="notification-badge"></span>',
+        "</a>",
+        "</li>",
+        '<li class="nav-item dropdown">',
+        '<button class="btn btn-sm btn-light dropdown-toggle" type="button" '
+        'data-bs-toggle="dropdown" aria-expanded="false" id="user-menu">',
+        f'<i class="bi bi-person-circle" aria-hidden="true"></i> {_e(user.get_short_name())}',
+        "</button>",
+        '<div class="dropdown-menu dropdown-menu-end">',
+        '<span class="dropdown-item-text small text-body-secondary">'
+        f"{_e(user.email)}<br>{where}{_e(role)}</span>",
+        '<hr class="dropdown-divider">',
+    ]
+    parts += [
+        f'<a class="dropdown-item" href="{nav(item.url)}"><i class="bi bi-{item.icon}" '
+        f'aria-hidden="true"></i> {_e(item.label)}</a>'
+        for item in USER_MENU
+        if item.shown(c)
+    ]
+    parts += [
+        '<hr class="dropdown-divider">',
+        f'<form method="post" action="{nav("account_logout")}">',
+        _csrf_input(context),
+        '<button class="dropdown-item" type="submit"><i class="bi bi-box-arrow-right" '
+        f'aria-hidden="true"></i> {_e(gettext("Sign out"))}</button>',
+        "</form>",
+        "</div>",
+        "</li>",
+    ]
+    return parts
+
+
+def navbar(context) -> SafeString:
+    """The navigation bar's HTML for the template context of a page (its request, user and the
+    `navigation` context processor's values)."""
+    request = context["request"]
+    user = context.get("user")
+    signed_in = user is not None and user.is_authenticated
+    c = {
+        key: context.get(key)
+        for key in (
+            "is_vendor",
+            "is_vendor_admin",
+            "can",
+            "current_partner",
+            "current_membership",
+        )
+    }
+    c["user_memberships"] = context.get("user_memberships") or []
+    path = request.path
+    parts = [
+        '<nav class="navbar navbar-expand-xl navbar-dark bg-brand" '
+        f'aria-label="{_e(gettext("Main navigation"))}">',
+        '<div class="container-fluid px-xl-4">',
+        f'<a class="navbar-brand fw-semibold" href="{nav("dashboard")}"><i class="bi bi-diagram-3" '
+        f'aria-hidden="true"></i> {_e(gettext("PRM Portal"))}</a>',
+        '<button class="navbar-toggler" type="button" data-bs-toggle="collapse" '
+        'data-bs-target="#main-nav" aria-controls="main-nav" aria-expanded="false" '
+        f'aria-label="{_e(gettext("Toggle navigation"))}">',
+        '<span class="navbar-toggler-icon"></span>',
+        "</button>",
+        '<div class="collapse navbar-collapse" id="main-nav">',
+    ]
+    if signed_in:
+        parts += _main_menu(c, path)
+    else:
+        parts.append('<div class="me-auto"></div>')
+    parts.append(
+        '<ul class="navbar-nav align-items-xl-center gap-2 flex-row flex-wrap py-2 py-xl-0">'
+    )
+    parts += _switchers(context, c, request)
+    if signed_in:
+        parts += _user_menu(context, c, user)
+    parts += ["</ul>", "</div>", "</div>", "</nav>"]
+    return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
