@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.models import Event
+from prm.core.prepared import PreparedQuery
 
 from ..models import (
     FLAGGED_Q,
@@ -352,15 +353,24 @@ def invitation_list_pending(*, partner: Partner) -> list[Invitation]:
     )
 
 
-def membership_list_for_user(*, user) -> list[Membership]:
-    """The user's active memberships, for the partner switcher."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        Membership.objects.filter(user=user, is_active=True, partner__status__in=_LOGIN_STATUSES)
+def _memberships_of(user: int) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user_id=user, is_active=True, partner__status__in=_LOGIN_STATUSES)
         .select_related("partner")
         .order_by("partner__code")
     )
+
+
+# Read on every request of a partner user (partners.middleware): compiled once.
+_MEMBERSHIPS_OF = PreparedQuery(_memberships_of, "user")
+
+
+def membership_list_for_user(*, user) -> list[Membership]:
+    """The user's active memberships with their partners, for the partner switcher and the
+    request's current organisation."""
+    if not user.is_authenticated:
+        return []
+    return _MEMBERSHIPS_OF(user=user.pk)
 
 
 def membership_list_for_partner(*, partner: Partner) -> QuerySet[Membership]:

@@ -1,0 +1,95 @@
+"""prm.core.prepared: a queryset compiled once gives what the queryset gives, with each id."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from partners.models import Membership, Partner
+from partners.selectors import membership_list_for_user
+from prm.core.prepared import PreparedQuery
+
+from ..factories import MembershipFactory, PartnerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _memberships(user: int):
+    return (
+        Membership.objects.filter(user_id=user, is_active=True)
+        .select_related("partner", "partner__tier")
+        .order_by("partner__code")
+    )
+
+
+def _snapshot(membership: Membership) -> tuple:
+    partner = membership.partner
+    return (
+        {f.attname: getattr(membership, f.attname) for f in Membership._meta.concrete_fields},
+        {f.attname: getattr(partner, f.attname) for f in Partner._meta.concrete_fields},
+        partner.tier.name,
+    )
+
+
+@pytest.fixture
+def members():
+    first, second = UserFactory(), UserFactory()
+    for code, overdue in (("P-Z", "1200.50"), ("P-A", "0.00"), ("P-M", "99.99")):
+        partner = PartnerFactory(code=code, overdue_receivables=Decimal(overdue))
+        MembershipFactory(user=first, partner=partner, role="admin")
+    MembershipFactory(user=first, partner=PartnerFactory(code="P-OFF"), is_active=False)
+    MembershipFactory(user=second, partner=PartnerFactory(code="P-B"), role="sales")
+    return first, second
+
+
+def test_each_call_gives_what_the_queryset_gives(members, django_assert_num_queries):
+    prepared = PreparedQuery(_memberships, "user")
+    for user in (*members, UserFactory()):
+        expected = [_snapshot(m) for m in _memberships(user.pk)]
+        with django_assert_num_queries(1):
+            rows = prepared(user=user.pk)
+            got = [_snapshot(m) for m in rows]  # partner and tier come with the row
+        assert got == expected
+    first = prepared(user=members[0].pk)
+    assert [m.partner.code for m in first] == ["P-A", "P-M", "P-Z"]
+    assert first[2].partner.overdue_receivables == Decimal("1200.50")
+    assert isinstance(first[0].partner.credit_limit, Decimal)
+    assert isinstance(first[0].created_at, dt.datetime)
+    assert first[0].created_at.tzinfo is not None
+    assert not first[0]._state.adding
+    assert first[0]._state.db == "default"
+
+
+def test_it_compiles_once(members):
+    built = []
+
+    def build(user):
+        built.append(user)
+        return _memberships(user)
+
+    prepared = PreparedQuery(build, "user")
+    assert len(prepared(user=members[0].pk)) == 3
+    assert len(prepared(user=members[1].pk)) == 1
+    assert len(built) == 1
+
+
+def test_ids_only():
+    prepared = PreparedQuery(_memberships, "user")
+    with pytest.raises(TypeError, match="'user' must be an integer id"):
+        prepared(user="1")
+    with pytest.raises(TypeError):
+        prepared(user=True)
+
+
+def test_a_placeholder_used_twice_fails_to_compile():
+    prepared = PreparedQuery(
+        lambda user: Membership.objects.filter(user_id=user).exclude(partner_id=user), "user"
+    )
+    with pytest.raises(ValueError, match="appears 2 times"):
+        prepared(user=1)
+
+
+def test_memberships_of_a_user_skip_closed_partners_and_sort_by_code(members):
+    first, _ = members
+    Partner.objects.filter(code="P-M").update(status=Partner.Status.TERMINATED)
+    assert [m.partner.code for m in membership_list_for_user(user=first)] == ["P-A", "P-Z"]
