@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from .sessions import (
     SESSION_LAST_SEEN_KEY,
     SESSION_STARTED_KEY,
+    session_has_totp,
     session_mfa_missing,
 )
 
@@ -135,6 +136,4 @@ class StaffMFARequiredMiddleware:
             return False
         if request.path.startswith(MFA_EXEMPT_PREFIXES):
             return False
-        from allauth.mfa.models import Authenticator
-
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        return not session_has_totp(request, user)

@@ -10,12 +10,25 @@ from allauth.account.authentication import get_authentication_records
 SESSION_STARTED_KEY = "prm_session_started"
 SESSION_LAST_SEEN_KEY = "prm_session_last_seen"
 SESSION_MFA_ENROLLED_KEY = "prm_mfa_enrolled"
+# Set once this session has seen the user's authenticator app, so vendor staff who have enrolled
+# cost no query per request; cleared when the app is removed in this session.
+SESSION_HAS_TOTP_KEY = "prm_has_totp"
 
 
 def user_has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def session_has_totp(request, user) -> bool:
+    """Whether `user` has an authenticator app, remembered by the session once it is true."""
+    if request.session.get(SESSION_HAS_TOTP_KEY):
+        return True
+    if user_has_totp(user):
+        request.session[SESSION_HAS_TOTP_KEY] = True
+        return True
+    return False
 
 
 def session_start(request, user) -> None:

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from prm.core.events import event_record
 
-from .sessions import session_start
+from .sessions import SESSION_HAS_TOTP_KEY, session_start
 
 security_log = logging.getLogger("prm.security")
 User = get_user_model()
@@ -78,6 +78,14 @@ def record_authenticator_added(sender, request, user, authenticator, **kwargs) -
         user,
         type=authenticator.type,
     )
+
+
+@receiver(authenticator_removed)
+def forget_totp_in_session(sender, request, user, authenticator, **kwargs) -> None:
+    """The session that removed the authenticator app asks the database again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(SESSION_HAS_TOTP_KEY, None)
 
 
 @receiver(authenticator_removed)

@@ -1,12 +1,14 @@
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_removed
 from django.core import mail
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from prm.accounts.models import ApiToken, User
 from prm.accounts.tokens import token_digest
 
+from ..conftest import session_mark_mfa_used
 from ..factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +96,27 @@ class TestStaffMFA:
         response = world.client("vendor_admin").get(reverse("api:me"))
         assert response.status_code == 403
         assert "two-factor" in response.json()["detail"]
+
+    def test_enrolment_is_read_once_per_session(self, world, django_assert_num_queries):
+        user = world.users["cm_assigned"]
+        client = world.client("cm_assigned")
+        assert client.get(reverse("notification_badge")).status_code == 302
+        authenticator = Authenticator.objects.create(
+            user=user, type=Authenticator.Type.TOTP, data={"secret": "x"}
+        )
+        session_mark_mfa_used(client, user)
+        assert client.get(reverse("notification_badge")).status_code == 200
+        # The session, the user and the unread count: no authenticator query.
+        with django_assert_num_queries(3):
+            assert client.get(reverse("notification_badge")).status_code == 200
+        request = RequestFactory().get("/accounts/2fa/")
+        request.session = client.session
+        authenticator_removed.send(
+            sender=Authenticator, request=request, user=user, authenticator=authenticator
+        )
+        request.session.save()
+        authenticator.delete()
+        assert client.get(reverse("notification_badge"))["Location"] == reverse("mfa_activate_totp")
 
     def test_vendor_staff_with_totp_proceed(self, world):
         user = world.users["cm_assigned"]
