@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from partners.models import Partner, Territory, Tier
+from prm.core.prepared import PreparedQuery
 
 from .models import BoardCategory, Comment, Post, Vote
 
@@ -187,11 +188,24 @@ def author_cohort(partner: Partner) -> tuple[Tier | None, Territory | None]:
     return partner.tier, territory
 
 
-def top_ideas(*, limit: int = 5) -> list[Post]:
-    """The most-voted open ideas, for the vendor dashboard: one query, plus two for the
-    authors' labels."""
-    return list(
-        Post.objects.filter(kind=Post.Kind.IDEA, status__in=OPEN_STATUSES, hidden_at__isnull=True)
-        .select_related("category", "author_tier", "author_territory")
-        .order_by("-vote_count", "-created_at")[:limit]
+def _top_ideas(limit: int) -> PreparedQuery:
+    return PreparedQuery(
+        lambda: (
+            Post.objects.filter(
+                kind=Post.Kind.IDEA, status__in=OPEN_STATUSES, hidden_at__isnull=True
+            )
+            .select_related("category", "author_tier", "author_territory")
+            .order_by("-vote_count", "-created_at")[:limit]
+        )
     )
+
+
+# Read by every vendor dashboard: compiled once.
+_TOP_IDEAS = {5: _top_ideas(5)}
+
+
+def top_ideas(*, limit: int = 5) -> list[Post]:
+    """The most-voted open ideas, for the vendor dashboard: one query, with their category and
+    the authors' labels."""
+    prepared = _TOP_IDEAS.get(limit) or _top_ideas(limit)
+    return prepared()

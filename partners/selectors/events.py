@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from django.db import models
@@ -11,6 +12,7 @@ from django.db.models.functions import Cast
 from prm.core.access import VENDOR_ROLES, Role
 from prm.core.events import readable_verbs
 from prm.core.models import Event
+from prm.core.prepared import PreparedQuery
 
 
 def event_list(
@@ -32,18 +34,24 @@ def event_list(
     vendor = role in VENDOR_ROLES
     if verbs == [] or (not vendor and partner is None):
         return []
+    ids = None
+    if partner is None:
+        # Imported here: the directory selectors list a partner's events through this one.
+        from .directory import partner_visible_ids
+
+        ids = partner_visible_ids(user=user)
+    about = _about(targets)
+    if about is None and (partner is not None or ids is None):
+        # A dashboard's feed: the same query for every reader of a role.
+        recent = _recent(None if verbs is None else tuple(verbs), limit, partner is not None)
+        return recent(partner=partner.pk) if partner is not None else recent()
     events = Event.objects.all()
     if verbs is not None:
         events = events.filter(verb__in=verbs)
     if partner is not None:
         scope = Q(partner=partner)
     else:
-        # Imported here: the directory selectors list a partner's events through this one.
-        from .directory import partner_visible_ids
-
-        ids = partner_visible_ids(user=user)
         scope = Q(partner__isnull=False) if ids is None else Q(partner_id__in=ids)
-    about = _about(targets)
     if about is not None:
         events = events.filter(about)
         if vendor:
@@ -53,6 +61,25 @@ def event_list(
         .select_related("actor", "partner", "target_type")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+@functools.cache
+def _recent(verbs: tuple[str, ...] | None, limit: int, of_partner: bool) -> PreparedQuery:
+    """The newest `limit` events of the verbs `verbs` (None: every verb) of one partner
+    (`of_partner`, its id given on each call) or of every partner, compiled once."""
+
+    def build(partner: int | None = None) -> QuerySet[Event]:
+        events = Event.objects.all()
+        if verbs is not None:
+            events = events.filter(verb__in=verbs)
+        scope = Q(partner_id=partner) if of_partner else Q(partner__isnull=False)
+        return (
+            events.filter(scope)
+            .select_related("actor", "partner", "target_type")
+            .order_by("-created_at", "-id")[:limit]
+        )
+
+    return PreparedQuery(build, *(["partner"] if of_partner else []))
 
 
 def _about(targets: Iterable[models.Model | QuerySet]) -> Q | None:

@@ -59,3 +59,27 @@ def test_vendor_staff_read_everything_on_the_profile(history):
         reverse("partner_detail", kwargs={"code": history.partner.code})
     )
     assert {event.verb for event in profile.context["overview"].events} >= set(VERBS)
+
+
+def test_the_feeds_are_newest_first_limited_and_scoped(history, django_assert_num_queries):
+    other = history.other_partner
+    event_record(
+        actor=history.users["vendor_admin"], verb="deal.registered", target=other, partner=other
+    )
+    admin = history.users["vendor_admin"]
+    everyone = event_list(user=admin, role="vendor_admin")
+    assert [e.partner_id for e in everyone[:1]] == [other.pk]
+    assert {e.partner_id for e in everyone} == {history.partner.pk, other.pk}
+    assert [e.pk for e in everyone] == sorted((e.pk for e in everyone), reverse=True)
+    with django_assert_num_queries(1):
+        two = event_list(user=admin, role="vendor_admin", limit=2)
+        assert [e.actor.email for e in two] == ["admin@vendor.test"] * 2  # actor comes with it
+    assert [e.pk for e in two] == [e.pk for e in everyone[:2]]
+    # One partner's feed, for each partner in turn: never the other's events.
+    for partner in (history.partner, other):
+        feed = event_list(user=admin, role="partner_admin", partner=partner)
+        assert feed
+        assert {e.partner_id for e in feed} == {partner.pk}
+    assert "case.note_added" not in {
+        e.verb for e in event_list(user=admin, role="partner_admin", partner=history.partner)
+    }
