@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from partners.selectors import event_list, partner_get, partner_visible_queryset
+from partners.selectors import (
+    event_list,
+    partner_choice_rows,
+    partner_get,
+    partner_visible_queryset,
+)
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, Role, RoleRequiredMixin, request_role
 from prm.core.csv import csv_safe
 from prm.core.errors import DomainError
@@ -365,9 +370,7 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
             lines=ProductLine.objects.order_by("code"),
         )
         if request_role(self.request) in VENDOR_ROLES:
-            context["partner_choices"] = partner_visible_queryset(user=self.request.user).only(
-                "code", "name", "local_name"
-            )[:500]
+            context["partner_choices"] = partner_choice_rows(user=self.request.user)
         if partner is None:
             return context
         page = Paginator(self.get_products(partner), self.paginate_by).get_page(

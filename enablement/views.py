@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from partners.selectors import partner_get, partner_visible_queryset
+from partners.selectors import partner_choice_rows, partner_get
 from partners.views.base import ActionView
 from prm.core.access import ALL_ROLES, VENDOR_ROLES, RoleRequiredMixin, request_role
 from prm.core.errors import DomainError
@@ -107,9 +107,7 @@ class TierNextView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         partner = self.get_partner()
         if request_role(self.request) in VENDOR_ROLES:
-            context["partner_choices"] = partner_visible_queryset(user=self.request.user).only(
-                "code", "name", "local_name"
-            )[:500]
+            context["partner_choices"] = partner_choice_rows(user=self.request.user)
         context["tier_partner"] = partner
         if partner is not None:
             context["next"] = tier_next_get(partner=partner)

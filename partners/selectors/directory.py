@@ -80,6 +80,16 @@ def partner_visible_ids(*, user, current_partner: Partner | None = None):
     return partner_visible_queryset(user=user, current_partner=current_partner).values("pk")
 
 
+def partner_choice_rows(*, user, limit: int = 500) -> list[tuple[str, str, str]]:
+    """(code, name, local name) of the first `limit` partners `user` may see, by code: the
+    choices of a partner select (`{% partner_options %}`)."""
+    return list(
+        partner_visible_queryset(user=user)
+        .order_by("code")
+        .values_list("code", "name", "local_name")[:limit]
+    )
+
+
 def partner_vendor_staff(*, partner: Partner) -> QuerySet:
     """Active vendor staff who can see `partner`: every vendor admin, and the channel managers
     assigned to it (the guardian grant, direct or through a group) or allowed to view all."""

@@ -9,9 +9,10 @@ from decimal import Decimal
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from prm.core.links import link
@@ -146,6 +147,24 @@ def review_status_badge(review, overdue: bool = False):
         ' aria-hidden="true"></i> {}</span>',
         _("Overdue"),
     )
+
+
+@register.simple_tag
+def partner_options(choices, selected=None):
+    """The `<option>`s of a partner select, "code · name" each, `selected` (a partner or
+    nothing) marked: `choices` are (code, name, local name) rows, as
+    `partners.selectors.partner_choice_rows` reads them.
+
+    {% partner_options partner_choices sheet_partner %}
+    """
+    current = getattr(selected, "code", None)
+    zh = (get_language() or "").startswith("zh")
+    options = []
+    for code, name, local_name in choices:
+        mark = " selected" if code == current else ""
+        label = escape(local_name if zh and local_name else name)
+        options.append(f'<option value="{escape(code)}"{mark}>{escape(code)} · {label}</option>')
+    return mark_safe("".join(options))  # noqa: S308 - codes and names escaped above
 
 
 def _short_date(value) -> str:

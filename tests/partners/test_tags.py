@@ -1,0 +1,65 @@
+"""Template tags of the partner pages written in Python: a partner select's options, and the
+review and statement badges that replaced per-row templates."""
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from partners.models import BusinessReview
+from partners.selectors import partner_choice_rows
+
+from ..factories import PartnerFactory
+
+ROWS = [("P-1", "Acme <Trading>", "甲公司"), ("P-2", "Bravo & Co", "")]
+
+
+def _render(source: str, **context) -> str:
+    return Template("{% load partner_tags %}" + source).render(Context(context))
+
+
+def test_partner_options_escape_and_mark_the_chosen_partner():
+    html = _render(
+        "{% partner_options rows chosen %}", rows=ROWS, chosen=PartnerFactory.build(code="P-2")
+    )
+    assert html == (
+        '<option value="P-1">P-1 · Acme &lt;Trading&gt;</option>'
+        '<option value="P-2" selected>P-2 · Bravo &amp; Co</option>'
+    )
+    assert "selected" not in _render("{% partner_options rows chosen %}", rows=ROWS, chosen=None)
+
+
+def test_partner_options_use_the_chinese_name_where_there_is_one():
+    with translation.override("zh-hant"):
+        html = _render("{% partner_options rows %}", rows=ROWS)
+    assert "P-1 · 甲公司" in html
+    assert "P-2 · Bravo &amp; Co" in html
+
+
+@pytest.mark.django_db
+def test_partner_choice_rows_are_the_partners_the_user_sees(world):
+    PartnerFactory(code="P-0", name="Zero", local_name="")
+    everyone = partner_choice_rows(user=world.users["vendor_admin"])
+    assert [row[0] for row in everyone] == ["P-0", "P-A", "P-B"]
+    assert everyone[1] == ("P-A", "Acme Trading", world.partner.local_name)
+    assert partner_choice_rows(user=world.users["cm_assigned"]) == [everyone[1]]
+    assert partner_choice_rows(user=world.users["cm_unassigned"]) == []
+    assert len(partner_choice_rows(user=world.users["vendor_admin"], limit=2)) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "css"),
+    [
+        ("held", "text-bg-success"),
+        ("scheduled", "bg-primary-subtle text-primary-emphasis border border-primary-subtle"),
+        ("cancelled", "bg-secondary-subtle text-secondary-emphasis border"),
+    ],
+)
+def test_review_status_badge(status, css):
+    review = BusinessReview(status=status)
+    html = _render("{{ review|review_status_badge:overdue }}", review=review, overdue=False)
+    assert html == f'<span class="badge rounded-pill {css}">{review.get_status_display()}</span>'
+    overdue = _render("{{ review|review_status_badge:overdue }}", review=review, overdue=True)
+    assert overdue.startswith(html)
+    assert (
+        'review-overdue"><i class="bi bi-alarm" aria-hidden="true"></i> Overdue</span>' in overdue
+    )
