@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaulttags import querystring
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
@@ -165,6 +166,42 @@ def partner_options(choices, selected=None):
         label = escape(local_name if zh and local_name else name)
         options.append(f'<option value="{escape(code)}"{mark}>{escape(code)} · {label}</option>')
     return mark_safe("".join(options))  # noqa: S308 - codes and names escaped above
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label: str, target: str, numeric: bool = False):
+    """A sortable column's header: a link that sorts by `key` (or, when the list is sorted by
+    it already, the other way), loaded into `target` by htmx, and the current order marked.
+    The list's sort key is the context's `sort`.
+
+    {% translate "Code" as label %}{% sort_th "code" label "#partner-table" %}
+    """
+    sort = context.get("sort")
+    ascending, descending = sort == key, sort == "-" + key
+    link = conditional_escape(querystring(context, sort="-" + key if ascending else key, page=None))
+    css = " text-end" if numeric else ""
+    aria = (
+        ' aria-sort="ascending"' if ascending else ' aria-sort="descending"' if descending else ""
+    )
+    caret = (
+        ' <i class="bi bi-caret-up-fill" aria-hidden="true"></i>'
+        if ascending
+        else ' <i class="bi bi-caret-down-fill" aria-hidden="true"></i>'
+        if descending
+        else ""
+    )
+    return format_html(
+        '<th scope="col" class="text-nowrap{}"{}><a class="text-reset text-decoration-none '
+        'text-nowrap" href="{}" hx-get="{}" hx-target="{}" hx-swap="outerHTML" '
+        'hx-push-url="true">{}{}</a></th>',
+        css,
+        mark_safe(aria),  # noqa: S308 - constant markup
+        link,
+        link,
+        target,
+        label,
+        mark_safe(caret),  # noqa: S308 - constant markup
+    )
 
 
 def _short_date(value) -> str:

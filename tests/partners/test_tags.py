@@ -2,7 +2,7 @@
 review and statement badges that replaced per-row templates."""
 
 import pytest
-from django.template import Context, Template
+from django.template import Context, RequestContext, Template
 from django.utils import translation
 
 from partners.models import BusinessReview
@@ -63,3 +63,22 @@ def test_review_status_badge(status, css):
     assert (
         'review-overdue"><i class="bi bi-alarm" aria-hidden="true"></i> Overdue</span>' in overdue
     )
+
+
+@pytest.mark.parametrize(
+    ("sort", "link", "aria", "caret"),
+    [
+        ("code", "?status=active&amp;sort=-code", ' aria-sort="ascending"', "caret-up-fill"),
+        ("-code", "?status=active&amp;sort=code", ' aria-sort="descending"', "caret-down-fill"),
+        ("name", "?status=active&amp;sort=code", "", None),
+    ],
+)
+def test_sort_th_links_to_the_other_order_and_marks_the_current_one(rf, sort, link, aria, caret):
+    request = rf.get("/partners/", {"status": "active", "page": "3", "sort": sort})
+    html = Template(
+        '{% load partner_tags %}{% sort_th "code" label "#partner-table" numeric=True %}'
+    ).render(RequestContext(request, {"sort": sort, "label": "Code <1>"}))
+    assert html.startswith(f'<th scope="col" class="text-nowrap text-end"{aria}><a ')
+    assert f'href="{link}" hx-get="{link}" hx-target="#partner-table"' in html
+    assert ">Code &lt;1&gt;" in html
+    assert (caret is not None and caret in html) or "caret" not in html
