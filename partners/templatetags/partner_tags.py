@@ -204,6 +204,18 @@ def sort_th(context, key: str, label: str, target: str, numeric: bool = False):
     )
 
 
+@register.simple_tag
+def filter_select(field, width: str):
+    """One select of a list's filter bar: its label and widget in a grid column of `width`."""
+    return format_html(
+        '<div class="{}">\n  <label class="form-label small" for="{}">{}</label>\n  {}\n</div>',
+        width,
+        field.id_for_label,
+        field.label,
+        field,
+    )
+
+
 def _short_date(value) -> str:
     """`{{ value|date:"SHORT_DATE_FORMAT" }}`: a datetime in local time, empty for none."""
     if value in (None, ""):
