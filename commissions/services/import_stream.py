@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import IO
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from psycopg2.extras import execute_values
 
@@ -301,8 +302,15 @@ class Stager:
 
     def _create_tables(self) -> None:
         cells = ", ".join(f"f{i + 1} text" for i in range(self.width))
+        memory = settings.PRM_IMPORT_TEMP_BUFFERS.replace("'", "''")
         self.cursor.execute(
             f"""
+            -- The temporary tables' memory can be set until the connection's first temporary
+            -- table has been used; after that it stays as it is.
+            DO $$ BEGIN
+                PERFORM set_config('temp_buffers', '{memory}', false);
+            EXCEPTION WHEN invalid_parameter_value THEN NULL;
+            END $$;
             DROP TABLE IF EXISTS import_stage, import_problem, import_escape;
             CREATE TEMP TABLE import_stage
                 (n integer GENERATED ALWAYS AS IDENTITY (START WITH 2), {cells});
