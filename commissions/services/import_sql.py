@@ -185,6 +185,7 @@ class SqlImport:
         self.rejected: list[Rejected] = []
         self.timings: dict[str, float] = {}  # seconds per step, for the benchmark
         self.returns_wanted = 0
+        self.sale_days: set[dt.date] | None = set()  # the days of the sales to store
 
     def run(
         self,
@@ -291,7 +292,7 @@ class SqlImport:
             SELECT c.*, CASE {code} ELSE 0 END AS code FROM (
                 SELECT s.n, {cell("external_id")} AS ext, {cell("partner_code")} AS partner_code,
                     p.id AS partner_id, p.currency::text AS pcur,
-                    {_places(f'upper({cell("currency")} COLLATE "C")')} AS places,
+                    {_places(currency)} AS places,
                     {_places("p.currency")} AS pplaces,
                     CASE WHEN {currency} <> p.currency THEN ({rate.format(column="rate")}) END
                         AS rate,
@@ -307,7 +308,7 @@ class SqlImport:
                     {cell("net_amount")} AS atext,
                     CASE WHEN {cell("net_amount")} ~ {_literal(PLAIN)}
                         THEN {cell("net_amount")}::numeric END AS net_amount,
-                    upper({cell("currency")} COLLATE "C") AS currency,
+                    {currency} AS currency,
                     {cell("original_external_id")} AS orig
                 FROM import_stage s
                 LEFT JOIN import_partner p ON p.code = {cell("partner_code")}
@@ -476,7 +477,7 @@ class SqlImport:
             """
         )
         self.duplicates = self.sales_wanted = 0
-        self.sale_days: set[dt.date] | None = set()
+        self.sale_days = set()
         for code, day, count in self.cursor.fetchall():
             if code:
                 self.duplicates += count
