@@ -184,6 +184,8 @@ class SqlImport:
         self.duplicates = 0
         self.rejected: list[Rejected] = []
         self.timings: dict[str, float] = {}  # seconds per step, for the benchmark
+        self.returns_wanted = 0
+        self.sale_days: set[dt.date] | None = set()  # the days of the sales to store
 
     def run(
         self,
@@ -261,6 +263,14 @@ class SqlImport:
             f"OR char_length({cell('net_amount')}) > {LONGEST_NUMBER}"
         )
         code = " ".join(f"WHEN {condition} THEN {number}" for number, _, condition in CHECKS)
+        currency = f'upper({cell("currency")} COLLATE "C")'
+        # A line in another currency: the latest rate on or before its date, read through the
+        # pair's index. Only such a line evaluates it: the others pay no look-up at all.
+        rate = (
+            "SELECT r.{column} FROM commissions_exchangerate r "  # noqa: S608
+            f"WHERE r.from_currency = {currency} AND r.to_currency = p.currency "
+            "AND r.date <= d.d ORDER BY r.date DESC LIMIT 1"
+        )
         self.cursor.execute(
             f"""
             -- Plans are costed for tables no statistics describe yet: no JIT compilation.
@@ -269,7 +279,6 @@ class SqlImport:
             -- The small tables are hashed and the staging table read once, in file order; a
             -- merge join would sort the million rows by one of their cells.
             SET LOCAL enable_mergejoin = off;
-            ANALYZE import_stage;
             CREATE TEMP TABLE import_rejected (n integer, col text, reason text);
             CREATE TEMP TABLE import_partner (id, code, currency) AS {partners_sql};
             CREATE TEMP TABLE import_day AS
@@ -283,8 +292,12 @@ class SqlImport:
             SELECT c.*, CASE {code} ELSE 0 END AS code FROM (
                 SELECT s.n, {cell("external_id")} AS ext, {cell("partner_code")} AS partner_code,
                     p.id AS partner_id, p.currency::text AS pcur,
-                    {_places(f'upper({cell("currency")} COLLATE "C")')} AS places,
-                    {_places("p.currency")} AS pplaces, x.rate, x.date AS rate_date,
+                    {_places(currency)} AS places,
+                    {_places("p.currency")} AS pplaces,
+                    CASE WHEN {currency} <> p.currency THEN ({rate.format(column="rate")}) END
+                        AS rate,
+                    CASE WHEN {currency} <> p.currency THEN ({rate.format(column="date")}) END
+                        AS rate_date,
                     {cell("sku")} AS sku, pr.id AS product_id,
                     {cell("customer_name")} AS name, {cell("customer_tax_id")} AS tax,
                     {cell("segment")} AS seg, {cell("territory")} AS terr,
@@ -295,26 +308,17 @@ class SqlImport:
                     {cell("net_amount")} AS atext,
                     CASE WHEN {cell("net_amount")} ~ {_literal(PLAIN)}
                         THEN {cell("net_amount")}::numeric END AS net_amount,
-                    upper({cell("currency")} COLLATE "C") AS currency,
+                    {currency} AS currency,
                     {cell("original_external_id")} AS orig
                 FROM import_stage s
                 LEFT JOIN import_partner p ON p.code = {cell("partner_code")}
                 LEFT JOIN agreements_product pr ON pr.sku = {cell("sku")}
                 LEFT JOIN import_day d ON d.txt = {cell("invoice_date")}
-                -- A line in another currency: the latest rate on or before its date, read
-                -- through the pair's index (a line in its partner's currency reads nothing).
-                LEFT JOIN LATERAL (
-                    SELECT r.rate, r.date FROM commissions_exchangerate r
-                    WHERE upper({cell("currency")} COLLATE "C") <> p.currency
-                        AND r.from_currency = upper({cell("currency")} COLLATE "C")
-                        AND r.to_currency = p.currency AND r.date <= d.d
-                    ORDER BY r.date DESC LIMIT 1
-                ) x ON true
                 WHERE NOT ({blank}) AND NOT ({long_number})
                     AND s.n NOT IN (SELECT n FROM import_escape)
                 OFFSET 0  -- each cell is cast once, not once per check that reads it
             ) c;
-            ANALYZE import_checked;
+            ANALYZE import_checked (n, ext, orig, code, kind);
             SELECT EXISTS (SELECT 1 FROM import_escape);
             """,  # noqa: S608
             [*partner_params, self.earliest, latest],
@@ -430,7 +434,7 @@ class SqlImport:
             UPDATE import_checked c SET code = -2 FROM commissions_sale s
                 WHERE s.external_id = c.ext AND c.code = 0;
             CREATE TEMP TABLE import_return AS
-            SELECT r.n, r.ext, r.orig, r.quantity, r.net_amount, CASE
+            SELECT r.n, r.ext, r.orig, r.quantity, r.net_amount, r.invoice_date, CASE
                 WHEN f.n IS NULL AND s.id IS NULL THEN {no_sale}
                 WHEN coalesce(f.kind, s.kind) <> 'sale' THEN 'the original is itself a return'
                 WHEN coalesce(f.partner_id, s.partner_id) <> r.partner_id
@@ -465,12 +469,21 @@ class SqlImport:
             """
             INSERT INTO import_rejected
                 SELECT n, 'original_external_id', problem FROM import_return WHERE state = 1;
-            SELECT count(*) FILTER (WHERE code IN (-1, -2)),
-                   count(*) FILTER (WHERE code = 0 AND kind = 'sale')
-            FROM import_checked;
+            -- The duplicates, and the sales to store per day (the months they fall in call
+            -- for recomputes), in one pass.
+            SELECT code, CASE WHEN code = 0 THEN invoice_date END, count(*)
+            FROM import_checked WHERE code IN (-1, -2) OR (code = 0 AND kind = 'sale')
+            GROUP BY 1, 2;
             """
         )
-        self.duplicates, self.sales_wanted = self.cursor.fetchone()
+        self.duplicates = self.sales_wanted = 0
+        self.sale_days = set()
+        for code, day, count in self.cursor.fetchall():
+            if code:
+                self.duplicates += count
+            else:
+                self.sales_wanted += count
+                self.sale_days.add(day)
 
     # Writing -------------------------------------------------------------------------------
     def _insert(self, select: str, params: list, *, wanted: int) -> int:
@@ -512,6 +525,7 @@ class SqlImport:
                 "UPDATE import_checked SET code = -3 WHERE code = 0 AND kind = 'sale' "
                 "AND ext NOT IN (SELECT external_id FROM import_inserted)"
             )
+            self.sale_days = None  # some days may have lost all their sales: read them again
         self.created += created
 
     def _insert_returns(self) -> None:
@@ -578,6 +592,7 @@ class SqlImport:
         )
         arrived, wanted = self.cursor.fetchone()
         self.duplicates += arrived
+        self.returns_wanted = wanted
         if not wanted:
             return
         select = (
@@ -647,18 +662,16 @@ class SqlImport:
         self.rejected = [Rejected(n, column, reason) for n, column, reason in self.cursor]
 
     def _months(self) -> list[str]:
-        self.cursor.execute(
-            """
-            -- The distinct days first: a million rows are not each formatted.
-            SELECT DISTINCT to_char(invoice_date, 'YYYY-MM') FROM (
-                SELECT invoice_date FROM import_checked WHERE code = 0 AND kind = 'sale'
-                UNION
-                SELECT c.invoice_date FROM import_return r JOIN import_checked c ON c.n = r.n
-                WHERE r.state = 0
-            ) created ORDER BY 1
-            """
-        )
-        return [label for (label,) in self.cursor.fetchall()]
+        days = self.sale_days
+        if days is None:
+            self.cursor.execute(
+                "SELECT DISTINCT invoice_date FROM import_checked WHERE code = 0 AND kind = 'sale'"
+            )
+            days = {day for (day,) in self.cursor.fetchall()}
+        if self.returns_wanted:
+            self.cursor.execute("SELECT DISTINCT invoice_date FROM import_return WHERE state = 0")
+            days = days | {day for (day,) in self.cursor.fetchall()}
+        return sorted({f"{day.year:04d}-{day.month:02d}" for day in days})
 
 
 class ImportedSales:

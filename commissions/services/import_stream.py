@@ -1,7 +1,7 @@
 """Streaming a sales CSV into a PostgreSQL staging table, one block at a time.
 
 The file is read in blocks of BLOCK bytes, hashed and decoded as it goes; memory holds one block
-and one batch of staged rows, whatever the size of the file. Each record becomes one row of the
+and one piece of staged rows, whatever the size of the file. Each record becomes one row of the
 staging table (one text column per CSV column, numbered from 2 like the rows of the file). The
 pass does only what PostgreSQL cannot: it finds the records, counts their fields, and rejects
 NUL bytes, control characters and bytes that are not UTF-8 with the reasons of
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import IO
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from psycopg2.extras import execute_values
 
@@ -37,6 +38,7 @@ from .import_checks import (
 
 BLOCK = 1 << 20  # bytes read at a time
 BATCH_ROWS = 100_000  # staged rows per COPY; progress is reported between two
+PIECE_ROWS = 10_000  # staged rows handed to a COPY at a time
 # Control characters other than tab and line breaks, and DEL: any of them makes a block slow.
 _CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
 _CLEAN_BYTES = bytes(b for b in range(128) if b not in _CONTROL_BYTES)
@@ -196,6 +198,39 @@ class _Lines:
             self.fast = False
 
 
+class _Feed:
+    """The file-like object one COPY reads: `first`, then the pieces of `pieces` until a batch
+    of BATCH_ROWS rows has been handed over or the pieces end. An error of the pass ends the
+    COPY normally (what was staged is thrown away with the staging table) and is kept in
+    `error`, to be raised once the COPY is over: the connection stays usable for the batch's
+    failure."""
+
+    def __init__(self, first: tuple[str, int], pieces: Iterator[tuple[str, int]]) -> None:
+        self.pieces = pieces
+        self.buffer, self.rows = first
+        self.exhausted = False
+        self.error: Exception | None = None
+
+    def read(self, size: int = -1) -> str:
+        while not self.buffer and self.rows < BATCH_ROWS and not self.exhausted:
+            try:
+                text, rows = next(self.pieces)
+            except StopIteration:
+                self.exhausted = True
+                break
+            except Exception as exc:
+                self.error = exc
+                self.exhausted = True
+                break
+            self.buffer = text
+            self.rows += rows
+        if size < 0 or len(self.buffer) <= size:
+            data, self.buffer = self.buffer, ""
+        else:
+            data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+
 class Stager:
     """Runs the pass: records into the staging table, problems and escapes beside it.
 
@@ -267,8 +302,15 @@ class Stager:
 
     def _create_tables(self) -> None:
         cells = ", ".join(f"f{i + 1} text" for i in range(self.width))
+        memory = settings.PRM_IMPORT_TEMP_BUFFERS.replace("'", "''")
         self.cursor.execute(
             f"""
+            -- The temporary tables' memory can be set until the connection's first temporary
+            -- table has been used; after that it stays as it is.
+            DO $$ BEGIN
+                PERFORM set_config('temp_buffers', '{memory}', false);
+            EXCEPTION WHEN invalid_parameter_value THEN NULL;
+            END $$;
             DROP TABLE IF EXISTS import_stage, import_problem, import_escape;
             CREATE TEMP TABLE import_stage
                 (n integer GENERATED ALWAYS AS IDENTITY (START WITH 2), {cells});
@@ -279,9 +321,35 @@ class Stager:
         )
 
     def _stage(self, staged: Staged) -> None:
+        """COPY the records a batch at a time. Each COPY reads its data as the pass produces
+        it, so that PostgreSQL stores one piece while the next is being read."""
+        columns = ", ".join(f"f{i + 1}" for i in range(self.width))
+        copy = (
+            f"COPY import_stage ({columns}) FROM STDIN "
+            f"WITH (FORMAT csv, FORCE_NOT_NULL ({columns}))"
+        )
+        pieces = self._pieces(staged)
+        piece = next(pieces, None)
+        if piece is None:
+            self._flush(self.n)
+        while piece is not None:
+            feed = _Feed(piece, pieces)
+            self.cursor.cursor.copy_expert(copy, feed, size=BLOCK)
+            if feed.error is not None:
+                raise feed.error
+            done = self.n
+            piece = None if feed.exhausted else next(pieces, None)
+            self._flush(done)
+        staged.records = self.n - 1
+        staged.problems = self.problem_count
+        staged.escapes = self.escape_count
+
+    def _pieces(self, staged: Staged) -> Iterator[tuple[str, int]]:
+        """The staged rows as COPY data, a piece at a time, with the number of rows in each."""
         lines = self.lines
         width = self.width
         out = self.out
+        piece_rows = min(PIECE_ROWS, BATCH_ROWS)
         n = 1
         while True:
             if lines.i >= len(lines.bodies) and not lines.next_block():
@@ -298,8 +366,8 @@ class Stager:
                     n += len(chunk)
                     lines.i = len(bodies)
                     staged.nonblank = staged.nonblank or any(b.strip(",") for b in chunk)
-                    if len(out) >= BATCH_ROWS:
-                        self._flush(n)
+                    if len(out) >= piece_rows:
+                        yield self._piece(n)
                     continue
                 for index in range(start, len(bodies)):
                     body = bodies[index]
@@ -318,15 +386,23 @@ class Stager:
             else:
                 n += 1
                 self._slow(n, staged)
-            if len(out) >= BATCH_ROWS:
-                self._flush(n)
-        self._flush(n)
-        staged.records = n - 1
-        staged.problems = self.problem_count
-        staged.escapes = self.escape_count
+            if len(out) >= piece_rows:
+                yield self._piece(n)
+        self.n = n
+        if out:
+            yield self._piece(n)
+
+    def _piece(self, n: int) -> tuple[str, int]:
+        self.n = n
+        rows = len(self.out)
+        self.out.append("")
+        text = "\n".join(self.out)
+        self.out.clear()
+        return text, rows
 
     problem_count = 0
     escape_count = 0
+    n = 1  # the number of the last record read so far
 
     def _slow(self, n: int, staged: Staged) -> None:
         row, lines = self._record()
@@ -360,18 +436,8 @@ class Stager:
                 return
 
     def _flush(self, n: int) -> None:
+        """After a COPY: the problems and escapes met so far, and a progress report."""
         cursor = self.cursor
-        if self.out:
-            self.out.append("")
-            data = io.StringIO("\n".join(self.out))
-            self.out.clear()
-            columns = ", ".join(f"f{i + 1}" for i in range(self.width))
-            cursor.cursor.copy_expert(
-                f"COPY import_stage ({columns}) FROM STDIN "
-                f"WITH (FORMAT csv, FORCE_NOT_NULL ({columns}))",
-                data,
-                size=BLOCK,
-            )
         if self.problems:
             execute_values(cursor.cursor, "INSERT INTO import_problem VALUES %s", self.problems)
             self.problem_count += len(self.problems)

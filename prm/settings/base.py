@@ -204,6 +204,10 @@ PRM_SITE_URL = env("PRM_SITE_URL", default="http://localhost:8000")
 # Sales imports reject invoice dates further than this from today (five years back, a month on).
 PRM_IMPORT_MAX_PAST_DAYS = env.int("PRM_IMPORT_MAX_PAST_DAYS", default=1826)
 PRM_IMPORT_MAX_FUTURE_DAYS = env.int("PRM_IMPORT_MAX_FUTURE_DAYS", default=31)
+# PostgreSQL: the memory a connection's first import gives its temporary tables (temp_buffers,
+# kept by the connection until it closes); the staged file and its checked rows stay in memory
+# rather than going through the 8MB default to disk.
+PRM_IMPORT_TEMP_BUFFERS = env("PRM_IMPORT_TEMP_BUFFERS", default="256MB")
 
 # Email: every message is handed to Celery, which sends it through PRM_EMAIL_BACKEND.
 EMAIL_BACKEND = "prm.core.mail.CeleryEmailBackend"
