@@ -20,6 +20,12 @@ fails if any response was not a 200. Options:
 --partners N (default 5000), --requests N per page (default 800), --concurrency N (default 16),
 --keepdb, --port N (default 8765), --roles "vendor admin,partner sales" and --pages "/,/deals/"
 to measure only some pairs.
+
+Beside each rate it prints the server's CPU time per request: the gunicorn workers' and their
+PostgreSQL backends' user and system time (from /proc) over the run of `ab`, divided by its
+requests, and `/healthz/`'s over the page's, the same budget counted in CPU instead of
+throughput. On a machine other jobs share, req/s swings with their load from one run of `ab` to
+the next; CPU time per request moves far less.
 """
 
 from __future__ import annotations
@@ -117,7 +123,48 @@ def _check(path: str, cookie: str) -> str | None:
     return None
 
 
+class ServerCpu:
+    """CPU seconds used so far by the gunicorn workers and their PostgreSQL backends."""
+
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server: subprocess.Popen, database: str) -> None:
+        self.server = server
+        self.database = database
+
+    def _pids(self) -> list[str]:
+        workers = subprocess.run(
+            ["pgrep", "-P", str(self.server.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [self.database],
+            )
+            backends = [str(row[0]) for row in cursor.fetchall()]
+        return workers + backends
+
+    def read(self) -> dict[str, float]:
+        seconds = {}
+        for pid in self._pids():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / self.TICKS
+        return seconds
+
+
+CPU: ServerCpu | None = None
+LAST_CPU_MS = 0.0
+
+
 def _ab(path: str, cookie: str, requests: int, concurrency: int) -> float:
+    """Requests per second of `ab` on `path`; the server's CPU milliseconds per request of the
+    run are left in LAST_CPU_MS (processes present before and after it)."""
+    global LAST_CPU_MS
+    before = CPU.read() if CPU is not None else {}
     command = ["ab", "-q", "-n", str(requests), "-c", str(concurrency)]
     if cookie:
         command += ["-C", cookie]
@@ -132,6 +179,10 @@ def _ab(path: str, cookie: str, requests: int, concurrency: int) -> float:
         lengths = re.search(r"Length: (\d+)", output)
         if not lengths or int(lengths.group(1)) != int(errors.group(1)):
             sys.exit(f"{path}: failed requests\n{output}")
+    if CPU is not None:
+        after = CPU.read()
+        used = sum(after[pid] - start for pid, start in before.items() if pid in after)
+        LAST_CPU_MS = used * 1000 / requests
     return float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1))
 
 
@@ -151,6 +202,7 @@ def _select(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    global CPU
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=800)
@@ -211,6 +263,7 @@ def main() -> None:
         url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{test_name}"
         env = {**os.environ, **SERVER_ENV, "DATABASE_URL": url}
         server = gunicorn_server.start(env, PORT)
+        CPU = ServerCpu(server, test_name)
         print(
             f"gunicorn, 2 workers; {args.concurrency} connections; {args.requests} requests "
             f"per page; PostgreSQL {connection.pg_version // 10000}; "
@@ -219,7 +272,7 @@ def main() -> None:
         _ab(BASELINE, "", args.requests, args.concurrency)  # warm-up
         header = (
             f"{'page':<16} {'as':<16} {'req/s':>7} {'healthz':>8} {'ratio':>6} "
-            f"{'badge':>7} {'ratio':>6}  budget"
+            f"{'badge':>7} {'ratio':>6} {'cpu ms':>7} {'hz ms':>6} {'ratio':>6}  budget"
         )
         print(header)
         print("-" * len(header))
@@ -232,8 +285,10 @@ def main() -> None:
                     continue
                 _ab(path, cookies[label], max(args.requests // 10, 20), args.concurrency)
                 baseline = _ab(BASELINE, "", args.requests, args.concurrency)
+                baseline_cpu = LAST_CPU_MS
                 signed_in = _ab(SIGNED_IN_BASELINE, cookies[label], args.requests, args.concurrency)
                 rate = _ab(path, cookies[label], args.requests, args.concurrency)
+                page_cpu = LAST_CPU_MS
                 ratio = rate / baseline
                 budget = DASHBOARD_BUDGET if path in DASHBOARDS else BUDGET
                 verdict = "ok" if ratio >= budget else "MISS"
@@ -241,7 +296,9 @@ def main() -> None:
                     misses.append(f"{path} as {label}: {ratio:.1%} (budget {budget:.0%})")
                 print(
                     f"{path:<16} {label:<16} {rate:>7.1f} {baseline:>8.1f} {ratio:>6.1%} "
-                    f"{signed_in:>7.1f} {rate / signed_in:>6.1%}  {verdict}",
+                    f"{signed_in:>7.1f} {rate / signed_in:>6.1%} {page_cpu:>7.2f} "
+                    f"{baseline_cpu:>6.2f} {baseline_cpu / page_cpu if page_cpu else 0:>6.1%}"
+                    f"  {verdict}",
                     flush=True,
                 )
         print(
