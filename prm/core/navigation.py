@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from prm.core.links import link, nav
@@ -120,6 +120,17 @@ USER_MENU = (
 )
 
 LANGUAGES = (("en", "en", "English"), ("zh-hant", "zh-Hant", "繁體中文"))
+# Labels written inside f-strings below, where makemessages cannot see a gettext call.
+DASHBOARD = _("Dashboard")
+ORGANISATION = _("Organisation")
+MORE_LABEL = _("More")
+SWITCH_ORGANISATION = _("Switch organisation")
+LANGUAGE = _("Language")
+NOTIFICATIONS = _("Notifications")
+SIGN_OUT = _("Sign out")
+MAIN_NAVIGATION = _("Main navigation")
+BRAND = _("PRM Portal")
+TOGGLE_NAVIGATION = _("Toggle navigation")
 ARIA_CURRENT = ' aria-current="page"'
 SHORT_LANGUAGE = {"zh-hant": '<span lang="zh-Hant">繁中</span>'}
 
@@ -167,7 +178,7 @@ def _main_menu(c: dict, path: str) -> list[str]:
         '<ul class="navbar-nav me-auto">',
         f'<li class="nav-item"><a class="nav-link{" active" if on_dashboard else ""}"'
         f'{ARIA_CURRENT if on_dashboard else ""} href="{dashboard}">'
-        f"{_e(gettext('Dashboard'))}</a></li>",
+        f"{_e(DASHBOARD)}</a></li>",
     ]
     partner = c["current_partner"]
     if c["is_vendor"]:
@@ -175,7 +186,7 @@ def _main_menu(c: dict, path: str) -> list[str]:
     elif partner:
         parts.append(
             '<li class="nav-item"><a class="nav-link" '
-            f'href="{link("partner_detail", partner.code)}">{_e(gettext("Organisation"))}</a></li>'
+            f'href="{link("partner_detail", partner.code)}">{_e(ORGANISATION)}</a></li>'
         )
     parts += [_nav_link(item, path) for item in MAIN if item.shown(c)]
     if _vendor_or_partner(c):
@@ -185,7 +196,7 @@ def _main_menu(c: dict, path: str) -> list[str]:
             '<li class="nav-item dropdown">',
             f'<button class="nav-link dropdown-toggle{" active" if current else ""}" type="button" '
             'data-bs-toggle="dropdown" aria-expanded="false" id="more-menu">'
-            f"{_e(gettext('More'))}</button>",
+            f"{_e(MORE_LABEL)}</button>",
             '<ul class="dropdown-menu" aria-labelledby="more-menu">',
             *(_dropdown_link(item, path) for item in more),
             "</ul>",
@@ -207,14 +218,14 @@ def _switchers(context, c: dict, request) -> list[str]:
             '<button class="btn btn-sm btn-outline-light dropdown-toggle" type="button" '
             'data-bs-toggle="dropdown" aria-expanded="false" id="partner-switcher">',
             f'<i class="bi bi-building" aria-hidden="true"></i> <span class="visually-hidden">'
-            f'{_e(gettext("Organisation"))}:</span> <span class="navbar-partner-name">'
+            f'{_e(ORGANISATION)}:</span> <span class="navbar-partner-name">'
             f"{_e(partner.display_name if partner else '')}</span>",
             "</button>",
             '<div class="dropdown-menu dropdown-menu-end">',
             f'<form method="post" action="{nav("partner_switch")}">',
             csrf,
             next_input,
-            f'<h2 class="dropdown-header h6">{_e(gettext("Switch organisation"))}</h2>',
+            f'<h2 class="dropdown-header h6">{_e(SWITCH_ORGANISATION)}</h2>',
         ]
         current_pk = partner.pk if partner else None
         for m in memberships:
@@ -239,7 +250,7 @@ def _switchers(context, c: dict, request) -> list[str]:
         '<button class="btn btn-sm btn-outline-light dropdown-toggle" type="button" '
         'data-bs-toggle="dropdown" aria-expanded="false" id="language-switcher">',
         f'<i class="bi bi-translate" aria-hidden="true"></i> <span class="visually-hidden">'
-        f"{_e(gettext('Language'))}:</span> {short}",
+        f"{_e(LANGUAGE)}:</span> {short}",
         "</button>",
         '<div class="dropdown-menu dropdown-menu-end">',
         f'<form method="post" action="{nav("set_language")}">',
@@ -268,7 +279,7 @@ def _user_menu(context, c: dict, user) -> list[str]:
         f'id="notification-bell" hx-get="{badge}" hx-trigger="load, every 60s, '
         'notifications-changed from:body" hx-target="#notification-badge" hx-swap="outerHTML">',
         f'<i class="bi bi-bell" aria-hidden="true"></i><span class="visually-hidden">'
-        f'{_e(gettext("Notifications"))}</span> <span id="notification-badge"></span>',
+        f'{_e(NOTIFICATIONS)}</span> <span id="notification-badge"></span>',
         "</a>",
         "</li>",
         '<li class="nav-item dropdown">',
@@ -292,7 +303,7 @@ def _user_menu(context, c: dict, user) -> list[str]:
         f'<form method="post" action="{nav("account_logout")}">',
         _csrf_input(context),
         '<button class="dropdown-item" type="submit"><i class="bi bi-box-arrow-right" '
-        f'aria-hidden="true"></i> {_e(gettext("Sign out"))}</button>',
+        f'aria-hidden="true"></i> {_e(SIGN_OUT)}</button>',
         "</form>",
         "</div>",
         "</li>",
@@ -320,13 +331,13 @@ def navbar(context) -> SafeString:
     path = request.path
     parts = [
         '<nav class="navbar navbar-expand-xl navbar-dark bg-brand" '
-        f'aria-label="{_e(gettext("Main navigation"))}">',
+        f'aria-label="{_e(MAIN_NAVIGATION)}">',
         '<div class="container-fluid px-xl-4">',
         f'<a class="navbar-brand fw-semibold" href="{nav("dashboard")}"><i class="bi bi-diagram-3" '
-        f'aria-hidden="true"></i> {_e(gettext("PRM Portal"))}</a>',
+        f'aria-hidden="true"></i> {_e(BRAND)}</a>',
         '<button class="navbar-toggler" type="button" data-bs-toggle="collapse" '
         'data-bs-target="#main-nav" aria-controls="main-nav" aria-expanded="false" '
-        f'aria-label="{_e(gettext("Toggle navigation"))}">',
+        f'aria-label="{_e(TOGGLE_NAVIGATION)}">',
         '<span class="navbar-toggler-icon"></span>',
         "</button>",
         '<div class="collapse navbar-collapse" id="main-nav">',

@@ -153,3 +153,32 @@ def test_labels_follow_the_language(world):
     assert all(label in nav for label in expected)
     assert "Dashboard<" not in nav
     assert 'class="dropdown-item active" type="submit" name="language" value="zh-hant"' in nav
+
+
+def test_every_label_of_the_bar_is_translated(world):
+    from prm.core import navigation
+
+    labels = [
+        *(item.label for item in (*navigation.MAIN, *navigation.MORE, *navigation.USER_MENU)),
+        navigation.PARTNERS.label,
+        *(
+            getattr(navigation, name)
+            for name in (
+                "DASHBOARD",
+                "ORGANISATION",
+                "MORE_LABEL",
+                "SWITCH_ORGANISATION",
+                "LANGUAGE",
+                "NOTIFICATIONS",
+                "SIGN_OUT",
+                "MAIN_NAVIGATION",
+                "BRAND",
+                "TOGGLE_NAVIGATION",
+            )
+        ),
+    ]
+    english = [str(label) for label in labels]
+    with translation.override("zh-hant"):
+        chinese = [str(label) for label in labels]
+    untranslated = [e for e, c in zip(english, chinese, strict=True) if e == c]
+    assert untranslated == []
