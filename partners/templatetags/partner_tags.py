@@ -357,12 +357,33 @@ def partner_rows(partners, columns):
         _("No sales yet"),
         _("no sales yet"),
     )
+    # What depends on a value, not on the partner, is written once per value.
+    statuses: dict[str, str] = {}
+    risks: dict[tuple[str, bool], str] = {}
+    tiers: dict[int | None, str] = {}
+    badges: dict[str, str] = {}
+    counts: dict[int, str] = {}
     rows = []
     for partner in partners:
         manager = partner.account_manager
         territories = "".join(
-            format_html(_TERRITORY_BADGE, territory.code) for territory in partner.territories.all()
+            badges.get(territory.code)
+            or badges.setdefault(territory.code, format_html(_TERRITORY_BADGE, territory.code))
+            for territory in partner.territories.all()
         )
+        status = statuses.get(partner.status)
+        if status is None:
+            status = statuses[partner.status] = status_badge(partner)
+        risk_key = (partner.risk_rating, partner.is_over_credit_limit)
+        risk = risks.get(risk_key)
+        if risk is None:
+            risk = risks[risk_key] = risk_badges(partner)
+        tier = tiers.get(partner.tier_id)
+        if tier is None:
+            tier = tiers[partner.tier_id] = escape(partner.tier or "—")
+        members = counts.get(partner.member_count)
+        if members is None:
+            members = counts[partner.member_count] = escape(intcomma(partner.member_count))
         if partner.attainment is not None:
             attainment = escape(percent(partner.attainment))
         elif partner.current_target:
@@ -382,11 +403,11 @@ def partner_rows(partners, columns):
                     if partner.legal_name
                     else ""
                 ),
-                tier=escape(partner.tier or "—"),
-                status=status_badge(partner),
+                tier=tier,
+                status=status,
                 territories=territories or _NONE,
                 manager=escape((manager.get_full_name() if manager else "") or "—"),
-                risk=risk_badges(partner),
+                risk=risk,
                 overdue=(
                     escape(money(partner.overdue_receivables, partner.currency))
                     if partner.overdue_receivables
@@ -394,7 +415,7 @@ def partner_rows(partners, columns):
                 ),
                 attainment=attainment,
                 columns="".join(_directory_cell(column, partner) for column in columns),
-                members=escape(intcomma(partner.member_count)),
+                members=members,
                 **labels,
             )
         )
