@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from guardian.shortcuts import assign_perm, remove_perm
 
+from prm.core.prepared import PreparedQuery
+
 MANAGE_PARTNER = "partners.manage_partner"
 VIEW_ALL_PARTNERS = "partners.view_all_partners"
 
@@ -25,6 +27,37 @@ def managed_partners(user, queryset):
     return queryset.filter(pk__in=managed_partner_ids(user))
 
 
+def _permission_facts_query(user: int):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Exists, OuterRef
+
+    user_model = get_user_model()
+    app_label = MANAGE_PARTNER.split(".")[0]
+    codenames = [name.split(".")[1] for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)]
+    user_groups = user_model.groups.through.objects.filter(user_id=user)
+    user_grants = user_model.user_permissions.through.objects.filter(
+        user_id=user, permission_id=OuterRef("pk")
+    )
+    group_grants = Group.permissions.through.objects.filter(
+        permission_id=OuterRef("pk"), group_id__in=user_groups.values("group_id")
+    )
+    return (
+        Permission.objects.filter(codename__in=codenames, content_type__app_label=app_label)
+        .annotate(
+            in_group=Exists(user_groups),
+            user_granted=Exists(user_grants),
+            group_granted=Exists(group_grants),
+        )
+        .order_by()
+        .values_list("codename", "pk", "in_group", "user_granted", "group_granted")
+    )
+
+
+# Read by every request of vendor staff that scopes partners: compiled once.
+_PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user")
+
+
 def _permission_facts(user, using: str = "default") -> dict:
     """What the partner scope of vendor staff needs to know about `user`, in one query cached on
     the user object (a request's user): the id of the manage-partner permission, whether the
@@ -32,29 +65,8 @@ def _permission_facts(user, using: str = "default") -> dict:
     or one of their groups."""
     cache = user.__dict__.setdefault("_partner_permission_facts", {})
     if using not in cache:
-        from django.contrib.auth.models import Group, Permission
-        from django.db.models import Exists, OuterRef
-
-        app_label = MANAGE_PARTNER.split(".")[0]
         codenames = {name.split(".")[1]: name for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)}
-        user_groups = user.groups.through.objects.using(using).filter(user_id=user.pk)
-        user_grants = user.user_permissions.through.objects.using(using).filter(
-            user_id=user.pk, permission_id=OuterRef("pk")
-        )
-        group_grants = Group.permissions.through.objects.using(using).filter(
-            permission_id=OuterRef("pk"), group_id__in=user_groups.values("group_id")
-        )
-        rows = (
-            Permission.objects.using(using)
-            .filter(codename__in=codenames, content_type__app_label=app_label)
-            .annotate(
-                in_group=Exists(user_groups),
-                user_granted=Exists(user_grants),
-                group_granted=Exists(group_grants),
-            )
-            .order_by()
-            .values_list("codename", "pk", "in_group", "user_granted", "group_granted")
-        )
+        rows = _PERMISSION_FACTS(using=using, user=user.pk)
         found = {codenames[codename]: row for codename, *row in rows}
         manage = found.get(MANAGE_PARTNER)
         view_all = found.get(VIEW_ALL_PARTNERS)

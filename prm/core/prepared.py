@@ -7,8 +7,9 @@ database and returns, for each call with a real id, what evaluating `build(user=
 same SQL, the same model instances (with their `select_related` objects), the same conversions.
 
 Placeholders are integer ids: an id reaches the SQL parameters as it is on every backend, so the
-compiled parameters can take the real id in its place. Each placeholder must appear in the
-compiled parameters exactly once, or compiling fails loudly.
+compiled parameters can take the real id in its place (everywhere it appears). A placeholder
+missing from the compiled parameters fails loudly. A `values_list()` queryset gives its rows as
+tuples.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 # Ids no row has: negative, and far from any sequence.
@@ -30,8 +31,9 @@ _PLACEHOLDER_BASE = -7_309_915_301_000
 class _Compiled:
     sql: str
     params: tuple
-    positions: dict[str, int]
+    positions: dict[str, list[int]]
     compiler: SQLCompiler
+    instances: bool  # model instances, else tuples (values_list)
 
 
 class PreparedQuery:
@@ -45,31 +47,35 @@ class PreparedQuery:
     def _compile(self, using: str) -> _Compiled:
         placeholders = {name: _PLACEHOLDER_BASE - i for i, name in enumerate(self.names)}
         queryset = self.build(**placeholders)
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise TypeError("a prepared query gives model instances or values_list() tuples")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         positions = {}
         for name, placeholder in placeholders.items():
             found = [i for i, value in enumerate(params) if value == placeholder]
-            if len(found) != 1:
-                raise ValueError(
-                    f"{name!r} appears {len(found)} times in the compiled parameters, not once"
-                )
-            positions[name] = found[0]
-        return _Compiled(sql, tuple(params), positions, compiler)
+            if not found:
+                raise ValueError(f"{name!r} does not appear in the compiled parameters")
+            positions[name] = found
+        instances = queryset._iterable_class is ModelIterable
+        return _Compiled(sql, tuple(params), positions, compiler, instances)
 
-    def __call__(self, *, using: str = "default", **ids: int) -> list[Model]:
+    def __call__(self, *, using: str = "default", **ids: int) -> list:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
         params = list(compiled.params)
-        for name, position in compiled.positions.items():
+        for name, positions in compiled.positions.items():
             value = ids[name]
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"{name!r} must be an integer id, not {type(value).__name__}")
-            params[position] = value
+            for position in positions:
+                params[position] = value
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
+        if not compiled.instances:
+            return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
         return list(_instances(compiled.compiler, rows, using))
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
 from partners.models import Membership, Partner
 from partners.selectors import membership_list_for_user
@@ -81,12 +82,33 @@ def test_ids_only():
         prepared(user=True)
 
 
-def test_a_placeholder_used_twice_fails_to_compile():
-    prepared = PreparedQuery(
-        lambda user: Membership.objects.filter(user_id=user).exclude(partner_id=user), "user"
-    )
-    with pytest.raises(ValueError, match="appears 2 times"):
+def test_a_placeholder_the_query_does_not_use_fails_to_compile():
+    prepared = PreparedQuery(lambda user: Membership.objects.filter(is_active=True), "user")
+    with pytest.raises(ValueError, match="'user' does not appear"):
         prepared(user=1)
+
+
+def test_every_use_of_a_placeholder_takes_the_id_and_rows_come_as_tuples(members):
+    first, second = members
+
+    def build(user):
+        return (
+            Membership.objects.filter(user_id=user)
+            .filter(Q(user__pk=user) & Q(partner__memberships__user_id=user))
+            .distinct()
+            .order_by("partner__code")
+            .values_list("partner__code", "is_active")
+        )
+
+    prepared = PreparedQuery(build, "user")
+    for user in (first, second):
+        assert prepared(user=user.pk) == list(build(user.pk))
+    assert prepared(user=first.pk) == [
+        ("P-A", True),
+        ("P-M", True),
+        ("P-OFF", False),
+        ("P-Z", True),
+    ]
 
 
 def test_memberships_of_a_user_skip_closed_partners_and_sort_by_code(members):
