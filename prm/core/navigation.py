@@ -61,6 +61,7 @@ class Link:
     aria: bool = True
 
 
+HOME = Link("dashboard", _("Dashboard"), current="exact")
 PARTNERS = Link("partner_list", _("Partners"), aria=False)
 # After the dashboard: the directory for vendor staff, or the partner's own page for its users.
 MAIN = (
@@ -121,7 +122,6 @@ USER_MENU = (
 
 LANGUAGES = (("en", "en", "English"), ("zh-hant", "zh-Hant", "繁體中文"))
 # Labels written inside f-strings below, where makemessages cannot see a gettext call.
-DASHBOARD = _("Dashboard")
 ORGANISATION = _("Organisation")
 MORE_LABEL = _("More")
 SWITCH_ORGANISATION = _("Switch organisation")
@@ -172,14 +172,7 @@ def _csrf_input(context) -> str:
 
 
 def _main_menu(c: dict, path: str) -> list[str]:
-    dashboard = nav("dashboard")
-    on_dashboard = path == dashboard
-    parts = [
-        '<ul class="navbar-nav me-auto">',
-        f'<li class="nav-item"><a class="nav-link{" active" if on_dashboard else ""}"'
-        f'{ARIA_CURRENT if on_dashboard else ""} href="{dashboard}">'
-        f"{_e(DASHBOARD)}</a></li>",
-    ]
+    parts = ['<ul class="navbar-nav me-auto">', _nav_link(HOME, path)]
     partner = c["current_partner"]
     if c["is_vendor"]:
         parts.append(_nav_link(PARTNERS, path))

@@ -161,10 +161,10 @@ def test_every_label_of_the_bar_is_translated(world):
     labels = [
         *(item.label for item in (*navigation.MAIN, *navigation.MORE, *navigation.USER_MENU)),
         navigation.PARTNERS.label,
+        navigation.HOME.label,
         *(
             getattr(navigation, name)
             for name in (
-                "DASHBOARD",
                 "ORGANISATION",
                 "MORE_LABEL",
                 "SWITCH_ORGANISATION",
