@@ -2,8 +2,8 @@
 
 Django compiles a queryset to SQL each time it is evaluated. For the queries that every request
 makes (a partner user's memberships with their partners), that compilation costs more than
-running the query. `PreparedQuery(build, user=...)` compiles `build(user=<placeholder>)` once per
-database and returns, for each call with a real id, what evaluating `build(user=id)` would: the
+running the query. `prepared = PreparedQuery(build, "user")` compiles `build(user=<placeholder>)`
+once per database, and `prepared(user=id)` returns what evaluating `build(user=id)` would: the
 same SQL, the same model instances (with their `select_related` objects), the same conversions.
 
 Placeholders are integer ids: an id reaches the SQL parameters as it is on every backend, so the
