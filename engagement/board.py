@@ -5,6 +5,7 @@ partner". Vendor staff see the organisation; a partner's own posts read "your or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -188,6 +189,7 @@ def author_cohort(partner: Partner) -> tuple[Tier | None, Territory | None]:
     return partner.tier, territory
 
 
+@functools.cache
 def _top_ideas(limit: int) -> PreparedQuery:
     return PreparedQuery(
         lambda: (
@@ -200,12 +202,7 @@ def _top_ideas(limit: int) -> PreparedQuery:
     )
 
 
-# Read by every vendor dashboard: compiled once.
-_TOP_IDEAS = {5: _top_ideas(5)}
-
-
 def top_ideas(*, limit: int = 5) -> list[Post]:
     """The most-voted open ideas, for the vendor dashboard: one query, with their category and
     the authors' labels."""
-    prepared = _TOP_IDEAS.get(limit) or _top_ideas(limit)
-    return prepared()
+    return _top_ideas(limit)()

@@ -148,21 +148,15 @@ def _is_current(item: Link, path: str) -> bool:
     return False
 
 
-def _nav_link(item: Link, path: str) -> str:
+def _link(item: Link, path: str, *, dropdown: bool = False) -> str:
+    """A menu entry: a link of the bar, or of a dropdown (`dropdown`), marked when current."""
     current = _is_current(item, path)
+    li, css = ("<li>", "dropdown-item") if dropdown else ('<li class="nav-item">', "nav-link")
+    icon = f'<i class="bi bi-{item.icon}" aria-hidden="true"></i> ' if item.icon else ""
     return (
-        f'<li class="nav-item"><a class="nav-link{" active" if current else ""}"'
+        f'{li}<a class="{css}{" active" if current else ""}"'
         f'{ARIA_CURRENT if current and item.aria else ""} href="{nav(item.url)}">'
-        f"{_e(item.label)}</a></li>"
-    )
-
-
-def _dropdown_link(item: Link, path: str) -> str:
-    current = _is_current(item, path)
-    return (
-        f'<li><a class="dropdown-item{" active" if current else ""}"'
-        f'{ARIA_CURRENT if current else ""} href="{nav(item.url)}">'
-        f'<i class="bi bi-{item.icon}" aria-hidden="true"></i> {_e(item.label)}</a></li>'
+        f"{icon}{_e(item.label)}</a></li>"
     )
 
 
@@ -172,16 +166,16 @@ def _csrf_input(context) -> str:
 
 
 def _main_menu(c: dict, path: str) -> list[str]:
-    parts = ['<ul class="navbar-nav me-auto">', _nav_link(HOME, path)]
+    parts = ['<ul class="navbar-nav me-auto">', _link(HOME, path)]
     partner = c["current_partner"]
     if c["is_vendor"]:
-        parts.append(_nav_link(PARTNERS, path))
+        parts.append(_link(PARTNERS, path))
     elif partner:
         parts.append(
             '<li class="nav-item"><a class="nav-link" '
             f'href="{link("partner_detail", partner.code)}">{_e(ORGANISATION)}</a></li>'
         )
-    parts += [_nav_link(item, path) for item in MAIN if item.shown(c)]
+    parts += [_link(item, path) for item in MAIN if item.shown(c)]
     if _vendor_or_partner(c):
         more = [item for item in MORE if item.shown(c)]
         current = any(_is_current(item, path) for item in MORE[:2])
@@ -191,7 +185,7 @@ def _main_menu(c: dict, path: str) -> list[str]:
             'data-bs-toggle="dropdown" aria-expanded="false" id="more-menu">'
             f"{_e(MORE_LABEL)}</button>",
             '<ul class="dropdown-menu" aria-labelledby="more-menu">',
-            *(_dropdown_link(item, path) for item in more),
+            *(_link(item, path, dropdown=True) for item in more),
             "</ul>",
             "</li>",
         ]
