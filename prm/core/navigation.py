@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.template.defaulttags import CsrfTokenNode
+from django.urls import get_script_prefix
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -148,9 +150,8 @@ def _is_current(item: Link, path: str) -> bool:
     return False
 
 
-def _link(item: Link, path: str, *, dropdown: bool = False) -> str:
-    """A menu entry: a link of the bar, or of a dropdown (`dropdown`), marked when current."""
-    current = _is_current(item, path)
+def _link(item: Link, current: bool, *, dropdown: bool = False) -> str:
+    """A menu entry: a link of the bar, or of a dropdown (`dropdown`), marked when `current`."""
     li, css = ("<li>", "dropdown-item") if dropdown else ('<li class="nav-item">', "nav-link")
     icon = f'<i class="bi bi-{item.icon}" aria-hidden="true"></i> ' if item.icon else ""
     return (
@@ -165,32 +166,61 @@ def _csrf_input(context) -> str:
     return _CSRF.render(context)
 
 
-def _main_menu(c: dict, path: str) -> list[str]:
-    parts = ['<ul class="navbar-nav me-auto">', _link(HOME, path)]
+def _main_menu(c: dict, path: str) -> str:
+    """The bar's menus, from what decides them: the same facts always give the same HTML, so it
+    is written once per process for each combination (language, who, where)."""
     partner = c["current_partner"]
-    if c["is_vendor"]:
-        parts.append(_link(PARTNERS, path))
-    elif partner:
+    shown = tuple(item.shown(c) for item in MAIN + MORE)
+    current = tuple(_is_current(item, path) for item in (HOME, PARTNERS, *MAIN, *MORE))
+    return _menus(
+        get_language(),
+        get_script_prefix(),
+        bool(c["is_vendor"]),
+        partner.code if partner else None,
+        shown,
+        current,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _menus(
+    language: str | None,
+    prefix: str,
+    is_vendor: bool,
+    partner_code: str | None,
+    shown: tuple[bool, ...],
+    current: tuple[bool, ...],
+) -> str:
+    home_current, partners_current, *rest = current
+    main_current, more_current = rest[: len(MAIN)], rest[len(MAIN) :]
+    parts = ['<ul class="navbar-nav me-auto">', _link(HOME, home_current)]
+    if is_vendor:
+        parts.append(_link(PARTNERS, partners_current))
+    elif partner_code:
         parts.append(
             '<li class="nav-item"><a class="nav-link" '
-            f'href="{link("partner_detail", partner.code)}">{_e(ORGANISATION)}</a></li>'
+            f'href="{link("partner_detail", partner_code)}">{_e(ORGANISATION)}</a></li>'
         )
-    parts += [_link(item, path) for item in MAIN if item.shown(c)]
-    if _vendor_or_partner(c):
-        more = [item for item in MORE if item.shown(c)]
-        current = any(_is_current(item, path) for item in MORE[:2])
+    parts += [_link(item, main_current[i]) for i, item in enumerate(MAIN) if shown[i]]
+    if is_vendor or partner_code:
+        more_shown = shown[len(MAIN) :]
+        active = " active" if any(more_current[:2]) else ""
         parts += [
             '<li class="nav-item dropdown">',
-            f'<button class="nav-link dropdown-toggle{" active" if current else ""}" type="button" '
+            f'<button class="nav-link dropdown-toggle{active}" type="button" '
             'data-bs-toggle="dropdown" aria-expanded="false" id="more-menu">'
             f"{_e(MORE_LABEL)}</button>",
             '<ul class="dropdown-menu" aria-labelledby="more-menu">',
-            *(_link(item, path, dropdown=True) for item in more),
+            *(
+                _link(item, more_current[i], dropdown=True)
+                for i, item in enumerate(MORE)
+                if more_shown[i]
+            ),
             "</ul>",
             "</li>",
         ]
     parts.append("</ul>")
-    return parts
+    return "\n".join(parts)
 
 
 def _switchers(context, c: dict, request) -> list[str]:
@@ -279,12 +309,9 @@ def _user_menu(context, c: dict, user) -> list[str]:
         f"{_e(user.email)}<br>{where}{_e(role)}</span>",
         '<hr class="dropdown-divider">',
     ]
-    parts += [
-        f'<a class="dropdown-item" href="{nav(item.url)}"><i class="bi bi-{item.icon}" '
-        f'aria-hidden="true"></i> {_e(item.label)}</a>'
-        for item in USER_MENU
-        if item.shown(c)
-    ]
+    parts.append(
+        _user_links(get_language(), get_script_prefix(), tuple(item.shown(c) for item in USER_MENU))
+    )
     parts += [
         '<hr class="dropdown-divider">',
         f'<form method="post" action="{nav("account_logout")}">',
@@ -296,6 +323,16 @@ def _user_menu(context, c: dict, user) -> list[str]:
         "</li>",
     ]
     return parts
+
+
+@lru_cache(maxsize=64)
+def _user_links(language: str | None, prefix: str, shown: tuple[bool, ...]) -> str:
+    return "\n".join(
+        f'<a class="dropdown-item" href="{nav(item.url)}"><i class="bi bi-{item.icon}" '
+        f'aria-hidden="true"></i> {_e(item.label)}</a>'
+        for i, item in enumerate(USER_MENU)
+        if shown[i]
+    )
 
 
 def navbar(context) -> SafeString:
@@ -330,7 +367,7 @@ def navbar(context) -> SafeString:
         '<div class="collapse navbar-collapse" id="main-nav">',
     ]
     if signed_in:
-        parts += _main_menu(c, path)
+        parts.append(_main_menu(c, path))
     else:
         parts.append('<div class="me-auto"></div>')
     parts.append(

@@ -1,7 +1,11 @@
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
 from django.apps import apps
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.templatetags.static import StaticNode
 from django.utils.html import escape, format_html
 
 from prm.core import events, navigation
@@ -27,6 +31,30 @@ def nav_url(name: str) -> str:
     """`{% url name %}` for an argument-free URL (the navigation bar's), reversed once per
     process; `{% nav_url "dashboard" as dashboard_url %}` too."""
     return _nav(name)
+
+
+@lru_cache(maxsize=256)
+def _static_url(path: str) -> str:
+    return StaticNode.handle_simple(path)
+
+
+@receiver(setting_changed)
+def _static_settings_changed(setting, **kwargs):
+    if setting in {"DEBUG", "INSTALLED_APPS", "STATIC_ROOT", "STATIC_URL", "STORAGES"}:
+        _static_url.cache_clear()
+
+
+class _StaticNode(StaticNode):
+    @classmethod
+    def handle_simple(cls, path):
+        return _static_url(path)
+
+
+@register.tag
+def static(parser, token):
+    """Django's `{% static %}`, with each file's URL (its hashed name) looked up once per
+    process: the base template links six files on every page."""
+    return _StaticNode.handle_token(parser, token)
 
 
 @register.filter
