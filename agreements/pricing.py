@@ -13,13 +13,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery
+from django.db import connections
+from django.db.models import CharField, DateField, DecimalField, F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from partners.models import Partner
 from prm.core.money import format_amount, format_percent, minor_unit, quantize
 
-from .models import PriceListItem, PriceOverride, Product, Promotion, TierLineDiscount
+from .models import (
+    PriceList,
+    PriceListItem,
+    PriceOverride,
+    Product,
+    Promotion,
+    TierLineDiscount,
+)
 
 HUNDRED = Decimal("100")
 
@@ -53,19 +62,45 @@ class PriceRow:
 
 
 def products_with_prices(products: QuerySet[Product], on: dt.date) -> QuerySet[Product]:
-    """Annotate each product with the list price and MAP in force on `on` (one query)."""
-    in_force = PriceListItem.objects.filter(
-        product=OuterRef("pk"),
-        price_list__effective_from__lte=on,
-        price_list__currency=OuterRef("currency"),
-    ).order_by("-price_list__effective_from", "-price_list__id")
-    money = DecimalField(max_digits=14, decimal_places=2)
+    """Annotate each product with the list price and MAP in force on `on`, and the code and
+    date of their price list (one query): the latest list in the product's currency in force
+    on that date, the newest list first when two start the same day."""
+    date = connections[products.db].ops.adapt_datefield_value(on)
     return products.select_related("line").annotate(
-        in_force_list_price=Subquery(in_force.values("list_price")[:1], output_field=money),
-        in_force_map_price=Subquery(in_force.values("map_price")[:1], output_field=money),
-        in_force_list_code=Subquery(in_force.values("price_list__code")[:1]),
-        in_force_list_from=Subquery(in_force.values("price_list__effective_from")[:1]),
+        in_force_list_price=_in_force("U0.list_price", date, _MONEY),
+        in_force_map_price=_in_force("U0.map_price", date, _MONEY),
+        in_force_list_code=_in_force("U1.code", date, CharField()),
+        in_force_list_from=_in_force("U1.effective_from", date, DateField()),
     )
+
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+# The price list item in force, as a correlated subquery written once: built as expressions,
+# Django resolves and compiles four of them for every page of prices, which costs more than
+# running them. Table names come from the models; the date is a parameter.
+_IN_FORCE = (
+    "SELECT {column} FROM {item} U0 INNER JOIN {price_list} U1 ON U0.price_list_id = U1.id "
+    "WHERE U0.product_id = {product_id} AND U1.effective_from <= %s "
+    "AND U1.currency = {currency} "
+    "ORDER BY U1.effective_from DESC, U1.id DESC LIMIT 1"
+)
+
+
+def _in_force(
+    column: str,
+    date,
+    output_field,
+    product_id: str = f"{Product._meta.db_table}.id",
+    currency: str = f"{Product._meta.db_table}.currency",
+) -> RawSQL:
+    sql = _IN_FORCE.format(
+        column=column,
+        item=PriceListItem._meta.db_table,
+        price_list=PriceList._meta.db_table,
+        product_id=product_id,
+        currency=currency,
+    )
+    return RawSQL(sql, [date], output_field=output_field)  # noqa: S611 - no user input in sql
 
 
 class PriceContext:
@@ -75,22 +110,32 @@ class PriceContext:
         self.partner = partner
         self.on = on
         self.tier = partner.tier
-        self.overrides = {o.product_id: o for o in PriceOverride.objects.filter(partner=partner)}
+        self.overrides = {
+            o.product_id: o for o in PriceOverride.objects.filter(partner=partner).order_by()
+        }
         self.line_discounts = (
-            {d.line_id: d.percent for d in TierLineDiscount.objects.filter(tier=self.tier)}
+            dict(
+                TierLineDiscount.objects.filter(tier=self.tier)
+                .order_by()
+                .values_list("line_id", "percent")
+            )
             if self.tier
             else {}
         )
-        territory_ids = set(partner.territories.values_list("id", flat=True))
-        promotions = Promotion.objects.filter(start__lte=on, end__gte=on).prefetch_related(
-            "tiers", "territories", "partners"
-        )
-        self.promotions = [p for p in promotions if self._in_audience(p, territory_ids)]
+        territories = Partner.territories.through.objects.filter(partner_id=partner.pk)
+        territory_ids = set(territories.values_list("territory_id", flat=True))
+        promotions = list(Promotion.objects.filter(start__lte=on, end__gte=on))
+        audiences = _audiences(promotions)
+        self.promotions = [
+            p for p in promotions if self._in_audience(audiences[p.pk], territory_ids)
+        ]
 
-    def _in_audience(self, promotion: Promotion, territory_ids: set[int]) -> bool:
-        tiers = {t.pk for t in promotion.tiers.all()}
-        territories = {t.pk for t in promotion.territories.all()}
-        partners = {p.pk for p in promotion.partners.all()}
+    def _in_audience(self, audience: dict[str, set[int]], territory_ids: set[int]) -> bool:
+        tiers, territories, partners = (
+            audience["tiers"],
+            audience["territories"],
+            audience["partners"],
+        )
         if not (tiers or territories or partners):
             return True
         return (
@@ -207,6 +252,24 @@ class PriceContext:
         return row
 
 
+def _audiences(promotions: list[Promotion]) -> dict[int, dict[str, set[int]]]:
+    """Each promotion's audience as ids: its tiers, territories and partners (a query each, read
+    from the link tables alone; none when there is no promotion)."""
+    audiences = {
+        p.pk: {"tiers": set(), "territories": set(), "partners": set()} for p in promotions
+    }
+    if not promotions:
+        return audiences
+    for name in ("tiers", "territories", "partners"):
+        field = Promotion._meta.get_field(name)
+        links = field.remote_field.through.objects.filter(
+            **{f"{field.m2m_field_name()}_id__in": list(audiences)}
+        ).values_list(f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id")
+        for promotion_id, target_id in links:
+            audiences[promotion_id][name].add(target_id)
+    return audiences
+
+
 def _reverse_code(code: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in code)
 
@@ -260,18 +323,26 @@ class UpcomingChange:
 def upcoming_price_changes(
     *, partner: Partner, on: dt.date, limit: int = 50
 ) -> list[UpcomingChange]:
-    """List-price changes dated after `on`, with the price they replace (two queries)."""
-    items = list(
-        PriceListItem.objects.filter(price_list__effective_from__gt=on, product__is_active=True)
+    """List-price changes dated after `on`, with the price they replace (one query)."""
+    date = connections[PriceListItem.objects.db].ops.adapt_datefield_value(on)
+    items = (
+        PriceListItem.objects.filter(
+            price_list__effective_from__gt=on,
+            product__is_active=True,
+            price_list__currency=F("product__currency"),
+        )
         .select_related("price_list", "product")
+        .annotate(
+            current=_in_force(
+                "U0.list_price",
+                date,
+                _MONEY,
+                product_id=f"{PriceListItem._meta.db_table}.product_id",
+                currency=f"{PriceList._meta.db_table}.currency",
+            )
+        )
         .order_by("price_list__effective_from", "product__sku")[:limit]
     )
-    current = {
-        p.pk: p.in_force_list_price
-        for p in products_with_prices(
-            Product.objects.filter(pk__in={i.product_id for i in items}), on
-        )
-    }
     return [
         UpcomingChange(
             sku=i.product.sku,
@@ -279,10 +350,9 @@ def upcoming_price_changes(
             effective_from=i.price_list.effective_from,
             price_list=i.price_list.code,
             currency=i.price_list.currency,
-            current=current.get(i.product_id),
+            current=i.current,
             new=i.list_price,
             new_map=i.map_price,
         )
         for i in items
-        if i.price_list.currency == i.product.currency
     ]

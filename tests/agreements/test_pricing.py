@@ -5,7 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from agreements.pricing import format_percent, price_row_as_dict, price_sheet
+from agreements.pricing import (
+    format_percent,
+    price_row_as_dict,
+    price_sheet,
+    upcoming_price_changes,
+)
 from partners.models import Territory
 
 from ..factories import PartnerFactory, TierFactory
@@ -274,3 +279,37 @@ def test_price_sheet_queries_do_not_grow_with_products(catalogue, django_assert_
 
 # overrides, tier line discounts, partner territories, promotions + 3 audience prefetches, products
 SHEET_QUERIES = 8
+
+
+def test_upcoming_price_changes_with_the_price_they_replace():
+    partner = PartnerFactory()
+    line = ProductLineFactory(code="UP")
+    kept, second, usd = (
+        ProductFactory(sku=sku, line=line, currency=currency)
+        for sku, currency in (("UP-1", "TWD"), ("UP-2", "TWD"), ("UP-USD", "USD"))
+    )
+    base = PriceListFactory(code="UP-BASE")
+    this_year = PriceListFactory(code="UP-NOW", effective_from=D - dt.timedelta(days=10))
+    PriceListItemFactory(price_list=base, product=kept, list_price=Decimal("100.00"))
+    PriceListItemFactory(price_list=this_year, product=kept, list_price=Decimal("110.00"))
+    later = PriceListFactory(code="UP-LATER", effective_from=D + dt.timedelta(days=30))
+    sooner = PriceListFactory(code="UP-SOON", effective_from=D + dt.timedelta(days=5))
+    PriceListItemFactory(price_list=later, product=kept, list_price=Decimal("120.00"))
+    PriceListItemFactory(price_list=sooner, product=second, list_price=Decimal("55.00"))
+    # A TWD list naming a USD product changes nothing for it.
+    PriceListItemFactory(price_list=later, product=usd, list_price=Decimal("9.00"))
+    changes = upcoming_price_changes(partner=partner, on=D)
+    assert [
+        (c.sku, c.price_list, c.effective_from, c.current, c.new, c.currency) for c in changes
+    ] == [
+        ("UP-2", "UP-SOON", D + dt.timedelta(days=5), None, Decimal("55.00"), "TWD"),
+        (
+            "UP-1",
+            "UP-LATER",
+            D + dt.timedelta(days=30),
+            Decimal("110.00"),
+            Decimal("120.00"),
+            "TWD",
+        ),
+    ]
+    assert [c.sku for c in upcoming_price_changes(partner=partner, on=D, limit=1)] == ["UP-2"]

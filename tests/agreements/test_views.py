@@ -1,11 +1,12 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementVersion
+from agreements.models import Agreement, AgreementVersion, Product
 from agreements.services.agreements import (
     Terms,
     agreement_create,
@@ -18,6 +19,7 @@ from ..factories import PartnerFactory, VendorAdminFactory
 from .factories import (
     PriceListFactory,
     PriceListItemFactory,
+    PriceOverrideFactory,
     ProductFactory,
     ProductLineFactory,
     PromotionFactory,
@@ -293,6 +295,47 @@ def test_price_sheet_for_a_partner_user(prices):
     assert [c.sku for c in response.context["upcoming"]] == ["SW-2"]
 
 
+def test_price_sheet_cells(prices):
+    """Each row's amounts in its currency's digits with the code beside them, percentages
+    without decimals they do not have, the derivation, and the way to question a price."""
+    PriceOverrideFactory(
+        partner=prices.partner, product=Product.objects.get(sku="SW-1"), discount=Decimal("30")
+    )
+    body = prices.client("partner_sales").get(reverse("price_sheet")).content.decode()
+    row = re.search(r'<tr>\s*<td class="stack-title text-nowrap">SW-1</td>.*?</tr>', body, re.S)
+    cells = re.findall(r'<td class="num[^"]*" data-label="([^"]+)"[^>]*>(.*?)</td>', row.group(0))
+    assert cells == [
+        ("List price", '1,000.00 <small class="text-body-secondary">TWD</small>'),
+        ("Discount", "30%"),
+        ("Promotion", '5% <span class="badge text-bg-info">P5</span>'),
+        ("Net price", '665.00 <small class="text-body-secondary">TWD</small>'),
+        ("MAP", "—"),
+    ]
+    assert "<li>Your agreed discount for this product: 30%.</li>" in row.group(0)
+    product = Product.objects.get(sku="SW-1")
+    assert f'href="{reverse("case_open")}?product={product.pk}"' in row.group(0)
+    assert "%%" not in body
+    assert "&lt;" not in row.group(0)
+    upcoming = re.search(
+        r'<tr><td class="stack-title">[0-9-]+</td><td data-label="SKU">SW-2.*?</tr>', body
+    )
+    assert upcoming.group(0).endswith(
+        '<td class="num" data-label="List price now">1,000.00</td>'
+        '<td class="num fw-semibold" data-label="New list price" data-key="net-price">'
+        '1,100.00 <small class="text-body-secondary">TWD</small></td></tr>'
+    )
+    vendor = prices.client("vendor_admin").get(reverse("price_sheet"), {"partner": "P-A"})
+    assert "Question this price" not in vendor.content.decode()
+    assert "How is this price derived?" in vendor.content.decode()
+
+
+def test_price_sheet_escapes_product_names(prices):
+    Product.objects.filter(sku="SW-0").update(name="<b>Switch</b> & co")
+    body = prices.client("partner_sales").get(reverse("price_sheet")).content.decode()
+    assert "&lt;b&gt;Switch&lt;/b&gt; &amp; co" in body
+    assert "<b>Switch</b>" not in body
+
+
 def test_price_sheet_search_and_line_filter_and_htmx(prices):
     client = prices.client("partner_admin")
     response = client.get(reverse("price_sheet"), {"q": "switch 1"}, HTTP_HX_REQUEST="true")
@@ -327,8 +370,8 @@ def test_price_sheet_queries_are_constant(prices, django_assert_num_queries):
 
 
 # session, user, memberships, product lines, count, page of priced products, overrides,
-# tier discounts, territories, promotions (+3 audiences), upcoming changes (+ their current prices)
-SHEET_PAGE_QUERIES = 16
+# tier discounts, territories, promotions (+3 audiences), upcoming changes with their current prices
+SHEET_PAGE_QUERIES = 15
 
 
 def test_csv_export_is_excel_friendly_and_safe(prices):

@@ -9,8 +9,9 @@ same session and user lookups as a page, one count query, a one-line template) i
 it.
 
 It creates a throw-away database (test_<name>), fills it with the data set of
-`tests/bench/partner_list.py` (5,000 partners by default), collects static files, starts gunicorn
-(2 sync workers) with the production settings, every page rendered afresh,
+`tests/bench/partner_list.py` (5,000 partners by default) and a catalogue of 500 products with
+their price lists, promotions and the first partner's own prices, collects static files,
+starts gunicorn (2 sync workers) with the production settings, every page rendered afresh,
 over plain HTTP on 127.0.0.1, signs in a vendor admin, a channel manager (who manages four in five
 partners), and a partner's admin, finance and sales users, then drives every list page and
 dashboard each role may open with ApacheBench (`ab`, Debian package `apache2-utils`) at 16
@@ -40,6 +41,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +68,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 PORT = 8765
 BASELINE = "/healthz/"
@@ -103,6 +106,87 @@ DASHBOARDS = frozenset({"/"})
 SIGNED_IN_BASELINE = "/notifications/badge/"
 BUDGET = 0.15
 DASHBOARD_BUDGET = 0.10
+
+
+CATALOGUE = 500
+
+
+def _catalogue(partner) -> None:
+    """A catalogue for the price sheets: 500 products in the partners' currency over three lines,
+    a base price list, this year's for half of them and next year's for a fifth (the upcoming
+    changes), tier discounts by line, ten promotions and `partner`'s own price for one in ten."""
+    import datetime as dt
+
+    from agreements.models import (
+        PriceList,
+        PriceListItem,
+        PriceOverride,
+        Product,
+        ProductLine,
+        Promotion,
+        TierLineDiscount,
+    )
+    from partners.models import Tier
+
+    lines = list(ProductLine.objects.order_by("code"))
+    products = Product.objects.bulk_create(
+        Product(
+            sku=f"SKU-{i:05d}",
+            name=f"Product {i}",
+            local_name=f"產品 {i}",
+            line=lines[i % len(lines)],
+            currency="TWD",
+        )
+        for i in range(CATALOGUE)
+    )
+    today = timezone.localdate()
+    lists = [
+        PriceList.objects.create(
+            code=code, name=code, currency="TWD", effective_from=effective_from
+        )
+        for code, effective_from in (
+            ("BASE", dt.date(2000, 1, 1)),
+            (f"Y{today.year}", dt.date(today.year, 1, 1)),
+            (f"Y{today.year + 1}", dt.date(today.year + 1, 1, 1)),
+        )
+    ]
+    PriceListItem.objects.bulk_create(
+        [
+            PriceListItem(
+                price_list=lists[0],
+                product=p,
+                list_price=Decimal(1000 + i),
+                map_price=Decimal(900 + i),
+            )
+            for i, p in enumerate(products)
+        ]
+        + [
+            PriceListItem(price_list=lists[1], product=p, list_price=Decimal(1100 + i))
+            for i, p in enumerate(products[::2])
+        ]
+        + [
+            PriceListItem(price_list=lists[2], product=p, list_price=Decimal(1200 + i))
+            for i, p in enumerate(products[::5])
+        ]
+    )
+    for tier in Tier.objects.all():
+        TierLineDiscount.objects.bulk_create(
+            TierLineDiscount(tier=tier, line=line, percent=Decimal(5 * tier.rank))
+            for line in lines[:2]
+        )
+    for i in range(10):
+        promotion = Promotion.objects.create(
+            code=f"PR{i}",
+            percent=Decimal(i % 7 + 1),
+            start=today - dt.timedelta(days=30),
+            end=today + dt.timedelta(days=30),
+            line=lines[i % len(lines)] if i % 3 else None,
+        )
+        if i % 2:
+            promotion.tiers.add(partner.tier)
+    PriceOverride.objects.bulk_create(
+        PriceOverride(partner=partner, product=p, discount=Decimal("30")) for p in products[::10]
+    )
 
 
 def _session_cookie(user) -> str:
@@ -234,6 +318,11 @@ def main() -> None:
             started = time.perf_counter()
             partner_list.build(args.partners)
             print(f"Built {args.partners:,} partners in {time.perf_counter() - started:.1f} s")
+        from agreements.models import Product
+
+        if not Product.objects.exists():
+            first = Membership.objects.filter(role="admin", is_active=True).order_by("pk").first()
+            _catalogue(first.partner)
         call_command("collectstatic", interactive=False, verbosity=0)
         from prm.accounts.models import User
 
