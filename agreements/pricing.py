@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import CharField, DateField, DecimalField, F, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
-from partners.models import Partner
+from partners.models import Partner, _localised
 from prm.core.money import format_amount, format_percent, minor_unit, quantize
 
 from .models import (
@@ -106,13 +107,19 @@ def _in_force(
 class PriceContext:
     """Everything about a partner that prices depend on, read once (a fixed number of queries)."""
 
-    def __init__(self, partner: Partner, on: dt.date) -> None:
+    def __init__(self, partner: Partner, on: dt.date, product_ids: list[int] | None = None) -> None:
+        """`product_ids`: the products to be priced, when known (a page of the price sheet),
+        so that only their overrides are read."""
         self.partner = partner
         self.on = on
         self.tier = partner.tier
-        self.overrides = {
-            o.product_id: o for o in PriceOverride.objects.filter(partner=partner).order_by()
-        }
+        overrides = PriceOverride.objects.filter(partner=partner).order_by()
+        if product_ids is not None and len(product_ids) <= 1000:
+            overrides = overrides.filter(product_id__in=product_ids)
+        self.overrides = {o.product_id: o for o in overrides}
+        # Every row's derivation says the same sentences: each is translated once per sheet.
+        self.translate = cache(gettext)
+        self._best_promotion: dict[tuple, tuple[Promotion | None, int]] = {}
         self.line_discounts = (
             dict(
                 TierLineDiscount.objects.filter(tier=self.tier)
@@ -129,6 +136,7 @@ class PriceContext:
         self.promotions = [
             p for p in promotions if self._in_audience(audiences[p.pk], territory_ids)
         ]
+        self._promoted_products = {p.product_id for p in self.promotions if p.product_id}
 
     def _in_audience(self, audience: dict[str, set[int]], territory_ids: set[int]) -> bool:
         tiers, territories, partners = (
@@ -152,8 +160,25 @@ class PriceContext:
             and (p.line_id is None or p.line_id == product.line_id)
         ]
 
+    def best_promotion(self, product: Product) -> tuple[Promotion | None, int]:
+        """The promotion that applies to `product` and the number it was chosen from. Products
+        of a line that no promotion names one by one share the answer."""
+        pk = product.pk if product.pk in self._promoted_products else None
+        key = (product.line_id, pk)
+        if key not in self._best_promotion:
+            candidates = self.promotions_for(product)
+            # Promotions never stack: the best single one wins (ties go to the earliest code).
+            best = (
+                max(candidates, key=lambda p: (p.percent, _reverse_code(p.code)))
+                if candidates
+                else None
+            )
+            self._best_promotion[key] = (best, len(candidates))
+        return self._best_promotion[key]
+
     def price(self, product: Product) -> PriceRow:
         """Apply the net-price rule to one product annotated by `products_with_prices`."""
+        _ = self.translate
         currency = product.currency
         row = PriceRow(
             product=product,
@@ -221,11 +246,8 @@ class PriceContext:
                 row.steps.append(_("No discount applies (no tier)."))
             after_discount = row.list_price * (HUNDRED - row.discount) / HUNDRED
 
-        candidates = self.promotions_for(product)
-        row.promotion_candidates = len(candidates)
-        if candidates:
-            # Promotions never stack: the best single one wins (ties go to the earliest code).
-            row.promotion = max(candidates, key=lambda p: (p.percent, _reverse_code(p.code)))
+        row.promotion, row.promotion_candidates = self.best_promotion(product)
+        if row.promotion:
             row.steps.append(
                 _("Promotion %(code)s: %(pct)s%% off, %(start)s to %(end)s (best of %(count)s).")
                 % {
@@ -233,7 +255,7 @@ class PriceContext:
                     "pct": format_percent(row.promotion.percent),
                     "start": row.promotion.start.isoformat(),
                     "end": row.promotion.end.isoformat(),
-                    "count": len(candidates),
+                    "count": row.promotion_candidates,
                 }
             )
             raw = after_discount * (HUNDRED - row.promotion.percent) / HUNDRED
@@ -253,21 +275,33 @@ class PriceContext:
 
 
 def _audiences(promotions: list[Promotion]) -> dict[int, dict[str, set[int]]]:
-    """Each promotion's audience as ids: its tiers, territories and partners (a query each, read
-    from the link tables alone; none when there is no promotion)."""
+    """Each promotion's audience as ids: its tiers, territories and partners, read from the
+    three link tables in one query (none when there is no promotion)."""
     audiences = {
         p.pk: {"tiers": set(), "territories": set(), "partners": set()} for p in promotions
     }
     if not promotions:
         return audiences
-    for name in ("tiers", "territories", "partners"):
+    ids = list(audiences)
+    marks = ", ".join(["%s"] * len(ids))
+    selects, params = [], []
+    for kind, name in enumerate(_AUDIENCES):
         field = Promotion._meta.get_field(name)
-        links = field.remote_field.through.objects.filter(
-            **{f"{field.m2m_field_name()}_id__in": list(audiences)}
-        ).values_list(f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id")
-        for promotion_id, target_id in links:
-            audiences[promotion_id][name].add(target_id)
+        table = connection.ops.quote_name(field.m2m_db_table())
+        source = connection.ops.quote_name(field.m2m_column_name())
+        target = connection.ops.quote_name(field.m2m_reverse_name())
+        selects.append(
+            f"SELECT {kind}, {source}, {target} FROM {table} WHERE {source} IN ({marks})"  # noqa: S608
+        )
+        params += ids
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        for kind, promotion_id, target_id in cursor.fetchall():
+            audiences[promotion_id][_AUDIENCES[kind]].add(target_id)
     return audiences
+
+
+_AUDIENCES = ("tiers", "territories", "partners")
 
 
 def _reverse_code(code: str) -> tuple[int, ...]:
@@ -285,7 +319,7 @@ def price_sheet(
     priced = list(products_with_prices(products, on))
     if not priced:
         return []
-    context = PriceContext(partner, on)
+    context = PriceContext(partner, on, product_ids=[product.pk for product in priced])
     return [context.price(product) for product in priced]
 
 
@@ -331,7 +365,6 @@ def upcoming_price_changes(
             product__is_active=True,
             price_list__currency=F("product__currency"),
         )
-        .select_related("price_list", "product")
         .annotate(
             current=_in_force(
                 "U0.list_price",
@@ -341,18 +374,29 @@ def upcoming_price_changes(
                 currency=f"{PriceList._meta.db_table}.currency",
             )
         )
-        .order_by("price_list__effective_from", "product__sku")[:limit]
+        .order_by("price_list__effective_from", "product__sku")
+        .values_list(
+            "product__sku",
+            "product__name",
+            "product__local_name",
+            "price_list__effective_from",
+            "price_list__code",
+            "price_list__currency",
+            "current",
+            "list_price",
+            "map_price",
+        )[:limit]
     )
     return [
         UpcomingChange(
-            sku=i.product.sku,
-            name=i.product.display_name,
-            effective_from=i.price_list.effective_from,
-            price_list=i.price_list.code,
-            currency=i.price_list.currency,
-            current=i.current,
-            new=i.list_price,
-            new_map=i.map_price,
+            sku=sku,
+            name=_localised(name, local_name),
+            effective_from=effective_from,
+            price_list=code,
+            currency=currency,
+            current=current,
+            new=new,
+            new_map=new_map,
         )
-        for i in items
+        for sku, name, local_name, effective_from, code, currency, current, new, new_map in items
     ]

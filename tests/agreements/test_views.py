@@ -370,8 +370,8 @@ def test_price_sheet_queries_are_constant(prices, django_assert_num_queries):
 
 
 # session, user, memberships, product lines, count, page of priced products, overrides,
-# tier discounts, territories, promotions (+3 audiences), upcoming changes with their current prices
-SHEET_PAGE_QUERIES = 15
+# tier discounts, territories, promotions, their audiences, upcoming changes with current prices
+SHEET_PAGE_QUERIES = 13
 
 
 def test_csv_export_is_excel_friendly_and_safe(prices):
