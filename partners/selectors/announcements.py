@@ -19,6 +19,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from prm.core.prepared import PreparedQuery
+
 from ..models import Announcement, AnnouncementRead, AnnouncementRecipient, Membership, Partner
 from .directory import partner_visible_ids
 
@@ -27,6 +29,11 @@ def _addressed(*, user, partner: Partner | None) -> QuerySet[Announcement]:
     """Published announcements sent to `partner`, provided `user` is an active member of it."""
     if partner is None or not getattr(user, "is_authenticated", False):
         return Announcement.objects.none()
+    return _addressed_to(user, partner)
+
+
+def _addressed_to(user, partner) -> QuerySet[Announcement]:
+    """`_addressed` for a user and a partner (instances or ids)."""
     receipt = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"), partner=partner)
     member = Membership.objects.filter(user=user, partner=partner, is_active=True)
     return Announcement.objects.filter(published_at__isnull=False).filter(
@@ -78,17 +85,45 @@ def announcement_unread_by_category(*, user, partner: Partner | None) -> dict[st
     return {value: counts.get(value, 0) for value in Announcement.Category.values}
 
 
+def _feed_counts(user: int, partner: int) -> QuerySet:
+    return (
+        _addressed_to(user, partner)
+        .order_by()
+        .values("category")
+        .annotate(unread=Count("pk", filter=_unread(user)), total=Count("pk"))
+        .values_list("category", "unread", "total")
+    )
+
+
+def _awaiting_acknowledgement(partner: int) -> QuerySet:
+    return (
+        AnnouncementRecipient.objects.filter(
+            partner=partner,
+            acknowledged_at__isnull=True,
+            announcement__requires_acknowledgement=True,
+            announcement__published_at__isnull=False,
+        )
+        .order_by()
+        .values("partner")
+        .annotate(n=Count("pk"))
+        .values_list("n")
+    )
+
+
+# The feed page of every partner user asks both: compiled once.
+_FEED_COUNTS = PreparedQuery(_feed_counts, "user", "partner")
+_AWAITING_ACKNOWLEDGEMENT = PreparedQuery(_awaiting_acknowledgement, "partner")
+
+
 def announcement_feed_counts(
     *, user, partner: Partner | None
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Per category (every category listed, zero included), the announcements of the feed this
     user has not opened and all of them, in one query."""
     rows = (
-        _addressed(user=user, partner=partner)
-        .order_by()
-        .values("category")
-        .annotate(unread=Count("pk", filter=_unread(user)), total=Count("pk"))
-        .values_list("category", "unread", "total")
+        _FEED_COUNTS(user=user.pk, partner=partner.pk)
+        if partner is not None and getattr(user, "is_authenticated", False)
+        else []
     )
     found = {category: (unread, total) for category, unread, total in rows}
     values = Announcement.Category.values
@@ -102,12 +137,8 @@ def announcement_awaiting_acknowledgement_count(*, partner: Partner | None) -> i
     """Published announcements the partner still has to acknowledge."""
     if partner is None:
         return 0
-    return AnnouncementRecipient.objects.filter(
-        partner=partner,
-        acknowledged_at__isnull=True,
-        announcement__requires_acknowledgement=True,
-        announcement__published_at__isnull=False,
-    ).count()
+    rows = _AWAITING_ACKNOWLEDGEMENT(partner=partner.pk)
+    return rows[0][0] if rows else 0
 
 
 def announcement_get_for_partner(*, user, partner: Partner | None, pk: int) -> Announcement:

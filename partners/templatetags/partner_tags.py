@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, escape, format_html
@@ -420,3 +422,62 @@ def partner_rows(partners, columns):
             )
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
+def announcement_feed_items(announcements):
+    """The `<li>`s of a partner's announcement feed: title (bold and marked while unread),
+    category and date, whether the organisation has acknowledged it or still has to (and by
+    when), and the start of its text.
+
+    {% announcement_feed_items announcements %}
+    """
+    unread_label = escape(_("Unread:"))
+    awaiting_label = escape(_("Awaiting your acknowledgement"))
+    acknowledged_label = escape(_("Acknowledged"))
+    items = []
+    for announcement in announcements:
+        unread = not announcement.is_read
+        published = template_localtime(announcement.published_at)
+        marker = (
+            '<i class="bi bi-circle-fill text-primary small" aria-hidden="true"></i> '
+            f'<span class="visually-hidden">{unread_label}</span>'
+            if unread
+            else ""
+        )
+        if announcement.awaiting_acknowledgement:
+            status = f'<span class="badge text-bg-warning">{awaiting_label}</span>'
+            if announcement.acknowledge_by:
+                by = date_format(announcement.acknowledge_by, "DATE_FORMAT")
+                status += (
+                    '\n<div class="text-body-secondary mt-1">'
+                    f"{_('by %(date)s') % {'date': escape(by)}}</div>"
+                )
+        elif announcement.is_acknowledged:
+            status = (
+                '<span class="badge text-bg-success"><i class="bi bi-check2" '
+                f'aria-hidden="true"></i> {acknowledged_label}</span>'
+            )
+        else:
+            status = ""
+        items.append(
+            f'<li class="list-group-item py-3{" announcement-unread" if unread else ""}">\n'
+            '<div class="d-flex justify-content-between gap-3 flex-wrap">\n'
+            "<div>\n"
+            f'<h2 class="h6 mb-1">{marker}<a href="{link("announcement_detail", announcement.pk)}"'
+            f' class="{"fw-bold" if unread else ""}">'
+            f"{escape(announcement.display_title)}</a></h2>\n"
+            f'<div class="small text-body-secondary">'
+            f"{escape(announcement.get_category_display())} · "
+            f'<time datetime="{escape(date_filter(published, "c"))}">'
+            f"{escape(date_format(published, 'DATE_FORMAT'))}</time></div>\n"
+            "</div>\n"
+            '<div class="text-end small">\n'
+            f"{status}\n"
+            "</div>\n"
+            "</div>\n"
+            '<p class="small mb-0 mt-2 text-body-secondary">'
+            f"{escape(truncatechars(announcement.display_body, 220))}</p>\n"
+            "</li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
