@@ -2,13 +2,20 @@
 tracking page; constant query counts at two sizes."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from partners.models import Announcement, AnnouncementRead, AnnouncementRecipient
-from partners.services import announcement_acknowledge, announcement_create, announcement_publish
+from partners.services import (
+    announcement_acknowledge,
+    announcement_create,
+    announcement_mark_read,
+    announcement_publish,
+)
 
 from ..factories import PartnerFactory
 
@@ -45,6 +52,48 @@ def test_feed_shows_unread_counts_and_the_acknowledgement_badge(world):
     assert "Awaiting your acknowledgement" in body
     assert "For Bravo" not in body
     assert "3 unread" in body
+
+
+def test_feed_items_show_each_announcements_state(world):
+    """Unread and awaiting acknowledgement by a date; read and acknowledged; read with nothing
+    to acknowledge: each item's marks, badge, date and the start of its text, escaped."""
+    by = timezone.localdate() + dt.timedelta(days=9)
+    awaiting, acknowledged, plain = (
+        _publish(world, 1, title="<b>Bold</b> & due", category="policy", acknowledge_by=by)[0],
+        _publish(world, 1, title="Done", category="price_change")[0],
+        _publish(world, 1, title="Plain", body="x" * 300)[0],
+    )
+    reader = world.users["partner_admin"]
+    for announcement in (acknowledged, plain):
+        announcement_mark_read(announcement=announcement, user=reader)
+    announcement_acknowledge(announcement=acknowledged, actor=reader, partner=world.partner)
+    body = world.client("partner_admin").get(reverse("announcement_list")).content.decode()
+    items = {
+        int(pk): item
+        for item, pk in re.findall(
+            r'(<li class="list-group-item py-3[^"]*">.*?href="/announcements/(\d+)/".*?</li>)',
+            body,
+            re.S,
+        )
+    }
+    first = items[awaiting.pk]
+    assert 'class="list-group-item py-3 announcement-unread"' in first
+    assert '<span class="visually-hidden">Unread:</span>' in first
+    assert 'class="fw-bold">&lt;b&gt;Bold&lt;/b&gt; &amp; due</a>' in first
+    assert '<span class="badge text-bg-warning">Awaiting your acknowledgement</span>' in first
+    assert f"by {date_format(by, 'DATE_FORMAT')}" in first
+    published = timezone.localtime(awaiting.published_at)
+    assert f'<time datetime="{published.isoformat()}">' in first
+    assert f"{date_format(published, 'DATE_FORMAT')}</time>" in first
+    assert "Policy · " in first
+    second = items[acknowledged.pk]
+    assert 'class="list-group-item py-3">' in second
+    assert "Unread:" not in second
+    assert 'class="">Done</a>' in second
+    assert '<i class="bi bi-check2" aria-hidden="true"></i> Acknowledged</span>' in second
+    third = items[plain.pk]
+    assert "badge" not in third
+    assert f">{'x' * 219}…</p>" in third
 
 
 def test_feed_filters_by_category_and_htmx_gets_the_feed_only(world):
