@@ -93,6 +93,41 @@ def test_partner_admin_sees_the_difference_and_accepts(world, agreement):
     )
 
 
+def test_list_rows(world, agreement):
+    """Number, partner (vendor staff only), type, term, status with a termination's end, and
+    the published versions with the one awaiting acceptance marked."""
+    Agreement.objects.filter(pk=agreement.pk).update(
+        termination_effective=TODAY + dt.timedelta(days=90)
+    )
+    agreement.refresh_from_db()
+    vendor = world.client("vendor_admin").get(reverse("agreement_list")).content.decode()
+    row = re.search(
+        r"<tr>\s*<td class=\"stack-title\"><a href=\"/agreements/AG-7/\">.*?</tr>", vendor, re.S
+    )
+    cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    term = f"{agreement.start:%Y-%m-%d} – {agreement.end:%Y-%m-%d}"
+    assert cells == [
+        '<a href="/agreements/AG-7/">AG-7</a>',
+        'Acme Trading <span class="small text-body-secondary">P-A</span>',
+        "Distribution",
+        term,
+        f'<span class="badge rounded-pill status-badge agreement-status-{agreement.status}">'
+        f"{agreement.get_status_display()}</span> "
+        f'<span class="small text-danger">ends {TODAY + dt.timedelta(days=90):%Y-%m-%d}</span>',
+        '<span class="badge text-bg-warning">v2 awaiting acceptance</span>',
+    ]
+    partner = world.client("partner_sales").get(reverse("agreement_list")).content.decode()
+    row = re.search(r"<tr>\s*<td class=\"stack-title\">.*?</tr>", partner, re.S)
+    cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    assert len(cells) == 5
+    assert "Acme Trading" not in row.group(0)
+    agreement.versions.filter(number=2).update(status="superseded")
+    again = world.client("partner_sales").get(reverse("agreement_list")).content.decode()
+    assert '<td data-label="Versions">v2</td>' in again
+    empty = world.client("vendor_admin").get(reverse("agreement_list"), {"status": "expired"})
+    assert "No agreements." in empty.content.decode()
+
+
 @pytest.mark.parametrize("role", ["partner_finance", "partner_sales", "vendor_admin"])
 def test_only_the_partner_admin_sees_the_accept_button(world, agreement, role):
     body = world.client(role).get(reverse("agreement_detail", args=["AG-7"])).content.decode()
