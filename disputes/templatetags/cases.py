@@ -1,10 +1,14 @@
 import datetime as dt
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+
+from prm.core.links import link
+
+from ..models import Case, Priority
 
 register = template.Library()
 
@@ -88,3 +92,56 @@ def sla_deadlines(case, sla: dict) -> str:
             )
         )
     return mark_safe("\n".join(parts))  # noqa: S308 - each part is built by format_html
+
+
+KIND_LABELS = dict(Case.Kind.choices)
+PRIORITY_LABELS = dict(Priority.choices)
+STATUS_LABELS = dict(Case.Status.choices)
+
+
+@register.simple_tag
+def case_rows(rows, is_vendor):
+    """The `<tr>`s of the case list from (case, SLA state) pairs: number and subject, partner
+    and owner (for vendor staff), kind, priority, status, and the deadlines.
+
+    {% case_rows rows is_vendor %}
+    """
+    e = conditional_escape
+    labels = {
+        key: e(_(text))
+        for key, text in (
+            ("partner", "Partner"),
+            ("owner", "Owner"),
+            ("kind", "Kind"),
+            ("priority", "Priority"),
+            ("status", "Status"),
+            ("deadlines", "Deadlines"),
+        )
+    }
+    unassigned = f'<span class="badge text-bg-warning">{e(_("Unassigned"))}</span>'
+    escalated = f' <span class="badge text-bg-danger">{e(_("Escalated"))}</span>'
+    out = []
+    for case, sla in rows:
+        vendor_cells = ""
+        if is_vendor:
+            other = f" ↔ {e(case.other_partner.code)}" if case.other_partner_id else ""
+            owner = e(str(case.owner)) if case.owner_id else unassigned
+            vendor_cells = (
+                f'<td data-label="{labels["partner"]}">{e(case.partner.code)}{other}</td>'
+                f'<td data-label="{labels["owner"]}">{owner}</td>'
+            )
+        out.append(
+            "<tr>\n"
+            f'<td class="stack-title"><a href="{link("case_detail", case.pk)}">{e(case.number)}</a>'
+            f"<div>{e(case.subject)}</div></td>\n"
+            f"{vendor_cells}\n"
+            f'<td data-label="{labels["kind"]}">{e(KIND_LABELS.get(case.kind, case.kind))}</td>\n'
+            f'<td data-label="{labels["priority"]}">'
+            f"{e(PRIORITY_LABELS.get(case.priority, case.priority))}</td>\n"
+            f'<td data-label="{labels["status"]}" data-key="status">'
+            f"{e(STATUS_LABELS.get(case.status, case.status))}"
+            f"{escalated if case.escalated_at else ''}</td>\n"
+            f'<td data-label="{labels["deadlines"]}">{sla_deadlines(case, sla)}</td>\n'
+            "</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped

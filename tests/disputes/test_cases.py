@@ -2,6 +2,7 @@
 adjustment, rating, channel conflicts opened by imports, and query counts."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -505,3 +506,50 @@ def test_disputes_listens_to_the_sales_import_signal():
     from disputes.receivers import open_channel_conflict_cases
 
     assert open_channel_conflict_cases in [entry[1]() for entry in sales_imported.receivers]
+
+
+def test_case_list_rows(world):
+    """Number and subject; partner, other partner and owner for vendor staff; kind, priority,
+    status with the escalation mark; the deadlines."""
+    first = _case(world, subject="<i>Short</i> payout")
+    second = _case(world, kind="pricing", subject="Price")
+    Case.objects.filter(pk=first.pk).update(owner=None)
+    Case.objects.filter(pk=second.pk).update(
+        escalated_at=timezone.now(),
+        owner=world.users["cm_assigned"],
+        other_partner=world.other_partner,
+    )
+    vendor = world.client("vendor_admin").get(reverse("case_list")).content.decode()
+    cells = _row_cells(vendor, first)
+    assert cells[0] == (
+        f'<a href="/disputes/{first.pk}/">{first.number}</a>'
+        "<div>&lt;i&gt;Short&lt;/i&gt; payout</div>"
+    )
+    assert cells[1:5] == [
+        "P-A",
+        '<span class="badge text-bg-warning">Unassigned</span>',
+        "Payout",
+        first.get_priority_display(),
+    ]
+    assert cells[5] == first.get_status_display()
+    assert 'data-deadline="' in cells[6]
+    cells = _row_cells(vendor, second)
+    assert cells[1] == f"P-A ↔ {world.other_partner.code}"
+    assert cells[2] == str(world.users["cm_assigned"])
+    assert cells[5] == (
+        f'{second.get_status_display()} <span class="badge text-bg-danger">Escalated</span>'
+    )
+    partner = world.client("partner_admin").get(reverse("case_list")).content.decode()
+    cells = _row_cells(partner, first)
+    assert len(cells) == 5
+    assert "P-A" not in "".join(cells)
+    assert world.other_partner.code not in partner
+    empty = world.client("vendor_admin").get(reverse("case_list"), {"status": "closed"})
+    assert "No cases." in empty.content.decode()
+
+
+def _row_cells(page: str, case) -> list[str]:
+    row = re.search(
+        rf'<tr>\s*<td class="stack-title"><a href="/disputes/{case.pk}/">.*?</tr>', page, re.S
+    )
+    return [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
