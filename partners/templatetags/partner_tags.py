@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from prm.core.links import link
 from prm.core.money import minor_unit, quantize
 
-from ..models import DealRegistration, Partner, RiskRating
+from ..models import BusinessReview, Cadence, DealRegistration, Partner, RiskRating
 
 register = template.Library()
 
@@ -481,3 +481,65 @@ def announcement_feed_items(announcements):
             "</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
+
+
+REVIEW_STATUS_LABELS = dict(BusinessReview.Status.choices)
+REVIEW_CADENCE_LABELS = dict(Cadence.choices)
+
+
+@register.simple_tag
+def review_rows(reviews, is_vendor):
+    """The `<tr>`s of the business review list: when (linking to the review), the partner (for
+    vendor staff), cadence, place, organiser, open action items and status.
+
+    {% review_rows reviews is_vendor %}
+    """
+    labels = {
+        key: escape(_(text))
+        for key, text in (
+            ("partner", "Partner"),
+            ("cadence", "Cadence"),
+            ("place", "Place or meeting link"),
+            ("organiser", "Organiser"),
+            ("open", "Open action items"),
+            ("status", "Status"),
+        )
+    }
+    rows = []
+    for review in reviews:
+        when = date_format(template_localtime(review.scheduled_at), "SHORT_DATETIME_FORMAT")
+        partner_cell = ""
+        if is_vendor:
+            partner = review.partner
+            partner_cell = (
+                f'<td data-label="{labels["partner"]}"><a class="link-body-emphasis" '
+                f'href="{link("partner_detail", partner.code)}">{escape(partner.code)}</a> '
+                f'<span class="text-body-secondary">{escape(partner.display_name)}</span></td>'
+            )
+        organiser = review.organiser.get_full_name() if review.organiser_id else ""
+        status = (
+            '<span class="badge rounded-pill '
+            f'{REVIEW_BADGE_CLASSES.get(review.status, REVIEW_BADGE_DEFAULT)}">'
+            f"{escape(_label(REVIEW_STATUS_LABELS, review.status))}</span>"
+        )
+        if review.is_overdue:
+            status += (
+                ' <span class="badge rounded-pill text-bg-danger review-overdue">'
+                f'<i class="bi bi-alarm" aria-hidden="true"></i> {escape(_("Overdue"))}</span>'
+            )
+        rows.append(
+            "<tr>\n"
+            f'<td class="stack-title text-nowrap"><a href="{link("review_detail", review.pk)}">'
+            f"{escape(when)}</a></td>\n"
+            f"{partner_cell}\n"
+            f'<td data-label="{labels["cadence"]}">'
+            f"{escape(_label(REVIEW_CADENCE_LABELS, review.cadence))}</td>\n"
+            f'<td class="text-break" data-label="{labels["place"]}">'
+            f"{escape(review.location or '—')}</td>\n"
+            f'<td data-label="{labels["organiser"]}">{escape(organiser or "—")}</td>\n'
+            f'<td class="text-end" data-label="{labels["open"]}">{review.open_items}</td>\n'
+            f'<td class="text-nowrap" data-label="{labels["status"]}" data-key="status">'
+            f"{status}</td>\n"
+            "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped

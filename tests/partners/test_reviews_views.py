@@ -2,14 +2,17 @@
 scorecard, the calendar file, the actions with their form errors and the htmx toggle."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from partners.models import BusinessReview
 from partners.services import action_item_add, review_hold, review_schedule_next
+from partners.templatetags.partner_tags import REVIEW_BADGE_CLASSES, REVIEW_BADGE_DEFAULT
 
 from ..factories import PartnerFactory
 from .reviews_helpers import ics_event
@@ -286,3 +289,40 @@ def test_history_tells_what_happened_to_the_review(world, review):
     assert "The next business review was scheduled for " in body
     assert "added the action “Share the pipeline”" in body
     assert "edited the review notes." in body
+
+
+def test_review_list_rows(world, review):
+    """When (linking to the review), partner for vendor staff, cadence, place, organiser, open
+    action items and the status badges."""
+    _item(world, review)
+    BusinessReview.objects.filter(pk=review.pk).update(
+        location="<Room> 3", scheduled_at=timezone.now() - dt.timedelta(days=2)
+    )
+    review.refresh_from_db()
+    vendor = world.client("vendor_admin").get(reverse("review_list")).content.decode()
+    row = re.search(
+        rf'<tr>\s*<td class="stack-title text-nowrap"><a href="/reviews/{review.pk}/">.*?</tr>',
+        vendor,
+        re.S,
+    )
+    cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    when = date_format(timezone.localtime(review.scheduled_at), "SHORT_DATETIME_FORMAT")
+    badge = REVIEW_BADGE_CLASSES.get(review.status, REVIEW_BADGE_DEFAULT)
+    assert cells == [
+        f'<a href="/reviews/{review.pk}/">{when}</a>',
+        '<a class="link-body-emphasis" href="/partners/P-A/">P-A</a> '
+        '<span class="text-body-secondary">Acme Trading</span>',
+        review.get_cadence_display(),
+        "&lt;Room&gt; 3",
+        review.organiser.get_full_name() if review.organiser else "—",
+        "1",
+        f'<span class="badge rounded-pill {badge}">'
+        f"{review.get_status_display()}</span> "
+        '<span class="badge rounded-pill text-bg-danger review-overdue"><i class="bi bi-alarm" '
+        'aria-hidden="true"></i> Overdue</span>',
+    ]
+    partner = world.client("partner_sales").get(reverse("review_list")).content.decode()
+    row = re.search(r'<tr>\s*<td class="stack-title text-nowrap">.*?</tr>', partner, re.S)
+    assert len(re.findall(r"<td[^>]*>", row.group(0))) == 6
+    empty = world.client("cm_unassigned").get(reverse("review_list")).content.decode()
+    assert "No reviews to show." in empty
