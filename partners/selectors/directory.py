@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +45,9 @@ from ..models import (
 from ..permissions import (
     VIEW_ALL_PARTNERS,
     managed_partner_ids,
+    managed_partner_ids_query,
     managed_partners,
+    managed_scope,
     may_view_all_partners,
 )
 from .events import event_list
@@ -202,7 +206,13 @@ def partner_list(
     """The partner directory for `user`, filtered and sorted, with what the list shows joined
     in. Keyword arguments are the fields of PartnerFilters."""
     filters = filters or PartnerFilters(**kw)
-    qs = partner_visible_queryset(user=user, current_partner=current_partner)
+    return _directory_queryset(
+        partner_visible_queryset(user=user, current_partner=current_partner), filters
+    )
+
+
+def _directory_queryset(qs: QuerySet[Partner], filters: PartnerFilters) -> QuerySet[Partner]:
+    """`qs` filtered and sorted by `filters`, with what the directory shows joined in."""
     if filters.search:
         qs = qs.filter(
             Q(code__icontains=filters.search)
@@ -255,6 +265,104 @@ def partner_list(
     )
 
 
+_ALL, _MANAGED, _MANAGED_IN_GROUP = "all", "managed", "managed in group"
+
+
+def _directory_scope(user) -> tuple[str, dict[str, int]] | None:
+    """The partners `user` sees in the directory, as its prepared queries take them: every
+    partner, or those the user manages (with the ids the query takes); None for none."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
+        return _ALL, {}
+    if not user.is_channel_manager:
+        return None
+    permission, in_group = managed_scope(user)
+    if permission is None:
+        return None
+    kind = _MANAGED_IN_GROUP if in_group else _MANAGED
+    return kind, {"user": user.pk, "permission": permission}
+
+
+def _scoped(scope: str, user: int = 0, permission: int = 0) -> QuerySet[Partner]:
+    if scope == _ALL:
+        return Partner.objects.all()
+    ids = managed_partner_ids_query(
+        user=user, permission=permission, in_group=scope == _MANAGED_IN_GROUP
+    )
+    return Partner.objects.filter(pk__in=ids)
+
+
+@functools.lru_cache(maxsize=64)
+def _directory_queries(
+    filters: PartnerFilters, scope: str, day: dt.date
+) -> tuple[PreparedQuery, PreparedQuery]:
+    """The directory's rows and their count for `filters` and `scope`, compiled once per `day`
+    (the attainment and health columns read the current month and quarter)."""
+    names = () if scope == _ALL else ("user", "permission")
+
+    def rows(**ids: int) -> QuerySet[Partner]:
+        return _directory_queryset(_scoped(scope, **ids), filters)
+
+    def count(**ids: int) -> QuerySet[Partner]:
+        return (
+            rows(**ids)
+            .order_by()
+            .annotate(one=Value(1))
+            .values("one")
+            .annotate(n=Count("pk"))
+            .values_list("n")
+        )
+
+    return PreparedQuery(rows, *names), PreparedQuery(count, *names)
+
+
+class DirectoryRows:
+    """The directory's partners for a Paginator: `count()` and each page (a slice) run queries
+    compiled once, and a page's partners come with their territory codes (`territory_codes`)."""
+
+    def __init__(self, rows: PreparedQuery, count: PreparedQuery, ids: dict[str, int]) -> None:
+        self._rows, self._count, self._ids = rows, count, ids
+
+    def count(self) -> int:
+        return self._count(**self._ids)[0][0]
+
+    def __getitem__(self, window: slice) -> list[Partner]:
+        start, stop = window.start or 0, window.stop
+        if stop <= start:
+            return []
+        partners = self._rows(limit=stop - start, offset=start, **self._ids)
+        _add_territory_codes(partners)
+        return partners
+
+
+def partner_directory(*, user, filters: PartnerFilters) -> DirectoryRows | list[Partner]:
+    """The partner directory for vendor staff, as `partner_list(user=user, filters=filters)`
+    lists it, for a Paginator: its SQL is compiled once per set of filters."""
+    scope = _directory_scope(user)
+    if scope is None:
+        return []
+    kind, ids = scope
+    rows, count = _directory_queries(filters, kind, timezone.localdate())
+    return DirectoryRows(rows, count, ids)
+
+
+def _add_territory_codes(partners: list[Partner]) -> None:
+    """Set `territory_codes` on each of `partners`: the codes of its territories, in order."""
+    codes: dict[int, list[str]] = {partner.pk: [] for partner in partners}
+    if not codes:
+        return
+    links = (
+        Partner.territories.through.objects.filter(partner_id__in=list(codes))
+        .order_by("territory__code")
+        .values_list("partner_id", "territory__code")
+    )
+    for partner_id, code in links:
+        codes[partner_id].append(code)
+    for partner in partners:
+        partner.territory_codes = codes[partner.pk]
+
+
 def _registered_columns(qs: QuerySet[Partner], bands: dict[str, str]) -> QuerySet[Partner]:
     for key, column in DIRECTORY_COLUMNS.items():
         qs = column.annotate(qs)
@@ -288,16 +396,24 @@ class PartnerFilterOptions:
 
 def partner_filter_options() -> PartnerFilterOptions:
     """Choices for the directory's filters (three queries, whatever the number of partners)."""
-    user_model = get_user_model()
     return PartnerFilterOptions(
-        tiers=list(Tier.objects.order_by("rank", "code")),
-        territories=list(Territory.objects.order_by("code")),
-        account_managers=list(
-            user_model.objects.filter(vendor_role__in=["admin", "channel_manager"], is_active=True)
-            .only("pk", "email", "full_name")
-            .order_by("full_name", "email")
-        ),
+        tiers=_TIERS(), territories=_TERRITORIES(), account_managers=_ACCOUNT_MANAGERS()
     )
+
+
+def _account_managers() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(vendor_role__in=["admin", "channel_manager"], is_active=True)
+        .only("pk", "email", "full_name")
+        .order_by("full_name", "email")
+    )
+
+
+# Read by every render of the directory: compiled once.
+_TIERS = PreparedQuery(lambda: Tier.objects.order_by("rank", "code"))
+_TERRITORIES = PreparedQuery(lambda: Territory.objects.order_by("code"))
+_ACCOUNT_MANAGERS = PreparedQuery(_account_managers)
 
 
 @dataclass

@@ -9,7 +9,8 @@ same SQL, the same model instances (with their `select_related` objects), the sa
 Placeholders are integer ids: an id reaches the SQL parameters as it is on every backend, so the
 compiled parameters can take the real id in its place (everywhere it appears). A placeholder
 missing from the compiled parameters fails loudly. A `values_list()` queryset gives its rows as
-tuples.
+tuples. `prepared(limit=25, offset=50, user=id)` gives the rows `build(user=id)[50:75]` gives, the
+limit and offset passed as parameters of the same compiled SQL (a list's pages share it).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class _Compiled:
     positions: dict[str, list[int]]
     compiler: SQLCompiler
     instances: bool  # model instances, else tuples (values_list)
+    sliced: bool
 
 
 class PreparedQuery:
@@ -58,13 +60,21 @@ class PreparedQuery:
                 raise ValueError(f"{name!r} does not appear in the compiled parameters")
             positions[name] = found
         instances = queryset._iterable_class is ModelIterable
-        return _Compiled(sql, tuple(params), positions, compiler, instances)
+        sliced = queryset.query.is_sliced
+        return _Compiled(sql, tuple(params), positions, compiler, instances, sliced)
 
-    def __call__(self, *, using: str = "default", **ids: int) -> list:
+    def __call__(
+        self, *, using: str = "default", limit: int | None = None, offset: int = 0, **ids: int
+    ) -> list:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
-        params = list(compiled.params)
+        sql, params = compiled.sql, list(compiled.params)
+        if limit is not None:
+            if compiled.sliced:
+                raise TypeError("a sliced queryset takes no limit")
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            params.extend((int(limit), int(offset)))
         for name, positions in compiled.positions.items():
             value = ids[name]
             if not isinstance(value, int) or isinstance(value, bool):
@@ -72,7 +82,7 @@ class PreparedQuery:
             for position in positions:
                 params[position] = value
         with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not compiled.instances:
             return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
