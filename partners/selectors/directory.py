@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.models import Event
-from prm.core.prepared import PreparedQuery
+from prm.core.prepared import PreparedPages, PreparedQuery, counted
 
 from ..models import (
     FLAGGED_Q,
@@ -65,10 +65,12 @@ def partner_visible_queryset(*, user, current_partner: Partner | None = None) ->
     if user.is_channel_manager:
         return managed_partners(user, base)
     if current_partner is not None:
-        return base.filter(
-            pk=current_partner.pk, memberships__user=user, memberships__is_active=True
-        )
+        return _member_partner(partner=current_partner.pk, user=user.pk)
     return base.none()
+
+
+def _member_partner(*, partner: int, user: int) -> QuerySet[Partner]:
+    return Partner.objects.filter(pk=partner, memberships__user=user, memberships__is_active=True)
 
 
 def partner_visible_ids(*, user, current_partner: Partner | None = None):
@@ -82,6 +84,53 @@ def partner_visible_ids(*, user, current_partner: Partner | None = None):
     if user.is_channel_manager:
         return managed_partner_ids(user)
     return partner_visible_queryset(user=user, current_partner=current_partner).values("pk")
+
+
+# How queries compiled once (prm.core.prepared) scope partners: each kind of `partner_scope`,
+# and the ids its subquery takes.
+SCOPE_ALL, SCOPE_MANAGED, SCOPE_MANAGED_IN_GROUP, SCOPE_MEMBER = (
+    "all",
+    "managed",
+    "managed in group",
+    "member",
+)
+SCOPE_IDS: dict[str, tuple[str, ...]] = {
+    SCOPE_ALL: (),
+    SCOPE_MANAGED: ("user", "permission"),
+    SCOPE_MANAGED_IN_GROUP: ("user", "permission"),
+    SCOPE_MEMBER: ("partner", "user"),
+}
+
+
+def partner_scope(*, user, current_partner: Partner | None = None):
+    """The partners of `partner_visible_queryset(user=..., current_partner=...)` as a prepared
+    query takes them: (kind, ids), whose subquery is `scoped_partner_ids(kind, **ids)`; None
+    when there are none."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
+        return SCOPE_ALL, {}
+    if user.is_channel_manager:
+        permission, in_group = managed_scope(user)
+        if permission is None:
+            return None
+        kind = SCOPE_MANAGED_IN_GROUP if in_group else SCOPE_MANAGED
+        return kind, {"user": user.pk, "permission": permission}
+    if current_partner is not None:
+        return SCOPE_MEMBER, {"partner": current_partner.pk, "user": user.pk}
+    return None
+
+
+def scoped_partner_ids(kind: str, **ids: int) -> QuerySet | None:
+    """The ids of the partners of a `partner_scope` (`kind` and its `ids`) for a
+    `partner_id__in` lookup; None for every partner."""
+    if kind == SCOPE_ALL:
+        return None
+    if kind == SCOPE_MEMBER:
+        return _member_partner(partner=ids["partner"], user=ids["user"]).values("pk")
+    return managed_partner_ids_query(
+        user=ids["user"], permission=ids["permission"], in_group=kind == SCOPE_MANAGED_IN_GROUP
+    )
 
 
 def partner_choice_rows(*, user, limit: int = 500) -> list[tuple[str, str, str]]:
@@ -265,86 +314,41 @@ def _directory_queryset(qs: QuerySet[Partner], filters: PartnerFilters) -> Query
     )
 
 
-_ALL, _MANAGED, _MANAGED_IN_GROUP = "all", "managed", "managed in group"
-
-
-def _directory_scope(user) -> tuple[str, dict[str, int]] | None:
-    """The partners `user` sees in the directory, as its prepared queries take them: every
-    partner, or those the user manages (with the ids the query takes); None for none."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
-        return _ALL, {}
-    if not user.is_channel_manager:
-        return None
-    permission, in_group = managed_scope(user)
-    if permission is None:
-        return None
-    kind = _MANAGED_IN_GROUP if in_group else _MANAGED
-    return kind, {"user": user.pk, "permission": permission}
-
-
-def _scoped(scope: str, user: int = 0, permission: int = 0) -> QuerySet[Partner]:
-    if scope == _ALL:
+def _scoped(kind: str, **ids: int) -> QuerySet[Partner]:
+    partner_ids = scoped_partner_ids(kind, **ids)
+    if partner_ids is None:
         return Partner.objects.all()
-    ids = managed_partner_ids_query(
-        user=user, permission=permission, in_group=scope == _MANAGED_IN_GROUP
-    )
-    return Partner.objects.filter(pk__in=ids)
+    return Partner.objects.filter(pk__in=partner_ids)
 
 
 @functools.lru_cache(maxsize=64)
 def _directory_queries(
     filters: PartnerFilters, scope: str, day: dt.date
 ) -> tuple[PreparedQuery, PreparedQuery]:
-    """The directory's rows and their count for `filters` and `scope`, compiled once per `day`
-    (the attainment and health columns read the current month and quarter)."""
-    names = () if scope == _ALL else ("user", "permission")
+    """The directory's rows and their count for `filters` and the partners of `scope` (a kind
+    of `partner_scope`), compiled once per `day` (the attainment and health columns read the
+    current month and quarter)."""
 
     def rows(**ids: int) -> QuerySet[Partner]:
         return _directory_queryset(_scoped(scope, **ids), filters)
 
     def count(**ids: int) -> QuerySet[Partner]:
-        return (
-            rows(**ids)
-            .order_by()
-            .annotate(one=Value(1))
-            .values("one")
-            .annotate(n=Count("pk"))
-            .values_list("n")
-        )
+        return counted(rows(**ids))
 
+    names = SCOPE_IDS[scope]
     return PreparedQuery(rows, *names), PreparedQuery(count, *names)
 
 
-class DirectoryRows:
-    """The directory's partners for a Paginator: `count()` and each page (a slice) run queries
-    compiled once, and a page's partners come with their territory codes (`territory_codes`)."""
-
-    def __init__(self, rows: PreparedQuery, count: PreparedQuery, ids: dict[str, int]) -> None:
-        self._rows, self._count, self._ids = rows, count, ids
-
-    def count(self) -> int:
-        return self._count(**self._ids)[0][0]
-
-    def __getitem__(self, window: slice) -> list[Partner]:
-        start, stop = window.start or 0, window.stop
-        if stop <= start:
-            return []
-        partners = self._rows(limit=stop - start, offset=start, **self._ids)
-        _add_territory_codes(partners)
-        return partners
-
-
-def partner_directory(*, user, filters: PartnerFilters) -> DirectoryRows | list[Partner]:
+def partner_directory(*, user, filters: PartnerFilters) -> PreparedPages | list[Partner]:
     """The partner directory for vendor staff, as `partner_list(user=user, filters=filters)`
-    lists it, for a Paginator: its SQL is compiled once per set of filters."""
-    scope = _directory_scope(user)
+    lists it, for a Paginator: its SQL is compiled once per set of filters, and a page's
+    partners come with their territory codes (`territory_codes`)."""
+    scope = partner_scope(user=user)
     if scope is None:
         return []
     kind, ids = scope
     rows, count = _directory_queries(filters, kind, timezone.localdate())
-    return DirectoryRows(rows, count, ids)
+    return PreparedPages(rows, count, ids, _add_territory_codes)
 
 
 def _add_territory_codes(partners: list[Partner]) -> None:

@@ -27,8 +27,8 @@ from ..forms import (
     RiskForm,
 )
 from ..middleware import SESSION_KEY
-from ..selectors import partner_filter_options
-from ..selectors.directory import DIRECTORY_COLUMNS, partner_directory
+from ..selectors import partner_directory, partner_filter_options
+from ..selectors.directory import DIRECTORY_COLUMNS
 from ..services import (
     partner_change_status,
     partner_create,

@@ -11,6 +11,9 @@ compiled parameters can take the real id in its place (everywhere it appears). A
 missing from the compiled parameters fails loudly. A `values_list()` queryset gives its rows as
 tuples. `prepared(limit=25, offset=50, user=id)` gives the rows `build(user=id)[50:75]` gives, the
 limit and offset passed as parameters of the same compiled SQL (a list's pages share it).
+
+`PreparedPages` gives a Paginator a list's pages and its count from two such queries (`counted()`
+writes the count's queryset).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Value
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -105,3 +108,42 @@ def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
         for name, position in annotations.items():
             setattr(obj, name, row[position])
         yield obj
+
+
+def counted(queryset: QuerySet) -> QuerySet:
+    """A values_list() queryset whose one row holds the number of rows of `queryset`, as
+    `queryset.count()` counts them (for a PreparedQuery)."""
+    return (
+        queryset.order_by()
+        .annotate(counted_group=Value(1))
+        .values("counted_group")
+        .annotate(counted_rows=Count("pk"))
+        .values_list("counted_rows")
+    )
+
+
+class PreparedPages:
+    """A list for a Paginator, from prepared queries run with `ids`: `count()` runs `count` (a
+    `counted()` queryset) and each page, a slice, runs `rows` with its limit and offset, then
+    `complete(rows)` when given (which may read more about the page's rows)."""
+
+    def __init__(
+        self,
+        rows: PreparedQuery,
+        count: PreparedQuery,
+        ids: dict[str, int],
+        complete: Callable[[list], None] | None = None,
+    ) -> None:
+        self._rows, self._count, self._ids, self._complete = rows, count, ids, complete
+
+    def count(self) -> int:
+        return self._count(**self._ids)[0][0]
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop
+        if stop <= start:
+            return []
+        rows = self._rows(limit=stop - start, offset=start, **self._ids)
+        if self._complete is not None:
+            self._complete(rows)
+        return rows
