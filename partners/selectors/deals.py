@@ -7,7 +7,7 @@ import functools
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from prm.core.prepared import PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
 
 from ..models import DealConflict, DealRegistration, Partner
 from .directory import SCOPE_IDS, partner_scope, partner_visible_ids, scoped_partner_ids
@@ -147,17 +147,24 @@ def deal_list_pages(
     return PreparedPages(rows, count, ids, _add_product_line_codes)
 
 
+# The deal list's page size: a page's product lines are read in one query.
+DEAL_PAGE_SIZE = 25
+_PRODUCT_LINE_CODES = PreparedIdsQuery(
+    lambda ids: (
+        DealRegistration.product_lines.through.objects.filter(dealregistration_id__in=ids)
+        .order_by("productline__code")
+        .values_list("dealregistration_id", "productline__code")
+    ),
+    DEAL_PAGE_SIZE,
+)
+
+
 def _add_product_line_codes(deals: list[DealRegistration]) -> None:
     """Set `product_line_codes` on each of `deals`: the codes of its product lines, in order."""
     codes: dict[int, list[str]] = {deal.pk: [] for deal in deals}
     if not codes:
         return
-    links = (
-        DealRegistration.product_lines.through.objects.filter(dealregistration_id__in=list(codes))
-        .order_by("productline__code")
-        .values_list("dealregistration_id", "productline__code")
-    )
-    for deal_id, code in links:
+    for deal_id, code in _PRODUCT_LINE_CODES(list(codes)):
         codes[deal_id].append(code)
     for deal in deals:
         deal.product_line_codes = codes[deal.pk]

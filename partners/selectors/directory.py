@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.models import Event
-from prm.core.prepared import PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
 
 from ..models import (
     FLAGGED_Q,
@@ -51,7 +51,7 @@ from ..permissions import (
     may_view_all_partners,
 )
 from .events import event_list
-from .targets import Scorecard, partner_attainment_annotate, target_scorecard
+from .targets import Scorecard, partner_attainment_annotate, sales_available, target_scorecard
 
 
 def partner_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet[Partner]:
@@ -323,11 +323,12 @@ def _scoped(kind: str, **ids: int) -> QuerySet[Partner]:
 
 @functools.lru_cache(maxsize=64)
 def _directory_queries(
-    filters: PartnerFilters, scope: str, day: dt.date
+    filters: PartnerFilters, scope: str, day: dt.date, with_sales: bool
 ) -> tuple[PreparedQuery, PreparedQuery]:
     """The directory's rows and their count for `filters` and the partners of `scope` (a kind
     of `partner_scope`), compiled once per `day` (the attainment and health columns read the
-    current month and quarter)."""
+    current month and quarter) and per availability of sales (`with_sales`, which the
+    attainment column reads)."""
 
     def rows(**ids: int) -> QuerySet[Partner]:
         return _directory_queryset(_scoped(scope, **ids), filters)
@@ -347,8 +348,20 @@ def partner_directory(*, user, filters: PartnerFilters) -> PreparedPages | list[
     if scope is None:
         return []
     kind, ids = scope
-    rows, count = _directory_queries(filters, kind, timezone.localdate())
+    rows, count = _directory_queries(filters, kind, timezone.localdate(), sales_available())
     return PreparedPages(rows, count, ids, _add_territory_codes)
+
+
+# The directory's page size: a page's territories are read in one query.
+DIRECTORY_PAGE_SIZE = 25
+_TERRITORY_CODES = PreparedIdsQuery(
+    lambda ids: (
+        Partner.territories.through.objects.filter(partner_id__in=ids)
+        .order_by("territory__code")
+        .values_list("partner_id", "territory__code")
+    ),
+    DIRECTORY_PAGE_SIZE,
+)
 
 
 def _add_territory_codes(partners: list[Partner]) -> None:
@@ -356,12 +369,7 @@ def _add_territory_codes(partners: list[Partner]) -> None:
     codes: dict[int, list[str]] = {partner.pk: [] for partner in partners}
     if not codes:
         return
-    links = (
-        Partner.territories.through.objects.filter(partner_id__in=list(codes))
-        .order_by("territory__code")
-        .values_list("partner_id", "territory__code")
-    )
-    for partner_id, code in links:
+    for partner_id, code in _TERRITORY_CODES(list(codes)):
         codes[partner_id].append(code)
     for partner in partners:
         partner.territory_codes = codes[partner.pk]

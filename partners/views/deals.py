@@ -21,6 +21,7 @@ from prm.core.errors import DomainError
 from ..forms import DEAL_STATUS_CHOICES, DealDecisionForm, DealForm
 from ..models import DealRegistration
 from ..selectors import DEAL_SORTS, deal_conflict_list, deal_get, deal_list_pages
+from ..selectors.deals import DEAL_PAGE_SIZE
 from ..services import deal_approve, deal_register, deal_reject
 from .base import ActionView
 
@@ -31,7 +32,7 @@ class DealListView(RoleRequiredMixin, TemplateView):
 
     allowed_roles = DEAL_ROLES
     template_name = "partners/deal_list.html"
-    paginate_by = 25
+    paginate_by = DEAL_PAGE_SIZE
 
     def get_template_names(self) -> list[str]:
         if self.request.htmx:

@@ -28,7 +28,7 @@ from ..forms import (
 )
 from ..middleware import SESSION_KEY
 from ..selectors import partner_directory, partner_filter_options
-from ..selectors.directory import DIRECTORY_COLUMNS
+from ..selectors.directory import DIRECTORY_COLUMNS, DIRECTORY_PAGE_SIZE
 from ..services import (
     partner_change_status,
     partner_create,
@@ -43,7 +43,7 @@ class PartnerListView(RoleRequiredMixin, TemplateView):
 
     allowed_roles = VENDOR_ROLES
     template_name = "partners/partner_list.html"
-    paginate_by = 25
+    paginate_by = DIRECTORY_PAGE_SIZE
 
     def get_template_names(self) -> list[str]:
         if self.request.htmx:

@@ -13,7 +13,8 @@ tuples. `prepared(limit=25, offset=50, user=id)` gives the rows `build(user=id)[
 limit and offset passed as parameters of the same compiled SQL (a list's pages share it).
 
 `PreparedPages` gives a Paginator a list's pages and its count from two such queries (`counted()`
-writes the count's queryset).
+writes the count's queryset). `PreparedIdsQuery` reads what hangs off a list's rows (an `__in`
+lookup of their ids) with one compiled query.
 """
 
 from __future__ import annotations
@@ -146,4 +147,25 @@ class PreparedPages:
         rows = self._rows(limit=stop - start, offset=start, **self._ids)
         if self._complete is not None:
             self._complete(rows)
+        return rows
+
+
+class PreparedIdsQuery:
+    """A queryset of what hangs off some ids, `build(ids)` with `ids` for an `__in` lookup,
+    compiled once for `size` ids: `prepared(ids)` fills the slots with `ids`, `size` at a time
+    (one query per batch, the batch's rows in the queryset's order), and the slots a batch
+    leaves over with its first id again."""
+
+    def __init__(self, build: Callable[[list[int]], QuerySet], size: int) -> None:
+        self.slots = tuple(f"id{i}" for i in range(size))
+        self._query = PreparedQuery(
+            lambda **ids: build([ids[slot] for slot in self.slots]), *self.slots
+        )
+
+    def __call__(self, ids: list[int], *, using: str = "default") -> list:
+        size, rows = len(self.slots), []
+        for start in range(0, len(ids), size):
+            batch = list(ids[start : start + size])
+            batch += [batch[0]] * (size - len(batch))
+            rows.extend(self._query(using=using, **dict(zip(self.slots, batch, strict=True))))
         return rows
