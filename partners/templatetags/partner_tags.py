@@ -4,6 +4,7 @@ Amounts are grouped by thousands with commas in both languages, as invoices in T
 Kong write them (Django's zh-Hant number format has no grouping separator).
 """
 
+import datetime as dt
 import html
 from decimal import Decimal
 
@@ -242,6 +243,23 @@ _PRODUCT_LINE_BADGE = '<span class="badge text-bg-light border me-1">{}</span>'
 _NONE = mark_safe('<span class="text-body-secondary">—</span>')
 
 
+# The format characters of django.utils.dateformat that read a time of day or a time zone.
+_TIME_FORMAT_CHARACTERS = frozenset("aAcefgGhHiIOPrsTuUZ")
+
+
+def _reads_day_only(date_format: str) -> bool:
+    """Whether `date_format` gives the same text for a datetime as for its date."""
+    escaped = False
+    for character in date_format:
+        if escaped:
+            escaped = False
+        elif character == "\\":
+            escaped = True
+        elif character in _TIME_FORMAT_CHARACTERS:
+            return False
+    return True
+
+
 class _DealRows:
     """Writes the rows of the deal list. What depends on a value rather than on the deal (a
     date, a partner's cell, a badge) is written once per value."""
@@ -258,6 +276,7 @@ class _DealRows:
         }
         self.label_partner = _("Partner") if is_vendor else None
         self.date_format = get_format("SHORT_DATE_FORMAT")
+        self.by_day = _reads_day_only(self.date_format)
         self.dates: dict = {}
         self.partners: dict[int, str] = {}
         self.lines: dict[str, str] = {}
@@ -265,14 +284,15 @@ class _DealRows:
 
     def date(self, value) -> str:
         """`{{ value|date:"SHORT_DATE_FORMAT" }}` (a datetime in local time), escaped; empty for
-        none."""
+        none. A format that reads no time of day is written once per local date."""
+        if value in (None, ""):
+            return ""
+        value = template_localtime(value)
+        if self.by_day and isinstance(value, dt.datetime):
+            value = value.date()
         text = self.dates.get(value)
         if text is None:
-            text = self.dates[value] = (
-                html.escape(dateformat.format(template_localtime(value), self.date_format))
-                if value not in (None, "")
-                else ""
-            )
+            text = self.dates[value] = html.escape(dateformat.format(value, self.date_format))
         return text
 
     def partner_cell(self, partner) -> str:
