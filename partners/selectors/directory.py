@@ -321,6 +321,25 @@ def _scoped(kind: str, **ids: int) -> QuerySet[Partner]:
     return Partner.objects.filter(pk__in=partner_ids)
 
 
+# The columns of the directory's rows (`partner_tags.partner_rows`); registered columns read
+# their annotations.
+DIRECTORY_ROW_FIELDS = (
+    "code",
+    "name",
+    "local_name",
+    "legal_name",
+    "currency",
+    "status",
+    "credit_limit",
+    "overdue_receivables",
+    "risk_rating",
+    "tier__name",
+    "tier__local_name",
+    "account_manager__full_name",
+    "account_manager__email",
+)
+
+
 @functools.lru_cache(maxsize=64)
 def _directory_queries(
     filters: PartnerFilters, scope: str, day: dt.date, with_sales: bool
@@ -331,7 +350,7 @@ def _directory_queries(
     attainment column reads)."""
 
     def rows(**ids: int) -> QuerySet[Partner]:
-        return _directory_queryset(_scoped(scope, **ids), filters)
+        return _directory_queryset(_scoped(scope, **ids), filters).only(*DIRECTORY_ROW_FIELDS)
 
     def count(**ids: int) -> QuerySet[Partner]:
         return counted(rows(**ids))
