@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -352,11 +352,21 @@ def _directory_queries(
     def rows(**ids: int) -> QuerySet[Partner]:
         return _directory_queryset(_scoped(scope, **ids), filters).only(*DIRECTORY_ROW_FIELDS)
 
-    def count(**ids: int) -> QuerySet[Partner]:
+    def count(**ids: int) -> QuerySet:
+        if scope == SCOPE_MANAGED and not _narrows(filters):
+            # One grant per partner (guardian's unique constraint), each a partner (a foreign
+            # key): the grants are counted without the partners.
+            return counted(scoped_partner_ids(scope, **ids))
         return counted(rows(**ids))
 
     names = SCOPE_IDS[scope]
     return PreparedQuery(rows, *names), PreparedQuery(count, *names)
+
+
+def _narrows(filters: PartnerFilters) -> bool:
+    """Whether `filters` may leave out any partner (a sort does not)."""
+    unsorted = replace(filters, sort=PartnerFilters.sort, bands=())
+    return unsorted != PartnerFilters() or any(value for _key, value in filters.bands)
 
 
 def partner_directory(*, user, filters: PartnerFilters) -> PreparedPages | list[Partner]:
