@@ -2,11 +2,13 @@
 figure the 360° page, the dashboard and the API show), sortable and filterable by band
 (registered with partners.selectors.directory in EngagementConfig.ready)."""
 
+import functools
+
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from partners.selectors.directory import DirectoryColumn
@@ -16,9 +18,10 @@ from .models_health import HealthSnapshot
 
 
 def health_annotate(partners):
+    # One snapshot per partner and quarter: no ordering (the model's joins the partner).
     current = HealthSnapshot.objects.filter(
         partner=OuterRef("pk"), quarter=quarter_label(timezone.localdate())
-    )
+    ).order_by()
     return partners.annotate(
         health_score=Subquery(current.values("score")[:1], output_field=IntegerField())
     )
@@ -34,7 +37,12 @@ HEALTH_BANDS = {
 
 def health_cell(partner) -> str:
     """The cell of `engagement/partials/_health_cell.html`, written for the directory's rows."""
-    score = partner.health_score
+    return _health_cell(get_language(), partner.health_score)
+
+
+@functools.lru_cache(maxsize=256)
+def _health_cell(language: str | None, score: int | None) -> str:
+    """The cell of `score` in `language`, the active language: written once for each."""
     if score is None:
         badge = mark_safe('<span class="text-body-secondary">—</span>')
     else:

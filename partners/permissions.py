@@ -90,6 +90,37 @@ def may_view_all_partners(user) -> bool:
     return _permission_facts(user)["view_all"]
 
 
+def managed_scope(user, using: str = "default") -> tuple[int | None, bool]:
+    """The id of the manage-partner permission, and whether `user` is in any group: what the
+    subquery of the partners `user` manages depends on (read once per user object)."""
+    facts = _permission_facts(user, using)
+    return facts["manage_id"], facts["in_group"]
+
+
+def managed_partner_ids_query(
+    *, user: int, permission: int | None, in_group: bool, using: str = "default"
+):
+    """The ids of the partners user `user` manages through permission `permission` (a values
+    queryset): the user's grants alone, or, for a user in a group (`in_group`), the partners in
+    either grant table."""
+    from .models import Partner, PartnerGroupObjectPermission, PartnerUserObjectPermission
+
+    ids = (
+        PartnerUserObjectPermission.objects.using(using)
+        .filter(user_id=user, permission_id=permission)
+        .order_by()
+        .values("content_object_id")
+    )
+    if not in_group:
+        return ids
+    scope = Q(pk__in=ids) | Q(
+        pk__in=PartnerGroupObjectPermission.objects.filter(
+            group__user=user, permission_id=permission
+        ).values("content_object_id")
+    )
+    return Partner.objects.filter(scope).order_by().values("pk")
+
+
 def managed_partner_ids(user, using: str = "default") -> RawSQL:
     """The ids of the partners `user` manages, as one SQL subquery for `pk__in` or
     `partner_id__in`. A page scopes a dozen querysets by it, so it is built once per user object
@@ -101,23 +132,10 @@ def managed_partner_ids(user, using: str = "default") -> RawSQL:
     partner); with groups it reads the partners in either grant table."""
     cache = user.__dict__.setdefault("_managed_partner_ids_sql", {})
     if using not in cache:
-        from .models import Partner, PartnerGroupObjectPermission, PartnerUserObjectPermission
-
-        facts = _permission_facts(user, using)
-        permission_id, in_group = facts["manage_id"], facts["in_group"]
-        ids = (
-            PartnerUserObjectPermission.objects.using(using)
-            .filter(user_id=user.pk, permission_id=permission_id)
-            .order_by()
-            .values("content_object_id")
+        permission_id, in_group = managed_scope(user, using)
+        ids = managed_partner_ids_query(
+            user=user.pk, permission=permission_id, in_group=in_group, using=using
         )
-        if in_group:
-            scope = Q(pk__in=ids) | Q(
-                pk__in=PartnerGroupObjectPermission.objects.filter(
-                    group__user=user.pk, permission_id=permission_id
-                ).values("content_object_id")
-            )
-            ids = Partner.objects.filter(scope).order_by().values("pk")
         cache[using] = ids.query.get_compiler(connection=connections[using]).as_sql()
     sql, params = cache[using]
     return RawSQL(sql, params)  # noqa: S611 (SQL the ORM compiled, values as parameters)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
+
 from ..models import DealConflict, DealRegistration, Partner
-from .directory import partner_visible_ids
+from .directory import SCOPE_IDS, partner_scope, partner_visible_ids, scoped_partner_ids
 
 DEAL_SORTS = {
     "created": ["created_at", "id"],
@@ -43,7 +47,18 @@ def deal_list(
     sort: str = "-created",
 ) -> QuerySet:
     """Registrations for the deal list, newest first unless sorted otherwise."""
-    qs = deal_visible_queryset(user=user, current_partner=current_partner)
+    return _deal_queryset(
+        deal_visible_queryset(user=user, current_partner=current_partner),
+        search=search,
+        status=status,
+        conflict_only=conflict_only,
+        sort=sort,
+    )
+
+
+def _deal_queryset(
+    qs: QuerySet, *, search: str, status: str, conflict_only: bool, sort: str
+) -> QuerySet:
     if search:
         qs = qs.filter(
             Q(customer_name__icontains=search)
@@ -66,6 +81,93 @@ def deal_list(
         .prefetch_related("product_lines")
         .order_by(*ordering)
     )
+
+
+# The columns of the deal list's rows.
+DEAL_ROW_FIELDS = (
+    "id",
+    "created_at",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+    "customer_name",
+    "customer_tax_id",
+    "customer_domain",
+    "territory__code",
+    "estimated_value",
+    "currency",
+    "expected_close",
+    "status",
+    "has_conflict",
+    "protected_until",
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _deal_page_queries(
+    scope: str, search: str, status: str, conflict_only: bool, sort: str
+) -> tuple[PreparedQuery, PreparedQuery]:
+    """The deal list's rows and their count for the partners of `scope` (a kind of
+    `partner_scope`) and the filters, compiled once."""
+
+    def rows(**ids: int) -> QuerySet:
+        partner_ids = scoped_partner_ids(scope, **ids)
+        qs = DealRegistration.objects.all()
+        if partner_ids is not None:
+            qs = qs.filter(partner_id__in=partner_ids)
+        qs = _deal_queryset(
+            qs, search=search, status=status, conflict_only=conflict_only, sort=sort
+        )
+        return qs.select_related(None).select_related("partner", "territory").only(*DEAL_ROW_FIELDS)
+
+    def count(**ids: int) -> QuerySet:
+        return counted(rows(**ids))
+
+    names = SCOPE_IDS[scope]
+    return PreparedQuery(rows, *names), PreparedQuery(count, *names)
+
+
+def deal_list_pages(
+    *,
+    user,
+    current_partner: Partner | None = None,
+    search: str = "",
+    status: str = "",
+    conflict_only: bool = False,
+    sort: str = "-created",
+) -> PreparedPages | list[DealRegistration]:
+    """The registrations of `deal_list(...)` for a Paginator, with the columns of the list's
+    rows (DEAL_ROW_FIELDS) and, on each page, the codes of their product lines
+    (`product_line_codes`): their SQL is compiled once per set of filters."""
+    scope = partner_scope(user=user, current_partner=current_partner)
+    if scope is None:
+        return []
+    kind, ids = scope
+    rows, count = _deal_page_queries(kind, search, status, conflict_only, sort)
+    return PreparedPages(rows, count, ids, _add_product_line_codes)
+
+
+# The deal list's page size: a page's product lines are read in one query.
+DEAL_PAGE_SIZE = 25
+_PRODUCT_LINE_CODES = PreparedIdsQuery(
+    lambda ids: (
+        DealRegistration.product_lines.through.objects.filter(dealregistration_id__in=ids)
+        .order_by("productline__code")
+        .values_list("dealregistration_id", "productline__code")
+    ),
+    DEAL_PAGE_SIZE,
+)
+
+
+def _add_product_line_codes(deals: list[DealRegistration]) -> None:
+    """Set `product_line_codes` on each of `deals`: the codes of its product lines, in order."""
+    codes: dict[int, list[str]] = {deal.pk: [] for deal in deals}
+    if not codes:
+        return
+    for deal_id, code in _PRODUCT_LINE_CODES(list(codes)):
+        codes[deal_id].append(code)
+    for deal in deals:
+        deal.product_line_codes = codes[deal.pk]
 
 
 def deal_get(*, user, pk: int, current_partner: Partner | None = None) -> DealRegistration:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -25,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.models import Event
-from prm.core.prepared import PreparedQuery
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
 
 from ..models import (
     FLAGGED_Q,
@@ -43,11 +45,13 @@ from ..models import (
 from ..permissions import (
     VIEW_ALL_PARTNERS,
     managed_partner_ids,
+    managed_partner_ids_query,
     managed_partners,
+    managed_scope,
     may_view_all_partners,
 )
 from .events import event_list
-from .targets import Scorecard, partner_attainment_annotate, target_scorecard
+from .targets import Scorecard, partner_attainment_annotate, sales_available, target_scorecard
 
 
 def partner_visible_queryset(*, user, current_partner: Partner | None = None) -> QuerySet[Partner]:
@@ -61,10 +65,12 @@ def partner_visible_queryset(*, user, current_partner: Partner | None = None) ->
     if user.is_channel_manager:
         return managed_partners(user, base)
     if current_partner is not None:
-        return base.filter(
-            pk=current_partner.pk, memberships__user=user, memberships__is_active=True
-        )
+        return _member_partner(partner=current_partner.pk, user=user.pk)
     return base.none()
+
+
+def _member_partner(*, partner: int, user: int) -> QuerySet[Partner]:
+    return Partner.objects.filter(pk=partner, memberships__user=user, memberships__is_active=True)
 
 
 def partner_visible_ids(*, user, current_partner: Partner | None = None):
@@ -78,6 +84,53 @@ def partner_visible_ids(*, user, current_partner: Partner | None = None):
     if user.is_channel_manager:
         return managed_partner_ids(user)
     return partner_visible_queryset(user=user, current_partner=current_partner).values("pk")
+
+
+# How queries compiled once (prm.core.prepared) scope partners: each kind of `partner_scope`,
+# and the ids its subquery takes.
+SCOPE_ALL, SCOPE_MANAGED, SCOPE_MANAGED_IN_GROUP, SCOPE_MEMBER = (
+    "all",
+    "managed",
+    "managed in group",
+    "member",
+)
+SCOPE_IDS: dict[str, tuple[str, ...]] = {
+    SCOPE_ALL: (),
+    SCOPE_MANAGED: ("user", "permission"),
+    SCOPE_MANAGED_IN_GROUP: ("user", "permission"),
+    SCOPE_MEMBER: ("partner", "user"),
+}
+
+
+def partner_scope(*, user, current_partner: Partner | None = None):
+    """The partners of `partner_visible_queryset(user=..., current_partner=...)` as a prepared
+    query takes them: (kind, ids), whose subquery is `scoped_partner_ids(kind, **ids)`; None
+    when there are none."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
+        return SCOPE_ALL, {}
+    if user.is_channel_manager:
+        permission, in_group = managed_scope(user)
+        if permission is None:
+            return None
+        kind = SCOPE_MANAGED_IN_GROUP if in_group else SCOPE_MANAGED
+        return kind, {"user": user.pk, "permission": permission}
+    if current_partner is not None:
+        return SCOPE_MEMBER, {"partner": current_partner.pk, "user": user.pk}
+    return None
+
+
+def scoped_partner_ids(kind: str, **ids: int) -> QuerySet | None:
+    """The ids of the partners of a `partner_scope` (`kind` and its `ids`) for a
+    `partner_id__in` lookup; None for every partner."""
+    if kind == SCOPE_ALL:
+        return None
+    if kind == SCOPE_MEMBER:
+        return _member_partner(partner=ids["partner"], user=ids["user"]).values("pk")
+    return managed_partner_ids_query(
+        user=ids["user"], permission=ids["permission"], in_group=kind == SCOPE_MANAGED_IN_GROUP
+    )
 
 
 def partner_choice_rows(*, user, limit: int = 500) -> list[tuple[str, str, str]]:
@@ -202,7 +255,13 @@ def partner_list(
     """The partner directory for `user`, filtered and sorted, with what the list shows joined
     in. Keyword arguments are the fields of PartnerFilters."""
     filters = filters or PartnerFilters(**kw)
-    qs = partner_visible_queryset(user=user, current_partner=current_partner)
+    return _directory_queryset(
+        partner_visible_queryset(user=user, current_partner=current_partner), filters
+    )
+
+
+def _directory_queryset(qs: QuerySet[Partner], filters: PartnerFilters) -> QuerySet[Partner]:
+    """`qs` filtered and sorted by `filters`, with what the directory shows joined in."""
     if filters.search:
         qs = qs.filter(
             Q(code__icontains=filters.search)
@@ -255,6 +314,96 @@ def partner_list(
     )
 
 
+def _scoped(kind: str, **ids: int) -> QuerySet[Partner]:
+    partner_ids = scoped_partner_ids(kind, **ids)
+    if partner_ids is None:
+        return Partner.objects.all()
+    return Partner.objects.filter(pk__in=partner_ids)
+
+
+# The columns of the directory's rows (`partner_tags.partner_rows`); registered columns read
+# their annotations.
+DIRECTORY_ROW_FIELDS = (
+    "code",
+    "name",
+    "local_name",
+    "legal_name",
+    "currency",
+    "status",
+    "credit_limit",
+    "overdue_receivables",
+    "risk_rating",
+    "tier__name",
+    "tier__local_name",
+    "account_manager__full_name",
+    "account_manager__email",
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _directory_queries(
+    filters: PartnerFilters, scope: str, day: dt.date, with_sales: bool
+) -> tuple[PreparedQuery, PreparedQuery]:
+    """The directory's rows and their count for `filters` and the partners of `scope` (a kind
+    of `partner_scope`), compiled once per `day` (the attainment and health columns read the
+    current month and quarter) and per availability of sales (`with_sales`, which the
+    attainment column reads)."""
+
+    def rows(**ids: int) -> QuerySet[Partner]:
+        return _directory_queryset(_scoped(scope, **ids), filters).only(*DIRECTORY_ROW_FIELDS)
+
+    def count(**ids: int) -> QuerySet:
+        if scope == SCOPE_MANAGED and not _narrows(filters):
+            # One grant per partner (guardian's unique constraint), each a partner (a foreign
+            # key): the grants are counted without the partners.
+            return counted(scoped_partner_ids(scope, **ids))
+        return counted(rows(**ids))
+
+    names = SCOPE_IDS[scope]
+    return PreparedQuery(rows, *names), PreparedQuery(count, *names)
+
+
+def _narrows(filters: PartnerFilters) -> bool:
+    """Whether `filters` may leave out any partner (a sort does not)."""
+    unsorted = replace(filters, sort=PartnerFilters.sort, bands=())
+    return unsorted != PartnerFilters() or any(value for _key, value in filters.bands)
+
+
+def partner_directory(*, user, filters: PartnerFilters) -> PreparedPages | list[Partner]:
+    """The partner directory for vendor staff, as `partner_list(user=user, filters=filters)`
+    lists it, for a Paginator: its SQL is compiled once per set of filters, and a page's
+    partners come with their territory codes (`territory_codes`)."""
+    scope = partner_scope(user=user)
+    if scope is None:
+        return []
+    kind, ids = scope
+    rows, count = _directory_queries(filters, kind, timezone.localdate(), sales_available())
+    return PreparedPages(rows, count, ids, _add_territory_codes)
+
+
+# The directory's page size: a page's territories are read in one query.
+DIRECTORY_PAGE_SIZE = 25
+_TERRITORY_CODES = PreparedIdsQuery(
+    lambda ids: (
+        Partner.territories.through.objects.filter(partner_id__in=ids)
+        .order_by("territory__code")
+        .values_list("partner_id", "territory__code")
+    ),
+    DIRECTORY_PAGE_SIZE,
+)
+
+
+def _add_territory_codes(partners: list[Partner]) -> None:
+    """Set `territory_codes` on each of `partners`: the codes of its territories, in order."""
+    codes: dict[int, list[str]] = {partner.pk: [] for partner in partners}
+    if not codes:
+        return
+    for partner_id, code in _TERRITORY_CODES(list(codes)):
+        codes[partner_id].append(code)
+    for partner in partners:
+        partner.territory_codes = codes[partner.pk]
+
+
 def _registered_columns(qs: QuerySet[Partner], bands: dict[str, str]) -> QuerySet[Partner]:
     for key, column in DIRECTORY_COLUMNS.items():
         qs = column.annotate(qs)
@@ -288,16 +437,24 @@ class PartnerFilterOptions:
 
 def partner_filter_options() -> PartnerFilterOptions:
     """Choices for the directory's filters (three queries, whatever the number of partners)."""
-    user_model = get_user_model()
     return PartnerFilterOptions(
-        tiers=list(Tier.objects.order_by("rank", "code")),
-        territories=list(Territory.objects.order_by("code")),
-        account_managers=list(
-            user_model.objects.filter(vendor_role__in=["admin", "channel_manager"], is_active=True)
-            .only("pk", "email", "full_name")
-            .order_by("full_name", "email")
-        ),
+        tiers=_TIERS(), territories=_TERRITORIES(), account_managers=_ACCOUNT_MANAGERS()
     )
+
+
+def _account_managers() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(vendor_role__in=["admin", "channel_manager"], is_active=True)
+        .only("pk", "email", "full_name")
+        .order_by("full_name", "email")
+    )
+
+
+# Read by every render of the directory: compiled once.
+_TIERS = PreparedQuery(lambda: Tier.objects.order_by("rank", "code"))
+_TERRITORIES = PreparedQuery(lambda: Territory.objects.order_by("code"))
+_ACCOUNT_MANAGERS = PreparedQuery(_account_managers)
 
 
 @dataclass

@@ -4,6 +4,8 @@ Amounts are grouped by thousands with commas in both languages, as invoices in T
 Kong write them (Django's zh-Hant number format has no grouping separator).
 """
 
+import datetime as dt
+import html
 from decimal import Decimal
 
 from django import template
@@ -11,7 +13,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -218,13 +221,6 @@ def filter_select(field, width: str):
     )
 
 
-def _short_date(value) -> str:
-    """`{{ value|date:"SHORT_DATE_FORMAT" }}`: a datetime in local time, empty for none."""
-    if value in (None, ""):
-        return ""
-    return date_format(template_localtime(value), "SHORT_DATE_FORMAT")
-
-
 _DEAL_ROW = (
     "\n          <tr>"
     '\n            <td class="stack-title text-nowrap"><a href="{deal_url}">{number}</a>'
@@ -249,57 +245,113 @@ _PRODUCT_LINE_BADGE = '<span class="badge text-bg-light border me-1">{}</span>'
 _NONE = mark_safe('<span class="text-body-secondary">—</span>')
 
 
-@register.simple_tag
-def deal_rows(deals, is_vendor):
-    """The rows of the deal list's table, written here rather than as a template loop, which
-    costs a dozen nodes and a context lookup per cell of every row. Vendor staff see the
-    partner column."""
-    escape = conditional_escape
-    labels = {
-        "l_customer": escape(_("Customer")),
-        "l_territory": escape(_("Territory")),
-        "l_product_lines": escape(_("Product lines")),
-        "l_estimated_value": escape(_("Estimated value")),
-        "l_expected_close": escape(_("Expected close")),
-        "l_status": escape(_("Status")),
-        "l_protected_until": escape(_("Protected until")),
-    }
-    label_partner = _("Partner")
-    rows = []
-    for deal in deals:
-        partner_cell = ""
-        if is_vendor:
-            partner = deal.partner
-            partner_cell = format_html(
+# The format characters of django.utils.dateformat that read a time of day or a time zone.
+_TIME_FORMAT_CHARACTERS = frozenset("aAcefgGhHiIOPrsTuUZ")
+
+
+def _reads_day_only(date_format: str) -> bool:
+    """Whether `date_format` gives the same text for a datetime as for its date."""
+    escaped = False
+    for character in date_format:
+        if escaped:
+            escaped = False
+        elif character == "\\":
+            escaped = True
+        elif character in _TIME_FORMAT_CHARACTERS:
+            return False
+    return True
+
+
+class _DealRows:
+    """Writes the rows of the deal list. What depends on a value rather than on the deal (a
+    date, a partner's cell, a badge) is written once per value."""
+
+    def __init__(self, is_vendor: bool) -> None:
+        self.labels = {
+            "l_customer": html.escape(_("Customer")),
+            "l_territory": html.escape(_("Territory")),
+            "l_product_lines": html.escape(_("Product lines")),
+            "l_estimated_value": html.escape(_("Estimated value")),
+            "l_expected_close": html.escape(_("Expected close")),
+            "l_status": html.escape(_("Status")),
+            "l_protected_until": html.escape(_("Protected until")),
+        }
+        self.label_partner = _("Partner") if is_vendor else None
+        self.date_format = get_format("SHORT_DATE_FORMAT")
+        self.by_day = _reads_day_only(self.date_format)
+        self.dates: dict = {}
+        self.partners: dict[int, str] = {}
+        self.lines: dict[str, str] = {}
+        self.statuses: dict[tuple[str, bool], str] = {}
+
+    def date(self, value) -> str:
+        """`{{ value|date:"SHORT_DATE_FORMAT" }}` (a datetime in local time), escaped; empty for
+        none. A format that reads no time of day is written once per local date."""
+        if value in (None, ""):
+            return ""
+        value = template_localtime(value)
+        if self.by_day and isinstance(value, dt.datetime):
+            value = value.date()
+        text = self.dates.get(value)
+        if text is None:
+            text = self.dates[value] = html.escape(dateformat.format(value, self.date_format))
+        return text
+
+    def partner_cell(self, partner) -> str:
+        if self.label_partner is None:
+            return ""
+        cell = self.partners.get(partner.pk)
+        if cell is None:
+            cell = self.partners[partner.pk] = format_html(
                 _DEAL_PARTNER_CELL,
-                label_partner,
+                self.label_partner,
                 link("partner_detail", partner.code),
                 partner.display_name,
                 partner.code,
             )
-        territory = deal.territory
-        rows.append(
-            _DEAL_ROW.format(
-                deal_url=escape(link("deal_detail", deal.pk)),
-                number=escape(deal.number),
-                created=escape(_short_date(deal.created_at)),
-                partner_cell=partner_cell,
-                customer=escape(deal.customer_name),
-                customer_id=escape(deal.customer_tax_id or deal.customer_domain),
-                territory=escape(territory.code if territory is not None else ""),
-                product_lines="".join(
-                    format_html(_PRODUCT_LINE_BADGE, line.code) for line in deal.product_lines.all()
-                ),
-                value=escape(money(deal.estimated_value, deal.currency)),
-                close=escape(_short_date(deal.expected_close)),
-                status=deal_status_badge(deal),
-                protected=(
-                    escape(_short_date(deal.protected_until)) if deal.protected_until else _NONE
-                ),
-                **labels,
-            )
+        return cell
+
+    def product_lines(self, codes: list[str]) -> str:
+        return "".join(
+            self.lines.get(code)
+            or self.lines.setdefault(code, format_html(_PRODUCT_LINE_BADGE, code))
+            for code in codes
         )
-    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
+
+    def status(self, deal) -> str:
+        key = (deal.status, deal.has_conflict)
+        badge = self.statuses.get(key)
+        if badge is None:
+            badge = self.statuses[key] = deal_status_badge(deal)
+        return badge
+
+    def row(self, deal) -> str:
+        territory = deal.territory
+        return _DEAL_ROW.format(
+            deal_url=html.escape(link("deal_detail", deal.pk)),
+            number=html.escape(deal.number),
+            created=self.date(deal.created_at),
+            partner_cell=self.partner_cell(deal.partner),
+            customer=html.escape(deal.customer_name),
+            customer_id=html.escape(deal.customer_tax_id or deal.customer_domain),
+            territory=html.escape(territory.code if territory is not None else ""),
+            product_lines=self.product_lines(deal.product_line_codes),
+            value=html.escape(money(deal.estimated_value, deal.currency)),
+            close=self.date(deal.expected_close),
+            status=self.status(deal),
+            protected=self.date(deal.protected_until) if deal.protected_until else _NONE,
+            **self.labels,
+        )
+
+
+@register.simple_tag
+def deal_rows(deals, is_vendor):
+    """The rows of the deal list's table for `deals` as `partners.selectors.deal_list_pages`
+    gives them (with their `product_line_codes`), written here rather than as a template loop,
+    which costs a dozen nodes and a context lookup per cell of every row. Vendor staff see the
+    partner column."""
+    writer = _DealRows(is_vendor)
+    return mark_safe("".join([writer.row(deal) for deal in deals]))  # noqa: S308 (escaped)
 
 
 _PARTNER_ROW = (
@@ -319,6 +371,7 @@ _PARTNER_ROW = (
     "\n          </tr>\n        "
 )
 _TERRITORY_BADGE = '<span class="badge text-bg-light border me-1">{}</span>'
+_LEGAL_NAME = '<div class="small text-body-secondary">{}</div>'
 
 
 def _directory_cell(column, partner) -> str:
@@ -330,9 +383,10 @@ def _directory_cell(column, partner) -> str:
 
 @register.simple_tag
 def partner_rows(partners, columns):
-    """The rows of the partner directory's table (with the cells of the registered `columns`),
-    written here rather than as a template loop, which costs a dozen nodes and a context
-    lookup per cell of every row."""
+    """The rows of the partner directory's table (with the cells of the registered `columns`)
+    for `partners` as `partners.selectors.partner_directory` gives them (with their
+    `territory_codes`), written here rather than as a template loop, which costs a dozen nodes
+    and a context lookup per cell of every row."""
     escape = conditional_escape
     labels = {
         name: escape(_(msgid))
@@ -365,13 +419,12 @@ def partner_rows(partners, columns):
     tiers: dict[int | None, str] = {}
     badges: dict[str, str] = {}
     counts: dict[int, str] = {}
+    managers: dict[int | None, str] = {}
     rows = []
     for partner in partners:
-        manager = partner.account_manager
         territories = "".join(
-            badges.get(territory.code)
-            or badges.setdefault(territory.code, format_html(_TERRITORY_BADGE, territory.code))
-            for territory in partner.territories.all()
+            badges.get(code) or badges.setdefault(code, format_html(_TERRITORY_BADGE, code))
+            for code in partner.territory_codes
         )
         status = statuses.get(partner.status)
         if status is None:
@@ -386,8 +439,13 @@ def partner_rows(partners, columns):
         members = counts.get(partner.member_count)
         if members is None:
             members = counts[partner.member_count] = escape(intcomma(partner.member_count))
+        manager = managers.get(partner.account_manager_id)
+        if manager is None:
+            user = partner.account_manager
+            name = (user.get_full_name() if user else "") or "—"
+            manager = managers[partner.account_manager_id] = html.escape(name)
         if partner.attainment is not None:
-            attainment = escape(percent(partner.attainment))
+            attainment = html.escape(percent(partner.attainment))
         elif partner.current_target:
             attainment = no_sales
         else:
@@ -395,23 +453,21 @@ def partner_rows(partners, columns):
         rows.append(
             _PARTNER_ROW.format(
                 flag=flag if partner.is_flagged else "",
-                url=escape(link("partner_detail", partner.code)),
-                code=escape(partner.code),
-                name=escape(partner.display_name),
+                url=html.escape(link("partner_detail", partner.code)),
+                code=html.escape(partner.code),
+                name=html.escape(partner.display_name),
                 legal_name=(
-                    format_html(
-                        '<div class="small text-body-secondary">{}</div>', partner.legal_name
-                    )
+                    _LEGAL_NAME.format(html.escape(partner.legal_name))
                     if partner.legal_name
                     else ""
                 ),
                 tier=tier,
                 status=status,
                 territories=territories or _NONE,
-                manager=escape((manager.get_full_name() if manager else "") or "—"),
+                manager=manager,
                 risk=risk,
                 overdue=(
-                    escape(money(partner.overdue_receivables, partner.currency))
+                    html.escape(money(partner.overdue_receivables, partner.currency))
                     if partner.overdue_receivables
                     else _NONE
                 ),

@@ -20,27 +20,10 @@ from prm.core.errors import DomainError
 
 from ..forms import DEAL_STATUS_CHOICES, DealDecisionForm, DealForm
 from ..models import DealRegistration
-from ..selectors import DEAL_SORTS, deal_conflict_list, deal_get, deal_list
+from ..selectors import DEAL_SORTS, deal_conflict_list, deal_get, deal_list_pages
+from ..selectors.deals import DEAL_PAGE_SIZE
 from ..services import deal_approve, deal_register, deal_reject
 from .base import ActionView
-
-DEAL_ROW_FIELDS = (
-    "id",
-    "created_at",
-    "partner__code",
-    "partner__name",
-    "partner__local_name",
-    "customer_name",
-    "customer_tax_id",
-    "customer_domain",
-    "territory__code",
-    "estimated_value",
-    "currency",
-    "expected_close",
-    "status",
-    "has_conflict",
-    "protected_until",
-)
 
 
 class DealListView(RoleRequiredMixin, TemplateView):
@@ -49,7 +32,7 @@ class DealListView(RoleRequiredMixin, TemplateView):
 
     allowed_roles = DEAL_ROLES
     template_name = "partners/deal_list.html"
-    paginate_by = 25
+    paginate_by = DEAL_PAGE_SIZE
 
     def get_template_names(self) -> list[str]:
         if self.request.htmx:
@@ -67,17 +50,13 @@ class DealListView(RoleRequiredMixin, TemplateView):
         if sort.removeprefix("-") not in DEAL_SORTS:
             sort = "-created"
         conflict_only = params.get("conflict") == "1"
-        deals = deal_list(
+        deals = deal_list_pages(
             user=self.request.user,
             current_partner=self.request.partner,
             search=search,
             status=status,
             conflict_only=conflict_only,
             sort=sort,
-        )
-        # The columns the table shows.
-        deals = (
-            deals.select_related(None).select_related("partner", "territory").only(*DEAL_ROW_FIELDS)
         )
         page = Paginator(deals, self.paginate_by).get_page(params.get("page"))
         context.update(

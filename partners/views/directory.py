@@ -27,8 +27,8 @@ from ..forms import (
     RiskForm,
 )
 from ..middleware import SESSION_KEY
-from ..selectors import partner_filter_options, partner_list
-from ..selectors.directory import DIRECTORY_COLUMNS
+from ..selectors import partner_directory, partner_filter_options
+from ..selectors.directory import DIRECTORY_COLUMNS, DIRECTORY_PAGE_SIZE
 from ..services import (
     partner_change_status,
     partner_create,
@@ -43,7 +43,7 @@ class PartnerListView(RoleRequiredMixin, TemplateView):
 
     allowed_roles = VENDOR_ROLES
     template_name = "partners/partner_list.html"
-    paginate_by = 25
+    paginate_by = DIRECTORY_PAGE_SIZE
 
     def get_template_names(self) -> list[str]:
         if self.request.htmx:
@@ -54,9 +54,7 @@ class PartnerListView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = PartnerFilterForm(self.request.GET, options=partner_filter_options())
         filters = form.filters()
-        partners = partner_list(user=self.request.user, filters=filters).prefetch_related(
-            "territories"
-        )
+        partners = partner_directory(user=self.request.user, filters=filters)
         page = Paginator(partners, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
             form=form,

@@ -89,6 +89,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [
+            # Vendor staff are a handful among thousands of partner users: the directory's
+            # account manager filter lists them by name.
+            models.Index(
+                fields=["full_name", "email"],
+                condition=~models.Q(vendor_role=""),
+                name="user_vendor_staff_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

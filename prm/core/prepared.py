@@ -9,7 +9,12 @@ same SQL, the same model instances (with their `select_related` objects), the sa
 Placeholders are integer ids: an id reaches the SQL parameters as it is on every backend, so the
 compiled parameters can take the real id in its place (everywhere it appears). A placeholder
 missing from the compiled parameters fails loudly. A `values_list()` queryset gives its rows as
-tuples.
+tuples. `prepared(limit=25, offset=50, user=id)` gives the rows `build(user=id)[50:75]` gives, the
+limit and offset passed as parameters of the same compiled SQL (a list's pages share it).
+
+`PreparedPages` gives a Paginator a list's pages and its count from two such queries (`counted()`
+writes the count's queryset). `PreparedIdsQuery` reads what hangs off a list's rows (an `__in`
+lookup of their ids) with one compiled query.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Value
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -34,6 +39,7 @@ class _Compiled:
     positions: dict[str, list[int]]
     compiler: SQLCompiler
     instances: bool  # model instances, else tuples (values_list)
+    sliced: bool
 
 
 class PreparedQuery:
@@ -58,13 +64,21 @@ class PreparedQuery:
                 raise ValueError(f"{name!r} does not appear in the compiled parameters")
             positions[name] = found
         instances = queryset._iterable_class is ModelIterable
-        return _Compiled(sql, tuple(params), positions, compiler, instances)
+        sliced = queryset.query.is_sliced
+        return _Compiled(sql, tuple(params), positions, compiler, instances, sliced)
 
-    def __call__(self, *, using: str = "default", **ids: int) -> list:
+    def __call__(
+        self, *, using: str = "default", limit: int | None = None, offset: int = 0, **ids: int
+    ) -> list:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
-        params = list(compiled.params)
+        sql, params = compiled.sql, list(compiled.params)
+        if limit is not None:
+            if compiled.sliced:
+                raise TypeError("a sliced queryset takes no limit")
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            params.extend((int(limit), int(offset)))
         for name, positions in compiled.positions.items():
             value = ids[name]
             if not isinstance(value, int) or isinstance(value, bool):
@@ -72,7 +86,7 @@ class PreparedQuery:
             for position in positions:
                 params[position] = value
         with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not compiled.instances:
             return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
@@ -95,3 +109,63 @@ def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
         for name, position in annotations.items():
             setattr(obj, name, row[position])
         yield obj
+
+
+def counted(queryset: QuerySet) -> QuerySet:
+    """A values_list() queryset whose one row holds the number of rows of `queryset`, as
+    `queryset.count()` counts them (for a PreparedQuery)."""
+    return (
+        queryset.order_by()
+        .annotate(counted_group=Value(1))
+        .values("counted_group")
+        .annotate(counted_rows=Count("pk"))
+        .values_list("counted_rows")
+    )
+
+
+class PreparedPages:
+    """A list for a Paginator, from prepared queries run with `ids`: `count()` runs `count` (a
+    `counted()` queryset) and each page, a slice, runs `rows` with its limit and offset, then
+    `complete(rows)` when given (which may read more about the page's rows)."""
+
+    def __init__(
+        self,
+        rows: PreparedQuery,
+        count: PreparedQuery,
+        ids: dict[str, int],
+        complete: Callable[[list], None] | None = None,
+    ) -> None:
+        self._rows, self._count, self._ids, self._complete = rows, count, ids, complete
+
+    def count(self) -> int:
+        return self._count(**self._ids)[0][0]
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop
+        if stop <= start:
+            return []
+        rows = self._rows(limit=stop - start, offset=start, **self._ids)
+        if self._complete is not None:
+            self._complete(rows)
+        return rows
+
+
+class PreparedIdsQuery:
+    """A queryset of what hangs off some ids, `build(ids)` with `ids` for an `__in` lookup,
+    compiled once for `size` ids: `prepared(ids)` fills the slots with `ids`, `size` at a time
+    (one query per batch, the batch's rows in the queryset's order), and the slots a batch
+    leaves over with its first id again."""
+
+    def __init__(self, build: Callable[[list[int]], QuerySet], size: int) -> None:
+        self.slots = tuple(f"id{i}" for i in range(size))
+        self._query = PreparedQuery(
+            lambda **ids: build([ids[slot] for slot in self.slots]), *self.slots
+        )
+
+    def __call__(self, ids: list[int], *, using: str = "default") -> list:
+        size, rows = len(self.slots), []
+        for start in range(0, len(ids), size):
+            batch = list(ids[start : start + size])
+            batch += [batch[0]] * (size - len(batch))
+            rows.extend(self._query(using=using, **dict(zip(self.slots, batch, strict=True))))
+        return rows

@@ -4,11 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.paginator import Paginator
 from django.db.models import Q
 
 from partners.models import Membership, Partner
 from partners.selectors import membership_list_for_user
-from prm.core.prepared import PreparedQuery
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
 
 from ..factories import MembershipFactory, PartnerFactory, UserFactory
 
@@ -115,3 +116,45 @@ def test_memberships_of_a_user_skip_closed_partners_and_sort_by_code(members):
     first, _ = members
     Partner.objects.filter(code="P-M").update(status=Partner.Status.TERMINATED)
     assert [m.partner.code for m in membership_list_for_user(user=first)] == ["P-A", "P-Z"]
+
+
+def test_a_limit_and_an_offset_give_a_slice_of_the_rows(members):
+    first, _ = members
+    prepared = PreparedQuery(_memberships, "user")
+    everything = list(_memberships(first.pk))
+    assert prepared(limit=2, offset=1, user=first.pk) == everything[1:3]
+    assert prepared(limit=5, offset=0, user=first.pk) == everything
+    sliced = PreparedQuery(lambda user: _memberships(user)[:1], "user")
+    with pytest.raises(TypeError, match="sliced"):
+        sliced(limit=1, user=first.pk)
+
+
+def test_prepared_pages_count_and_slice_for_a_paginator(members, django_assert_num_queries):
+    first, _ = members
+    completed = []
+    pages = PreparedPages(
+        PreparedQuery(_memberships, "user"),
+        PreparedQuery(lambda user: counted(_memberships(user)), "user"),
+        {"user": first.pk},
+        completed.extend,
+    )
+    paginator = Paginator(pages, 2)
+    with django_assert_num_queries(2):
+        page = paginator.page(2)
+    assert paginator.count == 3
+    assert [m.partner.code for m in page] == ["P-Z"]
+    assert completed == list(page)
+    assert pages[1:1] == []
+
+
+@pytest.mark.usefixtures("members")
+def test_an_ids_query_reads_every_id_in_batches(django_assert_num_queries):
+    ids = [m.pk for m in Membership.objects.order_by("pk")]
+    prepared = PreparedIdsQuery(
+        lambda ids: Membership.objects.filter(pk__in=ids).order_by("pk").values_list("pk"), 2
+    )
+    with django_assert_num_queries(3):
+        rows = prepared(ids)
+    assert rows == [(pk,) for pk in ids]
+    assert prepared(ids[:1]) == [(ids[0],)]
+    assert prepared([]) == []
