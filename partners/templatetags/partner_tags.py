@@ -14,7 +14,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils import dateformat
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
