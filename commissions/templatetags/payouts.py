@@ -4,11 +4,16 @@ text (the one exports carry); pages rebuild it from the line's structured explan
 from decimal import Decimal
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
+from prm.core.links import link
 from prm.core.money import quantize
+from prm.core.templatetags.prm import money
 
+from ..models import Statement
 from ..rates import rate_text
 
 register = template.Library()
@@ -123,3 +128,73 @@ def statement_status_badge(statement):
         statement.status,
         statement.get_status_display(),
     )
+
+
+STATUS_LABELS = dict(Statement.Status.choices)
+
+
+@register.simple_tag
+def statement_rows(statements, is_vendor):
+    """The `<tr>`s of the statement list: period (linking to the statement), partner (for vendor
+    staff), status, net sales, total, when computed and when acknowledged.
+
+    {% statement_rows statements is_vendor %}
+    """
+    e = conditional_escape
+    labels = {
+        key: e(_(text))
+        for key, text in (
+            ("partner", "Partner"),
+            ("status", "Status"),
+            ("net_sales", "Net sales"),
+            ("total", "Total"),
+            ("computed", "Computed"),
+            ("acknowledged", "Acknowledged"),
+        )
+    }
+    not_yet = f'<span class="text-body-secondary">{e(_("Not yet"))}</span>'
+    rows = []
+    for statement in statements:
+        currency = statement.currency
+        partner_cell = ""
+        if is_vendor:
+            partner = statement.partner
+            partner_cell = (
+                f'<td data-label="{labels["partner"]}">{e(partner.display_name)} '
+                f'<span class="small text-body-secondary">{e(partner.code)}</span></td>'
+            )
+        computed = (
+            f"{template_localtime(statement.computed_at):%Y-%m-%d %H:%M}"
+            if statement.computed_at
+            else "—"
+        )
+        if statement.acknowledged_at:
+            acknowledged = (
+                '<i class="bi bi-check2-square text-success" aria-hidden="true"></i> '
+                f"{template_localtime(statement.acknowledged_at):%Y-%m-%d}"
+            )
+        elif statement.status != Statement.Status.DRAFT:
+            acknowledged = not_yet
+        else:
+            acknowledged = "—"
+        status = e(statement.status)
+        rows.append(
+            "<tr>\n"
+            f'<td class="stack-title"><a href="{link("statement_detail", statement.pk)}">'
+            f"{e(statement.period)}</a></td>\n"
+            f"{partner_cell}\n"
+            f'<td data-label="{labels["status"]}" data-key="status">'
+            f'<span class="badge rounded-pill status-badge statement-status-{status}">'
+            f"{e(STATUS_LABELS.get(statement.status, statement.status))}</span></td>\n"
+            f'<td class="num" data-label="{labels["net_sales"]}">'
+            f"{money(statement.net_sales, currency)}</td>\n"
+            f'<td class="num fw-semibold" data-label="{labels["total"]}" data-key="total">'
+            f"{money(statement.total, currency)} "
+            f'<small class="text-body-secondary">{e(currency)}</small></td>\n'
+            f'<td class="small text-body-secondary" data-label="{labels["computed"]}">'
+            f"{computed}</td>\n"
+            f'<td class="small" data-label="{labels["acknowledged"]}" data-key="acknowledged">'
+            f"{acknowledged}</td>\n"
+            "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped

@@ -2,12 +2,13 @@
 
 import contextlib
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
 from agreements.services.program import program_load
@@ -84,6 +85,40 @@ def test_partner_finance_sees_the_explained_statement(world, payouts):
     assert "Networking, percent: 40,000.00 × 5% = 2,000.00" in body
     assert "Show the sales behind this line" in body
     assert "approve-statement" not in body
+
+
+def test_statement_list_rows(world, payouts):
+    """Period, partner (vendor staff), status, net sales, total with its currency, computed and
+    acknowledged."""
+    vendor = world.client("vendor_admin").get(reverse("statement_list")).content.decode()
+    row = re.search(
+        rf'<tr>\s*<td class="stack-title"><a href="/payouts/{payouts.pk}/">.*?</tr>', vendor, re.S
+    )
+    cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    computed = timezone.localtime(payouts.computed_at).strftime("%Y-%m-%d %H:%M")
+    assert cells == [
+        f'<a href="/payouts/{payouts.pk}/">2026-10</a>',
+        'Acme Trading <span class="small text-body-secondary">P-A</span>',
+        f'<span class="badge rounded-pill status-badge statement-status-{payouts.status}">'
+        f"{payouts.get_status_display()}</span>",
+        "40,000.00",
+        '2,000.00 <small class="text-body-secondary">TWD</small>',
+        computed,
+        "—" if payouts.status == "draft" else '<span class="text-body-secondary">Not yet</span>',
+    ]
+    Statement.objects.filter(pk=payouts.pk).update(
+        status="approved", acknowledged_at=timezone.now()
+    )
+    partner = world.client("partner_finance").get(reverse("statement_list")).content.decode()
+    row = re.search(r'<tr>\s*<td class="stack-title">.*?</tr>', partner, re.S)
+    cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    assert len(cells) == 6
+    assert cells[-1] == (
+        '<i class="bi bi-check2-square text-success" aria-hidden="true"></i> '
+        f"{timezone.localdate():%Y-%m-%d}"
+    )
+    empty = world.client("partner_finance").get(reverse("statement_list"), {"status": "paid"})
+    assert "No statements yet." in empty.content.decode()
 
 
 def test_sales_behind_a_line(world, payouts):
