@@ -1,5 +1,9 @@
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from prm.notifications.models import Category, Delivery, Notification, NotificationPreference
 
@@ -187,3 +191,45 @@ def test_api_refuses_bad_ids_naming_the_field(world):
     )
     assert response.status_code == 400
     assert "ids" in response.json()
+
+
+def test_rows_show_each_notifications_state(world):
+    """Unread with a link: marked new and bold, with Open and Mark read; read without a link:
+    neither mark nor button; the title escaped; the time in local time."""
+    user = world.users["partner_admin"]
+    unread = _note(user, title="<b>DR-7</b> & more")
+    read = _note(user, title="Plain", url="", read_at="2026-01-01T00:00Z")
+    client = world.client("partner_admin")
+    body = client.get(reverse("notification_list")).content.decode()
+    rows = {
+        int(pk): row
+        for row, pk in re.findall(
+            r'(<li class="list-group-item[^"]*" id="notification-(\d+)".*?</li>)', body, re.S
+        )
+    }
+    first = " ".join(rows[unread.pk].split())
+    title = "&lt;b&gt;DR-7&lt;/b&gt; &amp; more"
+    created = timezone.localtime(unread.created_at)
+    assert first.startswith(
+        '<li class="list-group-item d-flex flex-wrap align-items-center gap-2 '
+        f'list-group-item-unread" id="notification-{unread.pk}" data-category="deals"> '
+        '<span class="badge text-bg-primary">New</span> <div class="me-auto"> '
+        f'<div class="fw-semibold">{title}</div> <small class="text-body-secondary">'
+        f'{Category.DEALS.label} · <time datetime="{created.isoformat()}">'
+        f"{date_format(created, 'DATETIME_FORMAT')}</time></small> </div> "
+        f'<form method="post" action="/notifications/{unread.pk}/read/" class="d-flex gap-2"> '
+        '<input type="hidden" name="csrfmiddlewaretoken"'
+    )
+    assert first.endswith(
+        '<button class="btn btn-sm btn-outline-primary" type="submit" name="open" value="1">'
+        f'Open<span class="visually-hidden">: {title}</span></button> '
+        '<button class="btn btn-sm btn-outline-secondary" type="submit" '
+        f'hx-post="/notifications/{unread.pk}/read/" hx-target="#notification-{unread.pk}" '
+        f'hx-swap="outerHTML">Mark read<span class="visually-hidden">: {title}</span></button> '
+        "</form> </li>"
+    )
+    second = " ".join(rows[read.pk].split())
+    assert "list-group-item-unread" not in second
+    assert "New" not in second
+    assert "<div>Plain</div>" in second
+    assert "<button" not in second
