@@ -13,8 +13,9 @@
 - business reviews: one per partner per quarter for the last four quarters (held or cancelled,
   the current quarter's scheduled, held or overdue), with action items from the last one held;
 - announcements: 40 published over the last six months in every category, to every partner,
-  half to acknowledge (acknowledged by most partners, the first partner among them), read by
-  half the partners' admins; three drafts by the vendor admin;
+  half to acknowledge (the older ones by more partners: three in four in all; the first partner
+  all but the two newest), read by a share of the partners' admins that grows with age (two in
+  five in all); three drafts by the vendor admin;
 - notifications: 150 for each of `users`, a third unread, linking to the rows above.
 
 Timestamps are spread over the months before today (auto_now fields are written as given).
@@ -69,10 +70,10 @@ def _month_start(day: dt.date, back: int) -> dt.date:
 def _context():
     from partners.models import Membership, Partner
 
-    partners = list(Partner.objects.order_by("code").select_related("account_manager"))
+    partners = list(Partner.objects.order_by("code"))
     members = defaultdict(dict)
-    for m in Membership.objects.filter(is_active=True).select_related("user").order_by("pk"):
-        members[m.partner_id].setdefault(m.role, m.user)
+    for m in Membership.objects.filter(is_active=True).order_by("pk"):
+        members[m.partner_id].setdefault(m.role, m.user_id)
     return partners, members
 
 
@@ -108,7 +109,7 @@ def agreements(partners, members, admin, now) -> list:
         rows.append(
             Agreement(
                 number=f"AG-{start.year}-{i + 1:05d}",
-                partner=p,
+                partner_id=p.pk,
                 type=types[i % len(types)],
                 status=status,
                 start=start,
@@ -145,7 +146,7 @@ def agreements(partners, members, admin, now) -> list:
                 accepted = None if pending else published + dt.timedelta(days=3 + i % 10)
                 versions.append(
                     AgreementVersion(
-                        agreement=a,
+                        agreement_id=a.pk,
                         number=n,
                         status=AgreementVersion.Status.AWAITING_ACCEPTANCE
                         if pending
@@ -163,9 +164,9 @@ def agreements(partners, members, admin, now) -> list:
                         terms=canonical,
                         terms_hash=terms_hash(canonical),
                         published_at=published,
-                        published_by=admin,
+                        published_by_id=admin.pk,
                         accepted_at=accepted,
-                        accepted_by=partner_admin if accepted else None,
+                        accepted_by_id=partner_admin if accepted else None,
                         accepted_ip=f"203.0.113.{1 + i % 250}" if accepted else None,
                         accepted_hash=terms_hash(canonical) if accepted else "",
                         in_force_from=max(timezone.localdate(accepted), effective)
@@ -231,7 +232,7 @@ def statements(partners, members, admin, now) -> list:
             )
             rows.append(
                 Statement(
-                    partner=p,
+                    partner_id=p.pk,
                     period=f"{start:%Y-%m}",
                     period_start=start,
                     period_end=end,
@@ -245,12 +246,12 @@ def statements(partners, members, admin, now) -> list:
                     computed_at=computed,
                     fingerprint=f"{i:08x}{back:02x}".ljust(64, "0"),
                     approved_at=approved,
-                    approved_by=admin if approved else None,
+                    approved_by_id=admin.pk if approved else None,
                     paid_at=paid,
-                    paid_by=admin if paid else None,
+                    paid_by_id=admin.pk if paid else None,
                     payment_reference=f"TX{start:%Y%m}{i:05d}" if paid else "",
                     acknowledged_at=acknowledged,
-                    acknowledged_by=finance if acknowledged else None,
+                    acknowledged_by_id=finance if acknowledged else None,
                     bank_details={"bank_name": "Bank of Taiwan", "account_number": f"****{i:04d}"}
                     if approved
                     else {},
@@ -270,7 +271,7 @@ def statements(partners, members, admin, now) -> list:
         base = (s.net_sales * Decimal("0.03")).quantize(Decimal("0.01"))
         lines.append(
             StatementLine(
-                statement=s,
+                statement_id=s.pk,
                 position=1,
                 kind=StatementLine.Kind.RULE,
                 description="Commission 3% on net sales",
@@ -281,7 +282,7 @@ def statements(partners, members, admin, now) -> list:
         )
         lines.append(
             StatementLine(
-                statement=s,
+                statement_id=s.pk,
                 position=2,
                 kind=StatementLine.Kind.RULE,
                 description="Accelerator 0.5% above target",
@@ -354,8 +355,8 @@ def cases(partners, members, admin, now) -> list:
                 escalated = resolution_due + dt.timedelta(hours=2)
             raiser = members[p.pk].get("sales" if k % 2 else "admin")
             if kind == "compliance":
-                raiser = admin
-            owner = None if status == "open" and n % 4 == 0 else p.account_manager
+                raiser = admin.pk
+            owner = None if status == "open" and n % 4 == 0 else p.account_manager_id
             rows.append(
                 Case(
                     kind=kind,
@@ -365,12 +366,12 @@ def cases(partners, members, admin, now) -> list:
                         period=f"{_month_start(timezone.localdate(opened), 1):%Y-%m}", n=n % 500
                     ),
                     description="Raised through the partner portal; details in the thread.",
-                    partner=p,
-                    other_partner=partners[(i + 1) % len(partners)]
+                    partner_id=p.pk,
+                    other_partner_id=partners[(i + 1) % len(partners)].pk
                     if kind == "channel_conflict"
                     else None,
-                    raised_by=raiser,
-                    owner=owner,
+                    raised_by_id=raiser,
+                    owner_id=owner,
                     incident="map_violation" if kind == "compliance" else "",
                     severity=["low", "medium", "high"][n % 3] if kind == "compliance" else "",
                     penalty=Decimal("50000.00") if kind == "compliance" and n % 2 else None,
@@ -390,15 +391,15 @@ def cases(partners, members, admin, now) -> list:
                     updated_at=resolved or responded or opened,
                 )
             )
-            plans.append((opened, responded, resolved, status, owner or admin))
+            plans.append((opened, responded, resolved, status, owner or admin.pk))
     with _explicit_timestamps(Case):
         made = Case.objects.bulk_create(rows, batch_size=BATCH)
     history, messages = [], []
     for case, (opened, responded, resolved, status, responder) in zip(made, plans, strict=True):
         history.append(
             CaseStatusChange(
-                case=case,
-                actor=case.raised_by,
+                case_id=case.pk,
+                actor_id=case.raised_by_id,
                 to_status="open",
                 reason="Case opened",
                 created_at=opened,
@@ -407,16 +408,16 @@ def cases(partners, members, admin, now) -> list:
         if responded is not None:
             messages.append(
                 CaseMessage(
-                    case=case,
-                    author=responder,
+                    case_id=case.pk,
+                    author_id=responder,
                     body="Thank you, we are looking into it and will come back to you.",
                     created_at=responded,
                 )
             )
             history.append(
                 CaseStatusChange(
-                    case=case,
-                    actor=responder,
+                    case_id=case.pk,
+                    actor_id=responder,
                     from_status="open",
                     to_status="in_progress",
                     created_at=responded,
@@ -425,8 +426,8 @@ def cases(partners, members, admin, now) -> list:
         if status not in ("open", "in_progress"):
             history.append(
                 CaseStatusChange(
-                    case=case,
-                    actor=responder,
+                    case_id=case.pk,
+                    actor_id=responder,
                     from_status="in_progress",
                     to_status=status,
                     created_at=resolved or (responded or opened) + dt.timedelta(hours=4),
@@ -469,12 +470,12 @@ def reviews(partners, members, now) -> list:
             created = at - dt.timedelta(days=30)
             rows.append(
                 BusinessReview(
-                    partner=p,
+                    partner_id=p.pk,
                     scheduled_at=at,
                     duration_minutes=[60, 90, 60, 45][i % 4],
                     location=places[(i + back) % len(places)],
                     status=status,
-                    organiser=p.account_manager,
+                    organiser_id=p.account_manager_id,
                     notes="Pipeline, targets and marketing plan reviewed."
                     if status == BusinessReview.Status.HELD
                     else "",
@@ -497,14 +498,14 @@ def reviews(partners, members, now) -> list:
             done = review.held_at + dt.timedelta(days=10) if n % 3 == 0 else None
             items.append(
                 ActionItem(
-                    review=review,
+                    review_id=review.pk,
                     partner_id=review.partner_id,
                     title="Send the updated price sheet and promotion calendar",
                     side="vendor",
-                    owner=review.organiser,
+                    owner_id=review.organiser_id,
                     due_on=due,
                     done_at=done,
-                    done_by=review.organiser if done else None,
+                    done_by_id=review.organiser_id if done else None,
                     created_at=review.held_at,
                     updated_at=done or review.held_at,
                 )
@@ -512,11 +513,11 @@ def reviews(partners, members, now) -> list:
             partner_admin = members[review.partner_id].get("admin")
             items.append(
                 ActionItem(
-                    review=review,
+                    review_id=review.pk,
                     partner_id=review.partner_id,
                     title="Share the next quarter's pipeline forecast",
                     side="partner",
-                    owner=partner_admin,
+                    owner_id=partner_admin,
                     due_on=due + dt.timedelta(days=14),
                     created_at=review.held_at,
                     updated_at=review.held_at,
@@ -581,19 +582,19 @@ def announcements(partners, members, admin, now) -> list:
             acknowledged = a.requires_acknowledgement and (n >= 3 if i == 0 else key < share)
             recipients.append(
                 AnnouncementRecipient(
-                    announcement=a,
-                    partner=p,
+                    announcement_id=a.pk,
+                    partner_id=p.pk,
                     acknowledged_at=a.published_at + dt.timedelta(days=1 + key % 7)
                     if acknowledged
                     else None,
-                    acknowledged_by=partner_admin if acknowledged else None,
+                    acknowledged_by_id=partner_admin if acknowledged else None,
                 )
             )
             if partner_admin is not None and (key < share // 2 or (i == 0 and n >= 2)):
                 reads.append(
                     AnnouncementRead(
-                        announcement=a,
-                        user=partner_admin,
+                        announcement_id=a.pk,
+                        user_id=partner_admin,
                         read_at=a.published_at + dt.timedelta(hours=2 + key),
                     )
                 )
@@ -601,7 +602,9 @@ def announcements(partners, members, admin, now) -> list:
         if sales is not None and n % 2:
             reads.append(
                 AnnouncementRead(
-                    announcement=a, user=sales, read_at=a.published_at + dt.timedelta(hours=5)
+                    announcement_id=a.pk,
+                    user_id=sales,
+                    read_at=a.published_at + dt.timedelta(hours=5),
                 )
             )
     AnnouncementRecipient.objects.bulk_create(recipients, batch_size=BATCH)
@@ -701,9 +704,11 @@ def notifications(users, context) -> int:
                 url = reverse("agreement_detail", kwargs={"number": a.number})
                 partner_id = a.partner_id
             else:
-                title = f"Target agreed for {first.code}"
-                url = reverse("target_list", kwargs={"code": first.code})
-                partner_id = first.pk
+                partners = context["partners"]
+                target_partner = partners[(n * 37) % len(partners)] if vendor else first
+                title = f"Target agreed for {target_partner.code}"
+                url = reverse("target_list", kwargs={"code": target_partner.code})
+                partner_id = target_partner.pk
             unread = n < NOTIFICATIONS_PER_USER // 4 or n % 6 == 0
             delivery = ["email", "email", "in_app", "digest"][n % 4]
             rows.append(
