@@ -9,15 +9,21 @@ same session and user lookups as a page, one count query, a one-line template) i
 it.
 
 It creates a throw-away database (test_<name>), fills it with the data set of
-`tests/bench/partner_list.py` (5,000 partners by default) and a catalogue of 500 products with
-their price lists, promotions and the first partner's own prices, collects static files,
-starts gunicorn (2 sync workers) with the production settings, every page rendered afresh,
-over plain HTTP on 127.0.0.1, signs in a vendor admin, a channel manager (who manages four in five
-partners), and a partner's admin, finance and sales users, then drives every list page and
-dashboard each role may open with ApacheBench (`ab`, Debian package `apache2-utils`) at 16
-concurrent connections. It prints requests per second and the ratio to `/healthz/` measured just
-before, then the page and role pairs that miss their budget (list pages 15%, dashboards 10%); it
-fails if any response was not a 200. Options:
+`tests/bench/partner_list.py` (5,000 partners by default, each with two users, three deal
+registrations, a target for half of them), a catalogue of 500 products with their price lists,
+promotions and the first partner's own prices, and the rows of the other list pages from
+`tests/bench/page_data.py`: an agreement per partner with its versions, six monthly payout
+statements per partner past onboarding, about two cases per partner, a business review per
+partner and quarter for a year, 40 announcements to every partner (half to acknowledge) and
+three drafts, and 150 notifications for each signed-in user (each part is added to a database
+kept with --keepdb that lacks it). It collects static files, starts gunicorn (2 sync workers)
+with the production settings, every page rendered afresh, over plain HTTP on 127.0.0.1, signs in
+a vendor admin, a channel manager (who manages four in five partners), and a partner's admin,
+finance and sales users, then drives every list page and dashboard each role may open with
+ApacheBench (`ab`, Debian package `apache2-utils`) at 16 concurrent connections. It prints
+requests per second and the ratio to `/healthz/` measured just before, then the page and role
+pairs that miss their budget (list pages 15%, dashboards 10%); it fails if any response was not
+a 200. Options:
 --partners N (default 5000), --requests N per page (default 800), --concurrency N (default 16),
 --keepdb, --port N (default 8765), --roles "vendor admin,partner sales" and --pages "/,/deals/"
 to measure only some pairs.
@@ -302,6 +308,7 @@ def main() -> None:
     if not shutil.which("ab"):
         sys.exit("ApacheBench (ab) is needed: apt-get install apache2-utils")
 
+    import page_data
     import partner_list
 
     old_name = connection.settings_dict["NAME"]
@@ -318,12 +325,7 @@ def main() -> None:
             started = time.perf_counter()
             partner_list.build(args.partners)
             print(f"Built {args.partners:,} partners in {time.perf_counter() - started:.1f} s")
-        from agreements.models import Product
-
-        if not Product.objects.exists():
-            first = Membership.objects.filter(role="admin", is_active=True).order_by("pk").first()
-            _catalogue(first.partner)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        from agreements.models import Agreement, Product
         from prm.accounts.models import User
 
         admin = User.objects.get(email="bench-admin@vendor.test")
@@ -340,6 +342,19 @@ def main() -> None:
         Membership.objects.get_or_create(
             user=finance, partner=partner_admin.partner, defaults={"role": "finance"}
         )
+        if not Product.objects.exists():
+            _catalogue(partner_admin.partner)
+        if not Agreement.objects.exists():
+            started = time.perf_counter()
+            counts = page_data.build(
+                admin=admin,
+                users=[admin, manager, partner_admin.user, finance, partner_sales.user],
+            )
+            print(
+                f"Built the list pages' rows in {time.perf_counter() - started:.1f} s: "
+                + ", ".join(f"{count:,} {table}" for table, count in counts.items())
+            )
+        call_command("collectstatic", interactive=False, verbosity=0)
         cookies = {
             "vendor admin": _session_cookie(admin),
             "channel manager": _session_cookie(manager),
