@@ -4,8 +4,9 @@ included badge template per row."""
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
+from prm.core.columns import column_labels
 from prm.core.links import link
 
 from ..models import Agreement, AgreementVersion
@@ -45,16 +46,13 @@ def agreement_rows(agreements, is_vendor):
     {% agreement_rows agreements is_vendor %}
     """
     e = conditional_escape
-    labels = {
-        key: e(gettext(text))
-        for key, text in (
-            ("partner", "Partner"),
-            ("type", "Type"),
-            ("term", "Term"),
-            ("status", "Status"),
-            ("versions", "Versions"),
-        )
-    }
+    labels = column_labels(
+        partner=gettext_noop("Partner"),
+        type=gettext_noop("Type"),
+        term=gettext_noop("Term"),
+        status=gettext_noop("Status"),
+        versions=gettext_noop("Versions"),
+    )
     rows = []
     for agreement in agreements:
         partner = agreement.partner

@@ -4,8 +4,9 @@ cost more as template nodes than the prices themselves."""
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
+from prm.core.columns import column_labels
 from prm.core.links import nav
 from prm.core.templatetags.prm import money, percent
 
@@ -27,13 +28,13 @@ def price_rows(rows, is_vendor):
     {% price_rows rows is_vendor %}
     """
     e = conditional_escape
-    labels = {
-        "list": e(gettext("List price")),
-        "discount": e(gettext("Discount")),
-        "promotion": e(gettext("Promotion")),
-        "net": e(gettext("Net price")),
-        "map": e(gettext("MAP")),
-    }
+    labels = column_labels(
+        list=gettext_noop("List price"),
+        discount=gettext_noop("Discount"),
+        promotion=gettext_noop("Promotion"),
+        net=gettext_noop("Net price"),
+        map=gettext_noop("MAP"),
+    )
     how = e(gettext("How is this price derived?"))
     question = e(gettext("Question this price"))
     case_open = nav("case_open")

@@ -8,7 +8,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from prm.core.columns import column_labels
 from prm.core.links import link
 from prm.core.money import quantize
 from prm.core.templatetags.prm import money
@@ -141,17 +143,14 @@ def statement_rows(statements, is_vendor):
     {% statement_rows statements is_vendor %}
     """
     e = conditional_escape
-    labels = {
-        key: e(_(text))
-        for key, text in (
-            ("partner", "Partner"),
-            ("status", "Status"),
-            ("net_sales", "Net sales"),
-            ("total", "Total"),
-            ("computed", "Computed"),
-            ("acknowledged", "Acknowledged"),
-        )
-    }
+    labels = column_labels(
+        partner=gettext_noop("Partner"),
+        status=gettext_noop("Status"),
+        net_sales=gettext_noop("Net sales"),
+        total=gettext_noop("Total"),
+        computed=gettext_noop("Computed"),
+        acknowledged=gettext_noop("Acknowledged"),
+    )
     not_yet = f'<span class="text-body-secondary">{e(_("Not yet"))}</span>'
     rows = []
     for statement in statements:

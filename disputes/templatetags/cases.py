@@ -5,7 +5,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from prm.core.columns import column_labels
 from prm.core.links import link
 
 from ..models import Case, Priority
@@ -107,17 +109,14 @@ def case_rows(rows, is_vendor):
     {% case_rows rows is_vendor %}
     """
     e = conditional_escape
-    labels = {
-        key: e(_(text))
-        for key, text in (
-            ("partner", "Partner"),
-            ("owner", "Owner"),
-            ("kind", "Kind"),
-            ("priority", "Priority"),
-            ("status", "Status"),
-            ("deadlines", "Deadlines"),
-        )
-    }
+    labels = column_labels(
+        partner=gettext_noop("Partner"),
+        owner=gettext_noop("Owner"),
+        kind=gettext_noop("Kind"),
+        priority=gettext_noop("Priority"),
+        status=gettext_noop("Status"),
+        deadlines=gettext_noop("Deadlines"),
+    )
     unassigned = f'<span class="badge text-bg-warning">{e(_("Unassigned"))}</span>'
     escalated = f' <span class="badge text-bg-danger">{e(_("Escalated"))}</span>'
     out = []

@@ -18,9 +18,10 @@ from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
+from prm.core.columns import column_labels
 from prm.core.links import link
 from prm.core.money import minor_unit, quantize
 
@@ -388,20 +389,17 @@ def partner_rows(partners, columns):
     `territory_codes`), written here rather than as a template loop, which costs a dozen nodes
     and a context lookup per cell of every row."""
     escape = conditional_escape
-    labels = {
-        name: escape(_(msgid))
-        for name, msgid in (
-            ("l_name", "Name"),
-            ("l_tier", "Tier"),
-            ("l_status", "Status"),
-            ("l_territories", "Territories"),
-            ("l_manager", "Account manager"),
-            ("l_risk", "Risk"),
-            ("l_overdue", "Overdue"),
-            ("l_attainment", "Attainment"),
-            ("l_users", "Users"),
-        )
-    }
+    labels = column_labels(
+        l_name=gettext_noop("Name"),
+        l_tier=gettext_noop("Tier"),
+        l_status=gettext_noop("Status"),
+        l_territories=gettext_noop("Territories"),
+        l_manager=gettext_noop("Account manager"),
+        l_risk=gettext_noop("Risk"),
+        l_overdue=gettext_noop("Overdue"),
+        l_attainment=gettext_noop("Attainment"),
+        l_users=gettext_noop("Users"),
+    )
     flag = format_html(
         '<i class="bi bi-flag-fill text-danger me-1" aria-hidden="true" title="{}"></i>'
         '<span class="visually-hidden">{}</span>',
@@ -550,17 +548,14 @@ def review_rows(reviews, is_vendor):
 
     {% review_rows reviews is_vendor %}
     """
-    labels = {
-        key: escape(_(text))
-        for key, text in (
-            ("partner", "Partner"),
-            ("cadence", "Cadence"),
-            ("place", "Place or meeting link"),
-            ("organiser", "Organiser"),
-            ("open", "Open action items"),
-            ("status", "Status"),
-        )
-    }
+    labels = column_labels(
+        partner=gettext_noop("Partner"),
+        cadence=gettext_noop("Cadence"),
+        place=gettext_noop("Place or meeting link"),
+        organiser=gettext_noop("Organiser"),
+        open=gettext_noop("Open action items"),
+        status=gettext_noop("Status"),
+    )
     rows = []
     for review in reviews:
         when = date_format(template_localtime(review.scheduled_at), "SHORT_DATETIME_FORMAT")
