@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
-from partners.selectors import partner_visible_queryset
+from partners.selectors import partner_visible_ids, partner_visible_queryset
 
 from .models import Agreement, AgreementVersion
 
@@ -17,8 +17,10 @@ LIVE_STATUSES = [Agreement.Status.ACTIVE, Agreement.Status.EXPIRING]
 
 
 def agreement_list(*, user, current_partner: Partner | None = None, status: str = "") -> QuerySet:
-    visible = partner_visible_queryset(user=user, current_partner=current_partner)
-    qs = Agreement.objects.filter(partner__in=visible).select_related("partner")
+    visible = partner_visible_ids(user=user, current_partner=current_partner)
+    qs = Agreement.objects.select_related("partner")
+    if visible is not None:
+        qs = qs.filter(partner_id__in=visible)
     if status:
         qs = qs.filter(status=status)
     return qs.prefetch_related(
