@@ -6,8 +6,11 @@ tiles of one table come from one aggregate with conditional counts, each short l
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -22,6 +25,7 @@ from commissions.selectors import statement_list
 from disputes.models import Case
 from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
 from disputes.services import case_sla_state
+from engagement.health import quarter_label
 from engagement.selectors import falling_partners_queryset
 from funds.models import FundBudget, FundClaim, FundRequest, PriceProtectionClaim
 from funds.selectors import budgets_with_balance
@@ -34,6 +38,7 @@ from partners.models import (
     DealRegistration,
     Partner,
 )
+from partners.permissions import partner_scope_shape, partner_scope_stand_in
 from partners.selectors import (
     ScorecardRow,
     partner_visible_ids,
@@ -42,6 +47,7 @@ from partners.selectors import (
     target_scorecard_current,
 )
 from partners.selectors.reviews import local_day_start
+from prm.core.prepared import PreparedCounts
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
@@ -57,10 +63,10 @@ def _first(qs: QuerySet, size: int = LIST_SIZE) -> list:
     return list(qs[:size])
 
 
-def _first_of(count: int, qs: QuerySet, size: int = LIST_SIZE) -> list:
-    """`_first(qs, size)` for a list whose rows `count` (read with the tiles) says there are;
-    no query when there are none."""
-    return _first(qs, size) if count else []
+def _first_of(count: int, build: Callable[[], QuerySet], size: int = LIST_SIZE) -> list:
+    """`_first(build(), size)` for a list whose rows `count` (read with the tiles) says there
+    are; nothing built and no query when there are none."""
+    return _first(build(), size) if count else []
 
 
 def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
@@ -139,6 +145,153 @@ class VendorDashboard:
     falling_count: int = 0
 
 
+class _VendorScope:
+    """The querysets of the vendor dashboard over what `user` may see, each built when first
+    used."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+
+    @cached_property
+    def partner_ids(self):
+        return partner_visible_ids(user=self.user)
+
+    @cached_property
+    def partners(self) -> QuerySet[Partner]:
+        return partner_visible_queryset(user=self.user)
+
+    @cached_property
+    def cases(self) -> QuerySet[Case]:
+        return case_visible_queryset(user=self.user)
+
+    @cached_property
+    def pending_deals(self) -> QuerySet[DealRegistration]:
+        return _of_partners(
+            DealRegistration.objects.filter(status=DealRegistration.Status.PENDING),
+            self.partner_ids,
+        ).order_by("created_at", "id")
+
+    @cached_property
+    def proposals(self) -> QuerySet:
+        return target_proposals_awaiting(partners=self.partners, side="vendor")
+
+    @cached_property
+    def expiring(self) -> QuerySet[Agreement]:
+        return _of_partners(
+            Agreement.objects.filter(status=Agreement.Status.EXPIRING), self.partner_ids
+        ).order_by("end", "number")
+
+    @cached_property
+    def draft_statements(self) -> QuerySet[Statement]:
+        return _of_partners(
+            Statement.objects.filter(status=Statement.Status.DRAFT), self.partner_ids
+        ).order_by("period_start", "partner__code")
+
+    @cached_property
+    def flagged(self) -> QuerySet[Partner]:
+        return self.partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
+
+    @cached_property
+    def reviews(self) -> QuerySet[BusinessReview]:
+        return _of_partners(
+            BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED),
+            self.partner_ids,
+        )
+
+    @cached_property
+    def open_items(self) -> QuerySet[ActionItem]:
+        return _of_partners(ActionItem.objects.filter(done_at__isnull=True), self.partner_ids)
+
+    def budgets(self) -> QuerySet:
+        return _of_partners(FundBudget.objects.all(), self.partner_ids).values("pk")
+
+
+def _age_bounds(now: dt.datetime) -> dict[str, dt.datetime]:
+    """The instants that bound the case age buckets at `now`: `age_<key>_newest`, the latest
+    creation in the bucket, and `age_<key>_oldest`, the creation it stays after (none for the
+    last bucket)."""
+    bounds = {}
+    for key, start, end in AGE_BUCKETS:
+        bounds[f"age_{key}_newest"] = now - dt.timedelta(days=start)
+        if end is not None:
+            bounds[f"age_{key}_oldest"] = now - dt.timedelta(days=end)
+    return bounds
+
+
+def _vendor_counted(
+    *, like, quarter_day: dt.date, user: int, now, today, today_start, horizon, **ages
+) -> dict[str, QuerySet]:
+    """The querysets the vendor dashboard counts for the user of id `user` whose scope has the
+    shape of `like`'s, at `now` (`today` starting at `today_start`, the review horizon at
+    `horizon`, the age buckets bounded by `ages`, see _age_bounds) in the quarter of
+    `quarter_day`."""
+    stand_in = partner_scope_stand_in(like, user)
+    scope = _VendorScope(stand_in)
+    active_cases = scope.cases.filter(ACTIVE_Q)
+    counted = {
+        "breached": scope.cases.filter(case_breached_q(now=now)),
+        "escalated": active_cases.filter(escalated_at__isnull=False),
+        "open_cases": active_cases,
+    }
+    for key, _start, end in AGE_BUCKETS:
+        condition = Q(created_at__lte=ages[f"age_{key}_newest"])
+        if end is not None:
+            condition &= Q(created_at__gt=ages[f"age_{key}_oldest"])
+        counted[f"age_{key}"] = active_cases.filter(condition)
+    return counted | {
+        "pending_deals": scope.pending_deals,
+        "proposals": scope.proposals,
+        "expiring": scope.expiring,
+        "draft_statements": scope.draft_statements,
+        "flagged": scope.flagged,
+        "reviews_overdue": scope.reviews.filter(scheduled_at__lt=today_start),
+        "reviews_due": scope.reviews.filter(
+            scheduled_at__gte=today_start, scheduled_at__lt=horizon
+        ),
+        "action_items": scope.open_items,
+        "action_items_overdue": scope.open_items.filter(due_on__lt=today),
+        "fund_requests": FundRequest.objects.filter(
+            status=FundRequest.Status.PENDING, budget__in=scope.budgets()
+        ),
+        "fund_claims": FundClaim.objects.filter(
+            status=FundClaim.Status.SUBMITTED, request__budget__in=scope.budgets()
+        ),
+        "protection_claims": _of_partners(
+            PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
+            scope.partner_ids,
+        ),
+        "falling": falling_partners_queryset(user=stand_in, today=quarter_day),
+    }
+
+
+# The vendor dashboard's counts by the shape of the user's partner scope and the quarter.
+_VENDOR_COUNTS: dict[tuple, PreparedCounts] = {}
+
+
+def _vendor_counts(user, *, now: dt.datetime, today: dt.date, today_start: dt.datetime) -> dict:
+    """Every count of the vendor dashboard of `user` at `now`, in one query compiled once per
+    process for each shape of partner scope (partners.permissions.partner_scope_shape) and
+    quarter."""
+    ages = _age_bounds(now)
+    key = (partner_scope_shape(user), quarter_label(today))
+    prepared = _VENDOR_COUNTS.get(key)
+    if prepared is None:
+        prepared = _VENDOR_COUNTS[key] = PreparedCounts(
+            functools.partial(_vendor_counted, like=user, quarter_day=today),
+            "user",
+            dates=("today",),
+            datetimes=("now", "today_start", "horizon", *ages),
+        )
+    return prepared(
+        user=user.pk,
+        now=now,
+        today=today,
+        today_start=today_start,
+        horizon=now + REVIEW_HORIZON,
+        **ages,
+    )
+
+
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
     they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
@@ -147,116 +300,67 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     Every count is read in one query; each short list reads only the columns it shows."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
-    partners = partner_visible_queryset(user=user)
-    partner_ids = partner_visible_ids(user=user)
-
-    cases = case_visible_queryset(user=user)
-    breached = case_breached_q(now=now)
-    active_cases = cases.filter(ACTIVE_Q)
-    case_counts = {
-        "breached": cases.filter(breached),
-        "escalated": active_cases.filter(escalated_at__isnull=False),
-        "open_cases": active_cases,
-    }
-    for key, start, end in AGE_BUCKETS:
-        condition = Q(created_at__lte=now - dt.timedelta(days=start))
-        if end is not None:
-            condition &= Q(created_at__gt=now - dt.timedelta(days=end))
-        case_counts[f"age_{key}"] = active_cases.filter(condition)
-
-    pending_deal_qs = _of_partners(
-        DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partner_ids
-    ).order_by("created_at", "id")
-    proposal_qs = target_proposals_awaiting(partners=partners, side="vendor")
-    expiring_qs = _of_partners(
-        Agreement.objects.filter(status=Agreement.Status.EXPIRING), partner_ids
-    ).order_by("end", "number")
-    draft_statement_qs = _of_partners(
-        Statement.objects.filter(status=Statement.Status.DRAFT), partner_ids
-    ).order_by("period_start", "partner__code")
-    flagged_qs = partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
-    reviews = _of_partners(
-        BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partner_ids
-    )
-    open_items = _of_partners(ActionItem.objects.filter(done_at__isnull=True), partner_ids)
-    counts = _counts(
-        **case_counts,
-        pending_deals=pending_deal_qs,
-        proposals=proposal_qs,
-        expiring=expiring_qs,
-        draft_statements=draft_statement_qs,
-        flagged=flagged_qs,
-        reviews_overdue=reviews.filter(scheduled_at__lt=today_start),
-        reviews_due=reviews.filter(
-            scheduled_at__gte=today_start, scheduled_at__lt=now + REVIEW_HORIZON
-        ),
-        action_items=open_items,
-        action_items_overdue=open_items.filter(due_on__lt=today),
-        fund_requests=FundRequest.objects.filter(
-            status=FundRequest.Status.PENDING,
-            budget__in=_of_partners(FundBudget.objects.all(), partner_ids).values("pk"),
-        ),
-        fund_claims=FundClaim.objects.filter(
-            status=FundClaim.Status.SUBMITTED,
-            request__budget__in=_of_partners(FundBudget.objects.all(), partner_ids).values("pk"),
-        ),
-        protection_claims=_of_partners(
-            PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
-            partner_ids,
-        ),
-        falling=falling_partners_queryset(user=user, today=today),
-    )
-
+    counts = _vendor_counts(user, now=now, today=today, today_start=today_start)
+    scope = _VendorScope(user)
     breached_cases = _first_of(
         counts["breached"],
-        cases.filter(breached)
-        .select_related("partner", "owner")
-        .only(*CASE_ROW_FIELDS)
-        .order_by("created_at", "id"),
+        lambda: (
+            scope.cases.filter(case_breached_q(now=now))
+            .select_related("partner", "owner")
+            .only(*CASE_ROW_FIELDS)
+            .order_by("created_at", "id")
+        ),
     )
     for case in breached_cases:
         case.age_days = _case_age_days(case, now)
     pending_deals = _first_of(
         counts["pending_deals"],
-        pending_deal_qs.select_related("partner").only(
+        lambda: scope.pending_deals.select_related("partner").only(
             "id", "customer_name", "estimated_value", "currency", "partner__code"
         ),
     )
     awaiting_proposals = _first_of(
         counts["proposals"],
-        proposal_qs.only(
+        lambda: scope.proposals.only(
             "id", "amount", "target__period", "target__currency", "target__partner__code"
         ),
     )
     expiring_agreements = _first_of(
         counts["expiring"],
-        expiring_qs.select_related("partner").only("id", "number", "end", "partner__code"),
+        lambda: scope.expiring.select_related("partner").only(
+            "id", "number", "end", "partner__code"
+        ),
     )
     for agreement in expiring_agreements:
         agreement.days_left = (agreement.end - today).days
     # Overdue and due reviews together are the scheduled ones before the horizon.
     reviews_due = _first_of(
         counts["reviews_overdue"] + counts["reviews_due"],
-        reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
-        .select_related("partner")
-        .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
-        .order_by("scheduled_at", "id"),
+        lambda: (
+            scope.reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
+            .select_related("partner")
+            .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
+            .order_by("scheduled_at", "id")
+        ),
     )
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
     draft_statements = _first_of(
         counts["draft_statements"],
-        draft_statement_qs.select_related("partner").only(
+        lambda: scope.draft_statements.select_related("partner").only(
             "id", "period", "total", "currency", "partner__code"
         ),
     )
-    flagged_partners = _first_of(counts["flagged"], flagged_qs.only(*FLAGGED_ROW_FIELDS))
-    action_items = _action_item_rows(open_items, today=today, count=counts["action_items"])
+    flagged_partners = _first_of(counts["flagged"], lambda: scope.flagged.only(*FLAGGED_ROW_FIELDS))
+    action_items = _action_item_rows(
+        lambda: scope.open_items, today=today, count=counts["action_items"]
+    )
     # The drafts of every partner in several currencies: one total in the reporting currency
     # (nothing to read, rates included, when there is no draft).
     if counts["draft_statements"]:
         draft_statement_total = reporting_total(
-            draft_statement_qs.order_by().values_list("currency").annotate(Sum("total")), day=today
+            scope.draft_statements.order_by().values_list("currency").annotate(Sum("total")),
+            day=today,
         )
     else:
         draft_statement_total = reporting_total([], day=today, book=RateBook([]))
@@ -320,13 +424,19 @@ ACTION_ITEM_ROW_FIELDS = (
 )
 
 
-def _action_item_rows(open_items: QuerySet, *, today: dt.date, count: int) -> list[ActionItem]:
-    """The earliest-due of `open_items` (`count` of them in all), each marked overdue or not."""
+def _action_item_rows(
+    open_items: Callable[[], QuerySet], *, today: dt.date, count: int
+) -> list[ActionItem]:
+    """The earliest-due of the rows `open_items()` gives (`count` of them in all), each marked
+    overdue or not."""
     rows = _first_of(
         count,
-        open_items.select_related("partner", "owner")
-        .only(*ACTION_ITEM_ROW_FIELDS)
-        .order_by("due_on", "id"),
+        lambda: (
+            open_items()
+            .select_related("partner", "owner")
+            .only(*ACTION_ITEM_ROW_FIELDS)
+            .order_by("due_on", "id")
+        ),
         ACTION_ITEM_LIST_SIZE,
     )
     for item in rows:
@@ -425,19 +535,27 @@ def partner_dashboard(
     counts = _counts(**counted)
     open_cases = _first_of(
         counts["open_cases"],
-        cases.filter(ACTIVE_Q).select_related("partner", "owner").order_by("resolution_due", "id"),
+        lambda: (
+            cases.filter(ACTIVE_Q)
+            .select_related("partner", "owner")
+            .order_by("resolution_due", "id")
+        ),
     )
     unread = _first_of(
         counts["unread"],
-        receipts.exclude(Exists(read))
-        .select_related("announcement")
-        .order_by("-announcement__published_at", "-id"),
+        lambda: (
+            receipts.exclude(Exists(read))
+            .select_related("announcement")
+            .order_by("-announcement__published_at", "-id")
+        ),
     )
     awaiting_acknowledgement = _first_of(
         counts["pending_ack"],
-        receipts.filter(pending_ack)
-        .select_related("announcement")
-        .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id"),
+        lambda: (
+            receipts.filter(pending_ack)
+            .select_related("announcement")
+            .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")
+        ),
     )
     for receipt in awaiting_acknowledgement:
         due = receipt.announcement.acknowledge_by
@@ -447,7 +565,7 @@ def partner_dashboard(
         iter(
             _first_of(
                 counts["scheduled_reviews"],
-                scheduled.select_related("organiser").order_by("scheduled_at", "id"),
+                lambda: scheduled.select_related("organiser").order_by("scheduled_at", "id"),
                 1,
             )
         ),
@@ -456,7 +574,7 @@ def partner_dashboard(
     if next_review is not None:
         next_review.is_overdue = next_review.scheduled_at < today_start
 
-    action_items = _action_item_rows(open_items, today=today, count=counts["action_items"])
+    action_items = _action_item_rows(lambda: open_items, today=today, count=counts["action_items"])
     dashboard = PartnerDashboard(
         scorecard_row=scorecard_row,
         attainment_width=attainment_width,
@@ -476,7 +594,9 @@ def partner_dashboard(
         dashboard.trend = payout_trend(
             _first_of(
                 counts["statements"],
-                statements.select_related(None).only("id", "period", "total", "currency", "status"),
+                lambda: statements.select_related(None).only(
+                    "id", "period", "total", "currency", "status"
+                ),
                 PAYOUT_TREND_PERIODS,
             )
         )
@@ -491,22 +611,24 @@ def partner_dashboard(
         dashboard.protection_claim_count = counts["protection_claims"]
         dashboard.protection_claims = _first_of(
             counts["protection_claims"],
-            open_protection.select_related("product")
-            .only(
-                "id",
-                "effective_date",
-                "deadline",
-                "new_net_price",
-                "previous_net_price",
-                "currency",
-                "product__sku",
-            )
-            .order_by("deadline", "id"),
+            lambda: (
+                open_protection.select_related("product")
+                .only(
+                    "id",
+                    "effective_date",
+                    "deadline",
+                    "new_net_price",
+                    "previous_net_price",
+                    "currency",
+                    "product__sku",
+                )
+                .order_by("deadline", "id")
+            ),
         )
         for claim in dashboard.protection_claims:
             claim.days_left = (claim.deadline - today).days
     if show_proposals:
-        dashboard.awaiting_proposals = _first_of(counts["proposals"], proposals)
+        dashboard.awaiting_proposals = _first_of(counts["proposals"], lambda: proposals)
     return dashboard
 
 

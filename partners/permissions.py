@@ -90,6 +90,37 @@ def may_view_all_partners(user) -> bool:
     return _permission_facts(user)["view_all"]
 
 
+def partner_scope_shape(user) -> tuple:
+    """What the partner scope of `user` (partners.selectors.partner_visible_queryset) depends on
+    besides the user's id: every partner, the managed ones (read through the grants of the
+    manage-partner permission, and its group grants for a user in a group), or none."""
+    if not user.is_authenticated or not user.is_active:
+        return ("none",)
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
+        return ("all",)
+    if user.is_channel_manager:
+        facts = _permission_facts(user)
+        return ("managed", facts["manage_id"], facts["in_group"])
+    return ("partner",)
+
+
+def partner_scope_stand_in(user, pk: int):
+    """An unsaved user with id `pk` whose partner scope has the shape of `user`'s
+    (`partner_scope_shape`, which must have been read first): the same vendor role and the same
+    permission facts, taken from `user` rather than looked up for `pk`. Querysets scoped by it
+    are `user`'s with `pk` for their id."""
+    stand_in = user.__class__(
+        pk=pk,
+        vendor_role=user.vendor_role,
+        is_active=user.is_active,
+        is_superuser=user.is_superuser,
+    )
+    for cached in ("_partner_permission_facts", "_perm_cache"):
+        if cached in user.__dict__:
+            stand_in.__dict__[cached] = user.__dict__[cached]
+    return stand_in
+
+
 def managed_partner_ids(user, using: str = "default") -> RawSQL:
     """The ids of the partners `user` manages, as one SQL subquery for `pk__in` or
     `partner_id__in`. A page scopes a dozen querysets by it, so it is built once per user object

@@ -1,4 +1,4 @@
-"""Querysets compiled to SQL once, then run with other ids.
+"""Querysets compiled to SQL once, then run with other ids, days and instants.
 
 Django compiles a queryset to SQL each time it is evaluated. For the queries that every request
 makes (a partner user's memberships with their partners), that compilation costs more than
@@ -6,18 +6,27 @@ running the query. `prepared = PreparedQuery(build, "user")` compiles `build(use
 once per database, and `prepared(user=id)` returns what evaluating `build(user=id)` would: the
 same SQL, the same model instances (with their `select_related` objects), the same conversions.
 
-Placeholders are integer ids: an id reaches the SQL parameters as it is on every backend, so the
-compiled parameters can take the real id in its place (everywhere it appears). A placeholder
-missing from the compiled parameters fails loudly. A `values_list()` queryset gives its rows as
-tuples.
+Placeholders are integer ids by default: an id reaches the SQL parameters as it is on every
+backend, so the compiled parameters can take the real id in its place (everywhere it appears).
+Names given as `dates=` or `datetimes=` stand for a `datetime.date` or a `datetime.datetime`:
+the placeholder is a day or an instant no row has, found in the parameters as the backend adapts
+it (a string on SQLite), and replaced by the real value adapted the same way. Each one must reach
+the query as it is: a value derived from another (a day before `now`) is a placeholder of its
+own. A placeholder missing from the compiled parameters fails loudly. A `values_list()` queryset
+gives its rows as tuples.
+
+`PreparedCounts(build, ...)`, where `build` returns named querysets, counts the rows of each, all
+in one query compiled once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
@@ -25,6 +34,37 @@ from django.db.models.sql.compiler import SQLCompiler
 
 # Ids no row has: negative, and far from any sequence.
 _PLACEHOLDER_BASE = -7_309_915_301_000
+# Days and instants no row has: in the year 1234, a day or a microsecond apart.
+_PLACEHOLDER_DAY = dt.date(1234, 5, 6)
+_PLACEHOLDER_INSTANT = dt.datetime(1234, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
+
+
+def _placeholder(kind: str, index: int):
+    if kind == "datetime":
+        return _PLACEHOLDER_INSTANT + dt.timedelta(microseconds=index + 1)
+    if kind == "date":
+        return _PLACEHOLDER_DAY + dt.timedelta(days=index)
+    return _PLACEHOLDER_BASE - index
+
+
+def _adapt(kind: str, value, connection):
+    """`value` as the backend puts it in a query's parameters."""
+    if kind == "datetime":
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind == "date":
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _check(name: str, kind: str, value) -> None:
+    if kind == "datetime":
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"{name!r} must be a datetime, not {type(value).__name__}")
+    elif kind == "date":
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise TypeError(f"{name!r} must be a date, not {type(value).__name__}")
+    elif not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name!r} must be an integer id, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -32,51 +72,128 @@ class _Compiled:
     sql: str
     params: tuple
     positions: dict[str, list[int]]
-    compiler: SQLCompiler
-    instances: bool  # model instances, else tuples (values_list)
+    compiler: SQLCompiler | None = None
+    instances: bool = False  # model instances, else tuples (values_list)
+    names: tuple[str, ...] = ()  # the querysets the SQL counts (PreparedCounts)
+    counted: tuple[str, ...] = ()  # every queryset, those that can have no row included
 
 
-class PreparedQuery:
-    """A model queryset, built by `build(**ids)`, compiled once per database."""
+class _Prepared:
+    """SQL made once per database from placeholders, run with the real values in their place."""
 
-    def __init__(self, build: Callable[..., QuerySet], *names: str) -> None:
+    def __init__(
+        self,
+        build: Callable[..., Any],
+        *names: str,
+        dates: tuple[str, ...] = (),
+        datetimes: tuple[str, ...] = (),
+    ) -> None:
         self.build = build
-        self.names = names
+        self.kinds = (
+            dict.fromkeys(names, "id")
+            | dict.fromkeys(dates, "date")
+            | dict.fromkeys(datetimes, "datetime")
+        )
         self._compiled: dict[str, _Compiled] = {}
 
+    def _placeholders(self) -> dict[str, Any]:
+        return {name: _placeholder(kind, i) for i, (name, kind) in enumerate(self.kinds.items())}
+
+    def _positions(self, params, placeholders: dict[str, Any], using: str) -> dict[str, list]:
+        """Where each placeholder stands in the compiled `params`."""
+        connection = connections[using]
+        positions = {}
+        for name, placeholder in placeholders.items():
+            adapted = _adapt(self.kinds[name], placeholder, connection)
+            found = [i for i, value in enumerate(params) if value == adapted]
+            if not found:
+                raise ValueError(f"{name!r} does not appear in the compiled parameters")
+            positions[name] = found
+        return positions
+
     def _compile(self, using: str) -> _Compiled:
-        placeholders = {name: _PLACEHOLDER_BASE - i for i, name in enumerate(self.names)}
+        raise NotImplementedError
+
+    def _statement(self, using: str, values: dict[str, Any]) -> tuple[_Compiled, list]:
+        """The compiled statement for `using` and its parameters with `values` in place."""
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            compiled = self._compiled[using] = self._compile(using)
+        connection = connections[using]
+        params = list(compiled.params)
+        for name, positions in compiled.positions.items():
+            kind = self.kinds[name]
+            value = values[name]
+            _check(name, kind, value)
+            adapted = _adapt(kind, value, connection)
+            for position in positions:
+                params[position] = adapted
+        return compiled, params
+
+
+class PreparedQuery(_Prepared):
+    """A model queryset, built by `build(**placeholders)`, compiled once per database."""
+
+    def _compile(self, using: str) -> _Compiled:
+        placeholders = self._placeholders()
         queryset = self.build(**placeholders)
         if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
             raise TypeError("a prepared query gives model instances or values_list() tuples")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        positions = {}
-        for name, placeholder in placeholders.items():
-            found = [i for i, value in enumerate(params) if value == placeholder]
-            if not found:
-                raise ValueError(f"{name!r} does not appear in the compiled parameters")
-            positions[name] = found
+        positions = self._positions(params, placeholders, using)
         instances = queryset._iterable_class is ModelIterable
         return _Compiled(sql, tuple(params), positions, compiler, instances)
 
-    def __call__(self, *, using: str = "default", **ids: int) -> list:
-        compiled = self._compiled.get(using)
-        if compiled is None:
-            compiled = self._compiled[using] = self._compile(using)
-        params = list(compiled.params)
-        for name, positions in compiled.positions.items():
-            value = ids[name]
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"{name!r} must be an integer id, not {type(value).__name__}")
-            for position in positions:
-                params[position] = value
+    def __call__(self, *, using: str = "default", **values) -> list:
+        compiled, params = self._statement(using, values)
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if not compiled.instances:
             return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
         return list(_instances(compiled.compiler, rows, using))
+
+
+def count_sql(querysets: dict[str, QuerySet], using: str) -> tuple[str, list, list[str]]:
+    """One query counting the rows of each of `querysets` (one scalar subquery each, beside one
+    another in a SELECT without FROM), its parameters, and the names of the querysets it counts:
+    a queryset that can have no row (`none()`) is left out."""
+    columns, params, names = [], [], []
+    for name, qs in querysets.items():
+        try:
+            sql, values = qs.order_by().values("pk").query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            continue
+        columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (ORM-compiled SQL)
+        params.extend(values)
+        names.append(name)
+    return "SELECT " + ", ".join(columns), params, names
+
+
+class PreparedCounts(_Prepared):
+    """The number of rows of each queryset `build(**placeholders)` returns by name, all read in
+    one query compiled once per database."""
+
+    def _compile(self, using: str) -> _Compiled:
+        placeholders = self._placeholders()
+        querysets = self.build(**placeholders)
+        sql, params, names = count_sql(querysets, using)
+        if not names:
+            return _Compiled("", (), {}, counted=tuple(querysets))
+        positions = self._positions(params, placeholders, using)
+        return _Compiled(
+            sql, tuple(params), positions, names=tuple(names), counted=tuple(querysets)
+        )
+
+    def __call__(self, *, using: str = "default", **values) -> dict[str, int]:
+        compiled, params = self._statement(using, values)
+        counts = dict.fromkeys(compiled.counted, 0)
+        if compiled.names:
+            with connections[using].cursor() as cursor:
+                cursor.execute(compiled.sql, params)
+                counts.update(zip(compiled.names, cursor.fetchone(), strict=True))
+        return counts
 
 
 def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
