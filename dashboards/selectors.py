@@ -36,6 +36,7 @@ from partners.models import (
     AnnouncementRecipient,
     BusinessReview,
     DealRegistration,
+    Membership,
     Partner,
 )
 from partners.permissions import partner_scope_shape, partner_scope_stand_in
@@ -276,8 +277,9 @@ def _vendor_counts(user, *, now: dt.datetime, today: dt.date, today_start: dt.da
     key = (partner_scope_shape(user), quarter_label(today))
     prepared = _VENDOR_COUNTS.get(key)
     if prepared is None:
+        like = partner_scope_stand_in(user, user.pk)
         prepared = _VENDOR_COUNTS[key] = PreparedCounts(
-            functools.partial(_vendor_counted, like=user, quarter_day=today),
+            functools.partial(_vendor_counted, like=like, quarter_day=today),
             "user",
             dates=("today",),
             datetimes=("now", "today_start", "horizon", *ages),
@@ -471,6 +473,142 @@ class PartnerDashboard:
     protection_claims: list[PriceProtectionClaim] = field(default_factory=list)
 
 
+class _PartnerScope:
+    """The querysets of the dashboard of `partner` for `user`, a member of it (`membership`, the
+    user's active membership of it, None without one), each built when first used."""
+
+    def __init__(self, user, partner: Partner, membership) -> None:
+        self.user = user
+        self.partner = partner
+        self.membership = membership
+
+    @cached_property
+    def own(self) -> QuerySet[Partner]:
+        return partner_visible_queryset(user=self.user, current_partner=self.partner)
+
+    @cached_property
+    def cases(self) -> QuerySet[Case]:
+        if self.membership is None:
+            return Case.objects.none()
+        return case_visible_queryset(
+            user=self.user, current_partner=self.partner, membership=self.membership
+        )
+
+    @cached_property
+    def receipts(self) -> QuerySet[AnnouncementRecipient]:
+        return AnnouncementRecipient.objects.filter(
+            partner=self.partner, announcement__published_at__isnull=False
+        )
+
+    def unread(self) -> QuerySet[AnnouncementRecipient]:
+        read = AnnouncementRead.objects.filter(
+            announcement=OuterRef("announcement"), user=self.user
+        )
+        return self.receipts.exclude(Exists(read))
+
+    def pending_ack(self) -> QuerySet[AnnouncementRecipient]:
+        return self.receipts.filter(
+            announcement__requires_acknowledgement=True, acknowledged_at__isnull=True
+        )
+
+    @cached_property
+    def open_items(self) -> QuerySet[ActionItem]:
+        return ActionItem.objects.filter(partner=self.partner, done_at__isnull=True)
+
+    @cached_property
+    def scheduled(self) -> QuerySet[BusinessReview]:
+        return BusinessReview.objects.filter(
+            partner=self.partner, status=BusinessReview.Status.SCHEDULED
+        )
+
+    def running_budgets(self, today: dt.date) -> QuerySet[FundBudget]:
+        return FundBudget.objects.filter(partner=self.partner, fund__end__gte=today)
+
+    @cached_property
+    def open_protection(self) -> QuerySet[PriceProtectionClaim]:
+        return PriceProtectionClaim.objects.filter(
+            partner=self.partner, status=PriceProtectionClaim.Status.OPEN
+        )
+
+    @cached_property
+    def statements(self) -> QuerySet[Statement]:
+        return statement_list(user=self.user, current_partner=self.partner)
+
+    @cached_property
+    def proposals(self) -> QuerySet:
+        return target_proposals_awaiting(partners=self.own, side="partner")
+
+
+def _partner_counted(
+    *, like, role: str | None, shown: frozenset, user: int, partner: int, now, today
+) -> dict[str, QuerySet]:
+    """The querysets the dashboard of the partner of id `partner` counts for the user of id
+    `user`, who is like `like` and a member of it in the role `role` (None: no active
+    membership), at `now` on `today`. `shown` holds what the user's role sees of "deals",
+    "payouts" and "proposals"."""
+    stand_in = partner_scope_stand_in(like, user)
+    membership = None
+    if role is not None:
+        membership = Membership(user_id=user, partner_id=partner, role=role, is_active=True)
+    scope = _PartnerScope(stand_in, Partner(pk=partner), membership)
+    counted = {
+        "open_cases": scope.cases.filter(ACTIVE_Q),
+        "breached": scope.cases.filter(case_breached_q(now=now)),
+        "unread": scope.unread(),
+        "pending_ack": scope.pending_ack(),
+        "action_items": scope.open_items,
+        "action_items_overdue": scope.open_items.filter(due_on__lt=today),
+        "scheduled_reviews": scope.scheduled,
+        "fund_budgets": scope.running_budgets(today),
+    }
+    if "deals" in shown:
+        counted["pending_deals"] = DealRegistration.objects.filter(
+            partner__in=scope.own, status=DealRegistration.Status.PENDING
+        )
+    if "payouts" in shown:
+        counted["protection_claims"] = scope.open_protection
+        counted["statements"] = scope.statements
+    if "proposals" in shown:
+        counted["proposals"] = scope.proposals
+    return counted
+
+
+# The partner dashboard's counts by the shape of the user's partner scope, their role in the
+# partner and what that role sees.
+_PARTNER_COUNTS: dict[tuple, PreparedCounts] = {}
+
+
+def _partner_counts(user, partner, membership, shown: frozenset, **at) -> dict[str, int]:
+    """Every count of the dashboard of `partner` for `user` (`membership`, their active
+    membership of it, or None), showing `shown`, at `at` (`now` and `today`)."""
+    role = None if membership is None else membership.role
+    key = (partner_scope_shape(user), role, shown)
+    prepared = _PARTNER_COUNTS.get(key)
+    if prepared is None:
+        like = partner_scope_stand_in(user, user.pk)
+        prepared = _PARTNER_COUNTS[key] = PreparedCounts(
+            functools.partial(_partner_counted, like=like, role=role, shown=shown),
+            "user",
+            "partner",
+            dates=("today",),
+            datetimes=("now",),
+        )
+    return prepared(user=user.pk, partner=partner.pk, **at)
+
+
+def _membership_of(user, partner: Partner, membership):
+    """`membership` when it is `user`'s active membership of `partner`, else that membership
+    looked up (None without one)."""
+    if (
+        membership is not None
+        and membership.is_active
+        and membership.user_id == user.pk
+        and membership.partner_id == partner.pk
+    ):
+        return membership
+    return user.memberships.filter(partner=partner, is_active=True).first()
+
+
 def partner_dashboard(
     *,
     user,
@@ -485,58 +623,32 @@ def partner_dashboard(
     proposals are read only when the caller's role may see them; cases follow the case access
     rule (sales users see the cases they raised; `membership`, the user's membership of
     `partner` when the caller has it, spares looking it up). Unread announcements are those
-    published to the partner that this user has not opened."""
+    published to the partner that this user has not opened.
+
+    Every count is read in one query, compiled once per process for each kind of user."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
-    own = partner_visible_queryset(user=user, current_partner=partner)
     scorecard_row = target_scorecard_current(partner=partner)
     attainment = scorecard_row.attainment if scorecard_row else None
     attainment_width = (
         None if attainment is None else int(min(max(attainment, Decimal("0")), Decimal("100")))
     )
-
-    cases = case_visible_queryset(user=user, current_partner=partner, membership=membership)
-    breached = case_breached_q(now=now)
-    receipts = AnnouncementRecipient.objects.filter(
-        partner=partner, announcement__published_at__isnull=False
-    )
-    read = AnnouncementRead.objects.filter(announcement=OuterRef("announcement"), user=user)
-    pending_ack = Q(announcement__requires_acknowledgement=True, acknowledged_at__isnull=True)
-    open_items = ActionItem.objects.filter(partner=partner, done_at__isnull=True)
-    scheduled = BusinessReview.objects.filter(
-        partner=partner, status=BusinessReview.Status.SCHEDULED
-    )
-    running_budgets = FundBudget.objects.filter(partner=partner, fund__end__gte=today)
-    # The lists' counts are read with the tiles', so that an empty list costs no query.
-    counted = {
-        "open_cases": cases.filter(ACTIVE_Q),
-        "breached": cases.filter(breached),
-        "unread": receipts.exclude(Exists(read)),
-        "pending_ack": receipts.filter(pending_ack),
-        "action_items": open_items,
-        "action_items_overdue": open_items.filter(due_on__lt=today),
-        "scheduled_reviews": scheduled,
-        "fund_budgets": running_budgets,
-    }
-    if show_deals:
-        counted["pending_deals"] = DealRegistration.objects.filter(
-            partner__in=own, status=DealRegistration.Status.PENDING
+    membership = _membership_of(user, partner, membership)
+    scope = _PartnerScope(user, partner, membership)
+    shown = frozenset(
+        name
+        for name, show in (
+            ("deals", show_deals),
+            ("payouts", show_payouts),
+            ("proposals", show_proposals),
         )
-    open_protection = PriceProtectionClaim.objects.filter(
-        partner=partner, status=PriceProtectionClaim.Status.OPEN
+        if show
     )
-    statements = statement_list(user=user, current_partner=partner)
-    proposals = target_proposals_awaiting(partners=own, side="partner")
-    if show_payouts:
-        counted["protection_claims"] = open_protection
-        counted["statements"] = statements
-    if show_proposals:
-        counted["proposals"] = proposals
-    counts = _counts(**counted)
+    counts = _partner_counts(user, partner, membership, shown, now=now, today=today)
     open_cases = _first_of(
         counts["open_cases"],
         lambda: (
-            cases.filter(ACTIVE_Q)
+            scope.cases.filter(ACTIVE_Q)
             .select_related("partner", "owner")
             .order_by("resolution_due", "id")
         ),
@@ -544,7 +656,7 @@ def partner_dashboard(
     unread = _first_of(
         counts["unread"],
         lambda: (
-            receipts.exclude(Exists(read))
+            scope.unread()
             .select_related("announcement")
             .order_by("-announcement__published_at", "-id")
         ),
@@ -552,7 +664,7 @@ def partner_dashboard(
     awaiting_acknowledgement = _first_of(
         counts["pending_ack"],
         lambda: (
-            receipts.filter(pending_ack)
+            scope.pending_ack()
             .select_related("announcement")
             .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")
         ),
@@ -565,7 +677,7 @@ def partner_dashboard(
         iter(
             _first_of(
                 counts["scheduled_reviews"],
-                lambda: scheduled.select_related("organiser").order_by("scheduled_at", "id"),
+                lambda: scope.scheduled.select_related("organiser").order_by("scheduled_at", "id"),
                 1,
             )
         ),
@@ -574,7 +686,9 @@ def partner_dashboard(
     if next_review is not None:
         next_review.is_overdue = next_review.scheduled_at < today_start
 
-    action_items = _action_item_rows(lambda: open_items, today=today, count=counts["action_items"])
+    action_items = _action_item_rows(
+        lambda: scope.open_items, today=today, count=counts["action_items"]
+    )
     dashboard = PartnerDashboard(
         scorecard_row=scorecard_row,
         attainment_width=attainment_width,
@@ -594,7 +708,7 @@ def partner_dashboard(
         dashboard.trend = payout_trend(
             _first_of(
                 counts["statements"],
-                lambda: statements.select_related(None).only(
+                lambda: scope.statements.select_related(None).only(
                     "id", "period", "total", "currency", "status"
                 ),
                 PAYOUT_TREND_PERIODS,
@@ -603,7 +717,7 @@ def partner_dashboard(
     if show_deals:
         dashboard.pending_deal_count = counts["pending_deals"]
     if counts["fund_budgets"]:
-        dashboard.fund_budgets = _fund_budgets(running_budgets)
+        dashboard.fund_budgets = _fund_budgets(scope.running_budgets(today))
     if dashboard.fund_budgets:
         dashboard.fund_available = sum((b.available for b in dashboard.fund_budgets), Decimal(0))
         dashboard.fund_currency = dashboard.fund_budgets[0].currency
@@ -612,7 +726,7 @@ def partner_dashboard(
         dashboard.protection_claims = _first_of(
             counts["protection_claims"],
             lambda: (
-                open_protection.select_related("product")
+                scope.open_protection.select_related("product")
                 .only(
                     "id",
                     "effective_date",
@@ -628,7 +742,7 @@ def partner_dashboard(
         for claim in dashboard.protection_claims:
             claim.days_left = (claim.deadline - today).days
     if show_proposals:
-        dashboard.awaiting_proposals = _first_of(counts["proposals"], lambda: proposals)
+        dashboard.awaiting_proposals = _first_of(counts["proposals"], lambda: scope.proposals)
     return dashboard
 
 
