@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -74,31 +72,6 @@ def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
     """The first `size` rows and the number of rows in all, always two queries (a window count
     over the list would make PostgreSQL read every row before returning the first few)."""
     return _first(qs, size), qs.order_by().count()
-
-
-def _counts(**querysets: QuerySet) -> dict[str, int]:
-    """The number of rows of each queryset, all in one query (one scalar subquery each, beside
-    one another in a SELECT without FROM): the dashboard's tiles cost one round trip instead of
-    one per tile. Each queryset is compiled on its own, as the ORM would run it."""
-    columns, params, names = [], [], []
-    counts = dict.fromkeys(querysets, 0)
-    using = None
-    for name, qs in querysets.items():
-        using = using or qs.db
-        try:
-            sql, values = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
-        except EmptyResultSet:
-            continue
-        columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (ORM-compiled SQL)
-        params.extend(values)
-        names.append(name)
-    if not columns:
-        return counts
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns), params)
-        row = cursor.fetchone()
-    counts.update(zip(names, row, strict=True))
-    return counts
 
 
 def _of_partners(qs: QuerySet, partner_ids) -> QuerySet:
@@ -220,13 +193,13 @@ def _age_bounds(now: dt.datetime) -> dict[str, dt.datetime]:
 
 
 def _vendor_counted(
-    *, like, quarter_day: dt.date, user: int, now, today, today_start, horizon, **ages
+    *, shape: tuple, quarter_day: dt.date, user: int, now, today, today_start, horizon, **ages
 ) -> dict[str, QuerySet]:
-    """The querysets the vendor dashboard counts for the user of id `user` whose scope has the
-    shape of `like`'s, at `now` (`today` starting at `today_start`, the review horizon at
+    """The querysets the vendor dashboard counts for the user of id `user` whose partner scope
+    has the shape `shape`, at `now` (`today` starting at `today_start`, the review horizon at
     `horizon`, the age buckets bounded by `ages`, see _age_bounds) in the quarter of
     `quarter_day`."""
-    stand_in = partner_scope_stand_in(like, user)
+    stand_in = partner_scope_stand_in(shape, user)
     scope = _VendorScope(stand_in)
     active_cases = scope.cases.filter(ACTIVE_Q)
     counted = {
@@ -277,9 +250,8 @@ def _vendor_counts(user, *, now: dt.datetime, today: dt.date, today_start: dt.da
     key = (partner_scope_shape(user), quarter_label(today))
     prepared = _VENDOR_COUNTS.get(key)
     if prepared is None:
-        like = partner_scope_stand_in(user, user.pk)
         prepared = _VENDOR_COUNTS[key] = PreparedCounts(
-            functools.partial(_vendor_counted, like=like, quarter_day=today),
+            functools.partial(_vendor_counted, shape=key[0], quarter_day=today),
             "user",
             dates=("today",),
             datetimes=("now", "today_start", "horizon", *ages),
@@ -540,13 +512,13 @@ class _PartnerScope:
 
 
 def _partner_counted(
-    *, like, role: str | None, shown: frozenset, user: int, partner: int, now, today
+    *, shape: tuple, role: str | None, shown: frozenset, user: int, partner: int, now, today
 ) -> dict[str, QuerySet]:
     """The querysets the dashboard of the partner of id `partner` counts for the user of id
-    `user`, who is like `like` and a member of it in the role `role` (None: no active
-    membership), at `now` on `today`. `shown` holds what the user's role sees of "deals",
+    `user`, whose partner scope has the shape `shape`, a member of it in the role `role` (None:
+    no active membership), at `now` on `today`. `shown` holds what the user's role sees of "deals",
     "payouts" and "proposals"."""
-    stand_in = partner_scope_stand_in(like, user)
+    stand_in = partner_scope_stand_in(shape, user)
     membership = None
     if role is not None:
         membership = Membership(user_id=user, partner_id=partner, role=role, is_active=True)
@@ -585,9 +557,8 @@ def _partner_counts(user, partner, membership, shown: frozenset, **at) -> dict[s
     key = (partner_scope_shape(user), role, shown)
     prepared = _PARTNER_COUNTS.get(key)
     if prepared is None:
-        like = partner_scope_stand_in(user, user.pk)
         prepared = _PARTNER_COUNTS[key] = PreparedCounts(
-            functools.partial(_partner_counted, like=like, role=role, shown=shown),
+            functools.partial(_partner_counted, shape=key[0], role=role, shown=shown),
             "user",
             "partner",
             dates=("today",),

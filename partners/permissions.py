@@ -104,20 +104,21 @@ def partner_scope_shape(user) -> tuple:
     return ("partner",)
 
 
-def partner_scope_stand_in(user, pk: int):
-    """An unsaved user with id `pk` whose partner scope has the shape of `user`'s
-    (`partner_scope_shape`, which must have been read first): the same vendor role and the same
-    permission facts, taken from `user` rather than looked up for `pk`. Querysets scoped by it
-    are `user`'s with `pk` for their id."""
-    stand_in = user.__class__(
-        pk=pk,
-        vendor_role=user.vendor_role,
-        is_active=user.is_active,
-        is_superuser=user.is_superuser,
-    )
-    for cached in ("_partner_permission_facts", "_perm_cache"):
-        if cached in user.__dict__:
-            stand_in.__dict__[cached] = user.__dict__[cached]
+def partner_scope_stand_in(shape: tuple, pk: int):
+    """An unsaved user with id `pk` whose partner scope has the shape `shape`
+    (`partner_scope_shape`), read from the shape rather than looked up for `pk`: the querysets
+    scoped by it are those of every user of that shape, with `pk` for the user's id."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    kind = shape[0]
+    if kind == "all":
+        return user_model(pk=pk, vendor_role=user_model.VendorRole.ADMIN, is_active=True)
+    stand_in = user_model(pk=pk, vendor_role=user_model.VendorRole.NONE, is_active=kind != "none")
+    if kind == "managed":
+        stand_in.vendor_role = user_model.VendorRole.CHANNEL_MANAGER
+        facts = {"manage_id": shape[1], "in_group": shape[2], "view_all": False}
+        stand_in.__dict__["_partner_permission_facts"] = {"default": facts}
     return stand_in
 
 
