@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,7 +47,7 @@ from partners.selectors import (
     target_scorecard_current,
 )
 from partners.selectors.reviews import local_day_start
-from prm.core.prepared import PreparedCounts
+from prm.core.prepared import PreparedCounts, PreparedQuery
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
@@ -179,6 +180,49 @@ class _VendorScope:
     def budgets(self) -> QuerySet:
         return _of_partners(FundBudget.objects.all(), self.partner_ids).values("pk")
 
+    # The short lists, by name (see _vendor_rows).
+
+    def breached_rows(self, *, now: dt.datetime) -> QuerySet[Case]:
+        return (
+            self.cases.filter(case_breached_q(now=now))
+            .select_related("partner", "owner")
+            .only(*CASE_ROW_FIELDS)
+            .order_by("created_at", "id")
+        )
+
+    def pending_deal_rows(self) -> QuerySet[DealRegistration]:
+        return self.pending_deals.select_related("partner").only(
+            "id", "customer_name", "estimated_value", "currency", "partner__code"
+        )
+
+    def proposal_rows(self) -> QuerySet:
+        return self.proposals.only(
+            "id", "amount", "target__period", "target__currency", "target__partner__code"
+        )
+
+    def expiring_rows(self) -> QuerySet[Agreement]:
+        return self.expiring.select_related("partner").only("id", "number", "end", "partner__code")
+
+    def review_rows(self, *, horizon: dt.datetime) -> QuerySet[BusinessReview]:
+        # Overdue and due reviews together are the scheduled ones before the horizon.
+        return (
+            self.reviews.filter(scheduled_at__lt=horizon)
+            .select_related("partner")
+            .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
+            .order_by("scheduled_at", "id")
+        )
+
+    def draft_statement_rows(self) -> QuerySet[Statement]:
+        return self.draft_statements.select_related("partner").only(
+            "id", "period", "total", "currency", "partner__code"
+        )
+
+    def flagged_rows(self) -> QuerySet[Partner]:
+        return self.flagged.only(*FLAGGED_ROW_FIELDS)
+
+    def action_item_rows(self) -> QuerySet[ActionItem]:
+        return _action_item_queryset(self.open_items)
+
 
 def _age_bounds(now: dt.datetime) -> dict[str, dt.datetime]:
     """The instants that bound the case age buckets at `now`: `age_<key>_newest`, the latest
@@ -238,6 +282,28 @@ def _vendor_counted(
     }
 
 
+@functools.cache
+def _vendor_rows_query(name: str, shape: tuple, size: int) -> PreparedQuery:
+    """The first `size` rows of the short list `name` (a `_VendorScope` method) for users whose
+    partner scope has the shape `shape`, compiled once. Over every partner no list depends on
+    the user; otherwise the user's id is a placeholder."""
+    method = getattr(_VendorScope, name)
+    instants = tuple(inspect.signature(method).parameters)[1:]
+
+    def build(user: int | None = None, **at) -> QuerySet:
+        return method(_VendorScope(partner_scope_stand_in(shape, user)), **at)[:size]
+
+    ids = () if shape[0] == "all" else ("user",)
+    return PreparedQuery(build, *ids, datetimes=instants)
+
+
+def _vendor_rows(name: str, shape: tuple, user, size: int, **at) -> list:
+    """The first `size` rows of the short list `name` for `user`, whose partner scope has the
+    shape `shape`, at the instants `at` the list takes."""
+    ids = {} if shape[0] == "all" else {"user": user.pk}
+    return _vendor_rows_query(name, shape, size)(**ids, **at)
+
+
 # The vendor dashboard's counts by the shape of the user's partner scope and the quarter.
 _VENDOR_COUNTS: dict[tuple, PreparedCounts] = {}
 
@@ -275,65 +341,39 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     counts = _vendor_counts(user, now=now, today=today, today_start=today_start)
-    scope = _VendorScope(user)
-    breached_cases = _first_of(
-        counts["breached"],
-        lambda: (
-            scope.cases.filter(case_breached_q(now=now))
-            .select_related("partner", "owner")
-            .only(*CASE_ROW_FIELDS)
-            .order_by("created_at", "id")
-        ),
-    )
+    shape = partner_scope_shape(user)
+
+    def rows(name: str, count: int, size: int = LIST_SIZE, **at) -> list:
+        return _vendor_rows(name, shape, user, size, **at) if count else []
+
+    breached_cases = rows("breached_rows", counts["breached"], now=now)
     for case in breached_cases:
         case.age_days = _case_age_days(case, now)
-    pending_deals = _first_of(
-        counts["pending_deals"],
-        lambda: scope.pending_deals.select_related("partner").only(
-            "id", "customer_name", "estimated_value", "currency", "partner__code"
-        ),
-    )
-    awaiting_proposals = _first_of(
-        counts["proposals"],
-        lambda: scope.proposals.only(
-            "id", "amount", "target__period", "target__currency", "target__partner__code"
-        ),
-    )
-    expiring_agreements = _first_of(
-        counts["expiring"],
-        lambda: scope.expiring.select_related("partner").only(
-            "id", "number", "end", "partner__code"
-        ),
-    )
+    pending_deals = rows("pending_deal_rows", counts["pending_deals"])
+    awaiting_proposals = rows("proposal_rows", counts["proposals"])
+    expiring_agreements = rows("expiring_rows", counts["expiring"])
     for agreement in expiring_agreements:
         agreement.days_left = (agreement.end - today).days
-    # Overdue and due reviews together are the scheduled ones before the horizon.
-    reviews_due = _first_of(
+    reviews_due = rows(
+        "review_rows",
         counts["reviews_overdue"] + counts["reviews_due"],
-        lambda: (
-            scope.reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
-            .select_related("partner")
-            .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
-            .order_by("scheduled_at", "id")
-        ),
+        horizon=now + REVIEW_HORIZON,
     )
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
-    draft_statements = _first_of(
-        counts["draft_statements"],
-        lambda: scope.draft_statements.select_related("partner").only(
-            "id", "period", "total", "currency", "partner__code"
-        ),
-    )
-    flagged_partners = _first_of(counts["flagged"], lambda: scope.flagged.only(*FLAGGED_ROW_FIELDS))
-    action_items = _action_item_rows(
-        lambda: scope.open_items, today=today, count=counts["action_items"]
-    )
+    draft_statements = rows("draft_statement_rows", counts["draft_statements"])
+    flagged_partners = rows("flagged_rows", counts["flagged"])
+    action_items = rows("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
+    for item in action_items:
+        item.is_overdue = item.due_on < today
     # The drafts of every partner in several currencies: one total in the reporting currency
     # (nothing to read, rates included, when there is no draft).
     if counts["draft_statements"]:
         draft_statement_total = reporting_total(
-            scope.draft_statements.order_by().values_list("currency").annotate(Sum("total")),
+            _VendorScope(user)
+            .draft_statements.order_by()
+            .values_list("currency")
+            .annotate(Sum("total")),
             day=today,
         )
     else:
@@ -398,21 +438,21 @@ ACTION_ITEM_ROW_FIELDS = (
 )
 
 
+def _action_item_queryset(open_items: QuerySet) -> QuerySet[ActionItem]:
+    """`open_items` in the order and with the columns the action item list shows."""
+    return (
+        open_items.select_related("partner", "owner")
+        .only(*ACTION_ITEM_ROW_FIELDS)
+        .order_by("due_on", "id")
+    )
+
+
 def _action_item_rows(
     open_items: Callable[[], QuerySet], *, today: dt.date, count: int
 ) -> list[ActionItem]:
     """The earliest-due of the rows `open_items()` gives (`count` of them in all), each marked
     overdue or not."""
-    rows = _first_of(
-        count,
-        lambda: (
-            open_items()
-            .select_related("partner", "owner")
-            .only(*ACTION_ITEM_ROW_FIELDS)
-            .order_by("due_on", "id")
-        ),
-        ACTION_ITEM_LIST_SIZE,
-    )
+    rows = _first_of(count, lambda: _action_item_queryset(open_items()), ACTION_ITEM_LIST_SIZE)
     for item in rows:
         item.is_overdue = item.due_on < today
     return rows
