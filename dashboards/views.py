@@ -33,6 +33,7 @@ from prm.core.access import (
     RoleRequiredMixin,
     request_role,
 )
+from prm.core.prepared import PreparedQuery
 
 from .selectors import partner_dashboard, vendor_dashboard
 
@@ -209,13 +210,20 @@ def _falling_tile(user, count: int) -> dict:
     )
 
 
-def _load_tier_and_manager(partner: Partner) -> None:
-    """Read the partner's tier and account manager, which the dashboard shows, in one query."""
-    loaded = (
+# The partner's tier and account manager, which the dashboard shows: one query compiled once.
+_TIER_AND_MANAGER = PreparedQuery(
+    lambda partner: (
         Partner.objects.select_related("tier", "account_manager")
         .only("id", "tier", "account_manager")
-        .get(pk=partner.pk)
-    )
+        .filter(pk=partner)
+    ),
+    "partner",
+)
+
+
+def _load_tier_and_manager(partner: Partner) -> None:
+    """Read the partner's tier and account manager, which the dashboard shows, in one query."""
+    (loaded,) = _TIER_AND_MANAGER(partner=partner.pk)
     partner.tier = loaded.tier
     partner.account_manager = loaded.account_manager
 
