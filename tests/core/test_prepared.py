@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from partners.models import Membership, Partner
 from partners.selectors import membership_list_for_user
-from prm.core.prepared import PreparedQuery
+from prm.core.prepared import PreparedCounts, PreparedQuery
 
 from ..factories import MembershipFactory, PartnerFactory, UserFactory
 
@@ -115,3 +115,84 @@ def test_memberships_of_a_user_skip_closed_partners_and_sort_by_code(members):
     first, _ = members
     Partner.objects.filter(code="P-M").update(status=Partner.Status.TERMINATED)
     assert [m.partner.code for m in membership_list_for_user(user=first)] == ["P-A", "P-Z"]
+
+
+def _joined(user: int, since, day):
+    return (
+        Membership.objects.filter(user_id=user, created_at__gte=since, created_at__date__lte=day)
+        .order_by("partner__code")
+        .values_list("partner__code", flat=False)
+    )
+
+
+@pytest.fixture
+def joined(members):
+    """The first member's memberships, joined a day apart from 2026-03-01 10:00 UTC by code."""
+    first, _ = members
+    start = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    for days, membership in enumerate(
+        Membership.objects.filter(user=first).order_by("partner__code")
+    ):
+        Membership.objects.filter(pk=membership.pk).update(
+            created_at=start + dt.timedelta(days=days)
+        )
+    return first, start
+
+
+def test_days_and_instants_take_their_place_in_the_parameters(joined, django_assert_num_queries):
+    user, start = joined
+    prepared = PreparedQuery(_joined, "user", dates=("day",), datetimes=("since",))
+    cases = [
+        (start, start.date() + dt.timedelta(days=10)),
+        (start + dt.timedelta(hours=1), start.date() + dt.timedelta(days=2)),
+        (start + dt.timedelta(days=2), start.date() + dt.timedelta(days=2)),
+        (start - dt.timedelta(days=1), start.date()),
+        (start + dt.timedelta(days=9), start.date() + dt.timedelta(days=10)),
+    ]
+    for since, day in cases:
+        with django_assert_num_queries(1):
+            rows = prepared(user=user.pk, since=since, day=day)
+        assert rows == list(_joined(user.pk, since, day))
+    assert prepared(user=user.pk, since=start, day=start.date() + dt.timedelta(days=1)) == [
+        ("P-A",),
+        ("P-M",),
+    ]
+
+
+def test_days_and_instants_are_checked():
+    prepared = PreparedQuery(_joined, "user", dates=("day",), datetimes=("since",))
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with pytest.raises(TypeError, match="'day' must be a date"):
+        prepared(user=1, since=now, day=now)
+    with pytest.raises(TypeError, match="'since' must be a datetime"):
+        prepared(user=1, since=now.date(), day=now.date())
+
+
+def test_counts_are_read_in_one_query_compiled_once(joined, django_assert_num_queries):
+    user, start = joined
+    built = []
+
+    def build(user, since):
+        built.append(user)
+        mine = Membership.objects.filter(user_id=user)
+        return {
+            "all": mine,
+            "recent": mine.filter(created_at__gte=since),
+            "active": mine.filter(is_active=True, created_at__gte=since),
+            "nothing": Membership.objects.none(),
+        }
+
+    prepared = PreparedCounts(build, "user", datetimes=("since",))
+    for since in (start, start + dt.timedelta(days=1), start + dt.timedelta(days=30)):
+        with django_assert_num_queries(1):
+            counts = prepared(user=user.pk, since=since)
+        expected = {name: qs.count() for name, qs in build(user.pk, since).items()}
+        assert counts == expected
+    assert prepared(user=user.pk, since=start + dt.timedelta(days=1)) == {
+        "all": 4,
+        "recent": 3,
+        "active": 2,
+        "nothing": 0,
+    }
+    assert prepared(user=UserFactory().pk, since=start)["all"] == 0
+    assert len(built) == 1 + 3
