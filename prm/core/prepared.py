@@ -16,14 +16,19 @@ own. A placeholder missing from the compiled parameters fails loudly. A `values_
 gives its rows as tuples.
 
 `PreparedCounts(build, ...)`, where `build` returns named querysets, counts the rows of each, all
-in one query compiled once.
+in one query compiled once. On PostgreSQL that query is also prepared on the server (PREPARE) on
+each connection that runs it, so that PostgreSQL may keep its plan: a query of many subqueries
+takes about as long to plan as to run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -76,6 +81,7 @@ class _Compiled:
     instances: bool = False  # model instances, else tuples (values_list)
     names: tuple[str, ...] = ()  # the querysets the SQL counts (PreparedCounts)
     counted: tuple[str, ...] = ()  # every queryset, those that can have no row included
+    server: _ServerStatement | None = None  # the statement prepared on PostgreSQL
 
 
 class _Prepared:
@@ -173,7 +179,7 @@ def count_sql(querysets: dict[str, QuerySet], using: str) -> tuple[str, list, li
 
 class PreparedCounts(_Prepared):
     """The number of rows of each queryset `build(**placeholders)` returns by name, all read in
-    one query compiled once per database."""
+    one query compiled once per database (and prepared on the server on PostgreSQL)."""
 
     def _compile(self, using: str) -> _Compiled:
         placeholders = self._placeholders()
@@ -182,18 +188,83 @@ class PreparedCounts(_Prepared):
         if not names:
             return _Compiled("", (), {}, counted=tuple(querysets))
         positions = self._positions(params, placeholders, using)
+        server = None
+        if connections[using].vendor == "postgresql":
+            server = _ServerStatement.of(sql, params)
         return _Compiled(
-            sql, tuple(params), positions, names=tuple(names), counted=tuple(querysets)
+            sql,
+            tuple(params),
+            positions,
+            names=tuple(names),
+            counted=tuple(querysets),
+            server=server,
         )
 
     def __call__(self, *, using: str = "default", **values) -> dict[str, int]:
         compiled, params = self._statement(using, values)
         counts = dict.fromkeys(compiled.counted, 0)
         if compiled.names:
-            with connections[using].cursor() as cursor:
-                cursor.execute(compiled.sql, params)
+            connection = connections[using]
+            with connection.cursor() as cursor:
+                if compiled.server is None:
+                    cursor.execute(compiled.sql, params)
+                else:
+                    compiled.server.execute(connection, cursor, params)
                 counts.update(zip(compiled.names, cursor.fetchone(), strict=True))
         return counts
+
+
+# The PostgreSQL type of a parameter, by its Python type (the first that matches).
+_PG_TYPES = (
+    (bool, "boolean"),
+    (int, "bigint"),
+    (str, "text"),
+    (dt.datetime, "timestamptz"),
+    (dt.date, "date"),
+    (Decimal, "numeric"),
+)
+_SERVER_NAMES = itertools.count(1)
+
+
+def _pg_type(value) -> str | None:
+    return next((name for kind, name in _PG_TYPES if isinstance(value, kind)), None)
+
+
+@dataclass(frozen=True)
+class _ServerStatement:
+    """A query prepared on the PostgreSQL server under `name` (PREPARE), once per connection,
+    then run by EXECUTE with its parameters."""
+
+    name: str
+    prepare: str
+
+    @classmethod
+    def of(cls, sql: str, params) -> _ServerStatement | None:
+        """The statement of `sql` (with %s placeholders) for parameters like `params`; None
+        when a parameter has no known type."""
+        types = [_pg_type(value) for value in params]
+        if None in types:
+            return None
+        numbers = itertools.count(1)
+        numbered = re.sub(r"%[s%]", lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", sql)
+        name = f"prm_prepared_{next(_SERVER_NAMES)}"
+        declared = f"({', '.join(types)})" if types else ""
+        return cls(name, f"PREPARE {name}{declared} AS {numbered}")
+
+    def execute(self, connection, cursor, params: list) -> None:
+        """Run the statement on `cursor` of `connection`, preparing it first when this database
+        connection has not (on the driver's cursor: no query in Django's log)."""
+        prepared = connection.__dict__.get("_prm_server_statements")
+        if prepared is None or prepared[0] is not connection.connection:
+            prepared = connection.__dict__["_prm_server_statements"] = (
+                connection.connection,
+                set(),
+            )
+        if self.name not in prepared[1]:
+            cursor.cursor.execute(self.prepare)
+            prepared[1].add(self.name)
+        arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+        cursor.execute(f"EXECUTE {self.name}{arguments}", params)
 
 
 def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):

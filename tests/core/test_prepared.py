@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from partners.models import Membership, Partner
 from partners.selectors import membership_list_for_user
-from prm.core.prepared import PreparedCounts, PreparedQuery
+from prm.core.prepared import PreparedCounts, PreparedQuery, _ServerStatement
 
 from ..factories import MembershipFactory, PartnerFactory, UserFactory
 
@@ -196,3 +196,15 @@ def test_counts_are_read_in_one_query_compiled_once(joined, django_assert_num_qu
     }
     assert prepared(user=UserFactory().pk, since=start)["all"] == 0
     assert len(built) == 1 + 3
+
+
+def test_a_server_statement_numbers_its_parameters_and_declares_their_types():
+    statement = _ServerStatement.of(
+        "SELECT %s, %s, %s, %s WHERE code LIKE '10%%' AND at < %s",
+        [True, 7, "x", dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, tzinfo=dt.UTC)],
+    )
+    assert statement.prepare == (
+        f"PREPARE {statement.name}(boolean, bigint, text, date, timestamptz) AS "
+        "SELECT $1, $2, $3, $4 WHERE code LIKE '10%' AND at < $5"
+    )
+    assert _ServerStatement.of("SELECT %s", [None]) is None
