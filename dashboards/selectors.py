@@ -294,7 +294,7 @@ def _vendor_rows_query(name: str, shape: tuple, size: int) -> PreparedQuery:
         return method(_VendorScope(partner_scope_stand_in(shape, user)), **at)[:size]
 
     ids = () if shape[0] == "all" else ("user",)
-    return PreparedQuery(build, *ids, datetimes=instants)
+    return PreparedQuery(build, *ids, datetimes=instants, plan_once=True)
 
 
 def _vendor_rows(name: str, shape: tuple, user, size: int, **at) -> list:

@@ -218,6 +218,7 @@ _TIER_AND_MANAGER = PreparedQuery(
         .filter(pk=partner)
     ),
     "partner",
+    plan_once=True,
 )
 
 

@@ -311,6 +311,7 @@ def _latest_snapshots(limit: int) -> PreparedQuery:
             :limit
         ],
         "partner",
+        plan_once=True,
     )
 
 

@@ -94,7 +94,7 @@ def _recent(verbs: tuple[str, ...] | None, limit: int, of_partner: bool) -> Prep
             .order_by("-created_at", "-id")[:limit]
         )
 
-    return PreparedQuery(build, *(["partner"] if of_partner else []))
+    return PreparedQuery(build, *(["partner"] if of_partner else []), plan_once=True)
 
 
 @functools.cache
@@ -115,7 +115,7 @@ def _recent_managed(verbs: tuple[str, ...] | None, limit: int, shape: tuple) -> 
             .order_by("-created_at", "-id")[:limit]
         )
 
-    return PreparedQuery(build, "user")
+    return PreparedQuery(build, "user", plan_once=True)
 
 
 def _about(targets: Iterable[models.Model | QuerySet]) -> Q | None:

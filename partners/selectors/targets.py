@@ -147,7 +147,9 @@ def target_scorecard_current(*, partner: Partner) -> ScorecardRow | None:
 def _period_target(period: str) -> PreparedQuery:
     """A partner's target of `period` (its id given on each call), compiled once."""
     return PreparedQuery(
-        lambda partner: Target.objects.filter(partner_id=partner, period=period)[:1], "partner"
+        lambda partner: Target.objects.filter(partner_id=partner, period=period)[:1],
+        "partner",
+        plan_once=True,
     )
 
 
@@ -165,6 +167,7 @@ def _net_sales_by_month(sale_model) -> PreparedQuery:
         ),
         "partner",
         dates=("start", "end"),
+        plan_once=True,
     )
 
 

@@ -16,9 +16,11 @@ own. A placeholder missing from the compiled parameters fails loudly. A `values_
 gives its rows as tuples.
 
 `PreparedCounts(build, ...)`, where `build` returns named querysets, counts the rows of each, all
-in one query compiled once. On PostgreSQL that query is also prepared on the server (PREPARE) on
-each connection that runs it, so that PostgreSQL may keep its plan: a query of many subqueries
-takes about as long to plan as to run.
+in one query compiled once.
+
+On PostgreSQL a prepared count, and a prepared query made with `plan_once=True`, is also prepared
+on the server (PREPARE) on each connection that runs it, so that PostgreSQL may keep its plan: a
+query of many subqueries or joins that reads a few rows takes longer to plan than to run.
 """
 
 from __future__ import annotations
@@ -93,8 +95,10 @@ class _Prepared:
         *names: str,
         dates: tuple[str, ...] = (),
         datetimes: tuple[str, ...] = (),
+        plan_once: bool = False,
     ) -> None:
         self.build = build
+        self.plan_once = plan_once
         self.kinds = (
             dict.fromkeys(names, "id")
             | dict.fromkeys(dates, "date")
@@ -119,6 +123,12 @@ class _Prepared:
 
     def _compile(self, using: str) -> _Compiled:
         raise NotImplementedError
+
+    def _server(self, sql: str, params, using: str) -> _ServerStatement | None:
+        """The statement to prepare on the server for `sql`, if any."""
+        if self.plan_once and connections[using].vendor == "postgresql":
+            return _ServerStatement.of(sql, params)
+        return None
 
     def _statement(self, using: str, values: dict[str, Any]) -> tuple[_Compiled, list]:
         """The compiled statement for `using` and its parameters with `values` in place."""
@@ -149,12 +159,14 @@ class PreparedQuery(_Prepared):
         sql, params = compiler.as_sql()
         positions = self._positions(params, placeholders, using)
         instances = queryset._iterable_class is ModelIterable
-        return _Compiled(sql, tuple(params), positions, compiler, instances)
+        server = self._server(sql, params, using)
+        return _Compiled(sql, tuple(params), positions, compiler, instances, server=server)
 
     def __call__(self, *, using: str = "default", **values) -> list:
         compiled, params = self._statement(using, values)
-        with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            _execute(connection, cursor, compiled, params)
             rows = cursor.fetchall()
         if not compiled.instances:
             return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
@@ -181,6 +193,9 @@ class PreparedCounts(_Prepared):
     """The number of rows of each queryset `build(**placeholders)` returns by name, all read in
     one query compiled once per database (and prepared on the server on PostgreSQL)."""
 
+    def __init__(self, build: Callable[..., dict[str, QuerySet]], *names: str, **kinds) -> None:
+        super().__init__(build, *names, plan_once=True, **kinds)
+
     def _compile(self, using: str) -> _Compiled:
         placeholders = self._placeholders()
         querysets = self.build(**placeholders)
@@ -188,9 +203,7 @@ class PreparedCounts(_Prepared):
         if not names:
             return _Compiled("", (), {}, counted=tuple(querysets))
         positions = self._positions(params, placeholders, using)
-        server = None
-        if connections[using].vendor == "postgresql":
-            server = _ServerStatement.of(sql, params)
+        server = self._server(sql, params, using)
         return _Compiled(
             sql,
             tuple(params),
@@ -206,12 +219,16 @@ class PreparedCounts(_Prepared):
         if compiled.names:
             connection = connections[using]
             with connection.cursor() as cursor:
-                if compiled.server is None:
-                    cursor.execute(compiled.sql, params)
-                else:
-                    compiled.server.execute(connection, cursor, params)
+                _execute(connection, cursor, compiled, params)
                 counts.update(zip(compiled.names, cursor.fetchone(), strict=True))
         return counts
+
+
+def _execute(connection, cursor, compiled: _Compiled, params: list) -> None:
+    if compiled.server is None:
+        cursor.execute(compiled.sql, params)
+    else:
+        compiled.server.execute(connection, cursor, params)
 
 
 # The PostgreSQL type of a parameter, by its Python type (the first that matches).
