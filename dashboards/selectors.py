@@ -500,8 +500,6 @@ class _PartnerScope:
 
     @cached_property
     def cases(self) -> QuerySet[Case]:
-        if self.membership is None:
-            return Case.objects.none()
         return case_visible_queryset(
             user=self.user, current_partner=self.partner, membership=self.membership
         )

@@ -33,6 +33,7 @@ from prm.core.access import (
     RoleRequiredMixin,
     request_role,
 )
+from prm.core.links import nav
 from prm.core.prepared import PreparedQuery
 
 from .selectors import partner_dashboard, vendor_dashboard
@@ -42,8 +43,8 @@ AGE_CHART_WIDTH, AGE_CHART_HEIGHT = 420, 200
 
 
 def _url(name: str, query: str = "") -> str:
-    """The path of a list page with its filter."""
-    path = reverse(name)
+    """The path of a list page with its filter (the path reversed once per process)."""
+    path = nav(name)
     return f"{path}?{query}" if query else path
 
 
