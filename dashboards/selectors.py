@@ -6,11 +6,13 @@ tiles of one table come from one aggregate with conditional counts, each short l
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from commissions.selectors import statement_list
 from disputes.models import Case
 from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
 from disputes.services import case_sla_state
+from engagement.health import quarter_label
 from engagement.selectors import falling_partners_queryset
 from funds.models import FundBudget, FundClaim, FundRequest, PriceProtectionClaim
 from funds.selectors import budgets_with_balance
@@ -32,8 +35,10 @@ from partners.models import (
     AnnouncementRecipient,
     BusinessReview,
     DealRegistration,
+    Membership,
     Partner,
 )
+from partners.permissions import partner_scope_shape, partner_scope_stand_in
 from partners.selectors import (
     ScorecardRow,
     partner_visible_ids,
@@ -42,6 +47,7 @@ from partners.selectors import (
     target_scorecard_current,
 )
 from partners.selectors.reviews import local_day_start
+from prm.core.prepared import PreparedCounts, PreparedQuery
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
@@ -57,41 +63,16 @@ def _first(qs: QuerySet, size: int = LIST_SIZE) -> list:
     return list(qs[:size])
 
 
-def _first_of(count: int, qs: QuerySet, size: int = LIST_SIZE) -> list:
-    """`_first(qs, size)` for a list whose rows `count` (read with the tiles) says there are;
-    no query when there are none."""
-    return _first(qs, size) if count else []
+def _first_of(count: int, build: Callable[[], QuerySet], size: int = LIST_SIZE) -> list:
+    """`_first(build(), size)` for a list whose rows `count` (read with the tiles) says there
+    are; nothing built and no query when there are none."""
+    return _first(build(), size) if count else []
 
 
 def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
     """The first `size` rows and the number of rows in all, always two queries (a window count
     over the list would make PostgreSQL read every row before returning the first few)."""
     return _first(qs, size), qs.order_by().count()
-
-
-def _counts(**querysets: QuerySet) -> dict[str, int]:
-    """The number of rows of each queryset, all in one query (one scalar subquery each, beside
-    one another in a SELECT without FROM): the dashboard's tiles cost one round trip instead of
-    one per tile. Each queryset is compiled on its own, as the ORM would run it."""
-    columns, params, names = [], [], []
-    counts = dict.fromkeys(querysets, 0)
-    using = None
-    for name, qs in querysets.items():
-        using = using or qs.db
-        try:
-            sql, values = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
-        except EmptyResultSet:
-            continue
-        columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (ORM-compiled SQL)
-        params.extend(values)
-        names.append(name)
-    if not columns:
-        return counts
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns), params)
-        row = cursor.fetchone()
-    counts.update(zip(names, row, strict=True))
-    return counts
 
 
 def _of_partners(qs: QuerySet, partner_ids) -> QuerySet:
@@ -139,6 +120,218 @@ class VendorDashboard:
     falling_count: int = 0
 
 
+class _VendorScope:
+    """The querysets of the vendor dashboard over what `user` may see, each built when first
+    used."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+
+    @cached_property
+    def partner_ids(self):
+        return partner_visible_ids(user=self.user)
+
+    @cached_property
+    def partners(self) -> QuerySet[Partner]:
+        return partner_visible_queryset(user=self.user)
+
+    @cached_property
+    def cases(self) -> QuerySet[Case]:
+        return case_visible_queryset(user=self.user)
+
+    @cached_property
+    def pending_deals(self) -> QuerySet[DealRegistration]:
+        return _of_partners(
+            DealRegistration.objects.filter(status=DealRegistration.Status.PENDING),
+            self.partner_ids,
+        ).order_by("created_at", "id")
+
+    @cached_property
+    def proposals(self) -> QuerySet:
+        return target_proposals_awaiting(partners=self.partners, side="vendor")
+
+    @cached_property
+    def expiring(self) -> QuerySet[Agreement]:
+        return _of_partners(
+            Agreement.objects.filter(status=Agreement.Status.EXPIRING), self.partner_ids
+        ).order_by("end", "number")
+
+    @cached_property
+    def draft_statements(self) -> QuerySet[Statement]:
+        return _of_partners(
+            Statement.objects.filter(status=Statement.Status.DRAFT), self.partner_ids
+        ).order_by("period_start", "partner__code")
+
+    @cached_property
+    def flagged(self) -> QuerySet[Partner]:
+        return self.partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
+
+    @cached_property
+    def reviews(self) -> QuerySet[BusinessReview]:
+        return _of_partners(
+            BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED),
+            self.partner_ids,
+        )
+
+    @cached_property
+    def open_items(self) -> QuerySet[ActionItem]:
+        return _of_partners(ActionItem.objects.filter(done_at__isnull=True), self.partner_ids)
+
+    def budgets(self) -> QuerySet:
+        return _of_partners(FundBudget.objects.all(), self.partner_ids).values("pk")
+
+    # The short lists, by name (see _vendor_rows).
+
+    def breached_rows(self, *, now: dt.datetime) -> QuerySet[Case]:
+        return (
+            self.cases.filter(case_breached_q(now=now))
+            .select_related("partner", "owner")
+            .only(*CASE_ROW_FIELDS)
+            .order_by("created_at", "id")
+        )
+
+    def pending_deal_rows(self) -> QuerySet[DealRegistration]:
+        return self.pending_deals.select_related("partner").only(
+            "id", "customer_name", "estimated_value", "currency", "partner__code"
+        )
+
+    def proposal_rows(self) -> QuerySet:
+        return self.proposals.only(
+            "id", "amount", "target__period", "target__currency", "target__partner__code"
+        )
+
+    def expiring_rows(self) -> QuerySet[Agreement]:
+        return self.expiring.select_related("partner").only("id", "number", "end", "partner__code")
+
+    def review_rows(self, *, horizon: dt.datetime) -> QuerySet[BusinessReview]:
+        # Overdue and due reviews together are the scheduled ones before the horizon.
+        return (
+            self.reviews.filter(scheduled_at__lt=horizon)
+            .select_related("partner")
+            .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
+            .order_by("scheduled_at", "id")
+        )
+
+    def draft_statement_rows(self) -> QuerySet[Statement]:
+        return self.draft_statements.select_related("partner").only(
+            "id", "period", "total", "currency", "partner__code"
+        )
+
+    def flagged_rows(self) -> QuerySet[Partner]:
+        return self.flagged.only(*FLAGGED_ROW_FIELDS)
+
+    def action_item_rows(self) -> QuerySet[ActionItem]:
+        return _action_item_queryset(self.open_items)
+
+
+def _age_bounds(now: dt.datetime) -> dict[str, dt.datetime]:
+    """The instants that bound the case age buckets at `now`: `age_<key>_newest`, the latest
+    creation in the bucket, and `age_<key>_oldest`, the creation it stays after (none for the
+    last bucket)."""
+    bounds = {}
+    for key, start, end in AGE_BUCKETS:
+        bounds[f"age_{key}_newest"] = now - dt.timedelta(days=start)
+        if end is not None:
+            bounds[f"age_{key}_oldest"] = now - dt.timedelta(days=end)
+    return bounds
+
+
+def _vendor_counted(
+    *, shape: tuple, quarter_day: dt.date, user: int, now, today, today_start, horizon, **ages
+) -> dict[str, QuerySet]:
+    """The querysets the vendor dashboard counts for the user of id `user` whose partner scope
+    has the shape `shape`, at `now` (`today` starting at `today_start`, the review horizon at
+    `horizon`, the age buckets bounded by `ages`, see _age_bounds) in the quarter of
+    `quarter_day`."""
+    stand_in = partner_scope_stand_in(shape, user)
+    scope = _VendorScope(stand_in)
+    active_cases = scope.cases.filter(ACTIVE_Q)
+    counted = {
+        "breached": scope.cases.filter(case_breached_q(now=now)),
+        "escalated": active_cases.filter(escalated_at__isnull=False),
+        "open_cases": active_cases,
+    }
+    for key, _start, end in AGE_BUCKETS:
+        condition = Q(created_at__lte=ages[f"age_{key}_newest"])
+        if end is not None:
+            condition &= Q(created_at__gt=ages[f"age_{key}_oldest"])
+        counted[f"age_{key}"] = active_cases.filter(condition)
+    return counted | {
+        "pending_deals": scope.pending_deals,
+        "proposals": scope.proposals,
+        "expiring": scope.expiring,
+        "draft_statements": scope.draft_statements,
+        "flagged": scope.flagged,
+        "reviews_overdue": scope.reviews.filter(scheduled_at__lt=today_start),
+        "reviews_due": scope.reviews.filter(
+            scheduled_at__gte=today_start, scheduled_at__lt=horizon
+        ),
+        "action_items": scope.open_items,
+        "action_items_overdue": scope.open_items.filter(due_on__lt=today),
+        "fund_requests": FundRequest.objects.filter(
+            status=FundRequest.Status.PENDING, budget__in=scope.budgets()
+        ),
+        "fund_claims": FundClaim.objects.filter(
+            status=FundClaim.Status.SUBMITTED, request__budget__in=scope.budgets()
+        ),
+        "protection_claims": _of_partners(
+            PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
+            scope.partner_ids,
+        ),
+        "falling": falling_partners_queryset(user=stand_in, today=quarter_day),
+    }
+
+
+@functools.cache
+def _vendor_rows_query(name: str, shape: tuple, size: int) -> PreparedQuery:
+    """The first `size` rows of the short list `name` (a `_VendorScope` method) for users whose
+    partner scope has the shape `shape`, compiled once. Over every partner no list depends on
+    the user; otherwise the user's id is a placeholder."""
+    method = getattr(_VendorScope, name)
+    instants = tuple(inspect.signature(method).parameters)[1:]
+
+    def build(user: int | None = None, **at) -> QuerySet:
+        return method(_VendorScope(partner_scope_stand_in(shape, user)), **at)[:size]
+
+    ids = () if shape[0] == "all" else ("user",)
+    return PreparedQuery(build, *ids, datetimes=instants, plan_once=True)
+
+
+def _vendor_rows(name: str, shape: tuple, user, size: int, **at) -> list:
+    """The first `size` rows of the short list `name` for `user`, whose partner scope has the
+    shape `shape`, at the instants `at` the list takes."""
+    ids = {} if shape[0] == "all" else {"user": user.pk}
+    return _vendor_rows_query(name, shape, size)(**ids, **at)
+
+
+# The vendor dashboard's counts by the shape of the user's partner scope and the quarter.
+_VENDOR_COUNTS: dict[tuple, PreparedCounts] = {}
+
+
+def _vendor_counts(user, *, now: dt.datetime, today: dt.date, today_start: dt.datetime) -> dict:
+    """Every count of the vendor dashboard of `user` at `now`, in one query compiled once per
+    process for each shape of partner scope (partners.permissions.partner_scope_shape) and
+    quarter."""
+    ages = _age_bounds(now)
+    key = (partner_scope_shape(user), quarter_label(today))
+    prepared = _VENDOR_COUNTS.get(key)
+    if prepared is None:
+        prepared = _VENDOR_COUNTS[key] = PreparedCounts(
+            functools.partial(_vendor_counted, shape=key[0], quarter_day=today),
+            "user",
+            dates=("today",),
+            datetimes=("now", "today_start", "horizon", *ages),
+        )
+    return prepared(
+        user=user.pk,
+        now=now,
+        today=today,
+        today_start=today_start,
+        horizon=now + REVIEW_HORIZON,
+        **ages,
+    )
+
+
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
     they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
@@ -147,116 +340,41 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     Every count is read in one query; each short list reads only the columns it shows."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
-    partners = partner_visible_queryset(user=user)
-    partner_ids = partner_visible_ids(user=user)
+    counts = _vendor_counts(user, now=now, today=today, today_start=today_start)
+    shape = partner_scope_shape(user)
 
-    cases = case_visible_queryset(user=user)
-    breached = case_breached_q(now=now)
-    active_cases = cases.filter(ACTIVE_Q)
-    case_counts = {
-        "breached": cases.filter(breached),
-        "escalated": active_cases.filter(escalated_at__isnull=False),
-        "open_cases": active_cases,
-    }
-    for key, start, end in AGE_BUCKETS:
-        condition = Q(created_at__lte=now - dt.timedelta(days=start))
-        if end is not None:
-            condition &= Q(created_at__gt=now - dt.timedelta(days=end))
-        case_counts[f"age_{key}"] = active_cases.filter(condition)
+    def rows(name: str, count: int, size: int = LIST_SIZE, **at) -> list:
+        return _vendor_rows(name, shape, user, size, **at) if count else []
 
-    pending_deal_qs = _of_partners(
-        DealRegistration.objects.filter(status=DealRegistration.Status.PENDING), partner_ids
-    ).order_by("created_at", "id")
-    proposal_qs = target_proposals_awaiting(partners=partners, side="vendor")
-    expiring_qs = _of_partners(
-        Agreement.objects.filter(status=Agreement.Status.EXPIRING), partner_ids
-    ).order_by("end", "number")
-    draft_statement_qs = _of_partners(
-        Statement.objects.filter(status=Statement.Status.DRAFT), partner_ids
-    ).order_by("period_start", "partner__code")
-    flagged_qs = partners.filter(FLAGGED_Q).order_by("-overdue_receivables", "code")
-    reviews = _of_partners(
-        BusinessReview.objects.filter(status=BusinessReview.Status.SCHEDULED), partner_ids
-    )
-    open_items = _of_partners(ActionItem.objects.filter(done_at__isnull=True), partner_ids)
-    counts = _counts(
-        **case_counts,
-        pending_deals=pending_deal_qs,
-        proposals=proposal_qs,
-        expiring=expiring_qs,
-        draft_statements=draft_statement_qs,
-        flagged=flagged_qs,
-        reviews_overdue=reviews.filter(scheduled_at__lt=today_start),
-        reviews_due=reviews.filter(
-            scheduled_at__gte=today_start, scheduled_at__lt=now + REVIEW_HORIZON
-        ),
-        action_items=open_items,
-        action_items_overdue=open_items.filter(due_on__lt=today),
-        fund_requests=FundRequest.objects.filter(
-            status=FundRequest.Status.PENDING,
-            budget__in=_of_partners(FundBudget.objects.all(), partner_ids).values("pk"),
-        ),
-        fund_claims=FundClaim.objects.filter(
-            status=FundClaim.Status.SUBMITTED,
-            request__budget__in=_of_partners(FundBudget.objects.all(), partner_ids).values("pk"),
-        ),
-        protection_claims=_of_partners(
-            PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
-            partner_ids,
-        ),
-        falling=falling_partners_queryset(user=user, today=today),
-    )
-
-    breached_cases = _first_of(
-        counts["breached"],
-        cases.filter(breached)
-        .select_related("partner", "owner")
-        .only(*CASE_ROW_FIELDS)
-        .order_by("created_at", "id"),
-    )
+    breached_cases = rows("breached_rows", counts["breached"], now=now)
     for case in breached_cases:
         case.age_days = _case_age_days(case, now)
-    pending_deals = _first_of(
-        counts["pending_deals"],
-        pending_deal_qs.select_related("partner").only(
-            "id", "customer_name", "estimated_value", "currency", "partner__code"
-        ),
-    )
-    awaiting_proposals = _first_of(
-        counts["proposals"],
-        proposal_qs.only(
-            "id", "amount", "target__period", "target__currency", "target__partner__code"
-        ),
-    )
-    expiring_agreements = _first_of(
-        counts["expiring"],
-        expiring_qs.select_related("partner").only("id", "number", "end", "partner__code"),
-    )
+    pending_deals = rows("pending_deal_rows", counts["pending_deals"])
+    awaiting_proposals = rows("proposal_rows", counts["proposals"])
+    expiring_agreements = rows("expiring_rows", counts["expiring"])
     for agreement in expiring_agreements:
         agreement.days_left = (agreement.end - today).days
-    # Overdue and due reviews together are the scheduled ones before the horizon.
-    reviews_due = _first_of(
+    reviews_due = rows(
+        "review_rows",
         counts["reviews_overdue"] + counts["reviews_due"],
-        reviews.filter(scheduled_at__lt=now + REVIEW_HORIZON)
-        .select_related("partner")
-        .only("id", "scheduled_at", "partner__code", "partner__name", "partner__local_name")
-        .order_by("scheduled_at", "id"),
+        horizon=now + REVIEW_HORIZON,
     )
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
-    draft_statements = _first_of(
-        counts["draft_statements"],
-        draft_statement_qs.select_related("partner").only(
-            "id", "period", "total", "currency", "partner__code"
-        ),
-    )
-    flagged_partners = _first_of(counts["flagged"], flagged_qs.only(*FLAGGED_ROW_FIELDS))
-    action_items = _action_item_rows(open_items, today=today, count=counts["action_items"])
+    draft_statements = rows("draft_statement_rows", counts["draft_statements"])
+    flagged_partners = rows("flagged_rows", counts["flagged"])
+    action_items = rows("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
+    for item in action_items:
+        item.is_overdue = item.due_on < today
     # The drafts of every partner in several currencies: one total in the reporting currency
     # (nothing to read, rates included, when there is no draft).
     if counts["draft_statements"]:
         draft_statement_total = reporting_total(
-            draft_statement_qs.order_by().values_list("currency").annotate(Sum("total")), day=today
+            _VendorScope(user)
+            .draft_statements.order_by()
+            .values_list("currency")
+            .annotate(Sum("total")),
+            day=today,
         )
     else:
         draft_statement_total = reporting_total([], day=today, book=RateBook([]))
@@ -320,15 +438,21 @@ ACTION_ITEM_ROW_FIELDS = (
 )
 
 
-def _action_item_rows(open_items: QuerySet, *, today: dt.date, count: int) -> list[ActionItem]:
-    """The earliest-due of `open_items` (`count` of them in all), each marked overdue or not."""
-    rows = _first_of(
-        count,
+def _action_item_queryset(open_items: QuerySet) -> QuerySet[ActionItem]:
+    """`open_items` in the order and with the columns the action item list shows."""
+    return (
         open_items.select_related("partner", "owner")
         .only(*ACTION_ITEM_ROW_FIELDS)
-        .order_by("due_on", "id"),
-        ACTION_ITEM_LIST_SIZE,
+        .order_by("due_on", "id")
     )
+
+
+def _action_item_rows(
+    open_items: Callable[[], QuerySet], *, today: dt.date, count: int
+) -> list[ActionItem]:
+    """The earliest-due of the rows `open_items()` gives (`count` of them in all), each marked
+    overdue or not."""
+    rows = _first_of(count, lambda: _action_item_queryset(open_items()), ACTION_ITEM_LIST_SIZE)
     for item in rows:
         item.is_overdue = item.due_on < today
     return rows
@@ -361,6 +485,139 @@ class PartnerDashboard:
     protection_claims: list[PriceProtectionClaim] = field(default_factory=list)
 
 
+class _PartnerScope:
+    """The querysets of the dashboard of `partner` for `user`, a member of it (`membership`, the
+    user's active membership of it, None without one), each built when first used."""
+
+    def __init__(self, user, partner: Partner, membership) -> None:
+        self.user = user
+        self.partner = partner
+        self.membership = membership
+
+    @cached_property
+    def own(self) -> QuerySet[Partner]:
+        return partner_visible_queryset(user=self.user, current_partner=self.partner)
+
+    @cached_property
+    def cases(self) -> QuerySet[Case]:
+        return case_visible_queryset(
+            user=self.user, current_partner=self.partner, membership=self.membership
+        )
+
+    @cached_property
+    def receipts(self) -> QuerySet[AnnouncementRecipient]:
+        return AnnouncementRecipient.objects.filter(
+            partner=self.partner, announcement__published_at__isnull=False
+        )
+
+    def unread(self) -> QuerySet[AnnouncementRecipient]:
+        read = AnnouncementRead.objects.filter(
+            announcement=OuterRef("announcement"), user=self.user
+        )
+        return self.receipts.exclude(Exists(read))
+
+    def pending_ack(self) -> QuerySet[AnnouncementRecipient]:
+        return self.receipts.filter(
+            announcement__requires_acknowledgement=True, acknowledged_at__isnull=True
+        )
+
+    @cached_property
+    def open_items(self) -> QuerySet[ActionItem]:
+        return ActionItem.objects.filter(partner=self.partner, done_at__isnull=True)
+
+    @cached_property
+    def scheduled(self) -> QuerySet[BusinessReview]:
+        return BusinessReview.objects.filter(
+            partner=self.partner, status=BusinessReview.Status.SCHEDULED
+        )
+
+    def running_budgets(self, today: dt.date) -> QuerySet[FundBudget]:
+        return FundBudget.objects.filter(partner=self.partner, fund__end__gte=today)
+
+    @cached_property
+    def open_protection(self) -> QuerySet[PriceProtectionClaim]:
+        return PriceProtectionClaim.objects.filter(
+            partner=self.partner, status=PriceProtectionClaim.Status.OPEN
+        )
+
+    @cached_property
+    def statements(self) -> QuerySet[Statement]:
+        return statement_list(user=self.user, current_partner=self.partner)
+
+    @cached_property
+    def proposals(self) -> QuerySet:
+        return target_proposals_awaiting(partners=self.own, side="partner")
+
+
+def _partner_counted(
+    *, shape: tuple, role: str | None, shown: frozenset, user: int, partner: int, now, today
+) -> dict[str, QuerySet]:
+    """The querysets the dashboard of the partner of id `partner` counts for the user of id
+    `user`, whose partner scope has the shape `shape`, a member of it in the role `role` (None:
+    no active membership), at `now` on `today`. `shown` holds what the user's role sees of "deals",
+    "payouts" and "proposals"."""
+    stand_in = partner_scope_stand_in(shape, user)
+    membership = None
+    if role is not None:
+        membership = Membership(user_id=user, partner_id=partner, role=role, is_active=True)
+    scope = _PartnerScope(stand_in, Partner(pk=partner), membership)
+    counted = {
+        "open_cases": scope.cases.filter(ACTIVE_Q),
+        "breached": scope.cases.filter(case_breached_q(now=now)),
+        "unread": scope.unread(),
+        "pending_ack": scope.pending_ack(),
+        "action_items": scope.open_items,
+        "action_items_overdue": scope.open_items.filter(due_on__lt=today),
+        "scheduled_reviews": scope.scheduled,
+        "fund_budgets": scope.running_budgets(today),
+    }
+    if "deals" in shown:
+        counted["pending_deals"] = DealRegistration.objects.filter(
+            partner__in=scope.own, status=DealRegistration.Status.PENDING
+        )
+    if "payouts" in shown:
+        counted["protection_claims"] = scope.open_protection
+        counted["statements"] = scope.statements
+    if "proposals" in shown:
+        counted["proposals"] = scope.proposals
+    return counted
+
+
+# The partner dashboard's counts by the shape of the user's partner scope, their role in the
+# partner and what that role sees.
+_PARTNER_COUNTS: dict[tuple, PreparedCounts] = {}
+
+
+def _partner_counts(user, partner, membership, shown: frozenset, **at) -> dict[str, int]:
+    """Every count of the dashboard of `partner` for `user` (`membership`, their active
+    membership of it, or None), showing `shown`, at `at` (`now` and `today`)."""
+    role = None if membership is None else membership.role
+    key = (partner_scope_shape(user), role, shown)
+    prepared = _PARTNER_COUNTS.get(key)
+    if prepared is None:
+        prepared = _PARTNER_COUNTS[key] = PreparedCounts(
+            functools.partial(_partner_counted, shape=key[0], role=role, shown=shown),
+            "user",
+            "partner",
+            dates=("today",),
+            datetimes=("now",),
+        )
+    return prepared(user=user.pk, partner=partner.pk, **at)
+
+
+def _membership_of(user, partner: Partner, membership):
+    """`membership` when it is `user`'s active membership of `partner`, else that membership
+    looked up (None without one)."""
+    if (
+        membership is not None
+        and membership.is_active
+        and membership.user_id == user.pk
+        and membership.partner_id == partner.pk
+    ):
+        return membership
+    return user.memberships.filter(partner=partner, is_active=True).first()
+
+
 def partner_dashboard(
     *,
     user,
@@ -375,69 +632,51 @@ def partner_dashboard(
     proposals are read only when the caller's role may see them; cases follow the case access
     rule (sales users see the cases they raised; `membership`, the user's membership of
     `partner` when the caller has it, spares looking it up). Unread announcements are those
-    published to the partner that this user has not opened."""
+    published to the partner that this user has not opened.
+
+    Every count is read in one query, compiled once per process for each kind of user."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
-    own = partner_visible_queryset(user=user, current_partner=partner)
     scorecard_row = target_scorecard_current(partner=partner)
     attainment = scorecard_row.attainment if scorecard_row else None
     attainment_width = (
         None if attainment is None else int(min(max(attainment, Decimal("0")), Decimal("100")))
     )
-
-    cases = case_visible_queryset(user=user, current_partner=partner, membership=membership)
-    breached = case_breached_q(now=now)
-    receipts = AnnouncementRecipient.objects.filter(
-        partner=partner, announcement__published_at__isnull=False
-    )
-    read = AnnouncementRead.objects.filter(announcement=OuterRef("announcement"), user=user)
-    pending_ack = Q(announcement__requires_acknowledgement=True, acknowledged_at__isnull=True)
-    open_items = ActionItem.objects.filter(partner=partner, done_at__isnull=True)
-    scheduled = BusinessReview.objects.filter(
-        partner=partner, status=BusinessReview.Status.SCHEDULED
-    )
-    running_budgets = FundBudget.objects.filter(partner=partner, fund__end__gte=today)
-    # The lists' counts are read with the tiles', so that an empty list costs no query.
-    counted = {
-        "open_cases": cases.filter(ACTIVE_Q),
-        "breached": cases.filter(breached),
-        "unread": receipts.exclude(Exists(read)),
-        "pending_ack": receipts.filter(pending_ack),
-        "action_items": open_items,
-        "action_items_overdue": open_items.filter(due_on__lt=today),
-        "scheduled_reviews": scheduled,
-        "fund_budgets": running_budgets,
-    }
-    if show_deals:
-        counted["pending_deals"] = DealRegistration.objects.filter(
-            partner__in=own, status=DealRegistration.Status.PENDING
+    membership = _membership_of(user, partner, membership)
+    scope = _PartnerScope(user, partner, membership)
+    shown = frozenset(
+        name
+        for name, show in (
+            ("deals", show_deals),
+            ("payouts", show_payouts),
+            ("proposals", show_proposals),
         )
-    open_protection = PriceProtectionClaim.objects.filter(
-        partner=partner, status=PriceProtectionClaim.Status.OPEN
+        if show
     )
-    statements = statement_list(user=user, current_partner=partner)
-    proposals = target_proposals_awaiting(partners=own, side="partner")
-    if show_payouts:
-        counted["protection_claims"] = open_protection
-        counted["statements"] = statements
-    if show_proposals:
-        counted["proposals"] = proposals
-    counts = _counts(**counted)
+    counts = _partner_counts(user, partner, membership, shown, now=now, today=today)
     open_cases = _first_of(
         counts["open_cases"],
-        cases.filter(ACTIVE_Q).select_related("partner", "owner").order_by("resolution_due", "id"),
+        lambda: (
+            scope.cases.filter(ACTIVE_Q)
+            .select_related("partner", "owner")
+            .order_by("resolution_due", "id")
+        ),
     )
     unread = _first_of(
         counts["unread"],
-        receipts.exclude(Exists(read))
-        .select_related("announcement")
-        .order_by("-announcement__published_at", "-id"),
+        lambda: (
+            scope.unread()
+            .select_related("announcement")
+            .order_by("-announcement__published_at", "-id")
+        ),
     )
     awaiting_acknowledgement = _first_of(
         counts["pending_ack"],
-        receipts.filter(pending_ack)
-        .select_related("announcement")
-        .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id"),
+        lambda: (
+            scope.pending_ack()
+            .select_related("announcement")
+            .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")
+        ),
     )
     for receipt in awaiting_acknowledgement:
         due = receipt.announcement.acknowledge_by
@@ -447,7 +686,7 @@ def partner_dashboard(
         iter(
             _first_of(
                 counts["scheduled_reviews"],
-                scheduled.select_related("organiser").order_by("scheduled_at", "id"),
+                lambda: scope.scheduled.select_related("organiser").order_by("scheduled_at", "id"),
                 1,
             )
         ),
@@ -456,7 +695,9 @@ def partner_dashboard(
     if next_review is not None:
         next_review.is_overdue = next_review.scheduled_at < today_start
 
-    action_items = _action_item_rows(open_items, today=today, count=counts["action_items"])
+    action_items = _action_item_rows(
+        lambda: scope.open_items, today=today, count=counts["action_items"]
+    )
     dashboard = PartnerDashboard(
         scorecard_row=scorecard_row,
         attainment_width=attainment_width,
@@ -476,14 +717,16 @@ def partner_dashboard(
         dashboard.trend = payout_trend(
             _first_of(
                 counts["statements"],
-                statements.select_related(None).only("id", "period", "total", "currency", "status"),
+                lambda: scope.statements.select_related(None).only(
+                    "id", "period", "total", "currency", "status"
+                ),
                 PAYOUT_TREND_PERIODS,
             )
         )
     if show_deals:
         dashboard.pending_deal_count = counts["pending_deals"]
     if counts["fund_budgets"]:
-        dashboard.fund_budgets = _fund_budgets(running_budgets)
+        dashboard.fund_budgets = _fund_budgets(scope.running_budgets(today))
     if dashboard.fund_budgets:
         dashboard.fund_available = sum((b.available for b in dashboard.fund_budgets), Decimal(0))
         dashboard.fund_currency = dashboard.fund_budgets[0].currency
@@ -491,22 +734,24 @@ def partner_dashboard(
         dashboard.protection_claim_count = counts["protection_claims"]
         dashboard.protection_claims = _first_of(
             counts["protection_claims"],
-            open_protection.select_related("product")
-            .only(
-                "id",
-                "effective_date",
-                "deadline",
-                "new_net_price",
-                "previous_net_price",
-                "currency",
-                "product__sku",
-            )
-            .order_by("deadline", "id"),
+            lambda: (
+                scope.open_protection.select_related("product")
+                .only(
+                    "id",
+                    "effective_date",
+                    "deadline",
+                    "new_net_price",
+                    "previous_net_price",
+                    "currency",
+                    "product__sku",
+                )
+                .order_by("deadline", "id")
+            ),
         )
         for claim in dashboard.protection_claims:
             claim.days_left = (claim.deadline - today).days
     if show_proposals:
-        dashboard.awaiting_proposals = _first_of(counts["proposals"], proposals)
+        dashboard.awaiting_proposals = _first_of(counts["proposals"], lambda: scope.proposals)
     return dashboard
 
 

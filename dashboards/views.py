@@ -33,6 +33,8 @@ from prm.core.access import (
     RoleRequiredMixin,
     request_role,
 )
+from prm.core.links import nav
+from prm.core.prepared import PreparedQuery
 
 from .selectors import partner_dashboard, vendor_dashboard
 
@@ -41,8 +43,8 @@ AGE_CHART_WIDTH, AGE_CHART_HEIGHT = 420, 200
 
 
 def _url(name: str, query: str = "") -> str:
-    """The path of a list page with its filter."""
-    path = reverse(name)
+    """The path of a list page with its filter (the path reversed once per process)."""
+    path = nav(name)
     return f"{path}?{query}" if query else path
 
 
@@ -209,13 +211,21 @@ def _falling_tile(user, count: int) -> dict:
     )
 
 
-def _load_tier_and_manager(partner: Partner) -> None:
-    """Read the partner's tier and account manager, which the dashboard shows, in one query."""
-    loaded = (
+# The partner's tier and account manager, which the dashboard shows: one query compiled once.
+_TIER_AND_MANAGER = PreparedQuery(
+    lambda partner: (
         Partner.objects.select_related("tier", "account_manager")
         .only("id", "tier", "account_manager")
-        .get(pk=partner.pk)
-    )
+        .filter(pk=partner)
+    ),
+    "partner",
+    plan_once=True,
+)
+
+
+def _load_tier_and_manager(partner: Partner) -> None:
+    """Read the partner's tier and account manager, which the dashboard shows, in one query."""
+    (loaded,) = _TIER_AND_MANAGER(partner=partner.pk)
     partner.tier = loaded.tier
     partner.account_manager = loaded.account_manager
 

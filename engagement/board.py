@@ -198,7 +198,8 @@ def _top_ideas(limit: int) -> PreparedQuery:
             )
             .select_related("category", "author_tier", "author_territory")
             .order_by("-vote_count", "-created_at")[:limit]
-        )
+        ),
+        plan_once=True,
     )
 
 

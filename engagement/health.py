@@ -20,6 +20,7 @@ weights, rounded half up to a whole number.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,6 +36,7 @@ from commissions.periods import month_of, quarter_of
 from disputes.models import Case
 from partners.models import Partner, Target
 from partners.periods import period_bounds, period_of
+from prm.core.prepared import PreparedQuery
 
 from .commitments import Instance, Window, instances_measure
 from .models_commitments import Commitment
@@ -298,8 +300,18 @@ def previous_quarter(label: str) -> str:
 
 def health_trend(partner: Partner, *, limit: int = 8) -> list[HealthSnapshot]:
     """The partner's stored quarterly scores, oldest first."""
-    return list(
-        reversed(HealthSnapshot.objects.filter(partner=partner).order_by("-quarter")[:limit])
+    return list(reversed(_latest_snapshots(limit)(partner=partner.pk)))
+
+
+@functools.cache
+def _latest_snapshots(limit: int) -> PreparedQuery:
+    """A partner's `limit` latest snapshots, latest first (its id given on each call)."""
+    return PreparedQuery(
+        lambda partner: HealthSnapshot.objects.filter(partner_id=partner).order_by("-quarter")[
+            :limit
+        ],
+        "partner",
+        plan_once=True,
     )
 
 

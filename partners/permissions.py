@@ -121,6 +121,38 @@ def managed_partner_ids_query(
     return Partner.objects.filter(scope).order_by().values("pk")
 
 
+def partner_scope_shape(user) -> tuple:
+    """What the partner scope of `user` (partners.selectors.partner_visible_queryset) depends on
+    besides the user's id: every partner, the managed ones (read through the grants of the
+    manage-partner permission, and its group grants for a user in a group), or none."""
+    if not user.is_authenticated or not user.is_active:
+        return ("none",)
+    if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
+        return ("all",)
+    if user.is_channel_manager:
+        facts = _permission_facts(user)
+        return ("managed", facts["manage_id"], facts["in_group"])
+    return ("partner",)
+
+
+def partner_scope_stand_in(shape: tuple, pk: int):
+    """An unsaved user with id `pk` whose partner scope has the shape `shape`
+    (`partner_scope_shape`), read from the shape rather than looked up for `pk`: the querysets
+    scoped by it are those of every user of that shape, with `pk` for the user's id."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    kind = shape[0]
+    if kind == "all":
+        return user_model(pk=pk, vendor_role=user_model.VendorRole.ADMIN, is_active=True)
+    stand_in = user_model(pk=pk, vendor_role=user_model.VendorRole.NONE, is_active=kind != "none")
+    if kind == "managed":
+        stand_in.vendor_role = user_model.VendorRole.CHANNEL_MANAGER
+        facts = {"manage_id": shape[1], "in_group": shape[2], "view_all": False}
+        stand_in.__dict__["_partner_permission_facts"] = {"default": facts}
+    return stand_in
+
+
 def managed_partner_ids(user, using: str = "default") -> RawSQL:
     """The ids of the partners `user` manages, as one SQL subquery for `pk__in` or
     `partner_id__in`. A page scopes a dozen querysets by it, so it is built once per user object

@@ -7,6 +7,7 @@ and attainment is empty. `_sale_model` is the only place that looks for it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +27,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
+
+from prm.core.prepared import PreparedQuery
 
 from ..models import Partner, Target, TargetProposal
 from ..periods import current_period, period_bounds, period_of, period_shift
@@ -136,8 +139,36 @@ def target_scorecard(*, partner: Partner, limit: int = 12) -> Scorecard:
 def target_scorecard_current(*, partner: Partner) -> ScorecardRow | None:
     """`target_scorecard(...).current`: the current period's target with its actual sales, read
     alone (no sales are read when the period has no target)."""
-    targets = list(partner.targets.filter(period=current_period())[:1])
+    targets = _period_target(current_period())(partner=partner.pk)
     return _scorecard(partner, targets).current
+
+
+@functools.lru_cache(maxsize=4)
+def _period_target(period: str) -> PreparedQuery:
+    """A partner's target of `period` (its id given on each call), compiled once."""
+    return PreparedQuery(
+        lambda partner: Target.objects.filter(partner_id=partner, period=period)[:1],
+        "partner",
+        plan_once=True,
+    )
+
+
+@functools.cache
+def _net_sales_by_month(sale_model) -> PreparedQuery:
+    """A partner's net sales of each month from `start` to `end` (its id and the days given on
+    each call) in `sale_model`, as (first day of the month, net) rows, compiled once."""
+    return PreparedQuery(
+        lambda partner, start, end: (
+            sale_model.objects.filter(partner_id=partner, invoice_date__range=(start, end))
+            .annotate(month=TruncMonth("invoice_date"))
+            .order_by()
+            .values_list("month")
+            .annotate(net=_signed_net())
+        ),
+        "partner",
+        dates=("start", "end"),
+        plan_once=True,
+    )
 
 
 def _scorecard(partner: Partner, targets: list[Target]) -> Scorecard:
@@ -148,14 +179,8 @@ def _scorecard(partner: Partner, targets: list[Target]) -> Scorecard:
     if sale_model is not None and targets:
         start = period_bounds(targets[-1].period)[0]
         end = period_bounds(targets[0].period)[1]
-        rows = (
-            sale_model.objects.filter(partner_id=partner.pk, invoice_date__range=(start, end))
-            .annotate(month=TruncMonth("invoice_date"))
-            .order_by()
-            .values("month")
-            .annotate(net=_signed_net())
-        )
-        actual_by_period = {period_of(row["month"]): row["net"] for row in rows}
+        rows = _net_sales_by_month(sale_model)(partner=partner.pk, start=start, end=end)
+        actual_by_period = {period_of(month): net for month, net in rows}
     return Scorecard(
         rows=[
             ScorecardRow(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from commissions.models import Sale
 from dashboards.selectors import partner_dashboard, vendor_dashboard
 from disputes.models import Case
-from partners.models import AnnouncementRead, Partner, Target
+from partners.models import AnnouncementRead, DealRegistration, Partner, Target
 from partners.periods import current_period
 from partners.services import partner_assign_account_manager
 from tests.agreements.factories import ProductFactory
@@ -390,3 +390,40 @@ def test_extra_partners_for_the_channel_manager_count_too(world):
     assert board.pending_deal_count == 2
     assert board.expiring_count == 1
     assert [a.days_left for a in board.expiring_agreements] == [30]
+
+
+def test_each_kind_of_partner_scope_counts_and_lists_its_own_partners(world):
+    """Users whose scopes have the same shape share the compiled queries, each with their own
+    partners: grants of their own, grants through a group, or every partner."""
+    from django.contrib.auth.models import Group, Permission
+    from guardian.shortcuts import assign_perm
+
+    from tests.factories import ChannelManagerFactory
+
+    now = timezone.now()
+    partners = {code: PartnerFactory(code=code) for code in ("P-D", "P-E", "P-F")}
+    for copies, partner in enumerate(partners.values(), start=1):
+        seed_partner(partner, now=now, copies=copies)
+    seed_partner(world.partner, now=now)
+    direct = ChannelManagerFactory(email="direct@vendor.test")
+    partner_assign_account_manager(
+        partner=partners["P-D"], manager=direct, actor=world.users["vendor_admin"]
+    )
+    grouped = ChannelManagerFactory(email="grouped@vendor.test")
+    group = Group.objects.create(name="East")
+    grouped.groups.add(group)
+    assign_perm("partners.manage_partner", group, partners["P-E"])
+    everyone = ChannelManagerFactory(email="everyone@vendor.test")
+    everyone.user_permissions.add(Permission.objects.get(codename="view_all_partners"))
+
+    def pending(user):
+        board = vendor_dashboard(user=user, now=now)
+        return board.pending_deal_count, sorted({d.partner.code for d in board.pending_deals})
+
+    assert pending(world.users["cm_assigned"]) == (2, [world.partner.code])
+    assert pending(direct) == (2, ["P-D"])
+    assert pending(world.users["cm_unassigned"]) == (0, [])
+    assert pending(grouped) == (4, ["P-E"])
+    every = DealRegistration.objects.filter(status=DealRegistration.Status.PENDING)
+    assert pending(everyone)[0] == every.count()
+    assert pending(world.users["vendor_admin"])[0] == every.count()

@@ -9,7 +9,14 @@ from django.db.models import Q
 
 from partners.models import Membership, Partner
 from partners.selectors import membership_list_for_user
-from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
+from prm.core.prepared import (
+    PreparedCounts,
+    PreparedIdsQuery,
+    PreparedPages,
+    PreparedQuery,
+    _ServerStatement,
+    counted,
+)
 
 from ..factories import MembershipFactory, PartnerFactory, UserFactory
 
@@ -158,3 +165,96 @@ def test_an_ids_query_reads_every_id_in_batches(django_assert_num_queries):
     assert rows == [(pk,) for pk in ids]
     assert prepared(ids[:1]) == [(ids[0],)]
     assert prepared([]) == []
+
+
+def _joined(user: int, since, day):
+    return (
+        Membership.objects.filter(user_id=user, created_at__gte=since, created_at__date__lte=day)
+        .order_by("partner__code")
+        .values_list("partner__code", flat=False)
+    )
+
+
+@pytest.fixture
+def joined(members):
+    """The first member's memberships, joined a day apart from 2026-03-01 10:00 UTC by code."""
+    first, _ = members
+    start = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    for days, membership in enumerate(
+        Membership.objects.filter(user=first).order_by("partner__code")
+    ):
+        Membership.objects.filter(pk=membership.pk).update(
+            created_at=start + dt.timedelta(days=days)
+        )
+    return first, start
+
+
+def test_days_and_instants_take_their_place_in_the_parameters(joined, django_assert_num_queries):
+    user, start = joined
+    prepared = PreparedQuery(_joined, "user", dates=("day",), datetimes=("since",))
+    cases = [
+        (start, start.date() + dt.timedelta(days=10)),
+        (start + dt.timedelta(hours=1), start.date() + dt.timedelta(days=2)),
+        (start + dt.timedelta(days=2), start.date() + dt.timedelta(days=2)),
+        (start - dt.timedelta(days=1), start.date()),
+        (start + dt.timedelta(days=9), start.date() + dt.timedelta(days=10)),
+    ]
+    for since, day in cases:
+        with django_assert_num_queries(1):
+            rows = prepared(user=user.pk, since=since, day=day)
+        assert rows == list(_joined(user.pk, since, day))
+    assert prepared(user=user.pk, since=start, day=start.date() + dt.timedelta(days=1)) == [
+        ("P-A",),
+        ("P-M",),
+    ]
+
+
+def test_days_and_instants_are_checked():
+    prepared = PreparedQuery(_joined, "user", dates=("day",), datetimes=("since",))
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with pytest.raises(TypeError, match="'day' must be a date"):
+        prepared(user=1, since=now, day=now)
+    with pytest.raises(TypeError, match="'since' must be a datetime"):
+        prepared(user=1, since=now.date(), day=now.date())
+
+
+def test_counts_are_read_in_one_query_compiled_once(joined, django_assert_num_queries):
+    user, start = joined
+    built = []
+
+    def build(user, since):
+        built.append(user)
+        mine = Membership.objects.filter(user_id=user)
+        return {
+            "all": mine,
+            "recent": mine.filter(created_at__gte=since),
+            "active": mine.filter(is_active=True, created_at__gte=since),
+            "nothing": Membership.objects.none(),
+        }
+
+    prepared = PreparedCounts(build, "user", datetimes=("since",))
+    for since in (start, start + dt.timedelta(days=1), start + dt.timedelta(days=30)):
+        with django_assert_num_queries(1):
+            counts = prepared(user=user.pk, since=since)
+        expected = {name: qs.count() for name, qs in build(user.pk, since).items()}
+        assert counts == expected
+    assert prepared(user=user.pk, since=start + dt.timedelta(days=1)) == {
+        "all": 4,
+        "recent": 3,
+        "active": 2,
+        "nothing": 0,
+    }
+    assert prepared(user=UserFactory().pk, since=start)["all"] == 0
+    assert len(built) == 1 + 3
+
+
+def test_a_server_statement_numbers_its_parameters_and_declares_their_types():
+    statement = _ServerStatement.of(
+        "SELECT %s, %s, %s, %s WHERE code LIKE '10%%' AND at < %s",
+        [True, 7, "x", dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, tzinfo=dt.UTC)],
+    )
+    assert statement.prepare == (
+        f"PREPARE {statement.name}(boolean, bigint, text, date, timestamptz) AS "
+        "SELECT $1, $2, $3, $4 WHERE code LIKE '10%' AND at < $5"
+    )
+    assert _ServerStatement.of("SELECT %s", [None]) is None
