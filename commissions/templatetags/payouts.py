@@ -151,7 +151,8 @@ def statement_rows(statements, is_vendor):
         computed=gettext_noop("Computed"),
         acknowledged=gettext_noop("Acknowledged"),
     )
-    not_yet = f'<span class="text-body-secondary">{e(_("Not yet"))}</span>'
+    not_yet = e(_("Not yet"))
+    not_yet = f'<span class="text-body-secondary">{not_yet}</span>'
     rows = []
     for statement in statements:
         currency = statement.currency

@@ -117,8 +117,9 @@ def case_rows(rows, is_vendor):
         status=gettext_noop("Status"),
         deadlines=gettext_noop("Deadlines"),
     )
-    unassigned = f'<span class="badge text-bg-warning">{e(_("Unassigned"))}</span>'
-    escalated = f' <span class="badge text-bg-danger">{e(_("Escalated"))}</span>'
+    unassigned, escalated = e(_("Unassigned")), e(_("Escalated"))
+    unassigned = f'<span class="badge text-bg-warning">{unassigned}</span>'
+    escalated = f' <span class="badge text-bg-danger">{escalated}</span>'
     out = []
     for case, sla in rows:
         vendor_cells = ""

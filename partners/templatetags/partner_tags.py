@@ -489,6 +489,7 @@ def announcement_feed_items(announcements):
     unread_label = escape(_("Unread:"))
     awaiting_label = escape(_("Awaiting your acknowledgement"))
     acknowledged_label = escape(_("Acknowledged"))
+    by_date = _("by %(date)s")
     items = []
     for announcement in announcements:
         unread = not announcement.is_read
@@ -505,7 +506,7 @@ def announcement_feed_items(announcements):
                 by = date_format(announcement.acknowledge_by, "DATE_FORMAT")
                 status += (
                     '\n<div class="text-body-secondary mt-1">'
-                    f"{_('by %(date)s') % {'date': escape(by)}}</div>"
+                    f"{by_date % {'date': escape(by)}}</div>"
                 )
         elif announcement.is_acknowledged:
             status = (
@@ -556,6 +557,7 @@ def review_rows(reviews, is_vendor):
         open=gettext_noop("Open action items"),
         status=gettext_noop("Status"),
     )
+    overdue = escape(_("Overdue"))
     rows = []
     for review in reviews:
         when = date_format(template_localtime(review.scheduled_at), "SHORT_DATETIME_FORMAT")
@@ -576,7 +578,7 @@ def review_rows(reviews, is_vendor):
         if review.is_overdue:
             status += (
                 ' <span class="badge rounded-pill text-bg-danger review-overdue">'
-                f'<i class="bi bi-alarm" aria-hidden="true"></i> {escape(_("Overdue"))}</span>'
+                f'<i class="bi bi-alarm" aria-hidden="true"></i> {overdue}</span>'
             )
         rows.append(
             "<tr>\n"
