@@ -5,18 +5,20 @@ acknowledgement counts, scoped to the partners each vendor user may see."""
 from __future__ import annotations
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from prm.core.prepared import PreparedQuery
@@ -165,16 +167,28 @@ def _vendor_visible(user) -> QuerySet[Announcement]:
     partners = _vendor_partners(user)
     if partners is None:
         return Announcement.objects.all()
-    reached = AnnouncementRecipient.objects.filter(partner_id__in=partners).values("announcement")
+    reached = AnnouncementRecipient.objects.filter(
+        announcement=OuterRef("pk"), partner_id__in=partners
+    )
     return Announcement.objects.filter(
-        Q(author=user) | Q(published_at__isnull=False, pk__in=reached)
+        Q(author=user) | Q(Exists(reached), published_at__isnull=False)
+    )
+
+
+def _counted(rows: QuerySet) -> Subquery:
+    """How many of `rows` (a queryset correlated with the outer announcement) there are: one
+    aggregate without grouping, so 0 when there are none."""
+    return Subquery(
+        rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
     )
 
 
 def announcement_list_for_vendor(*, user, category: str | None = None) -> QuerySet:
     """Announcements vendor staff may see (a vendor admin: all; a channel manager: their own
     and those published to their partners), drafts first then newest, each with
-    `recipient_count` and `acknowledged_count` among the partners the user may see."""
+    `recipient_count` and `acknowledged_count` among the partners the user may see (only
+    announcements that require acknowledgement are acknowledged: 0 for the others)."""
     qs = _vendor_visible(user)
     if category:
         qs = qs.filter(category=category)
@@ -182,21 +196,15 @@ def announcement_list_for_vendor(*, user, category: str | None = None) -> QueryS
     partners = _vendor_partners(user) if getattr(user, "is_vendor_staff", False) else None
     if partners is not None:
         recipients = recipients.filter(partner_id__in=partners)
-
-    def counted(rows):
-        return Coalesce(
-            Subquery(
-                rows.order_by().values("announcement").annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
-
+    acknowledged = recipients.filter(acknowledged_at__isnull=False)
     return (
         qs.select_related("author")
         .annotate(
-            recipient_count=counted(recipients),
-            acknowledged_count=counted(recipients.filter(acknowledged_at__isnull=False)),
+            recipient_count=_counted(recipients),
+            acknowledged_count=Case(
+                When(requires_acknowledgement=True, then=_counted(acknowledged)),
+                default=Value(0),
+            ),
             is_draft=Q(published_at__isnull=True),
         )
         .order_by(
