@@ -359,6 +359,19 @@ def test_vendor_list_counts_recipients_and_acknowledgements_within_reach(world):
     assert list(announcement_list_for_vendor(user=world.users["partner_admin"])) == []
 
 
+def test_vendor_list_counts_no_acknowledgement_where_none_is_required(world):
+    admin = world.users["vendor_admin"]
+    _publish(admin, title="Update")
+    _write(admin, title="Draft")
+    rows = {a.title: a for a in announcement_list_for_vendor(user=admin)}
+    assert (rows["Update"].recipient_count, rows["Update"].acknowledged_count) == (2, 0)
+    assert (rows["Draft"].recipient_count, rows["Draft"].acknowledged_count) == (0, 0)
+    cm_rows = list(announcement_list_for_vendor(user=world.users["cm_assigned"]))
+    assert [(a.title, a.recipient_count, a.acknowledged_count) for a in cm_rows] == [
+        ("Update", 1, 0)
+    ]
+
+
 def test_channel_manager_who_views_all_partners_sees_only_their_own_drafts(world):
     admin, manager = world.users["vendor_admin"], world.users["cm_assigned"]
     _publish(admin, title="Published")
