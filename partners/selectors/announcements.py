@@ -237,7 +237,8 @@ _SCOPE_VENDOR_ADMIN = "vendor admin"
 
 def _vendor_list_scope(user) -> tuple[str, dict[str, int]] | None:
     """The kind of `user`'s vendor list and the ids its prepared queries take, or None when
-    it is built for the request (not vendor staff, or a channel manager without grants)."""
+    it is built for the request (not vendor staff, or no partner scope to compile, as for a
+    channel manager when the manage-partner permission does not exist)."""
     if not getattr(user, "is_vendor_staff", False):
         return None
     if user.is_vendor_admin:
@@ -266,7 +267,8 @@ def _vendor_list_queries(kind: str, category: str) -> tuple[PreparedQuery, Prepa
         return qs.filter(category=category) if category else qs
 
     def rows(**ids: int) -> QuerySet[Announcement]:
-        return _with_counts(_visible_to(ids.get("user"), partners(ids)), partners(ids), category)
+        visible_rows = _visible_to(ids.get("user"), partners(ids))
+        return _with_counts(visible_rows, partners(ids), category)
 
     names = {_SCOPE_VENDOR_ADMIN: (), SCOPE_ALL: ("user",)}.get(kind, SCOPE_IDS.get(kind, ()))
     return PreparedQuery(rows, *names), PreparedQuery(lambda **ids: counted(visible(**ids)), *names)
