@@ -191,7 +191,10 @@ class Case(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["status", "resolution_due"], name="case_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "resolution_due"], name="case_status_due_idx"),
+            models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind="compliance")

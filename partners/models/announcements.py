@@ -105,7 +105,14 @@ class AnnouncementRecipient(models.Model):
                 fields=["announcement", "partner"], name="unique_announcement_partner"
             )
         ]
-        indexes = [models.Index(fields=["partner", "announcement"])]
+        indexes = [
+            models.Index(fields=["partner", "announcement"]),
+            models.Index(
+                fields=["announcement", "partner"],
+                condition=models.Q(acknowledged_at__isnull=False),
+                name="announcement_acknowledged_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.announcement} → {self.partner.code}"

@@ -4,25 +4,35 @@ acknowledgement counts, scoped to the partners each vendor user may see."""
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from prm.core.prepared import PreparedQuery
+from prm.core.prepared import PreparedPages, PreparedQuery, counted
 
 from ..models import Announcement, AnnouncementRead, AnnouncementRecipient, Membership, Partner
-from .directory import partner_visible_ids
+from .directory import (
+    SCOPE_ALL,
+    SCOPE_IDS,
+    partner_scope,
+    partner_visible_ids,
+    scoped_partner_ids,
+)
 
 
 def _addressed(*, user, partner: Partner | None) -> QuerySet[Announcement]:
@@ -162,41 +172,56 @@ def _vendor_partners(user):
 def _vendor_visible(user) -> QuerySet[Announcement]:
     if not getattr(user, "is_vendor_staff", False):
         return Announcement.objects.none()
-    partners = _vendor_partners(user)
+    return _visible_to(user.pk, _vendor_partners(user))
+
+
+def _visible_to(user: int, partners) -> QuerySet[Announcement]:
+    """Every announcement when `partners` is None, else user `user`'s own and those published
+    to any of `partners` (ids for a `partner_id__in` lookup)."""
     if partners is None:
         return Announcement.objects.all()
-    reached = AnnouncementRecipient.objects.filter(partner_id__in=partners).values("announcement")
-    return Announcement.objects.filter(
-        Q(author=user) | Q(published_at__isnull=False, pk__in=reached)
+    reached = AnnouncementRecipient.objects.filter(
+        announcement=OuterRef("pk"), partner_id__in=partners
     )
+    return Announcement.objects.filter(
+        Q(author=user) | Q(Exists(reached), published_at__isnull=False)
+    )
+
+
+def _counted(rows: QuerySet) -> Subquery:
+    """How many of `rows` (a queryset correlated with the outer announcement) there are: one
+    COUNT(*) without grouping, so 0 when there are none, read from an index alone where the
+    conditions are its columns."""
+    rows = rows.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    return Subquery(rows.values("n"), output_field=IntegerField())
 
 
 def announcement_list_for_vendor(*, user, category: str | None = None) -> QuerySet:
     """Announcements vendor staff may see (a vendor admin: all; a channel manager: their own
     and those published to their partners), drafts first then newest, each with
-    `recipient_count` and `acknowledged_count` among the partners the user may see."""
-    qs = _vendor_visible(user)
+    `recipient_count` and `acknowledged_count` among the partners the user may see (only
+    announcements that require acknowledgement are acknowledged: 0 for the others)."""
+    partners = _vendor_partners(user) if getattr(user, "is_vendor_staff", False) else None
+    return _with_counts(_vendor_visible(user), partners, category)
+
+
+def _with_counts(qs: QuerySet, partners, category: str | None) -> QuerySet:
+    """`qs` in `category` (any when None) as the vendor list shows it, its recipients counted
+    among `partners` (all when None)."""
     if category:
         qs = qs.filter(category=category)
     recipients = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"))
-    partners = _vendor_partners(user) if getattr(user, "is_vendor_staff", False) else None
     if partners is not None:
         recipients = recipients.filter(partner_id__in=partners)
-
-    def counted(rows):
-        return Coalesce(
-            Subquery(
-                rows.order_by().values("announcement").annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
-
+    acknowledged = recipients.filter(acknowledged_at__isnull=False)
     return (
         qs.select_related("author")
         .annotate(
-            recipient_count=counted(recipients),
-            acknowledged_count=counted(recipients.filter(acknowledged_at__isnull=False)),
+            recipient_count=_counted(recipients),
+            acknowledged_count=Case(
+                When(requires_acknowledgement=True, then=_counted(acknowledged)),
+                default=Value(0),
+            ),
             is_draft=Q(published_at__isnull=True),
         )
         .order_by(
@@ -204,6 +229,61 @@ def announcement_list_for_vendor(*, user, category: str | None = None) -> QueryS
             "-id",
         )
     )
+
+
+# How the vendor list of a vendor admin is compiled (every announcement, no ids).
+_SCOPE_VENDOR_ADMIN = "vendor admin"
+
+
+def _vendor_list_scope(user) -> tuple[str, dict[str, int]] | None:
+    """The kind of `user`'s vendor list and the ids its prepared queries take, or None when
+    it is built for the request (not vendor staff, or no partner scope to compile, as for a
+    channel manager when the manage-partner permission does not exist)."""
+    if not getattr(user, "is_vendor_staff", False):
+        return None
+    if user.is_vendor_admin:
+        return _SCOPE_VENDOR_ADMIN, {}
+    scope = partner_scope(user=user)
+    if scope is None:
+        return None
+    kind, ids = scope
+    return (kind, {"user": user.pk}) if kind == SCOPE_ALL else (kind, ids)
+
+
+@functools.lru_cache(maxsize=64)
+def _vendor_list_queries(kind: str, category: str) -> tuple[PreparedQuery, PreparedQuery]:
+    """The vendor list's rows and their count for a `_vendor_list_scope` kind and `category`
+    (any when empty), compiled once."""
+
+    def partners(ids: dict[str, int]):
+        if kind == _SCOPE_VENDOR_ADMIN:
+            return None
+        if kind == SCOPE_ALL:
+            return Partner.objects.values("pk")
+        return scoped_partner_ids(kind, **ids)
+
+    def visible(**ids: int) -> QuerySet[Announcement]:
+        qs = _visible_to(ids.get("user"), partners(ids))
+        return qs.filter(category=category) if category else qs
+
+    def rows(**ids: int) -> QuerySet[Announcement]:
+        visible_rows = _visible_to(ids.get("user"), partners(ids))
+        return _with_counts(visible_rows, partners(ids), category)
+
+    names = {_SCOPE_VENDOR_ADMIN: (), SCOPE_ALL: ("user",)}.get(kind, SCOPE_IDS.get(kind, ()))
+    return PreparedQuery(rows, *names), PreparedQuery(lambda **ids: counted(visible(**ids)), *names)
+
+
+def announcement_pages_for_vendor(*, user, category: str = ""):
+    """`announcement_list_for_vendor(user=user, category=category)` for a Paginator: its SQL
+    compiled once per kind of user and category (a PreparedPages), or the queryset itself
+    when it is built for the request."""
+    scope = _vendor_list_scope(user)
+    if scope is None or (category and category not in Announcement.Category.values):
+        return announcement_list_for_vendor(user=user, category=category or None)
+    kind, ids = scope
+    rows, count = _vendor_list_queries(kind, category)
+    return PreparedPages(rows, count, ids)
 
 
 def announcement_get_for_vendor(*, user, pk: int) -> Announcement:

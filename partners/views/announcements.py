@@ -20,7 +20,7 @@ from ..selectors import (
     announcement_feed_counts,
     announcement_get_for_partner,
     announcement_get_for_vendor,
-    announcement_list_for_vendor,
+    announcement_pages_for_vendor,
     announcement_recipient_list,
 )
 from ..services import (
@@ -63,7 +63,7 @@ class AnnouncementListView(RoleRequiredMixin, TemplateView):
         request = self.request
         category = _category(request)
         if is_vendor(request):
-            rows = announcement_list_for_vendor(user=request.user, category=category or None)
+            rows = announcement_pages_for_vendor(user=request.user, category=category)
         else:
             rows = announcement_feed(
                 user=request.user, partner=request.partner, category=category or None

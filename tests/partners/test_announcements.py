@@ -15,6 +15,7 @@ from partners.selectors import (
     announcement_feed,
     announcement_feed_counts,
     announcement_list_for_vendor,
+    announcement_pages_for_vendor,
     announcement_unread_by_category,
     announcement_unread_count,
 )
@@ -34,7 +35,13 @@ from prm.core.errors import DomainError, InvalidTransitionError
 from prm.core.models import Event
 from prm.notifications.models import Notification
 
-from ..factories import MembershipFactory, PartnerFactory, TierFactory, UserFactory
+from ..factories import (
+    ChannelManagerFactory,
+    MembershipFactory,
+    PartnerFactory,
+    TierFactory,
+    UserFactory,
+)
 from .factories import TerritoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -357,6 +364,46 @@ def test_vendor_list_counts_recipients_and_acknowledgements_within_reach(world):
     cm_rows = list(announcement_list_for_vendor(user=world.users["cm_assigned"]))
     assert [(a.recipient_count, a.acknowledged_count) for a in cm_rows] == [(1, 1)]
     assert list(announcement_list_for_vendor(user=world.users["partner_admin"])) == []
+
+
+def test_vendor_list_counts_no_acknowledgement_where_none_is_required(world):
+    admin = world.users["vendor_admin"]
+    _publish(admin, title="Update")
+    _write(admin, title="Draft")
+    rows = {a.title: a for a in announcement_list_for_vendor(user=admin)}
+    assert (rows["Update"].recipient_count, rows["Update"].acknowledged_count) == (2, 0)
+    assert (rows["Draft"].recipient_count, rows["Draft"].acknowledged_count) == (0, 0)
+    cm_rows = list(announcement_list_for_vendor(user=world.users["cm_assigned"]))
+    assert [(a.title, a.recipient_count, a.acknowledged_count) for a in cm_rows] == [
+        ("Update", 1, 0)
+    ]
+
+
+def _listed(rows):
+    return [(a.pk, a.author_id, a.recipient_count, a.acknowledged_count, a.is_draft) for a in rows]
+
+
+@pytest.mark.parametrize("category", ["", "price_change", "policy"])
+def test_vendor_pages_list_what_the_vendor_list_does(world, category):
+    admin, manager = world.users["vendor_admin"], world.users["cm_assigned"]
+    price = _publish(admin, category="price_change")
+    _publish(admin, title="Update")
+    _write(admin, title="The admin's draft")
+    _write(manager, title="My draft", category="price_change")
+    announcement_acknowledge(
+        announcement=price, partner=world.partner, actor=world.users["partner_admin"]
+    )
+    viewer = ChannelManagerFactory(email="all@vendor.test")
+    assign_perm("partners.view_all_partners", viewer)
+    _write(viewer, title="Viewer's draft")
+    users = [admin, manager, world.users["cm_unassigned"], viewer, world.users["partner_admin"]]
+    for user in users:
+        user = type(user).objects.get(pk=user.pk)
+        expected = list(announcement_list_for_vendor(user=user, category=category or None))
+        pages = announcement_pages_for_vendor(user=user, category=category)
+        assert pages.count() == len(expected)
+        assert _listed(pages[0:20]) == _listed(expected)
+        assert [a.author for a in pages[0:20]] == [a.author for a in expected]
 
 
 def test_channel_manager_who_views_all_partners_sees_only_their_own_drafts(world):
