@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from partners.models import Partner
-from partners.selectors import partner_visible_queryset
+from partners.selectors import partner_visible_ids, partner_visible_queryset
 from prm.core.money import format_amount
 
 from . import periods
@@ -49,8 +49,10 @@ def statement_as_dict(statement: Statement) -> dict:
 def statement_list(
     *, user, current_partner: Partner | None = None, period: str = ""
 ) -> QuerySet[Statement]:
-    visible = partner_visible_queryset(user=user, current_partner=current_partner)
-    qs = Statement.objects.filter(partner__in=visible).select_related("partner")
+    visible = partner_visible_ids(user=user, current_partner=current_partner)
+    qs = Statement.objects.select_related("partner")
+    if visible is not None:
+        qs = qs.filter(partner_id__in=visible)
     if period:
         quarter = (
             periods.quarter_of(period)

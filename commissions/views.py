@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -112,7 +112,13 @@ class StatementListView(RoleRequiredMixin, TemplateView):
             )
         else:
             acknowledged = ""
-        page = Paginator(statements, 25).get_page(request.GET.get("page"))
+        paginator = Paginator(statements, 25)
+        if request_role(request) in VENDOR_ROLES or request.partner is None:
+            context["recompute_form"] = RecomputeForm()
+            # Statements of many partners in their own currencies: one total in the reporting
+            # currency over every statement the filter selects (not only this page's).
+            context["reporting_total"], paginator.count = _reporting_total_and_count(statements)
+        page = paginator.get_page(request.GET.get("page"))
         context.update(
             page_obj=page,
             statements=page.object_list,
@@ -126,15 +132,17 @@ class StatementListView(RoleRequiredMixin, TemplateView):
             context["trend"] = payout_trend(
                 list(statement_list(user=request.user, current_partner=request.partner)[:12])
             )
-        else:
-            context["recompute_form"] = RecomputeForm()
-            # Statements of many partners in their own currencies: one total in the reporting
-            # currency over every statement the filter selects (not only this page's).
-            context["reporting_total"] = reporting_total(
-                statements.order_by().values_list("currency").annotate(Sum("total")),
-                day=timezone.localdate(),
-            )
         return context
+
+
+def _reporting_total_and_count(statements):
+    """The reporting total of `statements` and how many there are, read in one query (the sums
+    per currency with their counts)."""
+    sums = list(statements.order_by().values_list("currency").annotate(Sum("total"), Count("pk")))
+    total = reporting_total(
+        [(currency, amount) for currency, amount, _ in sums], day=timezone.localdate()
+    )
+    return total, sum(count for *_, count in sums)
 
 
 class StatementDetailView(RoleRequiredMixin, TemplateView):

@@ -68,6 +68,13 @@ class BusinessReview(TimeStampedModel):
                 name="one_scheduled_review_per_partner",
             )
         ]
+        indexes = [
+            models.Index(
+                fields=["scheduled_at", "id"],
+                condition=models.Q(status="scheduled"),
+                name="review_scheduled_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner.code} · {self.scheduled_at:%Y-%m-%d}"
