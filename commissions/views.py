@@ -48,6 +48,7 @@ from .models import (
 from .rates import reporting_total
 from .selectors import (
     SALE_FIELDS,
+    StatementsByPeriod,
     import_list,
     sale_as_dict,
     statement_get,
@@ -112,13 +113,13 @@ class StatementListView(RoleRequiredMixin, TemplateView):
             )
         else:
             acknowledged = ""
-        paginator = Paginator(statements, 25)
+        rows = statements
         if request_role(request) in VENDOR_ROLES or request.partner is None:
             context["recompute_form"] = RecomputeForm()
             # Statements of many partners in their own currencies: one total in the reporting
             # currency over every statement the filter selects (not only this page's).
-            context["reporting_total"], paginator.count = _reporting_total_and_count(statements)
-        page = paginator.get_page(request.GET.get("page"))
+            context["reporting_total"], rows = _reporting_total_and_rows(statements)
+        page = Paginator(rows, 25).get_page(request.GET.get("page"))
         context.update(
             page_obj=page,
             statements=page.object_list,
@@ -135,14 +136,22 @@ class StatementListView(RoleRequiredMixin, TemplateView):
         return context
 
 
-def _reporting_total_and_count(statements):
-    """The reporting total of `statements` and how many there are, read in one query (the sums
-    per currency with their counts)."""
-    sums = list(statements.order_by().values_list("currency").annotate(Sum("total"), Count("pk")))
-    total = reporting_total(
-        [(currency, amount) for currency, amount, _ in sums], day=timezone.localdate()
+def _reporting_total_and_rows(statements):
+    """The reporting total of `statements` and the statements by period start for the
+    paginator, read in one query (their sums and counts per currency and period start)."""
+    sums = list(
+        statements.order_by()
+        .values_list("currency", "period_start")
+        .annotate(Sum("total"), Count("pk"))
     )
-    return total, sum(count for *_, count in sums)
+    total = reporting_total(
+        [(currency, amount) for currency, _start, amount, _count in sums],
+        day=timezone.localdate(),
+    )
+    counts: dict = {}
+    for _currency, period_start, _amount, count in sums:
+        counts[period_start] = counts.get(period_start, 0) + count
+    return total, StatementsByPeriod(statements, sorted(counts.items(), reverse=True))
 
 
 class StatementDetailView(RoleRequiredMixin, TemplateView):

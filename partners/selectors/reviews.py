@@ -132,7 +132,7 @@ def review_list(
     now: dt.datetime | None = None,
 ) -> QuerySet:
     """Reviews for the list page with the partner, organiser, overdue flag and count of open
-    action items joined in (one query per page). Scheduled reviews come soonest first, others
+    action items (one query per page). Scheduled reviews come soonest first, others
     latest first."""
     now = now or timezone.now()
     visible = partner_visible_ids(user=user, current_partner=current_partner)
