@@ -69,11 +69,16 @@ class BusinessReview(TimeStampedModel):
             )
         ]
         indexes = [
+            models.Index(fields=["status", "scheduled_at", "id"], name="review_status_date_idx"),
             models.Index(
-                fields=["scheduled_at", "id"],
-                condition=models.Q(status="scheduled"),
-                name="review_scheduled_idx",
-            )
+                models.Case(
+                    models.When(status="scheduled", then=models.Value(0)),
+                    default=models.Value(1),
+                ),
+                models.F("scheduled_at").desc(),
+                models.F("id").desc(),
+                name="review_list_order_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -141,21 +141,31 @@ def review_list(
         qs = qs.filter(partner_id__in=visible)
     qs = qs.annotate(is_overdue=_overdue_annotation(now), open_items=_open_items())
     if status == "overdue":
-        qs = qs.filter(is_overdue=True)
+        qs = qs.filter(
+            status=BusinessReview.Status.SCHEDULED,
+            scheduled_at__lt=local_day_start(timezone.localdate(now)),
+        )
     elif status in BusinessReview.Status.values:
         qs = qs.filter(status=status)
-    if status in ("scheduled", "overdue"):
-        ordering = ["scheduled_at", "id"]
-    else:
-        ordering = [
-            CaseWhen(
-                When(status=BusinessReview.Status.SCHEDULED, then=Value(0)),
-                default=Value(1),
-            ).asc(),
-            F("scheduled_at").desc(),
-            F("id").desc(),
-        ]
+    ordering = _review_ordering(status)
     return qs.select_related("partner", "organiser").order_by(*ordering)
+
+
+def _review_ordering(status: str) -> list:
+    """Scheduled reviews soonest first, others latest first; with every status, the scheduled
+    ones come first."""
+    if status in ("scheduled", "overdue"):
+        return ["scheduled_at", "id"]
+    latest_first = [F("scheduled_at").desc(), F("id").desc()]
+    if status in BusinessReview.Status.values:
+        return latest_first
+    return [
+        CaseWhen(
+            When(status=BusinessReview.Status.SCHEDULED, then=Value(0)),
+            default=Value(1),
+        ).asc(),
+        *latest_first,
+    ]
 
 
 def review_get(*, user, pk: int, current_partner: Partner | None = None) -> BusinessReview:
