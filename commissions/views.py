@@ -87,6 +87,21 @@ def _period_param(request) -> str:
     return value
 
 
+# What a row of the statement list shows.
+STATEMENT_ROW_FIELDS = (
+    "period",
+    "status",
+    "currency",
+    "net_sales",
+    "total",
+    "computed_at",
+    "acknowledged_at",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+)
+
+
 class StatementListView(RoleRequiredMixin, TemplateView):
     """Statements by period; partners see theirs with a trend chart, vendors see every partner
     they may see."""
@@ -101,7 +116,7 @@ class StatementListView(RoleRequiredMixin, TemplateView):
         status = request.GET.get("status", "")
         statements = statement_list(
             user=request.user, current_partner=request.partner, period=period
-        )
+        ).only(*STATEMENT_ROW_FIELDS)
         if status in ("draft", "approved", "paid"):
             statements = statements.filter(status=status)
         acknowledged = request.GET.get("acknowledged", "")
