@@ -448,6 +448,7 @@ class Statement(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["partner", "period"], name="unique_statement_period"),
         ]
+        indexes = [models.Index(fields=["-period_start"], name="statement_period_start_idx")]
 
     def __str__(self) -> str:
         return f"{self.partner.code} {self.period}"

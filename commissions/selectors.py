@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from partners.models import Partner
-from partners.selectors import partner_visible_queryset
+from partners.selectors import partner_visible_ids, partner_visible_queryset
 from prm.core.money import format_amount
 
 from . import periods
@@ -49,8 +49,10 @@ def statement_as_dict(statement: Statement) -> dict:
 def statement_list(
     *, user, current_partner: Partner | None = None, period: str = ""
 ) -> QuerySet[Statement]:
-    visible = partner_visible_queryset(user=user, current_partner=current_partner)
-    qs = Statement.objects.filter(partner__in=visible).select_related("partner")
+    visible = partner_visible_ids(user=user, current_partner=current_partner)
+    qs = Statement.objects.select_related("partner")
+    if visible is not None:
+        qs = qs.filter(partner_id__in=visible)
     if period:
         quarter = (
             periods.quarter_of(period)
@@ -59,6 +61,31 @@ def statement_list(
         )
         qs = qs.filter(period__in=[period, quarter.label] if quarter else [period])
     return qs.order_by("-period_start", "partner__code")
+
+
+class StatementsByPeriod:
+    """Statements in `statement_list`'s order (newest period start first, then partner code)
+    with how many there are of each period start, newest first, for a paginator. A page within
+    one period start reads that period start's statements alone, which the database reads in
+    partner code order instead of sorting every statement."""
+
+    def __init__(self, statements: QuerySet[Statement], counts: list[tuple[dt.date, int]]):
+        self.statements = statements
+        self.counts = counts
+
+    def count(self) -> int:
+        return sum(count for _, count in self.counts)
+
+    def __getitem__(self, window: slice) -> QuerySet[Statement]:
+        first = 0
+        for period_start, count in self.counts:
+            if window.start < first + count:
+                if window.stop <= first + count:
+                    same_start = self.statements.filter(period_start=period_start)
+                    return same_start[window.start - first : window.stop - first]
+                break
+            first += count
+        return self.statements[window]
 
 
 def statement_get(*, user, pk: int, current_partner: Partner | None = None) -> Statement:

@@ -68,6 +68,18 @@ class BusinessReview(TimeStampedModel):
                 name="one_scheduled_review_per_partner",
             )
         ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at", "id"], name="review_status_date_idx"),
+            models.Index(
+                models.Case(
+                    models.When(status="scheduled", then=models.Value(0)),
+                    default=models.Value(1),
+                ),
+                models.F("scheduled_at").desc(),
+                models.F("id").desc(),
+                name="review_list_order_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner.code} · {self.scheduled_at:%Y-%m-%d}"

@@ -16,8 +16,10 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -40,7 +42,7 @@ from ..models import (
     Target,
 )
 from ..periods import period_of
-from .directory import partner_vendor_staff, partner_visible_queryset
+from .directory import partner_vendor_staff, partner_visible_ids, partner_visible_queryset
 from .targets import target_scorecard
 
 # Agreements whose terms in force set a partner's review cadence.
@@ -91,6 +93,19 @@ def _overdue_annotation(now: dt.datetime):
     )
 
 
+def _open_items():
+    """How many of a review's action items are not done yet, counted per review (the database
+    counts them for the rows of the page only)."""
+    items = (
+        ActionItem.objects.filter(review=OuterRef("pk"), done_at__isnull=True)
+        .order_by()
+        .values("review")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(items), 0)
+
+
 def review_is_overdue(review: BusinessReview, *, now: dt.datetime | None = None) -> bool:
     """Scheduled, and its day has passed without it being marked held."""
     now = now or timezone.now()
@@ -117,29 +132,40 @@ def review_list(
     now: dt.datetime | None = None,
 ) -> QuerySet:
     """Reviews for the list page with the partner, organiser, overdue flag and count of open
-    action items joined in (one query per page). Scheduled reviews come soonest first, others
+    action items (one query per page). Scheduled reviews come soonest first, others
     latest first."""
     now = now or timezone.now()
-    qs = review_visible_queryset(user=user, current_partner=current_partner).annotate(
-        is_overdue=_overdue_annotation(now),
-        open_items=Count("action_items", filter=Q(action_items__done_at__isnull=True)),
-    )
+    visible = partner_visible_ids(user=user, current_partner=current_partner)
+    qs = BusinessReview.objects.all()
+    if visible is not None:
+        qs = qs.filter(partner_id__in=visible)
+    qs = qs.annotate(is_overdue=_overdue_annotation(now), open_items=_open_items())
     if status == "overdue":
-        qs = qs.filter(is_overdue=True)
+        qs = qs.filter(
+            status=BusinessReview.Status.SCHEDULED,
+            scheduled_at__lt=local_day_start(timezone.localdate(now)),
+        )
     elif status in BusinessReview.Status.values:
         qs = qs.filter(status=status)
-    if status in ("scheduled", "overdue"):
-        ordering = ["scheduled_at", "id"]
-    else:
-        ordering = [
-            CaseWhen(
-                When(status=BusinessReview.Status.SCHEDULED, then=Value(0)),
-                default=Value(1),
-            ).asc(),
-            F("scheduled_at").desc(),
-            F("id").desc(),
-        ]
+    ordering = _review_ordering(status)
     return qs.select_related("partner", "organiser").order_by(*ordering)
+
+
+def _review_ordering(status: str) -> list:
+    """Scheduled reviews soonest first, others latest first; with every status, the scheduled
+    ones come first."""
+    if status in ("scheduled", "overdue"):
+        return ["scheduled_at", "id"]
+    latest_first = [F("scheduled_at").desc(), F("id").desc()]
+    if status in BusinessReview.Status.values:
+        return latest_first
+    return [
+        CaseWhen(
+            When(status=BusinessReview.Status.SCHEDULED, then=Value(0)),
+            default=Value(1),
+        ).asc(),
+        *latest_first,
+    ]
 
 
 def review_get(*, user, pk: int, current_partner: Partner | None = None) -> BusinessReview:

@@ -73,6 +73,20 @@ def scheduled_or_held(review: BusinessReview) -> bool:
     return review.status != BusinessReview.Status.CANCELLED
 
 
+# What a row of the review list shows.
+REVIEW_ROW_FIELDS = (
+    "scheduled_at",
+    "status",
+    "cadence",
+    "location",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+    "organiser__full_name",
+    "organiser__email",
+)
+
+
 class ReviewListView(RoleRequiredMixin, TemplateView):
     """Vendor staff see the reviews of the partners they may see, upcoming and overdue first;
     partner users their own organisation's. htmx requests get the table only."""
@@ -94,7 +108,7 @@ class ReviewListView(RoleRequiredMixin, TemplateView):
             status = "scheduled" if is_vendor else "all"
         reviews = review_list(
             user=self.request.user, current_partner=self.request.partner, status=status
-        )
+        ).only(*REVIEW_ROW_FIELDS)
         page = Paginator(reviews, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
             page_obj=page, reviews=page.object_list, status=status, statuses=REVIEW_STATUS_CHOICES

@@ -3,6 +3,7 @@
 import contextlib
 import datetime as dt
 import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -13,10 +14,12 @@ from django.utils import timezone, translation
 from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
 from agreements.services.program import program_load
 from commissions.models import ImportBatch, RecomputeRequest, Sale, Statement
+from commissions.selectors import StatementsByPeriod, statement_list
 from commissions.services.compute import recompute
 from commissions.templatetags.payouts import line_text
 
 from ..agreements.factories import ProductFactory, ProductLineFactory
+from ..factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,8 +182,31 @@ def test_statement_list_queries_are_constant(world, payouts, django_assert_num_q
     assert len(response.context["statements"]) == 4
 
 
-# session, user, count, page, the totals by currency and the rates of the reporting total
-LIST_QUERIES = 6
+def test_statements_by_period_slices_as_the_list_orders(world):
+    partners = [world.partner, world.other_partner, *PartnerFactory.create_batch(2)]
+    for month in ("2026-07", "2026-08", "2026-09"):
+        start = dt.date.fromisoformat(f"{month}-01")
+        for partner in partners[: 2 + int(month[-1]) % 3]:
+            Statement.objects.create(
+                partner=partner,
+                period=month,
+                period_start=start,
+                period_end=start,
+                currency="TWD",
+            )
+    statements = statement_list(user=world.users["vendor_admin"])
+    counts = Counter(statements.values_list("period_start", flat=True))
+    rows = StatementsByPeriod(statements, sorted(counts.items(), reverse=True))
+    expected = list(statements)
+    assert rows.count() == len(expected) == 9
+    for start in range(len(expected)):
+        for stop in range(start, len(expected) + 1):
+            assert list(rows[start:stop]) == expected[start:stop]
+
+
+# session, user, the totals and counts by currency and period start, the rates of the reporting
+# total, and the page
+LIST_QUERIES = 5
 
 
 def test_statement_detail_queries_are_constant(world, payouts, django_assert_num_queries):
