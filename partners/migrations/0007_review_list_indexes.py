@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0005_partner_most_overdue_idx'),
+        ('partners', '0006_announcement_acknowledged_idx'),
     ]
 
     operations = [
