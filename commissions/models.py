@@ -448,7 +448,11 @@ class Statement(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["partner", "period"], name="unique_statement_period"),
         ]
-        indexes = [models.Index(fields=["-period_start"], name="statement_period_start_idx")]
+        indexes = [
+            models.Index(fields=["-period_start"], name="statement_period_start_idx"),
+            # The dashboard's oldest statements of a status (drafts to approve).
+            models.Index(fields=["status", "period_start"], name="statement_status_period_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner.code} {self.period}"

@@ -159,7 +159,13 @@ class ActionItem(TimeStampedModel):
                 fields=["partner", "due_on"],
                 condition=models.Q(done_at__isnull=True),
                 name="action_item_open_idx",
-            )
+            ),
+            # The vendor dashboard's open action items, soonest due first.
+            models.Index(
+                fields=["due_on", "id"],
+                condition=models.Q(done_at__isnull=True),
+                name="action_item_open_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
