@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,7 +94,7 @@ class _Compiled:
     server: _ServerStatement | None = None  # the statement prepared on PostgreSQL
 
 
-class _Prepared:
+class _Prepared(ABC):
     """SQL made once per database from placeholders, run with the real values in their place."""
 
     def __init__(
@@ -128,8 +129,9 @@ class _Prepared:
             positions[name] = found
         return positions
 
+    @abstractmethod
     def _compile(self, using: str) -> _Compiled:
-        raise NotImplementedError
+        """The SQL of `build` for the database `using`, with where each placeholder stands."""
 
     def _server(self, sql: str, params, using: str) -> _ServerStatement | None:
         """The statement to prepare on the server for `sql`, if any."""
