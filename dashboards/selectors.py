@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from agreements.models import Agreement
@@ -47,32 +46,12 @@ from partners.selectors import (
     target_scorecard_current,
 )
 from partners.selectors.reviews import local_day_start
-from prm.core.prepared import PreparedCounts, PreparedQuery
+from prm.core.prepared import PreparedCounts, PreparedQuery, Within
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
 REVIEW_HORIZON = dt.timedelta(days=14)
 PAYOUT_TREND_PERIODS = 12
-
-
-def _first(qs: QuerySet, size: int = LIST_SIZE) -> list:
-    """The first `size` rows of `qs`, in one query compiled once. The lists are of rows waiting
-    on someone (a filtered few of their table, or ordered by an index, as pending deals are by
-    their creation), so the database joins their to-one related rows cheaply before it keeps the
-    first few."""
-    return list(qs[:size])
-
-
-def _first_of(count: int, build: Callable[[], QuerySet], size: int = LIST_SIZE) -> list:
-    """`_first(build(), size)` for a list whose rows `count` (read with the tiles) says there
-    are; nothing built and no query when there are none."""
-    return _first(build(), size) if count else []
-
-
-def _top(qs: QuerySet, size: int = LIST_SIZE) -> tuple[list, int]:
-    """The first `size` rows and the number of rows in all, always two queries (a window count
-    over the list would make PostgreSQL read every row before returning the first few)."""
-    return _first(qs, size), qs.order_by().count()
 
 
 def _of_partners(qs: QuerySet, partner_ids) -> QuerySet:
@@ -212,9 +191,19 @@ class _VendorScope:
             .order_by("scheduled_at", "id")
         )
 
-    def draft_statement_rows(self) -> QuerySet[Statement]:
-        return self.draft_statements.select_related("partner").only(
-            "id", "period", "total", "currency", "partner__code"
+    def draft_statement_rows(self, *, after: dt.date) -> QuerySet[Statement]:
+        # One period at a time: the drafts of the first period after `after` that has any, by
+        # partner code. Ordering every draft by period and code would join and sort them all.
+        first = (
+            self.draft_statements.filter(period_start__gt=after)
+            .order_by("period_start")
+            .values("period_start")[:1]
+        )
+        return (
+            self.draft_statements.filter(period_start=Subquery(first))
+            .select_related("partner")
+            .only("id", "period", "period_start", "total", "currency", "partner__code")
+            .order_by("partner__code")
         )
 
     def flagged_rows(self) -> QuerySet[Partner]:
@@ -238,7 +227,7 @@ def _age_bounds(now: dt.datetime) -> dict[str, dt.datetime]:
 
 def _vendor_counted(
     *, shape: tuple, quarter_day: dt.date, user: int, now, today, today_start, horizon, **ages
-) -> dict[str, QuerySet]:
+) -> dict[str, QuerySet | Within]:
     """The querysets the vendor dashboard counts for the user of id `user` whose partner scope
     has the shape `shape`, at `now` (`today` starting at `today_start`, the review horizon at
     `horizon`, the age buckets bounded by `ages`, see _age_bounds) in the quarter of
@@ -247,27 +236,28 @@ def _vendor_counted(
     scope = _VendorScope(stand_in)
     active_cases = scope.cases.filter(ACTIVE_Q)
     counted = {
-        "breached": scope.cases.filter(case_breached_q(now=now)),
-        "escalated": active_cases.filter(escalated_at__isnull=False),
-        "open_cases": active_cases,
+        "breached": Within(active_cases, case_breached_q(now=now)),
+        "escalated": Within(active_cases, Q(escalated_at__isnull=False)),
+        "open_cases": Within(active_cases),
     }
     for key, _start, end in AGE_BUCKETS:
         condition = Q(created_at__lte=ages[f"age_{key}_newest"])
         if end is not None:
             condition &= Q(created_at__gt=ages[f"age_{key}_oldest"])
-        counted[f"age_{key}"] = active_cases.filter(condition)
+        counted[f"age_{key}"] = Within(active_cases, condition)
+    open_items = scope.open_items
     return counted | {
         "pending_deals": scope.pending_deals,
         "proposals": scope.proposals,
         "expiring": scope.expiring,
         "draft_statements": scope.draft_statements,
         "flagged": scope.flagged,
-        "reviews_overdue": scope.reviews.filter(scheduled_at__lt=today_start),
-        "reviews_due": scope.reviews.filter(
-            scheduled_at__gte=today_start, scheduled_at__lt=horizon
+        "reviews_overdue": Within(scope.reviews, Q(scheduled_at__lt=today_start)),
+        "reviews_due": Within(
+            scope.reviews, Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
         ),
-        "action_items": scope.open_items,
-        "action_items_overdue": scope.open_items.filter(due_on__lt=today),
+        "action_items": Within(open_items),
+        "action_items_overdue": Within(open_items, Q(due_on__lt=today)),
         "fund_requests": FundRequest.objects.filter(
             status=FundRequest.Status.PENDING, budget__in=scope.budgets()
         ),
@@ -282,19 +272,26 @@ def _vendor_counted(
     }
 
 
+# The arguments of the short lists (_VendorScope's row methods) that are days; the others are
+# instants.
+_DAY_ARGUMENTS = frozenset({"after"})
+
+
 @functools.cache
 def _vendor_rows_query(name: str, shape: tuple, size: int) -> PreparedQuery:
     """The first `size` rows of the short list `name` (a `_VendorScope` method) for users whose
     partner scope has the shape `shape`, compiled once. Over every partner no list depends on
     the user; otherwise the user's id is a placeholder."""
     method = getattr(_VendorScope, name)
-    instants = tuple(inspect.signature(method).parameters)[1:]
+    at = tuple(inspect.signature(method).parameters)[1:]
+    days = tuple(name for name in at if name in _DAY_ARGUMENTS)
+    instants = tuple(name for name in at if name not in _DAY_ARGUMENTS)
 
     def build(user: int | None = None, **at) -> QuerySet:
         return method(_VendorScope(partner_scope_stand_in(shape, user)), **at)[:size]
 
     ids = () if shape[0] == "all" else ("user",)
-    return PreparedQuery(build, *ids, datetimes=instants, plan_once=True)
+    return PreparedQuery(build, *ids, dates=days, datetimes=instants, plan_once=True)
 
 
 def _vendor_rows(name: str, shape: tuple, user, size: int, **at) -> list:
@@ -332,6 +329,20 @@ def _vendor_counts(user, *, now: dt.datetime, today: dt.date, today_start: dt.da
     )
 
 
+def _draft_statement_rows(shape: tuple, user, count: int) -> list[Statement]:
+    """The first of the `count` draft statements `user` may see, by period and partner code:
+    read a period at a time (one query when the first period has enough)."""
+    drafts: list[Statement] = []
+    after = dt.date.min
+    while len(drafts) < min(count, LIST_SIZE):
+        batch = _vendor_rows("draft_statement_rows", shape, user, LIST_SIZE, after=after)
+        if not batch:
+            break
+        drafts.extend(batch)
+        after = batch[-1].period_start
+    return drafts[:LIST_SIZE]
+
+
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
     they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
@@ -361,7 +372,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     )
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
-    draft_statements = rows("draft_statement_rows", counts["draft_statements"])
+    draft_statements = _draft_statement_rows(shape, user, counts["draft_statements"])
     flagged_partners = rows("flagged_rows", counts["flagged"])
     action_items = rows("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
     for item in action_items:
@@ -445,17 +456,6 @@ def _action_item_queryset(open_items: QuerySet) -> QuerySet[ActionItem]:
         .only(*ACTION_ITEM_ROW_FIELDS)
         .order_by("due_on", "id")
     )
-
-
-def _action_item_rows(
-    open_items: Callable[[], QuerySet], *, today: dt.date, count: int
-) -> list[ActionItem]:
-    """The earliest-due of the rows `open_items()` gives (`count` of them in all), each marked
-    overdue or not."""
-    rows = _first_of(count, lambda: _action_item_queryset(open_items()), ACTION_ITEM_LIST_SIZE)
-    for item in rows:
-        item.is_overdue = item.due_on < today
-    return rows
 
 
 @dataclass
@@ -548,6 +548,82 @@ class _PartnerScope:
     def proposals(self) -> QuerySet:
         return target_proposals_awaiting(partners=self.own, side="partner")
 
+    # The short lists, by name (see _partner_rows).
+
+    def open_case_rows(self) -> QuerySet[Case]:
+        return (
+            self.cases.filter(ACTIVE_Q)
+            .select_related("partner", "owner")
+            .order_by("resolution_due", "id")
+        )
+
+    def unread_rows(self) -> QuerySet[AnnouncementRecipient]:
+        return (
+            self.unread()
+            .select_related("announcement")
+            .order_by("-announcement__published_at", "-id")
+        )
+
+    def acknowledgement_rows(self) -> QuerySet[AnnouncementRecipient]:
+        return (
+            self.pending_ack()
+            .select_related("announcement")
+            .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")
+        )
+
+    def review_rows(self) -> QuerySet[BusinessReview]:
+        return self.scheduled.select_related("organiser").order_by("scheduled_at", "id")
+
+    def action_item_rows(self) -> QuerySet[ActionItem]:
+        return _action_item_queryset(self.open_items)
+
+    def statement_rows(self) -> QuerySet[Statement]:
+        return self.statements.select_related(None).only(
+            "id", "period", "total", "currency", "status"
+        )
+
+    def protection_claim_rows(self) -> QuerySet[PriceProtectionClaim]:
+        return (
+            self.open_protection.select_related("product")
+            .only(
+                "id",
+                "effective_date",
+                "deadline",
+                "new_net_price",
+                "previous_net_price",
+                "currency",
+                "product__sku",
+            )
+            .order_by("deadline", "id")
+        )
+
+    def proposal_rows(self) -> QuerySet:
+        return self.proposals
+
+
+def _partner_stand_in_scope(shape: tuple, role: str | None, user: int, partner: int):
+    """The scope of the dashboard of the partner of id `partner` for the user of id `user`,
+    whose partner scope has the shape `shape`, a member of it in the role `role` (None: no
+    active membership): the querysets of every such user, with the ids in place."""
+    membership = None
+    if role is not None:
+        membership = Membership(user_id=user, partner_id=partner, role=role, is_active=True)
+    return _PartnerScope(partner_scope_stand_in(shape, user), Partner(pk=partner), membership)
+
+
+@functools.cache
+def _partner_rows_query(name: str, shape: tuple, role: str | None, size: int) -> PreparedQuery:
+    """The first `size` rows of the short list `name` (a `_PartnerScope` method) of a partner's
+    dashboard for users whose partner scope has the shape `shape` and whose role in the partner
+    is `role`, compiled once, the partner's id and the user's (for the lists that depend on the
+    user) placeholders."""
+    method = getattr(_PartnerScope, name)
+
+    def build(user: int, partner: int) -> QuerySet:
+        return method(_partner_stand_in_scope(shape, role, user, partner))[:size]
+
+    return PreparedQuery(build, "user", "partner", optional=("user",), plan_once=True)
+
 
 def _partner_counted(
     *, shape: tuple, role: str | None, shown: frozenset, user: int, partner: int, now, today
@@ -556,11 +632,7 @@ def _partner_counted(
     `user`, whose partner scope has the shape `shape`, a member of it in the role `role` (None:
     no active membership), at `now` on `today`. `shown` holds what the user's role sees of "deals",
     "payouts" and "proposals"."""
-    stand_in = partner_scope_stand_in(shape, user)
-    membership = None
-    if role is not None:
-        membership = Membership(user_id=user, partner_id=partner, role=role, is_active=True)
-    scope = _PartnerScope(stand_in, Partner(pk=partner), membership)
+    scope = _partner_stand_in_scope(shape, role, user, partner)
     counted = {
         "open_cases": scope.cases.filter(ACTIVE_Q),
         "breached": scope.cases.filter(case_breached_q(now=now)),
@@ -654,50 +726,27 @@ def partner_dashboard(
         if show
     )
     counts = _partner_counts(user, partner, membership, shown, now=now, today=today)
-    open_cases = _first_of(
-        counts["open_cases"],
-        lambda: (
-            scope.cases.filter(ACTIVE_Q)
-            .select_related("partner", "owner")
-            .order_by("resolution_due", "id")
-        ),
-    )
-    unread = _first_of(
-        counts["unread"],
-        lambda: (
-            scope.unread()
-            .select_related("announcement")
-            .order_by("-announcement__published_at", "-id")
-        ),
-    )
-    awaiting_acknowledgement = _first_of(
-        counts["pending_ack"],
-        lambda: (
-            scope.pending_ack()
-            .select_related("announcement")
-            .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")
-        ),
-    )
+    key = (partner_scope_shape(user), None if membership is None else membership.role)
+
+    def rows(name: str, count: int, size: int = LIST_SIZE) -> list:
+        if not count:
+            return []
+        return _partner_rows_query(name, *key, size)(user=user.pk, partner=partner.pk)
+
+    open_cases = rows("open_case_rows", counts["open_cases"])
+    unread = rows("unread_rows", counts["unread"])
+    awaiting_acknowledgement = rows("acknowledgement_rows", counts["pending_ack"])
     for receipt in awaiting_acknowledgement:
         due = receipt.announcement.acknowledge_by
         receipt.is_overdue = due is not None and due < today
 
-    next_review = next(
-        iter(
-            _first_of(
-                counts["scheduled_reviews"],
-                lambda: scope.scheduled.select_related("organiser").order_by("scheduled_at", "id"),
-                1,
-            )
-        ),
-        None,
-    )
+    next_review = next(iter(rows("review_rows", counts["scheduled_reviews"], 1)), None)
     if next_review is not None:
         next_review.is_overdue = next_review.scheduled_at < today_start
 
-    action_items = _action_item_rows(
-        lambda: scope.open_items, today=today, count=counts["action_items"]
-    )
+    action_items = rows("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
+    for item in action_items:
+        item.is_overdue = item.due_on < today
     dashboard = PartnerDashboard(
         scorecard_row=scorecard_row,
         attainment_width=attainment_width,
@@ -715,13 +764,7 @@ def partner_dashboard(
     )
     if show_payouts:
         dashboard.trend = payout_trend(
-            _first_of(
-                counts["statements"],
-                lambda: scope.statements.select_related(None).only(
-                    "id", "period", "total", "currency", "status"
-                ),
-                PAYOUT_TREND_PERIODS,
-            )
+            rows("statement_rows", counts["statements"], PAYOUT_TREND_PERIODS)
         )
     if show_deals:
         dashboard.pending_deal_count = counts["pending_deals"]
@@ -732,26 +775,11 @@ def partner_dashboard(
         dashboard.fund_currency = dashboard.fund_budgets[0].currency
     if show_payouts:
         dashboard.protection_claim_count = counts["protection_claims"]
-        dashboard.protection_claims = _first_of(
-            counts["protection_claims"],
-            lambda: (
-                scope.open_protection.select_related("product")
-                .only(
-                    "id",
-                    "effective_date",
-                    "deadline",
-                    "new_net_price",
-                    "previous_net_price",
-                    "currency",
-                    "product__sku",
-                )
-                .order_by("deadline", "id")
-            ),
-        )
+        dashboard.protection_claims = rows("protection_claim_rows", counts["protection_claims"])
         for claim in dashboard.protection_claims:
             claim.days_left = (claim.deadline - today).days
     if show_proposals:
-        dashboard.awaiting_proposals = _first_of(counts["proposals"], lambda: scope.proposals)
+        dashboard.awaiting_proposals = rows("proposal_rows", counts["proposals"])
     return dashboard
 
 

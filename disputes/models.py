@@ -194,6 +194,23 @@ class Case(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "resolution_due"], name="case_status_due_idx"),
             models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
+            # The unresolved cases with what the dashboards count them by (scope, deadlines,
+            # escalation, age), read from the index alone.
+            models.Index(
+                fields=["created_at"],
+                condition=~models.Q(status__in=["resolved", "closed"]),
+                include=[
+                    "partner",
+                    "other_partner",
+                    "owner",
+                    "escalated_at",
+                    "first_responded_at",
+                    "first_response_due",
+                    "resolution_due",
+                    "paused_at",
+                ],
+                name="case_active_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,7 +12,8 @@ Names given as `dates=` or `datetimes=` stand for a `datetime.date` or a `dateti
 the placeholder is a day or an instant no row has, found in the parameters as the backend adapts
 it (a string on SQLite), and replaced by the real value adapted the same way. Each one must reach
 the query as it is: a value derived from another (a day before `now`) is a placeholder of its
-own. A placeholder missing from the compiled parameters fails loudly. A `values_list()` queryset
+own. A placeholder missing from the compiled parameters fails loudly, unless it is named in
+`optional=` (a query that depends on the user for some users only). A `values_list()` queryset
 gives its rows as tuples. `prepared(limit=25, offset=50, user=id)` gives the rows
 `build(user=id)[50:75]` gives, the limit and offset passed as parameters of the same compiled SQL
 (a list's pages share it).
@@ -22,7 +23,8 @@ writes the count's queryset). `PreparedIdsQuery` reads what hangs off a list's r
 lookup of their ids) with one compiled query.
 
 `PreparedCounts(build, ...)`, where `build` returns named querysets, counts the rows of each, all
-in one query compiled once.
+in one query compiled once; several counts of the rows of one queryset that match different
+conditions (`Within`) read those rows once.
 
 On PostgreSQL a prepared count, and a prepared query made with `plan_once=True`, is also prepared
 on the server (PREPARE) on each connection that runs it, so that PostgreSQL may keep its plan: a
@@ -42,7 +44,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, QuerySet, Value
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -103,10 +105,12 @@ class _Prepared(ABC):
         *names: str,
         dates: tuple[str, ...] = (),
         datetimes: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
         plan_once: bool = False,
     ) -> None:
         self.build = build
         self.plan_once = plan_once
+        self.optional = frozenset(optional)
         self.kinds = (
             dict.fromkeys(names, "id")
             | dict.fromkeys(dates, "date")
@@ -124,7 +128,7 @@ class _Prepared(ABC):
         for name, placeholder in placeholders.items():
             adapted = _adapt(self.kinds[name], placeholder, connection)
             found = [i for i, value in enumerate(params) if value == adapted]
-            if not found:
+            if not found and name not in self.optional:
                 raise ValueError(f"{name!r} does not appear in the compiled parameters")
             positions[name] = found
         return positions
@@ -133,10 +137,12 @@ class _Prepared(ABC):
     def _compile(self, using: str) -> _Compiled:
         """The SQL of `build` for the database `using`, with where each placeholder stands."""
 
-    def _server(self, sql: str, params, using: str) -> _ServerStatement | None:
-        """The statement to prepare on the server for `sql`, if any."""
+    def _server(self, sql: str, params, positions: dict, using: str) -> _ServerStatement | None:
+        """The statement to prepare on the server for `sql`, if any: the parameters at the
+        placeholders' `positions` are its own, the others constants written into it."""
         if self.plan_once and connections[using].vendor == "postgresql":
-            return _ServerStatement.of(sql, params)
+            variable = sorted(itertools.chain.from_iterable(positions.values()))
+            return _ServerStatement.of(sql, params, variable)
         return None
 
     def _statement(self, using: str, values: dict[str, Any]) -> tuple[_Compiled, list]:
@@ -169,7 +175,7 @@ class PreparedQuery(_Prepared):
         positions = self._positions(params, placeholders, using)
         instances = queryset._iterable_class is ModelIterable
         sliced = queryset.query.is_sliced
-        server = self._server(sql, params, using)
+        server = self._server(sql, params, positions, using)
         return _Compiled(
             sql, tuple(params), positions, compiler, instances, sliced=sliced, server=server
         )
@@ -194,12 +200,28 @@ class PreparedQuery(_Prepared):
         return list(_instances(compiled.compiler, rows, using))
 
 
-def count_sql(querysets: dict[str, QuerySet], using: str) -> tuple[str, list, list[str]]:
+@dataclass(frozen=True)
+class Within:
+    """The rows of `queryset` that match `condition` (every row without one), to count with
+    PreparedCounts: the Withins of one queryset (the same object) are counted together in one
+    pass over its rows. The condition reads the row's own columns and those of single-valued
+    relations (a join to many rows would count a row more than once)."""
+
+    queryset: QuerySet
+    condition: Q | None = None
+
+
+def count_sql(querysets: dict[str, QuerySet | Within], using: str) -> tuple[str, list, list[str]]:
     """One query counting the rows of each of `querysets` (one scalar subquery each, beside one
-    another in a SELECT without FROM), its parameters, and the names of the querysets it counts:
-    a queryset that can have no row (`none()`) is left out."""
+    another in a SELECT), its parameters, and the names of the querysets it counts: a queryset
+    that can have no row (`none()`) is left out. The Withins of one queryset are counted in one
+    derived table, a column each (COUNT of a CASE), so that its rows are read once."""
     columns, params, names = [], [], []
+    groups: dict[int, list[tuple[str, Within]]] = {}
     for name, qs in querysets.items():
+        if isinstance(qs, Within):
+            groups.setdefault(id(qs.queryset), []).append((name, qs))
+            continue
         try:
             sql, values = qs.order_by().values("pk").query.get_compiler(using=using).as_sql()
         except EmptyResultSet:
@@ -207,7 +229,35 @@ def count_sql(querysets: dict[str, QuerySet], using: str) -> tuple[str, list, li
         columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (ORM-compiled SQL)
         params.extend(values)
         names.append(name)
-    return "SELECT " + ", ".join(columns), params, names
+    tables, table_params = [], []
+    quote = connections[using].ops.quote_name
+    for number, members in enumerate(groups.values()):
+        marks = {
+            f"prm_counted_{i}": Case(
+                When(within.condition, then=Value(1)), output_field=IntegerField()
+            )
+            for i, (_name, within) in enumerate(members)
+            if within.condition is not None
+        }
+        queryset = members[0][1].queryset.order_by().annotate(**marks).values(*marks or ["pk"])
+        try:
+            sql, values = queryset.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            continue
+        table = f"counted_group_{number}"
+        counts = [
+            f"COUNT({quote(f'prm_counted_{i}')})" if within.condition is not None else "COUNT(*)"
+            for i, (_name, within) in enumerate(members)
+        ]
+        selected = ", ".join(f"{count} AS c{i}" for i, count in enumerate(counts))
+        tables.append(f"(SELECT {selected} FROM ({sql}) AS counted) AS {table}")  # noqa: S608 (ORM-compiled SQL)
+        table_params.extend(values)
+        columns.extend(f"{table}.c{i}" for i in range(len(counts)))
+        names.extend(name for name, _within in members)
+    sql = "SELECT " + ", ".join(columns)
+    if tables:
+        sql += " FROM " + " CROSS JOIN ".join(tables)
+    return sql, params + table_params, names
 
 
 class PreparedCounts(_Prepared):
@@ -224,7 +274,7 @@ class PreparedCounts(_Prepared):
         if not names:
             return _Compiled("", (), {}, counted=tuple(querysets))
         positions = self._positions(params, placeholders, using)
-        server = self._server(sql, params, using)
+        server = self._server(sql, params, positions, using)
         return _Compiled(
             sql,
             tuple(params),
@@ -271,27 +321,48 @@ def _pg_type(value) -> str | None:
 @dataclass(frozen=True)
 class _ServerStatement:
     """A query prepared on the PostgreSQL server under `name` (PREPARE), once per connection,
-    then run by EXECUTE with its parameters."""
+    then run by EXECUTE with its parameters. The parameters at the positions `variable` are the
+    statement's own ($1, $2, ...); the others are constants of the compiled queryset (a status,
+    a flag), written into the statement as literals, so that PostgreSQL plans it knowing them:
+    a partial index whose condition names a status serves it."""
 
     name: str
-    prepare: str
+    sql: str
+    params: tuple
+    variable: tuple[int, ...]
+    types: tuple[str, ...]
 
     @classmethod
-    def of(cls, sql: str, params) -> _ServerStatement | None:
-        """The statement of `sql` (with %s placeholders) for parameters like `params`; None
-        when a parameter has no known type."""
-        types = [_pg_type(value) for value in params]
+    def of(cls, sql: str, params, variable=None) -> _ServerStatement | None:
+        """The statement of `sql` (with %s placeholders) for parameters like `params`, those at
+        `variable` (every one by default) its own; None when one of those has no known type."""
+        variable = tuple(range(len(params))) if variable is None else tuple(variable)
+        types = tuple(_pg_type(params[i]) for i in variable)
         if None in types:
             return None
-        numbers = itertools.count(1)
-        numbered = re.sub(r"%[s%]", lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", sql)
-        name = f"prm_prepared_{next(_SERVER_NAMES)}"
-        declared = f"({', '.join(types)})" if types else ""
-        return cls(name, f"PREPARE {name}{declared} AS {numbered}")
+        return cls(f"prm_prepared_{next(_SERVER_NAMES)}", sql, tuple(params), variable, types)
+
+    def prepare(self, cursor) -> str:
+        """The PREPARE statement, its constants quoted by `cursor` (a psycopg2 cursor; unused
+        when every parameter is the statement's own)."""
+        numbers, positions, variable = itertools.count(1), itertools.count(), set(self.variable)
+
+        def parameter(match: re.Match) -> str:
+            if match[0] == "%%":
+                return "%"
+            position = next(positions)
+            if position in variable:
+                return f"${next(numbers)}"
+            return cursor.mogrify("%s", [self.params[position]]).decode()
+
+        numbered = re.sub(r"%[s%]", parameter, self.sql)
+        declared = f"({', '.join(self.types)})" if self.types else ""
+        return f"PREPARE {self.name}{declared} AS {numbered}"
 
     def execute(self, connection, cursor, params: list) -> None:
-        """Run the statement on `cursor` of `connection`, preparing it first when this database
-        connection has not (on the driver's cursor: no query in Django's log)."""
+        """Run the statement on `cursor` of `connection` with `params` (every parameter of the
+        compiled SQL), preparing it first when this database connection has not (on the
+        driver's cursor: no query in Django's log)."""
         prepared = connection.__dict__.get("_prm_server_statements")
         if prepared is None or prepared[0] is not connection.connection:
             prepared = connection.__dict__["_prm_server_statements"] = (
@@ -299,10 +370,11 @@ class _ServerStatement:
                 set(),
             )
         if self.name not in prepared[1]:
-            cursor.cursor.execute(self.prepare)
+            cursor.cursor.execute(self.prepare(cursor.cursor))
             prepared[1].add(self.name)
-        arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-        cursor.execute(f"EXECUTE {self.name}{arguments}", params)
+        values = [params[position] for position in self.variable]
+        arguments = f"({', '.join(['%s'] * len(values))})" if values else ""
+        cursor.execute(f"EXECUTE {self.name}{arguments}", values)
 
 
 def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Q
 
 from partners.models import Membership, Partner
@@ -14,7 +15,9 @@ from prm.core.prepared import (
     PreparedIdsQuery,
     PreparedPages,
     PreparedQuery,
+    Within,
     _ServerStatement,
+    count_sql,
     counted,
 )
 
@@ -94,6 +97,22 @@ def test_a_placeholder_the_query_does_not_use_fails_to_compile():
     prepared = PreparedQuery(lambda user: Membership.objects.filter(is_active=True), "user")
     with pytest.raises(ValueError, match="'user' does not appear"):
         prepared(user=1)
+
+
+def test_an_optional_placeholder_may_go_unused(members):
+    first, second = members
+    partner = Partner.objects.get(code="P-A").pk
+    prepared = PreparedQuery(
+        lambda user, partner: Membership.objects.filter(partner_id=partner).values_list("role"),
+        "user",
+        "partner",
+        optional=("user",),
+    )
+    # The query does not depend on the user: each user gets the partner's members.
+    assert prepared(user=first.pk, partner=partner) == [("admin",)]
+    assert prepared(user=second.pk, partner=partner) == [("admin",)]
+    with pytest.raises(TypeError, match="'user' must be an integer id"):
+        prepared(user=None, partner=partner)
 
 
 def test_every_use_of_a_placeholder_takes_the_id_and_rows_come_as_tuples(members):
@@ -248,13 +267,72 @@ def test_counts_are_read_in_one_query_compiled_once(joined, django_assert_num_qu
     assert len(built) == 1 + 3
 
 
+def test_counts_within_one_queryset_read_its_rows_once(joined, django_assert_num_queries):
+    user, start = joined
+
+    def build(user, since):
+        mine = Membership.objects.filter(user_id=user, partner__code__startswith="P-")
+        return {
+            "all": Within(mine),
+            "recent": Within(mine, Q(created_at__gte=since)),
+            "active_recent": Within(mine, Q(is_active=True, created_at__gte=since)),
+            "sales": Within(mine, Q(role="sales")),
+            "plain": mine.filter(is_active=True),
+            "nothing": Within(Membership.objects.none(), Q(is_active=True)),
+        }
+
+    prepared = PreparedCounts(build, "user", datetimes=("since",))
+    active_days = (0, 1, 3)  # P-A, P-M, P-OFF (closed), P-Z
+    for since in (start, start + dt.timedelta(days=1), start + dt.timedelta(days=30)):
+        with django_assert_num_queries(1):
+            counts = prepared(user=user.pk, since=since)
+        assert counts == {
+            "all": 4,
+            "recent": len([d for d in range(4) if start + dt.timedelta(days=d) >= since]),
+            "active_recent": len([d for d in active_days if start + dt.timedelta(days=d) >= since]),
+            "sales": 0,
+            "plain": 3,
+            "nothing": 0,
+        }
+    assert prepared(user=user.pk, since=start + dt.timedelta(days=1)) == {
+        "all": 4,
+        "recent": 3,
+        "active_recent": 2,
+        "sales": 0,
+        "plain": 3,
+        "nothing": 0,
+    }
+    # The four Withins of one queryset read the memberships once, the plain queryset once
+    # more; the Within of none() is left out.
+    sql, _params, names = count_sql(build(user.pk, start), "default")
+    assert sql.count('FROM "partners_membership"') == 2
+    assert names == ["plain", "all", "recent", "active_recent", "sales"]
+
+
 def test_a_server_statement_numbers_its_parameters_and_declares_their_types():
     statement = _ServerStatement.of(
         "SELECT %s, %s, %s, %s WHERE code LIKE '10%%' AND at < %s",
         [True, 7, "x", dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, tzinfo=dt.UTC)],
     )
-    assert statement.prepare == (
+    assert statement.prepare(None) == (
         f"PREPARE {statement.name}(boolean, bigint, text, date, timestamptz) AS "
         "SELECT $1, $2, $3, $4 WHERE code LIKE '10%' AND at < $5"
     )
     assert _ServerStatement.of("SELECT %s", [None]) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements prepared on PostgreSQL")
+def test_a_server_statement_writes_its_constants_as_literals():
+    statement = _ServerStatement.of(
+        "SELECT %s, %s WHERE status IN (%s, %s) AND code LIKE 'P%%' AND id = %s",
+        [7, None, "open", "it's", 9],
+        variable=[0, 4],
+    )
+    with connection.cursor() as cursor:
+        prepare = statement.prepare(cursor.cursor)
+    assert prepare == (
+        f"PREPARE {statement.name}(bigint, bigint) AS "
+        "SELECT $1, NULL WHERE status IN ('open', 'it''s') AND code LIKE 'P%' AND id = $2"
+    )
+    # A constant of no known type is written; a parameter of its own must have a type.
+    assert _ServerStatement.of("SELECT %s, %s", [None, 1], variable=[0]) is None
