@@ -1,0 +1,372 @@
+"""The dashboards' tiles and short lists, written in Python: a dashboard shows a dozen lists of a
+few rows each, which as template nodes cost more than reading them."""
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import date as date_filter
+from django.utils import dateformat
+from django.utils.formats import get_format, localize
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext, ngettext
+
+from disputes.templatetags.cases import STATUS_LABELS, sla_deadlines
+from partners.templatetags.partner_tags import money, risk_badges
+from prm.core.links import link
+
+register = template.Library()
+
+_ITEM = '<li class="list-group-item d-flex justify-content-between gap-2">{}</li>'
+_OVERDUE = '<span class="badge text-bg-danger">{}</span> '
+_OVERDUE_WITH_ICON = (
+    '<span class="badge text-bg-danger"><i class="bi bi-exclamation-triangle" aria-hidden="true">'
+    "</i> {}</span> "
+)
+
+
+def _lines(lines: list[str]) -> SafeString:
+    return mark_safe("\n".join(lines))  # noqa: S308 - every line is written by format_html
+
+
+def _date(value, format_name: str) -> str:
+    """`{{ value|date:format_name }}` in the reader's time zone."""
+    return dateformat.format(template_localtime(value), get_format(format_name))
+
+
+def _counted(singular: str, plural: str, count: int, **values) -> SafeString:
+    """A `{% blocktranslate count counter=count %}` sentence: the message is trusted, the
+    values are escaped."""
+    values = {name: conditional_escape(value) for name, value in values.items()}
+    return mark_safe(  # noqa: S308 - the values are escaped
+        ngettext(singular, plural, count) % {"counter": localize(count), **values}
+    )
+
+
+@register.simple_tag
+def stat_tiles(tiles: list[dict]) -> SafeString:
+    """The tiles of "Needs you today": a count, an icon and a label, linked to the list they
+    count when there is one, marked when urgent."""
+    lines = []
+    for tile in tiles:
+        alert = (
+            ' <i class="bi bi-exclamation-triangle-fill stat-alert" aria-hidden="true"></i>'
+            if tile["urgent"]
+            else ""
+        )
+        body = format_html(
+            '\n<div class="card-body">\n<div class="stat-value text-body">{}{}</div>\n'
+            '<div class="stat-label"><i class="bi {}" aria-hidden="true"></i> {}</div>\n</div>\n',
+            intcomma(tile["count"]),
+            mark_safe(alert),  # noqa: S308 - a constant
+            tile["icon"],
+            tile["label"],
+        )
+        if tile["url"]:
+            urgent = " stat-card-urgent" if tile["urgent"] else ""
+            card = format_html(
+                '<a class="card stat-card h-100 text-decoration-none{}" href="{}">{}</a>',
+                urgent,
+                tile["url"],
+                body,
+            )
+        else:
+            card = format_html('<div class="card stat-card h-100">{}</div>', body)
+        lines.append(
+            format_html('<li class="col-6 col-md-4" id="tile-{}">\n{}\n</li>', tile["key"], card)
+        )
+    return _lines(lines)
+
+
+@register.simple_tag
+def breached_case_rows(cases) -> SafeString:
+    """The rows of the vendor dashboard's cases past an SLA deadline: number and subject
+    (escalated or not), partner, owner and age in days."""
+    labels = (gettext("Partner"), gettext("Owner"), gettext("Age"))
+    escalated = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("Escalated"))
+    return _lines(
+        [
+            format_html(
+                '<tr>\n<td class="stack-title"><a href="{}">{}</a> {}{}</td>\n'
+                '<td data-label="{}">{}</td>\n<td data-label="{}">{}</td>\n'
+                '<td class="num" data-label="{}">{}</td>\n</tr>',
+                link("case_detail", case.pk),
+                case.number,
+                case.subject,
+                escalated if case.escalated_at else "",
+                labels[0],
+                case.partner.code,
+                labels[1],
+                case.owner or "—",
+                labels[2],
+                _counted("%(counter)s day", "%(counter)s days", case.age_days),
+            )
+            for case in cases
+        ]
+    )
+
+
+@register.simple_tag
+def pending_deal_items(deals) -> SafeString:
+    """The deal registrations waiting for a decision: customer, partner and estimated value."""
+    return _lines(
+        [
+            format_html(
+                _ITEM,
+                format_html(
+                    '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
+                    '<span class="text-nowrap">{}</span>',
+                    link("deal_detail", deal.pk),
+                    deal.customer_name,
+                    deal.partner.code,
+                    money(deal.estimated_value, deal.currency),
+                ),
+            )
+            for deal in deals
+        ]
+    )
+
+
+@register.simple_tag
+def proposal_items(proposals) -> SafeString:
+    """The target proposals waiting for an answer: partner, period and amount."""
+    return _lines(
+        [
+            format_html(
+                _ITEM,
+                format_html(
+                    '<a href="{}">{} · {}</a><span class="text-nowrap">{}</span>',
+                    link("target_list", proposal.target.partner.code),
+                    proposal.target.partner.code,
+                    proposal.target.period,
+                    money(proposal.amount, proposal.target.currency),
+                ),
+            )
+            for proposal in proposals
+        ]
+    )
+
+
+@register.simple_tag
+def expiring_agreement_items(agreements) -> SafeString:
+    """The agreements ending soon: number, partner, and end date with the days left."""
+    return _lines(
+        [
+            format_html(
+                _ITEM,
+                format_html(
+                    '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
+                    '<span class="text-nowrap">{}</span>',
+                    link("agreement_detail", agreement.number),
+                    agreement.number,
+                    agreement.partner.code,
+                    _counted(
+                        "ends %(date)s (in %(counter)s day)",
+                        "ends %(date)s (in %(counter)s days)",
+                        agreement.days_left,
+                        date=_date(agreement.end, "SHORT_DATE_FORMAT"),
+                    ),
+                ),
+            )
+            for agreement in agreements
+        ]
+    )
+
+
+@register.simple_tag
+def review_due_items(reviews) -> SafeString:
+    """The business reviews due: partner, when, and whether the time has passed."""
+    overdue = format_html(_OVERDUE_WITH_ICON, gettext("Overdue"))
+    return _lines(
+        [
+            format_html(
+                _ITEM,
+                format_html(
+                    '<span><a href="{}">{}</a> · {}</span><span class="text-nowrap">{}{}</span>',
+                    link("partner_detail", review.partner.code),
+                    review.partner.code,
+                    review.partner.display_name,
+                    overdue if review.is_overdue else "",
+                    _date(review.scheduled_at, "SHORT_DATETIME_FORMAT"),
+                ),
+            )
+            for review in reviews
+        ]
+    )
+
+
+@register.simple_tag
+def draft_statement_items(statements) -> SafeString:
+    """The draft statements: period, partner and total."""
+    return _lines(
+        [
+            format_html(
+                _ITEM,
+                format_html(
+                    '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
+                    '<span class="text-nowrap">{}</span>',
+                    link("statement_detail", statement.pk),
+                    statement.period,
+                    statement.partner.code,
+                    money(statement.total, statement.currency),
+                ),
+            )
+            for statement in statements
+        ]
+    )
+
+
+@register.simple_tag
+def flagged_partner_items(partners) -> SafeString:
+    """The partners over their credit limit or rated high risk, with their badges."""
+    return _lines(
+        [
+            format_html(
+                '<li class="list-group-item"><a href="{}">{}</a> · {}<div>{}</div></li>',
+                link("partner_detail", partner.code),
+                partner.code,
+                partner.display_name,
+                risk_badges(partner),
+            )
+            for partner in partners
+        ]
+    )
+
+
+@register.simple_tag
+def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeString:
+    """The open action items from business reviews (each with `is_overdue`): how many are past
+    their due date, then each item's title, side, owner and due date (the partner's code first
+    when `show_partner`); or a line saying there is none."""
+    if not items:
+        return format_html(
+            '<p class="card-body small text-body-secondary mb-0">{}</p>',
+            gettext("No open action items."),
+        )
+    lines = []
+    if overdue_count:
+        lines.append(
+            format_html(
+                '<p class="card-body small mb-0 pb-0"><i class="bi bi-exclamation-triangle'
+                ' text-danger" aria-hidden="true"></i> {}</p>',
+                _counted(
+                    "%(counter)s action item is past its due date.",
+                    "%(counter)s action items are past their due date.",
+                    overdue_count,
+                ),
+            )
+        )
+    overdue = format_html(_OVERDUE, gettext("Overdue"))
+    short_date = get_format("SHORT_DATE_FORMAT")
+    rows = []
+    for item in items:
+        partner = (
+            format_html(
+                '<a href="{}">{}</a> · ',
+                link("partner_detail", item.partner.code),
+                item.partner.code,
+            )
+            if show_partner
+            else ""
+        )
+        owner = (
+            format_html(" · {}", item.owner.get_full_name() or item.owner.email)
+            if item.owner_id
+            else ""
+        )
+        due = mark_safe(  # noqa: S308 - the date is escaped
+            gettext("due %(date)s")
+            % {"date": conditional_escape(dateformat.format(item.due_on, short_date))}
+        )
+        rows.append(
+            format_html(
+                '<li class="list-group-item d-flex justify-content-between gap-2">\n'
+                '<span>{}{}\n<span class="d-block text-body-secondary">{}{}</span></span>\n'
+                '<span class="text-nowrap text-end">{}{}</span>\n</li>',
+                partner,
+                item.title,
+                item.get_side_display(),
+                owner,
+                overdue if item.is_overdue else "",
+                due,
+            )
+        )
+    lines.append(
+        format_html(
+            '<ul class="list-group list-group-flush small" id="action-items">\n{}\n</ul>',
+            _lines(rows),
+        )
+    )
+    return _lines(lines)
+
+
+@register.simple_tag
+def open_case_items(open_cases) -> SafeString:
+    """A partner's open cases from (case, SLA state) pairs: number, subject, status and the
+    deadlines with their countdowns."""
+    return _lines(
+        [
+            format_html(
+                '<li class="list-group-item">\n<div class="d-flex justify-content-between gap-2">'
+                '<a href="{}">{} {}</a><span class="text-nowrap">{}</span></div>\n{}\n</li>',
+                link("case_detail", case.pk),
+                case.number,
+                case.subject,
+                STATUS_LABELS.get(case.status, case.status),
+                sla_deadlines(case, sla),
+            )
+            for case, sla in open_cases
+        ]
+    )
+
+
+@register.simple_tag
+def unread_announcement_items(announcements) -> SafeString:
+    """The announcements the reader has not opened: title, category and day published."""
+    short_date = get_format("SHORT_DATE_FORMAT")
+    lines = []
+    for announcement in announcements:
+        published = template_localtime(announcement.published_at)
+        lines.append(
+            format_html(
+                _ITEM,
+                format_html(
+                    '<span>{} <span class="d-block text-body-secondary">{}</span></span>'
+                    '<time class="text-nowrap text-body-secondary" datetime="{}">{}</time>',
+                    announcement.display_title,
+                    announcement.get_category_display(),
+                    date_filter(published, "c"),
+                    dateformat.format(published, short_date),
+                ),
+            )
+        )
+    return _lines(lines)
+
+
+@register.simple_tag
+def acknowledgement_items(receipts) -> SafeString:
+    """The announcements awaiting the organisation's acknowledgement: title, and the day to
+    acknowledge them by, marked when it has passed."""
+    overdue = format_html(_OVERDUE, gettext("Overdue"))
+    short_date = get_format("SHORT_DATE_FORMAT")
+    lines = []
+    for receipt in receipts:
+        announcement = receipt.announcement
+        by = ""
+        if announcement.acknowledge_by:
+            day = dateformat.format(template_localtime(announcement.acknowledge_by), short_date)
+            by = mark_safe(  # noqa: S308 - the date is escaped
+                gettext("by %(date)s") % {"date": conditional_escape(day)}
+            )
+        lines.append(
+            format_html(
+                _ITEM,
+                format_html(
+                    '<span>{}</span><span class="text-nowrap">{}{}</span>',
+                    announcement.display_title,
+                    overdue if receipt.is_overdue else "",
+                    by,
+                ),
+            )
+        )
+    return _lines(lines)
