@@ -1,0 +1,251 @@
+"""The dashboards' tiles and short lists, cell by cell (dashboards.templatetags.dashboard_tags,
+the event feed of prm.core.templatetags.prm): every state a row can be in, escaped."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from commissions.models import Statement
+from disputes.models import Case
+from partners.models import (
+    ActionItem,
+    Announcement,
+    BusinessReview,
+    DealRegistration,
+    Partner,
+)
+from prm.core.models import Event
+
+from .dashboard_data import seed_partner
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(world):
+    now = timezone.now()
+    seed_partner(
+        world.partner,
+        now=now,
+        raised_by=world.users["partner_sales"],
+        reader=world.users["partner_admin"],
+        review_overdue=True,
+    )
+    return world
+
+
+def _squash(html: str) -> str:
+    return " ".join(html.split())
+
+
+def _block(page: str, pattern: str) -> str:
+    found = re.search(pattern, page, re.S)
+    assert found, pattern
+    return _squash(found.group(0))
+
+
+def _items(block: str) -> list[str]:
+    return [_squash(item) for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)]
+
+
+def _local(value, format_name: str) -> str:
+    return date_format(timezone.localtime(value), format_name)
+
+
+def test_vendor_tiles_link_their_list_and_mark_what_is_urgent(seeded):
+    response = seeded.client("vendor_admin").get("/")
+    page = response.content.decode()
+    tiles = {tile["key"]: tile for tile in response.context["tiles"]}
+
+    breached = _block(page, r'<li class="col-6 col-md-4" id="tile-breached">.*?</li>')
+    assert breached == (
+        '<li class="col-6 col-md-4" id="tile-breached"> <a class="card stat-card h-100 '
+        'text-decoration-none stat-card-urgent" href="/disputes/?status=breached"> '
+        '<div class="card-body"> <div class="stat-value text-body">2 <i class="bi '
+        'bi-exclamation-triangle-fill stat-alert" aria-hidden="true"></i></div> '
+        f'<div class="stat-label"><i class="bi {tiles["breached"]["icon"]}" aria-hidden="true">'
+        f"</i> {tiles['breached']['label']}</div> </div> </a> </li>"
+    )
+    deals = _block(page, r'<li class="col-6 col-md-4" id="tile-deals">.*?</li>')
+    assert 'stat-card-urgent"' not in deals
+    assert '<div class="stat-value text-body">2</div>' in deals
+    assert f'aria-hidden="true"></i> {tiles["deals"]["label"]}</div>' in deals
+    unlinked = [key for key, tile in tiles.items() if not tile["url"]]
+    for key in unlinked:
+        tile = _block(page, rf'<li class="col-6 col-md-4" id="tile-{key}">.*?</li>')
+        assert '<div class="card stat-card h-100">' in tile
+
+
+def test_vendor_short_lists(seeded):
+    now = timezone.now()
+    breached = Case.objects.filter(partner=seeded.partner, escalated_at__isnull=False).get()
+    Case.objects.filter(pk=breached.pk).update(subject="<b>Late</b> refund")
+    page = seeded.client("vendor_admin").get("/").content.decode()
+
+    table = _block(page, r'<table[^>]*id="breached-cases">.*?</table>')
+    rows = re.findall(r"<tr> <td.*?</tr>", table)
+    assert len(rows) == 2
+    escalated = next(row for row in rows if f"/disputes/{breached.pk}/" in row)
+    assert escalated == (
+        f'<tr> <td class="stack-title"><a href="/disputes/{breached.pk}/">{breached.number}</a>'
+        ' &lt;b&gt;Late&lt;/b&gt; refund <span class="badge text-bg-danger">Escalated</span></td>'
+        f' <td data-label="Partner">{seeded.partner.code}</td> <td data-label="Owner">—</td>'
+        ' <td class="num" data-label="Age">20 days</td> </tr>'
+    )
+    other = next(row for row in rows if row is not escalated)
+    assert "Escalated" not in other
+    assert '<td class="num" data-label="Age">2 days</td>' in other
+
+    deal = DealRegistration.objects.filter(partner=seeded.partner).order_by("created_at").first()
+    deals = _items(_block(page, r'id="deals-heading".*?</section>'))
+    assert deals[0] == (
+        f'<span><a href="/deals/{deal.pk}/">{deal.customer_name}</a> <span '
+        f'class="text-body-secondary">{seeded.partner.code}</span></span><span '
+        f'class="text-nowrap">{deal.currency} {deal.estimated_value:,.2f}</span>'
+    )
+
+    agreements = _items(_block(page, r'id="agreements-heading".*?</section>'))
+    number = f"AG-{seeded.partner.code}-0-E"
+    end = timezone.localdate(now) + dt.timedelta(days=30)
+    assert agreements == [
+        f'<span><a href="/agreements/{number}/">{number}</a> <span class="text-body-secondary">'
+        f'{seeded.partner.code}</span></span><span class="text-nowrap">ends '
+        f"{date_format(end, 'SHORT_DATE_FORMAT')} (in 30 days)</span>"
+    ]
+
+    reviews = _items(_block(page, r'id="reviews-heading".*?</section>'))
+    review = BusinessReview.objects.get(partner=seeded.partner, status="scheduled")
+    assert reviews == [
+        f'<span><a href="/partners/{seeded.partner.code}/">{seeded.partner.code}</a> · '
+        f'{seeded.partner.display_name}</span><span class="text-nowrap"><span class="badge '
+        'text-bg-danger"><i class="bi bi-exclamation-triangle" aria-hidden="true"></i> '
+        f"Overdue</span> {_local(review.scheduled_at, 'SHORT_DATETIME_FORMAT')}</span>"
+    ]
+
+    statements = _items(_block(page, r'id="statements-heading".*?</section>'))
+    draft = Statement.objects.get(partner=seeded.partner, status="draft")
+    assert statements == [
+        f'<span><a href="/payouts/{draft.pk}/">{draft.period}</a> <span '
+        f'class="text-body-secondary">{seeded.partner.code}</span></span><span '
+        f'class="text-nowrap">TWD {draft.total:,.2f}</span>'
+    ]
+
+
+def test_action_items_for_vendor_staff_and_for_the_partner(seeded):
+    overdue = ActionItem.objects.get(partner=seeded.partner, title="Follow up 0 -3")
+    ActionItem.objects.filter(pk=overdue.pk).update(title="Send <forecast>")
+    upcoming = ActionItem.objects.get(partner=seeded.partner, title="Follow up 0 10")
+    owner = seeded.users["partner_sales"]
+    due = {item.pk: date_format(item.due_on, "SHORT_DATE_FORMAT") for item in (overdue, upcoming)}
+
+    vendor = seeded.client("vendor_admin").get("/").content.decode()
+    block = _block(vendor, r'id="actions-heading".*?</section>')
+    assert (
+        '<p class="card-body small mb-0 pb-0"><i class="bi bi-exclamation-triangle text-danger" '
+        'aria-hidden="true"></i> 1 action item is past its due date.</p>'
+    ) in block
+    assert _items(block) == [
+        f'<span><a href="/partners/{seeded.partner.code}/">{seeded.partner.code}</a> · Send '
+        '&lt;forecast&gt; <span class="d-block text-body-secondary">Partner · '
+        f'{owner.get_full_name() or owner.email}</span></span> <span class="text-nowrap '
+        f'text-end"><span class="badge text-bg-danger">Overdue</span> due {due[overdue.pk]}</span>',
+        f'<span><a href="/partners/{seeded.partner.code}/">{seeded.partner.code}</a> · Follow up '
+        '0 10 <span class="d-block text-body-secondary">Vendor · '
+        f'{owner.get_full_name() or owner.email}</span></span> <span class="text-nowrap '
+        f'text-end">due {due[upcoming.pk]}</span>',
+    ]
+
+    partner = seeded.client("partner_admin").get("/").content.decode()
+    items = _items(_block(partner, r'<ul[^>]*id="action-items">.*?</ul>'))
+    assert items[0].startswith("<span>Send &lt;forecast&gt; <span")
+    assert seeded.partner.code not in "".join(items)
+
+    ActionItem.objects.update(done_at=timezone.now())
+    empty = seeded.client("partner_admin").get("/").content.decode()
+    assert '<p class="card-body small text-body-secondary mb-0">No open action items.</p>' in (
+        empty
+    )
+
+
+def test_partner_open_cases_and_announcements(seeded):
+    page = seeded.client("partner_admin").get("/").content.decode()
+
+    cases = _items(_block(page, r'<ul[^>]*id="open-cases">.*?</ul>'))
+    assert len(cases) == 3
+    first = (
+        Case.objects.filter(partner=seeded.partner)
+        .exclude(status__in=["resolved", "closed"])
+        .order_by("resolution_due", "id")
+        .first()
+    )
+    assert cases[0].startswith(
+        '<div class="d-flex justify-content-between gap-2">'
+        f'<a href="/disputes/{first.pk}/">{first.number} {first.subject}</a>'
+        f'<span class="text-nowrap">{first.get_status_display()}</span></div>'
+    )
+    assert 'data-deadline="' in cases[0]
+
+    unread = _items(_block(page, r'<ul[^>]*id="unread-announcements">.*?</ul>'))
+    announcement = (
+        Announcement.objects.filter(recipients__partner=seeded.partner)
+        .exclude(reads__user=seeded.users["partner_admin"])
+        .order_by("-published_at", "-id")
+        .first()
+    )
+    published = timezone.localtime(announcement.published_at)
+    assert unread[0] == (
+        f'<span>{announcement.display_title} <span class="d-block text-body-secondary">'
+        f'{announcement.get_category_display()}</span></span><time class="text-nowrap '
+        f'text-body-secondary" datetime="{published.isoformat()}">'
+        f"{_local(announcement.published_at, 'SHORT_DATE_FORMAT')}</time>"
+    )
+
+    acknowledgements = _items(_block(page, r'<ul[^>]*id="awaiting-acknowledgement">.*?</ul>'))
+    assert acknowledgements
+    for item in acknowledgements:
+        assert re.fullmatch(
+            r'<span>[^<]+</span><span class="text-nowrap">'
+            r'(<span class="badge text-bg-danger">Overdue</span> )?(by [^<]+)?</span>',
+            item,
+        ), item
+
+
+def test_the_event_feed_names_the_partner_for_vendor_staff_and_escapes_reasons(seeded):
+    Event.objects.create(
+        verb="partner.status_changed",
+        partner=seeded.partner,
+        actor=seeded.users["vendor_admin"],
+        target_type=ContentType.objects.get_for_model(Partner),
+        target_id=str(seeded.partner.pk),
+        before={"status": "active"},
+        after={"status": "suspended"},
+        reason="Overdue <receivables>",
+    )
+    vendor = seeded.client("vendor_admin").get("/").content.decode()
+    feed = _block(vendor, r'id="activity-heading".*?</section>')
+    first = _items(feed)[0]
+    assert first.startswith(
+        '<div class="d-flex justify-content-between gap-2"> '
+        f"<span><strong>{seeded.partner.code}</strong> · "
+    )
+    assert first.endswith(
+        '</time> </div> <div class="text-body-secondary">Overdue &lt;receivables&gt;</div>'
+    )
+    partner = seeded.client("partner_admin").get("/").content.decode()
+    feed = _block(partner, r'id="activity-heading".*?</section>')
+    assert f"<strong>{seeded.partner.code}</strong>" not in feed
+
+
+def test_the_lists_are_translated(seeded):
+    client = seeded.client("partner_admin")
+    with translation.override("zh-hant"):
+        page = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    block = _block(page, r'<ul[^>]*id="action-items">.*?</ul>')
+    with translation.override("zh-hant"):
+        overdue = translation.gettext("Overdue")
+    assert overdue != "Overdue"
+    assert overdue in block
