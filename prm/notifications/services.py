@@ -5,6 +5,7 @@ Vendor admins may also route categories to team channels (Slack, Microsoft Teams
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -23,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from prm.core.mail import render_message
-from prm.core.prepared import PreparedQuery
+from prm.core.prepared import PreparedPages, PreparedQuery, counted
 from prm.core.queue import enqueue_on_commit
 
 from .models import (
@@ -240,8 +241,12 @@ def _send_emails(emails: list[tuple[str, str, str]], attachments) -> None:
 
 
 def notification_list(*, user, unread_only: bool = False):
-    rows = Notification.objects.filter(recipient=user)
-    return rows.unread() if unread_only else rows
+    return _rows_of(user.pk, unread=unread_only)
+
+
+def _rows_of(user: int, *, unread: bool):
+    rows = Notification.objects.filter(recipient_id=user)
+    return rows.unread() if unread else rows
 
 
 def _unread_of(user: int):
@@ -264,12 +269,41 @@ def unread_count(*, user) -> int:
     return rows[0][0] if rows else 0
 
 
-def notification_counts(*, user) -> tuple[int, int]:
-    """How many notifications `user` has, and how many of them are unread: one query."""
-    counts = Notification.objects.filter(recipient=user).aggregate(
-        total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True))
+def _counts_of(user: int):
+    return (
+        Notification.objects.filter(recipient_id=user)
+        .order_by()
+        .values("recipient_id")
+        .annotate(total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True)))
+        .values_list("total", "unread")
     )
-    return counts["total"], counts["unread"]
+
+
+_COUNTS_OF = PreparedQuery(_counts_of, "user")
+
+
+def notification_counts(*, user) -> tuple[int, int]:
+    """How many notifications `user` has, and how many of them are unread: one query, compiled
+    once."""
+    rows = _COUNTS_OF(user=user.pk)
+    return rows[0] if rows else (0, 0)
+
+
+# The notification centre's pages, all and unread only, compiled once.
+_PAGES_OF = {
+    unread: (
+        PreparedQuery(functools.partial(_rows_of, unread=unread), "user"),
+        PreparedQuery(lambda user, unread=unread: counted(_rows_of(user, unread=unread)), "user"),
+    )
+    for unread in (False, True)
+}
+
+
+def notification_pages(*, user, unread_only: bool = False) -> PreparedPages:
+    """`notification_list(user=user, unread_only=unread_only)` for a Paginator: its pages and
+    its count read by queries compiled once."""
+    rows, count = _PAGES_OF[unread_only]
+    return PreparedPages(rows, count, {"user": user.pk})
 
 
 def notification_mark_read(*, user, pk: int | None = None, ids=None) -> int:

@@ -12,8 +12,8 @@ from .forms import PreferencesForm
 from .models import Notification
 from .services import (
     notification_counts,
-    notification_list,
     notification_mark_read,
+    notification_pages,
     preferences_get,
     preferences_set,
     unread_count,
@@ -37,7 +37,7 @@ class NotificationListView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         unread_only = self.request.GET.get("show") == "unread"
-        rows = notification_list(user=self.request.user, unread_only=unread_only)
+        rows = notification_pages(user=self.request.user, unread_only=unread_only)
         total, unread = notification_counts(user=self.request.user)
         paginator = Paginator(rows, PAGE_SIZE)
         # The list's size, counted with its unread notifications.

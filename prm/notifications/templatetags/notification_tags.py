@@ -2,9 +2,9 @@
 dozen conditions, which as template nodes cost more than reading the notification."""
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -21,7 +21,7 @@ _CSRF = CsrfTokenNode()
 BOLD = ' class="fw-semibold"'
 
 
-def _row(notification, csrf: str, words: dict[str, str]) -> str:
+def _row(notification, csrf: str, words: dict[str, str], when: str) -> str:
     e = conditional_escape
     unread = not notification.read_at
     title = e(notification.title)
@@ -50,8 +50,8 @@ def _row(notification, csrf: str, words: dict[str, str]) -> str:
         '<div class="me-auto">\n'
         f"<div{BOLD if unread else ''}>{title}</div>\n"
         f'<small class="text-body-secondary">{e(category)} · '
-        f'<time datetime="{e(date_filter(created, "c"))}">'
-        f"{e(date_format(created, 'DATETIME_FORMAT'))}</time></small>\n"
+        f'<time datetime="{e(created.isoformat())}">'
+        f"{e(dateformat.format(created, when))}</time></small>\n"
         "</div>\n"
         f'<form method="post" action="{action}" class="d-flex gap-2">\n'
         f"{csrf}\n"
@@ -77,9 +77,9 @@ def notification_rows(context, notifications):
 
     {% notification_rows page_obj %}
     """
-    csrf, words = _CSRF.render(context), _words()
+    csrf, words, when = _CSRF.render(context), _words(), get_format("DATETIME_FORMAT")
     return mark_safe(  # noqa: S308 - _row escapes every value
-        "\n".join(_row(notification, csrf, words) for notification in notifications)
+        "\n".join(_row(notification, csrf, words, when) for notification in notifications)
     )
 
 
@@ -87,4 +87,5 @@ def notification_rows(context, notifications):
 def notification_row(context, notification):
     """One row of the notification centre, as `notification_rows` writes it (the answer to
     marking it read from the list)."""
-    return mark_safe(_row(notification, _CSRF.render(context), _words()))  # noqa: S308
+    when = get_format("DATETIME_FORMAT")
+    return mark_safe(_row(notification, _CSRF.render(context), _words(), when))  # noqa: S308
