@@ -3,7 +3,6 @@ few rows each, which as template nodes cost more than reading them."""
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import date as date_filter
 from django.utils import dateformat
 from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, format_html
@@ -335,7 +334,7 @@ def unread_announcement_items(announcements) -> SafeString:
                     '<time class="text-nowrap text-body-secondary" datetime="{}">{}</time>',
                     announcement.display_title,
                     announcement.get_category_display(),
-                    date_filter(published, "c"),
+                    published.isoformat(),
                     dateformat.format(published, short_date),
                 ),
             )

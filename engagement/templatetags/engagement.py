@@ -2,6 +2,9 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from engagement.models_commitments import Commitment
@@ -37,3 +40,27 @@ def instance_url(instance, can) -> str:
     ):
         return ""
     return reverse(instance.url_name, args=[instance.url_pk])
+
+
+@register.simple_tag
+def health_part_rows(parts) -> SafeString:
+    """The rows of the relationship health table: each part's label, weight and value (or "no
+    data")."""
+    labels = (_("Weight"), _("Value"))
+    no_data = format_html('<span class="text-body-secondary">{}</span>', _("no data"))
+    return mark_safe(  # noqa: S308 - every row is written by format_html
+        "".join(
+            format_html(
+                '<tr data-part="{}"><th scope="row" class="stack-title fw-normal">{}</th>'
+                '<td class="num" data-label="{}">{}</td><td class="num" data-label="{}">{}</td>'
+                "</tr>",
+                part.key,
+                part.label,
+                labels[0],
+                localize(part.weight),
+                labels[1],
+                no_data if part.value is None else localize(part.value),
+            )
+            for part in parts
+        )
+    )

@@ -5,7 +5,6 @@ from django import template
 from django.apps import apps
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import StaticNode
 from django.utils import dateformat
 from django.utils.formats import get_format
@@ -151,7 +150,7 @@ def event_items(events_, show_partner=False):
                 ' datetime="{}">{}</time>\n</div>{}\n</li>',
                 prefix,
                 event_sentence(event),
-                date_filter(moment, "c"),
+                moment.isoformat(),
                 dateformat.format(moment, short_datetime),
                 reason,
             )
