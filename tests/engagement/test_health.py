@@ -20,6 +20,7 @@ from engagement.health import (
 )
 from engagement.models import HealthSnapshot, HealthWeight, PulseResponse
 from engagement.services import health_snapshots_take
+from engagement.templatetags.engagement import health_part_rows
 from partners.models import Partner, Target
 from tests.factories import PartnerFactory
 
@@ -177,3 +178,19 @@ def test_the_nightly_run_rewrites_the_snapshot_the_pages_read(world):
     # The late review: reviews 0 and commitments 0 of 1 now count.
     assert current.score != first.score
     assert current.score == health_get(world.partner, now=night).score
+
+
+def test_the_health_table_writes_each_part_with_its_weight_and_value_or_no_data():
+    rows = health_part_rows(
+        [
+            PartValue("commitments", "Commitments <kept>", 40, 87),
+            PartValue("pulse", "Pulse", 1200, None),
+        ]
+    )
+    assert rows == (
+        '<tr data-part="commitments"><th scope="row" class="stack-title fw-normal">Commitments '
+        '&lt;kept&gt;</th><td class="num" data-label="Weight">40</td><td class="num" '
+        'data-label="Value">87</td></tr><tr data-part="pulse"><th scope="row" class="stack-title '
+        'fw-normal">Pulse</th><td class="num" data-label="Weight">1200</td><td class="num" '
+        'data-label="Value"><span class="text-body-secondary">no data</span></td></tr>'
+    )
