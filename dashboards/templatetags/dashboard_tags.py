@@ -11,8 +11,8 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 
 from disputes.templatetags.cases import STATUS_LABELS, sla_deadlines
-from partners.templatetags.partner_tags import money, risk_badges
-from prm.core.links import link
+from partners.templatetags.partner_tags import money, percent, risk_badges
+from prm.core.links import link, nav
 
 register = template.Library()
 
@@ -369,3 +369,227 @@ def acknowledgement_items(receipts) -> SafeString:
             )
         )
     return _lines(lines)
+
+
+def _glance_tile(key: str, css: str, body: str, url: str | None, link_css: str = "") -> str:
+    """A tile of the partner's "At a glance": its body in a card, a link when `url`."""
+    if url:
+        card = format_html(
+            '<a class="card stat-card h-100 text-decoration-none{}" href="{}">\n'
+            '<div class="card-body">\n{}\n</div>\n</a>',
+            link_css,
+            url,
+            body,
+        )
+    else:
+        card = format_html(
+            '<div class="card stat-card h-100">\n<div class="card-body">\n{}\n</div>\n</div>', body
+        )
+    return format_html('<li class="{}" id="tile-{}">\n{}\n</li>', css, key, card)
+
+
+def _count_tile(count: int, icon: str, label: str, note: str = "") -> str:
+    return format_html(
+        '<div class="stat-value text-body">{}</div>\n'
+        '<div class="stat-label"><i class="bi {}" aria-hidden="true"></i> {}</div>{}',
+        intcomma(count),
+        icon,
+        label,
+        note,
+    )
+
+
+def _target_tile(row, width) -> str:
+    title = gettext("Sales vs target this month")
+    label = format_html('<div class="stat-label">{}</div>\n', title)
+    if row and row.target:
+        if row.attainment is not None:
+            attainment = percent(row.attainment)
+            return label + format_html(
+                '<div class="stat-value text-body">{}</div>\n<div class="progress my-2" '
+                'role="progressbar" aria-label="{}" aria-valuenow="{}" aria-valuemin="0" '
+                'aria-valuemax="100" aria-valuetext="{}"><div class="progress-bar w-{}"></div>'
+                '</div>\n<div class="small text-body-secondary">{}</div>',
+                attainment,
+                title,
+                width,
+                attainment,
+                width,
+                mark_safe(  # noqa: S308 - the values are escaped
+                    gettext("%(actual)s of %(target)s")
+                    % {
+                        "actual": conditional_escape(money(row.actual, row.currency)),
+                        "target": conditional_escape(money(row.target, row.currency)),
+                    }
+                ),
+            )
+        return label + format_html(
+            '<div class="stat-value text-body">{}</div>\n'
+            '<div class="small text-body-secondary">{}</div>',
+            money(row.target, row.currency),
+            gettext("Agreed target · no sales yet"),
+        )
+    if row:
+        return label + format_html(
+            '<div class="stat-value text-body fs-5">{}</div>', gettext("Under negotiation")
+        )
+    return label + format_html(
+        '<div class="stat-value text-body-secondary fs-5">{}</div>', gettext("No target yet")
+    )
+
+
+def _note(icon: str, text: str) -> str:
+    return format_html(
+        '\n<div class="small text-danger-emphasis mt-1"><i class="bi {}" aria-hidden="true"></i>'
+        " {}</div>",
+        icon,
+        text,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def partner_glance_tiles(context) -> SafeString:
+    """The tiles of a partner's "At a glance": sales against target, open cases, unread
+    announcements, pending deals (for who sees deals), market development funds, price
+    protection claims (for who sees payouts) and the next business review."""
+    wide, narrow = "col-md-6 col-xl-4", "col-6 col-md-3 col-xl-2"
+    partner = context["partner"]
+    tiles = [
+        _glance_tile(
+            "target",
+            wide,
+            _target_tile(context["scorecard_row"], context["attainment_width"]),
+            link("target_list", partner.code),
+        )
+    ]
+    cases, breached = context["open_case_count"], context["breached_case_count"]
+    tiles.append(
+        _glance_tile(
+            "cases",
+            narrow,
+            _count_tile(
+                cases,
+                "bi-chat-square-text",
+                _counted("open case", "open cases", cases),
+                _note(
+                    "bi-alarm",
+                    _counted(
+                        "%(counter)s past a deadline", "%(counter)s past a deadline", breached
+                    ),
+                )
+                if breached
+                else "",
+            ),
+            nav("case_list"),
+        )
+    )
+    unread, to_acknowledge = context["unread_count"], context["acknowledgement_count"]
+    tiles.append(
+        _glance_tile(
+            "announcements",
+            narrow,
+            _count_tile(
+                unread,
+                "bi-megaphone",
+                _counted("unread announcement", "unread announcements", unread),
+                _note(
+                    "bi-pen",
+                    _counted(
+                        "%(counter)s to acknowledge", "%(counter)s to acknowledge", to_acknowledge
+                    ),
+                )
+                if to_acknowledge
+                else "",
+            ),
+            context["announcement_url"],
+        )
+    )
+    if context["show_deals"]:
+        deals = context["pending_deal_count"]
+        tiles.append(
+            _glance_tile(
+                "deals",
+                narrow,
+                _count_tile(
+                    deals,
+                    "bi-briefcase",
+                    _counted(
+                        "deal registration waiting for review",
+                        "deal registrations waiting for review",
+                        deals,
+                    ),
+                ),
+                f"{nav('deal_list')}?status=pending",
+            )
+        )
+    if context["fund_available"] is not None:
+        funds = format_html(
+            '<div class="stat-value stat-money text-body">{}</div>\n<div class="stat-label">'
+            '<i class="bi bi-piggy-bank" aria-hidden="true"></i> {}</div>',
+            money(context["fund_available"], context["fund_currency"]),
+            gettext("available in market development funds"),
+        )
+    else:
+        funds = format_html(
+            '<div class="stat-value text-body-secondary fs-5">{}</div>\n<div class="stat-label">'
+            '<i class="bi bi-piggy-bank" aria-hidden="true"></i> {}</div>',
+            gettext("No fund"),
+            gettext("Market development funds"),
+        )
+    tiles.append(_glance_tile("funds", narrow, funds, context["fund_url"]))
+    if context["show_payouts"]:
+        claims = context["protection_claim_count"]
+        first = context["protection_claims"][:1]
+        deadline = (
+            format_html(
+                '\n<div class="small text-danger-emphasis mt-1">{}</div>',
+                mark_safe(  # noqa: S308 - the date is escaped
+                    gettext("next deadline %(date)s")
+                    % {"date": conditional_escape(_date(first[0].deadline, "SHORT_DATE_FORMAT"))}
+                ),
+            )
+            if first
+            else ""
+        )
+        tiles.append(
+            _glance_tile(
+                "protection",
+                narrow,
+                _count_tile(
+                    claims,
+                    "bi-shield-check",
+                    _counted(
+                        "price-protection claim to declare",
+                        "price-protection claims to declare",
+                        claims,
+                    ),
+                    deadline,
+                ),
+                context["protection_url"],
+                " stat-card-urgent" if claims else "",
+            )
+        )
+    review = context["next_review"]
+    when = format_html(
+        '<div class="stat-label"><i class="bi bi-calendar-event" aria-hidden="true"></i> {}</div>',
+        gettext("Next business review"),
+    )
+    if review:
+        moment = template_localtime(review.scheduled_at)
+        when += format_html(
+            '\n<div class="fw-semibold mt-1 text-body"><time datetime="{}">{}</time></div>{}',
+            moment.isoformat(),
+            dateformat.format(moment, get_format("SHORT_DATETIME_FORMAT")),
+            format_html(
+                '\n<div class="small text-danger-emphasis">{}</div>',
+                gettext("Overdue: not held yet"),
+            )
+            if review.is_overdue
+            else "",
+        )
+    else:
+        when += format_html(
+            '\n<div class="mt-1 text-body-secondary">{}</div>', gettext("Not scheduled")
+        )
+    tiles.append(_glance_tile("review", narrow, when, context["review_url"]))
+    return _lines(tiles)

@@ -3,9 +3,12 @@ the event feed of prm.core.templatetags.prm): every state a row can be in, escap
 
 import datetime as dt
 import re
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -249,3 +252,125 @@ def test_the_lists_are_translated(seeded):
         overdue = translation.gettext("Overdue")
     assert overdue != "Overdue"
     assert overdue in block
+
+
+def _glance(**values) -> dict[str, str]:
+    """The partner's "At a glance" tiles written for `values` over a plain context, by key."""
+    context = {
+        "partner": Partner(code="P-A"),
+        "scorecard_row": None,
+        "attainment_width": None,
+        "open_case_count": 0,
+        "breached_case_count": 0,
+        "unread_count": 0,
+        "acknowledgement_count": 0,
+        "announcement_url": "/announcements/",
+        "show_deals": False,
+        "pending_deal_count": 0,
+        "fund_available": None,
+        "fund_currency": "",
+        "fund_url": "/funds/",
+        "show_payouts": False,
+        "protection_claim_count": None,
+        "protection_claims": [],
+        "protection_url": "/funds/protection/",
+        "review_url": "/reviews/",
+        "next_review": None,
+    } | values
+    html = Template("{% load dashboard_tags %}{% partner_glance_tiles %}").render(Context(context))
+    return {
+        key: _squash(body)
+        for key, body in re.findall(r'<li class="[^"]+" id="tile-(\w+)">(.*?)</li>', html, re.S)
+    }
+
+
+def test_partner_glance_tiles_in_each_state():
+    empty = _glance()
+    assert list(empty) == ["target", "cases", "announcements", "funds", "review"]
+    assert empty["target"] == (
+        '<a class="card stat-card h-100 text-decoration-none" href="/partners/P-A/targets/"> '
+        '<div class="card-body"> <div class="stat-label">Sales vs target this month</div> '
+        '<div class="stat-value text-body-secondary fs-5">No target yet</div> </div> </a>'
+    )
+    assert '<div class="stat-value text-body">0</div>' in empty["cases"]
+    assert "open cases</div>" in empty["cases"]
+    assert "text-danger-emphasis" not in empty["cases"] + empty["announcements"]
+    assert "No fund" in empty["funds"]
+    assert '<div class="mt-1 text-body-secondary">Not scheduled</div>' in empty["review"]
+
+    row = SimpleNamespace(
+        target=Decimal("1000"), attainment=Decimal("87.46"), actual=Decimal("874.6"), currency="TWD"
+    )
+    review = SimpleNamespace(scheduled_at=timezone.now(), is_overdue=True)
+    claim = SimpleNamespace(deadline=dt.date(2026, 12, 9))
+    busy = _glance(
+        scorecard_row=row,
+        attainment_width=87,
+        open_case_count=1,
+        breached_case_count=1,
+        unread_count=1,
+        acknowledgement_count=2,
+        announcement_url="",
+        show_deals=True,
+        pending_deal_count=1,
+        fund_available=Decimal("1234.5"),
+        fund_currency="TWD",
+        show_payouts=True,
+        protection_claim_count=2,
+        protection_claims=[claim],
+        next_review=review,
+    )
+    assert list(busy) == [
+        "target",
+        "cases",
+        "announcements",
+        "deals",
+        "funds",
+        "protection",
+        "review",
+    ]
+    assert (
+        '<div class="stat-value text-body">87.5%</div> <div class="progress my-2" '
+        'role="progressbar" aria-label="Sales vs target this month" aria-valuenow="87" '
+        'aria-valuemin="0" aria-valuemax="100" aria-valuetext="87.5%"><div class="progress-bar '
+        'w-87"></div></div> <div class="small text-body-secondary">TWD 874.60 of TWD 1,000.00'
+        "</div>"
+    ) in busy["target"]
+    assert busy["cases"].endswith(
+        'open case</div> <div class="small text-danger-emphasis mt-1"><i class="bi bi-alarm" '
+        'aria-hidden="true"></i> 1 past a deadline</div> </div> </a>'
+    )
+    assert busy["announcements"].startswith('<div class="card stat-card h-100">')
+    assert "2 to acknowledge</div>" in busy["announcements"]
+    assert 'href="/deals/?status=pending"' in busy["deals"]
+    assert "deal registration waiting for review</div>" in busy["deals"]
+    assert '<div class="stat-value stat-money text-body">TWD 1,234.50</div>' in busy["funds"]
+    assert busy["protection"].startswith(
+        '<a class="card stat-card h-100 text-decoration-none stat-card-urgent" '
+        'href="/funds/protection/">'
+    )
+    deadline = date_format(claim.deadline, "SHORT_DATE_FORMAT")
+    assert (
+        f'<div class="small text-danger-emphasis mt-1">next deadline {deadline}</div>'
+        in (busy["protection"])
+    )
+    moment = timezone.localtime(review.scheduled_at)
+    assert (
+        f'<time datetime="{moment.isoformat()}">'
+        f"{date_format(moment, 'SHORT_DATETIME_FORMAT')}</time></div> "
+        '<div class="small text-danger-emphasis">Overdue: not held yet</div>'
+    ) in busy["review"]
+
+    negotiating = _glance(scorecard_row=SimpleNamespace(target=None, attainment=None))
+    assert (
+        '<div class="stat-value text-body fs-5">Under negotiation</div>' in (negotiating["target"])
+    )
+    agreed = _glance(
+        scorecard_row=SimpleNamespace(
+            target=Decimal("500"), attainment=None, actual=None, currency="USD"
+        )
+    )
+    assert (
+        '<div class="stat-value text-body">USD 500.00</div> <div class="small '
+        'text-body-secondary">Agreed target · no sales yet</div>'
+    ) in agreed["target"]
