@@ -9,6 +9,7 @@ an organisation's pages it belongs to. `event_sentence` renders one event in the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -171,12 +172,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _choice_labels(field_path: str) -> dict:
+    """The labels of the choices of the model field `app.model.field` (lazy, translated when
+    read), by value: read once per process."""
+    app_label, model_name, field_name = field_path.split(".")
+    model_field = apps.get_model(app_label, model_name)._meta.get_field(field_name)
+    return dict(model_field.flatchoices)
+
+
 def _choice_label(value: Any, field_path: str) -> Any:
     if value is None:
         return MISSING
-    app_label, model_name, field_name = field_path.split(".")
-    model_field = apps.get_model(app_label, model_name)._meta.get_field(field_name)
-    return dict(model_field.flatchoices).get(value) or value or MISSING
+    return _choice_labels(field_path).get(value) or value or MISSING
 
 
 def event_values(event: Event, kind: EventType | None = None) -> _Values:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from disputes.charts import bar_chart, column_chart
 from disputes.models import Case
 from disputes.services import case_message_add, case_open, case_rate, case_resolve
+from disputes.templatetags.cases import column_chart_svg
 
 # --- geometry ----------------------------------------------------------------------------------
 
@@ -240,3 +241,29 @@ def test_the_report_page_runs_a_constant_number_of_queries(world, django_assert_
         _open(world, f"more {index}", days_old=index * 3)
     with django_assert_num_queries(len(captured.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_column_chart_is_written_with_each_column_labelled_and_escaped():
+    chart = column_chart([("< 1 day", 2, "2"), ("1-3 days", 4, "4")], width=200, height=100)
+    first, second = chart.columns
+    svg = column_chart_svg(chart, "age", "Open cases by age", "No open cases.")
+    assert svg.startswith(
+        '<svg class="img-fluid d-block mb-3" id="age" width="200" height="100" viewBox="0 0 200 '
+        '100" font-size="12" role="img" aria-labelledby="age-title age-desc">\n'
+        '<title id="age-title">Open cases by age</title>\n'
+        '<desc id="age-desc">&lt; 1 day: 2; 1-3 days: 4</desc>\n'
+        f'<line x1="0" y1="{chart.baseline}" x2="200" y2="{chart.baseline}"'
+    )
+    assert (
+        f'<g class="chart-bar" data-label="&lt; 1 day" data-value="2">\n<rect x="{first.x}" '
+        f'y="{first.y}" width="{first.width}" height="{first.height}" fill="#2c5282"></rect>\n'
+        f'<text class="chart-value" x="{first.centre}" y="{first.y - 6}" text-anchor="middle" '
+        'font-weight="600" fill="#1e293b">2</text>\n'
+        f'<text class="chart-label" x="{first.centre}" y="{chart.baseline + 16}" '
+        'text-anchor="middle" fill="#334155">&lt; 1 day</text>\n</g>'
+    ) in svg
+    assert f'data-label="1-3 days" data-value="4">\n<rect x="{second.x}"' in svg
+    empty = column_chart([("a", 0, "0")])
+    assert column_chart_svg(empty, "age", "Open cases by age", "No <open> cases.") == (
+        '<p class="chart-empty text-body-secondary mb-3" id="age-empty">No &lt;open&gt; cases.</p>'
+    )
