@@ -33,13 +33,11 @@ def _date(value, format_name: str) -> str:
     return dateformat.format(template_localtime(value), get_format(format_name))
 
 
-def _counted(singular: str, plural: str, count: int, **values) -> SafeString:
-    """A `{% blocktranslate count counter=count %}` sentence: the message is trusted, the
-    values are escaped."""
+def _counted(message: str, count: int, **values) -> SafeString:
+    """A `{% blocktranslate count counter=count %}` sentence from its translated `message`
+    (ngettext's): the message is trusted, the values are escaped."""
     values = {name: conditional_escape(value) for name, value in values.items()}
-    return mark_safe(  # noqa: S308 - the values are escaped
-        ngettext(singular, plural, count) % {"counter": localize(count), **values}
-    )
+    return mark_safe(message % {"counter": localize(count), **values})  # noqa: S308
 
 
 @register.simple_tag
@@ -98,7 +96,9 @@ def breached_case_rows(cases) -> SafeString:
                 labels[1],
                 case.owner or "—",
                 labels[2],
-                _counted("%(counter)s day", "%(counter)s days", case.age_days),
+                _counted(
+                    ngettext("%(counter)s day", "%(counter)s days", case.age_days), case.age_days
+                ),
             )
             for case in cases
         ]
@@ -160,8 +160,11 @@ def expiring_agreement_items(agreements) -> SafeString:
                     agreement.number,
                     agreement.partner.code,
                     _counted(
-                        "ends %(date)s (in %(counter)s day)",
-                        "ends %(date)s (in %(counter)s days)",
+                        ngettext(
+                            "ends %(date)s (in %(counter)s day)",
+                            "ends %(date)s (in %(counter)s days)",
+                            agreement.days_left,
+                        ),
                         agreement.days_left,
                         date=_date(agreement.end, "SHORT_DATE_FORMAT"),
                     ),
@@ -249,8 +252,11 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
                 '<p class="card-body small mb-0 pb-0"><i class="bi bi-exclamation-triangle'
                 ' text-danger" aria-hidden="true"></i> {}</p>',
                 _counted(
-                    "%(counter)s action item is past its due date.",
-                    "%(counter)s action items are past their due date.",
+                    ngettext(
+                        "%(counter)s action item is past its due date.",
+                        "%(counter)s action items are past their due date.",
+                        overdue_count,
+                    ),
                     overdue_count,
                 ),
             )
@@ -470,11 +476,14 @@ def partner_glance_tiles(context) -> SafeString:
             _count_tile(
                 cases,
                 "bi-chat-square-text",
-                _counted("open case", "open cases", cases),
+                _counted(ngettext("open case", "open cases", cases), cases),
                 _note(
                     "bi-alarm",
                     _counted(
-                        "%(counter)s past a deadline", "%(counter)s past a deadline", breached
+                        ngettext(
+                            "%(counter)s past a deadline", "%(counter)s past a deadline", breached
+                        ),
+                        breached,
                     ),
                 )
                 if breached
@@ -491,11 +500,16 @@ def partner_glance_tiles(context) -> SafeString:
             _count_tile(
                 unread,
                 "bi-megaphone",
-                _counted("unread announcement", "unread announcements", unread),
+                _counted(ngettext("unread announcement", "unread announcements", unread), unread),
                 _note(
                     "bi-pen",
                     _counted(
-                        "%(counter)s to acknowledge", "%(counter)s to acknowledge", to_acknowledge
+                        ngettext(
+                            "%(counter)s to acknowledge",
+                            "%(counter)s to acknowledge",
+                            to_acknowledge,
+                        ),
+                        to_acknowledge,
                     ),
                 )
                 if to_acknowledge
@@ -514,8 +528,11 @@ def partner_glance_tiles(context) -> SafeString:
                     deals,
                     "bi-briefcase",
                     _counted(
-                        "deal registration waiting for review",
-                        "deal registrations waiting for review",
+                        ngettext(
+                            "deal registration waiting for review",
+                            "deal registrations waiting for review",
+                            deals,
+                        ),
                         deals,
                     ),
                 ),
@@ -559,8 +576,11 @@ def partner_glance_tiles(context) -> SafeString:
                     claims,
                     "bi-shield-check",
                     _counted(
-                        "price-protection claim to declare",
-                        "price-protection claims to declare",
+                        ngettext(
+                            "price-protection claim to declare",
+                            "price-protection claims to declare",
+                            claims,
+                        ),
                         claims,
                     ),
                     deadline,

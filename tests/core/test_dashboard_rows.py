@@ -243,15 +243,23 @@ def test_the_event_feed_names_the_partner_for_vendor_staff_and_escapes_reasons(s
     assert f"<strong>{seeded.partner.code}</strong>" not in feed
 
 
-def test_the_lists_are_translated(seeded):
+def test_the_lists_and_tiles_are_translated(seeded):
     client = seeded.client("partner_admin")
     with translation.override("zh-hant"):
         page = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
-    block = _block(page, r'<ul[^>]*id="action-items">.*?</ul>')
-    with translation.override("zh-hant"):
         overdue = translation.gettext("Overdue")
+        past_due = translation.ngettext(
+            "%(counter)s action item is past its due date.",
+            "%(counter)s action items are past their due date.",
+            1,
+        ) % {"counter": 1}
+        open_cases = translation.ngettext("open case", "open cases", 3)
     assert overdue != "Overdue"
-    assert overdue in block
+    assert overdue in _block(page, r'<ul[^>]*id="action-items">.*?</ul>')
+    assert "action item" not in past_due
+    assert past_due in page
+    assert open_cases != "open cases"
+    assert open_cases in _block(page, r'id="tile-cases">.*?</li>')
 
 
 def _glance(**values) -> dict[str, str]:
