@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from commissions.models import Statement
+from dashboards.selectors import vendor_dashboard
 from disputes.models import Case
 from partners.models import (
     ActionItem,
@@ -21,7 +22,9 @@ from partners.models import (
     DealRegistration,
     Partner,
 )
+from partners.periods import period_bounds
 from prm.core.models import Event
+from tests.factories import PartnerFactory
 
 from .dashboard_data import seed_partner
 
@@ -382,3 +385,49 @@ def test_partner_glance_tiles_in_each_state():
         '<div class="stat-value text-body">USD 500.00</div> <div class="small '
         'text-body-secondary">Agreed target · no sales yet</div>'
     ) in agreed["target"]
+
+
+def test_the_drafts_to_approve_run_on_into_later_periods_by_partner_code(
+    world,
+):
+    """The first period's drafts by partner code, then the next period's, five in all; a
+    channel manager sees only their partners'."""
+    partners = [world.partner, world.other_partner] + [
+        PartnerFactory(code=code) for code in ("P-C", "P-D", "P-E")
+    ]
+    for period, codes in (("2026-03", ("P-D", "P-B")), ("2026-04", ("P-E", "P-A", "P-C"))):
+        start, end = period_bounds(period)
+        for partner in partners:
+            if partner.code in codes:
+                Statement.objects.create(
+                    partner=partner,
+                    period=period,
+                    period_start=start,
+                    period_end=end,
+                    currency="TWD",
+                    status="draft",
+                    total=Decimal("10"),
+                )
+    Statement.objects.create(
+        partner=world.partner,
+        period="2026-02",
+        period_start=dt.date(2026, 2, 1),
+        period_end=dt.date(2026, 2, 28),
+        currency="TWD",
+        status="approved",
+        total=Decimal("10"),
+    )
+    now = timezone.now()
+    board = vendor_dashboard(user=world.users["vendor_admin"], now=now)
+    assert [(s.period, s.partner.code) for s in board.draft_statements] == [
+        ("2026-03", "P-B"),
+        ("2026-03", "P-D"),
+        ("2026-04", "P-A"),
+        ("2026-04", "P-C"),
+        ("2026-04", "P-E"),
+    ]
+    assert board.draft_statement_count == 5
+    manager = vendor_dashboard(user=world.users["cm_assigned"], now=now)
+    assert [(s.period, s.partner.code) for s in manager.draft_statements] == [("2026-04", "P-A")]
+    nobody = vendor_dashboard(user=world.users["cm_unassigned"], now=now)
+    assert nobody.draft_statements == []
