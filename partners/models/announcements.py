@@ -52,6 +52,12 @@ class Announcement(TimeStampedModel):
         related_name="+",
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    # Kept by the services that publish and acknowledge, so that a list of announcements does
+    # not count thousands of recipients per row.
+    recipient_total = models.PositiveIntegerField(
+        _("announcement recipients"), default=0, editable=False
+    )
+    acknowledged_total = models.PositiveIntegerField(_("Acknowledged"), default=0, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.lookups import Exact
 from django.http import Http404
 
 from prm.core.prepared import PreparedPages, PreparedQuery, counted
@@ -205,21 +206,64 @@ def announcement_list_for_vendor(*, user, category: str | None = None) -> QueryS
     return _with_counts(_vendor_visible(user), partners, category)
 
 
+# What a row of the vendor list shows (no text).
+_VENDOR_ROW_FIELDS = (
+    "title",
+    "local_title",
+    "category",
+    "audience",
+    "requires_acknowledgement",
+    "acknowledge_by",
+    "published_at",
+    "recipient_total",
+    "acknowledged_total",
+    "author__full_name",
+    "author__email",
+)
+
+
+def _every_partner(partners) -> Exact:
+    """Whether `partners` (ids for a `partner_id__in` lookup, each partner once) are every
+    partner: then an announcement's recipients among them are all of its recipients."""
+    if not isinstance(partners, QuerySet):
+        partners = Partner.objects.filter(pk__in=partners)
+    within = partners.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    everyone = Partner.objects.order_by().annotate(
+        n=Func(template="COUNT(*)", output_field=IntegerField())
+    )
+    return Exact(
+        Subquery(within.values("n"), output_field=IntegerField()),
+        Subquery(everyone.values("n"), output_field=IntegerField()),
+    )
+
+
 def _with_counts(qs: QuerySet, partners, category: str | None) -> QuerySet:
     """`qs` in `category` (any when None) as the vendor list shows it, its recipients counted
-    among `partners` (all when None)."""
+    among `partners` (all when None): the announcement's kept totals when those are every
+    partner, else counted."""
     if category:
         qs = qs.filter(category=category)
-    recipients = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"))
+    recipient_count = F("recipient_total")
+    acknowledged_count = F("acknowledged_total")
     if partners is not None:
-        recipients = recipients.filter(partner_id__in=partners)
-    acknowledged = recipients.filter(acknowledged_at__isnull=False)
+        recipients = AnnouncementRecipient.objects.filter(
+            announcement=OuterRef("pk"), partner_id__in=partners
+        )
+        every_partner = _every_partner(partners)
+        recipient_count = Case(
+            When(every_partner, then=recipient_count), default=_counted(recipients)
+        )
+        acknowledged_count = Case(
+            When(every_partner, then=acknowledged_count),
+            default=_counted(recipients.filter(acknowledged_at__isnull=False)),
+        )
     return (
         qs.select_related("author")
+        .only(*_VENDOR_ROW_FIELDS)
         .annotate(
-            recipient_count=_counted(recipients),
+            recipient_count=recipient_count,
             acknowledged_count=Case(
-                When(requires_acknowledgement=True, then=_counted(acknowledged)),
+                When(requires_acknowledgement=True, then=acknowledged_count),
                 default=Value(0),
             ),
             is_draft=Q(published_at__isnull=True),
@@ -256,22 +300,29 @@ def _vendor_list_queries(kind: str, category: str) -> tuple[PreparedQuery, Prepa
     (any when empty), compiled once."""
 
     def partners(ids: dict[str, int]):
-        if kind == _SCOPE_VENDOR_ADMIN:
+        if kind in (_SCOPE_VENDOR_ADMIN, SCOPE_ALL):
             return None
-        if kind == SCOPE_ALL:
-            return Partner.objects.values("pk")
         return scoped_partner_ids(kind, **ids)
 
     def visible(**ids: int) -> QuerySet[Announcement]:
-        qs = _visible_to(ids.get("user"), partners(ids))
+        qs = _visible_to(ids.get("user"), _reach(kind, partners(ids)))
         return qs.filter(category=category) if category else qs
 
     def rows(**ids: int) -> QuerySet[Announcement]:
-        visible_rows = _visible_to(ids.get("user"), partners(ids))
+        visible_rows = _visible_to(ids.get("user"), _reach(kind, partners(ids)))
         return _with_counts(visible_rows, partners(ids), category)
 
     names = {_SCOPE_VENDOR_ADMIN: (), SCOPE_ALL: ("user",)}.get(kind, SCOPE_IDS.get(kind, ()))
     return PreparedQuery(rows, *names), PreparedQuery(lambda **ids: counted(visible(**ids)), *names)
+
+
+def _reach(kind: str, partners):
+    """The partners whose announcements a vendor list of `kind` shows: None for a vendor
+    admin (every announcement), every partner for a channel manager who sees them all (who
+    still sees only their own drafts)."""
+    if kind == SCOPE_ALL:
+        return Partner.objects.values("pk")
+    return partners
 
 
 def announcement_pages_for_vendor(*, user, category: str = ""):

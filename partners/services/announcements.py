@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -303,7 +303,8 @@ def announcement_publish(
     if not partner_ids:
         raise DomainError(_("No active or onboarding partner is in this audience."))
     locked.published_at = now
-    locked.save(update_fields=["published_at", "updated_at"])
+    locked.recipient_total = len(partner_ids)
+    locked.save(update_fields=["published_at", "recipient_total", "updated_at"])
     AnnouncementRecipient.objects.bulk_create(
         [AnnouncementRecipient(announcement=locked, partner_id=pk) for pk in partner_ids]
     )
@@ -376,6 +377,9 @@ def announcement_acknowledge(
     recipient.acknowledged_at = now
     recipient.acknowledged_by = actor
     recipient.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    Announcement.objects.filter(pk=announcement.pk).update(
+        acknowledged_total=F("acknowledged_total") + 1
+    )
     event_record(
         actor=actor,
         verb="announcement.acknowledged",

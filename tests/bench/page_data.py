@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -608,6 +608,11 @@ def announcements(partners, members, admin, now) -> list:
                 )
             )
     AnnouncementRecipient.objects.bulk_create(recipients, batch_size=BATCH)
+    received = Counter(r.announcement_id for r in recipients)
+    acknowledged = Counter(r.announcement_id for r in recipients if r.acknowledged_at)
+    for a in published:
+        a.recipient_total, a.acknowledged_total = received[a.pk], acknowledged[a.pk]
+    Announcement.objects.bulk_update(published, ["recipient_total", "acknowledged_total"])
     with _explicit_timestamps(AnnouncementRead):
         AnnouncementRead.objects.bulk_create(reads, batch_size=BATCH)
     return made

@@ -145,6 +145,7 @@ def seed_partner(
             body="Out now.",
             category=Announcement.Category.PRODUCT_UPDATE,
             published_at=now - dt.timedelta(hours=k + 1),
+            recipient_total=1,
         )
         price = Announcement.objects.create(
             title=f"Price change {partner.code} {k}",
@@ -153,6 +154,7 @@ def seed_partner(
             requires_acknowledgement=True,
             acknowledge_by=today + dt.timedelta(days=5),
             published_at=now - dt.timedelta(hours=k + 2),
+            recipient_total=1,
         )
         AnnouncementRecipient.objects.create(announcement=news, partner=partner)
         AnnouncementRecipient.objects.create(announcement=price, partner=partner)

@@ -366,6 +366,43 @@ def test_vendor_list_counts_recipients_and_acknowledgements_within_reach(world):
     assert list(announcement_list_for_vendor(user=world.users["partner_admin"])) == []
 
 
+def test_publishing_and_acknowledging_keep_the_announcements_totals(world):
+    price = _publish(world.users["vendor_admin"], category="price_change")
+    price.refresh_from_db()
+    assert (price.recipient_total, price.acknowledged_total) == (2, 0)
+    user = world.users["partner_admin"]
+    announcement_acknowledge(announcement=price, partner=world.partner, actor=user)
+    with pytest.raises(InvalidTransitionError):
+        announcement_acknowledge(announcement=price, partner=world.partner, actor=user)
+    price.refresh_from_db()
+    assert (price.recipient_total, price.acknowledged_total) == (2, 1)
+
+
+def test_vendor_list_of_a_manager_of_every_partner_counts_every_recipient(world):
+    admin, manager = world.users["vendor_admin"], world.users["cm_assigned"]
+    price = _publish(admin, category="price_change")
+    announcement_acknowledge(
+        announcement=price, partner=world.partner, actor=world.users["partner_admin"]
+    )
+    partner_assign_account_manager(partner=world.other_partner, manager=manager, actor=admin)
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert [
+        (a.recipient_count, a.acknowledged_count)
+        for a in announcement_list_for_vendor(user=manager)
+    ] == [(2, 1)]
+    assert [
+        (a.recipient_count, a.acknowledged_count)
+        for a in announcement_pages_for_vendor(user=manager)[0:20]
+    ] == [(2, 1)]
+    # A partner created after the announcement is outside its audience and the manager's reach.
+    PartnerFactory(code="P-NEW")
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert [
+        (a.recipient_count, a.acknowledged_count)
+        for a in announcement_pages_for_vendor(user=manager)[0:20]
+    ] == [(2, 1)]
+
+
 def test_vendor_list_counts_no_acknowledgement_where_none_is_required(world):
     admin = world.users["vendor_admin"]
     _publish(admin, title="Update")
