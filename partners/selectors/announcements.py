@@ -313,7 +313,8 @@ def _vendor_list_queries(kind: str, category: str) -> tuple[PreparedQuery, Prepa
         return _with_counts(visible_rows, partners(ids), category)
 
     names = {_SCOPE_VENDOR_ADMIN: (), SCOPE_ALL: ("user",)}.get(kind, SCOPE_IDS.get(kind, ()))
-    return PreparedQuery(rows, *names), PreparedQuery(lambda **ids: counted(visible(**ids)), *names)
+    count = PreparedQuery(lambda **ids: counted(visible(**ids)), *names, plan_once=True)
+    return PreparedQuery(rows, *names, plan_once=True), count
 
 
 def _reach(kind: str, partners):

@@ -18,14 +18,21 @@ from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
 from prm.core.links import link
 from prm.core.money import minor_unit, quantize
 
-from ..models import BusinessReview, Cadence, DealRegistration, Partner, RiskRating
+from ..models import (
+    Announcement,
+    BusinessReview,
+    Cadence,
+    DealRegistration,
+    Partner,
+    RiskRating,
+)
 
 register = template.Library()
 
@@ -536,6 +543,78 @@ def announcement_feed_items(announcements):
             "</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
+
+
+ANNOUNCEMENT_CATEGORY_LABELS = dict(Announcement.Category.choices)
+ANNOUNCEMENT_AUDIENCE_LABELS = dict(Announcement.Audience.choices)
+
+
+def _short_date(value) -> str:
+    return escape(date_format(value, "SHORT_DATE_FORMAT")) if value else "—"
+
+
+def _acknowledged_cell(announcement) -> str:
+    """How many of the partners it was published to have acknowledged it; how many it was
+    published to when it needs no acknowledgement; a dash for a draft."""
+    if announcement.published_at is None:
+        return "—"
+    done, total = announcement.acknowledged_count, announcement.recipient_count
+    if announcement.requires_acknowledgement:
+        emphasis = "text-success fw-semibold" if done == total else ""
+        text = escape(_("%(done)s of %(total)s")) % {"done": done, "total": total}
+        return f'<span class="{emphasis}">{text}</span>'
+    text = escape(
+        ngettext(
+            "%(counter)s partner, no acknowledgement",
+            "%(counter)s partners, no acknowledgement",
+            total,
+        )
+    ) % {"counter": total}
+    return f'<span class="text-body-secondary">{text}</span>'
+
+
+@register.simple_tag
+def announcement_rows(announcements):
+    """The `<tr>`s of the vendor's announcement list: title (linking to it) and author,
+    category, audience, when it was published (or a draft badge), the acknowledge-by date and
+    how many partners acknowledged it.
+
+    {% announcement_rows announcements %}
+    """
+    labels = column_labels(
+        category=gettext_noop("Category"),
+        audience=gettext_noop("Audience"),
+        published=gettext_noop("Published"),
+        acknowledge_by=gettext_noop("Acknowledge by"),
+        acknowledged=gettext_noop("Acknowledged"),
+    )
+    draft = f'<span class="badge text-bg-secondary">{escape(_("Draft"))}</span>'
+    rows = []
+    for announcement in announcements:
+        author = announcement.author
+        byline = (
+            f'<div class="small text-body-secondary">{escape(author.get_full_name())}</div>'
+            if author is not None
+            else ""
+        )
+        published = announcement.published_at
+        rows.append(
+            "<tr>\n"
+            f'<td class="stack-title"><a href="{link("announcement_detail", announcement.pk)}">'
+            f"{escape(announcement.display_title)}</a>{byline}</td>\n"
+            f'<td data-label="{labels["category"]}">'
+            f"{escape(_label(ANNOUNCEMENT_CATEGORY_LABELS, announcement.category))}</td>\n"
+            f'<td data-label="{labels["audience"]}">'
+            f"{escape(_label(ANNOUNCEMENT_AUDIENCE_LABELS, announcement.audience))}</td>\n"
+            f'<td class="text-nowrap" data-label="{labels["published"]}">'
+            f"{_short_date(template_localtime(published)) if published else draft}</td>\n"
+            f'<td class="text-nowrap" data-label="{labels["acknowledge_by"]}">'
+            f"{_short_date(announcement.acknowledge_by)}</td>\n"
+            f'<td class="text-end text-nowrap" data-label="{labels["acknowledged"]}">'
+            f"{_acknowledged_cell(announcement)}</td>\n"
+            "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
 
 
 REVIEW_STATUS_LABELS = dict(BusinessReview.Status.choices)

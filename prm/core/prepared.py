@@ -94,6 +94,7 @@ class _Compiled:
     names: tuple[str, ...] = ()  # the querysets the SQL counts (PreparedCounts)
     counted: tuple[str, ...] = ()  # every queryset, those that can have no row included
     server: _ServerStatement | None = None  # the statement prepared on PostgreSQL
+    paged: _ServerStatement | None = None  # the same with a limit and an offset
 
 
 class _Prepared(ABC):
@@ -176,8 +177,26 @@ class PreparedQuery(_Prepared):
         instances = queryset._iterable_class is ModelIterable
         sliced = queryset.query.is_sliced
         server = self._server(sql, params, positions, using)
+        # A page: the same statement with its limit and offset as parameters of its own.
+        paged = (
+            None
+            if sliced
+            else self._server(
+                f"{sql} LIMIT %s OFFSET %s",
+                [*params, 0, 0],
+                {**positions, "limit": [len(params)], "offset": [len(params) + 1]},
+                using,
+            )
+        )
         return _Compiled(
-            sql, tuple(params), positions, compiler, instances, sliced=sliced, server=server
+            sql,
+            tuple(params),
+            positions,
+            compiler,
+            instances,
+            sliced=sliced,
+            server=server,
+            paged=paged,
         )
 
     def __call__(
@@ -190,6 +209,8 @@ class PreparedQuery(_Prepared):
         with connection.cursor() as cursor:
             if limit is None:
                 _execute(connection, cursor, compiled, params)
+            elif compiled.paged is not None:
+                compiled.paged.execute(connection, cursor, [*params, int(limit), int(offset)])
             else:
                 cursor.execute(
                     f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
