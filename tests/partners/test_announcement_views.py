@@ -159,6 +159,79 @@ def test_vendor_list_shows_acknowledged_out_of_recipients(world):
     assert "1 of 1" in cm_body
 
 
+def test_vendor_list_rows(world):
+    """Title (escaped, linking to it) and author; category; audience; published date or the
+    draft badge; acknowledge-by date or a dash; acknowledged out of recipients (emphasised when
+    all have), or how many it reached when it needs no acknowledgement, or a dash for a draft."""
+    admin = world.users["vendor_admin"]
+    by = timezone.localdate() + dt.timedelta(days=9)
+    (price,) = _publish(world, 1, category="price_change", title="<b>Prices</b>", acknowledge_by=by)
+    (policy,) = _publish(world, 1, category="policy", audience="partners", partners=[world.partner])
+    (news,) = _publish(world, 1, title="News")
+    (named,) = _publish(world, 1, title="Named", audience="partners", partners=[world.partner])
+    draft = announcement_create(actor=admin, title="Draft", body="x", category="policy")
+    for announcement in (price, policy):
+        announcement_acknowledge(
+            announcement=announcement, partner=world.partner, actor=world.users["partner_admin"]
+        )
+    Announcement.objects.filter(pk=news.pk).update(author=None)
+    body = world.client("vendor_admin").get(reverse("announcement_list")).content.decode()
+    published = date_format(timezone.localtime(price.published_at), "SHORT_DATE_FORMAT")
+    author = f'<div class="small text-body-secondary">{admin.get_full_name()}</div>'
+    assert _vendor_cells(body, price) == [
+        f'<a href="/announcements/{price.pk}/">&lt;b&gt;Prices&lt;/b&gt;</a>{author}',
+        "Price change",
+        "All partners",
+        published,
+        date_format(by, "SHORT_DATE_FORMAT"),
+        '<span class="">1 of 2</span>',
+    ]
+    assert _vendor_cells(body, policy)[1:] == [
+        "Policy",
+        "Named partners",
+        published,
+        "—",
+        '<span class="text-success fw-semibold">1 of 1</span>',
+    ]
+    assert _vendor_cells(body, news) == [
+        f'<a href="/announcements/{news.pk}/">News</a>',
+        "Product update",
+        "All partners",
+        published,
+        "—",
+        '<span class="text-body-secondary">2 partners, no acknowledgement</span>',
+    ]
+    assert _vendor_cells(body, named)[5] == (
+        '<span class="text-body-secondary">1 partner, no acknowledgement</span>'
+    )
+    assert _vendor_cells(body, draft)[3:] == [
+        '<span class="badge text-bg-secondary">Draft</span>',
+        "—",
+        "—",
+    ]
+    assert 'data-label="Acknowledge by"' in body
+    client = world.client("vendor_admin")
+    client.cookies["django_language"] = "zh-hant"
+    local = client.get(reverse("announcement_list")).content.decode()
+    assert _vendor_cells(local, price)[5] == '<span class="">1／2</span>'
+    assert _vendor_cells(local, named)[5] == (
+        '<span class="text-body-secondary">1 個合作夥伴，無須確認</span>'
+    )
+    empty = world.client("vendor_admin").get(
+        reverse("announcement_list"), {"category": "market_information"}
+    )
+    assert "No announcements yet." in empty.content.decode()
+
+
+def _vendor_cells(page: str, announcement) -> list[str]:
+    row = re.search(
+        rf'<tr>\s*<td class="stack-title"><a href="/announcements/{announcement.pk}/">.*?</tr>',
+        page,
+        re.S,
+    )
+    return [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+
+
 # --- reading and acknowledging --------------------------------------------------------------
 
 
