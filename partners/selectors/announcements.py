@@ -5,6 +5,7 @@ acknowledgement counts, scoped to the partners each vendor user may see."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -61,10 +62,16 @@ def announcement_feed(*, user, partner: Partner | None, category: str | None = N
     `is_read` (by this user), `is_acknowledged`, `acknowledged_at` (by the organisation) and
     `awaiting_acknowledgement`."""
     qs = _addressed(user=user, partner=partner)
+    if partner is None or not getattr(user, "is_authenticated", False):
+        return qs.filter(category=category) if category else qs
+    return _feed(user, partner, category)
+
+
+def _feed(user, partner, category: str | None) -> QuerySet:
+    """`announcement_feed` for a user and a partner (instances or ids)."""
+    qs = _addressed_to(user, partner)
     if category:
         qs = qs.filter(category=category)
-    if partner is None:
-        return qs
     receipt = AnnouncementRecipient.objects.filter(announcement=OuterRef("pk"), partner=partner)
     acknowledged = receipt.filter(acknowledged_at__isnull=False)
     return qs.annotate(
@@ -75,6 +82,49 @@ def announcement_feed(*, user, partner: Partner | None, category: str | None = N
         ),
         awaiting_acknowledgement=Q(requires_acknowledgement=True) & ~Exists(acknowledged),
     ).order_by("-published_at", "-id")
+
+
+# What an item of the feed shows.
+_FEED_ITEM_FIELDS = (
+    "title",
+    "local_title",
+    "body",
+    "local_body",
+    "category",
+    "requires_acknowledgement",
+    "acknowledge_by",
+    "published_at",
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _feed_queries(category: str) -> tuple[PreparedQuery, PreparedQuery]:
+    """The feed's items in `category` (any when empty) and their count, compiled once."""
+    return (
+        PreparedQuery(
+            lambda user, partner: _feed(user, partner, category).only(*_FEED_ITEM_FIELDS),
+            "user",
+            "partner",
+            plan_once=True,
+        ),
+        PreparedQuery(
+            lambda user, partner: counted(_feed(user, partner, category)), "user", "partner"
+        ),
+    )
+
+
+def announcement_feed_pages(*, user, partner: Partner | None, category: str = ""):
+    """`announcement_feed(user=user, partner=partner, category=category)` for a Paginator: its
+    SQL compiled once per category (a PreparedPages), or the queryset itself when there is no
+    feed to read."""
+    if (
+        partner is None
+        or not getattr(user, "is_authenticated", False)
+        or (category and category not in Announcement.Category.values)
+    ):
+        return announcement_feed(user=user, partner=partner, category=category or None)
+    rows, count = _feed_queries(category)
+    return PreparedPages(rows, count, {"user": user.pk, "partner": partner.pk})
 
 
 def announcement_unread_count(*, user, partner: Partner | None) -> int:
@@ -97,12 +147,20 @@ def announcement_unread_by_category(*, user, partner: Partner | None) -> dict[st
 
 
 def _feed_counts(user: int, partner: int) -> QuerySet:
+    acknowledged = AnnouncementRecipient.objects.filter(
+        announcement=OuterRef("pk"), partner=partner, acknowledged_at__isnull=False
+    )
+    awaiting = Q(requires_acknowledgement=True) & ~Exists(acknowledged)
     return (
         _addressed_to(user, partner)
         .order_by()
         .values("category")
-        .annotate(unread=Count("pk", filter=_unread(user)), total=Count("pk"))
-        .values_list("category", "unread", "total")
+        .annotate(
+            unread=Count("pk", filter=_unread(user)),
+            total=Count("pk"),
+            awaiting=Count("pk", filter=awaiting),
+        )
+        .values_list("category", "unread", "total", "awaiting")
     )
 
 
@@ -121,26 +179,35 @@ def _awaiting_acknowledgement(partner: int) -> QuerySet:
     )
 
 
-# The feed page of every partner user asks both: compiled once.
-_FEED_COUNTS = PreparedQuery(_feed_counts, "user", "partner")
+# The feed page of every partner user asks these: compiled once.
+_FEED_COUNTS = PreparedQuery(_feed_counts, "user", "partner", plan_once=True)
 _AWAITING_ACKNOWLEDGEMENT = PreparedQuery(_awaiting_acknowledgement, "partner")
 
 
-def announcement_feed_counts(
-    *, user, partner: Partner | None
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Per category (every category listed, zero included), the announcements of the feed this
-    user has not opened and all of them, in one query."""
+@dataclass(frozen=True)
+class FeedCounts:
+    """Per category (every category listed, zero included), the announcements of a user's feed
+    they have not opened and all of them; and how many the organisation still has to
+    acknowledge."""
+
+    unread: dict[str, int]
+    total: dict[str, int]
+    awaiting: int
+
+
+def announcement_feed_counts(*, user, partner: Partner | None) -> FeedCounts:
+    """The counts of the feed of `user` in `partner` (a FeedCounts), in one query."""
     rows = (
         _FEED_COUNTS(user=user.pk, partner=partner.pk)
         if partner is not None and getattr(user, "is_authenticated", False)
         else []
     )
-    found = {category: (unread, total) for category, unread, total in rows}
+    found = {category: (unread, total) for category, unread, total, _awaiting in rows}
     values = Announcement.Category.values
-    return (
-        {value: found.get(value, (0, 0))[0] for value in values},
-        {value: found.get(value, (0, 0))[1] for value in values},
+    return FeedCounts(
+        unread={value: found.get(value, (0, 0))[0] for value in values},
+        total={value: found.get(value, (0, 0))[1] for value in values},
+        awaiting=sum(row[3] for row in rows),
     )
 
 

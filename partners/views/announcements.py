@@ -15,9 +15,8 @@ from prm.core.errors import DomainError
 from ..announcement_forms import CATEGORY_FILTER_CHOICES, AnnouncementForm
 from ..models import Announcement
 from ..selectors import (
-    announcement_awaiting_acknowledgement_count,
-    announcement_feed,
     announcement_feed_counts,
+    announcement_feed_pages,
     announcement_get_for_partner,
     announcement_get_for_vendor,
     announcement_pages_for_vendor,
@@ -65,20 +64,22 @@ class AnnouncementListView(RoleRequiredMixin, TemplateView):
         if is_vendor(request):
             rows = announcement_pages_for_vendor(user=request.user, category=category)
         else:
-            rows = announcement_feed(
-                user=request.user, partner=request.partner, category=category or None
+            rows = announcement_feed_pages(
+                user=request.user, partner=request.partner, category=category
             )
-            unread, totals = announcement_feed_counts(user=request.user, partner=request.partner)
+            counts = announcement_feed_counts(user=request.user, partner=request.partner)
             context.update(
                 unread_by_category=[
-                    (value, label, unread[value]) for value, label in Announcement.Category.choices
+                    (value, label, counts.unread[value])
+                    for value, label in Announcement.Category.choices
                 ],
-                unread_total=sum(unread.values()),
-                awaiting_count=announcement_awaiting_acknowledgement_count(partner=request.partner),
+                unread_total=sum(counts.unread.values()),
+                awaiting_count=counts.awaiting,
             )
         paginator = Paginator(rows, self.paginate_by)
         if not is_vendor(request):
             # The feed's size, counted with its unread announcements.
+            totals = counts.total
             paginator.count = totals[category] if category else sum(totals.values())
         page = paginator.get_page(request.GET.get("page"))
         context.update(

@@ -111,9 +111,9 @@ def test_feed_filters_by_category_and_htmx_gets_the_feed_only(world):
     assert "Product news" not in content
 
 
-# session, user, memberships (current partner), unread and all per category (the feed's count),
-# feed page, awaiting acknowledgement.
-QUERIES_FEED = 6
+# session, user, memberships (current partner), unread, all and awaiting acknowledgement per
+# category (the feed's count), feed page.
+QUERIES_FEED = 5
 
 
 def test_feed_runs_constant_queries(world, django_assert_num_queries):

@@ -14,6 +14,7 @@ from partners.selectors import (
     announcement_awaiting_acknowledgement_count,
     announcement_feed,
     announcement_feed_counts,
+    announcement_feed_pages,
     announcement_list_for_vendor,
     announcement_pages_for_vendor,
     announcement_unread_by_category,
@@ -287,10 +288,12 @@ def test_unread_counts_per_user_and_category(world):
     assert counts["policy"] == 1
     assert counts["product_update"] == 0
     assert announcement_unread_count(user=world.users["other_partner"], partner=partner) == 0
-    unread, totals = announcement_feed_counts(user=user, partner=partner)
-    assert unread == counts
-    assert totals["policy"] == 1
-    assert sum(totals.values()) == len(announcement_feed(user=user, partner=partner)) == 2
+    feed_counts = announcement_feed_counts(user=user, partner=partner)
+    assert feed_counts.unread == counts
+    assert feed_counts.total["policy"] == 1
+    assert sum(feed_counts.total.values()) == len(announcement_feed(user=user, partner=partner))
+    assert len(announcement_feed(user=user, partner=partner)) == 2
+    assert feed_counts.awaiting == announcement_awaiting_acknowledgement_count(partner=partner) == 1
 
 
 def test_feed_is_newest_first_with_read_and_acknowledged_flags(world):
@@ -304,12 +307,50 @@ def test_feed_is_newest_first_with_read_and_acknowledged_flags(world):
     assert [a.title for a in feed] == ["Price", "Older"]
     assert [(a.is_read, a.awaiting_acknowledgement) for a in feed] == [(False, True), (True, False)]
     assert announcement_awaiting_acknowledgement_count(partner=world.partner) == 1
+    assert announcement_feed_counts(user=user, partner=world.partner).awaiting == 1
     announcement_acknowledge(announcement=price, partner=world.partner, actor=user)
     feed = list(announcement_feed(user=user, partner=world.partner, category="price_change"))
     assert [(a.is_acknowledged, a.awaiting_acknowledgement, a.is_read) for a in feed] == [
         (True, False, True)
     ]
     assert announcement_awaiting_acknowledgement_count(partner=world.partner) == 0
+    assert announcement_feed_counts(user=user, partner=world.partner).awaiting == 0
+
+
+def _items(rows):
+    return [
+        (
+            a.pk,
+            a.display_title,
+            a.display_body,
+            a.is_read,
+            a.is_acknowledged,
+            a.acknowledged_at,
+            a.awaiting_acknowledgement,
+        )
+        for a in rows
+    ]
+
+
+@pytest.mark.parametrize("category", ["", "price_change", "policy", "bogus"])
+def test_feed_pages_list_what_the_feed_does(world, category):
+    admin = world.users["vendor_admin"]
+    price = _publish(admin, category="price_change", title="Price")
+    _publish(admin, category="price_change", title="Second price")
+    first = _publish(admin, title="Update")
+    _publish(admin, audience="partners", partners=[world.other_partner], title="For Bravo")
+    announcement_acknowledge(
+        announcement=price, partner=world.partner, actor=world.users["partner_admin"]
+    )
+    for role in ("partner_admin", "partner_sales", "other_partner"):
+        user = world.users[role]
+        announcement_mark_read(announcement=first, user=user)
+        partner = world.other_partner if role == "other_partner" else world.partner
+        expected = announcement_feed(user=user, partner=partner, category=category or None)
+        pages = announcement_feed_pages(user=user, partner=partner, category=category)
+        assert _items(pages[0:20]) == _items(expected)
+        assert _items(pages[1:2]) == _items(expected[1:2])
+    assert _items(announcement_feed_pages(user=admin, partner=None, category=category)) == []
 
 
 @pytest.mark.parametrize(
