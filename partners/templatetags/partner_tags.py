@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils import dateformat
@@ -485,6 +484,10 @@ def partner_rows(partners, columns):
     return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
 
 
+ANNOUNCEMENT_CATEGORY_LABELS = dict(Announcement.Category.choices)
+ANNOUNCEMENT_AUDIENCE_LABELS = dict(Announcement.Audience.choices)
+
+
 @register.simple_tag
 def announcement_feed_items(announcements):
     """The `<li>`s of a partner's announcement feed: title (bold and marked while unread),
@@ -497,6 +500,8 @@ def announcement_feed_items(announcements):
     awaiting_label = escape(_("Awaiting your acknowledgement"))
     acknowledged_label = escape(_("Acknowledged"))
     by_date = _("by %(date)s")
+    categories = {value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()}
+    date_format_string = get_format("DATE_FORMAT")
     items = []
     for announcement in announcements:
         unread = not announcement.is_read
@@ -530,9 +535,9 @@ def announcement_feed_items(announcements):
             f' class="{"fw-bold" if unread else ""}">'
             f"{escape(announcement.display_title)}</a></h2>\n"
             f'<div class="small text-body-secondary">'
-            f"{escape(announcement.get_category_display())} · "
-            f'<time datetime="{escape(date_filter(published, "c"))}">'
-            f"{escape(date_format(published, 'DATE_FORMAT'))}</time></div>\n"
+            f"{categories.get(announcement.category, escape(announcement.category))} · "
+            f'<time datetime="{escape(published.isoformat())}">'
+            f"{escape(dateformat.format(published, date_format_string))}</time></div>\n"
             "</div>\n"
             '<div class="text-end small">\n'
             f"{status}\n"
@@ -543,10 +548,6 @@ def announcement_feed_items(announcements):
             "</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
-
-
-ANNOUNCEMENT_CATEGORY_LABELS = dict(Announcement.Category.choices)
-ANNOUNCEMENT_AUDIENCE_LABELS = dict(Announcement.Audience.choices)
 
 
 def _short_date(value) -> str:
