@@ -15,6 +15,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -270,7 +271,16 @@ def announcement_list_for_vendor(*, user, category: str | None = None) -> QueryS
     `recipient_count` and `acknowledged_count` among the partners the user may see (only
     announcements that require acknowledgement are acknowledged: 0 for the others)."""
     partners = _vendor_partners(user) if getattr(user, "is_vendor_staff", False) else None
-    return _with_counts(_vendor_visible(user), partners, category)
+    if partners is None:
+        counts = _totals()
+    else:
+        # The totals when the partners are every partner, else counted among them.
+        every = _every_partner(partners)
+        counts = tuple(
+            Case(When(every, then=total), default=among)
+            for total, among in zip(_totals(), _counts_among(partners), strict=True)
+        )
+    return _with_counts(_vendor_visible(user), category, *counts)
 
 
 # What a row of the vendor list shows (no text).
@@ -304,33 +314,33 @@ def _every_partner(partners) -> Exact:
     )
 
 
-def _with_counts(qs: QuerySet, partners, category: str | None) -> QuerySet:
-    """`qs` in `category` (any when None) as the vendor list shows it, its recipients counted
-    among `partners` (all when None): the announcement's kept totals when those are every
-    partner, else counted."""
+def _totals() -> tuple[F, F]:
+    """An announcement's recipients and acknowledgements, as it keeps them."""
+    return F("recipient_total"), F("acknowledged_total")
+
+
+def _counts_among(partners) -> tuple[Subquery, Subquery]:
+    """An announcement's recipients and acknowledgements among `partners` (ids for a
+    `partner_id__in` lookup), counted."""
+    recipients = AnnouncementRecipient.objects.filter(
+        announcement=OuterRef("pk"), partner_id__in=partners
+    )
+    return _counted(recipients), _counted(recipients.filter(acknowledged_at__isnull=False))
+
+
+def _with_counts(qs: QuerySet, category: str | None, recipients, acknowledged) -> QuerySet:
+    """`qs` in `category` (any when None) as the vendor list shows it, with
+    `recipient_count` and `acknowledged_count` from the expressions `recipients` and
+    `acknowledged`."""
     if category:
         qs = qs.filter(category=category)
-    recipient_count = F("recipient_total")
-    acknowledged_count = F("acknowledged_total")
-    if partners is not None:
-        recipients = AnnouncementRecipient.objects.filter(
-            announcement=OuterRef("pk"), partner_id__in=partners
-        )
-        every_partner = _every_partner(partners)
-        recipient_count = Case(
-            When(every_partner, then=recipient_count), default=_counted(recipients)
-        )
-        acknowledged_count = Case(
-            When(every_partner, then=acknowledged_count),
-            default=_counted(recipients.filter(acknowledged_at__isnull=False)),
-        )
     return (
         qs.select_related("author")
         .only(*_VENDOR_ROW_FIELDS)
         .annotate(
-            recipient_count=recipient_count,
+            recipient_count=recipients,
             acknowledged_count=Case(
-                When(requires_acknowledgement=True, then=acknowledged_count),
+                When(requires_acknowledgement=True, then=acknowledged),
                 default=Value(0),
             ),
             is_draft=Q(published_at__isnull=True),
@@ -361,36 +371,92 @@ def _vendor_list_scope(user) -> tuple[str, dict[str, int]] | None:
     return (kind, {"user": user.pk}) if kind == SCOPE_ALL else (kind, ids)
 
 
+@dataclass(frozen=True)
+class _VendorListQueries:
+    """The vendor list's count, and its rows with the announcements' totals; for a channel
+    manager who sees some partners, the rows counted among them too, and the count says
+    whether those partners are every partner (so that the totals hold)."""
+
+    count: PreparedQuery
+    rows: PreparedQuery
+    rows_among: PreparedQuery | None = None
+
+
 @functools.lru_cache(maxsize=64)
-def _vendor_list_queries(kind: str, category: str) -> tuple[PreparedQuery, PreparedQuery]:
-    """The vendor list's rows and their count for a `_vendor_list_scope` kind and `category`
-    (any when empty), compiled once."""
+def _vendor_list_queries(kind: str, category: str) -> _VendorListQueries:
+    """The vendor list's queries for a `_vendor_list_scope` kind and `category` (any when
+    empty), compiled once (and prepared on the server)."""
+    names = {_SCOPE_VENDOR_ADMIN: (), SCOPE_ALL: ("user",)}.get(kind, SCOPE_IDS.get(kind, ()))
+    if kind in (_SCOPE_VENDOR_ADMIN, SCOPE_ALL):
+        # A channel manager who sees every partner still sees only their own drafts.
+        reach = None if kind == _SCOPE_VENDOR_ADMIN else Partner.objects.values("pk")
 
-    def partners(ids: dict[str, int]):
-        if kind in (_SCOPE_VENDOR_ADMIN, SCOPE_ALL):
-            return None
-        return scoped_partner_ids(kind, **ids)
+        def visible(**ids: int) -> QuerySet[Announcement]:
+            qs = _visible_to(ids.get("user"), reach)
+            return qs.filter(category=category) if category else qs
 
-    def visible(**ids: int) -> QuerySet[Announcement]:
-        qs = _visible_to(ids.get("user"), _reach(kind, partners(ids)))
-        return qs.filter(category=category) if category else qs
+        return _VendorListQueries(
+            count=PreparedQuery(lambda **ids: counted(visible(**ids)), *names, plan_once=True),
+            rows=PreparedQuery(
+                lambda **ids: _with_counts(
+                    _visible_to(ids.get("user"), reach), category, *_totals()
+                ),
+                *names,
+                plan_once=True,
+            ),
+        )
+
+    def count(**ids: int) -> QuerySet:
+        partners = scoped_partner_ids(kind, **ids)
+        qs = _visible_to(ids["user"], partners)
+        if category:
+            qs = qs.filter(category=category)
+        every = Max(Case(When(_every_partner(partners), then=Value(1)), default=Value(0)))
+        return (
+            qs.order_by()
+            .annotate(counted_group=Value(1))
+            .values("counted_group")
+            .annotate(counted_rows=Count("pk"), every_partner=every)
+            .values_list("counted_rows", "every_partner")
+        )
 
     def rows(**ids: int) -> QuerySet[Announcement]:
-        visible_rows = _visible_to(ids.get("user"), _reach(kind, partners(ids)))
-        return _with_counts(visible_rows, partners(ids), category)
+        partners = scoped_partner_ids(kind, **ids)
+        return _with_counts(_visible_to(ids["user"], partners), category, *_totals())
 
-    names = {_SCOPE_VENDOR_ADMIN: (), SCOPE_ALL: ("user",)}.get(kind, SCOPE_IDS.get(kind, ()))
-    count = PreparedQuery(lambda **ids: counted(visible(**ids)), *names, plan_once=True)
-    return PreparedQuery(rows, *names, plan_once=True), count
+    def rows_among(**ids: int) -> QuerySet[Announcement]:
+        partners = scoped_partner_ids(kind, **ids)
+        visible_rows = _visible_to(ids["user"], partners)
+        return _with_counts(visible_rows, category, *_counts_among(partners))
+
+    return _VendorListQueries(
+        count=PreparedQuery(count, *names, plan_once=True),
+        rows=PreparedQuery(rows, *names, plan_once=True),
+        rows_among=PreparedQuery(rows_among, *names, plan_once=True),
+    )
 
 
-def _reach(kind: str, partners):
-    """The partners whose announcements a vendor list of `kind` shows: None for a vendor
-    admin (every announcement), every partner for a channel manager who sees them all (who
-    still sees only their own drafts)."""
-    if kind == SCOPE_ALL:
-        return Partner.objects.values("pk")
-    return partners
+class _VendorPages(PreparedPages):
+    """The vendor list's pages for a channel manager who sees some partners: the rows with the
+    announcements' totals when those partners are every partner (the count says), else the
+    rows counted among them."""
+
+    def __init__(self, queries: _VendorListQueries, ids: dict[str, int]) -> None:
+        super().__init__(queries.rows, queries.count, ids)
+        self._among = queries.rows_among
+        self._every_partner: bool | None = None
+
+    def count(self) -> int:
+        number, every_partner = self._count(**self._ids)[0]
+        self._every_partner = bool(every_partner)
+        return number
+
+    def __getitem__(self, window: slice) -> list:
+        if self._every_partner is None:
+            self.count()
+        if not self._every_partner:
+            self._rows = self._among
+        return super().__getitem__(window)
 
 
 def announcement_pages_for_vendor(*, user, category: str = ""):
@@ -401,8 +467,10 @@ def announcement_pages_for_vendor(*, user, category: str = ""):
     if scope is None or (category and category not in Announcement.Category.values):
         return announcement_list_for_vendor(user=user, category=category or None)
     kind, ids = scope
-    rows, count = _vendor_list_queries(kind, category)
-    return PreparedPages(rows, count, ids)
+    queries = _vendor_list_queries(kind, category)
+    if queries.rows_among is None:
+        return PreparedPages(queries.rows, queries.count, ids)
+    return _VendorPages(queries, ids)
 
 
 def announcement_get_for_vendor(*, user, pk: int) -> Announcement:
