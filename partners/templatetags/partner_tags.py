@@ -550,28 +550,43 @@ def announcement_feed_items(announcements):
     return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
 
 
-def _short_date(value) -> str:
-    return escape(date_format(value, "SHORT_DATE_FORMAT")) if value else "—"
+class _AnnouncementCells:
+    """The words and formats of the vendor's announcement rows, translated and looked up once
+    per table."""
 
+    def __init__(self) -> None:
+        self.categories = {
+            value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()
+        }
+        self.audiences = {
+            value: escape(label) for value, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()
+        }
+        self.draft = f'<span class="badge text-bg-secondary">{escape(_("Draft"))}</span>'
+        self.short_date = get_format("SHORT_DATE_FORMAT")
+        self.out_of = escape(_("%(done)s of %(total)s"))
+        self.reached: dict[int, str] = {}
 
-def _acknowledged_cell(announcement) -> str:
-    """How many of the partners it was published to have acknowledged it; how many it was
-    published to when it needs no acknowledgement; a dash for a draft."""
-    if announcement.published_at is None:
-        return "—"
-    done, total = announcement.acknowledged_count, announcement.recipient_count
-    if announcement.requires_acknowledgement:
-        emphasis = "text-success fw-semibold" if done == total else ""
-        text = escape(_("%(done)s of %(total)s")) % {"done": done, "total": total}
-        return f'<span class="{emphasis}">{text}</span>'
-    text = escape(
-        ngettext(
-            "%(counter)s partner, no acknowledgement",
-            "%(counter)s partners, no acknowledgement",
-            total,
-        )
-    ) % {"counter": total}
-    return f'<span class="text-body-secondary">{text}</span>'
+    def day(self, value) -> str:
+        return escape(dateformat.format(value, self.short_date)) if value else "—"
+
+    def acknowledged(self, announcement) -> str:
+        """How many of the partners it was published to have acknowledged it; how many it was
+        published to when it needs no acknowledgement; a dash for a draft."""
+        if announcement.published_at is None:
+            return "—"
+        done, total = announcement.acknowledged_count, announcement.recipient_count
+        if announcement.requires_acknowledgement:
+            emphasis = "text-success fw-semibold" if done == total else ""
+            return f'<span class="{emphasis}">{self.out_of % {"done": done, "total": total}}</span>'
+        if total not in self.reached:
+            self.reached[total] = escape(
+                ngettext(
+                    "%(counter)s partner, no acknowledgement",
+                    "%(counter)s partners, no acknowledgement",
+                    total,
+                )
+            ) % {"counter": total}
+        return f'<span class="text-body-secondary">{self.reached[total]}</span>'
 
 
 @register.simple_tag
@@ -589,7 +604,7 @@ def announcement_rows(announcements):
         acknowledge_by=gettext_noop("Acknowledge by"),
         acknowledged=gettext_noop("Acknowledged"),
     )
-    draft = f'<span class="badge text-bg-secondary">{escape(_("Draft"))}</span>'
+    cells = _AnnouncementCells()
     rows = []
     for announcement in announcements:
         author = announcement.author
@@ -599,20 +614,21 @@ def announcement_rows(announcements):
             else ""
         )
         published = announcement.published_at
+        category, audience = announcement.category, announcement.audience
         rows.append(
             "<tr>\n"
             f'<td class="stack-title"><a href="{link("announcement_detail", announcement.pk)}">'
             f"{escape(announcement.display_title)}</a>{byline}</td>\n"
             f'<td data-label="{labels["category"]}">'
-            f"{escape(_label(ANNOUNCEMENT_CATEGORY_LABELS, announcement.category))}</td>\n"
+            f"{cells.categories.get(category) or escape(category)}</td>\n"
             f'<td data-label="{labels["audience"]}">'
-            f"{escape(_label(ANNOUNCEMENT_AUDIENCE_LABELS, announcement.audience))}</td>\n"
+            f"{cells.audiences.get(audience) or escape(audience)}</td>\n"
             f'<td class="text-nowrap" data-label="{labels["published"]}">'
-            f"{_short_date(template_localtime(published)) if published else draft}</td>\n"
+            f"{cells.day(template_localtime(published)) if published else cells.draft}</td>\n"
             f'<td class="text-nowrap" data-label="{labels["acknowledge_by"]}">'
-            f"{_short_date(announcement.acknowledge_by)}</td>\n"
+            f"{cells.day(announcement.acknowledge_by)}</td>\n"
             f'<td class="text-end text-nowrap" data-label="{labels["acknowledged"]}">'
-            f"{_acknowledged_cell(announcement)}</td>\n"
+            f"{cells.acknowledged(announcement)}</td>\n"
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
