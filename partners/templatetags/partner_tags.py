@@ -5,6 +5,7 @@ Kong write them (Django's zh-Hant number format has no grouping separator).
 """
 
 import datetime as dt
+import functools
 import html
 from decimal import Decimal
 
@@ -484,6 +485,13 @@ def partner_rows(partners, columns):
     return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
 
 
+@functools.lru_cache(maxsize=1024)
+def _day_text(day: dt.date, date_format_string: str, language: str | None) -> str:
+    """`day` written in a date format, escaped: the same words for every row and request that
+    show it in `language` (whose month names the format may use)."""
+    return escape(dateformat.format(day, date_format_string))
+
+
 ANNOUNCEMENT_CATEGORY_LABELS = dict(Announcement.Category.choices)
 ANNOUNCEMENT_AUDIENCE_LABELS = dict(Announcement.Audience.choices)
 
@@ -501,7 +509,7 @@ def announcement_feed_items(announcements):
     acknowledged_label = escape(_("Acknowledged"))
     by_date = _("by %(date)s")
     categories = {value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()}
-    date_format_string = get_format("DATE_FORMAT")
+    date_format_string, language = get_format("DATE_FORMAT"), get_language()
     items = []
     for announcement in announcements:
         unread = not announcement.is_read
@@ -537,7 +545,7 @@ def announcement_feed_items(announcements):
             f'<div class="small text-body-secondary">'
             f"{categories.get(announcement.category, escape(announcement.category))} · "
             f'<time datetime="{escape(published.isoformat())}">'
-            f"{escape(dateformat.format(published, date_format_string))}</time></div>\n"
+            f"{_day_text(published.date(), date_format_string, language)}</time></div>\n"
             "</div>\n"
             '<div class="text-end small">\n'
             f"{status}\n"
@@ -562,12 +570,12 @@ class _AnnouncementCells:
             value: escape(label) for value, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()
         }
         self.draft = f'<span class="badge text-bg-secondary">{escape(_("Draft"))}</span>'
-        self.short_date = get_format("SHORT_DATE_FORMAT")
+        self.short_date, self.language = get_format("SHORT_DATE_FORMAT"), get_language()
         self.out_of = escape(_("%(done)s of %(total)s"))
         self.reached: dict[int, str] = {}
 
-    def day(self, value) -> str:
-        return escape(dateformat.format(value, self.short_date)) if value else "—"
+    def day(self, value: dt.date | None) -> str:
+        return _day_text(value, self.short_date, self.language) if value else "—"
 
     def acknowledged(self, announcement) -> str:
         """How many of the partners it was published to have acknowledged it; how many it was
@@ -624,7 +632,8 @@ def announcement_rows(announcements):
             f'<td data-label="{labels["audience"]}">'
             f"{cells.audiences.get(audience) or escape(audience)}</td>\n"
             f'<td class="text-nowrap" data-label="{labels["published"]}">'
-            f"{cells.day(template_localtime(published)) if published else cells.draft}</td>\n"
+            f"{cells.day(template_localtime(published).date()) if published else cells.draft}"
+            "</td>\n"
             f'<td class="text-nowrap" data-label="{labels["acknowledge_by"]}">'
             f"{cells.day(announcement.acknowledge_by)}</td>\n"
             f'<td class="text-end text-nowrap" data-label="{labels["acknowledged"]}">'
