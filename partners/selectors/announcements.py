@@ -8,10 +8,12 @@ import functools
 from dataclasses import dataclass
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -249,12 +251,25 @@ def _visible_to(user: int, partners) -> QuerySet[Announcement]:
     to any of `partners` (ids for a `partner_id__in` lookup)."""
     if partners is None:
         return Announcement.objects.all()
-    reached = AnnouncementRecipient.objects.filter(
+    return Announcement.objects.filter(_reached(user, partners))
+
+
+def _reached(user: int, partners) -> Q:
+    """User `user`'s announcements and those published to any of `partners`."""
+    recipients = AnnouncementRecipient.objects.filter(
         announcement=OuterRef("pk"), partner_id__in=partners
     )
-    return Announcement.objects.filter(
-        Q(author=user) | Q(Exists(reached), published_at__isnull=False)
-    )
+    return Q(author=user) | Q(Exists(recipients), published_at__isnull=False)
+
+
+def _published_to_any(user: int) -> Q:
+    """User `user`'s announcements and those published (to some partners, as every published
+    announcement is)."""
+    return Q(author=user) | Q(published_at__isnull=False, recipient_total__gt=0)
+
+
+def _as_condition(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def _counted(rows: QuerySet) -> Subquery:
@@ -373,7 +388,7 @@ def _vendor_list_scope(user) -> tuple[str, dict[str, int]] | None:
 
 @dataclass(frozen=True)
 class _VendorListQueries:
-    """The vendor list's count, and its rows with the announcements' totals; for a channel
+    """The vendor list's count and its rows with the announcements' totals; for a channel
     manager who sees some partners, the rows counted among them too, and the count says
     whether those partners are every partner (so that the totals hold)."""
 
@@ -386,52 +401,67 @@ class _VendorListQueries:
 def _vendor_list_queries(kind: str, category: str) -> _VendorListQueries:
     """The vendor list's queries for a `_vendor_list_scope` kind and `category` (any when
     empty), compiled once (and prepared on the server)."""
-    names = {_SCOPE_VENDOR_ADMIN: (), SCOPE_ALL: ("user",)}.get(kind, SCOPE_IDS.get(kind, ()))
+
+    def in_category(qs: QuerySet[Announcement]) -> QuerySet[Announcement]:
+        return qs.filter(category=category) if category else qs
+
+    def rows(**ids: int) -> QuerySet[Announcement]:
+        """Reaching every partner, the announcements published to any of them are those
+        published (to some partners): no recipient is looked up."""
+        user = ids.get("user")
+        qs = (
+            Announcement.objects.all()
+            if user is None
+            else Announcement.objects.filter(_published_to_any(user))
+        )
+        return _with_counts(qs, category, *_totals())
+
     if kind in (_SCOPE_VENDOR_ADMIN, SCOPE_ALL):
         # A channel manager who sees every partner still sees only their own drafts.
-        reach = None if kind == _SCOPE_VENDOR_ADMIN else Partner.objects.values("pk")
+        names = () if kind == _SCOPE_VENDOR_ADMIN else ("user",)
 
-        def visible(**ids: int) -> QuerySet[Announcement]:
-            qs = _visible_to(ids.get("user"), reach)
-            return qs.filter(category=category) if category else qs
+        def every_count(**ids: int) -> QuerySet:
+            user = ids.get("user")
+            qs = (
+                Announcement.objects.all()
+                if user is None
+                else Announcement.objects.filter(_published_to_any(user))
+            )
+            return counted(in_category(qs))
 
         return _VendorListQueries(
-            count=PreparedQuery(lambda **ids: counted(visible(**ids)), *names, plan_once=True),
-            rows=PreparedQuery(
-                lambda **ids: _with_counts(
-                    _visible_to(ids.get("user"), reach), category, *_totals()
-                ),
-                *names,
-                plan_once=True,
-            ),
+            count=PreparedQuery(every_count, *names, plan_once=True),
+            rows=PreparedQuery(rows, *names, plan_once=True),
         )
 
     def count(**ids: int) -> QuerySet:
         partners = scoped_partner_ids(kind, **ids)
-        qs = _visible_to(ids["user"], partners)
-        if category:
-            qs = qs.filter(category=category)
-        every = Max(Case(When(_every_partner(partners), then=Value(1)), default=Value(0)))
+        every = _every_partner(partners)
+        visible = Case(
+            When(every, then=_as_condition(_published_to_any(ids["user"]))),
+            default=_as_condition(_reached(ids["user"], partners)),
+        )
         return (
-            qs.order_by()
+            in_category(Announcement.objects.filter(visible))
+            .order_by()
             .annotate(counted_group=Value(1))
             .values("counted_group")
-            .annotate(counted_rows=Count("pk"), every_partner=every)
+            .annotate(
+                counted_rows=Count("pk"),
+                every_partner=Max(Case(When(every, then=Value(1)), default=Value(0))),
+            )
             .values_list("counted_rows", "every_partner")
         )
-
-    def rows(**ids: int) -> QuerySet[Announcement]:
-        partners = scoped_partner_ids(kind, **ids)
-        return _with_counts(_visible_to(ids["user"], partners), category, *_totals())
 
     def rows_among(**ids: int) -> QuerySet[Announcement]:
         partners = scoped_partner_ids(kind, **ids)
         visible_rows = _visible_to(ids["user"], partners)
         return _with_counts(visible_rows, category, *_counts_among(partners))
 
+    names = SCOPE_IDS[kind]
     return _VendorListQueries(
         count=PreparedQuery(count, *names, plan_once=True),
-        rows=PreparedQuery(rows, *names, plan_once=True),
+        rows=PreparedQuery(rows, "user", plan_once=True),
         rows_among=PreparedQuery(rows_among, *names, plan_once=True),
     )
 

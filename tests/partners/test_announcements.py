@@ -419,29 +419,36 @@ def test_publishing_and_acknowledging_keep_the_announcements_totals(world):
     assert (price.recipient_total, price.acknowledged_total) == (2, 1)
 
 
-def test_vendor_list_of_a_manager_of_every_partner_counts_every_recipient(world):
+def _counts(rows):
+    return [(a.title, a.recipient_count, a.acknowledged_count) for a in rows]
+
+
+@pytest.mark.parametrize("category", ["", "price_change"])
+def test_vendor_list_of_a_manager_of_every_partner_counts_every_recipient(world, category):
     admin, manager = world.users["vendor_admin"], world.users["cm_assigned"]
-    price = _publish(admin, category="price_change")
+    price = _publish(admin, category="price_change", title="Price")
+    _publish(admin, title="Update")
+    _write(admin, title="The admin's draft", category="price_change")
+    _write(manager, title="My draft", category="price_change")
     announcement_acknowledge(
         announcement=price, partner=world.partner, actor=world.users["partner_admin"]
     )
     partner_assign_account_manager(partner=world.other_partner, manager=manager, actor=admin)
     manager = type(manager).objects.get(pk=manager.pk)
-    assert [
-        (a.recipient_count, a.acknowledged_count)
-        for a in announcement_list_for_vendor(user=manager)
-    ] == [(2, 1)]
-    assert [
-        (a.recipient_count, a.acknowledged_count)
-        for a in announcement_pages_for_vendor(user=manager)[0:20]
-    ] == [(2, 1)]
-    # A partner created after the announcement is outside its audience and the manager's reach.
+    expected = [("My draft", 0, 0), ("Update", 2, 0), ("Price", 2, 1)]
+    expected = [row for row in expected if not category or row[0] != "Update"]
+    listed = announcement_list_for_vendor(user=manager, category=category or None)
+    assert _counts(listed) == expected
+    pages = announcement_pages_for_vendor(user=manager, category=category)
+    assert pages.count() == len(expected)
+    assert _counts(pages[0:20]) == expected
+    # A partner created after the announcements is outside their audience and the manager's
+    # reach: the manager's are counted among their partners.
     PartnerFactory(code="P-NEW")
     manager = type(manager).objects.get(pk=manager.pk)
-    assert [
-        (a.recipient_count, a.acknowledged_count)
-        for a in announcement_pages_for_vendor(user=manager)[0:20]
-    ] == [(2, 1)]
+    assert _counts(announcement_pages_for_vendor(user=manager, category=category)[0:20]) == (
+        expected
+    )
 
 
 def test_vendor_list_counts_no_acknowledgement_where_none_is_required(world):
