@@ -17,11 +17,11 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -435,22 +435,26 @@ def _vendor_list_queries(kind: str, category: str) -> _VendorListQueries:
         )
 
     def count(**ids: int) -> QuerySet:
-        partners = scoped_partner_ids(kind, **ids)
-        every = _every_partner(partners)
-        visible = Case(
-            When(every, then=_as_condition(_published_to_any(ids["user"]))),
-            default=_as_condition(_reached(ids["user"], partners)),
+        """How many announcements the manager sees if their partners are every partner, and
+        how many they see among their partners, or None when they are every partner (then no
+        recipient is looked up)."""
+        partners, user = scoped_partner_ids(kind, **ids), ids["user"]
+        among = Case(
+            When(_every_partner(partners), then=Value(None)),
+            default=Case(When(_reached(user, partners), then=Value(1)), default=Value(0)),
+            output_field=IntegerField(),
         )
+        qs = Announcement.objects.filter(Q(author=user) | Q(published_at__isnull=False))
         return (
-            in_category(Announcement.objects.filter(visible))
+            in_category(qs)
             .order_by()
             .annotate(counted_group=Value(1))
             .values("counted_group")
             .annotate(
-                counted_rows=Count("pk"),
-                every_partner=Max(Case(When(every, then=Value(1)), default=Value(0))),
+                counted_rows=Count("pk", filter=_published_to_any(user)),
+                counted_among=Sum(among),
             )
-            .values_list("counted_rows", "every_partner")
+            .values_list("counted_rows", "counted_among")
         )
 
     def rows_among(**ids: int) -> QuerySet[Announcement]:
@@ -477,9 +481,9 @@ class _VendorPages(PreparedPages):
         self._every_partner: bool | None = None
 
     def count(self) -> int:
-        number, every_partner = self._count(**self._ids)[0]
-        self._every_partner = bool(every_partner)
-        return number
+        number, among = self._count(**self._ids)[0]
+        self._every_partner = among is None
+        return number if among is None else among
 
     def __getitem__(self, window: slice) -> list:
         if self._every_partner is None:
