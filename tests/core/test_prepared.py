@@ -155,6 +155,22 @@ def test_a_limit_and_an_offset_give_a_slice_of_the_rows(members):
         sliced(limit=1, user=first.pk)
 
 
+def test_a_query_planned_once_takes_its_limit_and_offset_as_parameters(
+    members, django_assert_num_queries
+):
+    first, _ = members
+    prepared = PreparedQuery(_memberships, "user", plan_once=True)
+    everything = list(_memberships(first.pk))
+    for offset in (0, 1, 2, 0):
+        with django_assert_num_queries(1) as context:
+            rows = prepared(limit=2, offset=offset, user=first.pk)
+        assert rows == everything[offset : offset + 2]
+        assert context.captured_queries[0]["sql"].startswith("EXECUTE ")
+    assert [_snapshot(m) for m in prepared(limit=2, offset=1, user=first.pk)] == [
+        _snapshot(m) for m in everything[1:3]
+    ]
+
+
 def test_prepared_pages_count_and_slice_for_a_paginator(members, django_assert_num_queries):
     first, _ = members
     completed = []
