@@ -16,15 +16,71 @@ from ..models import Case, Priority
 register = template.Library()
 
 
-def _span(seconds: int) -> str:
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
-    return _("%(m)s min") % {"m": minutes}
+class _SlaWords:
+    """The words of the SLA countdowns, translated once (per table for the case list)."""
+
+    def __init__(self) -> None:
+        self.days_hours = _("%(d)s d %(h)s h")
+        self.hours_minutes = _("%(h)s h %(m)s min")
+        self.minutes = _("%(m)s min")
+        self.overdue = _("overdue by %(time)s")
+        self.left = _("%(time)s left")
+        self.paused = format_html(
+            '<span class="badge text-bg-secondary">{}</span>', _("Clock paused")
+        )
+        self.first_response = conditional_escape(_("First response"))
+        self.resolution = conditional_escape(_("Resolution"))
+
+    def span(self, seconds: int) -> str:
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        if days:
+            return self.days_hours % {"d": days, "h": hours}
+        if hours:
+            return self.hours_minutes % {"h": hours, "m": minutes}
+        return self.minutes % {"m": minutes}
+
+    def time_left(self, delta: dt.timedelta) -> str:
+        seconds = int(delta.total_seconds())
+        text = self.span(abs(seconds))
+        return (self.overdue if seconds <= 0 else self.left) % {"time": text}
+
+    def deadline(self, label: str, left: dt.timedelta, breached: bool, due, paused: bool) -> str:
+        deadline = (
+            "" if paused else f' data-deadline="{conditional_escape(localtime(due).isoformat())}"'
+        )
+        return (
+            f'<div class="small{" text-danger fw-semibold" if breached else ""}">{label}: '
+            f"<span{deadline}>{conditional_escape(self.time_left(left))}</span></div>"
+        )
+
+    def deadlines(self, case, sla: dict) -> str:
+        """A case's countdowns (disputes.services.case_sla_state): the paused badge, then time
+        left to the first response and to resolution, each with its deadline for the live
+        clock."""
+        parts = [self.paused] if sla["paused"] else []
+        if sla["first_response_left"] is not None:
+            parts.append(
+                self.deadline(
+                    self.first_response,
+                    sla["first_response_left"],
+                    sla["first_breached"],
+                    case.first_response_due,
+                    sla["paused"],
+                )
+            )
+        if sla["resolution_left"] is not None:
+            parts.append(
+                self.deadline(
+                    self.resolution,
+                    sla["resolution_left"],
+                    sla["resolution_breached"],
+                    case.resolution_due,
+                    sla["paused"],
+                )
+            )
+        return "\n".join(parts)
 
 
 @register.filter
@@ -32,7 +88,7 @@ def duration_text(delta: dt.timedelta | None) -> str:
     """A mean duration such as `1 d 4 h`; empty when there is none."""
     if delta is None:
         return ""
-    return _span(int(delta.total_seconds()))
+    return _SlaWords().span(int(delta.total_seconds()))
 
 
 @register.filter
@@ -45,56 +101,14 @@ def sla_left(delta: dt.timedelta | None) -> str:
     """`2 d 3 h left`, or `overdue by 5 h` once the deadline has passed."""
     if delta is None:
         return ""
-    seconds = int(delta.total_seconds())
-    overdue = seconds <= 0
-    seconds = abs(seconds)
-    text = _span(seconds)
-    if overdue:
-        return _("overdue by %(time)s") % {"time": text}
-    return _("%(time)s left") % {"time": text}
-
-
-def _deadline(label: str, left: dt.timedelta, breached: bool, due, paused: bool) -> str:
-    deadline = "" if paused else format_html(' data-deadline="{}"', localtime(due).isoformat())
-    return format_html(
-        '<div class="small{}">{}: <span{}>{}</span></div>',
-        " text-danger fw-semibold" if breached else "",
-        label,
-        deadline,
-        sla_left(left),
-    )
+    return _SlaWords().time_left(delta)
 
 
 @register.simple_tag
 def sla_deadlines(case, sla: dict) -> str:
     """A case's countdowns (disputes.services.case_sla_state): the paused badge, then time left
     to the first response and to resolution, each with its deadline for the live clock."""
-    parts = []
-    if sla["paused"]:
-        parts.append(
-            format_html('<span class="badge text-bg-secondary">{}</span>', _("Clock paused"))
-        )
-    if sla["first_response_left"] is not None:
-        parts.append(
-            _deadline(
-                _("First response"),
-                sla["first_response_left"],
-                sla["first_breached"],
-                case.first_response_due,
-                sla["paused"],
-            )
-        )
-    if sla["resolution_left"] is not None:
-        parts.append(
-            _deadline(
-                _("Resolution"),
-                sla["resolution_left"],
-                sla["resolution_breached"],
-                case.resolution_due,
-                sla["paused"],
-            )
-        )
-    return mark_safe("\n".join(parts))  # noqa: S308 - each part is built by format_html
+    return mark_safe(_SlaWords().deadlines(case, sla))  # noqa: S308 - every value is escaped
 
 
 KIND_LABELS = dict(Case.Kind.choices)
@@ -120,6 +134,7 @@ def case_rows(rows, is_vendor):
     )
     unassigned, escalated = e(_("Unassigned")), e(_("Escalated"))
     unassigned = f'<span class="badge text-bg-warning">{unassigned}</span>'
+    sla_words = _SlaWords()
     escalated = f' <span class="badge text-bg-danger">{escalated}</span>'
     out = []
     for case, sla in rows:
@@ -142,7 +157,7 @@ def case_rows(rows, is_vendor):
             f'<td data-label="{labels["status"]}" data-key="status">'
             f"{e(STATUS_LABELS.get(case.status, case.status))}"
             f"{escalated if case.escalated_at else ''}</td>\n"
-            f'<td data-label="{labels["deadlines"]}">{sla_deadlines(case, sla)}</td>\n'
+            f'<td data-label="{labels["deadlines"]}">{sla_words.deadlines(case, sla)}</td>\n'
             "</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
