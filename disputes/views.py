@@ -42,8 +42,8 @@ from .selectors import (
     RATINGS,
     VENDOR_LIST_FILTERS,
     case_get,
-    case_list,
     case_message_get,
+    case_page,
     case_report,
 )
 from .services import (
@@ -73,10 +73,11 @@ class CaseListView(RoleRequiredMixin, TemplateView):
         status = self.request.GET.get("status", "active")
         if status in VENDOR_LIST_FILTERS and not is_vendor:
             status = "active"
-        cases = list(
-            case_list(user=self.request.user, current_partner=self.request.partner, status=status)[
-                :CASE_PAGE_SIZE
-            ]
+        cases = case_page(
+            user=self.request.user,
+            current_partner=self.request.partner,
+            status=status,
+            size=CASE_PAGE_SIZE,
         )
         now = timezone.now()
         context.update(
