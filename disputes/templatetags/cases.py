@@ -134,8 +134,12 @@ def case_rows(rows, is_vendor):
     )
     unassigned, escalated = e(_("Unassigned")), e(_("Escalated"))
     unassigned = f'<span class="badge text-bg-warning">{unassigned}</span>'
-    sla_words = _SlaWords()
     escalated = f' <span class="badge text-bg-danger">{escalated}</span>'
+    sla_words = _SlaWords()
+    kinds, priorities, statuses = (
+        {value: e(label) for value, label in choices.items()}
+        for choices in (KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS)
+    )
     out = []
     for case, sla in rows:
         vendor_cells = ""
@@ -146,16 +150,17 @@ def case_rows(rows, is_vendor):
                 f'<td data-label="{labels["partner"]}">{e(case.partner.code)}{other}</td>'
                 f'<td data-label="{labels["owner"]}">{owner}</td>'
             )
+        kind, priority, status = case.kind, case.priority, case.status
         out.append(
             "<tr>\n"
             f'<td class="stack-title"><a href="{link("case_detail", case.pk)}">{e(case.number)}</a>'
             f"<div>{e(case.subject)}</div></td>\n"
             f"{vendor_cells}\n"
-            f'<td data-label="{labels["kind"]}">{e(KIND_LABELS.get(case.kind, case.kind))}</td>\n'
+            f'<td data-label="{labels["kind"]}">{kinds.get(kind) or e(kind)}</td>\n'
             f'<td data-label="{labels["priority"]}">'
-            f"{e(PRIORITY_LABELS.get(case.priority, case.priority))}</td>\n"
+            f"{priorities.get(priority) or e(priority)}</td>\n"
             f'<td data-label="{labels["status"]}" data-key="status">'
-            f"{e(STATUS_LABELS.get(case.status, case.status))}"
+            f"{statuses.get(status) or e(status)}"
             f"{escalated if case.escalated_at else ''}</td>\n"
             f'<td data-label="{labels["deadlines"]}">{sla_words.deadlines(case, sla)}</td>\n'
             "</tr>"
