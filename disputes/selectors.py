@@ -92,11 +92,13 @@ def case_list(
     current_partner: Partner | None = None,
     status: str = "",
     now: dt.datetime | None = None,
+    membership=None,
 ) -> QuerySet[Case]:
-    """Cases for the list; `status` is a case status, "all", or one of CASE_LIST_FILTERS."""
-    qs = case_visible_queryset(user=user, current_partner=current_partner).select_related(
-        "partner", "other_partner", "owner"
-    )
+    """Cases for the list; `status` is a case status, "all", or one of CASE_LIST_FILTERS.
+    `membership` as `case_visible_queryset` takes it."""
+    qs = case_visible_queryset(
+        user=user, current_partner=current_partner, membership=membership
+    ).select_related("partner", "other_partner", "owner")
     if status in CASE_LIST_FILTERS:
         qs = qs.filter(CASE_LIST_FILTERS[status](now or timezone.now()))
     elif status in Case.Status.values:
@@ -123,11 +125,13 @@ CASE_ROW_FIELDS = (
 
 
 def case_page(
-    *, user, current_partner: Partner | None = None, status: str = "", size: int
+    *, user, current_partner: Partner | None = None, status: str = "", size: int, membership=None
 ) -> list[Case]:
-    """The first `size` cases of `case_list(user=..., current_partner=..., status=...)`, with
-    only the columns the case list shows."""
-    rows = case_list(user=user, current_partner=current_partner, status=status)
+    """The first `size` cases of `case_list(user=..., current_partner=..., status=...,
+    membership=...)`, with only the columns the case list shows."""
+    rows = case_list(
+        user=user, current_partner=current_partner, status=status, membership=membership
+    )
     return list(rows.only(*CASE_ROW_FIELDS)[:size])
 
 

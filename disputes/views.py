@@ -78,6 +78,7 @@ class CaseListView(RoleRequiredMixin, TemplateView):
             current_partner=self.request.partner,
             status=status,
             size=CASE_PAGE_SIZE,
+            membership=getattr(self.request, "membership", None),
         )
         now = timezone.now()
         context.update(
