@@ -1,10 +1,11 @@
 import datetime as dt
+from html import escape
 
 from django import template
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -30,6 +31,7 @@ class _SlaWords:
         )
         self.first_response = conditional_escape(_("First response"))
         self.resolution = conditional_escape(_("Resolution"))
+        self.timezone = get_current_timezone()
 
     def span(self, seconds: int) -> str:
         days, rest = divmod(seconds, 86400)
@@ -47,12 +49,11 @@ class _SlaWords:
         return (self.overdue if seconds <= 0 else self.left) % {"time": text}
 
     def deadline(self, label: str, left: dt.timedelta, breached: bool, due, paused: bool) -> str:
-        deadline = (
-            "" if paused else f' data-deadline="{conditional_escape(localtime(due).isoformat())}"'
-        )
+        local = due.astimezone(self.timezone)
+        deadline = "" if paused else f' data-deadline="{escape(local.isoformat())}"'
         return (
             f'<div class="small{" text-danger fw-semibold" if breached else ""}">{label}: '
-            f"<span{deadline}>{conditional_escape(self.time_left(left))}</span></div>"
+            f"<span{deadline}>{escape(self.time_left(left))}</span></div>"
         )
 
     def deadlines(self, case, sla: dict) -> str:
@@ -144,17 +145,17 @@ def case_rows(rows, is_vendor):
     for case, sla in rows:
         vendor_cells = ""
         if is_vendor:
-            other = f" ↔ {e(case.other_partner.code)}" if case.other_partner_id else ""
-            owner = e(str(case.owner)) if case.owner_id else unassigned
+            other = f" ↔ {escape(case.other_partner.code)}" if case.other_partner_id else ""
+            owner = escape(str(case.owner)) if case.owner_id else unassigned
             vendor_cells = (
-                f'<td data-label="{labels["partner"]}">{e(case.partner.code)}{other}</td>'
+                f'<td data-label="{labels["partner"]}">{escape(case.partner.code)}{other}</td>'
                 f'<td data-label="{labels["owner"]}">{owner}</td>'
             )
         kind, priority, status = case.kind, case.priority, case.status
         out.append(
             "<tr>\n"
-            f'<td class="stack-title"><a href="{link("case_detail", case.pk)}">{e(case.number)}</a>'
-            f"<div>{e(case.subject)}</div></td>\n"
+            f'<td class="stack-title"><a href="{link("case_detail", case.pk)}">'
+            f"{escape(case.number)}</a><div>{escape(case.subject)}</div></td>\n"
             f"{vendor_cells}\n"
             f'<td data-label="{labels["kind"]}">{kinds.get(kind) or e(kind)}</td>\n'
             f'<td data-label="{labels["priority"]}">'
