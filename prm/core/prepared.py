@@ -26,9 +26,10 @@ lookup of their ids) with one compiled query.
 in one query compiled once; several counts of the rows of one queryset that match different
 conditions (`Within`) read those rows once.
 
-On PostgreSQL a prepared count, and a prepared query made with `plan_once=True`, is also prepared
-on the server (PREPARE) on each connection that runs it, so that PostgreSQL may keep its plan: a
-query of many subqueries or joins that reads a few rows takes longer to plan than to run.
+On PostgreSQL a prepared count, and a prepared query made with `plan_once=True` (its pages too,
+their limit and offset as parameters), is also prepared on the server (PREPARE) on each
+connection that runs it, so that PostgreSQL may keep its plan: a query of many subqueries or
+joins that reads a few rows takes longer to plan than to run.
 """
 
 from __future__ import annotations
