@@ -397,12 +397,14 @@ def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
 
 def counted(queryset: QuerySet) -> QuerySet:
     """A values_list() queryset whose one row holds the number of rows of `queryset`, as
-    `queryset.count()` counts them (for a PreparedQuery)."""
+    `queryset.count()` counts them (for a PreparedQuery). `COUNT(*)` rather than a count of the
+    primary key, which is never null: the database may then count the entries of any index that
+    serves the conditions, without reading the table."""
     return (
         queryset.order_by()
         .annotate(counted_group=Value(1))
         .values("counted_group")
-        .annotate(counted_rows=Count("pk"))
+        .annotate(counted_rows=Count("*"))
         .values_list("counted_rows")
     )
 

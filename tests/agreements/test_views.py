@@ -170,7 +170,7 @@ def test_detail_and_list_queries_are_constant(world, agreement, django_assert_nu
 # ids subquery,
 # and the territory / line / segment terms are read from the frozen snapshot (no queries)
 DETAIL_QUERIES = 9
-# session, user, memberships, count, page, prefetched versions
+# session, user, memberships, count, page, the page's published versions
 LIST_QUERIES = 6
 
 
