@@ -54,8 +54,9 @@ def _permission_facts_query(user: int):
     )
 
 
-# Read by every request of vendor staff that scopes partners: compiled once.
-_PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user")
+# Read by every request of vendor staff that scopes partners: compiled once, and planned once
+# per database connection.
+_PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user", plan_once=True)
 
 
 def _permission_facts(user, using: str = "default") -> dict:

@@ -53,6 +53,9 @@ def agreement_rows(agreements, is_vendor):
         status=gettext_noop("Status"),
         versions=gettext_noop("Versions"),
     )
+    # Each status's badge and each type's label are translated and escaped once per table.
+    badges: dict[str, str] = {}
+    types: dict[str, str] = {}
     rows = []
     for agreement in agreements:
         partner = agreement.partner
@@ -68,17 +71,22 @@ def agreement_rows(agreements, is_vendor):
                 "date": f"{agreement.termination_effective:%Y-%m-%d}"
             }
             ends = f' <span class="small text-danger">{e(text)}</span>'
-        type_label = TYPE_LABELS.get(agreement.type, agreement.type)
+        badge = badges.get(agreement.status)
+        if badge is None:
+            badge = badges[agreement.status] = status_badge(agreement.status)
+        type_label = types.get(agreement.type)
+        if type_label is None:
+            type_label = types[agreement.type] = e(TYPE_LABELS.get(agreement.type, agreement.type))
         rows.append(
             "<tr>\n"
             f'<td class="stack-title"><a href="{link("agreement_detail", agreement.number)}">'
             f"{e(agreement.number)}</a></td>\n"
             f"{partner_cell}\n"
-            f'<td data-label="{labels["type"]}">{e(type_label)}</td>\n'
+            f'<td data-label="{labels["type"]}">{type_label}</td>\n'
             f'<td class="text-nowrap" data-label="{labels["term"]}">'
             f"{agreement.start:%Y-%m-%d} – {agreement.end:%Y-%m-%d}</td>\n"
             f'<td data-label="{labels["status"]}" data-key="status">'
-            f"{status_badge(agreement.status)}{ends}</td>\n"
+            f"{badge}{ends}</td>\n"
             f'<td data-label="{labels["versions"]}">{_versions(agreement)}</td>\n'
             "</tr>"
         )

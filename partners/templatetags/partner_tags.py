@@ -8,7 +8,7 @@ import datetime as dt
 import html
 from decimal import Decimal
 
-from django import template
+from django import forms, template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
@@ -212,13 +212,57 @@ def sort_th(context, key: str, label: str, target: str, numeric: bool = False):
 
 @register.simple_tag
 def filter_select(field, width: str):
-    """One select of a list's filter bar: its label and widget in a grid column of `width`."""
+    """One select of a list's filter bar: its label and widget in a grid column of `width`.
+    A plain select is written once per process for each combination of what its HTML depends
+    on (its label, name, attributes, choices in the active language and selected value)."""
+    key = _filter_select_key(field, width)
+    if key is None:
+        return _filter_select(field, width)
+    written = _FILTER_SELECTS.get(key)
+    if written is None:
+        if len(_FILTER_SELECTS) >= _FILTER_SELECTS_KEPT:
+            _FILTER_SELECTS.clear()
+        written = _FILTER_SELECTS[key] = _filter_select(field, width)
+    return written
+
+
+_FILTER_SELECTS: dict[tuple, str] = {}
+_FILTER_SELECTS_KEPT = 512
+
+
+def _filter_select(field, width: str) -> str:
     return format_html(
         '<div class="{}">\n  <label class="form-label small" for="{}">{}</label>\n  {}\n</div>',
         width,
         field.id_for_label,
         field.label,
         field,
+    )
+
+
+def _filter_select_key(field, width: str) -> tuple | None:
+    """What `_filter_select(field, width)` writes depends on, for a select of flat choices
+    (None for any other widget): the attributes BoundField.as_widget gives the widget, its
+    choices and label as text in the active language, and the value it marks selected."""
+    widget = field.field.widget
+    if type(widget) is not forms.Select or field.field.localize:
+        return None
+    choices = []
+    for value, label in widget.choices:
+        if isinstance(label, list | tuple):
+            return None
+        choices.append((str(value), str(label)))
+    attrs = field.build_widget_attrs({}, widget)
+    return (
+        width,
+        field.html_name,
+        field.auto_id,
+        str(field.label),
+        repr(field.value()),
+        tuple(attrs.items()),
+        tuple(widget.attrs.items()),
+        tuple(choices),
+        type(field.form.renderer),
     )
 
 

@@ -82,3 +82,34 @@ def test_sort_th_links_to_the_other_order_and_marks_the_current_one(rf, sort, li
     assert f'href="{link}" hx-get="{link}" hx-target="#partner-table"' in html
     assert ">Code &lt;1&gt;" in html
     assert (caret is not None and caret in html) or "caret" not in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"status": "active", "risk": "high"}, {"status": "nonsense"}, {"attainment": "none"}],
+)
+def test_filter_select_writes_what_the_field_renders_in_each_language(data):
+    from partners.forms import PartnerFilterForm
+    from partners.selectors.directory import PartnerFilterOptions
+    from partners.templatetags.partner_tags import _filter_select
+
+    options = PartnerFilterOptions(tiers=[], territories=[], account_managers=[])
+    source = '{% filter_select form.status "col-6" %}{% filter_select form.attainment "col-6" %}'
+    written = {}
+    for language in ["en", "zh-hant", "en"]:
+        with translation.override(language):
+            form = PartnerFilterForm(data, options=options)
+            form.filters()
+            expected = _filter_select(form["status"], "col-6") + _filter_select(
+                form["attainment"], "col-6"
+            )
+            html = _render(source, form=form)
+            assert html == expected
+            assert _render(source, form=form) == expected
+            written.setdefault(language, html)
+            assert written[language] == html
+    assert written["en"] != written["zh-hant"]
+    if data.get("status") == "nonsense":
+        assert 'aria-invalid="true"' in written["en"]
+    elif data.get("status"):
+        assert '<option value="active" selected>' in written["en"]
