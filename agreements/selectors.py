@@ -69,7 +69,8 @@ class PublishedVersion(NamedTuple):
 @functools.lru_cache(maxsize=32)
 def _agreement_page_queries(scope: str, status: str) -> tuple[PreparedQuery, PreparedQuery]:
     """The agreement list's rows and their count for the partners of `scope` (a kind of
-    `partner_scope`) and a status (or every status), compiled once."""
+    `partner_scope`) and a status (or every status), compiled once and planned once per
+    database connection (the first page; a few statuses, so a few statements)."""
 
     def scoped(**ids: int) -> QuerySet:
         partner_ids = scoped_partner_ids(scope, **ids)
@@ -92,7 +93,10 @@ def _agreement_page_queries(scope: str, status: str) -> tuple[PreparedQuery, Pre
         return counted(scoped(**ids))
 
     names = SCOPE_IDS[scope]
-    return PreparedQuery(rows, *names), PreparedQuery(count, *names)
+    return (
+        PreparedQuery(rows, *names, plan_once=True),
+        PreparedQuery(count, *names, plan_once=True),
+    )
 
 
 def agreement_list_pages(

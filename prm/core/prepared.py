@@ -34,11 +34,12 @@ query of many subqueries or joins that reads a few rows takes longer to plan tha
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -163,7 +164,26 @@ class _Prepared(ABC):
 
 
 class PreparedQuery(_Prepared):
-    """A model queryset, built by `build(**placeholders)`, compiled once per database."""
+    """A model queryset, built by `build(**placeholders)`, compiled once per database. With
+    `plan_once`, its first `limit` rows (a list's first page, the one nearly every request
+    reads) are a statement of their own on the server, the limit written into it: PostgreSQL
+    plans a LIMIT given as a parameter for a tenth of the rows, and would plan the statement
+    again on every run. Later pages are planned each time."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._first_pages: dict[tuple[str, int], _ServerStatement] = {}
+
+    def _first_page(self, compiled: _Compiled, limit: int) -> _ServerStatement:
+        key = (compiled.server.name, limit)
+        statement = self._first_pages.get(key)
+        if statement is None:
+            statement = self._first_pages[key] = replace(
+                compiled.server,
+                name=f"{compiled.server.name}_first_{limit}",
+                sql=f"{compiled.sql} LIMIT {limit}",
+            )
+        return statement
 
     def _compile(self, using: str) -> _Compiled:
         placeholders = self._placeholders()
@@ -190,6 +210,8 @@ class PreparedQuery(_Prepared):
         with connection.cursor() as cursor:
             if limit is None:
                 _execute(connection, cursor, compiled, params)
+            elif compiled.server is not None and not offset:
+                self._first_page(compiled, int(limit)).execute(connection, cursor, params)
             else:
                 cursor.execute(
                     f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
@@ -311,11 +333,21 @@ _PG_TYPES = (
     (dt.date, "date"),
     (Decimal, "numeric"),
 )
-_SERVER_NAMES = itertools.count(1)
 
 
 def _pg_type(value) -> str | None:
     return next((name for kind, name in _PG_TYPES if isinstance(value, kind)), None)
+
+
+def _statement_name(sql: str, params, variable: tuple[int, ...], types: tuple[str, ...]) -> str:
+    """The name of the statement `_ServerStatement.of` makes: the same for the same text,
+    constants and parameter types, so that a query compiled again (a list's filters forgotten,
+    then chosen again) runs the statement a connection has already prepared rather than
+    preparing one more for as long as it lives."""
+    own = set(variable)
+    constants = [value for i, value in enumerate(params) if i not in own]
+    key = repr((sql, constants, variable, types)).encode()
+    return f"prm_prepared_{hashlib.blake2b(key, digest_size=10).hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -340,7 +372,9 @@ class _ServerStatement:
         types = tuple(_pg_type(params[i]) for i in variable)
         if None in types:
             return None
-        return cls(f"prm_prepared_{next(_SERVER_NAMES)}", sql, tuple(params), variable, types)
+        return cls(
+            _statement_name(sql, params, variable, types), sql, tuple(params), variable, types
+        )
 
     def prepare(self, cursor) -> str:
         """The PREPARE statement, its constants quoted by `cursor` (a psycopg2 cursor; unused

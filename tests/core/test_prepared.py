@@ -336,3 +336,36 @@ def test_a_server_statement_writes_its_constants_as_literals():
     )
     # A constant of no known type is written; a parameter of its own must have a type.
     assert _ServerStatement.of("SELECT %s, %s", [None, 1], variable=[0]) is None
+
+
+def test_a_server_statement_is_named_by_its_text_constants_and_types():
+    sql = "SELECT %s WHERE status = %s AND id = %s"
+    first = _ServerStatement.of(sql, [1, "open", 9], variable=[0, 2])
+    assert first.name == _ServerStatement.of(sql, [2, "open", 3], variable=[0, 2]).name
+    others = [
+        _ServerStatement.of(sql, [1, "closed", 9], variable=[0, 2]),
+        _ServerStatement.of(sql, [1, "open", 9], variable=[0, 1, 2]),
+        _ServerStatement.of(sql.replace("id", "pk"), [1, "open", 9], variable=[0, 2]),
+    ]
+    assert len({first.name, *(statement.name for statement in others)}) == 4
+    assert len(first.name) <= 63
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements prepared on PostgreSQL")
+def test_the_first_page_of_a_query_planned_once_is_a_statement_of_its_own(
+    members, django_assert_num_queries
+):
+    first, second = members
+    prepared = PreparedQuery(_memberships, "user", plan_once=True)
+    everything = list(_memberships(first.pk))
+    for user, expected in ((first, everything), (second, list(_memberships(second.pk)))):
+        with django_assert_num_queries(1):
+            assert prepared(limit=2, offset=0, user=user.pk) == expected[:2]
+        assert prepared(limit=2, offset=1, user=user.pk) == expected[1:3]
+        assert prepared(limit=5, user=user.pk) == expected[:5]
+        assert prepared(user=user.pk) == expected
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'prm_prepared_%'")
+        names = {name for (name,) in cursor.fetchall()}
+    statement = prepared._compiled["default"].server.name
+    assert {statement, f"{statement}_first_2", f"{statement}_first_5"} <= names
