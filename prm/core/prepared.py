@@ -34,7 +34,9 @@ query of many subqueries or joins that reads a few rows takes longer to plan tha
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import inspect
 import itertools
 import re
 from abc import ABC, abstractmethod
@@ -46,7 +48,16 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.base import Model, ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import (
+    ModelIterable,
+    RelatedPopulator,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.compiler import SQLCompiler
 
 # Ids no row has: negative, and far from any sequence.
@@ -418,15 +429,70 @@ def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
+    make = _maker(model_cls, tuple(init_list))
     populators = get_related_populators(klass_info, select, using)
     annotations: dict[str, Any] = compiler.annotation_col_map or {}
     for row in compiler.results_iter(results=[rows]):
-        obj = model_cls.from_db(using, init_list, row[start:end])
+        obj = make(using, row[start:end])
         for populator in populators:
-            populator.populate(row, obj)
+            _populate(populator, row, obj)
         for name, position in annotations.items():
             setattr(obj, name, row[position])
         yield obj
+
+
+def _populate(populator: RelatedPopulator, row, from_obj) -> None:
+    """RelatedPopulator.populate, its instance made by `_maker`."""
+    if populator.reorder_for_init:
+        obj_data = populator.reorder_for_init(row)
+    else:
+        obj_data = row[populator.cols_start : populator.cols_end]
+    if obj_data[populator.pk_idx] is None:
+        obj = None
+    else:
+        obj = _maker(populator.model_cls, tuple(populator.init_list))(populator.db, obj_data)
+        for related in populator.related_populators:
+            _populate(related, row, obj)
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
+
+
+@functools.cache
+def _maker(model_cls: type[Model], attnames: tuple[str, ...]) -> Callable[[str, Any], Model]:
+    """What makes an instance of `model_cls` from the values of its fields `attnames` read
+    from database `using`: `model_cls.from_db(using, attnames, values)`. For a model that
+    keeps Django's constructor, whose fields are set as they are, and that no pre_init
+    receiver watches, the instance is made without the constructor's pass over every field
+    (a deferred field is one left unset): the same attributes, state and post_init signal, in
+    a tenth of the time."""
+    if not _plain(model_cls, attnames):
+        return lambda using, values: model_cls.from_db(using, list(attnames), values)
+
+    def make(using: str, values) -> Model:
+        obj = model_cls.__new__(model_cls)
+        obj.__dict__.update(zip(attnames, values, strict=True))
+        state = obj._state = ModelState()
+        state.adding, state.db = False, using
+        post_init.send(sender=model_cls, instance=obj)
+        return obj
+
+    return make
+
+
+def _plain(model_cls: type[Model], attnames: tuple[str, ...]) -> bool:
+    """Whether Model.from_db would do no more than set `attnames` on a new `model_cls`."""
+    own = [klass for klass in model_cls.__mro__ if klass not in (Model, object)]
+    if any("__init__" in vars(klass) or "from_db" in vars(klass) for klass in own):
+        return False
+    if model_cls._meta.abstract or pre_init.has_listeners(model_cls):
+        return False
+    names = {field.attname for field in model_cls._meta.concrete_fields}
+    return set(attnames) <= names and all(
+        type(inspect.getattr_static(model_cls, name, None))
+        in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        for name in attnames
+    )
 
 
 def counted(queryset: QuerySet) -> QuerySet:

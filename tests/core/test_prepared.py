@@ -369,3 +369,37 @@ def test_the_first_page_of_a_query_planned_once_is_a_statement_of_its_own(
         names = {name for (name,) in cursor.fetchall()}
     statement = prepared._compiled["default"].server.name
     assert {statement, f"{statement}_first_2", f"{statement}_first_5"} <= names
+
+
+def test_instances_are_those_from_db_makes(members):
+    from django.db.models.signals import post_init
+
+    first, _ = members
+    Partner.objects.filter(code="P-M").update(tier=None)
+
+    def build(user):
+        return _memberships(user).only("role", "partner__code", "partner__tier__name")
+
+    initialised = []
+
+    def receiver(sender, instance, **kwargs):
+        initialised.append((sender, instance.pk))
+
+    post_init.connect(receiver, dispatch_uid="test_prepared_post_init")
+    try:
+        made = PreparedQuery(build, "user")(user=first.pk)
+    finally:
+        post_init.disconnect(dispatch_uid="test_prepared_post_init")
+    expected = list(build(first.pk))
+    assert [m.pk for m in made] == [m.pk for m in expected]
+    for mine, theirs in zip(made, expected, strict=True):
+        for obj, other in ((mine, theirs), (mine.partner, theirs.partner)):
+            assert type(obj) is type(other)
+            assert obj.__dict__.keys() - {"_state"} == other.__dict__.keys() - {"_state"}
+            assert obj.get_deferred_fields() == other.get_deferred_fields()
+            assert (obj._state.adding, obj._state.db) == (False, "default")
+        assert mine.partner.tier == theirs.partner.tier
+        assert (mine.role, mine.partner.code) == (theirs.role, theirs.partner.code)
+    assert {(Membership, m.pk) for m in made} <= set(initialised)
+    assert {(Partner, m.partner.pk) for m in made} <= set(initialised)
+    assert next(m for m in made if m.partner.code == "P-M").partner.tier is None
