@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
-from prm.core.links import link
+from prm.core.links import link, linker
 from prm.core.money import minor_unit, quantize
 
 from ..models import BusinessReview, Cadence, DealRegistration, Partner, RiskRating
@@ -328,15 +328,18 @@ class _DealRows:
         self.partners: dict[int, str] = {}
         self.lines: dict[str, str] = {}
         self.statuses: dict[tuple[str, bool], str] = {}
+        self.deal_link = linker("deal_detail")
+        self.partner_link = linker("partner_detail")
 
     def date(self, value) -> str:
         """`{{ value|date:"SHORT_DATE_FORMAT" }}` (a datetime in local time), escaped; empty for
         none. A format that reads no time of day is written once per local date."""
         if value in (None, ""):
             return ""
-        value = template_localtime(value)
-        if self.by_day and isinstance(value, dt.datetime):
-            value = value.date()
+        if isinstance(value, dt.datetime):
+            value = template_localtime(value)
+            if self.by_day:
+                value = value.date()
         text = self.dates.get(value)
         if text is None:
             text = self.dates[value] = html.escape(dateformat.format(value, self.date_format))
@@ -350,7 +353,7 @@ class _DealRows:
             cell = self.partners[partner.pk] = format_html(
                 _DEAL_PARTNER_CELL,
                 self.label_partner,
-                link("partner_detail", partner.code),
+                self.partner_link(partner.code),
                 partner.display_name,
                 partner.code,
             )
@@ -373,7 +376,7 @@ class _DealRows:
     def row(self, deal) -> str:
         territory = deal.territory
         return _DEAL_ROW.format(
-            deal_url=html.escape(link("deal_detail", deal.pk)),
+            deal_url=html.escape(self.deal_link(deal.pk)),
             number=html.escape(deal.number),
             created=self.date(deal.created_at),
             partner_cell=self.partner_cell(deal.partner),
@@ -462,6 +465,7 @@ def partner_rows(partners, columns):
     badges: dict[str, str] = {}
     counts: dict[int, str] = {}
     managers: dict[int | None, str] = {}
+    detail = linker("partner_detail")
     rows = []
     for partner in partners:
         territories = "".join(
@@ -495,7 +499,7 @@ def partner_rows(partners, columns):
         rows.append(
             _PARTNER_ROW.format(
                 flag=flag if partner.is_flagged else "",
-                url=html.escape(link("partner_detail", partner.code)),
+                url=html.escape(detail(partner.code)),
                 code=html.escape(partner.code),
                 name=html.escape(partner.display_name),
                 legal_name=(
