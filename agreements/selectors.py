@@ -122,6 +122,7 @@ _PUBLISHED_VERSIONS = PreparedIdsQuery(
         .values_list("agreement_id", "number", "status")
     ),
     AGREEMENT_PAGE_SIZE,
+    plan_once=True,
 )
 
 

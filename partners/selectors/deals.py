@@ -162,6 +162,7 @@ _PRODUCT_LINE_CODES = PreparedIdsQuery(
         .values_list("dealregistration_id", "productline__code")
     ),
     DEAL_PAGE_SIZE,
+    plan_once=True,
 )
 
 

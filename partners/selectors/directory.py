@@ -397,6 +397,7 @@ _TERRITORY_CODES = PreparedIdsQuery(
         .values_list("partner_id", "territory__code")
     ),
     DIRECTORY_PAGE_SIZE,
+    plan_once=True,
 )
 
 

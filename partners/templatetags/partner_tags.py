@@ -16,7 +16,7 @@ from django.template.defaulttags import querystring
 from django.utils import dateformat
 from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
@@ -181,8 +181,35 @@ def sort_th(context, key: str, label: str, target: str, numeric: bool = False):
     The list's sort key is the context's `sort`.
 
     {% translate "Code" as label %}{% sort_th "code" label "#partner-table" %}
+
+    Each header is written once per process for each query string, sort and label.
     """
     sort = context.get("sort")
+    request = getattr(context, "request", None)
+    if request is None:
+        return _sort_th(context, sort, key, label, target, numeric)
+    cached = (
+        tuple((name, tuple(values)) for name, values in request.GET.lists()),
+        sort,
+        key,
+        str(label),
+        isinstance(label, SafeData),
+        target,
+        numeric,
+    )
+    written = _SORT_HEADERS.get(cached)
+    if written is None:
+        if len(_SORT_HEADERS) >= _SORT_HEADERS_KEPT:
+            _SORT_HEADERS.clear()
+        written = _SORT_HEADERS[cached] = _sort_th(context, sort, key, label, target, numeric)
+    return written
+
+
+_SORT_HEADERS: dict[tuple, str] = {}
+_SORT_HEADERS_KEPT = 1024
+
+
+def _sort_th(context, sort, key: str, label: str, target: str, numeric: bool) -> str:
     ascending, descending = sort == key, sort == "-" + key
     link = conditional_escape(querystring(context, sort="-" + key if ascending else key, page=None))
     css = " text-end" if numeric else ""

@@ -540,12 +540,17 @@ class PreparedIdsQuery:
     """A queryset of what hangs off some ids, `build(ids)` with `ids` for an `__in` lookup,
     compiled once for `size` ids: `prepared(ids)` fills the slots with `ids`, `size` at a time
     (one query per batch, the batch's rows in the queryset's order), and the slots a batch
-    leaves over with its first id again."""
+    leaves over with its first id again; with `plan_once`, planned once per database
+    connection."""
 
-    def __init__(self, build: Callable[[list[int]], QuerySet], size: int) -> None:
+    def __init__(
+        self, build: Callable[[list[int]], QuerySet], size: int, *, plan_once: bool = False
+    ) -> None:
         self.slots = tuple(f"id{i}" for i in range(size))
         self._query = PreparedQuery(
-            lambda **ids: build([ids[slot] for slot in self.slots]), *self.slots
+            lambda **ids: build([ids[slot] for slot in self.slots]),
+            *self.slots,
+            plan_once=plan_once,
         )
 
     def __call__(self, ids: list[int], *, using: str = "default") -> list:

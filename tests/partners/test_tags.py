@@ -113,3 +113,15 @@ def test_filter_select_writes_what_the_field_renders_in_each_language(data):
         assert 'aria-invalid="true"' in written["en"]
     elif data.get("status"):
         assert '<option value="active" selected>' in written["en"]
+
+
+def test_sort_th_is_written_for_each_query_string_and_label(rf):
+    source = '{% load partner_tags %}{% sort_th "code" label "#partner-table" %}'
+    written = []
+    for status, label in (("active", "Code"), ("suspended", "Code"), ("active", "代碼")):
+        request = rf.get("/partners/", {"status": status, "sort": "code"})
+        html = Template(source).render(RequestContext(request, {"sort": "code", "label": label}))
+        assert f'href="?status={status}&amp;sort=-code"' in html
+        assert f">{label} <i" in html
+        written.append(html)
+    assert len(set(written)) == 3
