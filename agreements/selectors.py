@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import NamedTuple
 
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Partner
-from partners.selectors import partner_visible_ids, partner_visible_queryset
+from partners.selectors import (
+    SCOPE_IDS,
+    partner_scope,
+    partner_visible_ids,
+    partner_visible_queryset,
+    scoped_partner_ids,
+)
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
 
 from .models import Agreement, AgreementVersion
 
@@ -32,6 +41,100 @@ def agreement_list(*, user, current_partner: Partner | None = None, status: str 
             to_attr="published_versions",
         )
     ).order_by("partner__code", "number")
+
+
+# The agreement list's page size: a page's versions are read in one query.
+AGREEMENT_PAGE_SIZE = 25
+# The columns of the agreement list's rows (`agreement_tags.agreement_rows`).
+AGREEMENT_ROW_FIELDS = (
+    "number",
+    "type",
+    "status",
+    "start",
+    "end",
+    "termination_effective",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+)
+
+
+class PublishedVersion(NamedTuple):
+    """What the agreement list shows of a published version."""
+
+    number: int
+    status: str
+
+
+@functools.lru_cache(maxsize=32)
+def _agreement_page_queries(scope: str, status: str) -> tuple[PreparedQuery, PreparedQuery]:
+    """The agreement list's rows and their count for the partners of `scope` (a kind of
+    `partner_scope`) and a status (or every status), compiled once and planned once per
+    database connection (the first page; a few statuses, so a few statements)."""
+
+    def scoped(**ids: int) -> QuerySet:
+        partner_ids = scoped_partner_ids(scope, **ids)
+        qs = Agreement.objects.all()
+        if partner_ids is not None:
+            qs = qs.filter(partner_id__in=partner_ids)
+        if status:
+            qs = qs.filter(status=status)
+        return qs
+
+    def rows(**ids: int) -> QuerySet:
+        return (
+            scoped(**ids)
+            .select_related("partner")
+            .only(*AGREEMENT_ROW_FIELDS)
+            .order_by("partner__code", "number")
+        )
+
+    def count(**ids: int) -> QuerySet:
+        return counted(scoped(**ids))
+
+    names = SCOPE_IDS[scope]
+    return (
+        PreparedQuery(rows, *names, plan_once=True),
+        PreparedQuery(count, *names, plan_once=True),
+    )
+
+
+def agreement_list_pages(
+    *, user, current_partner: Partner | None = None, status: str = ""
+) -> PreparedPages | list[Agreement]:
+    """The agreements of `agreement_list(...)` for a Paginator, with the columns of the list's
+    rows (AGREEMENT_ROW_FIELDS) and, on each page, their published versions, newest first
+    (`published_versions`, PublishedVersion tuples): their SQL is compiled once per status and
+    kind of partner scope."""
+    scope = partner_scope(user=user, current_partner=current_partner)
+    if scope is None:
+        return []
+    kind, ids = scope
+    rows, count = _agreement_page_queries(kind, status)
+    return PreparedPages(rows, count, ids, _add_published_versions)
+
+
+_PUBLISHED_VERSIONS = PreparedIdsQuery(
+    lambda ids: (
+        AgreementVersion.objects.filter(agreement_id__in=ids)
+        .exclude(status=AgreementVersion.Status.DRAFT)
+        .order_by("agreement_id", "-number")
+        .values_list("agreement_id", "number", "status")
+    ),
+    AGREEMENT_PAGE_SIZE,
+    plan_once=True,
+)
+
+
+def _add_published_versions(agreements: list[Agreement]) -> None:
+    """Set `published_versions` on each of `agreements`: its published versions, newest first."""
+    versions: dict[int, list[PublishedVersion]] = {agreement.pk: [] for agreement in agreements}
+    if not versions:
+        return
+    for agreement_id, number, status in _PUBLISHED_VERSIONS(list(versions)):
+        versions[agreement_id].append(PublishedVersion(number, status))
+    for agreement in agreements:
+        agreement.published_versions = versions[agreement.pk]
 
 
 def agreement_get(*, user, number: str, current_partner: Partner | None = None) -> Agreement:

@@ -27,8 +27,9 @@ from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, Terminat
 from .models import Agreement, Product, ProductLine
 from .pricing import price_row_as_dict, price_sheet, upcoming_price_changes
 from .selectors import (
+    AGREEMENT_PAGE_SIZE,
     agreement_get,
-    agreement_list,
+    agreement_list_pages,
     exclusivity_overlap_exists,
     terms_revision,
     version_get,
@@ -56,10 +57,10 @@ class AgreementListView(RoleRequiredMixin, TemplateView):
         status = self.request.GET.get("status", "")
         if status not in Agreement.Status.values:
             status = ""
-        agreements = agreement_list(
+        agreements = agreement_list_pages(
             user=self.request.user, current_partner=self.request.partner, status=status
         )
-        page = Paginator(agreements, 25).get_page(self.request.GET.get("page"))
+        page = Paginator(agreements, AGREEMENT_PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(
             page_obj=page,
             agreements=page.object_list,

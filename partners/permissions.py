@@ -54,7 +54,8 @@ def _permission_facts_query(user: int):
     )
 
 
-# Read by every request of vendor staff that scopes partners: compiled once.
+# Read by every request of vendor staff that scopes partners: compiled once, and planned once
+# per database connection.
 _PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user", plan_once=True)
 
 

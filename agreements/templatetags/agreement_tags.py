@@ -1,13 +1,15 @@
 """The agreement list's rows, written in Python rather than a dozen template nodes and an
 included badge template per row."""
 
+import html
+
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop
 
 from prm.core.columns import column_labels
-from prm.core.links import link
+from prm.core.links import linker
 
 from ..models import Agreement, AgreementVersion
 
@@ -27,12 +29,13 @@ def status_badge(status: str) -> str:
     )
 
 
-def _versions(agreement: Agreement) -> str:
+def _versions(agreement: Agreement, awaiting: str) -> str:
+    """The published versions' cell; `awaiting` is "v%(n)s awaiting acceptance" translated."""
     parts = []
     for index, version in enumerate(agreement.published_versions):
         if version.status == AgreementVersion.Status.AWAITING_ACCEPTANCE:
-            text = gettext("v%(n)s awaiting acceptance") % {"n": version.number}
-            parts.append(f'<span class="badge text-bg-warning">{conditional_escape(text)}</span>')
+            text = awaiting % {"n": version.number}
+            parts.append(f'<span class="badge text-bg-warning">{html.escape(text)}</span>')
         elif index == 0:
             parts.append(f"v{version.number}")
     return "".join(parts)
@@ -53,33 +56,42 @@ def agreement_rows(agreements, is_vendor):
         status=gettext_noop("Status"),
         versions=gettext_noop("Versions"),
     )
+    # Each status's badge, each type's label and each sentence are translated once per table.
+    badges: dict[str, str] = {}
+    types: dict[str, str] = {}
+    ends_on = gettext("ends %(date)s")
+    awaiting = gettext("v%(n)s awaiting acceptance")
+    detail = linker("agreement_detail")
     rows = []
     for agreement in agreements:
         partner = agreement.partner
         partner_cell = (
-            f'<td data-label="{labels["partner"]}">{e(partner.display_name)} '
-            f'<span class="small text-body-secondary">{e(partner.code)}</span></td>'
+            f'<td data-label="{labels["partner"]}">{html.escape(partner.display_name)} '
+            f'<span class="small text-body-secondary">{html.escape(partner.code)}</span></td>'
             if is_vendor
             else ""
         )
         ends = ""
         if agreement.termination_effective:
-            text = gettext("ends %(date)s") % {
-                "date": f"{agreement.termination_effective:%Y-%m-%d}"
-            }
-            ends = f' <span class="small text-danger">{e(text)}</span>'
-        type_label = TYPE_LABELS.get(agreement.type, agreement.type)
+            text = ends_on % {"date": f"{agreement.termination_effective:%Y-%m-%d}"}
+            ends = f' <span class="small text-danger">{html.escape(text)}</span>'
+        badge = badges.get(agreement.status)
+        if badge is None:
+            badge = badges[agreement.status] = status_badge(agreement.status)
+        type_label = types.get(agreement.type)
+        if type_label is None:
+            type_label = types[agreement.type] = e(TYPE_LABELS.get(agreement.type, agreement.type))
         rows.append(
             "<tr>\n"
-            f'<td class="stack-title"><a href="{link("agreement_detail", agreement.number)}">'
-            f"{e(agreement.number)}</a></td>\n"
+            f'<td class="stack-title"><a href="{detail(agreement.number)}">'
+            f"{html.escape(agreement.number)}</a></td>\n"
             f"{partner_cell}\n"
-            f'<td data-label="{labels["type"]}">{e(type_label)}</td>\n'
+            f'<td data-label="{labels["type"]}">{type_label}</td>\n'
             f'<td class="text-nowrap" data-label="{labels["term"]}">'
             f"{agreement.start:%Y-%m-%d} – {agreement.end:%Y-%m-%d}</td>\n"
             f'<td data-label="{labels["status"]}" data-key="status">'
-            f"{status_badge(agreement.status)}{ends}</td>\n"
-            f'<td data-label="{labels["versions"]}">{_versions(agreement)}</td>\n'
+            f"{badge}{ends}</td>\n"
+            f'<td data-label="{labels["versions"]}">{_versions(agreement, awaiting)}</td>\n'
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped

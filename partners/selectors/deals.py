@@ -124,7 +124,13 @@ def _deal_page_queries(
         return counted(rows(**ids))
 
     names = SCOPE_IDS[scope]
-    return PreparedQuery(rows, *names), PreparedQuery(count, *names)
+    # Planned once per database connection, but for a search: its text is anything typed, each
+    # a statement the connection would keep.
+    plan_once = not search
+    return (
+        PreparedQuery(rows, *names, plan_once=plan_once),
+        PreparedQuery(count, *names, plan_once=plan_once),
+    )
 
 
 def deal_list_pages(
@@ -156,6 +162,7 @@ _PRODUCT_LINE_CODES = PreparedIdsQuery(
         .values_list("dealregistration_id", "productline__code")
     ),
     DEAL_PAGE_SIZE,
+    plan_once=True,
 )
 
 

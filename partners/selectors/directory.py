@@ -360,7 +360,14 @@ def _directory_queries(
         return counted(rows(**ids))
 
     names = SCOPE_IDS[scope]
-    return PreparedQuery(rows, *names), PreparedQuery(count, *names)
+    # The unfiltered directory, in any order, is planned once per database connection; a
+    # filtered one each time (a search is anything typed, and the filters combine into more
+    # statements than a connection should keep).
+    plan_once = not _narrows(filters)
+    return (
+        PreparedQuery(rows, *names, plan_once=plan_once),
+        PreparedQuery(count, *names, plan_once=plan_once),
+    )
 
 
 def _narrows(filters: PartnerFilters) -> bool:
@@ -390,6 +397,7 @@ _TERRITORY_CODES = PreparedIdsQuery(
         .values_list("partner_id", "territory__code")
     ),
     DIRECTORY_PAGE_SIZE,
+    plan_once=True,
 )
 
 

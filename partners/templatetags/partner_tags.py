@@ -9,20 +9,20 @@ import functools
 import html
 from decimal import Decimal
 
-from django import template
+from django import forms, template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils import dateformat
 from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
-from prm.core.links import link
+from prm.core.links import link, linker
 from prm.core.money import minor_unit, quantize
 
 from ..models import (
@@ -188,8 +188,35 @@ def sort_th(context, key: str, label: str, target: str, numeric: bool = False):
     The list's sort key is the context's `sort`.
 
     {% translate "Code" as label %}{% sort_th "code" label "#partner-table" %}
+
+    Each header is written once per process for each query string, sort and label.
     """
     sort = context.get("sort")
+    request = getattr(context, "request", None)
+    if request is None:
+        return _sort_th(context, sort, key, label, target, numeric)
+    cached = (
+        tuple((name, tuple(values)) for name, values in request.GET.lists()),
+        sort,
+        key,
+        str(label),
+        isinstance(label, SafeData),
+        target,
+        numeric,
+    )
+    written = _SORT_HEADERS.get(cached)
+    if written is None:
+        if len(_SORT_HEADERS) >= _SORT_HEADERS_KEPT:
+            _SORT_HEADERS.clear()
+        written = _SORT_HEADERS[cached] = _sort_th(context, sort, key, label, target, numeric)
+    return written
+
+
+_SORT_HEADERS: dict[tuple, str] = {}
+_SORT_HEADERS_KEPT = 1024
+
+
+def _sort_th(context, sort, key: str, label: str, target: str, numeric: bool) -> str:
     ascending, descending = sort == key, sort == "-" + key
     link = conditional_escape(querystring(context, sort="-" + key if ascending else key, page=None))
     css = " text-end" if numeric else ""
@@ -219,13 +246,57 @@ def sort_th(context, key: str, label: str, target: str, numeric: bool = False):
 
 @register.simple_tag
 def filter_select(field, width: str):
-    """One select of a list's filter bar: its label and widget in a grid column of `width`."""
+    """One select of a list's filter bar: its label and widget in a grid column of `width`.
+    A plain select is written once per process for each combination of what its HTML depends
+    on (its label, name, attributes, choices in the active language and selected value)."""
+    key = _filter_select_key(field, width)
+    if key is None:
+        return _filter_select(field, width)
+    written = _FILTER_SELECTS.get(key)
+    if written is None:
+        if len(_FILTER_SELECTS) >= _FILTER_SELECTS_KEPT:
+            _FILTER_SELECTS.clear()
+        written = _FILTER_SELECTS[key] = _filter_select(field, width)
+    return written
+
+
+_FILTER_SELECTS: dict[tuple, str] = {}
+_FILTER_SELECTS_KEPT = 512
+
+
+def _filter_select(field, width: str) -> str:
     return format_html(
         '<div class="{}">\n  <label class="form-label small" for="{}">{}</label>\n  {}\n</div>',
         width,
         field.id_for_label,
         field.label,
         field,
+    )
+
+
+def _filter_select_key(field, width: str) -> tuple | None:
+    """What `_filter_select(field, width)` writes depends on, for a select of flat choices
+    (None for any other widget): the attributes BoundField.as_widget gives the widget, its
+    choices and label as text in the active language, and the value it marks selected."""
+    widget = field.field.widget
+    if type(widget) is not forms.Select or field.field.localize:
+        return None
+    choices = []
+    for value, label in widget.choices:
+        if isinstance(label, list | tuple):
+            return None
+        choices.append((str(value), str(label)))
+    attrs = field.build_widget_attrs({}, widget)
+    return (
+        width,
+        field.html_name,
+        field.auto_id,
+        str(field.label),
+        repr(field.value()),
+        tuple(attrs.items()),
+        tuple(widget.attrs.items()),
+        tuple(choices),
+        type(field.form.renderer),
     )
 
 
@@ -291,15 +362,18 @@ class _DealRows:
         self.partners: dict[int, str] = {}
         self.lines: dict[str, str] = {}
         self.statuses: dict[tuple[str, bool], str] = {}
+        self.deal_link = linker("deal_detail")
+        self.partner_link = linker("partner_detail")
 
     def date(self, value) -> str:
         """`{{ value|date:"SHORT_DATE_FORMAT" }}` (a datetime in local time), escaped; empty for
         none. A format that reads no time of day is written once per local date."""
         if value in (None, ""):
             return ""
-        value = template_localtime(value)
-        if self.by_day and isinstance(value, dt.datetime):
-            value = value.date()
+        if isinstance(value, dt.datetime):
+            value = template_localtime(value)
+            if self.by_day:
+                value = value.date()
         text = self.dates.get(value)
         if text is None:
             text = self.dates[value] = html.escape(dateformat.format(value, self.date_format))
@@ -313,7 +387,7 @@ class _DealRows:
             cell = self.partners[partner.pk] = format_html(
                 _DEAL_PARTNER_CELL,
                 self.label_partner,
-                link("partner_detail", partner.code),
+                self.partner_link(partner.code),
                 partner.display_name,
                 partner.code,
             )
@@ -336,7 +410,7 @@ class _DealRows:
     def row(self, deal) -> str:
         territory = deal.territory
         return _DEAL_ROW.format(
-            deal_url=html.escape(link("deal_detail", deal.pk)),
+            deal_url=html.escape(self.deal_link(deal.pk)),
             number=html.escape(deal.number),
             created=self.date(deal.created_at),
             partner_cell=self.partner_cell(deal.partner),
@@ -425,6 +499,7 @@ def partner_rows(partners, columns):
     badges: dict[str, str] = {}
     counts: dict[int, str] = {}
     managers: dict[int | None, str] = {}
+    detail = linker("partner_detail")
     rows = []
     for partner in partners:
         territories = "".join(
@@ -458,7 +533,7 @@ def partner_rows(partners, columns):
         rows.append(
             _PARTNER_ROW.format(
                 flag=flag if partner.is_flagged else "",
-                url=html.escape(link("partner_detail", partner.code)),
+                url=html.escape(detail(partner.code)),
                 code=html.escape(partner.code),
                 name=html.escape(partner.display_name),
                 legal_name=(

@@ -3,6 +3,7 @@ links each row without resolving the URL patterns again (`{% url %}` per row doe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from urllib.parse import quote
 
@@ -31,3 +32,14 @@ def link(name: str, *args) -> str:
 def nav(name: str) -> str:
     """The path of an argument-free URL (the navigation bar, list pages), reversed once."""
     return _template(name, 0, get_script_prefix())
+
+
+def linker(name: str, arity: int = 1) -> Callable[..., str]:
+    """`link` for the URL named `name` with `arity` arguments, its pattern looked up once: for
+    a table that links each of its rows."""
+    template = _template(name, arity, get_script_prefix())
+
+    def linked(*args) -> str:
+        return template.format(*(iri_to_uri(quote(str(arg), safe=_SAFE)) for arg in args))
+
+    return linked

@@ -35,18 +35,30 @@ joins that reads a few rows takes longer to plan than to run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import inspect
 import itertools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.base import Model, ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import (
+    ModelIterable,
+    RelatedPopulator,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.compiler import SQLCompiler
 
 # Ids no row has: negative, and far from any sequence.
@@ -165,7 +177,27 @@ class _Prepared(ABC):
 
 
 class PreparedQuery(_Prepared):
-    """A model queryset, built by `build(**placeholders)`, compiled once per database."""
+    """A model queryset, built by `build(**placeholders)`, compiled once per database. With
+    `plan_once`, its first `limit` rows (a list's first page, the one nearly every request
+    reads) are a statement of their own on the server, the limit written into it: PostgreSQL
+    plans a LIMIT given as a parameter for a tenth of the rows, and would plan the statement
+    again on every run. Later pages run a statement of their own whose limit and offset are
+    parameters."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._first_pages: dict[tuple[str, int], _ServerStatement] = {}
+
+    def _first_page(self, compiled: _Compiled, limit: int) -> _ServerStatement:
+        key = (compiled.server.name, limit)
+        statement = self._first_pages.get(key)
+        if statement is None:
+            statement = self._first_pages[key] = replace(
+                compiled.server,
+                name=f"{compiled.server.name}_first_{limit}",
+                sql=f"{compiled.sql} LIMIT {limit}",
+            )
+        return statement
 
     def _compile(self, using: str) -> _Compiled:
         placeholders = self._placeholders()
@@ -210,6 +242,8 @@ class PreparedQuery(_Prepared):
         with connection.cursor() as cursor:
             if limit is None:
                 _execute(connection, cursor, compiled, params)
+            elif compiled.server is not None and not offset:
+                self._first_page(compiled, int(limit)).execute(connection, cursor, params)
             elif compiled.paged is not None:
                 compiled.paged.execute(connection, cursor, [*params, int(limit), int(offset)])
             else:
@@ -333,11 +367,21 @@ _PG_TYPES = (
     (dt.date, "date"),
     (Decimal, "numeric"),
 )
-_SERVER_NAMES = itertools.count(1)
 
 
 def _pg_type(value) -> str | None:
     return next((name for kind, name in _PG_TYPES if isinstance(value, kind)), None)
+
+
+def _statement_name(sql: str, params, variable: tuple[int, ...], types: tuple[str, ...]) -> str:
+    """The name of the statement `_ServerStatement.of` makes: the same for the same text,
+    constants and parameter types, so that a query compiled again (a list's filters forgotten,
+    then chosen again) runs the statement a connection has already prepared rather than
+    preparing one more for as long as it lives."""
+    own = set(variable)
+    constants = [value for i, value in enumerate(params) if i not in own]
+    key = repr((sql, constants, variable, types)).encode()
+    return f"prm_prepared_{hashlib.blake2b(key, digest_size=10).hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -362,7 +406,9 @@ class _ServerStatement:
         types = tuple(_pg_type(params[i]) for i in variable)
         if None in types:
             return None
-        return cls(f"prm_prepared_{next(_SERVER_NAMES)}", sql, tuple(params), variable, types)
+        return cls(
+            _statement_name(sql, params, variable, types), sql, tuple(params), variable, types
+        )
 
     def prepare(self, cursor) -> str:
         """The PREPARE statement, its constants quoted by `cursor` (a psycopg2 cursor; unused
@@ -406,25 +452,82 @@ def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
+    make = _maker(model_cls, tuple(init_list))
     populators = get_related_populators(klass_info, select, using)
     annotations: dict[str, Any] = compiler.annotation_col_map or {}
     for row in compiler.results_iter(results=[rows]):
-        obj = model_cls.from_db(using, init_list, row[start:end])
+        obj = make(using, row[start:end])
         for populator in populators:
-            populator.populate(row, obj)
+            _populate(populator, row, obj)
         for name, position in annotations.items():
             setattr(obj, name, row[position])
         yield obj
 
 
+def _populate(populator: RelatedPopulator, row, from_obj) -> None:
+    """RelatedPopulator.populate, its instance made by `_maker`."""
+    if populator.reorder_for_init:
+        obj_data = populator.reorder_for_init(row)
+    else:
+        obj_data = row[populator.cols_start : populator.cols_end]
+    if obj_data[populator.pk_idx] is None:
+        obj = None
+    else:
+        obj = _maker(populator.model_cls, tuple(populator.init_list))(populator.db, obj_data)
+        for related in populator.related_populators:
+            _populate(related, row, obj)
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
+
+
+@functools.cache
+def _maker(model_cls: type[Model], attnames: tuple[str, ...]) -> Callable[[str, Any], Model]:
+    """What makes an instance of `model_cls` from the values of its fields `attnames` read
+    from database `using`: `model_cls.from_db(using, attnames, values)`. For a model that
+    keeps Django's constructor, whose fields are set as they are, and that no pre_init
+    receiver watches, the instance is made without the constructor's pass over every field
+    (a deferred field is one left unset): the same attributes, state and post_init signal, in
+    a tenth of the time."""
+    if not _plain(model_cls, attnames):
+        return lambda using, values: model_cls.from_db(using, list(attnames), values)
+
+    def make(using: str, values) -> Model:
+        obj = model_cls.__new__(model_cls)
+        obj.__dict__.update(zip(attnames, values, strict=True))
+        state = obj._state = ModelState()
+        state.adding, state.db = False, using
+        post_init.send(sender=model_cls, instance=obj)
+        return obj
+
+    return make
+
+
+def _plain(model_cls: type[Model], attnames: tuple[str, ...]) -> bool:
+    """Whether Model.from_db would do no more than set `attnames` on a new `model_cls`."""
+    own = [klass for klass in model_cls.__mro__ if klass not in (Model, object)]
+    if any("__init__" in vars(klass) or "from_db" in vars(klass) for klass in own):
+        return False
+    if model_cls._meta.abstract or pre_init.has_listeners(model_cls):
+        return False
+    names = {field.attname for field in model_cls._meta.concrete_fields}
+    return set(attnames) <= names and all(
+        type(inspect.getattr_static(model_cls, name, None))
+        in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        for name in attnames
+    )
+
+
 def counted(queryset: QuerySet) -> QuerySet:
     """A values_list() queryset whose one row holds the number of rows of `queryset`, as
-    `queryset.count()` counts them (for a PreparedQuery)."""
+    `queryset.count()` counts them (for a PreparedQuery). `COUNT(*)` rather than a count of the
+    primary key, which is never null: the database may then count the entries of any index that
+    serves the conditions, without reading the table."""
     return (
         queryset.order_by()
         .annotate(counted_group=Value(1))
         .values("counted_group")
-        .annotate(counted_rows=Count("pk"))
+        .annotate(counted_rows=Count("*"))
         .values_list("counted_rows")
     )
 
@@ -460,12 +563,17 @@ class PreparedIdsQuery:
     """A queryset of what hangs off some ids, `build(ids)` with `ids` for an `__in` lookup,
     compiled once for `size` ids: `prepared(ids)` fills the slots with `ids`, `size` at a time
     (one query per batch, the batch's rows in the queryset's order), and the slots a batch
-    leaves over with its first id again."""
+    leaves over with its first id again; with `plan_once`, planned once per database
+    connection."""
 
-    def __init__(self, build: Callable[[list[int]], QuerySet], size: int) -> None:
+    def __init__(
+        self, build: Callable[[list[int]], QuerySet], size: int, *, plan_once: bool = False
+    ) -> None:
         self.slots = tuple(f"id{i}" for i in range(size))
         self._query = PreparedQuery(
-            lambda **ids: build([ids[slot] for slot in self.slots]), *self.slots
+            lambda **ids: build([ids[slot] for slot in self.slots]),
+            *self.slots,
+            plan_once=plan_once,
         )
 
     def __call__(self, ids: list[int], *, using: str = "default") -> list:

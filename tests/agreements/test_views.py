@@ -128,6 +128,36 @@ def test_list_rows(world, agreement):
     assert "No agreements." in empty.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("role", "numbers"),
+    [
+        ("vendor_admin", ["AG-7", "AG-B"]),
+        ("cm_assigned", ["AG-7"]),
+        ("cm_unassigned", []),
+        ("partner_sales", ["AG-7"]),
+        ("other_partner", ["AG-B"]),
+    ],
+)
+def test_list_shows_the_agreements_of_the_partners_each_user_sees(world, agreement, role, numbers):
+    agreement_create(
+        actor=world.users["vendor_admin"],
+        partner=world.other_partner,
+        number="AG-B",
+        start=TODAY,
+        end=TODAY + dt.timedelta(days=30),
+        terms=Terms(effective_date=TODAY),
+    )
+    agreement.refresh_from_db()
+    statuses = dict(Agreement.objects.values_list("number", "status"))
+    client = world.client(role)
+    for query in ({}, {"status": agreement.status}):
+        response = client.get(reverse("agreement_list"), query)
+        listed = [a.number for a in response.context["agreements"]]
+        expected = [n for n in numbers if statuses[n] == query.get("status", statuses[n])]
+        assert sorted(listed) == expected
+        assert response.context["page_obj"].paginator.count == len(listed)
+
+
 @pytest.mark.parametrize("role", ["partner_finance", "partner_sales", "vendor_admin"])
 def test_only_the_partner_admin_sees_the_accept_button(world, agreement, role):
     body = world.client(role).get(reverse("agreement_detail", args=["AG-7"])).content.decode()
@@ -170,7 +200,7 @@ def test_detail_and_list_queries_are_constant(world, agreement, django_assert_nu
 # ids subquery,
 # and the territory / line / segment terms are read from the frozen snapshot (no queries)
 DETAIL_QUERIES = 9
-# session, user, memberships, count, page, prefetched versions
+# session, user, memberships, count, page, the page's published versions
 LIST_QUERIES = 6
 
 

@@ -352,3 +352,70 @@ def test_a_server_statement_writes_its_constants_as_literals():
     )
     # A constant of no known type is written; a parameter of its own must have a type.
     assert _ServerStatement.of("SELECT %s, %s", [None, 1], variable=[0]) is None
+
+
+def test_a_server_statement_is_named_by_its_text_constants_and_types():
+    sql = "SELECT %s WHERE status = %s AND id = %s"
+    first = _ServerStatement.of(sql, [1, "open", 9], variable=[0, 2])
+    assert first.name == _ServerStatement.of(sql, [2, "open", 3], variable=[0, 2]).name
+    others = [
+        _ServerStatement.of(sql, [1, "closed", 9], variable=[0, 2]),
+        _ServerStatement.of(sql, [1, "open", 9], variable=[0, 1, 2]),
+        _ServerStatement.of(sql.replace("id", "pk"), [1, "open", 9], variable=[0, 2]),
+    ]
+    assert len({first.name, *(statement.name for statement in others)}) == 4
+    assert len(first.name) <= 63
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements prepared on PostgreSQL")
+def test_the_first_page_of_a_query_planned_once_is_a_statement_of_its_own(
+    members, django_assert_num_queries
+):
+    first, second = members
+    prepared = PreparedQuery(_memberships, "user", plan_once=True)
+    everything = list(_memberships(first.pk))
+    for user, expected in ((first, everything), (second, list(_memberships(second.pk)))):
+        with django_assert_num_queries(1):
+            assert prepared(limit=2, offset=0, user=user.pk) == expected[:2]
+        assert prepared(limit=2, offset=1, user=user.pk) == expected[1:3]
+        assert prepared(limit=5, user=user.pk) == expected[:5]
+        assert prepared(user=user.pk) == expected
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'prm_prepared_%'")
+        names = {name for (name,) in cursor.fetchall()}
+    statement = prepared._compiled["default"].server.name
+    assert {statement, f"{statement}_first_2", f"{statement}_first_5"} <= names
+
+
+def test_instances_are_those_from_db_makes(members):
+    from django.db.models.signals import post_init
+
+    first, _ = members
+    Partner.objects.filter(code="P-M").update(tier=None)
+
+    def build(user):
+        return _memberships(user).only("role", "partner__code", "partner__tier__name")
+
+    initialised = []
+
+    def receiver(sender, instance, **kwargs):
+        initialised.append((sender, instance.pk))
+
+    post_init.connect(receiver, dispatch_uid="test_prepared_post_init")
+    try:
+        made = PreparedQuery(build, "user")(user=first.pk)
+    finally:
+        post_init.disconnect(dispatch_uid="test_prepared_post_init")
+    expected = list(build(first.pk))
+    assert [m.pk for m in made] == [m.pk for m in expected]
+    for mine, theirs in zip(made, expected, strict=True):
+        for obj, other in ((mine, theirs), (mine.partner, theirs.partner)):
+            assert type(obj) is type(other)
+            assert obj.__dict__.keys() - {"_state"} == other.__dict__.keys() - {"_state"}
+            assert obj.get_deferred_fields() == other.get_deferred_fields()
+            assert (obj._state.adding, obj._state.db) == (False, "default")
+        assert mine.partner.tier == theirs.partner.tier
+        assert (mine.role, mine.partner.code) == (theirs.role, theirs.partner.code)
+    assert {(Membership, m.pk) for m in made} <= set(initialised)
+    assert {(Partner, m.partner.pk) for m in made} <= set(initialised)
+    assert next(m for m in made if m.partner.code == "P-M").partner.tier is None

@@ -82,3 +82,46 @@ def test_sort_th_links_to_the_other_order_and_marks_the_current_one(rf, sort, li
     assert f'href="{link}" hx-get="{link}" hx-target="#partner-table"' in html
     assert ">Code &lt;1&gt;" in html
     assert (caret is not None and caret in html) or "caret" not in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"status": "active", "risk": "high"}, {"status": "nonsense"}, {"attainment": "none"}],
+)
+def test_filter_select_writes_what_the_field_renders_in_each_language(data):
+    from partners.forms import PartnerFilterForm
+    from partners.selectors.directory import PartnerFilterOptions
+    from partners.templatetags.partner_tags import _filter_select
+
+    options = PartnerFilterOptions(tiers=[], territories=[], account_managers=[])
+    source = '{% filter_select form.status "col-6" %}{% filter_select form.attainment "col-6" %}'
+    written = {}
+    for language in ["en", "zh-hant", "en"]:
+        with translation.override(language):
+            form = PartnerFilterForm(data, options=options)
+            form.filters()
+            expected = _filter_select(form["status"], "col-6") + _filter_select(
+                form["attainment"], "col-6"
+            )
+            html = _render(source, form=form)
+            assert html == expected
+            assert _render(source, form=form) == expected
+            written.setdefault(language, html)
+            assert written[language] == html
+    assert written["en"] != written["zh-hant"]
+    if data.get("status") == "nonsense":
+        assert 'aria-invalid="true"' in written["en"]
+    elif data.get("status"):
+        assert '<option value="active" selected>' in written["en"]
+
+
+def test_sort_th_is_written_for_each_query_string_and_label(rf):
+    source = '{% load partner_tags %}{% sort_th "code" label "#partner-table" %}'
+    written = []
+    for status, label in (("active", "Code"), ("suspended", "Code"), ("active", "代碼")):
+        request = rf.get("/partners/", {"status": status, "sort": "code"})
+        html = Template(source).render(RequestContext(request, {"sort": "code", "label": label}))
+        assert f'href="?status={status}&amp;sort=-code"' in html
+        assert f">{label} <i" in html
+        written.append(html)
+    assert len(set(written)) == 3
