@@ -3,7 +3,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,8 +23,16 @@ from prm.core.errors import DomainError
 from prm.core.params import query_int
 
 from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, TerminationForm
-from .models import Agreement, Product, ProductLine
-from .pricing import price_row_as_dict, price_sheet, upcoming_price_changes
+from .models import Agreement
+from .pricing import (
+    price_products,
+    price_row_as_dict,
+    price_sheet,
+    price_sheet_pages,
+    price_sheet_products,
+    product_line_list,
+    upcoming_price_changes,
+)
 from .selectors import (
     agreement_get,
     agreement_list,
@@ -332,18 +339,11 @@ class PriceSheetMixin:
             return timezone.localdate()
 
     def get_products(self, partner):
-        products = Product.objects.filter(is_active=True, currency=partner.currency)
-        search = self.request.GET.get("q", "").strip()
-        line = self.request.GET.get("line", "")
-        if search:
-            products = products.filter(
-                Q(sku__icontains=search)
-                | Q(name__icontains=search)
-                | Q(local_name__icontains=search)
-            )
-        if line:
-            products = products.filter(line__code=line)
-        return products.order_by("sku")
+        return price_sheet_products(
+            currency=partner.currency,
+            search=self.request.GET.get("q", "").strip(),
+            line=self.request.GET.get("line", ""),
+        )
 
 
 class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
@@ -362,21 +362,22 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         partner = self.get_sheet_partner()
         on = self.get_sheet_date()
+        search = self.request.GET.get("q", "").strip()
+        line = self.request.GET.get("line", "")
         context.update(
             sheet_partner=partner,
             on=on,
-            search=self.request.GET.get("q", "").strip(),
-            line=self.request.GET.get("line", ""),
-            lines=ProductLine.objects.order_by("code"),
+            search=search,
+            line=line,
+            lines=product_line_list(),
         )
         if request_role(self.request) in VENDOR_ROLES:
             context["partner_choices"] = partner_choice_rows(user=self.request.user)
         if partner is None:
             return context
-        page = Paginator(self.get_products(partner), self.paginate_by).get_page(
-            self.request.GET.get("page")
-        )
-        rows = price_sheet(partner=partner, on=on, products=page.object_list)
+        products = price_sheet_pages(partner=partner, on=on, search=search, line=line)
+        page = Paginator(products, self.paginate_by).get_page(self.request.GET.get("page"))
+        rows = price_products(partner=partner, on=on, priced=page.object_list)
         context.update(
             page_obj=page,
             rows=rows,
