@@ -26,9 +26,10 @@ lookup of their ids) with one compiled query.
 in one query compiled once; several counts of the rows of one queryset that match different
 conditions (`Within`) read those rows once.
 
-On PostgreSQL a prepared count, and a prepared query made with `plan_once=True`, is also prepared
-on the server (PREPARE) on each connection that runs it, so that PostgreSQL may keep its plan: a
-query of many subqueries or joins that reads a few rows takes longer to plan than to run.
+On PostgreSQL a prepared count, and a prepared query made with `plan_once=True` (and its pages,
+the limit and offset as parameters), is also prepared on the server (PREPARE) on each connection
+that runs it, so that PostgreSQL may keep its plan: a query of many subqueries or joins that reads
+a few rows takes longer to plan than to run.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class _Compiled:
     names: tuple[str, ...] = ()  # the querysets the SQL counts (PreparedCounts)
     counted: tuple[str, ...] = ()  # every queryset, those that can have no row included
     server: _ServerStatement | None = None  # the statement prepared on PostgreSQL
+    server_page: _ServerStatement | None = None  # the same, with a limit and an offset
 
 
 class _Prepared(ABC):
@@ -176,8 +178,22 @@ class PreparedQuery(_Prepared):
         instances = queryset._iterable_class is ModelIterable
         sliced = queryset.query.is_sliced
         server = self._server(sql, params, positions, using)
+        server_page = None
+        if server is not None and not sliced:
+            server_page = _ServerStatement.of(
+                f"{sql} LIMIT %s OFFSET %s",
+                [*params, 0, 0],
+                [*server.variable, len(params), len(params) + 1],
+            )
         return _Compiled(
-            sql, tuple(params), positions, compiler, instances, sliced=sliced, server=server
+            sql,
+            tuple(params),
+            positions,
+            compiler,
+            instances,
+            sliced=sliced,
+            server=server,
+            server_page=server_page,
         )
 
     def __call__(
@@ -190,10 +206,12 @@ class PreparedQuery(_Prepared):
         with connection.cursor() as cursor:
             if limit is None:
                 _execute(connection, cursor, compiled, params)
-            else:
+            elif compiled.server_page is None:
                 cursor.execute(
                     f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
                 )
+            else:
+                compiled.server_page.execute(connection, cursor, [*params, int(limit), int(offset)])
             rows = cursor.fetchall()
         if not compiled.instances:
             return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
