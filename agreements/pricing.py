@@ -23,26 +23,24 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language, gettext
 
 from partners.models import Partner, Tier
 from prm.core.money import format_amount, format_percent, minor_unit, quantize
-from prm.core.prepared import PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
 
 from .models import (
     PriceList,
     PriceListItem,
-    PriceOverride,
     Product,
     ProductLine,
     Promotion,
-    TierLineDiscount,
 )
 
 HUNDRED = Decimal("100")
@@ -82,9 +80,7 @@ def products_with_prices(
     """Annotate each product with the list price and MAP in force on `on`, and the code and
     date of their price list (one query): the latest list in the product's currency in force
     on that date, the newest list first when two start the same day. With `partner` (or its
-    id), also with what `PriceContext` reads for it: the partner's override of the product
-    (`override_discount`, `override_net_price`) and its tier's discount for the product's line
-    (`tier_line_discount`)."""
+    id), also with the partner's override of the product (`with_overrides`)."""
     date = connections[products.db].ops.adapt_datefield_value(on)
     products = products.select_related("line").annotate(
         in_force_list_price=_in_force("U0.list_price", date, _MONEY),
@@ -92,16 +88,17 @@ def products_with_prices(
         in_force_list_code=_in_force("U1.code", date, CharField()),
         in_force_list_from=_in_force("U1.effective_from", date, DateField()),
     )
-    if partner is None:
-        return products
-    overrides = PriceOverride.objects.filter(partner=partner, product=OuterRef("pk")).order_by()
-    line_discounts = TierLineDiscount.objects.filter(
-        tier__partners=partner, line=OuterRef("line_id")
-    ).order_by()
+    return products if partner is None else with_overrides(products, partner)
+
+
+def with_overrides(products: QuerySet[Product], partner: Partner | int) -> QuerySet[Product]:
+    """Annotate each product with the partner's override of its price, if any: its discount
+    (`override_discount`) or its net price (`override_net_price`), read by a join."""
+    agreed = FilteredRelation("overrides", condition=Q(overrides__partner=partner))
     return products.annotate(
-        override_discount=Subquery(overrides.values("discount")[:1]),
-        override_net_price=Subquery(overrides.values("net_price")[:1]),
-        tier_line_discount=Subquery(line_discounts.values("percent")[:1]),
+        partner_override=agreed,
+        override_discount=F("partner_override__discount"),
+        override_net_price=F("partner_override__net_price"),
     )
 
 
@@ -156,13 +153,20 @@ def product_line_list() -> list[ProductLine]:
     return _PRODUCT_LINES()
 
 
-def _price_page_queries(currency: str, search: str, line: str) -> tuple[PreparedQuery, ...]:
-    """The priced products of `price_sheet_products(...)` for a partner on a day
-    (`products_with_prices`), and their number, compiled once."""
+# The price sheet's page size: the prices of a page's products are read in one query.
+PRICE_PAGE_SIZE = 50
 
-    def rows(partner: int, on: dt.date) -> QuerySet[Product]:
+# The columns of the products of a price sheet's page (their lines are the filter's).
+_PAGE_PRODUCT_FIELDS = ("sku", "name", "local_name", "currency", "line")
+
+
+def _price_page_queries(currency: str, search: str, line: str) -> tuple[PreparedQuery, ...]:
+    """The products of `price_sheet_products(...)` with a partner's overrides, and their
+    number, compiled once."""
+
+    def rows(partner: int) -> QuerySet[Product]:
         products = price_sheet_products(currency=currency, search=search, line=line)
-        return products_with_prices(products, on, partner=partner)
+        return with_overrides(products.only(*_PAGE_PRODUCT_FIELDS), partner)
 
     def count() -> QuerySet:
         return counted(price_sheet_products(currency=currency, search=search, line=line))
@@ -170,7 +174,7 @@ def _price_page_queries(currency: str, search: str, line: str) -> tuple[Prepared
     # A search is whatever was typed: only the unfiltered sheet is planned once on the server.
     plan_once = not (search or line)
     return (
-        PreparedQuery(rows, "partner", dates=("on",), plan_once=plan_once),
+        PreparedQuery(rows, "partner", plan_once=plan_once),
         PreparedQuery(count, plan_once=plan_once),
     )
 
@@ -179,15 +183,77 @@ _sheet_queries = functools.cache(_price_page_queries)
 _filtered_sheet_queries = functools.lru_cache(maxsize=64)(_price_page_queries)
 
 
+@functools.cache
+def _in_force_items(currency: str) -> PreparedIdsQuery:
+    """The price list items in `currency` of some products in force on a day (`on`), each
+    product's newest first, as `_in_force` orders them."""
+
+    def build(ids: list[int], on: dt.date) -> QuerySet:
+        return (
+            PriceListItem.objects.filter(
+                product__in=ids,
+                price_list__effective_from__lte=on,
+                price_list__currency=currency,
+            )
+            .order_by("product_id", "-price_list__effective_from", "-price_list_id")
+            .values_list(
+                "product_id",
+                "list_price",
+                "map_price",
+                "price_list__code",
+                "price_list__effective_from",
+            )
+        )
+
+    return PreparedIdsQuery(build, PRICE_PAGE_SIZE, dates=("on",), plan_once=True)
+
+
+_NO_PRICE = (None, None, None, None)
+
+
+def _add_prices(
+    products: list[Product], *, on: dt.date, currency: str, lines: dict[int, ProductLine]
+) -> None:
+    """Give a page of products the attributes `products_with_prices` annotates, and their
+    lines from `lines`."""
+    in_force: dict[int, tuple] = {}
+    for product_id, *price in _in_force_items(currency)([p.pk for p in products], on=on):
+        in_force.setdefault(product_id, price)
+    line_field = Product._meta.get_field("line")
+    for product in products:
+        (
+            product.in_force_list_price,
+            product.in_force_map_price,
+            product.in_force_list_code,
+            product.in_force_list_from,
+        ) = in_force.get(product.pk, _NO_PRICE)
+        line = lines.get(product.line_id)
+        if line is not None:
+            line_field.set_cached_value(product, line)
+
+
 def price_sheet_pages(
-    *, partner: Partner, on: dt.date, search: str = "", line: str = ""
+    *,
+    partner: Partner,
+    on: dt.date,
+    search: str = "",
+    line: str = "",
+    lines: list[ProductLine] = (),
 ) -> PreparedPages:
-    """The products of the partner's price sheet on `on` (`price_sheet_products` in its
-    currency) for a Paginator, priced as `price_sheet` prices them: its pages and count are read
-    by SQL compiled once per currency and filter."""
+    """The products of the partner's price sheet (`price_sheet_products` in its currency) for
+    a Paginator of PRICE_PAGE_SIZE products a page, each page's products annotated as
+    `products_with_prices(..., partner=partner)` annotates them on `on` (their lines taken from
+    `lines`, the product lines read for the filter): its pages and count are read by SQL
+    compiled once per currency and filter, and each page's prices in one more query."""
     queries = _filtered_sheet_queries if search or line else _sheet_queries
     rows, count = queries(partner.currency, search, line)
-    return PreparedPages(rows, count, {"partner": partner.pk, "on": on})
+    by_id = {product_line.pk: product_line for product_line in lines}
+    return PreparedPages(
+        rows,
+        count,
+        {"partner": partner.pk},
+        functools.partial(_add_prices, on=on, currency=partner.currency, lines=by_id),
+    )
 
 
 class _Override(NamedTuple):
@@ -220,16 +286,36 @@ def _promotions(partner: int, on: dt.date) -> QuerySet[Promotion]:
 
 _AUDIENCES = ("tiers", "territories", "partners")
 _PROMOTIONS = PreparedQuery(_promotions, "partner", dates=("on",), plan_once=True)
-_TIER = PreparedQuery(lambda tier: Tier.objects.filter(pk=tier), "tier")
 
 
-def _partner_tier(partner: Partner) -> Tier | None:
-    """`partner.tier`, read by SQL compiled once when it has not been read yet."""
-    if partner.tier_id is None or Partner.tier.is_cached(partner):
-        return partner.tier
-    tier = next(iter(_TIER(tier=partner.tier_id)), None)
-    Partner.tier.field.set_cached_value(partner, tier)
-    return tier
+def _tier_discounts(tier: int) -> QuerySet[Tier]:
+    """The tier of id `tier`, once for each of its line discounts (`discount_line`,
+    `discount_percent`), or once without."""
+    return (
+        Tier.objects.filter(pk=tier)
+        .annotate(
+            discount_line=F("line_discounts__line_id"),
+            discount_percent=F("line_discounts__percent"),
+        )
+        .order_by()
+    )
+
+
+_TIER_DISCOUNTS = PreparedQuery(_tier_discounts, "tier", plan_once=True)
+
+
+def _tier_and_discounts(partner: Partner) -> tuple[Tier | None, dict[int, Decimal]]:
+    """The partner's tier (`partner.tier`) and its discount for each product line that has one,
+    read in one query compiled once."""
+    if partner.tier_id is None:
+        return None, {}
+    rows = _TIER_DISCOUNTS(tier=partner.tier_id)
+    if not Partner.tier.is_cached(partner):
+        Partner.tier.field.set_cached_value(partner, rows[0] if rows else None)
+    discounts = {
+        row.discount_line: row.discount_percent for row in rows if row.discount_line is not None
+    }
+    return partner.tier, discounts
 
 
 class PriceContext:
@@ -237,25 +323,16 @@ class PriceContext:
 
     def __init__(self, partner: Partner, on: dt.date, priced: list[Product]) -> None:
         """`priced`: the products to be priced, annotated by `products_with_prices(...,
-        partner=partner)`: each holds the partner's override of it and its tier's discount for
-        its line."""
+        partner=partner)` (each holds the partner's override of it)."""
         self.partner = partner
         self.on = on
-        self.tier = _partner_tier(partner)
+        self.tier, line_discounts = _tier_and_discounts(partner)
+        self.line_discounts = line_discounts if self.tier else {}
         self.overrides = {
             product.pk: _Override(product.override_discount, product.override_net_price)
             for product in priced
             if product.override_discount is not None or product.override_net_price is not None
         }
-        self.line_discounts = (
-            {
-                product.line_id: product.tier_line_discount
-                for product in priced
-                if product.tier_line_discount is not None
-            }
-            if self.tier
-            else {}
-        )
         # Every row's derivation says the same sentences: each is translated once per sheet,
         # and those about a line, a tier or a promotion are written once per sheet.
         self.translate = cache(gettext)

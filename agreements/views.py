@@ -25,6 +25,7 @@ from prm.core.params import query_int
 from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, TerminationForm
 from .models import Agreement
 from .pricing import (
+    PRICE_PAGE_SIZE,
     price_products,
     price_row_as_dict,
     price_sheet,
@@ -351,7 +352,7 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
 
     allowed_roles = ALL_ROLES
     template_name = "agreements/price_sheet.html"
-    paginate_by = 50
+    paginate_by = PRICE_PAGE_SIZE
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
@@ -364,18 +365,13 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
         on = self.get_sheet_date()
         search = self.request.GET.get("q", "").strip()
         line = self.request.GET.get("line", "")
-        context.update(
-            sheet_partner=partner,
-            on=on,
-            search=search,
-            line=line,
-            lines=product_line_list(),
-        )
+        lines = product_line_list()
+        context.update(sheet_partner=partner, on=on, search=search, line=line, lines=lines)
         if request_role(self.request) in VENDOR_ROLES:
             context["partner_choices"] = partner_choice_rows(user=self.request.user)
         if partner is None:
             return context
-        products = price_sheet_pages(partner=partner, on=on, search=search, line=line)
+        products = price_sheet_pages(partner=partner, on=on, search=search, line=line, lines=lines)
         page = Paginator(products, self.paginate_by).get_page(self.request.GET.get("page"))
         rows = price_products(partner=partner, on=on, priced=page.object_list)
         context.update(
