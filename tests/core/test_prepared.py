@@ -7,6 +7,7 @@ import pytest
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from partners.models import Membership, Partner
 from partners.selectors import membership_list_for_user
@@ -155,6 +156,17 @@ def test_a_limit_and_an_offset_give_a_slice_of_the_rows(members):
         sliced(limit=1, user=first.pk)
 
 
+def test_pages_of_a_query_planned_once_give_a_slice_of_the_rows(members, django_assert_num_queries):
+    first, _ = members
+    prepared = PreparedQuery(_memberships, "user", plan_once=True)
+    everything = list(_memberships(first.pk))
+    with django_assert_num_queries(2) as captured:
+        assert prepared(limit=2, offset=1, user=first.pk) == everything[1:3]
+        assert prepared(limit=5, offset=0, user=first.pk) == everything
+    if connection.vendor == "postgresql":
+        assert all(query["sql"].startswith("EXECUTE ") for query in captured.captured_queries)
+
+
 def test_prepared_pages_count_and_slice_for_a_paginator(members, django_assert_num_queries):
     first, _ = members
     completed = []
@@ -184,6 +196,28 @@ def test_an_ids_query_reads_every_id_in_batches(django_assert_num_queries):
     assert rows == [(pk,) for pk in ids]
     assert prepared(ids[:1]) == [(ids[0],)]
     assert prepared([]) == []
+
+
+@pytest.mark.usefixtures("members")
+def test_an_ids_query_takes_other_placeholders():
+    memberships = list(Membership.objects.order_by("pk"))
+    ids = [m.pk for m in memberships]
+    prepared = PreparedIdsQuery(
+        lambda ids, user, since: (
+            Membership.objects.filter(pk__in=ids, user_id=user, created_at__date__gte=since)
+            .order_by("pk")
+            .values_list("pk")
+        ),
+        2,
+        "user",
+        dates=("since",),
+        plan_once=True,
+    )
+    first = memberships[0].user_id
+    today = timezone.localdate(memberships[0].created_at)
+    expected = [(m.pk,) for m in memberships if m.user_id == first]
+    assert prepared(ids, user=first, since=today) == expected
+    assert prepared(ids, user=first, since=today + dt.timedelta(days=1)) == []
 
 
 def _joined(user: int, since, day):
