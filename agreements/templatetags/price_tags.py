@@ -1,6 +1,7 @@
 """The price sheet's rows, written in Python: fifty rows of seven cells and a derivation each
 cost more as template nodes than the prices themselves."""
 
+import functools
 import html
 
 from django import template
@@ -22,11 +23,15 @@ def _escape(value) -> str:
     return html.escape(str(value))
 
 
+@functools.lru_cache(maxsize=64)
+def _currency(currency: str) -> str:
+    return f' <small class="text-body-secondary">{_escape(currency)}</small>'
+
+
 def _amount(value, currency: str) -> str:
     if value is None:
         return "—"
-    code = _escape(currency)
-    return f'{money(value, currency)} <small class="text-body-secondary">{code}</small>'
+    return money(value, currency) + _currency(currency)
 
 
 class _Cells:
