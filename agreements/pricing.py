@@ -183,42 +183,37 @@ _sheet_queries = functools.cache(_price_page_queries)
 _filtered_sheet_queries = functools.lru_cache(maxsize=64)(_price_page_queries)
 
 
-@functools.cache
-def _in_force_items(currency: str) -> PreparedIdsQuery:
-    """The price list items in `currency` of some products in force on a day (`on`), each
-    product's newest first, as `_in_force` orders them."""
-
-    def build(ids: list[int], on: dt.date) -> QuerySet:
-        return (
-            PriceListItem.objects.filter(
-                product__in=ids,
-                price_list__effective_from__lte=on,
-                price_list__currency=currency,
-            )
-            .order_by("product_id", "-price_list__effective_from", "-price_list_id")
-            .values_list(
-                "product_id",
-                "list_price",
-                "map_price",
-                "price_list__code",
-                "price_list__effective_from",
-            )
+def _price_items(ids: list[int]) -> QuerySet:
+    """The price list items of the products of `ids`, with their list's code, date and
+    currency, each product's newest first as `_in_force` orders them: the one in force on a
+    day is the first dated that day or before in the product's currency. Every list's items
+    are read (a few a product), so that the plan, made once, reads the items by product."""
+    return (
+        PriceListItem.objects.filter(product__in=ids)
+        .order_by("product_id", "-price_list__effective_from", "-price_list_id")
+        .values_list(
+            "product_id",
+            "list_price",
+            "map_price",
+            "price_list__code",
+            "price_list__effective_from",
+            "price_list__currency",
         )
+    )
 
-    return PreparedIdsQuery(build, PRICE_PAGE_SIZE, dates=("on",), plan_once=True)
 
-
+_PRICE_ITEMS = PreparedIdsQuery(_price_items, PRICE_PAGE_SIZE, plan_once=True)
 _NO_PRICE = (None, None, None, None)
 
 
-def _add_prices(
-    products: list[Product], *, on: dt.date, currency: str, lines: dict[int, ProductLine]
-) -> None:
+def _add_prices(products: list[Product], *, on: dt.date, lines: dict[int, ProductLine]) -> None:
     """Give a page of products the attributes `products_with_prices` annotates, and their
     lines from `lines`."""
+    currencies = {product.pk: product.currency for product in products}
     in_force: dict[int, tuple] = {}
-    for product_id, *price in _in_force_items(currency)([p.pk for p in products], on=on):
-        in_force.setdefault(product_id, price)
+    for product_id, list_price, map_price, code, since, currency in _PRICE_ITEMS(list(currencies)):
+        if product_id not in in_force and since <= on and currency == currencies[product_id]:
+            in_force[product_id] = (list_price, map_price, code, since)
     line_field = Product._meta.get_field("line")
     for product in products:
         (
@@ -252,7 +247,7 @@ def price_sheet_pages(
         rows,
         count,
         {"partner": partner.pk},
-        functools.partial(_add_prices, on=on, currency=partner.currency, lines=by_id),
+        functools.partial(_add_prices, on=on, lines=by_id),
     )
 
 

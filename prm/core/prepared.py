@@ -456,36 +456,23 @@ class PreparedIdsQuery:
     """A queryset of what hangs off some ids, `build(ids)` with `ids` for an `__in` lookup,
     compiled once for `size` ids: `prepared(ids)` fills the slots with `ids`, `size` at a time
     (one query per batch, the batch's rows in the queryset's order), and the slots a batch
-    leaves over with its first id again. Other placeholders (`names`, `dates`, `datetimes`) are
-    passed to `build` by name, and their values to `prepared(ids, **values)`, as PreparedQuery
-    takes them."""
+    leaves over with its first id again. With `plan_once=True`, prepared on the server as well
+    (PreparedQuery)."""
 
     def __init__(
-        self,
-        build: Callable[..., QuerySet],
-        size: int,
-        *names: str,
-        dates: tuple[str, ...] = (),
-        datetimes: tuple[str, ...] = (),
-        plan_once: bool = False,
+        self, build: Callable[[list[int]], QuerySet], size: int, *, plan_once: bool = False
     ) -> None:
         self.slots = tuple(f"id{i}" for i in range(size))
-        others = (*names, *dates, *datetimes)
-
-        def slotted(**values):
-            return build(
-                [values[slot] for slot in self.slots], **{name: values[name] for name in others}
-            )
-
         self._query = PreparedQuery(
-            slotted, *self.slots, *names, dates=dates, datetimes=datetimes, plan_once=plan_once
+            lambda **ids: build([ids[slot] for slot in self.slots]),
+            *self.slots,
+            plan_once=plan_once,
         )
 
-    def __call__(self, ids: list[int], *, using: str = "default", **values) -> list:
+    def __call__(self, ids: list[int], *, using: str = "default") -> list:
         size, rows = len(self.slots), []
         for start in range(0, len(ids), size):
             batch = list(ids[start : start + size])
             batch += [batch[0]] * (size - len(batch))
-            slots = dict(zip(self.slots, batch, strict=True))
-            rows.extend(self._query(using=using, **slots, **values))
+            rows.extend(self._query(using=using, **dict(zip(self.slots, batch, strict=True))))
         return rows
