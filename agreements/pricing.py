@@ -24,16 +24,18 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language, gettext
 
 from partners.models import Partner, Tier
 from prm.core.money import format_amount, format_percent, minor_unit, quantize
-from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery
 
 from .models import (
     PriceList,
@@ -160,22 +162,31 @@ PRICE_PAGE_SIZE = 50
 _PAGE_PRODUCT_FIELDS = ("sku", "name", "local_name", "currency", "line")
 
 
+class _Counted(Subquery):
+    """The number of rows of a queryset, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted_rows)"
+    output_field = IntegerField()
+
+
 def _price_page_queries(currency: str, search: str, line: str) -> tuple[PreparedQuery, ...]:
-    """The products of `price_sheet_products(...)` with a partner's overrides, and their
-    number, compiled once."""
+    """The products of `price_sheet_products(...)` with a partner's overrides, and every
+    product line (the filter's choices), each with the number of those products
+    (`sheet_count`), compiled once."""
+    products = functools.partial(price_sheet_products, currency=currency, search=search, line=line)
 
     def rows(partner: int) -> QuerySet[Product]:
-        products = price_sheet_products(currency=currency, search=search, line=line)
-        return with_overrides(products.only(*_PAGE_PRODUCT_FIELDS), partner)
+        return with_overrides(products().only(*_PAGE_PRODUCT_FIELDS), partner)
 
-    def count() -> QuerySet:
-        return counted(price_sheet_products(currency=currency, search=search, line=line))
+    def lines() -> QuerySet[ProductLine]:
+        listed = _Counted(products().order_by().values("pk"))
+        return ProductLine.objects.order_by("code").annotate(sheet_count=listed)
 
     # A search is whatever was typed: only the unfiltered sheet is planned once on the server.
     plan_once = not (search or line)
     return (
         PreparedQuery(rows, "partner", plan_once=plan_once),
-        PreparedQuery(count, plan_once=plan_once),
+        PreparedQuery(lines, plan_once=plan_once),
     )
 
 
@@ -228,27 +239,24 @@ def _add_prices(products: list[Product], *, on: dt.date, lines: dict[int, Produc
 
 
 def price_sheet_pages(
-    *,
-    partner: Partner,
-    on: dt.date,
-    search: str = "",
-    line: str = "",
-    lines: list[ProductLine] = (),
-) -> PreparedPages:
+    *, partner: Partner, on: dt.date, search: str = "", line: str = ""
+) -> tuple[PreparedPages, list[ProductLine]]:
     """The products of the partner's price sheet (`price_sheet_products` in its currency) for
     a Paginator of PRICE_PAGE_SIZE products a page, each page's products annotated as
-    `products_with_prices(..., partner=partner)` annotates them on `on` (their lines taken from
-    `lines`, the product lines read for the filter): its pages and count are read by SQL
-    compiled once per currency and filter, and each page's prices in one more query."""
+    `products_with_prices(..., partner=partner)` annotates them on `on`, and every product line
+    (the filter's choices, `product_line_list`): the lines and the number of products are read
+    in one query, each page in another, and its prices in a third, all compiled once per
+    currency and filter."""
     queries = _filtered_sheet_queries if search or line else _sheet_queries
-    rows, count = queries(partner.currency, search, line)
-    by_id = {product_line.pk: product_line for product_line in lines}
-    return PreparedPages(
+    rows, lines_query = queries(partner.currency, search, line)
+    lines = lines_query()
+    pages = PreparedPages(
         rows,
-        count,
+        lines[0].sheet_count if lines else 0,
         {"partner": partner.pk},
-        functools.partial(_add_prices, on=on, lines=by_id),
+        functools.partial(_add_prices, on=on, lines={choice.pk: choice for choice in lines}),
     )
+    return pages, lines
 
 
 class _Override(NamedTuple):

@@ -365,13 +365,15 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
         on = self.get_sheet_date()
         search = self.request.GET.get("q", "").strip()
         line = self.request.GET.get("line", "")
-        lines = product_line_list()
-        context.update(sheet_partner=partner, on=on, search=search, line=line, lines=lines)
+        context.update(sheet_partner=partner, on=on, search=search, line=line)
         if request_role(self.request) in VENDOR_ROLES:
             context["partner_choices"] = partner_choice_rows(user=self.request.user)
         if partner is None:
+            context["lines"] = product_line_list()
             return context
-        products = price_sheet_pages(partner=partner, on=on, search=search, line=line, lines=lines)
+        products, context["lines"] = price_sheet_pages(
+            partner=partner, on=on, search=search, line=line
+        )
         page = Paginator(products, self.paginate_by).get_page(self.request.GET.get("page"))
         rows = price_products(partner=partner, on=on, priced=page.object_list)
         context.update(
