@@ -10,25 +10,39 @@ shown beside it and does not change it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
-from django.db import connection, connections
-from django.db.models import CharField, DateField, DecimalField, F, QuerySet
+from django.db import connections
+from django.db.models import (
+    CharField,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.expressions import RawSQL
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
-from partners.models import Partner, _localised
+from partners.models import Partner, Tier
 from prm.core.money import format_amount, format_percent, minor_unit, quantize
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery
 
 from .models import (
     PriceList,
     PriceListItem,
-    PriceOverride,
     Product,
+    ProductLine,
     Promotion,
-    TierLineDiscount,
 )
 
 HUNDRED = Decimal("100")
@@ -62,16 +76,31 @@ class PriceRow:
         return self.promotion.percent if self.promotion else None
 
 
-def products_with_prices(products: QuerySet[Product], on: dt.date) -> QuerySet[Product]:
+def products_with_prices(
+    products: QuerySet[Product], on: dt.date, *, partner: Partner | int | None = None
+) -> QuerySet[Product]:
     """Annotate each product with the list price and MAP in force on `on`, and the code and
     date of their price list (one query): the latest list in the product's currency in force
-    on that date, the newest list first when two start the same day."""
+    on that date, the newest list first when two start the same day. With `partner` (or its
+    id), also with the partner's override of the product (`with_overrides`)."""
     date = connections[products.db].ops.adapt_datefield_value(on)
-    return products.select_related("line").annotate(
+    products = products.select_related("line").annotate(
         in_force_list_price=_in_force("U0.list_price", date, _MONEY),
         in_force_map_price=_in_force("U0.map_price", date, _MONEY),
         in_force_list_code=_in_force("U1.code", date, CharField()),
         in_force_list_from=_in_force("U1.effective_from", date, DateField()),
+    )
+    return products if partner is None else with_overrides(products, partner)
+
+
+def with_overrides(products: QuerySet[Product], partner: Partner | int) -> QuerySet[Product]:
+    """Annotate each product with the partner's override of its price, if any: its discount
+    (`override_discount`) or its net price (`override_net_price`), read by a join."""
+    agreed = FilteredRelation("overrides", condition=Q(overrides__partner=partner))
+    return products.annotate(
+        partner_override=agreed,
+        override_discount=F("partner_override__discount"),
+        override_net_price=F("partner_override__net_price"),
     )
 
 
@@ -104,53 +133,216 @@ def _in_force(
     return RawSQL(sql, [date], output_field=output_field)  # noqa: S611 - no user input in sql
 
 
+def price_sheet_products(*, currency: str, search: str = "", line: str = "") -> QuerySet[Product]:
+    """The active products sold in `currency` whose SKU or name contains `search` and whose
+    line has the code `line` (when given), in SKU order."""
+    products = Product.objects.filter(is_active=True, currency=currency)
+    if search:
+        products = products.filter(
+            Q(sku__icontains=search) | Q(name__icontains=search) | Q(local_name__icontains=search)
+        )
+    if line:
+        products = products.filter(line__code=line)
+    return products.order_by("sku")
+
+
+_PRODUCT_LINES = PreparedQuery(lambda: ProductLine.objects.order_by("code"))
+
+
+def product_line_list() -> list[ProductLine]:
+    """Every product line, in code order (the price sheet's filter), read by SQL compiled
+    once."""
+    return _PRODUCT_LINES()
+
+
+# The price sheet's page size: the prices of a page's products are read in one query.
+PRICE_PAGE_SIZE = 50
+
+# The columns of the products of a price sheet's page (their lines are the filter's).
+_PAGE_PRODUCT_FIELDS = ("sku", "name", "local_name", "currency", "line")
+
+
+class _Counted(Subquery):
+    """The number of rows of a queryset, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted_rows)"
+    output_field = IntegerField()
+
+
+def _price_page_queries(currency: str, search: str, line: str) -> tuple[PreparedQuery, ...]:
+    """The products of `price_sheet_products(...)` with a partner's overrides, and every
+    product line (the filter's choices), each with the number of those products
+    (`sheet_count`), compiled once."""
+    products = functools.partial(price_sheet_products, currency=currency, search=search, line=line)
+
+    def rows(partner: int) -> QuerySet[Product]:
+        return with_overrides(products().only(*_PAGE_PRODUCT_FIELDS), partner)
+
+    def lines() -> QuerySet[ProductLine]:
+        listed = _Counted(products().order_by().values("pk"))
+        return ProductLine.objects.order_by("code").annotate(sheet_count=listed)
+
+    # A search is whatever was typed: only the unfiltered sheet is planned once on the server.
+    plan_once = not (search or line)
+    return (
+        PreparedQuery(rows, "partner", plan_once=plan_once),
+        PreparedQuery(lines, plan_once=plan_once),
+    )
+
+
+_sheet_queries = functools.cache(_price_page_queries)
+_filtered_sheet_queries = functools.lru_cache(maxsize=64)(_price_page_queries)
+
+
+def _price_items(ids: list[int]) -> QuerySet:
+    """The price list items of the products of `ids`, with their list's code, date and
+    currency, each product's newest first as `_in_force` orders them: the one in force on a
+    day is the first dated that day or before in the product's currency. Every list's items
+    are read (a few a product), so that the plan, made once, reads the items by product."""
+    return (
+        PriceListItem.objects.filter(product__in=ids)
+        .order_by("product_id", "-price_list__effective_from", "-price_list_id")
+        .values_list(
+            "product_id",
+            "list_price",
+            "map_price",
+            "price_list__code",
+            "price_list__effective_from",
+            "price_list__currency",
+        )
+    )
+
+
+_PRICE_ITEMS = PreparedIdsQuery(_price_items, PRICE_PAGE_SIZE, plan_once=True)
+_NO_PRICE = (None, None, None, None)
+
+
+def _add_prices(products: list[Product], *, on: dt.date, lines: dict[int, ProductLine]) -> None:
+    """Give a page of products the attributes `products_with_prices` annotates, and their
+    lines from `lines`."""
+    currencies = {product.pk: product.currency for product in products}
+    in_force: dict[int, tuple] = {}
+    for product_id, list_price, map_price, code, since, currency in _PRICE_ITEMS(list(currencies)):
+        if product_id not in in_force and since <= on and currency == currencies[product_id]:
+            in_force[product_id] = (list_price, map_price, code, since)
+    line_field = Product._meta.get_field("line")
+    for product in products:
+        (
+            product.in_force_list_price,
+            product.in_force_map_price,
+            product.in_force_list_code,
+            product.in_force_list_from,
+        ) = in_force.get(product.pk, _NO_PRICE)
+        line = lines.get(product.line_id)
+        if line is not None:
+            line_field.set_cached_value(product, line)
+
+
+def price_sheet_pages(
+    *, partner: Partner, on: dt.date, search: str = "", line: str = ""
+) -> tuple[PreparedPages, list[ProductLine]]:
+    """The products of the partner's price sheet (`price_sheet_products` in its currency) for
+    a Paginator of PRICE_PAGE_SIZE products a page, each page's products annotated as
+    `products_with_prices(..., partner=partner)` annotates them on `on`, and every product line
+    (the filter's choices, `product_line_list`): the lines and the number of products are read
+    in one query, each page in another, and its prices in a third, all compiled once per
+    currency and filter."""
+    queries = _filtered_sheet_queries if search or line else _sheet_queries
+    rows, lines_query = queries(partner.currency, search, line)
+    lines = lines_query()
+    pages = PreparedPages(
+        rows,
+        lines[0].sheet_count if lines else 0,
+        {"partner": partner.pk},
+        functools.partial(_add_prices, on=on, lines={choice.pk: choice for choice in lines}),
+    )
+    return pages, lines
+
+
+class _Override(NamedTuple):
+    """A partner's override of one product's price: a discount or a net price."""
+
+    discount: Decimal | None
+    net_price: Decimal | None
+
+
+def _promotions(partner: int, on: dt.date) -> QuerySet[Promotion]:
+    """The promotions active on `on` whose audience includes the partner of id `partner`: every
+    partner when they name no tier, territory or partner, else the partner's tier, one of its
+    territories or the partner itself."""
+    tiers, territories, partners = (
+        Promotion._meta.get_field(name)
+        .remote_field.through.objects.filter(promotion=OuterRef("pk"))
+        .order_by()
+        for name in _AUDIENCES
+    )
+    own_territories = Partner.territories.through.objects.filter(partner=partner).values(
+        "territory_id"
+    )
+    return Promotion.objects.filter(start__lte=on, end__gte=on).filter(
+        (~Exists(tiers) & ~Exists(territories) & ~Exists(partners))
+        | Exists(tiers.filter(tier__partners=partner))
+        | Exists(territories.filter(territory__in=own_territories))
+        | Exists(partners.filter(partner=partner))
+    )
+
+
+_AUDIENCES = ("tiers", "territories", "partners")
+_PROMOTIONS = PreparedQuery(_promotions, "partner", dates=("on",), plan_once=True)
+
+
+def _tier_discounts(tier: int) -> QuerySet[Tier]:
+    """The tier of id `tier`, once for each of its line discounts (`discount_line`,
+    `discount_percent`), or once without."""
+    return (
+        Tier.objects.filter(pk=tier)
+        .annotate(
+            discount_line=F("line_discounts__line_id"),
+            discount_percent=F("line_discounts__percent"),
+        )
+        .order_by()
+    )
+
+
+_TIER_DISCOUNTS = PreparedQuery(_tier_discounts, "tier", plan_once=True)
+
+
+def _tier_and_discounts(partner: Partner) -> tuple[Tier | None, dict[int, Decimal]]:
+    """The partner's tier (`partner.tier`) and its discount for each product line that has one,
+    read in one query compiled once."""
+    if partner.tier_id is None:
+        return None, {}
+    rows = _TIER_DISCOUNTS(tier=partner.tier_id)
+    if not Partner.tier.is_cached(partner):
+        Partner.tier.field.set_cached_value(partner, rows[0] if rows else None)
+    discounts = {
+        row.discount_line: row.discount_percent for row in rows if row.discount_line is not None
+    }
+    return partner.tier, discounts
+
+
 class PriceContext:
     """Everything about a partner that prices depend on, read once (a fixed number of queries)."""
 
-    def __init__(self, partner: Partner, on: dt.date, product_ids: list[int] | None = None) -> None:
-        """`product_ids`: the products to be priced, when known (a page of the price sheet),
-        so that only their overrides are read."""
+    def __init__(self, partner: Partner, on: dt.date, priced: list[Product]) -> None:
+        """`priced`: the products to be priced, annotated by `products_with_prices(...,
+        partner=partner)` (each holds the partner's override of it)."""
         self.partner = partner
         self.on = on
-        self.tier = partner.tier
-        overrides = PriceOverride.objects.filter(partner=partner).order_by()
-        if product_ids is not None and len(product_ids) <= 1000:
-            overrides = overrides.filter(product_id__in=product_ids)
-        self.overrides = {o.product_id: o for o in overrides}
-        # Every row's derivation says the same sentences: each is translated once per sheet.
+        self.tier, line_discounts = _tier_and_discounts(partner)
+        self.line_discounts = line_discounts if self.tier else {}
+        self.overrides = {
+            product.pk: _Override(product.override_discount, product.override_net_price)
+            for product in priced
+            if product.override_discount is not None or product.override_net_price is not None
+        }
+        # Every row's derivation says the same sentences: each is translated once per sheet,
+        # and those about a line, a tier or a promotion are written once per sheet.
         self.translate = cache(gettext)
-        self._best_promotion: dict[tuple, tuple[Promotion | None, int]] = {}
-        self.line_discounts = (
-            dict(
-                TierLineDiscount.objects.filter(tier=self.tier)
-                .order_by()
-                .values_list("line_id", "percent")
-            )
-            if self.tier
-            else {}
-        )
-        territories = Partner.territories.through.objects.filter(partner_id=partner.pk)
-        territory_ids = set(territories.values_list("territory_id", flat=True))
-        promotions = list(Promotion.objects.filter(start__lte=on, end__gte=on))
-        audiences = _audiences(promotions)
-        self.promotions = [
-            p for p in promotions if self._in_audience(audiences[p.pk], territory_ids)
-        ]
+        self._sentences: dict[tuple, str] = {}
+        self._best_promotion: dict[tuple, tuple[Promotion | None, int, str]] = {}
+        self.promotions = _PROMOTIONS(partner=partner.pk, on=on)
         self._promoted_products = {p.product_id for p in self.promotions if p.product_id}
-
-    def _in_audience(self, audience: dict[str, set[int]], territory_ids: set[int]) -> bool:
-        tiers, territories, partners = (
-            audience["tiers"],
-            audience["territories"],
-            audience["partners"],
-        )
-        if not (tiers or territories or partners):
-            return True
-        return (
-            (self.tier is not None and self.tier.pk in tiers)
-            or bool(territories & territory_ids)
-            or self.partner.pk in partners
-        )
 
     def promotions_for(self, product: Product) -> list[Promotion]:
         return [
@@ -163,9 +355,15 @@ class PriceContext:
     def best_promotion(self, product: Product) -> tuple[Promotion | None, int]:
         """The promotion that applies to `product` and the number it was chosen from. Products
         of a line that no promotion names one by one share the answer."""
+        best, count, _sentence = self._promotion(product)
+        return best, count
+
+    def _promotion(self, product: Product) -> tuple[Promotion | None, int, str]:
+        """`best_promotion(product)` and the derivation's sentence about it."""
         pk = product.pk if product.pk in self._promoted_products else None
         key = (product.line_id, pk)
-        if key not in self._best_promotion:
+        answer = self._best_promotion.get(key)
+        if answer is None:
             candidates = self.promotions_for(product)
             # Promotions never stack: the best single one wins (ties go to the earliest code).
             best = (
@@ -173,8 +371,77 @@ class PriceContext:
                 if candidates
                 else None
             )
-            self._best_promotion[key] = (best, len(candidates))
-        return self._best_promotion[key]
+            answer = self._best_promotion[key] = (
+                best,
+                len(candidates),
+                self._promotion_sentence(best, len(candidates)),
+            )
+        return answer
+
+    def _promotion_sentence(self, promotion: Promotion | None, count: int) -> str:
+        _ = self.translate
+        if promotion is None:
+            return _("No promotion applies.")
+        return _("Promotion %(code)s: %(pct)s%% off, %(start)s to %(end)s (best of %(count)s).") % {
+            "code": promotion.code,
+            "pct": format_percent(promotion.percent),
+            "start": promotion.start.isoformat(),
+            "end": promotion.end.isoformat(),
+            "count": count,
+        }
+
+    def _sentence(self, key: tuple, write) -> str:
+        sentence = self._sentences.get(key)
+        if sentence is None:
+            sentence = self._sentences[key] = write()
+        return sentence
+
+    def _discount(self, row: PriceRow, product: Product) -> None:
+        """The discount of `row` when no agreed net price applies, and its sentence."""
+        _ = self.translate
+        override = self.overrides.get(product.pk)
+        if override is not None:
+            row.discount = override.discount
+            row.discount_source = DiscountSource.OVERRIDE_DISCOUNT
+            row.steps.append(
+                self._sentence(
+                    ("override", row.discount),
+                    lambda: (
+                        _("Your agreed discount for this product: %(pct)s%%.")
+                        % {"pct": format_percent(row.discount)}
+                    ),
+                )
+            )
+        elif product.line_id in self.line_discounts:
+            row.discount = self.line_discounts[product.line_id]
+            row.discount_source = DiscountSource.TIER_LINE
+            row.steps.append(
+                self._sentence(
+                    ("line", product.line_id),
+                    lambda: (
+                        _("%(tier)s tier discount for %(line)s: %(pct)s%%.")
+                        % {
+                            "tier": self.tier.display_name,
+                            "line": product.line.display_name,
+                            "pct": format_percent(row.discount),
+                        }
+                    ),
+                )
+            )
+        elif self.tier is not None:
+            row.discount = self.tier.default_discount
+            row.discount_source = DiscountSource.TIER_DEFAULT
+            row.steps.append(
+                self._sentence(
+                    ("tier",),
+                    lambda: (
+                        _("%(tier)s tier default discount: %(pct)s%%.")
+                        % {"tier": self.tier.display_name, "pct": format_percent(row.discount)}
+                    ),
+                )
+            )
+        else:
+            row.steps.append(_("No discount applies (no tier)."))
 
     def price(self, product: Product) -> PriceRow:
         """Apply the net-price rule to one product annotated by `products_with_prices`."""
@@ -217,50 +484,14 @@ class PriceContext:
                 % {"net": format_amount(override.net_price, currency), "currency": currency}
             )
         else:
-            if override is not None:
-                row.discount = override.discount
-                row.discount_source = DiscountSource.OVERRIDE_DISCOUNT
-                row.steps.append(
-                    _("Your agreed discount for this product: %(pct)s%%.")
-                    % {"pct": format_percent(row.discount)}
-                )
-            elif product.line_id in self.line_discounts:
-                row.discount = self.line_discounts[product.line_id]
-                row.discount_source = DiscountSource.TIER_LINE
-                row.steps.append(
-                    _("%(tier)s tier discount for %(line)s: %(pct)s%%.")
-                    % {
-                        "tier": self.tier.display_name,
-                        "line": product.line.display_name,
-                        "pct": format_percent(row.discount),
-                    }
-                )
-            elif self.tier is not None:
-                row.discount = self.tier.default_discount
-                row.discount_source = DiscountSource.TIER_DEFAULT
-                row.steps.append(
-                    _("%(tier)s tier default discount: %(pct)s%%.")
-                    % {"tier": self.tier.display_name, "pct": format_percent(row.discount)}
-                )
-            else:
-                row.steps.append(_("No discount applies (no tier)."))
+            self._discount(row, product)
             after_discount = row.list_price * (HUNDRED - row.discount) / HUNDRED
 
-        row.promotion, row.promotion_candidates = self.best_promotion(product)
+        row.promotion, row.promotion_candidates, sentence = self._promotion(product)
+        row.steps.append(sentence)
         if row.promotion:
-            row.steps.append(
-                _("Promotion %(code)s: %(pct)s%% off, %(start)s to %(end)s (best of %(count)s).")
-                % {
-                    "code": row.promotion.code,
-                    "pct": format_percent(row.promotion.percent),
-                    "start": row.promotion.start.isoformat(),
-                    "end": row.promotion.end.isoformat(),
-                    "count": row.promotion_candidates,
-                }
-            )
             raw = after_discount * (HUNDRED - row.promotion.percent) / HUNDRED
         else:
-            row.steps.append(_("No promotion applies."))
             raw = after_discount
         row.net_price = quantize(raw, currency)
         row.steps.append(
@@ -272,36 +503,6 @@ class PriceContext:
             }
         )
         return row
-
-
-def _audiences(promotions: list[Promotion]) -> dict[int, dict[str, set[int]]]:
-    """Each promotion's audience as ids: its tiers, territories and partners, read from the
-    three link tables in one query (none when there is no promotion)."""
-    audiences = {
-        p.pk: {"tiers": set(), "territories": set(), "partners": set()} for p in promotions
-    }
-    if not promotions:
-        return audiences
-    ids = list(audiences)
-    marks = ", ".join(["%s"] * len(ids))
-    selects, params = [], []
-    for kind, name in enumerate(_AUDIENCES):
-        field = Promotion._meta.get_field(name)
-        table = connection.ops.quote_name(field.m2m_db_table())
-        source = connection.ops.quote_name(field.m2m_column_name())
-        target = connection.ops.quote_name(field.m2m_reverse_name())
-        selects.append(
-            f"SELECT {kind}, {source}, {target} FROM {table} WHERE {source} IN ({marks})"  # noqa: S608
-        )
-        params += ids
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        for kind, promotion_id, target_id in cursor.fetchall():
-            audiences[promotion_id][_AUDIENCES[kind]].add(target_id)
-    return audiences
-
-
-_AUDIENCES = ("tiers", "territories", "partners")
 
 
 def _reverse_code(code: str) -> tuple[int, ...]:
@@ -316,10 +517,16 @@ def price_sheet(
     product to price."""
     if products is None:
         products = Product.objects.filter(is_active=True, currency=partner.currency)
-    priced = list(products_with_prices(products, on))
+    priced = list(products_with_prices(products, on, partner=partner))
+    return price_products(partner=partner, on=on, priced=priced)
+
+
+def price_products(*, partner: Partner, on: dt.date, priced: list[Product]) -> list[PriceRow]:
+    """Net prices for `partner` on date `on` of the products `priced`, annotated by
+    `products_with_prices(..., partner=partner)` (a page of `price_sheet_pages`)."""
     if not priced:
         return []
-    context = PriceContext(partner, on, product_ids=[product.pk for product in priced])
+    context = PriceContext(partner, on, priced)
     return [context.price(product) for product in priced]
 
 
@@ -354,12 +561,9 @@ class UpcomingChange:
     new_map: Decimal | None
 
 
-def upcoming_price_changes(
-    *, partner: Partner, on: dt.date, limit: int = 50
-) -> list[UpcomingChange]:
-    """List-price changes dated after `on`, with the price they replace (one query)."""
+def _upcoming(on: dt.date, limit: int) -> QuerySet:
     date = connections[PriceListItem.objects.db].ops.adapt_datefield_value(on)
-    items = (
+    return (
         PriceListItem.objects.filter(
             price_list__effective_from__gt=on,
             product__is_active=True,
@@ -387,10 +591,23 @@ def upcoming_price_changes(
             "map_price",
         )[:limit]
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _upcoming_query(limit: int) -> PreparedQuery:
+    return PreparedQuery(lambda on: _upcoming(on, limit), dates=("on",), plan_once=True)
+
+
+def upcoming_price_changes(
+    *, partner: Partner, on: dt.date, limit: int = 50
+) -> list[UpcomingChange]:
+    """List-price changes dated after `on`, with the price they replace (one query, compiled
+    once)."""
+    local = (get_language() or "").startswith("zh")
     return [
         UpcomingChange(
             sku=sku,
-            name=_localised(name, local_name),
+            name=local_name if local and local_name else name,
             effective_from=effective_from,
             price_list=code,
             currency=currency,
@@ -398,5 +615,7 @@ def upcoming_price_changes(
             new=new,
             new_map=new_map,
         )
-        for sku, name, local_name, effective_from, code, currency, current, new, new_map in items
+        for sku, name, local_name, effective_from, code, currency, current, new, new_map in (
+            _upcoming_query(limit)(on=on)
+        )
     ]

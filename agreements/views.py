@@ -3,7 +3,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,8 +23,17 @@ from prm.core.errors import DomainError
 from prm.core.params import query_int
 
 from .forms import AgreementCreateForm, ProposeTermsForm, QuestionForm, TerminationForm
-from .models import Agreement, Product, ProductLine
-from .pricing import price_row_as_dict, price_sheet, upcoming_price_changes
+from .models import Agreement
+from .pricing import (
+    PRICE_PAGE_SIZE,
+    price_products,
+    price_row_as_dict,
+    price_sheet,
+    price_sheet_pages,
+    price_sheet_products,
+    product_line_list,
+    upcoming_price_changes,
+)
 from .selectors import (
     AGREEMENT_PAGE_SIZE,
     agreement_get,
@@ -333,18 +341,11 @@ class PriceSheetMixin:
             return timezone.localdate()
 
     def get_products(self, partner):
-        products = Product.objects.filter(is_active=True, currency=partner.currency)
-        search = self.request.GET.get("q", "").strip()
-        line = self.request.GET.get("line", "")
-        if search:
-            products = products.filter(
-                Q(sku__icontains=search)
-                | Q(name__icontains=search)
-                | Q(local_name__icontains=search)
-            )
-        if line:
-            products = products.filter(line__code=line)
-        return products.order_by("sku")
+        return price_sheet_products(
+            currency=partner.currency,
+            search=self.request.GET.get("q", "").strip(),
+            line=self.request.GET.get("line", ""),
+        )
 
 
 class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
@@ -352,7 +353,7 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
 
     allowed_roles = ALL_ROLES
     template_name = "agreements/price_sheet.html"
-    paginate_by = 50
+    paginate_by = PRICE_PAGE_SIZE
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
@@ -363,21 +364,19 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         partner = self.get_sheet_partner()
         on = self.get_sheet_date()
-        context.update(
-            sheet_partner=partner,
-            on=on,
-            search=self.request.GET.get("q", "").strip(),
-            line=self.request.GET.get("line", ""),
-            lines=ProductLine.objects.order_by("code"),
-        )
+        search = self.request.GET.get("q", "").strip()
+        line = self.request.GET.get("line", "")
+        context.update(sheet_partner=partner, on=on, search=search, line=line)
         if request_role(self.request) in VENDOR_ROLES:
             context["partner_choices"] = partner_choice_rows(user=self.request.user)
         if partner is None:
+            context["lines"] = product_line_list()
             return context
-        page = Paginator(self.get_products(partner), self.paginate_by).get_page(
-            self.request.GET.get("page")
+        products, context["lines"] = price_sheet_pages(
+            partner=partner, on=on, search=search, line=line
         )
-        rows = price_sheet(partner=partner, on=on, products=page.object_list)
+        page = Paginator(products, self.paginate_by).get_page(self.request.GET.get("page"))
+        rows = price_products(partner=partner, on=on, priced=page.object_list)
         context.update(
             page_obj=page,
             rows=rows,

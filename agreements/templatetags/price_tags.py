@@ -1,10 +1,12 @@
 """The price sheet's rows, written in Python: fifty rows of seven cells and a derivation each
 cost more as template nodes than the prices themselves."""
 
+import functools
+import html
+
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from prm.core.columns import column_labels
 from prm.core.links import nav
@@ -13,11 +15,66 @@ from prm.core.templatetags.prm import money, percent
 register = template.Library()
 
 
+def _escape(value) -> str:
+    """`conditional_escape(value)` as text: the same characters escaped, without the wrapper
+    that looks for lazy strings in its arguments on each of a sheet's hundreds of cells."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+@functools.lru_cache(maxsize=64)
+def _currency(currency: str) -> str:
+    return f' <small class="text-body-secondary">{_escape(currency)}</small>'
+
+
 def _amount(value, currency: str) -> str:
     if value is None:
         return "—"
-    code = conditional_escape(currency)
-    return f'{money(value, currency)} <small class="text-body-secondary">{code}</small>'
+    return money(value, currency) + _currency(currency)
+
+
+class _Cells:
+    """Cells that repeat down a sheet, each written once per table: a percentage, a product
+    line, a promotion, a sentence of a derivation."""
+
+    def __init__(self) -> None:
+        self.percents: dict = {}
+        self.lines: dict = {}
+        self.promotions: dict = {}
+        self.steps: dict[str, str] = {}
+
+    def percent(self, value) -> str:
+        text = self.percents.get(value)
+        if text is None:
+            text = self.percents[value] = percent(value)
+        return text
+
+    def line(self, product, local: bool) -> str:
+        text = self.lines.get(product.line_id)
+        if text is None:
+            line = product.line
+            text = self.lines[product.line_id] = _escape(
+                line.local_name if local and line.local_name else line.name
+            )
+        return text
+
+    def promotion(self, promotion) -> str:
+        if promotion is None:
+            return "—"
+        text = self.promotions.get(promotion.pk)
+        if text is None:
+            text = self.promotions[promotion.pk] = (
+                f"{self.percent(promotion.percent)}% "
+                f'<span class="badge text-bg-info">{_escape(promotion.code)}</span>'
+            )
+        return text
+
+    def step(self, step: str) -> str:
+        text = self.steps.get(step)
+        if text is None:
+            text = self.steps[step] = f"<li>{_escape(step)}</li>"
+        return text
 
 
 @register.simple_tag
@@ -27,7 +84,6 @@ def price_rows(rows, is_vendor):
 
     {% price_rows rows is_vendor %}
     """
-    e = conditional_escape
     labels = column_labels(
         list=gettext_noop("List price"),
         discount=gettext_noop("Discount"),
@@ -35,30 +91,27 @@ def price_rows(rows, is_vendor):
         net=gettext_noop("Net price"),
         map=gettext_noop("MAP"),
     )
-    how = e(gettext("How is this price derived?"))
-    question = e(gettext("Question this price"))
+    how = _escape(gettext("How is this price derived?"))
+    question = _escape(gettext("Question this price"))
     case_open = nav("case_open")
+    local = (get_language() or "").startswith("zh")
+    cells = _Cells()
     out = []
     for row in rows:
         product, currency = row.product, row.currency
-        steps = "".join(f"<li>{e(step)}</li>" for step in row.steps)
+        steps = "".join([cells.step(step) for step in row.steps])
         ask = (
             ""
             if is_vendor
             else f'<a class="small" href="{case_open}?product={product.pk}">{question}</a>'
         )
-        promotion = (
-            f"{percent(row.promotion.percent)}% "
-            f'<span class="badge text-bg-info">{e(row.promotion.code)}</span>'
-            if row.promotion
-            else "—"
-        )
+        name = product.local_name if local and product.local_name else product.name
         out.append(
             "<tr>\n"
-            f'<td class="stack-title text-nowrap">{e(product.sku)}</td>\n'
+            f'<td class="stack-title text-nowrap">{_escape(product.sku)}</td>\n'
             '<td class="stack-title">\n'
-            f"{e(product.display_name)} "
-            f'<span class="small text-body-secondary">· {e(product.line.display_name)}</span>\n'
+            f"{_escape(name)} "
+            f'<span class="small text-body-secondary">· {cells.line(product, local)}</span>\n'
             '<details class="derivation">\n'
             f"<summary>{how}</summary>\n"
             f"<ol>{steps}</ol>\n"
@@ -67,8 +120,10 @@ def price_rows(rows, is_vendor):
             "</td>\n"
             f'<td class="num" data-label="{labels["list"]}">'
             f"{_amount(row.list_price, currency)}</td>\n"
-            f'<td class="num" data-label="{labels["discount"]}">{percent(row.discount)}%</td>\n'
-            f'<td class="num" data-label="{labels["promotion"]}">{promotion}</td>\n'
+            f'<td class="num" data-label="{labels["discount"]}">'
+            f"{cells.percent(row.discount)}%</td>\n"
+            f'<td class="num" data-label="{labels["promotion"]}">'
+            f"{cells.promotion(row.promotion)}</td>\n"
             f'<td class="num fw-semibold" data-label="{labels["net"]}" data-key="net-price">'
             f"{_amount(row.net_price, currency)}</td>\n"
             f'<td class="num" data-label="{labels["map"]}">{money(row.map_price, currency)}</td>\n'
@@ -83,7 +138,7 @@ def upcoming_rows(changes):
 
     {% upcoming_rows upcoming %}
     """
-    e = conditional_escape
+    e = _escape
     sku, product = e(gettext("SKU")), e(gettext("Product"))
     now, new = e(gettext("List price now")), e(gettext("New list price"))
     return mark_safe(  # noqa: S308 - every value is escaped

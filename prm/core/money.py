@@ -21,11 +21,19 @@ def minor_unit(currency: str) -> int:
     return MINOR_UNITS.get(currency.upper(), 2)
 
 
+# The exponent each currency's amounts are rounded to (Decimal("0.01") for TWD).
+_EXPONENTS: dict[str, Decimal] = {
+    code: Decimal(1).scaleb(-digits) for code, digits in MINOR_UNITS.items()
+}
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round `amount` half-up to the minor unit of `currency`."""
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be Decimal, not {type(amount).__name__}")
-    exponent = Decimal(1).scaleb(-minor_unit(currency))
+    exponent = _EXPONENTS.get(currency)
+    if exponent is None:
+        exponent = Decimal(1).scaleb(-minor_unit(currency))
     return amount.quantize(exponent, rounding=ROUND_HALF_UP)
 
 

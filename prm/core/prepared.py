@@ -534,19 +534,22 @@ def counted(queryset: QuerySet) -> QuerySet:
 
 class PreparedPages:
     """A list for a Paginator, from prepared queries run with `ids`: `count()` runs `count` (a
-    `counted()` queryset) and each page, a slice, runs `rows` with its limit and offset, then
-    `complete(rows)` when given (which may read more about the page's rows)."""
+    `counted()` queryset), or gives it when it is the number already read, and each page, a
+    slice, runs `rows` with its limit and offset, then `complete(rows)` when given (which may
+    read more about the page's rows)."""
 
     def __init__(
         self,
         rows: PreparedQuery,
-        count: PreparedQuery,
+        count: PreparedQuery | int,
         ids: dict[str, int],
         complete: Callable[[list], None] | None = None,
     ) -> None:
         self._rows, self._count, self._ids, self._complete = rows, count, ids, complete
 
     def count(self) -> int:
+        if isinstance(self._count, int):
+            return self._count
         return self._count(**self._ids)[0][0]
 
     def __getitem__(self, window: slice) -> list:

@@ -277,8 +277,9 @@ def test_price_sheet_queries_do_not_grow_with_products(catalogue, django_assert_
     assert (len(small), len(large)) == (2, 202)
 
 
-# overrides, tier line discounts, partner territories, promotions, their audiences, products
-SHEET_QUERIES = 6
+# products with their prices and the partner's overrides, its tier with its line discounts,
+# the promotions for it
+SHEET_QUERIES = 3
 
 
 def test_upcoming_price_changes_with_the_price_they_replace():

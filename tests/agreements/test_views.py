@@ -13,9 +13,9 @@ from agreements.services.agreements import (
     agreement_version_accept,
     agreement_version_propose,
 )
-from partners.models import Territory
+from partners.models import Partner, Territory
 
-from ..factories import PartnerFactory, VendorAdminFactory
+from ..factories import PartnerFactory, TierFactory, VendorAdminFactory
 from .factories import (
     PriceListFactory,
     PriceListItemFactory,
@@ -23,6 +23,7 @@ from .factories import (
     ProductFactory,
     ProductLineFactory,
     PromotionFactory,
+    TierLineDiscountFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -394,6 +395,122 @@ def test_price_sheet_cells(prices):
     assert "How is this price derived?" in vendor.content.decode()
 
 
+def _price_row(body: str, sku: str) -> tuple[list[tuple[str, str]], list[str], str]:
+    """The cells of the price sheet's row of `sku` (label and content), the steps of its
+    derivation, and its product cell."""
+    row = re.search(
+        rf'<tr>\s*<td class="stack-title text-nowrap">{re.escape(sku)}</td>.*?</tr>', body, re.S
+    ).group(0)
+    cells = re.findall(r'<td class="num[^"]*" data-label="([^"]+)"[^>]*>(.*?)</td>', row)
+    product = re.search(r'<td class="stack-title">\s*(.*?)\s*<details', row, re.S).group(1)
+    return cells, re.findall(r"<li>(.*?)</li>", row), product
+
+
+def _twd(amount: str) -> str:
+    return f'{amount} <small class="text-body-secondary">TWD</small>'
+
+
+def test_price_sheet_rows_in_every_state(prices):
+    """Each way a net price is reached (an agreed net price, an agreed discount, the tier's
+    discount for the line, the tier's default, no list price), with or without a promotion:
+    the cells and the derivation of each row."""
+    gold = TierFactory(
+        code="sheet-gold", name="Gold", default_discount=Decimal("10"), local_name="金級"
+    )
+    Partner.objects.filter(pk=prices.partner.pk).update(tier=gold)
+    net = ProductLineFactory(code="NET")
+    net.local_name = "網路"
+    net.save()
+    TierLineDiscountFactory(tier=gold, line=net, percent=Decimal("25"))
+    security = ProductLineFactory(code="SEC")
+    firewall = ProductFactory(sku="FW-1", line=security, name="Firewall")
+    PriceListItemFactory(
+        price_list=PriceListFactory(code="BASE"),
+        product=firewall,
+        list_price=Decimal("500.00"),
+        map_price=Decimal("480.00"),
+    )
+    ProductFactory(sku="NOPRICE", line=net, name="Unpriced")
+    PriceOverrideFactory(
+        partner=prices.partner,
+        product=Product.objects.get(sku="SW-0"),
+        discount=None,
+        net_price=Decimal("800.00"),
+    )
+    PriceOverrideFactory(
+        partner=prices.partner, product=Product.objects.get(sku="SW-1"), discount=Decimal("30")
+    )
+    Product.objects.filter(sku="SW-2").update(local_name="交換器 2")
+    body = prices.client("partner_sales").get(reverse("price_sheet")).content.decode()
+    listed = "List price 1000.00 TWD from price list BASE, in force since 2000-01-01."
+    promotion = f"Promotion P5: 5% off, {TODAY:%Y-%m-%d} to {TODAY:%Y-%m-%d} (best of 1)."
+    badge = '5% <span class="badge text-bg-info">P5</span>'
+    expected = {
+        "SW-0": (
+            [_twd("1,000.00"), "20%", badge, _twd("760.00"), "—"],
+            [
+                listed,
+                "Your agreed net price for this product: 800.00 TWD.",
+                promotion,
+                "Net price 760.00 TWD, rounded half-up to 2 decimals.",
+            ],
+            "Switch 0",
+        ),
+        "SW-1": (
+            [_twd("1,000.00"), "30%", badge, _twd("665.00"), "—"],
+            [
+                listed,
+                "Your agreed discount for this product: 30%.",
+                promotion,
+                "Net price 665.00 TWD, rounded half-up to 2 decimals.",
+            ],
+            "Switch 1",
+        ),
+        "SW-2": (
+            [_twd("1,000.00"), "25%", badge, _twd("712.50"), "—"],
+            [
+                listed,
+                "Gold tier discount for Line NET: 25%.",
+                promotion,
+                "Net price 712.50 TWD, rounded half-up to 2 decimals.",
+            ],
+            "Switch 2",
+        ),
+        "FW-1": (
+            [_twd("500.00"), "10%", "—", _twd("450.00"), "480.00"],
+            [
+                "List price 500.00 TWD from price list BASE, in force since 2000-01-01.",
+                "Gold tier default discount: 10%.",
+                "No promotion applies.",
+                "Net price 450.00 TWD, rounded half-up to 2 decimals.",
+            ],
+            "Firewall",
+        ),
+        "NOPRICE": (
+            ["—", "0%", "—", "—", "—"],
+            ["No list price is in force on this date."],
+            "Unpriced",
+        ),
+    }
+    labels = ["List price", "Discount", "Promotion", "Net price", "MAP"]
+    for sku, (cells, steps, name) in expected.items():
+        row_cells, row_steps, product = _price_row(body, sku)
+        assert row_cells == list(zip(labels, cells, strict=True)), sku
+        assert row_steps == steps, sku
+        line = "SEC" if sku == "FW-1" else "NET"
+        assert product == f'{name} <span class="small text-body-secondary">· Line {line}</span>'
+    user = prices.users["partner_sales"]
+    user.language = "zh-hant"
+    user.save()
+    chinese = prices.client("partner_sales").get(reverse("price_sheet")).content.decode()
+    _cells, steps, product = _price_row(chinese, "SW-2")
+    assert product == '交換器 2 <span class="small text-body-secondary">· 網路</span>'
+    assert "金級" in steps[1]
+    assert "網路" in steps[1]
+    _cells, _steps, product = _price_row(chinese, "SW-0")
+    assert product == 'Switch 0 <span class="small text-body-secondary">· 網路</span>'
+
+
 def test_price_sheet_escapes_product_names(prices):
     Product.objects.filter(sku="SW-0").update(name="<b>Switch</b> & co")
     body = prices.client("partner_sales").get(reverse("price_sheet")).content.decode()
@@ -434,9 +551,10 @@ def test_price_sheet_queries_are_constant(prices, django_assert_num_queries):
     assert len(response.context["rows"]) == 50  # paginated
 
 
-# session, user, memberships, product lines, count, page of priced products, overrides,
-# tier discounts, territories, promotions, their audiences, upcoming changes with current prices
-SHEET_PAGE_QUERIES = 13
+# session, user, memberships, product lines with the number of products, page of products
+# with the partner's overrides, their prices in force, the partner's tier with its line
+# discounts, the promotions for it, upcoming changes with current prices
+SHEET_PAGE_QUERIES = 9
 
 
 def test_csv_export_is_excel_friendly_and_safe(prices):
