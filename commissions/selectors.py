@@ -12,12 +12,17 @@ from django.http import Http404
 
 from partners.models import Partner
 from partners.selectors import partner_visible_ids, partner_visible_queryset
-from partners.selectors.directory import SCOPE_IDS, partner_scope, scoped_partner_ids
+from partners.selectors.directory import (
+    SCOPE_ALL,
+    SCOPE_IDS,
+    partner_scope,
+    scoped_partner_ids,
+)
 from prm.core.money import format_amount
 from prm.core.prepared import PreparedPages, PreparedQuery, counted
 
 from . import periods
-from .models import ImportBatch, Sale, Statement, StatementLine
+from .models import ImportBatch, Sale, Statement, StatementLine, StatementRollup
 from .rates import rate_text
 
 
@@ -102,12 +107,32 @@ def _statement_filter(qs: QuerySet, *, period: str, status: str, acknowledged: s
     return qs
 
 
+def _rollup_sums(*, period: str, status: str, acknowledged: str) -> QuerySet:
+    """(currency, period start, total in hundredths, count) of every statement under the
+    statement list's filters (`_statement_filter`), from the rollup."""
+    qs = StatementRollup.objects.filter(statement_count__gt=0)
+    if period:
+        qs = qs.filter(period__in=_period_labels(period))
+    if status in STATEMENT_STATUSES:
+        qs = qs.filter(status=status)
+    if acknowledged == "yes":
+        qs = qs.filter(acknowledged=True)
+    elif acknowledged == "no":
+        qs = qs.exclude(status=Statement.Status.DRAFT).filter(acknowledged=False)
+    return (
+        qs.order_by()
+        .values_list("currency", "period_start")
+        .annotate(Sum("total_cents"), Sum("statement_count"))
+    )
+
+
 @dataclass(frozen=True)
 class _StatementQueries:
     rows: PreparedQuery  # the list's rows, in its order
     rows_of_start: PreparedQuery  # the same, of one period start
     sums: PreparedQuery  # (currency, period start, sum of totals, count)
     count: PreparedQuery
+    cents: bool  # the sums are whole hundredths (read from the rollup)
 
 
 @functools.lru_cache(maxsize=64)
@@ -138,15 +163,20 @@ def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
             statements(**ids)
             .order_by()
             .values_list("currency", "period_start")
-            .annotate(Sum("total"), Count("pk"))
+            .annotate(sum_of_totals=Sum("total"), statements=Count("*"))
         )
 
     names = SCOPE_IDS[scope]
+    if scope == SCOPE_ALL:
+        # Every partner: their statements' sums are the rollup's.
+        filters = {"period": period, "status": status, "acknowledged": acknowledged}
+        sums = functools.partial(_rollup_sums, **filters)
     return _StatementQueries(
         PreparedQuery(rows, *names),
         PreparedQuery(rows_of_start, *names, dates=("period_start",)),
         PreparedQuery(sums, *names),
         PreparedQuery(lambda **ids: counted(statements(**ids)), *names),
+        cents=scope == SCOPE_ALL,
     )
 
 
@@ -199,6 +229,10 @@ def statement_list_with_sums(
     kind, ids = scope
     queries = _statement_queries(kind, period, status, acknowledged)
     sums = queries.sums(**ids)
+    if queries.cents:
+        sums = [
+            (currency, start, Decimal(cents).scaleb(-2), n) for currency, start, cents, n in sums
+        ]
     counts: dict[dt.date, int] = {}
     for _currency, period_start, _amount, count in sums:
         counts[period_start] = counts.get(period_start, 0) + count
