@@ -15,11 +15,14 @@ from partners.selectors import partner_visible_ids, partner_visible_queryset
 from partners.selectors.directory import (
     SCOPE_ALL,
     SCOPE_IDS,
+    SCOPE_MANAGED,
+    SCOPE_MANAGED_IN_GROUP,
     partner_scope,
     scoped_partner_ids,
+    unscoped_partner_ids,
 )
 from prm.core.money import format_amount
-from prm.core.prepared import PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedCounts, PreparedPages, PreparedQuery, counted
 
 from . import periods
 from .models import ImportBatch, Sale, Statement, StatementLine, StatementRollup
@@ -130,9 +133,16 @@ def _rollup_sums(*, period: str, status: str, acknowledged: str) -> QuerySet:
 class _StatementQueries:
     rows: PreparedQuery  # the list's rows, in its order
     rows_of_start: PreparedQuery  # the same, of one period start
-    sums: PreparedQuery  # (currency, period start, sum of totals, count)
     count: PreparedQuery
-    cents: bool  # the sums are whole hundredths (read from the rollup)
+    # (currency, period start, sum of totals, count) of the scope's statements; None when the
+    # scope is every partner
+    sums: PreparedQuery | None
+    # the same in hundredths for every partner, from the rollup
+    rollup: PreparedQuery
+    # the same as `sums` for the partners outside the scope, and how many partners there are
+    # in it and in all (a scope of some partners)
+    outside: PreparedQuery | None
+    share: PreparedCounts | None
 
 
 @functools.lru_cache(maxsize=64)
@@ -140,8 +150,7 @@ def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
     """The statement list's queries for the partners of `scope` (a kind of `partner_scope`)
     and the filters, compiled once."""
 
-    def statements(**ids: int) -> QuerySet:
-        partner_ids = scoped_partner_ids(scope, **ids)
+    def statements(partner_ids) -> QuerySet:
         qs = Statement.objects.all()
         if partner_ids is not None:
             qs = qs.filter(partner_id__in=partner_ids)
@@ -149,7 +158,7 @@ def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
 
     def rows(**ids: int) -> QuerySet:
         return (
-            statements(**ids)
+            statements(scoped_partner_ids(scope, **ids))
             .select_related("partner")
             .only(*STATEMENT_ROW_FIELDS)
             .order_by("-period_start", "partner__code")
@@ -158,26 +167,62 @@ def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
     def rows_of_start(period_start: dt.date, **ids: int) -> QuerySet:
         return rows(**ids).filter(period_start=period_start)
 
-    def sums(**ids: int) -> QuerySet:
+    def sums(partner_ids) -> QuerySet:
         return (
-            statements(**ids)
+            statements(partner_ids)
             .order_by()
             .values_list("currency", "period_start")
             .annotate(sum_of_totals=Sum("total"), statements=Count("*"))
         )
 
+    def share(**ids: int) -> dict[str, QuerySet]:
+        return {"inside": scoped_partner_ids(scope, **ids), "partners": Partner.objects.all()}
+
     names = SCOPE_IDS[scope]
-    if scope == SCOPE_ALL:
-        # Every partner: their statements' sums are the rollup's.
-        filters = {"period": period, "status": status, "acknowledged": acknowledged}
-        sums = functools.partial(_rollup_sums, **filters)
+    filters = {"period": period, "status": status, "acknowledged": acknowledged}
+    every = scope == SCOPE_ALL
+    some = scope in (SCOPE_MANAGED, SCOPE_MANAGED_IN_GROUP)
     return _StatementQueries(
-        PreparedQuery(rows, *names),
-        PreparedQuery(rows_of_start, *names, dates=("period_start",)),
-        PreparedQuery(sums, *names),
-        PreparedQuery(lambda **ids: counted(statements(**ids)), *names),
-        cents=scope == SCOPE_ALL,
+        rows=PreparedQuery(rows, *names, plan_once=True),
+        rows_of_start=PreparedQuery(rows_of_start, *names, dates=("period_start",), plan_once=True),
+        count=PreparedQuery(
+            lambda **ids: counted(statements(scoped_partner_ids(scope, **ids))),
+            *names,
+            plan_once=True,
+        ),
+        sums=None
+        if every
+        else PreparedQuery(
+            lambda **ids: sums(scoped_partner_ids(scope, **ids)), *names, plan_once=True
+        ),
+        rollup=PreparedQuery(lambda: _rollup_sums(**filters), plan_once=True),
+        outside=PreparedQuery(
+            lambda **ids: sums(unscoped_partner_ids(scope, **ids)), *names, plan_once=True
+        )
+        if some
+        else None,
+        share=PreparedCounts(share, *names) if some else None,
     )
+
+
+def _statement_sums(queries: _StatementQueries, ids: dict) -> list:
+    """(currency, period start, sum of totals, count) of the statements of `queries` for the
+    partners of `ids`. Every partner's are the rollup's; those of most partners, the rollup's
+    less those of the partners outside (none when the scope holds every partner), which reads
+    far fewer statements than the scope's own."""
+    if queries.sums is not None:
+        share = queries.share(**ids) if queries.share is not None else None
+        if share is None or share["inside"] * 2 <= share["partners"]:
+            return queries.sums(**ids)
+    sums = {
+        (currency, start): (Decimal(cents).scaleb(-2), count)
+        for currency, start, cents, count in queries.rollup()
+    }
+    if queries.sums is not None and share["inside"] < share["partners"]:
+        for currency, start, amount, count in queries.outside(**ids):
+            every_amount, every_count = sums[(currency, start)]
+            sums[(currency, start)] = (every_amount - amount, every_count - count)
+    return [(*key, amount, count) for key, (amount, count) in sums.items() if count]
 
 
 class StatementsByPeriod:
@@ -228,11 +273,7 @@ def statement_list_with_sums(
         return [], []
     kind, ids = scope
     queries = _statement_queries(kind, period, status, acknowledged)
-    sums = queries.sums(**ids)
-    if queries.cents:
-        sums = [
-            (currency, start, Decimal(cents).scaleb(-2), n) for currency, start, cents, n in sums
-        ]
+    sums = _statement_sums(queries, ids)
     counts: dict[dt.date, int] = {}
     for _currency, period_start, _amount, count in sums:
         counts[period_start] = counts.get(period_start, 0) + count
@@ -266,7 +307,7 @@ def _trend_query(scope: str) -> PreparedQuery:
             qs = qs.filter(partner_id__in=partner_ids)
         return qs.only(*TREND_FIELDS).order_by("-period_start", "partner__code")[:TREND_PERIODS]
 
-    return PreparedQuery(build, *SCOPE_IDS[scope])
+    return PreparedQuery(build, *SCOPE_IDS[scope], plan_once=True)
 
 
 # The payout trend's bars: the newest statements, and what a bar shows of each.

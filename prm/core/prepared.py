@@ -24,9 +24,10 @@ lookup of their ids) with one compiled query.
 `PreparedCounts(build, ...)`, where `build` returns named querysets, counts the rows of each, all
 in one query compiled once.
 
-On PostgreSQL a prepared count, and a prepared query made with `plan_once=True`, is also prepared
-on the server (PREPARE) on each connection that runs it, so that PostgreSQL may keep its plan: a
-query of many subqueries or joins that reads a few rows takes longer to plan than to run.
+On PostgreSQL a prepared count, and a prepared query made with `plan_once=True` (with a limit and
+offset too), is also prepared on the server (PREPARE) on each connection that runs it, so that
+PostgreSQL may keep its plan: a query of many subqueries or joins that reads a few rows takes
+longer to plan than to run.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class _Compiled:
     names: tuple[str, ...] = ()  # the querysets the SQL counts (PreparedCounts)
     counted: tuple[str, ...] = ()  # every queryset, those that can have no row included
     server: _ServerStatement | None = None  # the statement prepared on PostgreSQL
+    limited: _ServerStatement | None = None  # the same with a limit and offset
 
 
 class _Prepared(ABC):
@@ -156,6 +158,9 @@ class _Prepared(ABC):
         return compiled, params
 
 
+_LIMIT = "LIMIT %s OFFSET %s"
+
+
 class PreparedQuery(_Prepared):
     """A model queryset, built by `build(**placeholders)`, compiled once per database."""
 
@@ -170,8 +175,16 @@ class PreparedQuery(_Prepared):
         instances = queryset._iterable_class is ModelIterable
         sliced = queryset.query.is_sliced
         server = self._server(sql, params, using)
+        limited = None if sliced else self._server(f"{sql} {_LIMIT}", [*params, 0, 0], using)
         return _Compiled(
-            sql, tuple(params), positions, compiler, instances, sliced=sliced, server=server
+            sql,
+            tuple(params),
+            positions,
+            compiler,
+            instances,
+            sliced=sliced,
+            server=server,
+            limited=limited,
         )
 
     def __call__(
@@ -184,10 +197,10 @@ class PreparedQuery(_Prepared):
         with connection.cursor() as cursor:
             if limit is None:
                 _execute(connection, cursor, compiled, params)
+            elif compiled.limited is not None:
+                compiled.limited.execute(connection, cursor, [*params, int(limit), int(offset)])
             else:
-                cursor.execute(
-                    f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
-                )
+                cursor.execute(f"{compiled.sql} {_LIMIT}", [*params, int(limit), int(offset)])
             rows = cursor.fetchall()
         if not compiled.instances:
             return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))

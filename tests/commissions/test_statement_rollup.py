@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from commissions.models import Statement, StatementRollup
 from commissions.selectors import statement_list, statement_list_with_sums
+from partners.services import partner_assign_account_manager
 
 from ..factories import PartnerFactory
 
@@ -104,9 +105,23 @@ def _expected(user, period: str, status: str, acknowledged: str) -> dict:
     return sums
 
 
-@pytest.mark.parametrize("role", ["vendor_admin", "cm_assigned"])
-def test_the_lists_sums_are_those_of_its_statements_under_every_filter(world, role):
+@pytest.mark.parametrize(
+    ("role", "managed"),
+    [
+        ("vendor_admin", 0),
+        # a channel manager of one partner in three (its statements' sums), of two (every
+        # partner's less the third's) and of all three (every partner's)
+        ("cm_assigned", 1),
+        ("cm_assigned", 2),
+        ("cm_assigned", 3),
+    ],
+)
+def test_the_lists_sums_are_those_of_its_statements_under_every_filter(world, role, managed):
     partners = [world.partner, world.other_partner, PartnerFactory()]
+    for partner in partners[1:managed]:
+        partner_assign_account_manager(
+            partner=partner, manager=world.users["cm_assigned"], actor=world.users["vendor_admin"]
+        )
     for n, partner in enumerate(partners):
         _statement(partner, "2026-08", f"{n}0.05")
         _statement(partner, "2026-09", f"-{n}.30", currency="USD" if n else "TWD")
