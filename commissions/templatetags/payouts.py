@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from prm.core.columns import column_labels
 from prm.core.links import link
 from prm.core.money import minor_unit, quantize
+from prm.core.templatetags.prm import money
 
 from ..models import Statement
 from ..rates import rate_text
@@ -210,3 +211,51 @@ def statement_rows(statements, is_vendor):
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def payout_trend_chart(trend, chart_id):
+    """The payout trend (commissions.charts.payout_trend) as an inline SVG bar chart whose bars
+    carry their period and total as text, then the same figures as a table, one row a period
+    (it fits a phone however many periods there are).
+
+    {% payout_trend_chart trend "trend" %}
+    """
+    e = conditional_escape
+    chart = e(chart_id)
+    width = trend["width"]
+    labels, bars, cells = [], [], []
+    for bar in trend["bars"]:
+        period = e(bar["period"])
+        currency = e(bar["currency"])
+        total = e(money(bar["total"], bar["currency"]))
+        labels.append(f"{period}: {total} {currency}")
+        negative = " negative" if bar["negative"] else ""
+        y = bar["y"]
+        bars.append(
+            f'\n    <rect class="bar{negative}" x="{bar["x"]}" y="{y}" width="40" '
+            f'height="{bar["height"]}"><title>{period}: {total} {currency}</title></rect>\n'
+            f'    <text x="{bar["label_x"]}" y="140" text-anchor="middle">{period}</text>\n'
+            f'    <text x="{bar["label_x"]}" y="{y - 4}" text-anchor="middle">{total}</text>\n  '
+        )
+        cells.append(
+            f'<tr><th scope="row" class="fw-normal">{period}</th><td class="num">{total}</td></tr>'
+        )
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<svg class="trend-chart" id="{chart}" viewBox="0 0 {width} 150" role="img" '
+        f'aria-labelledby="{chart}-title {chart}-desc">\n'
+        f'  <title id="{chart}-title">{e(_("Payout totals by period"))}</title>\n'
+        f'  <desc id="{chart}-desc">{"; ".join(labels)}</desc>\n'
+        f'  <line x1="0" y1="125" x2="{width}" y2="125" stroke="#94a3b8" stroke-width="1">'
+        "</line>\n"
+        f"  {''.join(bars)}\n"
+        "</svg>\n"
+        '<div class="table-responsive">\n'
+        f'  <table class="table table-sm mt-2 mb-0" id="{chart}-table">\n'
+        f'    <caption class="small">{e(_("The same figures as a table"))}</caption>\n'
+        f'    <thead><tr><th scope="col">{e(_("Period"))}</th>'
+        f'<th scope="col" class="num">{e(_("Total"))}</th></tr></thead>\n'
+        f"    <tbody>{''.join(cells)}</tbody>\n"
+        "  </table>\n"
+        "</div>\n"
+    )

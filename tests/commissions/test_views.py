@@ -12,10 +12,11 @@ from django.utils import timezone, translation
 
 from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
 from agreements.services.program import program_load
+from commissions.charts import payout_trend
 from commissions.models import ImportBatch, RecomputeRequest, Sale, Statement
 from commissions.selectors import statement_list, statement_list_with_sums
 from commissions.services.compute import recompute
-from commissions.templatetags.payouts import line_text
+from commissions.templatetags.payouts import line_text, payout_trend_chart
 from partners.models import Partner
 
 from ..agreements.factories import ProductFactory, ProductLineFactory
@@ -181,6 +182,38 @@ def test_statement_list_rows_in_each_state(world):
     assert paid[-1] == (
         '<i class="bi bi-check2-square text-success" aria-hidden="true"></i> '
         f"{timezone.localdate():%Y-%m-%d}"
+    )
+
+
+def test_payout_trend_chart():
+    """Bars oldest first, each with its period and total as text, a negative total marked;
+    the same figures as a table."""
+    statements = [
+        Statement(period="2026-09", total=Decimal("-500.00"), currency="TWD", status="draft"),
+        Statement(period="2026-08", total=Decimal("1000.00"), currency="TWD", status="paid"),
+    ]
+    html = payout_trend_chart(payout_trend(statements), "trend")
+    assert html.startswith(
+        '<svg class="trend-chart" id="trend" viewBox="0 0 140 150" role="img" '
+        'aria-labelledby="trend-title trend-desc">\n'
+        '  <title id="trend-title">Payout totals by period</title>\n'
+        '  <desc id="trend-desc">2026-08: 1,000.00 TWD; 2026-09: -500.00 TWD</desc>\n'
+    )
+    assert (
+        '<rect class="bar" x="10" y="25" width="40" height="100">'
+        "<title>2026-08: 1,000.00 TWD</title></rect>\n"
+        '    <text x="30" y="140" text-anchor="middle">2026-08</text>\n'
+        '    <text x="30" y="21" text-anchor="middle">1,000.00</text>'
+    ) in html
+    assert '<rect class="bar negative" x="70" y="75" width="40" height="50">' in html
+    assert html.endswith(
+        '<caption class="small">The same figures as a table</caption>\n'
+        '    <thead><tr><th scope="col">Period</th><th scope="col" class="num">Total</th>'
+        "</tr></thead>\n"
+        '    <tbody><tr><th scope="row" class="fw-normal">2026-08</th>'
+        '<td class="num">1,000.00</td></tr>'
+        '<tr><th scope="row" class="fw-normal">2026-09</th><td class="num">-500.00</td></tr>'
+        "</tbody>\n  </table>\n</div>\n"
     )
 
 
