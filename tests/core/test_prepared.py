@@ -136,6 +136,22 @@ def test_a_limit_and_an_offset_give_a_slice_of_the_rows(members):
         sliced(limit=1, user=first.pk)
 
 
+def test_a_query_planned_once_takes_its_limit_and_offset_on_the_server(
+    members, django_assert_num_queries
+):
+    first, _ = members
+    prepared = PreparedQuery(_memberships, "user", plan_once=True)
+    everything = list(_memberships(first.pk))
+    for limit, offset in ((2, 1), (5, 0), (1, 2)):
+        with django_assert_num_queries(1) as context:
+            assert (
+                prepared(limit=limit, offset=offset, user=first.pk)
+                == everything[offset : offset + limit]
+            )
+        assert context.captured_queries[0]["sql"].startswith("EXECUTE prm_prepared_")
+    assert prepared(user=first.pk) == everything
+
+
 def test_prepared_pages_count_and_slice_for_a_paginator(members, django_assert_num_queries):
     first, _ = members
     completed = []
