@@ -350,20 +350,23 @@ def counted(queryset: QuerySet) -> QuerySet:
 
 class PreparedPages:
     """A list for a Paginator, from prepared queries run with `ids`: `count()` runs `count` (a
-    `counted()` queryset) and each page, a slice, runs `rows` with its limit and offset, then
-    `complete(rows)` when given (which may read more about the page's rows)."""
+    `counted()` queryset; with `count_ids` when given, for a count that takes fewer values)
+    and each page, a slice, runs `rows` with its limit and offset, then `complete(rows)` when
+    given (which may read more about the page's rows)."""
 
     def __init__(
         self,
         rows: PreparedQuery,
         count: PreparedQuery,
-        ids: dict[str, int],
+        ids: dict[str, Any],
         complete: Callable[[list], None] | None = None,
+        count_ids: dict[str, Any] | None = None,
     ) -> None:
         self._rows, self._count, self._ids, self._complete = rows, count, ids, complete
+        self._count_ids = ids if count_ids is None else count_ids
 
     def count(self) -> int:
-        return self._count(**self._ids)[0][0]
+        return self._count(**self._count_ids)[0][0]
 
     def __getitem__(self, window: slice) -> list:
         start, stop = window.start or 0, window.stop
