@@ -468,13 +468,20 @@ class StatementRollup(models.Model):
     """The number of statements and the sum of their totals per period, currency, status and
     whether acknowledged, kept by database triggers on every insert, update and delete of a
     statement. The statement list's reporting total for who sees every partner reads these
-    instead of the statements; amounts are whole hundredths, exact on every database."""
+    instead of the statements; amounts are whole hundredths, exact on every database.
+
+    Each write adds its changes to the rows of one of SLOTS slots, chosen by the database
+    session, so that concurrent writers (a recompute's batches) seldom wait for one another's
+    rows; a key's figures are the sums over its slots."""
+
+    SLOTS = 16
 
     period = models.CharField(max_length=7)
     period_start = models.DateField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=8)
     acknowledged = models.BooleanField()
+    slot = models.PositiveSmallIntegerField(default=0)
     statement_count = models.BigIntegerField(default=0)
     total_cents = models.BigIntegerField(default=0)
 
@@ -483,7 +490,7 @@ class StatementRollup(models.Model):
         verbose_name_plural = _("statement rollups")
         constraints = [
             models.UniqueConstraint(
-                fields=["period_start", "period", "currency", "status", "acknowledged"],
+                fields=["period_start", "period", "currency", "status", "acknowledged", "slot"],
                 name="unique_statement_rollup_key",
             ),
         ]

@@ -112,8 +112,9 @@ def _statement_filter(qs: QuerySet, *, period: str, status: str, acknowledged: s
 
 def _rollup_sums(*, period: str, status: str, acknowledged: str) -> QuerySet:
     """(currency, period start, total in hundredths, count) of every statement under the
-    statement list's filters (`_statement_filter`), from the rollup."""
-    qs = StatementRollup.objects.filter(statement_count__gt=0)
+    statement list's filters (`_statement_filter`), from the rollup (summed over its slots; a
+    pair whose count is 0 has no statement)."""
+    qs = StatementRollup.objects.all()
     if period:
         qs = qs.filter(period__in=_period_labels(period))
     if status in STATEMENT_STATUSES:

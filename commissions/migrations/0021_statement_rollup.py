@@ -1,49 +1,59 @@
 """The statement rollup, and the triggers that keep it equal to the counts and sums of
 commissions_statement (as 0005 does for the sales): PostgreSQL statement-level triggers with
 transition tables, SQLite row-level triggers (the embedded demo). The statement list's index on
-the period start also holds what its sums read."""
+the period start also holds what its sums read.
+
+On PostgreSQL each statement adds its changes, the new rows counted in and the old ones out, to
+the rows of its session's slot (its backend's process id modulo 16), in the order of their key,
+and leaves alone the keys it does not change: concurrent writers seldom share a row, and those
+that do take their rows in one order."""
 
 from django.conf import settings
 from django.db import migrations, models
 
-COLUMNS = "period, period_start, currency, status, acknowledged, statement_count, total_cents"
-KEY = "period_start, period, currency, status, acknowledged"
+COLUMNS = (
+    "period, period_start, currency, status, acknowledged, slot, statement_count, total_cents"
+)
+KEY = "period_start, period, currency, status, acknowledged, slot"
 
-POSTGRES_FORWARD = [
-    f"""
-    CREATE FUNCTION commissions_statement_rollup_add() RETURNS trigger AS $$
+
+def _rows(table: str, sign: str) -> str:
+    return f"""
+        SELECT period, period_start, currency, status, acknowledged_at IS NOT NULL AS acknowledged,
+               {sign}1 AS statements, {sign}ROUND(total * 100)::bigint AS cents
+        FROM {table}
+    """
+
+
+def _function(name: str, *changes: str) -> str:
+    rows = " UNION ALL ".join(changes)
+    return f"""
+    CREATE FUNCTION {name}() RETURNS trigger AS $$
     BEGIN
         INSERT INTO commissions_statementrollup ({COLUMNS})
-        SELECT n.period, n.period_start, n.currency, n.status, n.acknowledged_at IS NOT NULL,
-               COUNT(*), SUM(ROUND(n.total * 100))::bigint
-        FROM statement_rollup_new n
-        GROUP BY 1, 2, 3, 4, 5
+        SELECT period, period_start, currency, status, acknowledged, mod(pg_backend_pid(), 16),
+               SUM(statements), SUM(cents)
+        FROM ({rows}) AS changes
+        GROUP BY period, period_start, currency, status, acknowledged
+        HAVING SUM(statements) <> 0 OR SUM(cents) <> 0
+        ORDER BY period_start, period, currency, status, acknowledged
         ON CONFLICT ({KEY}) DO UPDATE SET
             statement_count =
                 commissions_statementrollup.statement_count + EXCLUDED.statement_count,
             total_cents = commissions_statementrollup.total_cents + EXCLUDED.total_cents;
         RETURN NULL;
     END $$ LANGUAGE plpgsql
-    """,
     """
-    CREATE FUNCTION commissions_statement_rollup_remove() RETURNS trigger AS $$
-    BEGIN
-        UPDATE commissions_statementrollup r SET
-            statement_count = r.statement_count - d.statement_count,
-            total_cents = r.total_cents - d.total_cents
-        FROM (
-            SELECT x.period, x.period_start, x.currency, x.status,
-                   x.acknowledged_at IS NOT NULL AS acknowledged,
-                   COUNT(*) AS statement_count,
-                   SUM(ROUND(x.total * 100))::bigint AS total_cents
-            FROM statement_rollup_old x
-            GROUP BY 1, 2, 3, 4, 5
-        ) d
-        WHERE (r.period_start, r.period, r.currency, r.status, r.acknowledged)
-            = (d.period_start, d.period, d.currency, d.status, d.acknowledged);
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql
-    """,
+
+
+POSTGRES_FORWARD = [
+    _function("commissions_statement_rollup_add", _rows("statement_rollup_new", "")),
+    _function("commissions_statement_rollup_remove", _rows("statement_rollup_old", "-")),
+    _function(
+        "commissions_statement_rollup_change",
+        _rows("statement_rollup_new", ""),
+        _rows("statement_rollup_old", "-"),
+    ),
     """
     CREATE TRIGGER commissions_statement_rollup_insert AFTER INSERT ON commissions_statement
     REFERENCING NEW TABLE AS statement_rollup_new
@@ -55,18 +65,13 @@ POSTGRES_FORWARD = [
     FOR EACH STATEMENT EXECUTE FUNCTION commissions_statement_rollup_remove()
     """,
     """
-    CREATE TRIGGER commissions_statement_rollup_update_old AFTER UPDATE ON commissions_statement
-    REFERENCING OLD TABLE AS statement_rollup_old
-    FOR EACH STATEMENT EXECUTE FUNCTION commissions_statement_rollup_remove()
-    """,
-    """
-    CREATE TRIGGER commissions_statement_rollup_update_new AFTER UPDATE ON commissions_statement
-    REFERENCING NEW TABLE AS statement_rollup_new
-    FOR EACH STATEMENT EXECUTE FUNCTION commissions_statement_rollup_add()
+    CREATE TRIGGER commissions_statement_rollup_update AFTER UPDATE ON commissions_statement
+    REFERENCING OLD TABLE AS statement_rollup_old NEW TABLE AS statement_rollup_new
+    FOR EACH STATEMENT EXECUTE FUNCTION commissions_statement_rollup_change()
     """,
     f"""
     INSERT INTO commissions_statementrollup ({COLUMNS})
-    SELECT period, period_start, currency, status, acknowledged_at IS NOT NULL,
+    SELECT period, period_start, currency, status, acknowledged_at IS NOT NULL, 0,
            COUNT(*), SUM(ROUND(total * 100))::bigint
     FROM commissions_statement
     GROUP BY 1, 2, 3, 4, 5
@@ -75,10 +80,10 @@ POSTGRES_FORWARD = [
 POSTGRES_BACKWARD = [
     "DROP TRIGGER IF EXISTS commissions_statement_rollup_insert ON commissions_statement",
     "DROP TRIGGER IF EXISTS commissions_statement_rollup_delete ON commissions_statement",
-    "DROP TRIGGER IF EXISTS commissions_statement_rollup_update_old ON commissions_statement",
-    "DROP TRIGGER IF EXISTS commissions_statement_rollup_update_new ON commissions_statement",
+    "DROP TRIGGER IF EXISTS commissions_statement_rollup_update ON commissions_statement",
     "DROP FUNCTION IF EXISTS commissions_statement_rollup_add()",
     "DROP FUNCTION IF EXISTS commissions_statement_rollup_remove()",
+    "DROP FUNCTION IF EXISTS commissions_statement_rollup_change()",
 ]
 
 
@@ -86,7 +91,7 @@ def _sqlite_add(row: str) -> str:
     return f"""
         INSERT INTO commissions_statementrollup ({COLUMNS})
         VALUES ({row}.period, {row}.period_start, {row}.currency, {row}.status,
-                {row}.acknowledged_at IS NOT NULL, 1,
+                {row}.acknowledged_at IS NOT NULL, 0, 1,
                 CAST(ROUND({row}.total * 100) AS INTEGER))
         ON CONFLICT ({KEY}) DO UPDATE SET
             statement_count = statement_count + 1,
@@ -101,7 +106,7 @@ def _sqlite_remove(row: str) -> str:
             total_cents = total_cents - CAST(ROUND({row}.total * 100) AS INTEGER)
         WHERE period_start = {row}.period_start AND period = {row}.period
           AND currency = {row}.currency AND status = {row}.status
-          AND acknowledged = ({row}.acknowledged_at IS NOT NULL);
+          AND acknowledged = ({row}.acknowledged_at IS NOT NULL) AND slot = 0;
     """
 
 
@@ -114,7 +119,7 @@ SQLITE_FORWARD = [
     f"BEGIN {_sqlite_remove('OLD')} {_sqlite_add('NEW')} END",
     f"""
     INSERT INTO commissions_statementrollup ({COLUMNS})
-    SELECT period, period_start, currency, status, acknowledged_at IS NOT NULL,
+    SELECT period, period_start, currency, status, acknowledged_at IS NOT NULL, 0,
            COUNT(*), SUM(CAST(ROUND(total * 100) AS INTEGER))
     FROM commissions_statement
     GROUP BY 1, 2, 3, 4, 5
@@ -157,6 +162,7 @@ class Migration(migrations.Migration):
                 ('currency', models.CharField(max_length=3)),
                 ('status', models.CharField(max_length=8)),
                 ('acknowledged', models.BooleanField()),
+                ('slot', models.PositiveSmallIntegerField(default=0)),
                 ('statement_count', models.BigIntegerField(default=0)),
                 ('total_cents', models.BigIntegerField(default=0)),
             ],
@@ -175,7 +181,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='statementrollup',
-            constraint=models.UniqueConstraint(fields=('period_start', 'period', 'currency', 'status', 'acknowledged'), name='unique_statement_rollup_key'),
+            constraint=models.UniqueConstraint(fields=('period_start', 'period', 'currency', 'status', 'acknowledged', 'slot'), name='unique_statement_rollup_key'),
         ),
         migrations.RunPython(forward, backward),
     ]
