@@ -338,12 +338,13 @@ def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
 
 def counted(queryset: QuerySet) -> QuerySet:
     """A values_list() queryset whose one row holds the number of rows of `queryset`, as
-    `queryset.count()` counts them (for a PreparedQuery)."""
+    `queryset.count()` counts them (for a PreparedQuery): COUNT(*), which an index may answer
+    alone."""
     return (
         queryset.order_by()
         .annotate(counted_group=Value(1))
         .values("counted_group")
-        .annotate(counted_rows=Count("pk"))
+        .annotate(counted_rows=Count("*"))
         .values_list("counted_rows")
     )
 
