@@ -452,8 +452,15 @@ class Statement(TimeStampedModel):
             # The list's rows of a period start in partner order, and (for who sees a part of
             # the partners) its sums per currency and period start from the index alone.
             models.Index(
-                fields=["-period_start", "currency"],
-                include=["partner", "period", "status", "acknowledged_at", "total"],
+                fields=[
+                    "-period_start",
+                    "currency",
+                    "partner",
+                    "period",
+                    "status",
+                    "acknowledged_at",
+                    "total",
+                ],
                 name="statement_period_sums_idx",
             ),
             # The dashboard's oldest statements of a status (drafts to approve).

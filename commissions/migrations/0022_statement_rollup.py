@@ -173,7 +173,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='statement',
-            index=models.Index(fields=['-period_start', 'currency'], include=('partner', 'period', 'status', 'acknowledged_at', 'total'), name='statement_period_sums_idx'),
+            index=models.Index(fields=['-period_start', 'currency', 'partner', 'period', 'status', 'acknowledged_at', 'total'], name='statement_period_sums_idx'),
         ),
         migrations.RemoveIndex(
             model_name='statement',
