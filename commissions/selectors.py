@@ -299,6 +299,11 @@ def statement_list_pages(
     return PreparedPages(queries.rows, queries.count, ids)
 
 
+# The payout trend's bars: the newest statements, and what a bar shows of each.
+TREND_PERIODS = 12
+TREND_FIELDS = ("period", "total", "currency", "status")
+
+
 @functools.lru_cache(maxsize=8)
 def _trend_query(scope: str) -> PreparedQuery:
     def build(**ids: int) -> QuerySet:
@@ -309,11 +314,6 @@ def _trend_query(scope: str) -> PreparedQuery:
         return qs.only(*TREND_FIELDS).order_by("-period_start", "partner__code")[:TREND_PERIODS]
 
     return PreparedQuery(build, *SCOPE_IDS[scope], plan_once=True)
-
-
-# The payout trend's bars: the newest statements, and what a bar shows of each.
-TREND_PERIODS = 12
-TREND_FIELDS = ("period", "total", "currency", "status")
 
 
 def statement_trend_list(*, user, current_partner: Partner | None = None) -> list[Statement]:
