@@ -206,14 +206,19 @@ def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
     )
 
 
+# A scope leaving out at most this share of the partners sums every partner's statements less
+# those of the partners it leaves out: the database reads far fewer statements.
+OUTSIDE_SHARE = 0.1
+
+
 def _statement_sums(queries: _StatementQueries, ids: dict) -> list:
     """(currency, period start, sum of totals, count) of the statements of `queries` for the
-    partners of `ids`. Every partner's are the rollup's; those of most partners, the rollup's
-    less those of the partners outside (none when the scope holds every partner), which reads
-    far fewer statements than the scope's own."""
+    partners of `ids`. Every partner's are the rollup's; those of nearly every partner
+    (OUTSIDE_SHARE), the rollup's less those of the partners outside the scope (none when it
+    holds every partner)."""
     if queries.sums is not None:
         share = queries.share(**ids) if queries.share is not None else None
-        if share is None or share["inside"] * 2 <= share["partners"]:
+        if share is None or share["partners"] - share["inside"] > OUTSIDE_SHARE * share["partners"]:
             return queries.sums(**ids)
     sums = {
         (currency, start): (Decimal(cents).scaleb(-2), count)

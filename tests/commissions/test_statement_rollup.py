@@ -108,15 +108,16 @@ def _expected(user, period: str, status: str, acknowledged: str) -> dict:
     ("role", "managed"),
     [
         ("vendor_admin", 0),
-        # a channel manager of one partner in three (its statements' sums), of two (every
-        # partner's less the third's) and of all three (every partner's)
+        # a channel manager of one partner in ten and of eight (its statements' sums), of nine
+        # (every partner's less the tenth's) and of all ten (every partner's)
         ("cm_assigned", 1),
-        ("cm_assigned", 2),
-        ("cm_assigned", 3),
+        ("cm_assigned", 8),
+        ("cm_assigned", 9),
+        ("cm_assigned", 10),
     ],
 )
 def test_the_lists_sums_are_those_of_its_statements_under_every_filter(world, role, managed):
-    partners = [world.partner, world.other_partner, PartnerFactory()]
+    partners = [world.partner, world.other_partner, *PartnerFactory.create_batch(8)]
     for partner in partners[1:managed]:
         partner_assign_account_manager(
             partner=partner, manager=world.users["cm_assigned"], actor=world.users["vendor_admin"]
