@@ -449,7 +449,20 @@ class Statement(TimeStampedModel):
             models.UniqueConstraint(fields=["partner", "period"], name="unique_statement_period"),
         ]
         indexes = [
-            models.Index(fields=["-period_start"], name="statement_period_start_idx"),
+            # The list's rows of a period start in partner order, and (for who sees a part of
+            # the partners) its sums per currency and period start from the index alone.
+            models.Index(
+                fields=[
+                    "-period_start",
+                    "currency",
+                    "partner",
+                    "period",
+                    "status",
+                    "acknowledged_at",
+                    "total",
+                ],
+                name="statement_period_sums_idx",
+            ),
             # The dashboard's oldest statements of a status (drafts to approve), their count and
             # their total by currency, read from the index alone.
             models.Index(
@@ -461,6 +474,41 @@ class Statement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.partner.code} {self.period}"
+
+
+class StatementRollup(models.Model):
+    """The number of statements and the sum of their totals per period, currency, status and
+    whether acknowledged, kept by database triggers on every insert, update and delete of a
+    statement. The statement list's reporting total for who sees every partner reads these
+    instead of the statements; amounts are whole hundredths, exact on every database.
+
+    Each write adds its changes to the rows of one of SLOTS slots, chosen by the database
+    session, so that concurrent writers (a recompute's batches) seldom wait for one another's
+    rows; a key's figures are the sums over its slots."""
+
+    SLOTS = 16
+
+    period = models.CharField(max_length=7)
+    period_start = models.DateField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=8)
+    acknowledged = models.BooleanField()
+    slot = models.PositiveSmallIntegerField(default=0)
+    statement_count = models.BigIntegerField(default=0)
+    total_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("statement rollup")
+        verbose_name_plural = _("statement rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period", "currency", "status", "acknowledged", "slot"],
+                name="unique_statement_rollup_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.currency} {self.status}"
 
 
 class StatementLine(models.Model):

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from prm.core.money import quantize
+from prm.core.prepared import PreparedQuery
 
 from .models import ExchangeRate
 
@@ -46,27 +50,41 @@ def no_rate_reason(from_currency: str, to_currency: str, day: dt.date) -> str:
     return f"no {from_currency}→{to_currency} rate on or before {day:%Y-%m-%d}"
 
 
+def _rates() -> QuerySet:
+    return ExchangeRate.objects.order_by("from_currency", "to_currency", "date").values_list(
+        "from_currency", "to_currency", "date", "rate"
+    )
+
+
+@functools.cache
+def _rates_into(currency: str) -> PreparedQuery:
+    """Every rate into `currency` (a reporting total's), compiled once."""
+    return PreparedQuery(lambda: _rates().filter(to_currency=currency))
+
+
 class RateBook:
     """Every rate of the pairs asked for, read in one query; lookups are in memory."""
 
     def __init__(
         self, pairs: Iterable[tuple[str, str]] | None = None, *, to_currency: str = ""
     ) -> None:
-        rates = ExchangeRate.objects.order_by("from_currency", "to_currency", "date")
-        if to_currency:
-            rates = rates.filter(to_currency=to_currency)
-        if pairs is not None:
-            pairs = {(a, b) for a, b in pairs if a != b}
-            if not pairs:
-                rates = rates.none()
-            else:
-                wanted = {a for a, _ in pairs}
-                rates = rates.filter(from_currency__in=wanted)
+        if pairs is None and to_currency:
+            rows = _rates_into(to_currency)()
+        else:
+            rates = _rates()
+            if to_currency:
+                rates = rates.filter(to_currency=to_currency)
+            if pairs is not None:
+                pairs = {(a, b) for a, b in pairs if a != b}
+                if not pairs:
+                    rates = rates.none()
+                else:
+                    wanted = {a for a, _ in pairs}
+                    rates = rates.filter(from_currency__in=wanted)
+            rows = rates
         self._dates: dict[tuple[str, str], list[dt.date]] = {}
         self._rates: dict[tuple[str, str], list[Decimal]] = {}
-        for from_currency, to_currency, date, rate in rates.values_list(
-            "from_currency", "to_currency", "date", "rate"
-        ):
+        for from_currency, to_currency, date, rate in rows:
             self._dates.setdefault((from_currency, to_currency), []).append(date)
             self._rates.setdefault((from_currency, to_currency), []).append(rate)
 

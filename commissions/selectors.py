@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 
 from partners.models import Partner
 from partners.selectors import partner_visible_ids, partner_visible_queryset
+from partners.selectors.directory import (
+    SCOPE_ALL,
+    SCOPE_IDS,
+    SCOPE_MANAGED,
+    SCOPE_MANAGED_IN_GROUP,
+    partner_scope,
+    scoped_partner_ids,
+    unscoped_partner_ids,
+)
 from prm.core.money import format_amount
+from prm.core.prepared import PreparedCounts, PreparedPages, PreparedQuery, counted
 
 from . import periods
-from .models import ImportBatch, Sale, Statement, StatementLine
+from .models import ImportBatch, Sale, Statement, StatementLine, StatementRollup
 from .rates import rate_text
 
 
@@ -54,38 +67,268 @@ def statement_list(
     if visible is not None:
         qs = qs.filter(partner_id__in=visible)
     if period:
-        quarter = (
-            periods.quarter_of(period)
-            if len(period) == 7 and period[4] == "-" and period[5] != "Q"
-            else None
-        )
-        qs = qs.filter(period__in=[period, quarter.label] if quarter else [period])
+        qs = qs.filter(period__in=_period_labels(period))
     return qs.order_by("-period_start", "partner__code")
+
+
+def _period_labels(period: str) -> list[str]:
+    """The period `period`, and for a month the quarter containing it."""
+    if len(period) == 7 and period[4] == "-" and period[5] != "Q":
+        return [period, periods.quarter_of(period).label]
+    return [period]
+
+
+# What a row of the statement list shows.
+STATEMENT_ROW_FIELDS = (
+    "period",
+    "status",
+    "currency",
+    "net_sales",
+    "total",
+    "computed_at",
+    "acknowledged_at",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+)
+# The statement list's filters: the statuses it offers, and whether acknowledged.
+STATEMENT_STATUSES = ("draft", "approved", "paid")
+ACKNOWLEDGED_CHOICES = ("yes", "no")
+
+
+def _statement_filter(qs: QuerySet, *, period: str, status: str, acknowledged: str) -> QuerySet:
+    """`qs` limited to the statement list's filters (`statement_list`'s period, a status of
+    STATEMENT_STATUSES, acknowledged "yes" or "no"; any other value filters nothing)."""
+    if period:
+        qs = qs.filter(period__in=_period_labels(period))
+    if status in STATEMENT_STATUSES:
+        qs = qs.filter(status=status)
+    if acknowledged == "yes":
+        qs = qs.filter(acknowledged_at__isnull=False)
+    elif acknowledged == "no":
+        qs = qs.exclude(status=Statement.Status.DRAFT).filter(acknowledged_at__isnull=True)
+    return qs
+
+
+def _rollup_sums(*, period: str, status: str, acknowledged: str) -> QuerySet:
+    """(currency, period start, total in hundredths, count) of every statement under the
+    statement list's filters (`_statement_filter`), from the rollup (summed over its slots; a
+    pair whose count is 0 has no statement)."""
+    qs = StatementRollup.objects.all()
+    if period:
+        qs = qs.filter(period__in=_period_labels(period))
+    if status in STATEMENT_STATUSES:
+        qs = qs.filter(status=status)
+    if acknowledged == "yes":
+        qs = qs.filter(acknowledged=True)
+    elif acknowledged == "no":
+        qs = qs.exclude(status=Statement.Status.DRAFT).filter(acknowledged=False)
+    return (
+        qs.order_by()
+        .values_list("currency", "period_start")
+        .annotate(Sum("total_cents"), Sum("statement_count"))
+    )
+
+
+@dataclass(frozen=True)
+class _StatementQueries:
+    rows: PreparedQuery  # the list's rows, in its order
+    rows_of_start: PreparedQuery  # the same, of one period start
+    count: PreparedQuery
+    # (currency, period start, sum of totals, count) of the scope's statements; None when the
+    # scope is every partner
+    sums: PreparedQuery | None
+    # the same in hundredths for every partner, from the rollup
+    rollup: PreparedQuery
+    # the same as `sums` for the partners outside the scope, and how many partners there are
+    # in it and in all (a scope of some partners)
+    outside: PreparedQuery | None
+    share: PreparedCounts | None
+
+
+@functools.lru_cache(maxsize=64)
+def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
+    """The statement list's queries for the partners of `scope` (a kind of `partner_scope`)
+    and the filters, compiled once."""
+
+    def statements(partner_ids) -> QuerySet:
+        qs = Statement.objects.all()
+        if partner_ids is not None:
+            qs = qs.filter(partner_id__in=partner_ids)
+        return _statement_filter(qs, period=period, status=status, acknowledged=acknowledged)
+
+    def rows(**ids: int) -> QuerySet:
+        return (
+            statements(scoped_partner_ids(scope, **ids))
+            .select_related("partner")
+            .only(*STATEMENT_ROW_FIELDS)
+            .order_by("-period_start", "partner__code")
+        )
+
+    def rows_of_start(period_start: dt.date, **ids: int) -> QuerySet:
+        return rows(**ids).filter(period_start=period_start)
+
+    def sums(partner_ids) -> QuerySet:
+        return (
+            statements(partner_ids)
+            .order_by()
+            .values_list("currency", "period_start")
+            .annotate(sum_of_totals=Sum("total"), statements=Count("*"))
+        )
+
+    def share(**ids: int) -> dict[str, QuerySet]:
+        return {"inside": scoped_partner_ids(scope, **ids), "partners": Partner.objects.all()}
+
+    names = SCOPE_IDS[scope]
+    filters = {"period": period, "status": status, "acknowledged": acknowledged}
+    every = scope == SCOPE_ALL
+    some = scope in (SCOPE_MANAGED, SCOPE_MANAGED_IN_GROUP)
+    return _StatementQueries(
+        rows=PreparedQuery(rows, *names, plan_once=True),
+        rows_of_start=PreparedQuery(rows_of_start, *names, dates=("period_start",), plan_once=True),
+        count=PreparedQuery(
+            lambda **ids: counted(statements(scoped_partner_ids(scope, **ids))),
+            *names,
+            plan_once=True,
+        ),
+        sums=None
+        if every
+        else PreparedQuery(
+            lambda **ids: sums(scoped_partner_ids(scope, **ids)), *names, plan_once=True
+        ),
+        rollup=PreparedQuery(lambda: _rollup_sums(**filters), plan_once=True),
+        outside=PreparedQuery(
+            lambda **ids: sums(unscoped_partner_ids(scope, **ids)), *names, plan_once=True
+        )
+        if some
+        else None,
+        share=PreparedCounts(share, *names) if some else None,
+    )
+
+
+# A scope leaving out at most this share of the partners sums every partner's statements less
+# those of the partners it leaves out: the database reads far fewer statements.
+OUTSIDE_SHARE = 0.1
+
+
+def _statement_sums(queries: _StatementQueries, ids: dict) -> list:
+    """(currency, period start, sum of totals, count) of the statements of `queries` for the
+    partners of `ids`. Every partner's are the rollup's; those of nearly every partner
+    (OUTSIDE_SHARE), the rollup's less those of the partners outside the scope (none when it
+    holds every partner)."""
+    if queries.sums is not None:
+        share = queries.share(**ids) if queries.share is not None else None
+        if share is None or share["partners"] - share["inside"] > OUTSIDE_SHARE * share["partners"]:
+            return queries.sums(**ids)
+    sums = {
+        (currency, start): (Decimal(cents).scaleb(-2), count)
+        for currency, start, cents, count in queries.rollup()
+    }
+    if queries.sums is not None and share["inside"] < share["partners"]:
+        for currency, start, amount, count in queries.outside(**ids):
+            every_amount, every_count = sums[(currency, start)]
+            sums[(currency, start)] = (every_amount - amount, every_count - count)
+    return [(*key, amount, count) for key, (amount, count) in sums.items() if count]
 
 
 class StatementsByPeriod:
     """Statements in `statement_list`'s order (newest period start first, then partner code)
-    with how many there are of each period start, newest first, for a paginator. A page within
+    for a paginator, with how many there are of each period start, newest first. A page within
     one period start reads that period start's statements alone, which the database reads in
     partner code order instead of sorting every statement."""
 
-    def __init__(self, statements: QuerySet[Statement], counts: list[tuple[dt.date, int]]):
-        self.statements = statements
-        self.counts = counts
+    def __init__(self, queries: _StatementQueries, ids: dict, counts: list[tuple[dt.date, int]]):
+        self._queries, self._ids, self.counts = queries, ids, counts
 
     def count(self) -> int:
         return sum(count for _, count in self.counts)
 
-    def __getitem__(self, window: slice) -> QuerySet[Statement]:
+    def __getitem__(self, window: slice) -> list[Statement]:
+        start, stop = window.start or 0, window.stop
+        if stop <= start:
+            return []
         first = 0
         for period_start, count in self.counts:
-            if window.start < first + count:
-                if window.stop <= first + count:
-                    same_start = self.statements.filter(period_start=period_start)
-                    return same_start[window.start - first : window.stop - first]
+            if start < first + count:
+                if stop <= first + count:
+                    return self._queries.rows_of_start(
+                        limit=stop - start,
+                        offset=start - first,
+                        period_start=period_start,
+                        **self._ids,
+                    )
                 break
             first += count
-        return self.statements[window]
+        return self._queries.rows(limit=stop - start, offset=start, **self._ids)
+
+
+def statement_list_with_sums(
+    *,
+    user,
+    current_partner: Partner | None = None,
+    period: str = "",
+    status: str = "",
+    acknowledged: str = "",
+) -> tuple[list[tuple[str, dt.date, Decimal, int]], StatementsByPeriod | list]:
+    """The statements of `statement_list(...)` under the list's filters (`_statement_filter`):
+    the sum of their totals and their number per currency and period start, and the
+    statements for a Paginator with the columns of the list's rows (STATEMENT_ROW_FIELDS).
+    Their SQL is compiled once per set of filters and kind of partner scope."""
+    scope = partner_scope(user=user, current_partner=current_partner)
+    if scope is None:
+        return [], []
+    kind, ids = scope
+    queries = _statement_queries(kind, period, status, acknowledged)
+    sums = _statement_sums(queries, ids)
+    counts: dict[dt.date, int] = {}
+    for _currency, period_start, _amount, count in sums:
+        counts[period_start] = counts.get(period_start, 0) + count
+    return sums, StatementsByPeriod(queries, ids, sorted(counts.items(), reverse=True))
+
+
+def statement_list_pages(
+    *,
+    user,
+    current_partner: Partner | None = None,
+    period: str = "",
+    status: str = "",
+    acknowledged: str = "",
+) -> PreparedPages | list:
+    """The statements of `statement_list(...)` under the list's filters for a Paginator, with
+    the columns of the list's rows: their SQL is compiled once per set of filters."""
+    scope = partner_scope(user=user, current_partner=current_partner)
+    if scope is None:
+        return []
+    kind, ids = scope
+    queries = _statement_queries(kind, period, status, acknowledged)
+    return PreparedPages(queries.rows, queries.count, ids)
+
+
+# The payout trend's bars: the newest statements, and what a bar shows of each.
+TREND_PERIODS = 12
+TREND_FIELDS = ("period", "total", "currency", "status")
+
+
+@functools.lru_cache(maxsize=8)
+def _trend_query(scope: str) -> PreparedQuery:
+    def build(**ids: int) -> QuerySet:
+        partner_ids = scoped_partner_ids(scope, **ids)
+        qs = Statement.objects.all()
+        if partner_ids is not None:
+            qs = qs.filter(partner_id__in=partner_ids)
+        return qs.only(*TREND_FIELDS).order_by("-period_start", "partner__code")[:TREND_PERIODS]
+
+    return PreparedQuery(build, *SCOPE_IDS[scope], plan_once=True)
+
+
+def statement_trend_list(*, user, current_partner: Partner | None = None) -> list[Statement]:
+    """The newest TREND_PERIODS statements of `statement_list(...)`, in its order, with the
+    columns a trend bar shows (TREND_FIELDS)."""
+    scope = partner_scope(user=user, current_partner=current_partner)
+    if scope is None:
+        return []
+    kind, ids = scope
+    return _trend_query(kind)(**ids)
 
 
 def statement_get(*, user, pk: int, current_partner: Partner | None = None) -> Statement:

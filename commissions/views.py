@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -47,8 +47,8 @@ from .models import (
 )
 from .rates import reporting_total
 from .selectors import (
+    ACKNOWLEDGED_CHOICES,
     SALE_FIELDS,
-    StatementsByPeriod,
     import_list,
     sale_as_dict,
     statement_get,
@@ -56,6 +56,9 @@ from .selectors import (
     statement_line_sale_ids,
     statement_line_sales,
     statement_list,
+    statement_list_pages,
+    statement_list_with_sums,
+    statement_trend_list,
 )
 from .services.bank import (
     bank_details_current,
@@ -87,21 +90,6 @@ def _period_param(request) -> str:
     return value
 
 
-# What a row of the statement list shows.
-STATEMENT_ROW_FIELDS = (
-    "period",
-    "status",
-    "currency",
-    "net_sales",
-    "total",
-    "computed_at",
-    "acknowledged_at",
-    "partner__code",
-    "partner__name",
-    "partner__local_name",
-)
-
-
 class StatementListView(RoleRequiredMixin, TemplateView):
     """Statements by period; partners see theirs with a trend chart, vendors see every partner
     they may see."""
@@ -114,26 +102,26 @@ class StatementListView(RoleRequiredMixin, TemplateView):
         request = self.request
         period = _period_param(request)
         status = request.GET.get("status", "")
-        statements = statement_list(
-            user=request.user, current_partner=request.partner, period=period
-        ).only(*STATEMENT_ROW_FIELDS)
-        if status in ("draft", "approved", "paid"):
-            statements = statements.filter(status=status)
         acknowledged = request.GET.get("acknowledged", "")
-        if acknowledged == "yes":
-            statements = statements.filter(acknowledged_at__isnull=False)
-        elif acknowledged == "no":
-            statements = statements.exclude(status=Statement.Status.DRAFT).filter(
-                acknowledged_at__isnull=True
+        if acknowledged not in ACKNOWLEDGED_CHOICES:
+            acknowledged = ""
+        filters = {"period": period, "status": status, "acknowledged": acknowledged}
+        partner_view = request_role(request) not in VENDOR_ROLES and request.partner is not None
+        if partner_view:
+            rows = statement_list_pages(
+                user=request.user, current_partner=request.partner, **filters
             )
         else:
-            acknowledged = ""
-        rows = statements
-        if request_role(request) in VENDOR_ROLES or request.partner is None:
             context["recompute_form"] = RecomputeForm()
             # Statements of many partners in their own currencies: one total in the reporting
             # currency over every statement the filter selects (not only this page's).
-            context["reporting_total"], rows = _reporting_total_and_rows(statements)
+            sums, rows = statement_list_with_sums(
+                user=request.user, current_partner=request.partner, **filters
+            )
+            context["reporting_total"] = reporting_total(
+                [(currency, amount) for currency, _start, amount, _count in sums],
+                day=timezone.localdate(),
+            )
         page = Paginator(rows, 25).get_page(request.GET.get("page"))
         context.update(
             page_obj=page,
@@ -142,31 +130,12 @@ class StatementListView(RoleRequiredMixin, TemplateView):
             status=status,
             acknowledged=acknowledged,
         )
-        if request_role(request) not in VENDOR_ROLES and request.partner is not None:
+        if partner_view:
             context["bank_partner"] = request.partner
-        if request_role(request) not in VENDOR_ROLES and request.partner is not None:
             context["trend"] = payout_trend(
-                list(statement_list(user=request.user, current_partner=request.partner)[:12])
+                statement_trend_list(user=request.user, current_partner=request.partner)
             )
         return context
-
-
-def _reporting_total_and_rows(statements):
-    """The reporting total of `statements` and the statements by period start for the
-    paginator, read in one query (their sums and counts per currency and period start)."""
-    sums = list(
-        statements.order_by()
-        .values_list("currency", "period_start")
-        .annotate(Sum("total"), Count("pk"))
-    )
-    total = reporting_total(
-        [(currency, amount) for currency, _start, amount, _count in sums],
-        day=timezone.localdate(),
-    )
-    counts: dict = {}
-    for _currency, period_start, _amount, count in sums:
-        counts[period_start] = counts.get(period_start, 0) + count
-    return total, StatementsByPeriod(statements, sorted(counts.items(), reverse=True))
 
 
 class StatementDetailView(RoleRequiredMixin, TemplateView):

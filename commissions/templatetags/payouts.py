@@ -1,18 +1,18 @@
 """Statement lines in the reader's language. The stored description is the canonical English
 text (the one exports carry); pages rebuild it from the line's structured explanation."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from prm.core.columns import column_labels
 from prm.core.links import link
-from prm.core.money import quantize
+from prm.core.money import minor_unit, quantize
 from prm.core.templatetags.prm import money
 
 from ..models import Statement
@@ -138,7 +138,8 @@ STATUS_LABELS = dict(Statement.Status.choices)
 @register.simple_tag
 def statement_rows(statements, is_vendor):
     """The `<tr>`s of the statement list: period (linking to the statement), partner (for vendor
-    staff), status, net sales, total, when computed and when acknowledged.
+    staff), status, net sales, total, when computed and when acknowledged. Each status badge
+    and each currency is written once per table.
 
     {% statement_rows statements is_vendor %}
     """
@@ -153,9 +154,28 @@ def statement_rows(statements, is_vendor):
     )
     not_yet = e(_("Not yet"))
     not_yet = f'<span class="text-body-secondary">{not_yet}</span>'
+    acknowledged_icon = '<i class="bi bi-check2-square text-success" aria-hidden="true"></i> '
+    zone = timezone.get_current_timezone()
+    status_cells: dict[str, str] = {}
+    currency_cells: dict[str, tuple[Decimal, str]] = {}
     rows = []
     for statement in statements:
+        status = statement.status
+        status_cell = status_cells.get(status)
+        if status_cell is None:
+            status_cell = status_cells[status] = (
+                f'<td data-label="{labels["status"]}" data-key="status">'
+                f'<span class="badge rounded-pill status-badge statement-status-{e(status)}">'
+                f"{e(STATUS_LABELS.get(status, status))}</span></td>"
+            )
         currency = statement.currency
+        unit = currency_cells.get(currency)
+        if unit is None:
+            unit = currency_cells[currency] = (
+                Decimal(1).scaleb(-minor_unit(currency)),
+                f' <small class="text-body-secondary">{e(currency)}</small>',
+            )
+        exponent, currency_tag = unit
         partner_cell = ""
         if is_vendor:
             partner = statement.partner
@@ -163,34 +183,27 @@ def statement_rows(statements, is_vendor):
                 f'<td data-label="{labels["partner"]}">{e(partner.display_name)} '
                 f'<span class="small text-body-secondary">{e(partner.code)}</span></td>'
             )
-        computed = (
-            f"{template_localtime(statement.computed_at):%Y-%m-%d %H:%M}"
-            if statement.computed_at
-            else "—"
-        )
+        computed_at = statement.computed_at
+        computed = f"{computed_at.astimezone(zone):%Y-%m-%d %H:%M}" if computed_at else "—"
         if statement.acknowledged_at:
             acknowledged = (
-                '<i class="bi bi-check2-square text-success" aria-hidden="true"></i> '
-                f"{template_localtime(statement.acknowledged_at):%Y-%m-%d}"
+                f"{acknowledged_icon}{statement.acknowledged_at.astimezone(zone):%Y-%m-%d}"
             )
-        elif statement.status != Statement.Status.DRAFT:
+        elif status != Statement.Status.DRAFT:
             acknowledged = not_yet
         else:
             acknowledged = "—"
-        status = e(statement.status)
+        net_sales = statement.net_sales.quantize(exponent, rounding=ROUND_HALF_UP)
+        total = statement.total.quantize(exponent, rounding=ROUND_HALF_UP)
         rows.append(
             "<tr>\n"
             f'<td class="stack-title"><a href="{link("statement_detail", statement.pk)}">'
             f"{e(statement.period)}</a></td>\n"
             f"{partner_cell}\n"
-            f'<td data-label="{labels["status"]}" data-key="status">'
-            f'<span class="badge rounded-pill status-badge statement-status-{status}">'
-            f"{e(STATUS_LABELS.get(statement.status, statement.status))}</span></td>\n"
-            f'<td class="num" data-label="{labels["net_sales"]}">'
-            f"{money(statement.net_sales, currency)}</td>\n"
+            f"{status_cell}\n"
+            f'<td class="num" data-label="{labels["net_sales"]}">{net_sales:,f}</td>\n'
             f'<td class="num fw-semibold" data-label="{labels["total"]}" data-key="total">'
-            f"{money(statement.total, currency)} "
-            f'<small class="text-body-secondary">{e(currency)}</small></td>\n'
+            f"{total:,f}{currency_tag}</td>\n"
             f'<td class="small text-body-secondary" data-label="{labels["computed"]}">'
             f"{computed}</td>\n"
             f'<td class="small" data-label="{labels["acknowledged"]}" data-key="acknowledged">'
@@ -198,3 +211,51 @@ def statement_rows(statements, is_vendor):
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def payout_trend_chart(trend, chart_id):
+    """The payout trend (commissions.charts.payout_trend) as an inline SVG bar chart whose bars
+    carry their period and total as text, then the same figures as a table, one row a period
+    (it fits a phone however many periods there are).
+
+    {% payout_trend_chart trend "trend" %}
+    """
+    e = conditional_escape
+    chart = e(chart_id)
+    width = trend["width"]
+    labels, bars, cells = [], [], []
+    for bar in trend["bars"]:
+        period = e(bar["period"])
+        currency = e(bar["currency"])
+        total = e(money(bar["total"], bar["currency"]))
+        labels.append(f"{period}: {total} {currency}")
+        negative = " negative" if bar["negative"] else ""
+        y = bar["y"]
+        bars.append(
+            f'\n    <rect class="bar{negative}" x="{bar["x"]}" y="{y}" width="40" '
+            f'height="{bar["height"]}"><title>{period}: {total} {currency}</title></rect>\n'
+            f'    <text x="{bar["label_x"]}" y="140" text-anchor="middle">{period}</text>\n'
+            f'    <text x="{bar["label_x"]}" y="{y - 4}" text-anchor="middle">{total}</text>\n  '
+        )
+        cells.append(
+            f'<tr><th scope="row" class="fw-normal">{period}</th><td class="num">{total}</td></tr>'
+        )
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<svg class="trend-chart" id="{chart}" viewBox="0 0 {width} 150" role="img" '
+        f'aria-labelledby="{chart}-title {chart}-desc">\n'
+        f'  <title id="{chart}-title">{e(_("Payout totals by period"))}</title>\n'
+        f'  <desc id="{chart}-desc">{"; ".join(labels)}</desc>\n'
+        f'  <line x1="0" y1="125" x2="{width}" y2="125" stroke="#94a3b8" stroke-width="1">'
+        "</line>\n"
+        f"  {''.join(bars)}\n"
+        "</svg>\n"
+        '<div class="table-responsive">\n'
+        f'  <table class="table table-sm mt-2 mb-0" id="{chart}-table">\n'
+        f'    <caption class="small">{e(_("The same figures as a table"))}</caption>\n'
+        f'    <thead><tr><th scope="col">{e(_("Period"))}</th>'
+        f'<th scope="col" class="num">{e(_("Total"))}</th></tr></thead>\n'
+        f"    <tbody>{''.join(cells)}</tbody>\n"
+        "  </table>\n"
+        "</div>\n"
+    )

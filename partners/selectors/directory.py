@@ -133,6 +133,15 @@ def scoped_partner_ids(kind: str, **ids: int) -> QuerySet | None:
     )
 
 
+def unscoped_partner_ids(kind: str, **ids: int) -> QuerySet:
+    """The ids of the partners outside a `partner_scope` other than every partner (`kind` and
+    its `ids`), for a `partner_id__in` lookup: an anti-join on what `scoped_partner_ids` reads,
+    which the database estimates from its statistics (a NOT IN of the scope it cannot)."""
+    inside = scoped_partner_ids(kind, **ids)
+    key = "pk" if inside.model is Partner else "content_object_id"
+    return Partner.objects.filter(~Exists(inside.filter(**{key: OuterRef("pk")}))).values("pk")
+
+
 def partner_choice_rows(*, user, limit: int = 500) -> list[tuple[str, str, str]]:
     """(code, name, local name) of the first `limit` partners `user` may see, by code: the
     choices of a partner select (`{% partner_options %}`)."""

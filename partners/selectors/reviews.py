@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.money import quantize
+from prm.core.prepared import PreparedPages, PreparedQuery, counted
 
 from ..models import (
     CADENCE_MONTHS,
@@ -42,7 +44,14 @@ from ..models import (
     Target,
 )
 from ..periods import period_of
-from .directory import partner_vendor_staff, partner_visible_ids, partner_visible_queryset
+from .directory import (
+    SCOPE_IDS,
+    partner_scope,
+    partner_vendor_staff,
+    partner_visible_ids,
+    partner_visible_queryset,
+    scoped_partner_ids,
+)
 from .targets import target_scorecard
 
 # Agreements whose terms in force set a partner's review cadence.
@@ -81,7 +90,10 @@ def review_cadence_for(*, partner: Partner, on: dt.date | None = None) -> str:
 
 
 def _overdue_annotation(now: dt.datetime):
-    today_start = local_day_start(timezone.localdate(now))
+    return _overdue_case(local_day_start(timezone.localdate(now)))
+
+
+def _overdue_case(today_start: dt.datetime):
     return CaseWhen(
         When(
             status=BusinessReview.Status.SCHEDULED,
@@ -149,6 +161,82 @@ def review_list(
         qs = qs.filter(status=status)
     ordering = _review_ordering(status)
     return qs.select_related("partner", "organiser").order_by(*ordering)
+
+
+# What a row of the review list shows.
+REVIEW_ROW_FIELDS = (
+    "scheduled_at",
+    "status",
+    "cadence",
+    "location",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+    "organiser__full_name",
+    "organiser__email",
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _review_page_queries(scope: str, status: str) -> tuple[PreparedQuery, PreparedQuery]:
+    """The review list's rows (REVIEW_ROW_FIELDS, the overdue flag and the open action items)
+    and their count for the partners of `scope` (a kind of `partner_scope`) and a status
+    filter, compiled once. The rows take the start of the local day (`today_start`); the
+    count takes it for the overdue filter only."""
+
+    def reviews(today_start: dt.datetime | None, **ids: int) -> QuerySet:
+        partner_ids = scoped_partner_ids(scope, **ids)
+        qs = BusinessReview.objects.all()
+        if partner_ids is not None:
+            qs = qs.filter(partner_id__in=partner_ids)
+        if status == "overdue":
+            qs = qs.filter(status=BusinessReview.Status.SCHEDULED, scheduled_at__lt=today_start)
+        elif status in BusinessReview.Status.values:
+            qs = qs.filter(status=status)
+        return qs
+
+    def rows(today_start: dt.datetime, **ids: int) -> QuerySet:
+        return (
+            reviews(today_start, **ids)
+            .annotate(is_overdue=_overdue_case(today_start), open_items=_open_items())
+            .select_related("partner", "organiser")
+            .only(*REVIEW_ROW_FIELDS)
+            .order_by(*_review_ordering(status))
+        )
+
+    def count(today_start: dt.datetime | None = None, **ids: int) -> QuerySet:
+        return counted(reviews(today_start, **ids))
+
+    names = SCOPE_IDS[scope]
+    return (
+        PreparedQuery(rows, *names, datetimes=("today_start",), plan_once=True),
+        PreparedQuery(
+            count,
+            *names,
+            datetimes=("today_start",) if status == "overdue" else (),
+            plan_once=True,
+        ),
+    )
+
+
+def review_list_pages(
+    *,
+    user,
+    current_partner: Partner | None = None,
+    status: str = "all",
+    now: dt.datetime | None = None,
+) -> PreparedPages | list[BusinessReview]:
+    """The reviews of `review_list(...)` for a Paginator, with the columns of the list's rows
+    (REVIEW_ROW_FIELDS): their SQL is compiled once per status filter and kind of scope."""
+    scope = partner_scope(user=user, current_partner=current_partner)
+    if scope is None:
+        return []
+    kind, ids = scope
+    rows, count = _review_page_queries(kind, status)
+    today_start = local_day_start(timezone.localdate(now or timezone.now()))
+    rows_ids = {**ids, "today_start": today_start}
+    count_ids = rows_ids if status == "overdue" else ids
+    return PreparedPages(rows, count, rows_ids, count_ids=count_ids)
 
 
 def _review_ordering(status: str) -> list:

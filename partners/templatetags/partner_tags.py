@@ -13,7 +13,7 @@ from django import forms, template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeData, mark_safe
@@ -738,9 +738,19 @@ def review_rows(reviews, is_vendor):
         status=gettext_noop("Status"),
     )
     overdue = escape(_("Overdue"))
+    overdue_badge = (
+        ' <span class="badge rounded-pill text-bg-danger review-overdue">'
+        f'<i class="bi bi-alarm" aria-hidden="true"></i> {overdue}</span>'
+    )
+    when_format = get_format("SHORT_DATETIME_FORMAT")
+    zone = timezone.get_current_timezone()
+    # Each status badge, cadence cell and organiser cell is written once per table.
+    statuses: dict[tuple[str, bool], str] = {}
+    cadences: dict[str, str] = {}
+    organisers: dict[int | None, str] = {}
     rows = []
     for review in reviews:
-        when = date_format(template_localtime(review.scheduled_at), "SHORT_DATETIME_FORMAT")
+        when = escape(dateformat.format(review.scheduled_at.astimezone(zone), when_format))
         partner_cell = ""
         if is_vendor:
             partner = review.partner
@@ -749,30 +759,39 @@ def review_rows(reviews, is_vendor):
                 f'href="{link("partner_detail", partner.code)}">{escape(partner.code)}</a> '
                 f'<span class="text-body-secondary">{escape(partner.display_name)}</span></td>'
             )
-        organiser = review.organiser.get_full_name() if review.organiser_id else ""
-        status = (
-            '<span class="badge rounded-pill '
-            f'{REVIEW_BADGE_CLASSES.get(review.status, REVIEW_BADGE_DEFAULT)}">'
-            f"{escape(_label(REVIEW_STATUS_LABELS, review.status))}</span>"
-        )
-        if review.is_overdue:
-            status += (
-                ' <span class="badge rounded-pill text-bg-danger review-overdue">'
-                f'<i class="bi bi-alarm" aria-hidden="true"></i> {overdue}</span>'
+        organiser = organisers.get(review.organiser_id)
+        if organiser is None:
+            name = review.organiser.get_full_name() if review.organiser_id else ""
+            organiser = organisers[review.organiser_id] = (
+                f'<td data-label="{labels["organiser"]}">{escape(name or "—")}</td>'
+            )
+        cadence = cadences.get(review.cadence)
+        if cadence is None:
+            cadence = cadences[review.cadence] = (
+                f'<td data-label="{labels["cadence"]}">'
+                f"{escape(_label(REVIEW_CADENCE_LABELS, review.cadence))}</td>"
+            )
+        key = (review.status, review.is_overdue)
+        status = statuses.get(key)
+        if status is None:
+            status = statuses[key] = (
+                f'<td class="text-nowrap" data-label="{labels["status"]}" data-key="status">'
+                '<span class="badge rounded-pill '
+                f'{REVIEW_BADGE_CLASSES.get(review.status, REVIEW_BADGE_DEFAULT)}">'
+                f"{escape(_label(REVIEW_STATUS_LABELS, review.status))}</span>"
+                f"{overdue_badge if review.is_overdue else ''}</td>"
             )
         rows.append(
             "<tr>\n"
             f'<td class="stack-title text-nowrap"><a href="{link("review_detail", review.pk)}">'
-            f"{escape(when)}</a></td>\n"
+            f"{when}</a></td>\n"
             f"{partner_cell}\n"
-            f'<td data-label="{labels["cadence"]}">'
-            f"{escape(_label(REVIEW_CADENCE_LABELS, review.cadence))}</td>\n"
+            f"{cadence}\n"
             f'<td class="text-break" data-label="{labels["place"]}">'
             f"{escape(review.location or '—')}</td>\n"
-            f'<td data-label="{labels["organiser"]}">{escape(organiser or "—")}</td>\n'
+            f"{organiser}\n"
             f'<td class="text-end" data-label="{labels["open"]}">{review.open_items}</td>\n'
-            f'<td class="text-nowrap" data-label="{labels["status"]}" data-key="status">'
-            f"{status}</td>\n"
+            f"{status}\n"
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped

@@ -39,7 +39,7 @@ from ..selectors.reviews import (
     action_item_list,
     review_get,
     review_is_overdue,
-    review_list,
+    review_list_pages,
     review_scorecard_build,
 )
 from ..services.reviews import (
@@ -73,20 +73,6 @@ def scheduled_or_held(review: BusinessReview) -> bool:
     return review.status != BusinessReview.Status.CANCELLED
 
 
-# What a row of the review list shows.
-REVIEW_ROW_FIELDS = (
-    "scheduled_at",
-    "status",
-    "cadence",
-    "location",
-    "partner__code",
-    "partner__name",
-    "partner__local_name",
-    "organiser__full_name",
-    "organiser__email",
-)
-
-
 class ReviewListView(RoleRequiredMixin, TemplateView):
     """Vendor staff see the reviews of the partners they may see, upcoming and overdue first;
     partner users their own organisation's. htmx requests get the table only."""
@@ -106,9 +92,9 @@ class ReviewListView(RoleRequiredMixin, TemplateView):
         status = self.request.GET.get("status", "")
         if status not in REVIEW_STATUS_FILTERS:
             status = "scheduled" if is_vendor else "all"
-        reviews = review_list(
+        reviews = review_list_pages(
             user=self.request.user, current_partner=self.request.partner, status=status
-        ).only(*REVIEW_ROW_FIELDS)
+        )
         page = Paginator(reviews, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
             page_obj=page, reviews=page.object_list, status=status, statuses=REVIEW_STATUS_CHOICES

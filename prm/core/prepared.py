@@ -176,6 +176,9 @@ class _Prepared(ABC):
         return compiled, params
 
 
+_LIMIT = "LIMIT %s OFFSET %s"
+
+
 class PreparedQuery(_Prepared):
     """A model queryset, built by `build(**placeholders)`, compiled once per database. With
     `plan_once`, its first `limit` rows (a list's first page, the one nearly every request
@@ -247,9 +250,7 @@ class PreparedQuery(_Prepared):
             elif compiled.paged is not None:
                 compiled.paged.execute(connection, cursor, [*params, int(limit), int(offset)])
             else:
-                cursor.execute(
-                    f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
-                )
+                cursor.execute(f"{compiled.sql} {_LIMIT}", [*params, int(limit), int(offset)])
             rows = cursor.fetchall()
         if not compiled.instances:
             return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
@@ -534,23 +535,26 @@ def counted(queryset: QuerySet) -> QuerySet:
 
 class PreparedPages:
     """A list for a Paginator, from prepared queries run with `ids`: `count()` runs `count` (a
-    `counted()` queryset), or gives it when it is the number already read, and each page, a
-    slice, runs `rows` with its limit and offset, then `complete(rows)` when given (which may
-    read more about the page's rows)."""
+    `counted()` queryset; with `count_ids` when given, for a count that takes fewer values), or
+    gives it when it is the number already read, and each page, a slice, runs `rows` with its
+    limit and offset, then `complete(rows)` when given (which may read more about the page's
+    rows)."""
 
     def __init__(
         self,
         rows: PreparedQuery,
         count: PreparedQuery | int,
-        ids: dict[str, int],
+        ids: dict[str, Any],
         complete: Callable[[list], None] | None = None,
+        count_ids: dict[str, Any] | None = None,
     ) -> None:
         self._rows, self._count, self._ids, self._complete = rows, count, ids, complete
+        self._count_ids = ids if count_ids is None else count_ids
 
     def count(self) -> int:
         if isinstance(self._count, int):
             return self._count
-        return self._count(**self._ids)[0][0]
+        return self._count(**self._count_ids)[0][0]
 
     def __getitem__(self, window: slice) -> list:
         start, stop = window.start or 0, window.stop

@@ -3,7 +3,6 @@
 import contextlib
 import datetime as dt
 import re
-from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -13,10 +12,12 @@ from django.utils import timezone, translation
 
 from agreements.services.agreements import Terms, agreement_create, agreement_version_accept
 from agreements.services.program import program_load
+from commissions.charts import payout_trend
 from commissions.models import ImportBatch, RecomputeRequest, Sale, Statement
-from commissions.selectors import StatementsByPeriod, statement_list
+from commissions.selectors import statement_list, statement_list_with_sums
 from commissions.services.compute import recompute
-from commissions.templatetags.payouts import line_text
+from commissions.templatetags.payouts import line_text, payout_trend_chart
+from partners.models import Partner
 
 from ..agreements.factories import ProductFactory, ProductLineFactory
 from ..factories import PartnerFactory
@@ -124,6 +125,98 @@ def test_statement_list_rows(world, payouts):
     assert "No statements yet." in empty.content.decode()
 
 
+def test_statement_list_rows_in_each_state(world):
+    """Each status's badge, "Not yet" for an approved or paid statement not acknowledged, the
+    date of an acknowledgement, amounts at their currency's minor unit, an escaped name."""
+    Partner.objects.filter(pk=world.other_partner.pk).update(name="<b>Bravo</b>")
+    start = dt.date(2026, 9, 1)
+    rows = {}
+    for status, partner, currency, acknowledged in [
+        ("draft", world.partner, "TWD", False),
+        ("approved", world.other_partner, "JPY", False),
+        ("paid", PartnerFactory(code="P-C", name="Charlie"), "USD", True),
+    ]:
+        statement = Statement.objects.create(
+            partner=partner,
+            period="2026-09",
+            period_start=start,
+            period_end=start,
+            currency=currency,
+            status=status,
+            net_sales=Decimal("12345.675"),
+            total=Decimal("-1234.5"),
+            computed_at=timezone.now() if status != "draft" else None,
+            acknowledged_at=timezone.now() if acknowledged else None,
+        )
+        rows[status] = statement
+    vendor = world.client("vendor_admin").get(reverse("statement_list")).content.decode()
+
+    def cells(statement):
+        row = re.search(
+            rf'<tr>\s*<td class="stack-title"><a href="/payouts/{statement.pk}/">.*?</tr>',
+            vendor,
+            re.S,
+        )
+        return [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+
+    badge = '<span class="badge rounded-pill status-badge statement-status-{}">{}</span>'
+    draft, approved, paid = cells(rows["draft"]), cells(rows["approved"]), cells(rows["paid"])
+    assert draft[1:] == [
+        'Acme Trading <span class="small text-body-secondary">P-A</span>',
+        badge.format("draft", "Draft"),
+        "12,345.68",
+        '-1,234.50 <small class="text-body-secondary">TWD</small>',
+        "—",
+        "—",
+    ]
+    computed = timezone.localtime(rows["approved"].computed_at).strftime("%Y-%m-%d %H:%M")
+    assert approved[1:] == [
+        '&lt;b&gt;Bravo&lt;/b&gt; <span class="small text-body-secondary">P-B</span>',
+        badge.format("approved", "Approved"),
+        "12,346",
+        '-1,235 <small class="text-body-secondary">JPY</small>',
+        computed,
+        '<span class="text-body-secondary">Not yet</span>',
+    ]
+    assert paid[2:4] == [badge.format("paid", "Paid"), "12,345.68"]
+    assert paid[-1] == (
+        '<i class="bi bi-check2-square text-success" aria-hidden="true"></i> '
+        f"{timezone.localdate():%Y-%m-%d}"
+    )
+
+
+def test_payout_trend_chart():
+    """Bars oldest first, each with its period and total as text, a negative total marked;
+    the same figures as a table."""
+    statements = [
+        Statement(period="2026-09", total=Decimal("-500.00"), currency="TWD", status="draft"),
+        Statement(period="2026-08", total=Decimal("1000.00"), currency="TWD", status="paid"),
+    ]
+    html = payout_trend_chart(payout_trend(statements), "trend")
+    assert html.startswith(
+        '<svg class="trend-chart" id="trend" viewBox="0 0 140 150" role="img" '
+        'aria-labelledby="trend-title trend-desc">\n'
+        '  <title id="trend-title">Payout totals by period</title>\n'
+        '  <desc id="trend-desc">2026-08: 1,000.00 TWD; 2026-09: -500.00 TWD</desc>\n'
+    )
+    assert (
+        '<rect class="bar" x="10" y="25" width="40" height="100">'
+        "<title>2026-08: 1,000.00 TWD</title></rect>\n"
+        '    <text x="30" y="140" text-anchor="middle">2026-08</text>\n'
+        '    <text x="30" y="21" text-anchor="middle">1,000.00</text>'
+    ) in html
+    assert '<rect class="bar negative" x="70" y="75" width="40" height="50">' in html
+    assert html.endswith(
+        '<caption class="small">The same figures as a table</caption>\n'
+        '    <thead><tr><th scope="col">Period</th><th scope="col" class="num">Total</th>'
+        "</tr></thead>\n"
+        '    <tbody><tr><th scope="row" class="fw-normal">2026-08</th>'
+        '<td class="num">1,000.00</td></tr>'
+        '<tr><th scope="row" class="fw-normal">2026-09</th><td class="num">-500.00</td></tr>'
+        "</tbody>\n  </table>\n</div>\n"
+    )
+
+
 def test_sales_behind_a_line(world, payouts):
     response = world.client("partner_admin").get(
         reverse("statement_line_sales", args=[payouts.pk, 1]), HTTP_HX_REQUEST="true"
@@ -182,7 +275,8 @@ def test_statement_list_queries_are_constant(world, payouts, django_assert_num_q
     assert len(response.context["statements"]) == 4
 
 
-def test_statements_by_period_slices_as_the_list_orders(world):
+@pytest.mark.parametrize("role", ["vendor_admin", "cm_assigned"])
+def test_statements_by_period_slices_as_the_list_orders(world, role):
     partners = [world.partner, world.other_partner, *PartnerFactory.create_batch(2)]
     for month in ("2026-07", "2026-08", "2026-09"):
         start = dt.date.fromisoformat(f"{month}-01")
@@ -194,11 +288,11 @@ def test_statements_by_period_slices_as_the_list_orders(world):
                 period_end=start,
                 currency="TWD",
             )
-    statements = statement_list(user=world.users["vendor_admin"])
-    counts = Counter(statements.values_list("period_start", flat=True))
-    rows = StatementsByPeriod(statements, sorted(counts.items(), reverse=True))
-    expected = list(statements)
-    assert rows.count() == len(expected) == 9
+    user = world.users[role]
+    expected = list(statement_list(user=user))
+    sums, rows = statement_list_with_sums(user=user)
+    assert rows.count() == len(expected) == (9 if role == "vendor_admin" else 3)
+    assert sum(count for *_, count in sums) == len(expected)
     for start in range(len(expected)):
         for stop in range(start, len(expected) + 1):
             assert list(rows[start:stop]) == expected[start:stop]

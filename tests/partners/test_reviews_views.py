@@ -291,6 +291,60 @@ def test_history_tells_what_happened_to_the_review(world, review):
     assert "edited the review notes." in body
 
 
+def test_review_list_rows_in_each_state(world):
+    """Scheduled (upcoming or overdue), held and cancelled badges; no organiser, no place and
+    no open action item; a second organiser."""
+    upcoming = review_schedule_next(world.partner)
+    overdue = review_schedule_next(world.other_partner)
+    held = review_schedule_next(PartnerFactory(code="P-H", name="Hotel"))
+    cancelled = review_schedule_next(PartnerFactory(code="P-C", name="Charlie"))
+    now = timezone.now()
+    BusinessReview.objects.filter(pk=upcoming.pk).update(
+        scheduled_at=now + dt.timedelta(days=3), organiser=None, location=""
+    )
+    BusinessReview.objects.filter(pk=overdue.pk).update(
+        scheduled_at=now - dt.timedelta(days=3), organiser=world.users["cm_assigned"]
+    )
+    BusinessReview.objects.filter(pk=held.pk).update(status="held", held_at=now)
+    BusinessReview.objects.filter(pk=cancelled.pk).update(status="cancelled")
+    page = world.client("vendor_admin").get(reverse("review_list"), {"status": "all"})
+    body = page.content.decode()
+
+    def cells(review):
+        row = re.search(
+            rf'<tr>\s*<td class="stack-title text-nowrap"><a href="/reviews/{review.pk}/">.*?</tr>',
+            body,
+            re.S,
+        )
+        return [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+
+    def badge(status, label):
+        classes = REVIEW_BADGE_CLASSES.get(status, REVIEW_BADGE_DEFAULT)
+        return f'<span class="badge rounded-pill {classes}">{label}</span>'
+
+    upcoming.refresh_from_db()
+    when = date_format(timezone.localtime(upcoming.scheduled_at), "SHORT_DATETIME_FORMAT")
+    assert cells(upcoming)[0] == f'<a href="/reviews/{upcoming.pk}/">{when}</a>'
+    assert cells(upcoming)[2:] == [
+        upcoming.get_cadence_display(),
+        "—",
+        "—",
+        "0",
+        badge("scheduled", "Scheduled"),
+    ]
+    assert cells(overdue)[4] == world.users["cm_assigned"].get_full_name()
+    assert cells(overdue)[6] == (
+        badge("scheduled", "Scheduled") + ' <span class="badge rounded-pill text-bg-danger '
+        'review-overdue"><i class="bi bi-alarm" aria-hidden="true"></i> Overdue</span>'
+    )
+    assert cells(held)[1] == (
+        '<a class="link-body-emphasis" href="/partners/P-H/">P-H</a> '
+        '<span class="text-body-secondary">Hotel</span>'
+    )
+    assert cells(held)[6] == badge("held", "Held")
+    assert cells(cancelled)[6] == badge("cancelled", "Cancelled")
+
+
 def test_review_list_rows(world, review):
     """When (linking to the review), partner for vendor staff, cadence, place, organiser, open
     action items and the status badges."""
