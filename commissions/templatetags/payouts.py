@@ -224,6 +224,8 @@ def payout_trend_chart(trend, chart_id):
     e = conditional_escape
     chart = e(chart_id)
     width = trend["width"]
+    title, caption = e(_("Payout totals by period")), e(_("The same figures as a table"))
+    period_label, total_label = e(_("Period")), e(_("Total"))
     labels, bars, cells = [], [], []
     for bar in trend["bars"]:
         period = e(bar["period"])
@@ -244,7 +246,7 @@ def payout_trend_chart(trend, chart_id):
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<svg class="trend-chart" id="{chart}" viewBox="0 0 {width} 150" role="img" '
         f'aria-labelledby="{chart}-title {chart}-desc">\n'
-        f'  <title id="{chart}-title">{e(_("Payout totals by period"))}</title>\n'
+        f'  <title id="{chart}-title">{title}</title>\n'
         f'  <desc id="{chart}-desc">{"; ".join(labels)}</desc>\n'
         f'  <line x1="0" y1="125" x2="{width}" y2="125" stroke="#94a3b8" stroke-width="1">'
         "</line>\n"
@@ -252,9 +254,9 @@ def payout_trend_chart(trend, chart_id):
         "</svg>\n"
         '<div class="table-responsive">\n'
         f'  <table class="table table-sm mt-2 mb-0" id="{chart}-table">\n'
-        f'    <caption class="small">{e(_("The same figures as a table"))}</caption>\n'
-        f'    <thead><tr><th scope="col">{e(_("Period"))}</th>'
-        f'<th scope="col" class="num">{e(_("Total"))}</th></tr></thead>\n'
+        f'    <caption class="small">{caption}</caption>\n'
+        f'    <thead><tr><th scope="col">{period_label}</th>'
+        f'<th scope="col" class="num">{total_label}</th></tr></thead>\n'
         f"    <tbody>{''.join(cells)}</tbody>\n"
         "  </table>\n"
         "</div>\n"
