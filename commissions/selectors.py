@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from partners.models import Partner
@@ -96,17 +97,25 @@ STATEMENT_STATUSES = ("draft", "approved", "paid")
 ACKNOWLEDGED_CHOICES = ("yes", "no")
 
 
-def _statement_filter(qs: QuerySet, *, period: str, status: str, acknowledged: str) -> QuerySet:
+def _statement_filter(
+    qs: QuerySet,
+    *,
+    period: str,
+    status: str,
+    acknowledged: str,
+    is_acknowledged: Callable[[bool], Q] = lambda yes: Q(acknowledged_at__isnull=not yes),
+) -> QuerySet:
     """`qs` limited to the statement list's filters (`statement_list`'s period, a status of
-    STATEMENT_STATUSES, acknowledged "yes" or "no"; any other value filters nothing)."""
+    STATEMENT_STATUSES, acknowledged "yes" or "no"; any other value filters nothing), the rows
+    acknowledged or not being those of `is_acknowledged(True)` and `is_acknowledged(False)`."""
     if period:
         qs = qs.filter(period__in=_period_labels(period))
     if status in STATEMENT_STATUSES:
         qs = qs.filter(status=status)
     if acknowledged == "yes":
-        qs = qs.filter(acknowledged_at__isnull=False)
+        qs = qs.filter(is_acknowledged(True))
     elif acknowledged == "no":
-        qs = qs.exclude(status=Statement.Status.DRAFT).filter(acknowledged_at__isnull=True)
+        qs = qs.exclude(status=Statement.Status.DRAFT).filter(is_acknowledged(False))
     return qs
 
 
@@ -114,15 +123,13 @@ def _rollup_sums(*, period: str, status: str, acknowledged: str) -> QuerySet:
     """(currency, period start, total in hundredths, count) of every statement under the
     statement list's filters (`_statement_filter`), from the rollup (summed over its slots; a
     pair whose count is 0 has no statement)."""
-    qs = StatementRollup.objects.all()
-    if period:
-        qs = qs.filter(period__in=_period_labels(period))
-    if status in STATEMENT_STATUSES:
-        qs = qs.filter(status=status)
-    if acknowledged == "yes":
-        qs = qs.filter(acknowledged=True)
-    elif acknowledged == "no":
-        qs = qs.exclude(status=Statement.Status.DRAFT).filter(acknowledged=False)
+    qs = _statement_filter(
+        StatementRollup.objects.all(),
+        period=period,
+        status=status,
+        acknowledged=acknowledged,
+        is_acknowledged=lambda yes: Q(acknowledged=yes),
+    )
     return (
         qs.order_by()
         .values_list("currency", "period_start")

@@ -105,21 +105,32 @@ def breached_case_rows(cases) -> SafeString:
     )
 
 
+def _partner_item(url: str, text, partner_code: str, value) -> str:
+    """An item of a vendor short list: a link, the partner's code beside it, a value on the
+    right."""
+    return format_html(
+        _ITEM,
+        format_html(
+            '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
+            '<span class="text-nowrap">{}</span>',
+            url,
+            text,
+            partner_code,
+            value,
+        ),
+    )
+
+
 @register.simple_tag
 def pending_deal_items(deals) -> SafeString:
     """The deal registrations waiting for a decision: customer, partner and estimated value."""
     return _lines(
         [
-            format_html(
-                _ITEM,
-                format_html(
-                    '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
-                    '<span class="text-nowrap">{}</span>',
-                    link("deal_detail", deal.pk),
-                    deal.customer_name,
-                    deal.partner.code,
-                    money(deal.estimated_value, deal.currency),
-                ),
+            _partner_item(
+                link("deal_detail", deal.pk),
+                deal.customer_name,
+                deal.partner.code,
+                money(deal.estimated_value, deal.currency),
             )
             for deal in deals
         ]
@@ -151,23 +162,18 @@ def expiring_agreement_items(agreements) -> SafeString:
     """The agreements ending soon: number, partner, and end date with the days left."""
     return _lines(
         [
-            format_html(
-                _ITEM,
-                format_html(
-                    '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
-                    '<span class="text-nowrap">{}</span>',
-                    link("agreement_detail", agreement.number),
-                    agreement.number,
-                    agreement.partner.code,
-                    _counted(
-                        ngettext(
-                            "ends %(date)s (in %(counter)s day)",
-                            "ends %(date)s (in %(counter)s days)",
-                            agreement.days_left,
-                        ),
+            _partner_item(
+                link("agreement_detail", agreement.number),
+                agreement.number,
+                agreement.partner.code,
+                _counted(
+                    ngettext(
+                        "ends %(date)s (in %(counter)s day)",
+                        "ends %(date)s (in %(counter)s days)",
                         agreement.days_left,
-                        date=_date(agreement.end, "SHORT_DATE_FORMAT"),
                     ),
+                    agreement.days_left,
+                    date=_date(agreement.end, "SHORT_DATE_FORMAT"),
                 ),
             )
             for agreement in agreements
@@ -202,16 +208,11 @@ def draft_statement_items(statements) -> SafeString:
     """The draft statements: period, partner and total."""
     return _lines(
         [
-            format_html(
-                _ITEM,
-                format_html(
-                    '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
-                    '<span class="text-nowrap">{}</span>',
-                    link("statement_detail", statement.pk),
-                    statement.period,
-                    statement.partner.code,
-                    money(statement.total, statement.currency),
-                ),
+            _partner_item(
+                link("statement_detail", statement.pk),
+                statement.period,
+                statement.partner.code,
+                money(statement.total, statement.currency),
             )
             for statement in statements
         ]
