@@ -23,10 +23,15 @@ def _template(name: str, arity: int, prefix: str) -> str:
     return path.replace("{", "{{").replace("}", "}}").replace(_SLOT, "{}")
 
 
+def _quoted(arg) -> str | int:
+    """`arg` as reverse() writes it into a path (an id as it is)."""
+    return arg if type(arg) is int else iri_to_uri(quote(str(arg), safe=_SAFE))
+
+
 def link(name: str, *args) -> str:
     """The path of the URL named `name` with `args`, as reverse(name, args=args) gives it."""
     template = _template(name, len(args), get_script_prefix())
-    return template.format(*(iri_to_uri(quote(str(arg), safe=_SAFE)) for arg in args))
+    return template.format(*map(_quoted, args))
 
 
 def nav(name: str) -> str:
@@ -40,6 +45,6 @@ def linker(name: str, arity: int = 1) -> Callable[..., str]:
     template = _template(name, arity, get_script_prefix())
 
     def linked(*args) -> str:
-        return template.format(*(iri_to_uri(quote(str(arg), safe=_SAFE)) for arg in args))
+        return template.format(*map(_quoted, args))
 
     return linked

@@ -39,6 +39,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -69,6 +70,9 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save-html", default="", help="write each page's HTML under this folder")
+    parser.add_argument(
+        "--language", default="", help="the language cookie's value (en, zh-hant); none by default"
+    )
     args = parser.parse_args()
     if not (Path(os.environ["DJANGO_STATIC_ROOT"]) / "staticfiles.json").exists():
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -79,6 +83,8 @@ def main() -> None:
     for role in [r.strip() for r in args.roles.split(",") if r.strip()]:
         client = Client()
         client.force_login(users[role])
+        if args.language:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = args.language
         for path in [p.strip() for p in args.pages.split(",") if p.strip()]:
             response = client.get(path)
             if response.status_code != 200:
@@ -87,7 +93,7 @@ def main() -> None:
             if args.save_html:
                 folder = Path(args.save_html)
                 folder.mkdir(parents=True, exist_ok=True)
-                slug = (role + path).replace("/", "_").replace(" ", "-")
+                slug = (role + path).replace("/", "_").replace(" ", "-").replace("?", "~")
                 (folder / f"{slug}.html").write_bytes(response.content)
             queries = []
 

@@ -3,14 +3,14 @@ dozen conditions, which as template nodes cost more than reading the notificatio
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils import dateformat
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext
 
-from prm.core.links import link
+from prm.core.dates import format_value
+from prm.core.links import linker
 
 from ..models import Category
 
@@ -21,12 +21,12 @@ _CSRF = CsrfTokenNode()
 BOLD = ' class="fw-semibold"'
 
 
-def _row(notification, csrf: str, words: dict[str, str], when: str) -> str:
+def _row(notification, csrf: str, words: dict) -> str:
     e = conditional_escape
     unread = not notification.read_at
     title = e(notification.title)
-    action = link("notification_read", notification.pk)
-    created = template_localtime(notification.created_at)
+    action = words["read_link"](notification.pk)
+    created = notification.created_at.astimezone(words["zone"])
     new = f'<span class="badge text-bg-primary">{words["new"]}</span>' if unread else ""
     open_button = (
         '<button class="btn btn-sm btn-outline-primary" type="submit" name="open" value="1">'
@@ -41,7 +41,7 @@ def _row(notification, csrf: str, words: dict[str, str], when: str) -> str:
         if unread
         else ""
     )
-    category = CATEGORY_LABELS.get(notification.category, notification.category)
+    category = words["categories"].get(notification.category) or e(notification.category)
     return (
         '<li class="list-group-item d-flex flex-wrap align-items-center gap-2'
         f'{" list-group-item-unread" if unread else ""}" id="notification-{notification.pk}" '
@@ -49,9 +49,9 @@ def _row(notification, csrf: str, words: dict[str, str], when: str) -> str:
         f"{new}\n"
         '<div class="me-auto">\n'
         f"<div{BOLD if unread else ''}>{title}</div>\n"
-        f'<small class="text-body-secondary">{e(category)} · '
+        f'<small class="text-body-secondary">{category} · '
         f'<time datetime="{e(created.isoformat())}">'
-        f"{e(dateformat.format(created, when))}</time></small>\n"
+        f"{e(format_value(created, words['when']))}</time></small>\n"
         "</div>\n"
         f'<form method="post" action="{action}" class="d-flex gap-2">\n'
         f"{csrf}\n"
@@ -62,11 +62,17 @@ def _row(notification, csrf: str, words: dict[str, str], when: str) -> str:
     )
 
 
-def _words() -> dict[str, str]:
+def _words() -> dict:
+    """What every row of a list shares: its words in the reader's language, the format and time
+    zone of its times, the path of the form that marks a notification read."""
     return {
+        "when": get_format("DATETIME_FORMAT"),
+        "zone": get_current_timezone(),
+        "read_link": linker("notification_read"),
         "new": conditional_escape(gettext("New")),
         "open": conditional_escape(gettext("Open")),
         "mark_read": conditional_escape(gettext("Mark read")),
+        "categories": {key: conditional_escape(label) for key, label in CATEGORY_LABELS.items()},
     }
 
 
@@ -77,9 +83,9 @@ def notification_rows(context, notifications):
 
     {% notification_rows page_obj %}
     """
-    csrf, words, when = _CSRF.render(context), _words(), get_format("DATETIME_FORMAT")
+    csrf, words = _CSRF.render(context), _words()
     return mark_safe(  # noqa: S308 - _row escapes every value
-        "\n".join(_row(notification, csrf, words, when) for notification in notifications)
+        "\n".join(_row(notification, csrf, words) for notification in notifications)
     )
 
 
@@ -87,5 +93,4 @@ def notification_rows(context, notifications):
 def notification_row(context, notification):
     """One row of the notification centre, as `notification_rows` writes it (the answer to
     marking it read from the list)."""
-    when = get_format("DATETIME_FORMAT")
-    return mark_safe(_row(notification, _CSRF.render(context), _words(), when))  # noqa: S308
+    return mark_safe(_row(notification, _CSRF.render(context), _words()))  # noqa: S308
