@@ -11,9 +11,10 @@ from prm.core.models import TimeStampedModel
 from prm.core.money import CURRENCY_CHOICES
 
 
-def _localised(name: str, local_name: str) -> str:
-    """The Chinese name when the interface is in Chinese and one is set, else the English one."""
-    if local_name and (get_language() or "").startswith("zh"):
+def _localised(name: str, local_name: str, language: str | None = None) -> str:
+    """The Chinese name when the interface (or `language`, the interface's language read once
+    for many names) is in Chinese and one is set, else the English one."""
+    if local_name and ((language or get_language()) or "").startswith("zh"):
         return local_name
     return name
 

@@ -7,6 +7,7 @@ Kong write them (Django's zh-Hant number format has no grouping separator).
 import datetime as dt
 import functools
 import html
+import unicodedata
 from decimal import Decimal
 
 from django import forms, template
@@ -14,7 +15,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils import dateformat, timezone
-from django.utils.formats import date_format, get_format
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
@@ -22,6 +23,7 @@ from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
+from prm.core.dates import format_value
 from prm.core.links import link, linker
 from prm.core.money import minor_unit, quantize
 
@@ -32,6 +34,7 @@ from ..models import (
     DealRegistration,
     Partner,
     RiskRating,
+    _localised,
 )
 
 register = template.Library()
@@ -571,6 +574,15 @@ ANNOUNCEMENT_CATEGORY_LABELS = dict(Announcement.Category.choices)
 ANNOUNCEMENT_AUDIENCE_LABELS = dict(Announcement.Audience.choices)
 
 
+def _start_of(text: str, length: int) -> str:
+    """`{{ text|truncatechars:length }}`: a text no longer than `length` once normalised is
+    that text, without counting its characters one by one."""
+    normalised = unicodedata.normalize("NFC", text)
+    if len(normalised) <= length:
+        return normalised
+    return truncatechars(text, length)
+
+
 @register.simple_tag
 def announcement_feed_items(announcements):
     """The `<li>`s of a partner's announcement feed: title (bold and marked while unread),
@@ -585,10 +597,12 @@ def announcement_feed_items(announcements):
     by_date = _("by %(date)s")
     categories = {value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()}
     date_format_string, language = get_format("DATE_FORMAT"), get_language()
+    zone = timezone.get_current_timezone()
+    detail_link = linker("announcement_detail")
     items = []
     for announcement in announcements:
         unread = not announcement.is_read
-        published = template_localtime(announcement.published_at)
+        published = announcement.published_at.astimezone(zone)
         marker = (
             '<i class="bi bi-circle-fill text-primary small" aria-hidden="true"></i> '
             f'<span class="visually-hidden">{unread_label}</span>'
@@ -598,7 +612,7 @@ def announcement_feed_items(announcements):
         if announcement.awaiting_acknowledgement:
             status = f'<span class="badge text-bg-warning">{awaiting_label}</span>'
             if announcement.acknowledge_by:
-                by = date_format(announcement.acknowledge_by, "DATE_FORMAT")
+                by = format_value(announcement.acknowledge_by, date_format_string)
                 status += (
                     '\n<div class="text-body-secondary mt-1">'
                     f"{by_date % {'date': escape(by)}}</div>"
@@ -610,13 +624,15 @@ def announcement_feed_items(announcements):
             )
         else:
             status = ""
+        title = _localised(announcement.title, announcement.local_title, language)
+        body = _localised(announcement.body, announcement.local_body, language)
         items.append(
             f'<li class="list-group-item py-3{" announcement-unread" if unread else ""}">\n'
             '<div class="d-flex justify-content-between gap-3 flex-wrap">\n'
             "<div>\n"
-            f'<h2 class="h6 mb-1">{marker}<a href="{link("announcement_detail", announcement.pk)}"'
+            f'<h2 class="h6 mb-1">{marker}<a href="{detail_link(announcement.pk)}"'
             f' class="{"fw-bold" if unread else ""}">'
-            f"{escape(announcement.display_title)}</a></h2>\n"
+            f"{escape(title)}</a></h2>\n"
             f'<div class="small text-body-secondary">'
             f"{categories.get(announcement.category, escape(announcement.category))} · "
             f'<time datetime="{escape(published.isoformat())}">'
@@ -627,7 +643,7 @@ def announcement_feed_items(announcements):
             "</div>\n"
             "</div>\n"
             '<p class="small mb-0 mt-2 text-body-secondary">'
-            f"{escape(truncatechars(announcement.display_body, 220))}</p>\n"
+            f"{escape(_start_of(body, 220))}</p>\n"
             "</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
