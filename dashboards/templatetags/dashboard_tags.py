@@ -3,7 +3,6 @@ few rows each, which as template nodes cost more than reading them."""
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils import dateformat
 from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -11,10 +10,19 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 
 from disputes.templatetags.cases import STATUS_LABELS, sla_deadlines
-from partners.templatetags.partner_tags import money, percent, risk_badges
+from partners.models import ActionItem
+from partners.templatetags.partner_tags import (
+    ANNOUNCEMENT_CATEGORY_LABELS,
+    money,
+    percent,
+    risk_badges,
+)
+from prm.core.dates import format_value
 from prm.core.links import link, nav
 
 register = template.Library()
+
+ACTION_SIDE_LABELS = dict(ActionItem.Side.choices)
 
 _ITEM = '<li class="list-group-item d-flex justify-content-between gap-2">{}</li>'
 _OVERDUE = '<span class="badge text-bg-danger">{}</span> '
@@ -30,7 +38,7 @@ def _lines(lines: list[str]) -> SafeString:
 
 def _date(value, format_name: str) -> str:
     """`{{ value|date:format_name }}` in the reader's time zone."""
-    return dateformat.format(template_localtime(value), get_format(format_name))
+    return format_value(template_localtime(value), get_format(format_name))
 
 
 def _counted(message: str, count: int, **values) -> SafeString:
@@ -282,7 +290,7 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
         )
         due = mark_safe(  # noqa: S308 - the date is escaped
             gettext("due %(date)s")
-            % {"date": conditional_escape(dateformat.format(item.due_on, short_date))}
+            % {"date": conditional_escape(format_value(item.due_on, short_date))}
         )
         rows.append(
             format_html(
@@ -291,7 +299,7 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
                 '<span class="text-nowrap text-end">{}{}</span>\n</li>',
                 partner,
                 item.title,
-                item.get_side_display(),
+                ACTION_SIDE_LABELS.get(item.side, item.side),
                 owner,
                 overdue if item.is_overdue else "",
                 due,
@@ -340,9 +348,9 @@ def unread_announcement_items(announcements) -> SafeString:
                     '<span>{} <span class="d-block text-body-secondary">{}</span></span>'
                     '<time class="text-nowrap text-body-secondary" datetime="{}">{}</time>',
                     announcement.display_title,
-                    announcement.get_category_display(),
+                    ANNOUNCEMENT_CATEGORY_LABELS.get(announcement.category, announcement.category),
                     published.isoformat(),
-                    dateformat.format(published, short_date),
+                    format_value(published, short_date),
                 ),
             )
         )
@@ -360,7 +368,7 @@ def acknowledgement_items(receipts) -> SafeString:
         announcement = receipt.announcement
         by = ""
         if announcement.acknowledge_by:
-            day = dateformat.format(template_localtime(announcement.acknowledge_by), short_date)
+            day = format_value(template_localtime(announcement.acknowledge_by), short_date)
             by = mark_safe(  # noqa: S308 - the date is escaped
                 gettext("by %(date)s") % {"date": conditional_escape(day)}
             )
@@ -600,7 +608,7 @@ def partner_glance_tiles(context) -> SafeString:
         when += format_html(
             '\n<div class="fw-semibold mt-1 text-body"><time datetime="{}">{}</time></div>{}',
             moment.isoformat(),
-            dateformat.format(moment, get_format("SHORT_DATETIME_FORMAT")),
+            format_value(moment, get_format("SHORT_DATETIME_FORMAT")),
             format_html(
                 '\n<div class="small text-danger-emphasis">{}</div>',
                 gettext("Overdue: not held yet"),

@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 from html import escape
 
 from django import template
@@ -6,8 +7,8 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from prm.core.columns import column_labels
 from prm.core.links import link
@@ -84,12 +85,22 @@ class _SlaWords:
         return "\n".join(parts)
 
 
+@functools.lru_cache(maxsize=32)
+def _sla_words_in(language: str | None, zone) -> _SlaWords:
+    return _SlaWords()
+
+
+def _sla_words() -> _SlaWords:
+    """The SLA words in the active language and time zone, translated once per process."""
+    return _sla_words_in(get_language(), get_current_timezone())
+
+
 @register.filter
 def duration_text(delta: dt.timedelta | None) -> str:
     """A mean duration such as `1 d 4 h`; empty when there is none."""
     if delta is None:
         return ""
-    return _SlaWords().span(int(delta.total_seconds()))
+    return _sla_words().span(int(delta.total_seconds()))
 
 
 @register.filter
@@ -102,14 +113,14 @@ def sla_left(delta: dt.timedelta | None) -> str:
     """`2 d 3 h left`, or `overdue by 5 h` once the deadline has passed."""
     if delta is None:
         return ""
-    return _SlaWords().time_left(delta)
+    return _sla_words().time_left(delta)
 
 
 @register.simple_tag
 def sla_deadlines(case, sla: dict) -> str:
     """A case's countdowns (disputes.services.case_sla_state): the paused badge, then time left
     to the first response and to resolution, each with its deadline for the live clock."""
-    return mark_safe(_SlaWords().deadlines(case, sla))  # noqa: S308 - every value is escaped
+    return mark_safe(_sla_words().deadlines(case, sla))  # noqa: S308 - every value is escaped
 
 
 KIND_LABELS = dict(Case.Kind.choices)

@@ -6,7 +6,6 @@ from django.apps import apps
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import StaticNode
-from django.utils import dateformat
 from django.utils.formats import get_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -14,6 +13,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from prm.core import events, navigation
+from prm.core.dates import format_value
 from prm.core.links import link as _link
 from prm.core.links import nav as _nav
 from prm.core.money import format_percent, quantize
@@ -151,7 +151,7 @@ def event_items(events_, show_partner=False):
                 prefix,
                 event_sentence(event),
                 moment.isoformat(),
-                dateformat.format(moment, short_datetime),
+                format_value(moment, short_datetime),
                 reason,
             )
         )
