@@ -141,6 +141,31 @@ def _e(value) -> str:
     return conditional_escape(value)
 
 
+@lru_cache(maxsize=16)
+def _words(language: str | None) -> dict[str, str]:
+    """The bar's fixed words in `language`, translated and escaped once per process."""
+    return {
+        name: _e(message)
+        for name, message in (
+            ("language", LANGUAGE),
+            ("notifications", NOTIFICATIONS),
+            ("sign_out", SIGN_OUT),
+            ("main_navigation", MAIN_NAVIGATION),
+            ("brand", BRAND),
+            ("toggle_navigation", TOGGLE_NAVIGATION),
+            ("organisation", ORGANISATION),
+            ("switch_organisation", SWITCH_ORGANISATION),
+        )
+    }
+
+
+@lru_cache(maxsize=64)
+def _choice_text(language: str | None, model, field: str, value) -> str:
+    """`instance.get_<field>_display()` of a `model` instance whose `field` is `value`, escaped:
+    looked up once per process and language rather than by hashing every choice's label."""
+    return _e(dict(model._meta.get_field(field).flatchoices).get(value, value))
+
+
 def _is_current(item: Link, path: str) -> bool:
     url = nav(item.url)
     if item.current == "exact":
@@ -229,20 +254,22 @@ def _switchers(context, c: dict, request) -> list[str]:
     memberships = c["user_memberships"]
     csrf = _csrf_input(context)
     next_input = f'<input type="hidden" name="next" value="{_e(request.get_full_path())}">'
+    language = get_language()
+    words = _words(language)
     if len(memberships) > 1:
         parts += [
             '<li class="nav-item dropdown">',
             '<button class="btn btn-sm btn-outline-light dropdown-toggle" type="button" '
             'data-bs-toggle="dropdown" aria-expanded="false" id="partner-switcher">',
             f'<i class="bi bi-building" aria-hidden="true"></i> <span class="visually-hidden">'
-            f'{_e(ORGANISATION)}:</span> <span class="navbar-partner-name">'
+            f'{words["organisation"]}:</span> <span class="navbar-partner-name">'
             f"{_e(partner.display_name if partner else '')}</span>",
             "</button>",
             '<div class="dropdown-menu dropdown-menu-end">',
             f'<form method="post" action="{nav("partner_switch")}">',
             csrf,
             next_input,
-            f'<h2 class="dropdown-header h6">{_e(SWITCH_ORGANISATION)}</h2>',
+            f'<h2 class="dropdown-header h6">{words["switch_organisation"]}</h2>',
         ]
         current_pk = partner.pk if partner else None
         for m in memberships:
@@ -250,7 +277,8 @@ def _switchers(context, c: dict, request) -> list[str]:
             parts.append(
                 f'<button class="dropdown-item{active}" type="submit" name="partner" '
                 f'value="{_e(m.partner.code)}">{_e(m.partner.display_name)} '
-                f'<small class="text-body-secondary">({_e(m.get_role_display())})</small></button>'
+                f'<small class="text-body-secondary">'
+                f"({_choice_text(language, m._meta.model, 'role', m.role)})</small></button>"
             )
         parts += ["</form>", "</div>", "</li>"]
     elif partner:
@@ -260,45 +288,50 @@ def _switchers(context, c: dict, request) -> list[str]:
             f'd-none d-xxl-block" title="{name}"><i class="bi bi-building" aria-hidden="true"></i> '
             f"{name}</li>"
         )
-    language = get_language()
-    short = SHORT_LANGUAGE.get(language, '<span lang="en">EN</span>')
-    parts += [
-        '<li class="nav-item dropdown">',
-        '<button class="btn btn-sm btn-outline-light dropdown-toggle" type="button" '
-        'data-bs-toggle="dropdown" aria-expanded="false" id="language-switcher">',
-        f'<i class="bi bi-translate" aria-hidden="true"></i> <span class="visually-hidden">'
-        f"{_e(LANGUAGE)}:</span> {short}",
-        "</button>",
-        '<div class="dropdown-menu dropdown-menu-end">',
-        f'<form method="post" action="{nav("set_language")}">',
-        csrf,
-        next_input,
-    ]
-    for code, lang, name in LANGUAGES:
-        active = " active" if language == code else ""
-        parts.append(
-            f'<button class="dropdown-item{active}" type="submit" name="language" '
-            f'value="{code}" lang="{lang}">{name}</button>'
-        )
+    parts += [_language_menu_top(language, get_script_prefix()), csrf, next_input]
+    parts.append(_language_buttons(language))
     parts += ["</form>", "</div>", "</li>"]
     return parts
+
+
+@lru_cache(maxsize=16)
+def _language_menu_top(language: str | None, prefix: str) -> str:
+    short = SHORT_LANGUAGE.get(language, '<span lang="en">EN</span>')
+    return "\n".join(
+        [
+            '<li class="nav-item dropdown">',
+            '<button class="btn btn-sm btn-outline-light dropdown-toggle" type="button" '
+            'data-bs-toggle="dropdown" aria-expanded="false" id="language-switcher">',
+            f'<i class="bi bi-translate" aria-hidden="true"></i> <span class="visually-hidden">'
+            f"{_words(language)['language']}:</span> {short}",
+            "</button>",
+            '<div class="dropdown-menu dropdown-menu-end">',
+            f'<form method="post" action="{nav("set_language")}">',
+        ]
+    )
+
+
+@lru_cache(maxsize=16)
+def _language_buttons(language: str | None) -> str:
+    return "\n".join(
+        f'<button class="dropdown-item{" active" if language == code else ""}" type="submit" '
+        f'name="language" value="{code}" lang="{lang}">{name}</button>'
+        for code, lang, name in LANGUAGES
+    )
 
 
 def _user_menu(context, c: dict, user) -> list[str]:
     partner = c["current_partner"]
     membership = c["current_membership"]
-    role = membership.get_role_display() if membership else user.get_vendor_role_display()
+    language, prefix = get_language(), get_script_prefix()
+    role = (
+        _choice_text(language, membership._meta.model, "role", membership.role)
+        if membership
+        else _choice_text(language, user._meta.model, "vendor_role", user.vendor_role)
+    )
     where = f"{_e(partner.display_name)} · " if partner else ""
-    badge = nav("notification_badge")
     parts = [
-        '<li class="nav-item">',
-        f'<a class="btn btn-sm btn-outline-light" href="{nav("notification_list")}" '
-        f'id="notification-bell" hx-get="{badge}" hx-trigger="load, every 60s, '
-        'notifications-changed from:body" hx-target="#notification-badge" hx-swap="outerHTML">',
-        f'<i class="bi bi-bell" aria-hidden="true"></i><span class="visually-hidden">'
-        f'{_e(NOTIFICATIONS)}</span> <span id="notification-badge"></span>',
-        "</a>",
-        "</li>",
+        _bell(language, prefix),
         '<li class="nav-item dropdown">',
         '<button class="btn btn-sm btn-light dropdown-toggle" type="button" '
         'data-bs-toggle="dropdown" aria-expanded="false" id="user-menu">',
@@ -306,23 +339,40 @@ def _user_menu(context, c: dict, user) -> list[str]:
         "</button>",
         '<div class="dropdown-menu dropdown-menu-end">',
         '<span class="dropdown-item-text small text-body-secondary">'
-        f"{_e(user.email)}<br>{where}{_e(role)}</span>",
+        f"{_e(user.email)}<br>{where}{role}</span>",
         '<hr class="dropdown-divider">',
     ]
-    parts.append(
-        _user_links(get_language(), get_script_prefix(), tuple(item.shown(c) for item in USER_MENU))
-    )
+    parts.append(_user_links(language, prefix, tuple(item.shown(c) for item in USER_MENU)))
     parts += [
         '<hr class="dropdown-divider">',
         f'<form method="post" action="{nav("account_logout")}">',
         _csrf_input(context),
         '<button class="dropdown-item" type="submit"><i class="bi bi-box-arrow-right" '
-        f'aria-hidden="true"></i> {_e(SIGN_OUT)}</button>',
+        f'aria-hidden="true"></i> {_words(language)["sign_out"]}</button>',
         "</form>",
         "</div>",
         "</li>",
     ]
     return parts
+
+
+@lru_cache(maxsize=16)
+def _bell(language: str | None, prefix: str) -> str:
+    """The notification bell, whose badge loads and refreshes itself."""
+    badge = nav("notification_badge")
+    return "\n".join(
+        [
+            '<li class="nav-item">',
+            f'<a class="btn btn-sm btn-outline-light" href="{nav("notification_list")}" '
+            f'id="notification-bell" hx-get="{badge}" hx-trigger="load, every 60s, '
+            'notifications-changed from:body" hx-target="#notification-badge" '
+            'hx-swap="outerHTML">',
+            f'<i class="bi bi-bell" aria-hidden="true"></i><span class="visually-hidden">'
+            f'{_words(language)["notifications"]}</span> <span id="notification-badge"></span>',
+            "</a>",
+            "</li>",
+        ]
+    )
 
 
 @lru_cache(maxsize=64)
@@ -332,6 +382,27 @@ def _user_links(language: str | None, prefix: str, shown: tuple[bool, ...]) -> s
         f'aria-hidden="true"></i> {_e(item.label)}</a>'
         for i, item in enumerate(USER_MENU)
         if shown[i]
+    )
+
+
+@lru_cache(maxsize=16)
+def _head(language: str | None, prefix: str) -> str:
+    """The bar's brand and toggler, up to its menus."""
+    words = _words(language)
+    return "\n".join(
+        [
+            '<nav class="navbar navbar-expand-xl navbar-dark bg-brand" '
+            f'aria-label="{words["main_navigation"]}">',
+            '<div class="container-fluid px-xl-4">',
+            f'<a class="navbar-brand fw-semibold" href="{nav("dashboard")}"><i '
+            f'class="bi bi-diagram-3" aria-hidden="true"></i> {words["brand"]}</a>',
+            '<button class="navbar-toggler" type="button" data-bs-toggle="collapse" '
+            'data-bs-target="#main-nav" aria-controls="main-nav" aria-expanded="false" '
+            f'aria-label="{words["toggle_navigation"]}">',
+            '<span class="navbar-toggler-icon"></span>',
+            "</button>",
+            '<div class="collapse navbar-collapse" id="main-nav">',
+        ]
     )
 
 
@@ -353,19 +424,7 @@ def navbar(context) -> SafeString:
     }
     c["user_memberships"] = context.get("user_memberships") or []
     path = request.path
-    parts = [
-        '<nav class="navbar navbar-expand-xl navbar-dark bg-brand" '
-        f'aria-label="{_e(MAIN_NAVIGATION)}">',
-        '<div class="container-fluid px-xl-4">',
-        f'<a class="navbar-brand fw-semibold" href="{nav("dashboard")}"><i class="bi bi-diagram-3" '
-        f'aria-hidden="true"></i> {_e(BRAND)}</a>',
-        '<button class="navbar-toggler" type="button" data-bs-toggle="collapse" '
-        'data-bs-target="#main-nav" aria-controls="main-nav" aria-expanded="false" '
-        f'aria-label="{_e(TOGGLE_NAVIGATION)}">',
-        '<span class="navbar-toggler-icon"></span>',
-        "</button>",
-        '<div class="collapse navbar-collapse" id="main-nav">',
-    ]
+    parts = [_head(get_language(), get_script_prefix())]
     if signed_in:
         parts.append(_main_menu(c, path))
     else:
