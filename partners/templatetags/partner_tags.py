@@ -14,7 +14,7 @@ from django import forms, template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeData, mark_safe
@@ -379,7 +379,7 @@ class _DealRows:
                 value = value.date()
         text = self.dates.get(value)
         if text is None:
-            text = self.dates[value] = html.escape(dateformat.format(value, self.date_format))
+            text = self.dates[value] = html.escape(format_value(value, self.date_format))
         return text
 
     def partner_cell(self, partner) -> str:
@@ -567,7 +567,7 @@ def partner_rows(partners, columns):
 def _day_text(day: dt.date, date_format_string: str, language: str | None) -> str:
     """`day` written in a date format, escaped: the same words for every row and request that
     show it in `language` (whose month names the format may use)."""
-    return escape(dateformat.format(day, date_format_string))
+    return escape(format_value(day, date_format_string))
 
 
 ANNOUNCEMENT_CATEGORY_LABELS = dict(Announcement.Category.choices)
@@ -766,7 +766,7 @@ def review_rows(reviews, is_vendor):
     organisers: dict[int | None, str] = {}
     rows = []
     for review in reviews:
-        when = escape(dateformat.format(review.scheduled_at.astimezone(zone), when_format))
+        when = escape(format_value(review.scheduled_at.astimezone(zone), when_format))
         partner_cell = ""
         if is_vendor:
             partner = review.partner
