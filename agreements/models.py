@@ -274,6 +274,14 @@ class Agreement(TimeStampedModel):
                 condition=models.Q(end__gte=models.F("start")), name="agreement_dates"
             ),
         ]
+        indexes = [
+            # The vendor dashboard's agreements about to expire, soonest first.
+            models.Index(
+                fields=["end", "number"],
+                condition=models.Q(status="expiring"),
+                name="agreement_expiring_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

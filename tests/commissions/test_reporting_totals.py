@@ -123,6 +123,28 @@ def test_the_vendor_dashboard_totals_the_draft_statements(three_currencies):
     assert 'data-key="reporting-total"' in response.content.decode()
 
 
+def test_the_vendor_dashboards_draft_total_follows_statements_out_of_draft_and_back(
+    three_currencies,
+):
+    # Read from the statements' rollup for who sees every partner: a currency whose drafts
+    # have all been approved is gone; a new draft counts, a deleted one no longer does.
+    world = three_currencies
+    client = world.client("vendor_admin")
+    Statement.objects.filter(currency="HKD").update(status=Statement.Status.APPROVED)
+    usd = Statement.objects.get(currency="USD")
+    usd.total = Decimal("200.02")
+    usd.save(update_fields=["total"])
+
+    total = client.get("/").context["draft_statement_total"]
+    # 1,000.00 + 200.02 × 31.50 = 7,300.63
+    assert (total.total, total.unconverted) == (Decimal("7300.63"), [])
+
+    _statement(Partner.objects.get(code="P-HK"), "75.00", period="2026-08")
+    Statement.objects.filter(currency="TWD").delete()
+    total = client.get("/").context["draft_statement_total"]
+    assert (total.total, total.unconverted) == (Decimal("6300.63"), [("HKD", Decimal("75.00"))])
+
+
 def test_the_fund_report_totals_the_budgets_in_the_reporting_currency(three_currencies):
     response = three_currencies.client("vendor_admin").get("/funds/report/")
 
