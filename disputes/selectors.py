@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.db.models import (
@@ -21,9 +22,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from partners.models import Partner
-from partners.permissions import managed_partner_ids, may_view_all_partners
+from partners.models import Membership, Partner
+from partners.permissions import (
+    managed_partner_ids,
+    may_view_all_partners,
+    partner_scope_shape,
+    partner_scope_stand_in,
+)
 from partners.selectors.directory import partner_vendor_staff
+from prm.core.prepared import PreparedQuery
 
 from .models import Case, CaseMessage, CaseStatusChange
 
@@ -124,15 +131,81 @@ CASE_ROW_FIELDS = (
 )
 
 
+def _case_scope(user, current_partner: Partner | None, membership) -> tuple | None:
+    """What the cases `case_visible_queryset` gives `user` depend on besides the ids of the
+    user and of `current_partner`: the shape of the user's partner scope and, for partner
+    users, their role in `current_partner`; None when they see no case. A partner user's
+    membership is `membership` when it is theirs, else looked up."""
+    shape = partner_scope_shape(user)
+    if shape[0] != "partner":
+        return None if shape[0] == "none" else (shape, None)
+    if current_partner is None:
+        return None
+    if not (
+        membership is not None
+        and membership.is_active
+        and membership.user_id == user.pk
+        and membership.partner_id == current_partner.pk
+    ):
+        membership = user.memberships.filter(partner=current_partner, is_active=True).first()
+    if membership is None:
+        return None
+    return (shape, membership.role)
+
+
+@functools.cache
+def _case_page_query(scope: tuple, status: str) -> PreparedQuery:
+    """The rows of `case_list(..., status=status)` with the columns the case list shows, for
+    the users whose cases have the scope `scope` (`_case_scope`), compiled once: the user's id,
+    the current partner's and the instant (the breached filter's) placeholders."""
+    shape, role = scope
+
+    def build(user: int, partner: int, now: dt.datetime) -> QuerySet[Case]:
+        current, membership = None, None
+        if role is not None:
+            current = Partner(pk=partner)
+            membership = Membership(user_id=user, partner_id=partner, role=role, is_active=True)
+        return case_list(
+            user=partner_scope_stand_in(shape, user),
+            current_partner=current,
+            status=status,
+            now=now,
+            membership=membership,
+        ).only(*CASE_ROW_FIELDS)
+
+    return PreparedQuery(
+        build,
+        "user",
+        "partner",
+        datetimes=("now",),
+        optional=("user", "partner", "now"),
+        plan_once=True,
+    )
+
+
 def case_page(
-    *, user, current_partner: Partner | None = None, status: str = "", size: int, membership=None
+    *,
+    user,
+    current_partner: Partner | None = None,
+    status: str = "",
+    size: int,
+    membership=None,
+    now: dt.datetime | None = None,
 ) -> list[Case]:
     """The first `size` cases of `case_list(user=..., current_partner=..., status=...,
-    membership=...)`, with only the columns the case list shows."""
-    rows = case_list(
-        user=user, current_partner=current_partner, status=status, membership=membership
+    now=..., membership=...)`, with only the columns the case list shows, read by SQL compiled
+    once per process for each kind of user and filter."""
+    scope = _case_scope(user, current_partner, membership)
+    if scope is None:
+        return []
+    if status not in CASE_LIST_FILTERS and status not in Case.Status.values:
+        status = ""
+    return _case_page_query(scope, status)(
+        limit=size,
+        user=user.pk,
+        partner=current_partner.pk if scope[1] is not None else 0,
+        now=now or timezone.now(),
     )
-    return list(rows.only(*CASE_ROW_FIELDS)[:size])
 
 
 def case_get(*, user, pk: int, current_partner: Partner | None = None) -> Case:
