@@ -73,18 +73,18 @@ class CaseListView(RoleRequiredMixin, TemplateView):
         status = self.request.GET.get("status", "active")
         if status in VENDOR_LIST_FILTERS and not is_vendor:
             status = "active"
+        now = timezone.now()
         cases = case_page(
             user=self.request.user,
             current_partner=self.request.partner,
             status=status,
             size=CASE_PAGE_SIZE,
             membership=getattr(self.request, "membership", None),
+            now=now,
         )
-        now = timezone.now()
         context.update(
             rows=[(case, case_sla_state(case, now)) for case in cases],
             status=status,
-            statuses=Case.Status.choices,
             is_vendor=is_vendor,
         )
         return context

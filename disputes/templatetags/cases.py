@@ -11,27 +11,42 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
-from prm.core.links import link
+from prm.core.links import linker
 
 from ..models import Case, Priority
 
 register = template.Library()
 
 
+@functools.lru_cache(maxsize=16)
+def _sla_texts(language: str | None) -> tuple:
+    """The words of the SLA countdowns in `language` (the active one)."""
+    return (
+        _("%(d)s d %(h)s h"),
+        _("%(h)s h %(m)s min"),
+        _("%(m)s min"),
+        _("overdue by %(time)s"),
+        _("%(time)s left"),
+        format_html('<span class="badge text-bg-secondary">{}</span>', _("Clock paused")),
+        conditional_escape(_("First response")),
+        conditional_escape(_("Resolution")),
+    )
+
+
 class _SlaWords:
-    """The words of the SLA countdowns, translated once (per table for the case list)."""
+    """The words of the SLA countdowns, translated once per process and language."""
 
     def __init__(self) -> None:
-        self.days_hours = _("%(d)s d %(h)s h")
-        self.hours_minutes = _("%(h)s h %(m)s min")
-        self.minutes = _("%(m)s min")
-        self.overdue = _("overdue by %(time)s")
-        self.left = _("%(time)s left")
-        self.paused = format_html(
-            '<span class="badge text-bg-secondary">{}</span>', _("Clock paused")
-        )
-        self.first_response = conditional_escape(_("First response"))
-        self.resolution = conditional_escape(_("Resolution"))
+        (
+            self.days_hours,
+            self.hours_minutes,
+            self.minutes,
+            self.overdue,
+            self.left,
+            self.paused,
+            self.first_response,
+            self.resolution,
+        ) = _sla_texts(get_language())
         self.timezone = get_current_timezone()
 
     def span(self, seconds: int) -> str:
@@ -128,6 +143,33 @@ PRIORITY_LABELS = dict(Priority.choices)
 STATUS_LABELS = dict(Case.Status.choices)
 
 
+class _CaseTableWords:
+    """The words of the case list's rows in one language, escaped: column labels, badges and
+    the labels of kinds, priorities and statuses."""
+
+    def __init__(self) -> None:
+        e = conditional_escape
+        self.labels = column_labels(
+            partner=gettext_noop("Partner"),
+            owner=gettext_noop("Owner"),
+            kind=gettext_noop("Kind"),
+            priority=gettext_noop("Priority"),
+            status=gettext_noop("Status"),
+            deadlines=gettext_noop("Deadlines"),
+        )
+        self.unassigned = f'<span class="badge text-bg-warning">{e(_("Unassigned"))}</span>'
+        self.escalated = f' <span class="badge text-bg-danger">{e(_("Escalated"))}</span>'
+        self.kinds, self.priorities, self.statuses = (
+            {value: str(e(label)) for value, label in choices.items()}
+            for choices in (KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS)
+        )
+
+
+@functools.lru_cache(maxsize=16)
+def _case_table_words(language: str | None) -> _CaseTableWords:
+    return _CaseTableWords()
+
+
 @register.simple_tag
 def case_rows(rows, is_vendor):
     """The `<tr>`s of the case list from (case, SLA state) pairs: number and subject, partner
@@ -136,22 +178,11 @@ def case_rows(rows, is_vendor):
     {% case_rows rows is_vendor %}
     """
     e = conditional_escape
-    labels = column_labels(
-        partner=gettext_noop("Partner"),
-        owner=gettext_noop("Owner"),
-        kind=gettext_noop("Kind"),
-        priority=gettext_noop("Priority"),
-        status=gettext_noop("Status"),
-        deadlines=gettext_noop("Deadlines"),
-    )
-    unassigned, escalated = e(_("Unassigned")), e(_("Escalated"))
-    unassigned = f'<span class="badge text-bg-warning">{unassigned}</span>'
-    escalated = f' <span class="badge text-bg-danger">{escalated}</span>'
+    words = _case_table_words(get_language())
+    labels, unassigned, escalated = words.labels, words.unassigned, words.escalated
+    kinds, priorities, statuses = words.kinds, words.priorities, words.statuses
     sla_words = _SlaWords()
-    kinds, priorities, statuses = (
-        {value: e(label) for value, label in choices.items()}
-        for choices in (KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS)
-    )
+    case_detail = linker("case_detail")
     out = []
     for case, sla in rows:
         vendor_cells = ""
@@ -165,7 +196,7 @@ def case_rows(rows, is_vendor):
         kind, priority, status = case.kind, case.priority, case.status
         out.append(
             "<tr>\n"
-            f'<td class="stack-title"><a href="{link("case_detail", case.pk)}">'
+            f'<td class="stack-title"><a href="{case_detail(case.pk)}">'
             f"{escape(case.number)}</a><div>{escape(case.subject)}</div></td>\n"
             f"{vendor_cells}\n"
             f'<td data-label="{labels["kind"]}">{kinds.get(kind) or e(kind)}</td>\n'
@@ -178,6 +209,48 @@ def case_rows(rows, is_vendor):
             "</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+def _status_options(is_vendor: bool, status: str) -> str:
+    """The `<option>`s of the case list's status filter, `status` selected."""
+    mark = " selected"
+    choices = [
+        ("active", _("Not yet resolved")),
+        ("breached", _("Past an SLA deadline")),
+        ("escalated", _("Escalated, not yet resolved")),
+    ]
+    if is_vendor:
+        choices.append(("unassigned", _("Unassigned, not yet resolved")))
+    choices.append(("all", _("All")))
+
+    def option(value: str, label) -> str:
+        selected = mark if value == status else ""
+        return f'<option value="{escape(value)}"{selected}>{conditional_escape(label)}</option>'
+
+    fixed = "\n".join(option(value, label) for value, label in choices)
+    by_status = "".join(option(value, label) for value, label in STATUS_LABELS.items())
+    return f"{fixed}\n{by_status}"
+
+
+# The status filter's options by language, kind of user and selected filter.
+_STATUS_OPTIONS: dict[tuple, str] = {}
+_STATUS_FILTERS = frozenset(
+    ["active", "breached", "escalated", "unassigned", "all", *STATUS_LABELS]
+)
+
+
+@register.simple_tag
+def case_status_options(status: str, is_vendor: bool):
+    """The `<option>`s of the case list's status filter, `status` (a filter or a status)
+    selected, written once per process for each language, kind of user and selection.
+
+    {% case_status_options status is_vendor %}
+    """
+    key = (get_language(), bool(is_vendor), status if status in _STATUS_FILTERS else "")
+    written = _STATUS_OPTIONS.get(key)
+    if written is None:
+        written = _STATUS_OPTIONS[key] = _status_options(key[1], key[2])
+    return mark_safe(written)  # noqa: S308 - values and labels escaped
 
 
 @register.simple_tag
