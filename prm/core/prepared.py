@@ -108,6 +108,8 @@ class _Compiled:
     counted: tuple[str, ...] = ()  # every queryset, those that can have no row included
     server: _ServerStatement | None = None  # the statement prepared on PostgreSQL
     paged: _ServerStatement | None = None  # the same with a limit and an offset
+    converters: dict | None = None  # what results_iter converts, by column (get_converters)
+    composite: bool = False  # a column pairs several (results_iter makes it a tuple)
 
 
 class _Prepared(ABC):
@@ -224,6 +226,7 @@ class PreparedQuery(_Prepared):
                 using,
             )
         )
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
         return _Compiled(
             sql,
             tuple(params),
@@ -233,6 +236,8 @@ class PreparedQuery(_Prepared):
             sliced=sliced,
             server=server,
             paged=paged,
+            converters=compiler.get_converters(fields),
+            composite=compiler.has_composite_fields(fields),
         )
 
     def __call__(
@@ -253,8 +258,8 @@ class PreparedQuery(_Prepared):
                 cursor.execute(f"{compiled.sql} {_LIMIT}", [*params, int(limit), int(offset)])
             rows = cursor.fetchall()
         if not compiled.instances:
-            return list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
-        return list(_instances(compiled.compiler, rows, using))
+            return list(_results(compiled, rows, tuple_expected=True))
+        return list(_instances(compiled, rows, using))
 
 
 @dataclass(frozen=True)
@@ -446,8 +451,21 @@ class _ServerStatement:
         cursor.execute(f"EXECUTE {self.name}{arguments}", values)
 
 
-def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
-    """Model instances from `rows` of `compiler`'s SQL, as Django's ModelIterable makes them."""
+def _results(compiled: _Compiled, rows: list[tuple], tuple_expected: bool = False):
+    """`compiled.compiler.results_iter(results=[rows], tuple_expected=...)`, with the
+    converters looked up when the query was compiled."""
+    compiler = compiled.compiler
+    if compiled.converters is None or compiled.composite:
+        return compiler.results_iter(results=[rows], tuple_expected=tuple_expected)
+    if not compiled.converters:
+        return rows
+    converted = compiler.apply_converters(rows, compiled.converters)
+    return map(tuple, converted) if tuple_expected else converted
+
+
+def _instances(compiled: _Compiled, rows: list[tuple], using: str):
+    """Model instances from `rows` of `compiled`'s SQL, as Django's ModelIterable makes them."""
+    compiler = compiled.compiler
     select, klass_info = compiler.select, compiler.klass_info
     model_cls = klass_info["model"]
     select_fields = klass_info["select_fields"]
@@ -456,7 +474,7 @@ def _instances(compiler: SQLCompiler, rows: list[tuple], using: str):
     make = _maker(model_cls, tuple(init_list))
     populators = get_related_populators(klass_info, select, using)
     annotations: dict[str, Any] = compiler.annotation_col_map or {}
-    for row in compiler.results_iter(results=[rows]):
+    for row in _results(compiled, rows):
         obj = make(using, row[start:end])
         for populator in populators:
             _populate(populator, row, obj)
