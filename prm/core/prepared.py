@@ -166,13 +166,16 @@ class _Prepared(ABC):
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
-        connection = connections[using]
         params = list(compiled.params)
+        kinds = self.kinds
         for name, positions in compiled.positions.items():
-            kind = self.kinds[name]
+            kind = kinds[name]
             value = values[name]
-            _check(name, kind, value)
-            adapted = _adapt(kind, value, connection)
+            if kind == "id" and type(value) is int:
+                adapted = value  # an id reaches the parameters as it is
+            else:
+                _check(name, kind, value)
+                adapted = _adapt(kind, value, connections[using])
             for position in positions:
                 params[position] = adapted
         return compiled, params
