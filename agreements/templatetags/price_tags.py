@@ -152,3 +152,118 @@ def upcoming_rows(changes):
             for change in changes
         )
     )
+
+
+def _written(cache: dict, key: tuple, write) -> str:
+    """`cache[key]`, written by `write()` the first time; the cache is emptied when it holds
+    `_KEPT` entries (its keys hold what users type)."""
+    text = cache.get(key)
+    if text is None:
+        if len(cache) >= _KEPT:
+            cache.clear()
+        text = cache[key] = write()
+    return text
+
+
+_KEPT = 256
+_FILTERS: dict[tuple, str] = {}
+_HEADS: dict[tuple, str] = {}
+
+
+def _filters(lines: tuple[tuple[str, str], ...], line: str) -> str:
+    """The fields of the price sheet's filter after the partner select, with `{search}` and
+    `{date}` in place of the values typed."""
+
+    def e(text) -> str:
+        return _escape(text).replace("{", "{{").replace("}", "}}")
+
+    options = "".join(
+        f'<option value="{e(code)}"{" selected" if code == line else ""}>{e(name)}</option>'
+        for code, name in lines
+    )
+    return (
+        '<div class="col-sm-6 col-md-3">\n'
+        f'<label class="form-label" for="id_q">{e(gettext("Search"))}</label>\n'
+        '<input class="form-control" type="search" name="q" id="id_q" value="{search}" '
+        f'placeholder="{e(gettext("SKU or product name"))}">\n'
+        "</div>\n"
+        '<div class="col-sm-4 col-md-2">\n'
+        f'<label class="form-label" for="id_line">{e(gettext("Product line"))}</label>\n'
+        '<select class="form-select" name="line" id="id_line">\n'
+        f'<option value="">{e(gettext("All lines"))}</option>\n'
+        f"{options}\n"
+        "</select>\n"
+        "</div>\n"
+        '<div class="col-sm-4 col-md-2">\n'
+        f'<label class="form-label" for="id_date">{e(gettext("Price date"))}</label>\n'
+        '<input class="form-control" type="date" name="date" id="id_date" value="{date}">\n'
+        "</div>\n"
+        '<div class="col-auto"><button class="btn btn-outline-primary" type="submit">'
+        f"{e(gettext('Show'))}</button></div>"
+    )
+
+
+@register.simple_tag
+def price_filters(search: str, lines, line: str, on):
+    """The fields of the price sheet's filter after the partner select: the search typed, the
+    product lines (`line` selected) and the price date `on`. Written once per process for each
+    language, set of lines and selected line.
+
+    {% price_filters search lines line on %}
+    """
+    choices = tuple((choice.code, choice.display_name) for choice in lines)
+    written = _written(_FILTERS, (get_language(), choices, line), lambda: _filters(choices, line))
+    return mark_safe(  # noqa: S308 - labels escaped when written, the values here
+        written.format(search=_escape(search), date=on.isoformat())
+    )
+
+
+def _head(labels: list[tuple[str, bool]], between: str) -> str:
+    """A table's `<thead>`: a header cell for each (label, numeric) of `labels`."""
+    cells = between.join(
+        f'<th scope="col" class="num">{_escape(label)}</th>'
+        if numeric
+        else f'<th scope="col">{_escape(label)}</th>'
+        for label, numeric in labels
+    )
+    return f"<thead><tr>{between}{cells}{between}</tr></thead>"
+
+
+def _sheet_head() -> str:
+    return _head(
+        [
+            (gettext("SKU"), False),
+            (gettext("Product"), False),
+            (gettext("List price"), True),
+            (gettext("Discount"), True),
+            (gettext("Promotion"), True),
+            (gettext("Net price"), True),
+            (gettext("MAP"), True),
+        ],
+        "\n",
+    )
+
+
+def _upcoming_head() -> str:
+    return _head(
+        [
+            (gettext("From"), False),
+            (gettext("SKU"), False),
+            (gettext("Product"), False),
+            (gettext("List price now"), True),
+            (gettext("New list price"), True),
+        ],
+        "",
+    )
+
+
+@register.simple_tag
+def price_sheet_head():
+    """The `<thead>` of the price sheet's table, written once per process and language."""
+    return mark_safe(_written(_HEADS, ("sheet", get_language()), _sheet_head))  # noqa: S308
+
+
+@register.simple_tag
+def upcoming_head():
+    """The `<thead>` of the upcoming price changes, written once per process and language."""
+    return mark_safe(_written(_HEADS, ("upcoming", get_language()), _upcoming_head))  # noqa: S308
