@@ -18,35 +18,20 @@ from ..models import Case, Priority
 register = template.Library()
 
 
-@functools.lru_cache(maxsize=16)
-def _sla_texts(language: str | None) -> tuple:
-    """The words of the SLA countdowns in `language` (the active one)."""
-    return (
-        _("%(d)s d %(h)s h"),
-        _("%(h)s h %(m)s min"),
-        _("%(m)s min"),
-        _("overdue by %(time)s"),
-        _("%(time)s left"),
-        format_html('<span class="badge text-bg-secondary">{}</span>', _("Clock paused")),
-        conditional_escape(_("First response")),
-        conditional_escape(_("Resolution")),
-    )
-
-
 class _SlaWords:
-    """The words of the SLA countdowns, translated once per process and language."""
+    """The words of the SLA countdowns, translated once (per table for the case list)."""
 
     def __init__(self) -> None:
-        (
-            self.days_hours,
-            self.hours_minutes,
-            self.minutes,
-            self.overdue,
-            self.left,
-            self.paused,
-            self.first_response,
-            self.resolution,
-        ) = _sla_texts(get_language())
+        self.days_hours = _("%(d)s d %(h)s h")
+        self.hours_minutes = _("%(h)s h %(m)s min")
+        self.minutes = _("%(m)s min")
+        self.overdue = _("overdue by %(time)s")
+        self.left = _("%(time)s left")
+        self.paused = format_html(
+            '<span class="badge text-bg-secondary">{}</span>', _("Clock paused")
+        )
+        self.first_response = conditional_escape(_("First response"))
+        self.resolution = conditional_escape(_("Resolution"))
         self.timezone = get_current_timezone()
 
     def span(self, seconds: int) -> str:
@@ -181,7 +166,7 @@ def case_rows(rows, is_vendor):
     words = _case_table_words(get_language())
     labels, unassigned, escalated = words.labels, words.unassigned, words.escalated
     kinds, priorities, statuses = words.kinds, words.priorities, words.statuses
-    sla_words = _SlaWords()
+    sla_words = _sla_words()
     case_detail = linker("case_detail")
     out = []
     for case, sla in rows:
