@@ -158,7 +158,8 @@ def _case_table_words(language: str | None) -> _CaseTableWords:
 @register.simple_tag
 def case_rows(rows, is_vendor):
     """The `<tr>`s of the case list from (case, SLA state) pairs: number and subject, partner
-    and owner (for vendor staff), kind, priority, status, and the deadlines.
+    and owner (for vendor staff), kind, priority, status, and the deadlines. The cases are
+    those of disputes.selectors.case_page, their parties read as columns.
 
     {% case_rows rows is_vendor %}
     """
@@ -172,10 +173,12 @@ def case_rows(rows, is_vendor):
     for case, sla in rows:
         vendor_cells = ""
         if is_vendor:
-            other = f" ↔ {escape(case.other_partner.code)}" if case.other_partner_id else ""
-            owner = escape(str(case.owner)) if case.owner_id else unassigned
+            other = f" ↔ {escape(case.other_partner_code)}" if case.other_partner_id else ""
+            owner = (
+                escape(case.owner_full_name or case.owner_email) if case.owner_id else unassigned
+            )
             vendor_cells = (
-                f'<td data-label="{labels["partner"]}">{escape(case.partner.code)}{other}</td>'
+                f'<td data-label="{labels["partner"]}">{escape(case.partner_code)}{other}</td>'
                 f'<td data-label="{labels["owner"]}">{owner}</td>'
             )
         kind, priority, status = case.kind, case.priority, case.status
