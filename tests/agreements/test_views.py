@@ -592,3 +592,30 @@ def test_partner_of_another_currency_sees_its_own_catalogue(world):
     from agreements.pricing import price_sheet
 
     assert [r.product.sku for r in price_sheet(partner=hk, on=TODAY)] == ["HK-1"]
+
+
+def test_price_sheet_filter_keeps_what_was_chosen(prices):
+    """The filter's fields, written once per language and set of lines, hold the search typed
+    (escaped), the chosen line and the price date."""
+    client = prices.client("partner_admin")
+    typed = '<b>"{date}"</b> & {search}'
+    body = client.get(
+        reverse("price_sheet"), {"q": typed, "line": "NET", "date": "2026-02-03"}
+    ).content.decode()
+    assert (
+        'value="&lt;b&gt;&quot;{date}&quot;&lt;/b&gt; &amp; {search}" '
+        'placeholder="SKU or product name"' in body
+    )
+    assert '<option value="NET" selected>Line NET</option>' in body
+    assert 'id="id_date" value="2026-02-03"' in body
+    assert '<th scope="col" class="num">Net price</th>' in body
+    body = client.get(reverse("price_sheet")).content.decode()
+    assert 'id="id_q" value=""' in body
+    assert '<option value="NET">Line NET</option>' in body
+    assert f'id="id_date" value="{TODAY.isoformat()}"' in body
+    user = prices.users["partner_admin"]
+    user.language = "zh-hant"
+    user.save()
+    body = client.get(reverse("price_sheet")).content.decode()
+    assert '<option value="NET">Line NET</option>' in body
+    assert '<option value="">所有產品線</option>' in body

@@ -553,3 +553,95 @@ def _row_cells(page: str, case) -> list[str]:
         rf'<tr>\s*<td class="stack-title"><a href="/disputes/{case.pk}/">.*?</tr>', page, re.S
     )
     return [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+
+
+def _listed(world, user: str, **params) -> set[int]:
+    page = world.client(user).get(reverse("case_list"), params).content.decode()
+    return {int(pk) for pk in re.findall(r'<a href="/disputes/(\d+)/">', page)}
+
+
+def test_the_case_list_shows_each_kind_of_user_their_cases_by_filter(world):
+    """The list's query, compiled once for each kind of user and filter, with the user's id,
+    the current partner's and the instant: vendor admins see every case, channel managers the
+    cases of their partners and those they own, a partner's users the cases where it is a
+    party (its sales users the cases they raised)."""
+    now = timezone.now()
+    late = _case(world, subject="Late")
+    Case.objects.filter(pk=late.pk).update(
+        owner=None, first_response_due=now - dt.timedelta(hours=1)
+    )
+    shared = _case(world, subject="Shared")
+    Case.objects.filter(pk=shared.pk).update(
+        owner=world.users["cm_unassigned"],
+        other_partner=world.other_partner,
+        first_response_due=now + dt.timedelta(hours=5),
+        resolution_due=now + dt.timedelta(days=5),
+    )
+    done = _case(world, user="partner_sales", subject="Done")
+    Case.objects.filter(pk=done.pk).update(status=Case.Status.RESOLVED)
+    everything = {late.pk, shared.pk, done.pk}
+
+    assert _listed(world, "vendor_admin") == {late.pk, shared.pk}
+    assert _listed(world, "vendor_admin", status="all") == everything
+    assert _listed(world, "vendor_admin", status="resolved") == {done.pk}
+    assert _listed(world, "vendor_admin", status="breached") == {late.pk}
+    assert _listed(world, "vendor_admin", status="unassigned") == {late.pk}
+    assert _listed(world, "vendor_admin", status="nonsense") == everything
+    assert _listed(world, "cm_assigned", status="all") == everything
+    assert _listed(world, "cm_unassigned", status="all") == {shared.pk}
+    assert _listed(world, "cm_unassigned", status="breached") == set()
+    assert _listed(world, "partner_admin", status="all") == everything
+    assert _listed(world, "partner_finance", status="escalated") == set()
+    assert _listed(world, "partner_sales", status="all") == {done.pk}
+    assert _listed(world, "partner_sales", status="unassigned") == set()
+    assert _listed(world, "other_partner", status="all") == {shared.pk}
+
+
+def test_the_case_list_names_an_owner_without_a_name_by_email(world):
+    case = _case(world)
+    nameless = ChannelManagerFactory(email="nameless@vendor.test", full_name="")
+    Case.objects.filter(pk=case.pk).update(owner=nameless)
+    page = world.client("vendor_admin").get(reverse("case_list")).content.decode()
+    assert _row_cells(page, case)[2] == "nameless@vendor.test"
+
+
+def _status_options(page: str) -> list[tuple[str, bool, str]]:
+    select = re.search(r'<select class="form-select" name="status".*?</select>', page, re.S)
+    return [
+        (value, bool(selected), label)
+        for value, selected, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(0)
+        )
+    ]
+
+
+def test_the_case_list_status_filter_marks_the_chosen_one(world):
+    vendor = world.client("vendor_admin")
+    options = _status_options(vendor.get(reverse("case_list")).content.decode())
+    assert [value for value, _selected, _label in options] == [
+        "active",
+        "breached",
+        "escalated",
+        "unassigned",
+        "all",
+        *Case.Status.values,
+    ]
+    assert [value for value, selected, _label in options if selected] == ["active"]
+    assert options[0][2] == "Not yet resolved"
+    assert options[5][2] == "Open"
+    page = vendor.get(reverse("case_list"), {"status": "waiting"}).content.decode()
+    assert [value for value, selected, _label in _status_options(page) if selected] == ["waiting"]
+    page = vendor.get(reverse("case_list"), {"status": "nonsense"}).content.decode()
+    assert not [value for value, selected, _label in _status_options(page) if selected]
+    partner = world.client("partner_admin")
+    page = partner.get(reverse("case_list"), {"status": "unassigned"}).content.decode()
+    options = _status_options(page)
+    assert "unassigned" not in [value for value, _selected, _label in options]
+    assert [value for value, selected, _label in options if selected] == ["active"]
+    user = world.users["partner_admin"]
+    user.language = "zh-hant"
+    user.save()
+    page = partner.get(reverse("case_list"), {"status": "breached"}).content.decode()
+    options = _status_options(page)
+    assert options[0][2] == "尚未解決"
+    assert [value for value, selected, _label in options if selected] == ["breached"]
