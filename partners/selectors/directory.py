@@ -447,6 +447,9 @@ def partner_get(*, user, code: str, current_partner: Partner | None = None) -> P
 
 @dataclass
 class PartnerFilterOptions:
+    """The choices of the directory's filters: tiers and territories with their codes and
+    names, vendor staff with their names and emails."""
+
     tiers: list[Tier]
     territories: list[Territory]
     account_managers: list[Any]
@@ -468,10 +471,17 @@ def _account_managers() -> QuerySet:
     )
 
 
-# Read by every render of the directory: compiled once.
-_TIERS = PreparedQuery(lambda: Tier.objects.order_by("rank", "code"))
-_TERRITORIES = PreparedQuery(lambda: Territory.objects.order_by("code"))
-_ACCOUNT_MANAGERS = PreparedQuery(_account_managers)
+# Read by every render of the directory: compiled once, planned once per database connection,
+# with the fields the filters' choices show.
+_TIERS = PreparedQuery(
+    lambda: Tier.objects.only("code", "name", "local_name").order_by("rank", "code"),
+    plan_once=True,
+)
+_TERRITORIES = PreparedQuery(
+    lambda: Territory.objects.only("code", "name", "local_name").order_by("code"),
+    plan_once=True,
+)
+_ACCOUNT_MANAGERS = PreparedQuery(_account_managers, plan_once=True)
 
 
 @dataclass
