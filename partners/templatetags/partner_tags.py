@@ -18,7 +18,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils import timezone
-from django.utils.formats import get_format
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
@@ -250,6 +250,53 @@ def _sort_th(context, sort, key: str, label: str, target: str, numeric: bool) ->
     )
 
 
+_PAGE_LINK = (
+    '<li class="page-item"><a class="page-link" href="{link}" hx-get="{link}" hx-target="{target}"'
+    ' hx-swap="outerHTML" hx-push-url="true">{label}</a></li>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context, page_obj, target: str):
+    """The pages of a list, as `partners/partials/_pagination.html` writes them: links to the
+    previous and next page (loaded into `target` by htmx) around "Page n of m"; nothing when
+    there is one page.
+
+    {% pagination page_obj "#deal-table" %}
+    """
+    if not page_obj.has_other_pages():
+        return ""
+    target = conditional_escape(target)
+    previous = following = ""
+    if page_obj.has_previous():
+        previous = _PAGE_LINK.format(
+            link=conditional_escape(querystring(context, page=page_obj.previous_page_number())),
+            target=target,
+            label=conditional_escape(_("Previous")),
+        )
+    if page_obj.has_next():
+        following = _PAGE_LINK.format(
+            link=conditional_escape(querystring(context, page=page_obj.next_page_number())),
+            target=target,
+            label=conditional_escape(_("Next")),
+        )
+    where = _("Page %(number)s of %(total)s") % {
+        "number": conditional_escape(localize(page_obj.number)),
+        "total": conditional_escape(localize(page_obj.paginator.num_pages)),
+    }
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "\n"
+        '<nav class="card-footer d-flex justify-content-between align-items-center"'
+        f' aria-label="{conditional_escape(_("Pages"))}">\n'
+        '  <ul class="pagination pagination-sm mb-0">\n'
+        f"    {previous}\n"
+        f'    <li class="page-item disabled"><span class="page-link">{where}</span></li>\n'
+        f"    {following}\n"
+        "  </ul>\n"
+        "</nav>\n"
+    )
+
+
 @register.simple_tag
 def filter_select(field, width: str):
     """One select of a list's filter bar: its label and widget in a grid column of `width`.
@@ -409,7 +456,8 @@ class _DealRows:
     def __init__(self, is_vendor: bool) -> None:
         self.language = get_language()
         self.words = _deal_words(self.language)
-        self.label_partner = self.words.partner if is_vendor else None
+        self.label_partner = html.escape(self.words.partner) if is_vendor else None
+        self.zh = (self.language or "").startswith("zh")
         self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
         self.dates: dict = {}
         self.partners: dict[int, str] = {}
@@ -439,12 +487,13 @@ class _DealRows:
             return ""
         cell = self.partners.get(partner.pk)
         if cell is None:
-            cell = self.partners[partner.pk] = format_html(
-                _DEAL_PARTNER_CELL,
+            escape = html.escape
+            local_name = partner.local_name
+            cell = self.partners[partner.pk] = _DEAL_PARTNER_CELL.format(
                 self.label_partner,
-                self.partner_link(partner.code),
-                partner.display_name,
-                partner.code,
+                escape(self.partner_link(partner.code)),
+                escape(local_name if self.zh and local_name else partner.name),
+                escape(partner.code),
             )
         return cell
 
