@@ -171,3 +171,24 @@ def test_directory_filter_bar_is_what_its_form_writes_in_each_language(query):
     )
     with translation.override("en"):
         assert ">Golden</option>" in partner_filter_bar(data, renamed).selects
+
+
+@pytest.mark.parametrize("number", [1, 2, 40])
+@pytest.mark.parametrize("query", [{}, {"status": "active", "sort": "-name"}, {"q": "a&b"}])
+def test_pagination_is_what_the_pagination_template_writes(rf, number, query):
+    from django.core.paginator import Paginator
+
+    include = Template(
+        '{% include "partners/partials/_pagination.html" with target="#deal-table" %}'
+    )
+    tag = Template('{% load partner_tags %}{% pagination page_obj "#deal-table" %}')
+    request = rf.get("/deals/", {**query, "page": number})
+    for count in (10, 1000, 25_000):
+        page = Paginator(range(count), 25).get_page(number)
+        for language in ["en", "zh-hant"]:
+            with translation.override(language):
+                context = {"page_obj": page}
+                expected = include.render(RequestContext(request, context)).strip()
+                assert tag.render(RequestContext(request, context)).strip() == expected
+                if count > 25:
+                    assert "page=" in expected
