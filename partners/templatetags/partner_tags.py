@@ -482,32 +482,31 @@ class _DealRows:
             text = self.dates[value] = html.escape(format_value(value, words.date_format))
         return text
 
-    def partner_cell(self, partner) -> str:
+    def partner_cell(self, deal) -> str:
         if self.label_partner is None:
             return ""
-        cell = self.partners.get(partner.pk)
+        cell = self.partners.get(deal.partner_id)
         if cell is None:
             escape = html.escape
-            local_name = partner.local_name
-            cell = self.partners[partner.pk] = _DEAL_PARTNER_CELL.format(
+            code, local_name = deal.partner_code, deal.partner_local_name
+            cell = self.partners[deal.partner_id] = _DEAL_PARTNER_CELL.format(
                 self.label_partner,
-                escape(self.partner_link(partner.code)),
-                escape(local_name if self.zh and local_name else partner.name),
-                escape(partner.code),
+                escape(self.partner_link(code)),
+                escape(local_name if self.zh and local_name else deal.partner_name),
+                escape(code),
             )
         return cell
 
     def row(self, deal) -> str:
-        territory = deal.territory
         escape = html.escape
         return self.words.row.format(
             deal_url=escape(self.deal_link(deal.pk)),
             number=escape(deal.number),
             created=self.date(deal.created_at),
-            partner_cell=self.partner_cell(deal.partner),
+            partner_cell=self.partner_cell(deal),
             customer=escape(deal.customer_name),
             customer_id=escape(deal.customer_tax_id or deal.customer_domain),
-            territory=escape(territory.code if territory is not None else ""),
+            territory=escape(deal.territory_code or ""),
             product_lines="".join([_product_line_badge(code) for code in deal.product_line_codes]),
             value=escape(money(deal.estimated_value, deal.currency)),
             close=self.date(deal.expected_close),
@@ -519,9 +518,9 @@ class _DealRows:
 @register.simple_tag
 def deal_rows(deals, is_vendor):
     """The rows of the deal list's table for `deals` as `partners.selectors.deal_list_pages`
-    gives them (with their `product_line_codes`), written here rather than as a template loop,
-    which costs a dozen nodes and a context lookup per cell of every row. Vendor staff see the
-    partner column."""
+    gives them (with their partner's and territory's columns and their `product_line_codes`),
+    written here rather than as a template loop, which costs a dozen nodes and a context lookup
+    per cell of every row. Vendor staff see the partner column."""
     writer = _DealRows(is_vendor)
     return mark_safe("".join([writer.row(deal) for deal in deals]))  # noqa: S308 (escaped)
 
@@ -627,10 +626,11 @@ def _directory_cell(column, partner) -> str:
 @register.simple_tag
 def partner_rows(partners, columns):
     """The rows of the partner directory's table (with the cells of the registered `columns`)
-    for `partners` as `partners.selectors.partner_directory` gives them (with their
-    `territory_codes`), written here rather than as a template loop, which costs a dozen nodes
-    and a context lookup per cell of every row. What depends on a value rather than on the
-    partner (a badge, a count) is written once per value, and the words once per language."""
+    for `partners` as `partners.selectors.partner_directory` gives them (with their tier's and
+    account manager's columns and their `territory_codes`), written here rather than as a
+    template loop, which costs a dozen nodes and a context lookup per cell of every row. What
+    depends on a value rather than on the partner (a badge, a count) is written once per value,
+    and the words once per language."""
     language = get_language()
     words = _directory_words(language)
     zh = (language or "").startswith("zh")
@@ -644,11 +644,16 @@ def partner_rows(partners, columns):
         territories = "".join([_territory_badge(code) for code in codes]) if codes else _NONE
         tier = tiers.get(partner.tier_id)
         if tier is None:
-            tier = tiers[partner.tier_id] = conditional_escape(partner.tier or "—")
+            name = (
+                _localised(partner.tier_name, partner.tier_local_name, language)
+                if partner.tier_id is not None
+                else "—"
+            )
+            tier = tiers[partner.tier_id] = escape(name)
         manager = managers.get(partner.account_manager_id)
         if manager is None:
-            user = partner.account_manager
-            name = (user.get_full_name() if user else "") or "—"
+            # The manager's name as User.get_full_name gives it: the full name, else the email.
+            name = partner.account_manager_full_name or partner.account_manager_email or "—"
             manager = managers[partner.account_manager_id] = escape(name)
         if partner.attainment is not None:
             attainment = escape(percent(partner.attainment))
