@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
@@ -83,17 +83,14 @@ def _deal_queryset(
     )
 
 
-# The columns of the deal list's rows.
+# The columns of the deal list's rows; their partner's and territory's as DEAL_ROW_RELATED.
 DEAL_ROW_FIELDS = (
     "id",
     "created_at",
-    "partner__code",
-    "partner__name",
-    "partner__local_name",
+    "partner",
     "customer_name",
     "customer_tax_id",
     "customer_domain",
-    "territory__code",
     "estimated_value",
     "currency",
     "expected_close",
@@ -101,6 +98,12 @@ DEAL_ROW_FIELDS = (
     "has_conflict",
     "protected_until",
 )
+DEAL_ROW_RELATED = {
+    "partner_code": F("partner__code"),
+    "partner_name": F("partner__name"),
+    "partner_local_name": F("partner__local_name"),
+    "territory_code": F("territory__code"),
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -118,7 +121,7 @@ def _deal_page_queries(
         qs = _deal_queryset(
             qs, search=search, status=status, conflict_only=conflict_only, sort=sort
         )
-        return qs.select_related(None).select_related("partner", "territory").only(*DEAL_ROW_FIELDS)
+        return qs.select_related(None).only(*DEAL_ROW_FIELDS).annotate(**DEAL_ROW_RELATED)
 
     def count(**ids: int) -> QuerySet:
         return counted(rows(**ids))
@@ -143,8 +146,10 @@ def deal_list_pages(
     sort: str = "-created",
 ) -> PreparedPages | list[DealRegistration]:
     """The registrations of `deal_list(...)` for a Paginator, with the columns of the list's
-    rows (DEAL_ROW_FIELDS) and, on each page, the codes of their product lines
-    (`product_line_codes`): their SQL is compiled once per set of filters."""
+    rows (DEAL_ROW_FIELDS), their partner's code and names and their territory's code as
+    attributes of their own (DEAL_ROW_RELATED, not related objects) and, on each page, the codes
+    of their product lines (`product_line_codes`): their SQL is compiled once per set of
+    filters."""
     scope = partner_scope(user=user, current_partner=current_partner)
     if scope is None:
         return []

@@ -331,7 +331,8 @@ def _scoped(kind: str, **ids: int) -> QuerySet[Partner]:
 
 
 # The columns of the directory's rows (`partner_tags.partner_rows`); registered columns read
-# their annotations.
+# their annotations. Their tier's names and account manager's name and email are attributes of
+# their own (DIRECTORY_ROW_RELATED), not related objects.
 DIRECTORY_ROW_FIELDS = (
     "code",
     "name",
@@ -342,11 +343,15 @@ DIRECTORY_ROW_FIELDS = (
     "credit_limit",
     "overdue_receivables",
     "risk_rating",
-    "tier__name",
-    "tier__local_name",
-    "account_manager__full_name",
-    "account_manager__email",
+    "tier",
+    "account_manager",
 )
+DIRECTORY_ROW_RELATED = {
+    "tier_name": F("tier__name"),
+    "tier_local_name": F("tier__local_name"),
+    "account_manager_full_name": F("account_manager__full_name"),
+    "account_manager_email": F("account_manager__email"),
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -359,7 +364,12 @@ def _directory_queries(
     attainment column reads)."""
 
     def rows(**ids: int) -> QuerySet[Partner]:
-        return _directory_queryset(_scoped(scope, **ids), filters).only(*DIRECTORY_ROW_FIELDS)
+        return (
+            _directory_queryset(_scoped(scope, **ids), filters)
+            .select_related(None)
+            .only(*DIRECTORY_ROW_FIELDS)
+            .annotate(**DIRECTORY_ROW_RELATED)
+        )
 
     def count(**ids: int) -> QuerySet:
         if scope == SCOPE_MANAGED and not _narrows(filters):
@@ -387,8 +397,9 @@ def _narrows(filters: PartnerFilters) -> bool:
 
 def partner_directory(*, user, filters: PartnerFilters) -> PreparedPages | list[Partner]:
     """The partner directory for vendor staff, as `partner_list(user=user, filters=filters)`
-    lists it, for a Paginator: its SQL is compiled once per set of filters, and a page's
-    partners come with their territory codes (`territory_codes`)."""
+    lists it, for a Paginator: its SQL is compiled once per set of filters, a page's partners
+    come with the columns of the directory's rows (DIRECTORY_ROW_FIELDS and
+    DIRECTORY_ROW_RELATED) and their territory codes (`territory_codes`)."""
     scope = partner_scope(user=user)
     if scope is None:
         return []
@@ -447,6 +458,9 @@ def partner_get(*, user, code: str, current_partner: Partner | None = None) -> P
 
 @dataclass
 class PartnerFilterOptions:
+    """The choices of the directory's filters: tiers and territories with their codes and
+    names, vendor staff with their names and emails."""
+
     tiers: list[Tier]
     territories: list[Territory]
     account_managers: list[Any]
@@ -468,10 +482,17 @@ def _account_managers() -> QuerySet:
     )
 
 
-# Read by every render of the directory: compiled once.
-_TIERS = PreparedQuery(lambda: Tier.objects.order_by("rank", "code"))
-_TERRITORIES = PreparedQuery(lambda: Territory.objects.order_by("code"))
-_ACCOUNT_MANAGERS = PreparedQuery(_account_managers)
+# Read by every render of the directory: compiled once, planned once per database connection,
+# with the fields the filters' choices show.
+_TIERS = PreparedQuery(
+    lambda: Tier.objects.only("code", "name", "local_name").order_by("rank", "code"),
+    plan_once=True,
+)
+_TERRITORIES = PreparedQuery(
+    lambda: Territory.objects.only("code", "name", "local_name").order_by("code"),
+    plan_once=True,
+)
+_ACCOUNT_MANAGERS = PreparedQuery(_account_managers, plan_once=True)
 
 
 @dataclass

@@ -8,14 +8,17 @@ import datetime as dt
 import functools
 import html
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django import forms, template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils import timezone
-from django.utils.formats import get_format
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
@@ -247,6 +250,53 @@ def _sort_th(context, sort, key: str, label: str, target: str, numeric: bool) ->
     )
 
 
+_PAGE_LINK = (
+    '<li class="page-item"><a class="page-link" href="{link}" hx-get="{link}" hx-target="{target}"'
+    ' hx-swap="outerHTML" hx-push-url="true">{label}</a></li>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context, page_obj, target: str):
+    """The pages of a list, as `partners/partials/_pagination.html` writes them: links to the
+    previous and next page (loaded into `target` by htmx) around "Page n of m"; nothing when
+    there is one page.
+
+    {% pagination page_obj "#deal-table" %}
+    """
+    if not page_obj.has_other_pages():
+        return ""
+    target = conditional_escape(target)
+    previous = following = ""
+    if page_obj.has_previous():
+        previous = _PAGE_LINK.format(
+            link=conditional_escape(querystring(context, page=page_obj.previous_page_number())),
+            target=target,
+            label=conditional_escape(_("Previous")),
+        )
+    if page_obj.has_next():
+        following = _PAGE_LINK.format(
+            link=conditional_escape(querystring(context, page=page_obj.next_page_number())),
+            target=target,
+            label=conditional_escape(_("Next")),
+        )
+    where = _("Page %(number)s of %(total)s") % {
+        "number": conditional_escape(localize(page_obj.number)),
+        "total": conditional_escape(localize(page_obj.paginator.num_pages)),
+    }
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "\n"
+        '<nav class="card-footer d-flex justify-content-between align-items-center"'
+        f' aria-label="{conditional_escape(_("Pages"))}">\n'
+        '  <ul class="pagination pagination-sm mb-0">\n'
+        f"    {previous}\n"
+        f'    <li class="page-item disabled"><span class="page-link">{where}</span></li>\n'
+        f"    {following}\n"
+        "  </ul>\n"
+        "</nav>\n"
+    )
+
+
 @register.simple_tag
 def filter_select(field, width: str):
     """One select of a list's filter bar: its label and widget in a grid column of `width`.
@@ -327,6 +377,14 @@ _PRODUCT_LINE_BADGE = '<span class="badge text-bg-light border me-1">{}</span>'
 _NONE = mark_safe('<span class="text-body-secondary">—</span>')
 
 
+class _Unfilled(dict):
+    """Format fields without a value stay as they are: `"{a}{b}".format_map(_Unfilled(a=1))`
+    is `"1{b}"`."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 # The format characters of django.utils.dateformat that read a time of day or a time zone.
 _TIME_FORMAT_CHARACTERS = frozenset("aAcefgGhHiIOPrsTuUZ")
 
@@ -344,97 +402,125 @@ def _reads_day_only(date_format: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _DealWords:
+    """What the deal list's rows write the same in every row of a language: the row's template
+    with its column labels in place, the partner column's label, and the date format (with
+    whether it reads a time of day)."""
+
+    row: str
+    partner: str
+    date_format: str
+    by_day: bool
+
+
+@functools.lru_cache(maxsize=16)
+def _deal_words(language: str | None) -> _DealWords:
+    """The deal list's words in `language`, the active language: translated once for each."""
+    labels = {
+        "l_customer": html.escape(_("Customer")),
+        "l_territory": html.escape(_("Territory")),
+        "l_product_lines": html.escape(_("Product lines")),
+        "l_estimated_value": html.escape(_("Estimated value")),
+        "l_expected_close": html.escape(_("Expected close")),
+        "l_status": html.escape(_("Status")),
+        "l_protected_until": html.escape(_("Protected until")),
+    }
+    braces = {key: label.replace("{", "{{").replace("}", "}}") for key, label in labels.items()}
+    date_format = get_format("SHORT_DATE_FORMAT")
+    return _DealWords(
+        row=_DEAL_ROW.format_map(_Unfilled(braces)),
+        partner=_("Partner"),
+        date_format=date_format,
+        by_day=_reads_day_only(date_format),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _deal_status_cell(language: str | None, status: str, has_conflict: bool) -> str:
+    """`deal_status_badge` of a deal with `status`, in conflict or not, in `language`, the
+    active language."""
+    return deal_status_badge(SimpleNamespace(status=status, has_conflict=has_conflict))
+
+
+@functools.lru_cache(maxsize=1024)
+def _product_line_badge(code: str) -> str:
+    return format_html(_PRODUCT_LINE_BADGE, code)
+
+
 class _DealRows:
     """Writes the rows of the deal list. What depends on a value rather than on the deal (a
-    date, a partner's cell, a badge) is written once per value."""
+    date, a partner's cell, a badge) is written once per value, and the words once per
+    language."""
 
     def __init__(self, is_vendor: bool) -> None:
-        self.labels = {
-            "l_customer": html.escape(_("Customer")),
-            "l_territory": html.escape(_("Territory")),
-            "l_product_lines": html.escape(_("Product lines")),
-            "l_estimated_value": html.escape(_("Estimated value")),
-            "l_expected_close": html.escape(_("Expected close")),
-            "l_status": html.escape(_("Status")),
-            "l_protected_until": html.escape(_("Protected until")),
-        }
-        self.label_partner = _("Partner") if is_vendor else None
-        self.date_format = get_format("SHORT_DATE_FORMAT")
-        self.by_day = _reads_day_only(self.date_format)
+        self.language = get_language()
+        self.words = _deal_words(self.language)
+        self.label_partner = html.escape(self.words.partner) if is_vendor else None
+        self.zh = (self.language or "").startswith("zh")
+        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
         self.dates: dict = {}
         self.partners: dict[int, str] = {}
-        self.lines: dict[str, str] = {}
-        self.statuses: dict[tuple[str, bool], str] = {}
         self.deal_link = linker("deal_detail")
         self.partner_link = linker("partner_detail")
 
     def date(self, value) -> str:
         """`{{ value|date:"SHORT_DATE_FORMAT" }}` (a datetime in local time), escaped; empty for
-        none. A format that reads no time of day is written once per local date."""
+        none. A format that reads no time of day is written once per local date and language."""
         if value in (None, ""):
             return ""
+        words = self.words
         if isinstance(value, dt.datetime):
-            value = template_localtime(value)
-            if self.by_day:
+            if self.zone is not None and value.utcoffset() is not None:
+                value = value.astimezone(self.zone)
+            if words.by_day:
                 value = value.date()
+        if words.by_day:
+            return _day_text(value, words.date_format, self.language)
         text = self.dates.get(value)
         if text is None:
-            text = self.dates[value] = html.escape(format_value(value, self.date_format))
+            text = self.dates[value] = html.escape(format_value(value, words.date_format))
         return text
 
-    def partner_cell(self, partner) -> str:
+    def partner_cell(self, deal) -> str:
         if self.label_partner is None:
             return ""
-        cell = self.partners.get(partner.pk)
+        cell = self.partners.get(deal.partner_id)
         if cell is None:
-            cell = self.partners[partner.pk] = format_html(
-                _DEAL_PARTNER_CELL,
+            escape = html.escape
+            code, local_name = deal.partner_code, deal.partner_local_name
+            cell = self.partners[deal.partner_id] = _DEAL_PARTNER_CELL.format(
                 self.label_partner,
-                self.partner_link(partner.code),
-                partner.display_name,
-                partner.code,
+                escape(self.partner_link(code)),
+                escape(local_name if self.zh and local_name else deal.partner_name),
+                escape(code),
             )
         return cell
 
-    def product_lines(self, codes: list[str]) -> str:
-        return "".join(
-            self.lines.get(code)
-            or self.lines.setdefault(code, format_html(_PRODUCT_LINE_BADGE, code))
-            for code in codes
-        )
-
-    def status(self, deal) -> str:
-        key = (deal.status, deal.has_conflict)
-        badge = self.statuses.get(key)
-        if badge is None:
-            badge = self.statuses[key] = deal_status_badge(deal)
-        return badge
-
     def row(self, deal) -> str:
-        territory = deal.territory
-        return _DEAL_ROW.format(
-            deal_url=html.escape(self.deal_link(deal.pk)),
-            number=html.escape(deal.number),
+        escape = html.escape
+        return self.words.row.format(
+            deal_url=escape(self.deal_link(deal.pk)),
+            number=escape(deal.number),
             created=self.date(deal.created_at),
-            partner_cell=self.partner_cell(deal.partner),
-            customer=html.escape(deal.customer_name),
-            customer_id=html.escape(deal.customer_tax_id or deal.customer_domain),
-            territory=html.escape(territory.code if territory is not None else ""),
-            product_lines=self.product_lines(deal.product_line_codes),
-            value=html.escape(money(deal.estimated_value, deal.currency)),
+            partner_cell=self.partner_cell(deal),
+            customer=escape(deal.customer_name),
+            customer_id=escape(deal.customer_tax_id or deal.customer_domain),
+            territory=escape(deal.territory_code or ""),
+            product_lines="".join([_product_line_badge(code) for code in deal.product_line_codes]),
+            value=escape(money(deal.estimated_value, deal.currency)),
             close=self.date(deal.expected_close),
-            status=self.status(deal),
+            status=_deal_status_cell(self.language, deal.status, deal.has_conflict),
             protected=self.date(deal.protected_until) if deal.protected_until else _NONE,
-            **self.labels,
         )
 
 
 @register.simple_tag
 def deal_rows(deals, is_vendor):
     """The rows of the deal list's table for `deals` as `partners.selectors.deal_list_pages`
-    gives them (with their `product_line_codes`), written here rather than as a template loop,
-    which costs a dozen nodes and a context lookup per cell of every row. Vendor staff see the
-    partner column."""
+    gives them (with their partner's and territory's columns and their `product_line_codes`),
+    written here rather than as a template loop, which costs a dozen nodes and a context lookup
+    per cell of every row. Vendor staff see the partner column."""
     writer = _DealRows(is_vendor)
     return mark_safe("".join([writer.row(deal) for deal in deals]))  # noqa: S308 (escaped)
 
@@ -459,20 +545,19 @@ _TERRITORY_BADGE = '<span class="badge text-bg-light border me-1">{}</span>'
 _LEGAL_NAME = '<div class="small text-body-secondary">{}</div>'
 
 
-def _directory_cell(column, partner) -> str:
-    """A registered column's cell: its `cell` function, else its template."""
-    if column.cell is not None:
-        return column.cell(partner)
-    return template.loader.render_to_string(column.cell_template, {"partner": partner})
+@dataclass(frozen=True)
+class _DirectoryWords:
+    """What the directory's rows write the same in every row of a language: the row's template
+    with its column labels in place, the flag, and the mark of a target without sales."""
+
+    row: str
+    flag: str
+    no_sales: str
 
 
-@register.simple_tag
-def partner_rows(partners, columns):
-    """The rows of the partner directory's table (with the cells of the registered `columns`)
-    for `partners` as `partners.selectors.partner_directory` gives them (with their
-    `territory_codes`), written here rather than as a template loop, which costs a dozen nodes
-    and a context lookup per cell of every row."""
-    escape = conditional_escape
+@functools.lru_cache(maxsize=16)
+def _directory_words(language: str | None) -> _DirectoryWords:
+    """The directory's words in `language`, the active language: translated once for each."""
     labels = column_labels(
         l_name=gettext_noop("Name"),
         l_tier=gettext_noop("Tier"),
@@ -484,80 +569,123 @@ def partner_rows(partners, columns):
         l_attainment=gettext_noop("Attainment"),
         l_users=gettext_noop("Users"),
     )
-    flag = format_html(
-        '<i class="bi bi-flag-fill text-danger me-1" aria-hidden="true" title="{}"></i>'
-        '<span class="visually-hidden">{}</span>',
-        _("Flagged"),
-        _("Flagged:"),
+    braces = {key: label.replace("{", "{{").replace("}", "}}") for key, label in labels.items()}
+    return _DirectoryWords(
+        row=_PARTNER_ROW.format_map(_Unfilled(braces)),
+        flag=format_html(
+            '<i class="bi bi-flag-fill text-danger me-1" aria-hidden="true" title="{}"></i>'
+            '<span class="visually-hidden">{}</span>',
+            _("Flagged"),
+            _("Flagged:"),
+        ),
+        no_sales=format_html(
+            '<span class="text-body-secondary" title="{}">{}</span>',
+            _("No sales yet"),
+            _("no sales yet"),
+        ),
     )
-    no_sales = format_html(
-        '<span class="text-body-secondary" title="{}">{}</span>',
-        _("No sales yet"),
-        _("no sales yet"),
+
+
+@functools.lru_cache(maxsize=64)
+def _status_cell(language: str | None, status: str) -> str:
+    """A partner status's badge in `language`, the active language."""
+    return format_html(
+        '<span class="badge rounded-pill status-badge status-{}">{}</span>',
+        status,
+        _label(PARTNER_STATUS_LABELS, status),
     )
-    # What depends on a value, not on the partner, is written once per value.
-    statuses: dict[str, str] = {}
-    risks: dict[tuple[str, bool], str] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def _risk_cell(language: str | None, risk_rating: str, over_credit_limit: bool) -> str:
+    """`risk_badges` of a partner with `risk_rating`, over its credit limit or not, in
+    `language`, the active language."""
+    return risk_badges(
+        SimpleNamespace(risk_rating=risk_rating, is_over_credit_limit=over_credit_limit)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _territory_badge(code: str) -> str:
+    return format_html(_TERRITORY_BADGE, code)
+
+
+@functools.lru_cache(maxsize=1024)
+def _member_count(language: str | None, count: int) -> str:
+    """`count` grouped by thousands as `intcomma` writes it in `language`, the active one."""
+    return conditional_escape(intcomma(count))
+
+
+def _directory_cell(column, partner) -> str:
+    """A registered column's cell: its `cell` function, else its template."""
+    if column.cell is not None:
+        return column.cell(partner)
+    return template.loader.render_to_string(column.cell_template, {"partner": partner})
+
+
+@register.simple_tag
+def partner_rows(partners, columns):
+    """The rows of the partner directory's table (with the cells of the registered `columns`)
+    for `partners` as `partners.selectors.partner_directory` gives them (with their tier's and
+    account manager's columns and their `territory_codes`), written here rather than as a
+    template loop, which costs a dozen nodes and a context lookup per cell of every row. What
+    depends on a value rather than on the partner (a badge, a count) is written once per value,
+    and the words once per language."""
+    language = get_language()
+    words = _directory_words(language)
+    zh = (language or "").startswith("zh")
     tiers: dict[int | None, str] = {}
-    badges: dict[str, str] = {}
-    counts: dict[int, str] = {}
     managers: dict[int | None, str] = {}
     detail = linker("partner_detail")
+    escape = html.escape
     rows = []
     for partner in partners:
-        territories = "".join(
-            badges.get(code) or badges.setdefault(code, format_html(_TERRITORY_BADGE, code))
-            for code in partner.territory_codes
-        )
-        status = statuses.get(partner.status)
-        if status is None:
-            status = statuses[partner.status] = status_badge(partner)
-        risk_key = (partner.risk_rating, partner.is_over_credit_limit)
-        risk = risks.get(risk_key)
-        if risk is None:
-            risk = risks[risk_key] = risk_badges(partner)
+        codes = partner.territory_codes
+        territories = "".join([_territory_badge(code) for code in codes]) if codes else _NONE
         tier = tiers.get(partner.tier_id)
         if tier is None:
-            tier = tiers[partner.tier_id] = escape(partner.tier or "—")
-        members = counts.get(partner.member_count)
-        if members is None:
-            members = counts[partner.member_count] = escape(intcomma(partner.member_count))
+            name = (
+                _localised(partner.tier_name, partner.tier_local_name, language)
+                if partner.tier_id is not None
+                else "—"
+            )
+            tier = tiers[partner.tier_id] = escape(name)
         manager = managers.get(partner.account_manager_id)
         if manager is None:
-            user = partner.account_manager
-            name = (user.get_full_name() if user else "") or "—"
-            manager = managers[partner.account_manager_id] = html.escape(name)
+            # The manager's name as User.get_full_name gives it: the full name, else the email.
+            name = partner.account_manager_full_name or partner.account_manager_email or "—"
+            manager = managers[partner.account_manager_id] = escape(name)
         if partner.attainment is not None:
-            attainment = html.escape(percent(partner.attainment))
+            attainment = escape(percent(partner.attainment))
         elif partner.current_target:
-            attainment = no_sales
+            attainment = words.no_sales
         else:
             attainment = _NONE
+        over_limit = partner.is_over_credit_limit
+        code = partner.code
+        local_name = partner.local_name
         rows.append(
-            _PARTNER_ROW.format(
-                flag=flag if partner.is_flagged else "",
-                url=html.escape(detail(partner.code)),
-                code=html.escape(partner.code),
-                name=html.escape(partner.display_name),
-                legal_name=(
-                    _LEGAL_NAME.format(html.escape(partner.legal_name))
-                    if partner.legal_name
-                    else ""
-                ),
+            words.row.format(
+                flag=words.flag if partner.is_flagged else "",
+                url=escape(detail(code)),
+                code=escape(code),
+                name=escape(local_name if zh and local_name else partner.name),
+                legal_name=_LEGAL_NAME.format(escape(partner.legal_name))
+                if partner.legal_name
+                else "",
                 tier=tier,
-                status=status,
-                territories=territories or _NONE,
+                status=_status_cell(language, partner.status),
+                territories=territories,
                 manager=manager,
-                risk=risk,
+                risk=_risk_cell(language, partner.risk_rating, over_limit),
                 overdue=(
-                    html.escape(money(partner.overdue_receivables, partner.currency))
+                    escape(money(partner.overdue_receivables, partner.currency))
                     if partner.overdue_receivables
                     else _NONE
                 ),
                 attainment=attainment,
-                columns="".join(_directory_cell(column, partner) for column in columns),
-                members=members,
-                **labels,
+                columns="".join([_directory_cell(column, partner) for column in columns]),
+                members=_member_count(language, partner.member_count),
             )
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -28,13 +33,79 @@ from ..forms import (
 )
 from ..middleware import SESSION_KEY
 from ..selectors import partner_directory, partner_filter_options
-from ..selectors.directory import DIRECTORY_COLUMNS, DIRECTORY_PAGE_SIZE
+from ..selectors.directory import (
+    DIRECTORY_COLUMNS,
+    DIRECTORY_PAGE_SIZE,
+    PartnerFilterOptions,
+    PartnerFilters,
+)
 from ..services import (
     partner_change_status,
     partner_create,
     partner_risk_update,
 )
+from ..templatetags.partner_tags import filter_select
 from .base import ActionView, PartnerScopedMixin
+
+# The directory's filter selects, in order, with the width of each in the filter bar's grid; the
+# registered columns' filters follow at the width `COLUMN_FILTER_WIDTH`.
+FILTER_SELECTS = (
+    ("status", "col-lg-2 col-md-3 col-6"),
+    ("tier", "col-lg-2 col-md-3 col-6"),
+    ("territory", "col-lg-2 col-md-3 col-6"),
+    ("risk", "col-lg-2 col-md-3 col-6"),
+    ("account_manager", "col-lg-3 col-md-4 col-6"),
+    ("attainment", "col-lg-3 col-md-4 col-6"),
+)
+COLUMN_FILTER_WIDTH = "col-lg-2 col-md-3 col-6"
+
+
+@dataclass(frozen=True)
+class PartnerFilterBar:
+    """The directory's filters read from a query string, and what the filter bar shows of them:
+    its selects and the flagged checkbox."""
+
+    filters: PartnerFilters
+    selects: str
+    flagged: str
+
+
+def partner_filter_bar(data: QueryDict, options: PartnerFilterOptions) -> PartnerFilterBar:
+    """The filter bar of `PartnerFilterForm(data, options=options)`. It is built once per process
+    for each combination of what it depends on: the active language, the values `data` gives
+    the form's fields and the choices `options` offer (their codes and names)."""
+    key = (
+        get_language(),
+        tuple(
+            (name, tuple(data.getlist(name)))
+            for name in (*PartnerFilterForm.base_fields, *DIRECTORY_COLUMNS)
+        ),
+        tuple((tier.code, tier.name, tier.local_name) for tier in options.tiers),
+        tuple((place.code, place.name, place.local_name) for place in options.territories),
+        tuple((user.pk, user.full_name, user.email) for user in options.account_managers),
+    )
+    bar = _FILTER_BARS.get(key)
+    if bar is None:
+        if len(_FILTER_BARS) >= _FILTER_BARS_KEPT:
+            _FILTER_BARS.clear()
+        bar = _FILTER_BARS[key] = _partner_filter_bar(data, options)
+    return bar
+
+
+def _partner_filter_bar(data: QueryDict, options: PartnerFilterOptions) -> PartnerFilterBar:
+    form = PartnerFilterForm(data, options=options)
+    filters = form.filters()
+    selects = [filter_select(form[name], width) for name, width in FILTER_SELECTS]
+    selects += [filter_select(field, COLUMN_FILTER_WIDTH) for field in form.column_fields]
+    return PartnerFilterBar(
+        filters=filters,
+        selects=mark_safe("\n    ".join(selects)),  # noqa: S308 (each select is escaped)
+        flagged=str(form["flagged"]),
+    )
+
+
+_FILTER_BARS: dict[tuple, PartnerFilterBar] = {}
+_FILTER_BARS_KEPT = 512
 
 
 class PartnerListView(RoleRequiredMixin, TemplateView):
@@ -52,12 +123,12 @@ class PartnerListView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = PartnerFilterForm(self.request.GET, options=partner_filter_options())
-        filters = form.filters()
+        filter_bar = partner_filter_bar(self.request.GET, partner_filter_options())
+        filters = filter_bar.filters
         partners = partner_directory(user=self.request.user, filters=filters)
         page = Paginator(partners, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
-            form=form,
+            filter_bar=filter_bar,
             filters=filters,
             page_obj=page,
             partners=page.object_list,

@@ -3,6 +3,7 @@ links each row without resolving the URL patterns again (`{% url %}` per row doe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from urllib.parse import quote
@@ -23,9 +24,17 @@ def _template(name: str, arity: int, prefix: str) -> str:
     return path.replace("{", "{{").replace("}", "}}").replace(_SLOT, "{}")
 
 
+# Text that quoting leaves as it is: letters, digits and the other unreserved characters.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
 def _quoted(arg) -> str | int:
-    """`arg` as reverse() writes it into a path (an id as it is)."""
-    return arg if type(arg) is int else iri_to_uri(quote(str(arg), safe=_SAFE))
+    """`arg` as reverse() writes it into a path (an id, or a code of unreserved characters, as
+    it is)."""
+    if type(arg) is int:
+        return arg
+    text = str(arg)
+    return text if _UNRESERVED(text) else iri_to_uri(quote(text, safe=_SAFE))
 
 
 def link(name: str, *args) -> str:

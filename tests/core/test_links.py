@@ -12,6 +12,8 @@ from prm.core.links import link, linker
         ("agreement_detail", "AG-7"),
         ("agreement_detail", "AG 7ü?&#"),
         ("partner_detail", "P-ACME"),
+        ("partner_detail", "p_a.b~c-9"),
+        ("partner_detail", "P 1ü~"),
         ("deal_detail", 12),
     ],
 )

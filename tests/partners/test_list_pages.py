@@ -101,3 +101,35 @@ def test_a_partner_user_without_a_current_organisation_lists_nothing(listed):
     user = listed.users["partner_admin"]
     assert _pages(partner_directory(user=user, filters=PartnerFilters())) == (0, [])
     assert _pages(deal_list_pages(user=user)) == (0, [])
+
+
+def test_directory_rows_write_the_tier_and_account_manager_of_each_partner(listed):
+    from django.utils import translation
+
+    from partners.models import Partner, Tier
+    from partners.templatetags.partner_tags import partner_rows
+
+    Tier.objects.filter(code="gold").update(local_name="金牌")
+    Partner.objects.filter(code="P-A").update(tier=Tier.objects.get(code="gold"))
+    Partner.objects.filter(code="P-C").update(tier=None)
+    manager = listed.users["cm_assigned"]
+    type(manager).objects.filter(pk=manager.pk).update(full_name="Chen Wei")
+    user = listed.users["vendor_admin"]
+    _count, partners = _pages(partner_directory(user=user, filters=PartnerFilters()), 25)
+    with translation.override("en"):
+        html = partner_rows(partners, [])
+    cells = {}
+    for partner in partners:
+        row = html.split(f">{partner.code}</a>", 1)[1].split("</tr>", 1)[0]
+        tier = row.split('<td data-label="Tier">', 1)[1].split("</td>", 1)[0]
+        name = row.split('<td data-label="Account manager">', 1)[1].split("</td>", 1)[0]
+        cells[partner.code] = (tier, name)
+    assert cells["P-A"] == ("Gold", "Chen Wei")
+    assert cells["P-B"][1] == "—"
+    assert cells["P-C"][0] == "—"
+    with translation.override("zh-hant"):
+        assert ">金牌</td>" in partner_rows(partners, [])
+    type(manager).objects.filter(pk=manager.pk).update(full_name="")
+    _count, partners = _pages(partner_directory(user=user, filters=PartnerFilters()), 25)
+    with translation.override("en"):
+        assert f">{manager.email}</td>" in partner_rows(partners, [])

@@ -125,3 +125,70 @@ def test_sort_th_is_written_for_each_query_string_and_label(rf):
         assert f">{label} <i" in html
         written.append(html)
     assert len(set(written)) == 3
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "status=active&risk=high", "status=nonsense&flagged=on", "tier=gold&attainment=none"],
+)
+def test_directory_filter_bar_is_what_its_form_writes_in_each_language(query):
+    from django.http import QueryDict
+
+    from partners.forms import PartnerFilterForm
+    from partners.models import Territory, Tier
+    from partners.selectors.directory import PartnerFilterOptions
+    from partners.templatetags.partner_tags import _filter_select
+    from partners.views.directory import (
+        COLUMN_FILTER_WIDTH,
+        FILTER_SELECTS,
+        partner_filter_bar,
+    )
+
+    data = QueryDict(query)
+    gold = Tier(code="gold", name="Gold", local_name="金牌")
+    options = PartnerFilterOptions(
+        tiers=[gold], territories=[Territory(code="TW", name="Taiwan")], account_managers=[]
+    )
+    written = {}
+    for language in ["en", "zh-hant", "en"]:
+        with translation.override(language):
+            form = PartnerFilterForm(data, options=options)
+            filters = form.filters()
+            selects = [_filter_select(form[name], width) for name, width in FILTER_SELECTS]
+            selects += [_filter_select(f, COLUMN_FILTER_WIDTH) for f in form.column_fields]
+            bar = partner_filter_bar(data, options)
+            assert bar.filters == filters
+            assert bar.selects == "\n    ".join(selects)
+            assert bar.flagged == str(form["flagged"])
+            written.setdefault(language, bar.selects)
+            assert written[language] == bar.selects
+    assert written["en"] != written["zh-hant"]
+    assert ">Gold</option>" in written["en"]
+    renamed = PartnerFilterOptions(
+        tiers=[Tier(code="gold", name="Golden", local_name="金牌")],
+        territories=options.territories,
+        account_managers=[],
+    )
+    with translation.override("en"):
+        assert ">Golden</option>" in partner_filter_bar(data, renamed).selects
+
+
+@pytest.mark.parametrize("number", [1, 2, 40])
+@pytest.mark.parametrize("query", [{}, {"status": "active", "sort": "-name"}, {"q": "a&b"}])
+def test_pagination_is_what_the_pagination_template_writes(rf, number, query):
+    from django.core.paginator import Paginator
+
+    include = Template(
+        '{% include "partners/partials/_pagination.html" with target="#deal-table" %}'
+    )
+    tag = Template('{% load partner_tags %}{% pagination page_obj "#deal-table" %}')
+    request = rf.get("/deals/", {**query, "page": number})
+    for count in (10, 1000, 25_000):
+        page = Paginator(range(count), 25).get_page(number)
+        for language in ["en", "zh-hant"]:
+            with translation.override(language):
+                context = {"page_obj": page}
+                expected = include.render(RequestContext(request, context)).strip()
+                assert tag.render(RequestContext(request, context)).strip() == expected
+                if count > 25:
+                    assert "page=" in expected
