@@ -357,12 +357,14 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
-            return [f"{self.template_name}#price-table"]
+            # The table in place of the one on the page, or the prompt to choose a partner.
+            part = "price-table" if self.sheet_partner is not None else "price-prompt"
+            return [f"{self.template_name}#{part}"]
         return [self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        partner = self.get_sheet_partner()
+        partner = self.sheet_partner = self.get_sheet_partner()
         on = self.get_sheet_date()
         search = self.request.GET.get("q", "").strip()
         line = self.request.GET.get("line", "")

@@ -534,6 +534,19 @@ def test_vendor_chooses_the_partner(prices):
     assert client.get(reverse("price_sheet"), {"partner": "P-B"}).status_code == 404
 
 
+def test_vendor_htmx_request_without_a_partner_answers_the_prompt_in_place_of_the_table(prices):
+    client = prices.client("vendor_admin")
+    response = client.get(reverse("price_sheet"), {"q": "switch"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode().strip()
+    assert body.startswith('<div id="price-table" class="card">')
+    assert "Choose a partner to see its price sheet." in body
+    assert "<form" not in body
+    chosen = client.get(reverse("price_sheet"), {"partner": "P-A"}, HTTP_HX_REQUEST="true")
+    assert chosen.content.decode().lstrip().startswith('<div id="price-table" class="card mb-4">')
+    assert len(chosen.context["rows"]) == 4
+
+
 def test_price_sheet_queries_are_constant(prices, django_assert_num_queries):
     client = prices.client("partner_admin")
     url = reverse("price_sheet")
