@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -23,6 +24,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
@@ -131,6 +133,36 @@ def scoped_partner_ids(kind: str, **ids: int) -> QuerySet | None:
     return managed_partner_ids_query(
         user=ids["user"], permission=ids["permission"], in_group=kind == SCOPE_MANAGED_IN_GROUP
     )
+
+
+def every_partner(partners) -> Exact:
+    """Whether `partners` (ids for a `partner_id__in` lookup, each partner once) are every
+    partner: the number of them against the number of partners, two counts the database reads
+    from indexes, once per query."""
+    if not isinstance(partners, QuerySet):
+        partners = Partner.objects.filter(pk__in=partners)
+    within = partners.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    everyone = Partner.objects.order_by().annotate(
+        n=Func(template="COUNT(*)", output_field=IntegerField())
+    )
+    return Exact(
+        Subquery(within.values("n"), output_field=IntegerField()),
+        Subquery(everyone.values("n"), output_field=IntegerField()),
+    )
+
+
+def counted_in_scope(queryset: QuerySet, kind: str, **ids: int) -> QuerySet:
+    """`counted()` of the rows of `queryset` (which have a `partner_id`) whose partner is in a
+    `partner_scope` (`kind` and its `ids`). For a scope of the partners a channel manager
+    manages, every row counts when those partners are every partner (`every_partner`, tested
+    once per query, before any row): the database then counts the rows alone, without a join
+    to the manager's grants; otherwise the rows of the scope's partners."""
+    partner_ids = scoped_partner_ids(kind, **ids)
+    if partner_ids is None:
+        return counted(queryset)
+    if kind == SCOPE_MEMBER:
+        return counted(queryset.filter(partner_id__in=partner_ids))
+    return counted(queryset.filter(Q(every_partner(partner_ids)) | Q(partner_id__in=partner_ids)))
 
 
 def unscoped_partner_ids(kind: str, **ids: int) -> QuerySet:

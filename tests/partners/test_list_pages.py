@@ -8,14 +8,20 @@ from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from guardian.shortcuts import assign_perm
 
+from partners.models import DealRegistration, Partner
 from partners.permissions import MANAGE_PARTNER
 from partners.selectors import (
+    SCOPE_IDS,
     PartnerFilters,
+    counted_in_scope,
     deal_list,
     deal_list_pages,
     partner_directory,
     partner_list,
+    partner_scope,
+    partner_visible_queryset,
 )
+from prm.core.prepared import PreparedQuery
 
 from ..factories import PartnerFactory
 from .factories import DealLineFactory, DealRegistrationFactory, TerritoryFactory
@@ -101,3 +107,46 @@ def test_a_partner_user_without_a_current_organisation_lists_nothing(listed):
     user = listed.users["partner_admin"]
     assert _pages(partner_directory(user=user, filters=PartnerFilters())) == (0, [])
     assert _pages(deal_list_pages(user=user)) == (0, [])
+
+
+def _scoped_count(user, rows) -> int | None:
+    """The rows of `rows` in the partner scope of `user`, counted by `counted_in_scope` with
+    its SQL compiled once (as the list pages count them); None without a scope."""
+    scope = partner_scope(user=user)
+    if scope is None:
+        return None
+    kind, ids = scope
+    query = PreparedQuery(
+        lambda **named: counted_in_scope(rows, kind, **named), *SCOPE_IDS[kind], plan_once=True
+    )
+    return query(**ids)[0][0]
+
+
+def _visible_count(user, rows) -> int:
+    return rows.filter(partner__in=partner_visible_queryset(user=user)).count()
+
+
+@pytest.mark.parametrize("role", ["vendor_admin", "cm_assigned", "cm_in_group"])
+def test_scoped_counts_count_the_rows_of_the_scope_s_partners(listed, role):
+    user = listed.users[role]
+    rows = DealRegistration.objects.all()
+    assert _scoped_count(user, rows) == _visible_count(user, rows)
+    assert 0 < _scoped_count(user, rows) < rows.count() or role == "vendor_admin"
+    approved = rows.filter(status="approved")
+    assert _scoped_count(user, approved) == _visible_count(user, approved)
+
+
+@pytest.mark.parametrize("through", ["user", "group"])
+def test_scoped_counts_of_a_manager_of_every_partner_count_every_row(listed, through):
+    manager = listed.users["cm_assigned" if through == "user" else "cm_in_group"]
+    grantee = manager if through == "user" else manager.groups.get()
+    for partner in Partner.objects.all():
+        assign_perm(MANAGE_PARTNER, grantee, partner)
+    rows = DealRegistration.objects.all()
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert _scoped_count(manager, rows) == rows.count() == 4
+    # A partner no grant names: the manager's rows are those of their partners again.
+    DealRegistrationFactory(partner=PartnerFactory(code="P-NEW"))
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert _scoped_count(manager, rows) == _visible_count(manager, rows) == 4
+    assert rows.count() == 5
