@@ -34,6 +34,7 @@ from .directory import (
     SCOPE_ALL,
     SCOPE_IDS,
     every_partner,
+    every_partner_in_scope,
     partner_scope,
     partner_visible_ids,
     scoped_partner_ids,
@@ -425,7 +426,7 @@ def _vendor_list_queries(kind: str, category: str) -> _VendorListQueries:
         recipient is looked up)."""
         partners, user = scoped_partner_ids(kind, **ids), ids["user"]
         among = Case(
-            When(every_partner(partners), then=Value(None)),
+            When(every_partner_in_scope(kind, **ids), then=Value(None)),
             default=Case(When(_reached(user, partners), then=Value(1)), default=Value(0)),
             output_field=IntegerField(),
         )
