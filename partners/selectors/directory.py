@@ -221,7 +221,8 @@ def counted_in_scope(queryset: QuerySet, kind: str, **ids: int) -> QuerySet:
     `partner_scope` (`kind` and its `ids`). For a scope of the partners a channel manager
     manages, every row counts when those partners are every partner (`every_partner_in_scope`,
     tested once per query, before any row): the database then counts the rows alone, without
-    a join to the manager's grants; otherwise the rows of the scope's partners."""
+    a join to the manager's grants, and reads no row of the scope's; otherwise it counts the
+    rows of the scope's partners with the plan it would make for them alone."""
     partner_ids = scoped_partner_ids(kind, **ids)
     if partner_ids is None:
         return counted(queryset)
