@@ -139,7 +139,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0009_announcement_totals'),
+        ('partners', '0010_partner_flagged_idx'),
     ]
 
     operations = [
