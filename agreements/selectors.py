@@ -13,12 +13,13 @@ from django.utils import timezone
 from partners.models import Partner
 from partners.selectors import (
     SCOPE_IDS,
+    counted_in_scope,
     partner_scope,
     partner_visible_ids,
     partner_visible_queryset,
     scoped_partner_ids,
 )
-from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery
 
 from .models import Agreement, AgreementVersion
 
@@ -72,14 +73,14 @@ def _agreement_page_queries(scope: str, status: str) -> tuple[PreparedQuery, Pre
     `partner_scope`) and a status (or every status), compiled once and planned once per
     database connection (the first page; a few statuses, so a few statements)."""
 
+    def of_status() -> QuerySet:
+        qs = Agreement.objects.all()
+        return qs.filter(status=status) if status else qs
+
     def scoped(**ids: int) -> QuerySet:
         partner_ids = scoped_partner_ids(scope, **ids)
-        qs = Agreement.objects.all()
-        if partner_ids is not None:
-            qs = qs.filter(partner_id__in=partner_ids)
-        if status:
-            qs = qs.filter(status=status)
-        return qs
+        qs = of_status()
+        return qs if partner_ids is None else qs.filter(partner_id__in=partner_ids)
 
     def rows(**ids: int) -> QuerySet:
         return (
@@ -90,7 +91,7 @@ def _agreement_page_queries(scope: str, status: str) -> tuple[PreparedQuery, Pre
         )
 
     def count(**ids: int) -> QuerySet:
-        return counted(scoped(**ids))
+        return counted_in_scope(of_status(), scope, **ids)
 
     names = SCOPE_IDS[scope]
     return (

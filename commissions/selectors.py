@@ -19,11 +19,12 @@ from partners.selectors.directory import (
     SCOPE_MANAGED,
     SCOPE_MANAGED_IN_GROUP,
     partner_scope,
+    scope_share,
     scoped_partner_ids,
     unscoped_partner_ids,
 )
 from prm.core.money import format_amount
-from prm.core.prepared import PreparedCounts, PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedPages, PreparedQuery, counted
 
 from . import periods
 from .models import ImportBatch, Sale, Statement, StatementLine, StatementRollup
@@ -150,7 +151,7 @@ class _StatementQueries:
     # the same as `sums` for the partners outside the scope, and how many partners there are
     # in it and in all (a scope of some partners)
     outside: PreparedQuery | None
-    share: PreparedCounts | None
+    share: Callable[..., dict[str, int]] | None
 
 
 @functools.lru_cache(maxsize=64)
@@ -183,9 +184,6 @@ def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
             .annotate(sum_of_totals=Sum("total"), statements=Count("*"))
         )
 
-    def share(**ids: int) -> dict[str, QuerySet]:
-        return {"inside": scoped_partner_ids(scope, **ids), "partners": Partner.objects.all()}
-
     names = SCOPE_IDS[scope]
     filters = {"period": period, "status": status, "acknowledged": acknowledged}
     every = scope == SCOPE_ALL
@@ -209,7 +207,7 @@ def _statement_queries(scope: str, period: str, status: str, acknowledged: str):
         )
         if some
         else None,
-        share=PreparedCounts(share, *names) if some else None,
+        share=scope_share(scope) if some else None,
     )
 
 

@@ -265,3 +265,29 @@ class PartnerGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("partner permission of a group")
         verbose_name_plural = _("partner permissions of groups")
+
+
+class PartnerGrantTotal(models.Model):
+    """The number of partners on which a user holds a permission through guardian's user grants
+    (PartnerUserObjectPermission), per user and permission, and the number of partners (the
+    row whose user and permission are 0), kept by database triggers on every insert, update
+    and delete of those grants and of partners. Whether a channel manager manages every
+    partner is then two rows to compare instead of two counts."""
+
+    EVERY_PARTNER = 0  # the user and permission of the row counting the partners
+
+    user_id = models.BigIntegerField()
+    permission_id = models.BigIntegerField()
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("partner grant total")
+        verbose_name_plural = _("partner grant totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_id", "permission_id"], name="unique_partner_grant_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.permission_id}: {self.total}"

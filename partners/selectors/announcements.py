@@ -25,7 +25,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import Exact
 from django.http import Http404
 
 from prm.core.prepared import PreparedPages, PreparedQuery, counted
@@ -34,6 +33,8 @@ from ..models import Announcement, AnnouncementRead, AnnouncementRecipient, Memb
 from .directory import (
     SCOPE_ALL,
     SCOPE_IDS,
+    every_partner,
+    every_partner_in_scope,
     partner_scope,
     partner_visible_ids,
     scoped_partner_ids,
@@ -290,7 +291,7 @@ def announcement_list_for_vendor(*, user, category: str | None = None) -> QueryS
         counts = _totals()
     else:
         # The totals when the partners are every partner, else counted among them.
-        every = _every_partner(partners)
+        every = every_partner(partners)
         counts = tuple(
             Case(When(every, then=total), default=among)
             for total, among in zip(_totals(), _counts_among(partners), strict=True)
@@ -312,21 +313,6 @@ _VENDOR_ROW_FIELDS = (
     "author__full_name",
     "author__email",
 )
-
-
-def _every_partner(partners) -> Exact:
-    """Whether `partners` (ids for a `partner_id__in` lookup, each partner once) are every
-    partner: then an announcement's recipients among them are all of its recipients."""
-    if not isinstance(partners, QuerySet):
-        partners = Partner.objects.filter(pk__in=partners)
-    within = partners.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
-    everyone = Partner.objects.order_by().annotate(
-        n=Func(template="COUNT(*)", output_field=IntegerField())
-    )
-    return Exact(
-        Subquery(within.values("n"), output_field=IntegerField()),
-        Subquery(everyone.values("n"), output_field=IntegerField()),
-    )
 
 
 def _totals() -> tuple[F, F]:
@@ -440,7 +426,7 @@ def _vendor_list_queries(kind: str, category: str) -> _VendorListQueries:
         recipient is looked up)."""
         partners, user = scoped_partner_ids(kind, **ids), ids["user"]
         among = Case(
-            When(_every_partner(partners), then=Value(None)),
+            When(every_partner_in_scope(kind, **ids), then=Value(None)),
             default=Case(When(_reached(user, partners), then=Value(1)), default=Value(0)),
             output_field=IntegerField(),
         )

@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -23,11 +24,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
 from prm.core.models import Event
-from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
+from prm.core.prepared import (
+    PreparedCounts,
+    PreparedIdsQuery,
+    PreparedPages,
+    PreparedQuery,
+    counted,
+)
 
 from ..models import (
     FLAGGED_Q,
@@ -37,6 +45,7 @@ from ..models import (
     Milestone,
     Partner,
     PartnerAward,
+    PartnerGrantTotal,
     RiskAssessment,
     RiskRating,
     Territory,
@@ -130,6 +139,109 @@ def scoped_partner_ids(kind: str, **ids: int) -> QuerySet | None:
         return _member_partner(partner=ids["partner"], user=ids["user"]).values("pk")
     return managed_partner_ids_query(
         user=ids["user"], permission=ids["permission"], in_group=kind == SCOPE_MANAGED_IN_GROUP
+    )
+
+
+def every_partner(partners) -> Exact:
+    """Whether `partners` (ids for a `partner_id__in` lookup, each partner once) are every
+    partner: the number of them against the number of partners, two counts the database reads
+    from indexes, once per query."""
+    if not isinstance(partners, QuerySet):
+        partners = Partner.objects.filter(pk__in=partners)
+    within = partners.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    everyone = Partner.objects.order_by().annotate(
+        n=Func(template="COUNT(*)", output_field=IntegerField())
+    )
+    return Exact(
+        Subquery(within.values("n"), output_field=IntegerField()),
+        Subquery(everyone.values("n"), output_field=IntegerField()),
+    )
+
+
+def every_partner_in_scope(kind: str, **ids: int) -> Exact:
+    """Whether the partners of a `partner_scope` other than every partner (`kind` and its
+    `ids`) are every partner. A channel manager's grants (without groups) are compared by
+    their total, which the database keeps (PartnerGrantTotal), with the number of partners:
+    two rows read; other scopes count their partners (`every_partner`)."""
+    if kind != SCOPE_MANAGED:
+        return every_partner(scoped_partner_ids(kind, **ids))
+    granted = PartnerGrantTotal.objects.filter(user_id=ids["user"], permission_id=ids["permission"])
+    everyone = PartnerGrantTotal.objects.filter(
+        user_id=PartnerGrantTotal.EVERY_PARTNER, permission_id=PartnerGrantTotal.EVERY_PARTNER
+    )
+    # Never null: a missing total is no grant (-1) or no partner (-2).
+    return Exact(
+        Coalesce(Subquery(granted.values("total"), output_field=IntegerField()), -1),
+        Coalesce(Subquery(everyone.values("total"), output_field=IntegerField()), -2),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def scope_share(kind: str) -> Callable[..., dict[str, int]]:
+    """What gives how many partners a `partner_scope` other than every partner holds and how
+    many there are, `{"inside": ..., "partners": ...}`, for the scope's ids: for a channel
+    manager's grants (without groups) the totals the database keeps (PartnerGrantTotal), two
+    rows read; for other scopes the two counted, in one query compiled once."""
+    if kind != SCOPE_MANAGED:
+        return PreparedCounts(
+            lambda **ids: {
+                "inside": scoped_partner_ids(kind, **ids),
+                "partners": Partner.objects.all(),
+            },
+            *SCOPE_IDS[kind],
+        )
+    every = PartnerGrantTotal.EVERY_PARTNER
+    totals = PreparedQuery(
+        lambda user, permission: PartnerGrantTotal.objects.filter(
+            Q(user_id=user, permission_id=permission) | Q(user_id=every, permission_id=every)
+        ).values_list("user_id", "total"),
+        "user",
+        "permission",
+        plan_once=True,
+    )
+
+    def share(*, user: int, permission: int) -> dict[str, int]:
+        found = dict(totals(user=user, permission=permission))
+        return {"inside": found.get(user, 0), "partners": found.get(every, 0)}
+
+    return share
+
+
+class _UngroupedCase(Case):
+    """A CASE beside aggregates whose other parts are uncorrelated subqueries (the same value
+    for every row): nothing of it goes into the GROUP BY, so that a query of aggregates alone
+    gives its one row even when no row matches."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+def counted_in_scope(queryset: QuerySet, kind: str, **ids: int) -> QuerySet:
+    """`counted()` of the rows of `queryset` (which have a `partner_id`) whose partner is in a
+    `partner_scope` (`kind` and its `ids`). For a scope of the partners a channel manager
+    manages, every row counts when those partners are every partner (`every_partner_in_scope`,
+    tested once per query, before any row): the database then counts the rows alone, without
+    a join to the manager's grants, and reads no row of the scope's; otherwise it counts the
+    rows of the scope's partners with the plan it would make for them alone."""
+    partner_ids = scoped_partner_ids(kind, **ids)
+    if partner_ids is None:
+        return counted(queryset)
+    if kind == SCOPE_MEMBER:
+        return counted(queryset.filter(partner_id__in=partner_ids))
+    every = every_partner_in_scope(kind, **ids)
+    return (
+        queryset.filter(~Q(every), partner_id__in=partner_ids)
+        .order_by()
+        .annotate(counted_group=Value(1))
+        .values("counted_group")
+        .annotate(
+            counted_rows=_UngroupedCase(
+                When(every, then=Subquery(counted(queryset))),
+                default=Count("*"),
+                output_field=IntegerField(),
+            )
+        )
+        .values_list("counted_rows")
     )
 
 

@@ -31,7 +31,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from prm.core.money import quantize
-from prm.core.prepared import PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedPages, PreparedQuery
 
 from ..models import (
     CADENCE_MONTHS,
@@ -46,6 +46,7 @@ from ..models import (
 from ..periods import period_of
 from .directory import (
     SCOPE_IDS,
+    counted_in_scope,
     partner_scope,
     partner_vendor_staff,
     partner_visible_ids,
@@ -186,9 +187,11 @@ def _review_page_queries(scope: str, status: str) -> tuple[PreparedQuery, Prepar
 
     def reviews(today_start: dt.datetime | None, **ids: int) -> QuerySet:
         partner_ids = scoped_partner_ids(scope, **ids)
+        qs = of_status(today_start)
+        return qs if partner_ids is None else qs.filter(partner_id__in=partner_ids)
+
+    def of_status(today_start: dt.datetime | None) -> QuerySet:
         qs = BusinessReview.objects.all()
-        if partner_ids is not None:
-            qs = qs.filter(partner_id__in=partner_ids)
         if status == "overdue":
             qs = qs.filter(status=BusinessReview.Status.SCHEDULED, scheduled_at__lt=today_start)
         elif status in BusinessReview.Status.values:
@@ -205,7 +208,7 @@ def _review_page_queries(scope: str, status: str) -> tuple[PreparedQuery, Prepar
         )
 
     def count(today_start: dt.datetime | None = None, **ids: int) -> QuerySet:
-        return counted(reviews(today_start, **ids))
+        return counted_in_scope(of_status(today_start), scope, **ids)
 
     names = SCOPE_IDS[scope]
     return (

@@ -6,16 +6,28 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
+from partners.models import (
+    DealRegistration,
+    Partner,
+    PartnerGrantTotal,
+    PartnerUserObjectPermission,
+)
 from partners.permissions import MANAGE_PARTNER
 from partners.selectors import (
+    SCOPE_IDS,
     PartnerFilters,
+    counted_in_scope,
     deal_list,
     deal_list_pages,
     partner_directory,
     partner_list,
+    partner_scope,
+    partner_visible_queryset,
 )
+from partners.selectors.directory import scope_share
+from prm.core.prepared import PreparedQuery
 
 from ..factories import PartnerFactory
 from .factories import DealLineFactory, DealRegistrationFactory, TerritoryFactory
@@ -133,3 +145,93 @@ def test_directory_rows_write_the_tier_and_account_manager_of_each_partner(liste
     _count, partners = _pages(partner_directory(user=user, filters=PartnerFilters()), 25)
     with translation.override("en"):
         assert f">{manager.email}</td>" in partner_rows(partners, [])
+
+
+def _scoped_count(user, rows) -> int | None:
+    """The rows of `rows` in the partner scope of `user`, counted by `counted_in_scope` with
+    its SQL compiled once (as the list pages count them); None without a scope."""
+    scope = partner_scope(user=user)
+    if scope is None:
+        return None
+    kind, ids = scope
+    query = PreparedQuery(
+        lambda **named: counted_in_scope(rows, kind, **named), *SCOPE_IDS[kind], plan_once=True
+    )
+    return query(**ids)[0][0]
+
+
+def _visible_count(user, rows) -> int:
+    return rows.filter(partner__in=partner_visible_queryset(user=user)).count()
+
+
+@pytest.mark.parametrize("role", ["vendor_admin", "cm_assigned", "cm_in_group"])
+def test_scoped_counts_count_the_rows_of_the_scope_s_partners(listed, role):
+    user = listed.users[role]
+    rows = DealRegistration.objects.all()
+    assert _scoped_count(user, rows) == _visible_count(user, rows)
+    assert 0 < _scoped_count(user, rows) < rows.count() or role == "vendor_admin"
+    approved = rows.filter(status="approved")
+    assert _scoped_count(user, approved) == _visible_count(user, approved)
+
+
+@pytest.mark.parametrize("through", ["user", "group"])
+def test_scoped_counts_of_a_manager_of_every_partner_count_every_row(listed, through):
+    manager = listed.users["cm_assigned" if through == "user" else "cm_in_group"]
+    grantee = manager if through == "user" else manager.groups.get()
+    for partner in Partner.objects.all():
+        assign_perm(MANAGE_PARTNER, grantee, partner)
+    rows = DealRegistration.objects.all()
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert _scoped_count(manager, rows) == rows.count() == 4
+    # A partner no grant names: the manager's rows are those of their partners again.
+    DealRegistrationFactory(partner=PartnerFactory(code="P-NEW"))
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert _scoped_count(manager, rows) == _visible_count(manager, rows) == 4
+    assert rows.count() == 5
+
+
+def _grant_totals() -> dict[tuple[int, int], int]:
+    return {
+        (row.user_id, row.permission_id): row.total
+        for row in PartnerGrantTotal.objects.exclude(total=0)
+    }
+
+
+def _counted_grants() -> dict[tuple[int, int], int]:
+    grants = PartnerUserObjectPermission.objects.values_list("user_id", "permission_id")
+    counted = {}
+    for key in grants:
+        counted[key] = counted.get(key, 0) + 1
+    every = PartnerGrantTotal.EVERY_PARTNER
+    return counted | {(every, every): Partner.objects.count()}
+
+
+def test_grant_totals_follow_the_grants_and_the_partners(listed):
+    assert _grant_totals() == _counted_grants()
+    manager, admin = listed.users["cm_assigned"], listed.users["vendor_admin"]
+    new = [PartnerFactory(code=f"P-N{i}") for i in range(3)]
+    assert _grant_totals() == _counted_grants()
+    for partner in new:
+        assign_perm(MANAGE_PARTNER, manager, partner)
+    assign_perm(MANAGE_PARTNER, admin, listed.other_partner)
+    assert _grant_totals() == _counted_grants()
+    remove_perm(MANAGE_PARTNER, manager, new[1])
+    PartnerUserObjectPermission.objects.filter(user=admin).update(user=manager)
+    assert _grant_totals() == _counted_grants()
+    new[2].delete()
+    Partner.objects.filter(pk=new[0].pk).delete()
+    assert _grant_totals() == _counted_grants()
+    permission = PartnerUserObjectPermission.objects.filter(user=manager).first().permission_id
+    assert _grant_totals()[(manager.pk, permission)] == 2
+    assert (admin.pk, permission) not in _grant_totals()
+
+
+@pytest.mark.parametrize("role", ["cm_assigned", "cm_in_group"])
+def test_scope_share_gives_the_partners_in_the_scope_and_in_all(listed, role):
+    kind, ids = partner_scope(user=listed.users[role])
+    assert scope_share(kind)(**ids) == {"inside": 1, "partners": 5}
+    manager = listed.users["cm_assigned"]
+    for partner in Partner.objects.exclude(pk=listed.partner.pk):
+        assign_perm(MANAGE_PARTNER, manager, partner)
+    inside = 5 if role == "cm_assigned" else 1
+    assert scope_share(kind)(**ids) == {"inside": inside, "partners": 5}
