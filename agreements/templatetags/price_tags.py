@@ -181,25 +181,28 @@ def _filters(lines: tuple[tuple[str, str], ...], line: str) -> str:
         f'<option value="{e(code)}"{" selected" if code == line else ""}>{e(name)}</option>'
         for code, name in lines
     )
+    search, placeholder = e(gettext("Search")), e(gettext("SKU or product name"))
+    product_line, all_lines = e(gettext("Product line")), e(gettext("All lines"))
+    price_date, show = e(gettext("Price date")), e(gettext("Show"))
     return (
         '<div class="col-sm-6 col-md-3">\n'
-        f'<label class="form-label" for="id_q">{e(gettext("Search"))}</label>\n'
+        f'<label class="form-label" for="id_q">{search}</label>\n'
         '<input class="form-control" type="search" name="q" id="id_q" value="{search}" '
-        f'placeholder="{e(gettext("SKU or product name"))}">\n'
+        f'placeholder="{placeholder}">\n'
         "</div>\n"
         '<div class="col-sm-4 col-md-2">\n'
-        f'<label class="form-label" for="id_line">{e(gettext("Product line"))}</label>\n'
+        f'<label class="form-label" for="id_line">{product_line}</label>\n'
         '<select class="form-select" name="line" id="id_line">\n'
-        f'<option value="">{e(gettext("All lines"))}</option>\n'
+        f'<option value="">{all_lines}</option>\n'
         f"{options}\n"
         "</select>\n"
         "</div>\n"
         '<div class="col-sm-4 col-md-2">\n'
-        f'<label class="form-label" for="id_date">{e(gettext("Price date"))}</label>\n'
+        f'<label class="form-label" for="id_date">{price_date}</label>\n'
         '<input class="form-control" type="date" name="date" id="id_date" value="{date}">\n'
         "</div>\n"
         '<div class="col-auto"><button class="btn btn-outline-primary" type="submit">'
-        f"{e(gettext('Show'))}</button></div>"
+        f"{show}</button></div>"
     )
 
 
