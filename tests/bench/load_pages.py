@@ -19,7 +19,8 @@ three drafts, and 150 notifications for each signed-in user (each part is added 
 kept with --keepdb that lacks it). It vacuums and analyses the database, as autovacuum keeps a
 production one, collects static files, starts gunicorn (2 sync workers)
 with the production settings, every page rendered afresh, over plain HTTP on 127.0.0.1, signs in
-a vendor admin, a channel manager (who manages four in five partners), and a partner's admin,
+a vendor admin, a channel manager (granted every partner, and account manager of four in
+five), and a partner's admin,
 finance and sales users, then drives every list page and dashboard each role may open with
 ApacheBench (`ab`, Debian package `apache2-utils`) at 16 concurrent connections. It prints
 requests per second and the ratio to `/healthz/` measured just before, then the page and role
