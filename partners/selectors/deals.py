@@ -7,10 +7,16 @@ import functools
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
-from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery, counted
+from prm.core.prepared import PreparedIdsQuery, PreparedPages, PreparedQuery
 
 from ..models import DealConflict, DealRegistration, Partner
-from .directory import SCOPE_IDS, partner_scope, partner_visible_ids, scoped_partner_ids
+from .directory import (
+    SCOPE_IDS,
+    counted_in_scope,
+    partner_scope,
+    partner_visible_ids,
+    scoped_partner_ids,
+)
 
 DEAL_SORTS = {
     "created": ["created_at", "id"],
@@ -113,22 +119,26 @@ def _deal_page_queries(
     """The deal list's rows and their count for the partners of `scope` (a kind of
     `partner_scope`) and the filters, compiled once."""
 
-    def matching(**ids: int) -> QuerySet:
-        partner_ids = scoped_partner_ids(scope, **ids)
-        qs = DealRegistration.objects.all()
-        if partner_ids is not None:
-            qs = qs.filter(partner_id__in=partner_ids)
-        qs = _deal_queryset(
-            qs, search=search, status=status, conflict_only=conflict_only, sort=sort
-        )
-        return qs.select_related(None)
+    def filtered() -> QuerySet:
+        return _deal_queryset(
+            DealRegistration.objects.all(),
+            search=search,
+            status=status,
+            conflict_only=conflict_only,
+            sort=sort,
+        ).select_related(None)
 
     def rows(**ids: int) -> QuerySet:
-        return matching(**ids).only(*DEAL_ROW_FIELDS).annotate(**DEAL_ROW_RELATED)
+        partner_ids = scoped_partner_ids(scope, **ids)
+        qs = filtered()
+        if partner_ids is not None:
+            qs = qs.filter(partner_id__in=partner_ids)
+        return qs.only(*DEAL_ROW_FIELDS).annotate(**DEAL_ROW_RELATED)
 
     def count(**ids: int) -> QuerySet:
-        # Without the rows' partner and territory columns, whose joins a count does not need.
-        return counted(matching(**ids))
+        # Without the rows' partner and territory columns, whose joins a count does not need;
+        # a channel manager granted every partner has the deals counted without the grants.
+        return counted_in_scope(filtered(), scope, **ids)
 
     names = SCOPE_IDS[scope]
     # Planned once per database connection, but for a search: its text is anything typed, each

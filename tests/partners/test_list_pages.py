@@ -235,3 +235,33 @@ def test_scope_share_gives_the_partners_in_the_scope_and_in_all(listed, role):
         assign_perm(MANAGE_PARTNER, manager, partner)
     inside = 5 if role == "cm_assigned" else 1
     assert scope_share(kind)(**ids) == {"inside": inside, "partners": 5}
+
+
+@pytest.mark.parametrize("query", [{}, {"status": "approved"}, {"search": "P-B"}])
+def test_deal_list_pages_of_a_manager_of_every_partner_count_every_deal(listed, query):
+    manager = listed.users["cm_assigned"]
+    for partner in Partner.objects.all():
+        assign_perm(MANAGE_PARTNER, manager, partner)
+    manager = type(manager).objects.get(pk=manager.pk)
+    expected = list(deal_list(user=manager, **query))
+    count, deals = _pages(deal_list_pages(user=manager, **query))
+    assert count == len(expected) == len(deals)
+    assert count == DealRegistration.objects.filter(**_deal_filter(query)).count()
+    # A partner no grant names: the count is of the manager's partners' deals again.
+    DealRegistrationFactory(
+        partner=PartnerFactory(code="P-NEW"),
+        status="approved",
+        protected_until=dt.date(2030, 1, 31),
+    )
+    manager = type(manager).objects.get(pk=manager.pk)
+    count, deals = _pages(deal_list_pages(user=manager, **query))
+    assert count == len(list(deal_list(user=manager, **query))) == len(deals)
+    assert "P-NEW" not in {deal.partner_code for deal in deals}
+
+
+def _deal_filter(query: dict) -> dict:
+    if "status" in query:
+        return {"status": query["status"]}
+    if "search" in query:
+        return {"partner__code": query["search"]}
+    return {}
