@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from prm.core.columns import column_labels
+from prm.core.kept import Kept
 from prm.core.links import nav
 from prm.core.templatetags.prm import money, percent
 
@@ -154,20 +155,8 @@ def upcoming_rows(changes):
     )
 
 
-def _written(cache: dict, key: tuple, write) -> str:
-    """`cache[key]`, written by `write()` the first time; the cache is emptied when it holds
-    `_KEPT` entries (its keys hold what users type)."""
-    text = cache.get(key)
-    if text is None:
-        if len(cache) >= _KEPT:
-            cache.clear()
-        text = cache[key] = write()
-    return text
-
-
-_KEPT = 256
-_FILTERS: dict[tuple, str] = {}
-_HEADS: dict[tuple, str] = {}
+_FILTERS: Kept[str] = Kept(256)
+_HEADS: Kept[str] = Kept(16)
 
 
 def _filters(lines: tuple[tuple[str, str], ...], line: str) -> str:
@@ -215,7 +204,7 @@ def price_filters(search: str, lines, line: str, on):
     {% price_filters search lines line on %}
     """
     choices = tuple((choice.code, choice.display_name) for choice in lines)
-    written = _written(_FILTERS, (get_language(), choices, line), lambda: _filters(choices, line))
+    written = _FILTERS.get((get_language(), choices, line), lambda: _filters(choices, line))
     return mark_safe(  # noqa: S308 - labels escaped when written, the values here
         written.format(search=_escape(search), date=on.isoformat())
     )
@@ -263,10 +252,10 @@ def _upcoming_head() -> str:
 @register.simple_tag
 def price_sheet_head():
     """The `<thead>` of the price sheet's table, written once per process and language."""
-    return mark_safe(_written(_HEADS, ("sheet", get_language()), _sheet_head))  # noqa: S308
+    return mark_safe(_HEADS.get(("sheet", get_language()), _sheet_head))  # noqa: S308
 
 
 @register.simple_tag
 def upcoming_head():
     """The `<thead>` of the upcoming price changes, written once per process and language."""
-    return mark_safe(_written(_HEADS, ("upcoming", get_language()), _upcoming_head))  # noqa: S308
+    return mark_safe(_HEADS.get(("upcoming", get_language()), _upcoming_head))  # noqa: S308

@@ -11,6 +11,7 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
+from prm.core.kept import Kept
 from prm.core.links import linker
 
 from ..models import Case, Priority
@@ -221,7 +222,7 @@ def _status_options(is_vendor: bool, status: str) -> str:
 
 
 # The status filter's options by language, kind of user and selected filter.
-_STATUS_OPTIONS: dict[tuple, str] = {}
+_STATUS_OPTIONS: Kept[str] = Kept(64)
 _STATUS_FILTERS = frozenset(
     ["active", "breached", "escalated", "unassigned", "all", *STATUS_LABELS]
 )
@@ -235,9 +236,7 @@ def case_status_options(status: str, is_vendor: bool):
     {% case_status_options status is_vendor %}
     """
     key = (get_language(), bool(is_vendor), status if status in _STATUS_FILTERS else "")
-    written = _STATUS_OPTIONS.get(key)
-    if written is None:
-        written = _STATUS_OPTIONS[key] = _status_options(key[1], key[2])
+    written = _STATUS_OPTIONS.get(key, lambda: _status_options(key[1], key[2]))
     return mark_safe(written)  # noqa: S308 - values and labels escaped
 
 

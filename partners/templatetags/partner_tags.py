@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
 from prm.core.dates import format_value
+from prm.core.kept import Kept
 from prm.core.links import link, linker
 from prm.core.money import minor_unit, quantize
 
@@ -210,16 +211,10 @@ def sort_th(context, key: str, label: str, target: str, numeric: bool = False):
         target,
         numeric,
     )
-    written = _SORT_HEADERS.get(cached)
-    if written is None:
-        if len(_SORT_HEADERS) >= _SORT_HEADERS_KEPT:
-            _SORT_HEADERS.clear()
-        written = _SORT_HEADERS[cached] = _sort_th(context, sort, key, label, target, numeric)
-    return written
+    return _SORT_HEADERS.get(cached, lambda: _sort_th(context, sort, key, label, target, numeric))
 
 
-_SORT_HEADERS: dict[tuple, str] = {}
-_SORT_HEADERS_KEPT = 1024
+_SORT_HEADERS: Kept[str] = Kept(1024)
 
 
 def _sort_th(context, sort, key: str, label: str, target: str, numeric: bool) -> str:
@@ -305,16 +300,10 @@ def filter_select(field, width: str):
     key = _filter_select_key(field, width)
     if key is None:
         return _filter_select(field, width)
-    written = _FILTER_SELECTS.get(key)
-    if written is None:
-        if len(_FILTER_SELECTS) >= _FILTER_SELECTS_KEPT:
-            _FILTER_SELECTS.clear()
-        written = _FILTER_SELECTS[key] = _filter_select(field, width)
-    return written
+    return _FILTER_SELECTS.get(key, lambda: _filter_select(field, width))
 
 
-_FILTER_SELECTS: dict[tuple, str] = {}
-_FILTER_SELECTS_KEPT = 512
+_FILTER_SELECTS: Kept[str] = Kept(512)
 
 
 def _filter_select(field, width: str) -> str:

@@ -24,6 +24,7 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.errors import DomainError
+from prm.core.kept import Kept
 
 from ..forms import (
     PartnerCreateForm,
@@ -84,12 +85,7 @@ def partner_filter_bar(data: QueryDict, options: PartnerFilterOptions) -> Partne
         tuple((place.code, place.name, place.local_name) for place in options.territories),
         tuple((user.pk, user.full_name, user.email) for user in options.account_managers),
     )
-    bar = _FILTER_BARS.get(key)
-    if bar is None:
-        if len(_FILTER_BARS) >= _FILTER_BARS_KEPT:
-            _FILTER_BARS.clear()
-        bar = _FILTER_BARS[key] = _partner_filter_bar(data, options)
-    return bar
+    return _FILTER_BARS.get(key, lambda: _partner_filter_bar(data, options))
 
 
 def _partner_filter_bar(data: QueryDict, options: PartnerFilterOptions) -> PartnerFilterBar:
@@ -104,8 +100,7 @@ def _partner_filter_bar(data: QueryDict, options: PartnerFilterOptions) -> Partn
     )
 
 
-_FILTER_BARS: dict[tuple, PartnerFilterBar] = {}
-_FILTER_BARS_KEPT = 512
+_FILTER_BARS: Kept[PartnerFilterBar] = Kept(512)
 
 
 class PartnerListView(RoleRequiredMixin, TemplateView):
