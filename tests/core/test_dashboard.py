@@ -392,6 +392,30 @@ def test_extra_partners_for_the_channel_manager_count_too(world):
     assert [a.days_left for a in board.expiring_agreements] == [30]
 
 
+def test_a_manager_of_every_partner_reads_the_board_of_every_partner(seeded):
+    """Granted every partner, a channel manager's dashboard is read as a vendor admin's, without
+    the grants; a partner outside the grants brings the grants back into every count."""
+    from dashboards.selectors import _board_shape
+
+    manager, admin = seeded.users["cm_assigned"], seeded.users["vendor_admin"]
+    partner_assign_account_manager(partner=seeded.other_partner, manager=manager, actor=admin)
+    now = timezone.now()
+
+    assert _board_shape(manager) == ("all",)
+    every = vars(vendor_dashboard(user=manager, now=now))
+    assert every == vars(vendor_dashboard(user=admin, now=now))
+    assert every["pending_deal_count"] == 4
+
+    outside = PartnerFactory(code="P-Z")
+    seed_partner(outside, now=now)
+
+    assert _board_shape(manager)[0] == "managed"
+    board = vendor_dashboard(user=manager, now=now)
+    assert board.pending_deal_count == 4
+    assert vendor_dashboard(user=admin, now=now).pending_deal_count == 6
+    assert "P-Z" not in {deal.partner.code for deal in board.pending_deals}
+
+
 def test_each_kind_of_partner_scope_counts_and_lists_its_own_partners(world):
     """Users whose scopes have the same shape share the compiled queries, each with their own
     partners: grants of their own, grants through a group, or every partner."""
