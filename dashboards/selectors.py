@@ -100,8 +100,9 @@ class VendorDashboard:
     falling_count: int = 0
 
 
-# The drafts' sums by currency for who sees every partner, from the statements' rollup (whole
-# hundredths, summed over its slots; a currency whose drafts have all gone has a count of 0).
+# The drafts' number and sums by currency for who sees every partner, from the statements'
+# rollup (whole hundredths, summed over its slots; a currency whose drafts have all gone has a
+# count of 0).
 _DRAFT_ROLLUP = PreparedQuery(
     lambda: (
         StatementRollup.objects.filter(status=Statement.Status.DRAFT)
@@ -109,23 +110,31 @@ _DRAFT_ROLLUP = PreparedQuery(
         .values_list("currency")
         .annotate(cents=Sum("total_cents"), statements=Sum("statement_count"))
         .filter(statements__gt=0)
-        .values_list("currency", "cents")
+        .values_list("currency", "cents", "statements")
     ),
     plan_once=True,
 )
 
 
-def _draft_sums(shape: tuple, user) -> list[tuple[str, Decimal]]:
-    """The sum of the draft statements' totals by currency among the partners `user` sees
-    (`shape`: partners.permissions.partner_scope_shape)."""
+def _drafts(shape: tuple, user, counts: dict) -> tuple[int, list[tuple[str, Decimal]]]:
+    """The number of draft statements among the partners `user` sees (`shape`:
+    partners.permissions.partner_scope_shape) and the sum of their totals by currency: over
+    every partner both from the rollup (one query, the drafts left out of `counts`), otherwise
+    the number from `counts` and, when there are drafts, the sums of the drafts themselves."""
     if shape[0] == "all":
-        return [(currency, Decimal(cents).scaleb(-2)) for currency, cents in _DRAFT_ROLLUP()]
-    return list(
+        rollup = _DRAFT_ROLLUP()
+        count = sum(statements for _currency, _cents, statements in rollup)
+        return count, [(currency, Decimal(cents).scaleb(-2)) for currency, cents, _n in rollup]
+    count = counts["draft_statements"]
+    if not count:
+        return 0, []
+    sums = (
         _VendorScope(user)
         .draft_statements.order_by()
         .values_list("currency")
         .annotate(Sum("total"))
     )
+    return count, list(sums)
 
 
 class _VendorScope:
@@ -275,30 +284,33 @@ def _vendor_counted(
             condition &= Q(created_at__gt=ages[f"age_{key}_oldest"])
         counted[f"age_{key}"] = Within(active_cases, condition)
     open_items = scope.open_items
-    return counted | {
-        "pending_deals": scope.pending_deals,
-        "proposals": scope.proposals,
-        "expiring": scope.expiring,
-        "draft_statements": scope.draft_statements,
-        "flagged": scope.flagged,
-        "reviews_overdue": Within(scope.reviews, Q(scheduled_at__lt=today_start)),
-        "reviews_due": Within(
-            scope.reviews, Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
-        ),
-        "action_items": Within(open_items),
-        "action_items_overdue": Within(open_items, Q(due_on__lt=today)),
-        "fund_requests": FundRequest.objects.filter(
-            status=FundRequest.Status.PENDING, budget__in=scope.budgets()
-        ),
-        "fund_claims": FundClaim.objects.filter(
-            status=FundClaim.Status.SUBMITTED, request__budget__in=scope.budgets()
-        ),
-        "protection_claims": _of_partners(
-            PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
-            scope.partner_ids,
-        ),
-        "falling": falling_partners_queryset(user=stand_in, today=quarter_day),
-    }
+    return (
+        counted
+        | {
+            "pending_deals": scope.pending_deals,
+            "proposals": scope.proposals,
+            "expiring": scope.expiring,
+            "flagged": scope.flagged,
+            "reviews_overdue": Within(scope.reviews, Q(scheduled_at__lt=today_start)),
+            "reviews_due": Within(
+                scope.reviews, Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
+            ),
+            "action_items": Within(open_items),
+            "action_items_overdue": Within(open_items, Q(due_on__lt=today)),
+            "fund_requests": FundRequest.objects.filter(
+                status=FundRequest.Status.PENDING, budget__in=scope.budgets()
+            ),
+            "fund_claims": FundClaim.objects.filter(
+                status=FundClaim.Status.SUBMITTED, request__budget__in=scope.budgets()
+            ),
+            "protection_claims": _of_partners(
+                PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
+                scope.partner_ids,
+            ),
+            "falling": falling_partners_queryset(user=stand_in, today=quarter_day),
+        }
+        | ({} if shape[0] == "all" else {"draft_statements": scope.draft_statements})
+    )
 
 
 # The arguments of the short lists (_VendorScope's row methods) that are days; the others are
@@ -417,15 +429,16 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     )
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
-    draft_statements = _draft_statement_rows(shape, user, counts["draft_statements"])
+    draft_count, draft_sums = _drafts(shape, user, counts)
+    draft_statements = _draft_statement_rows(shape, user, draft_count)
     flagged_partners = rows("flagged_rows", counts["flagged"])
     action_items = rows("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
     for item in action_items:
         item.is_overdue = item.due_on < today
     # The drafts of every partner in several currencies: one total in the reporting currency
     # (nothing to read, rates included, when there is no draft).
-    if counts["draft_statements"]:
-        draft_statement_total = reporting_total(_draft_sums(shape, user), day=today)
+    if draft_count:
+        draft_statement_total = reporting_total(draft_sums, day=today)
     else:
         draft_statement_total = reporting_total([], day=today, book=RateBook([]))
     return VendorDashboard(
@@ -443,7 +456,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
         reviews_due_count=counts["reviews_due"],
         reviews_overdue_count=counts["reviews_overdue"],
         reviews_due=reviews_due,
-        draft_statement_count=counts["draft_statements"],
+        draft_statement_count=draft_count,
         draft_statements=draft_statements,
         flagged_count=counts["flagged"],
         flagged_partners=flagged_partners,

@@ -6,12 +6,12 @@ import functools
 
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from partners.selectors.directory import DirectoryColumn
+from prm.core.html import format_html
 
 from .health import quarter_label
 from .models_health import HealthSnapshot

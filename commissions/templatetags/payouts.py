@@ -5,12 +5,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from prm.core.columns import column_labels
+from prm.core.html import conditional_escape, format_html
 from prm.core.links import link
 from prm.core.money import minor_unit, quantize
 from prm.core.templatetags.prm import money

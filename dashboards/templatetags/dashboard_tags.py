@@ -4,7 +4,6 @@ few rows each, which as template nodes cost more than reading them."""
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import get_format, localize
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
@@ -18,6 +17,7 @@ from partners.templatetags.partner_tags import (
     risk_badges,
 )
 from prm.core.dates import format_value
+from prm.core.html import conditional_escape, format_html
 from prm.core.links import link, nav
 
 register = template.Library()

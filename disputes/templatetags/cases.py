@@ -4,13 +4,13 @@ from html import escape
 
 from django import template
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
+from prm.core.html import conditional_escape, format_html
 from prm.core.kept import Kept
 from prm.core.links import linker
 

@@ -3,11 +3,11 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from engagement.models_commitments import Commitment
+from prm.core.html import format_html
 
 register = template.Library()
 

@@ -19,7 +19,6 @@ from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import querystring
 from django.utils import timezone
 from django.utils.formats import get_format, localize
-from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext_noop, ngettext
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from prm.core.columns import column_labels
 from prm.core.dates import format_value
+from prm.core.html import conditional_escape, escape, format_html
 from prm.core.kept import Kept
 from prm.core.links import link, linker
 from prm.core.money import minor_unit, quantize

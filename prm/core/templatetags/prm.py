@@ -7,13 +7,13 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import StaticNode
 from django.utils.formats import get_format
-from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from prm.core import events, navigation
 from prm.core.dates import format_value
+from prm.core.html import escape, format_html
 from prm.core.links import link as _link
 from prm.core.links import nav as _nav
 from prm.core.money import format_percent, quantize
