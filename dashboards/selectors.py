@@ -45,7 +45,7 @@ from partners.selectors import (
     target_proposals_awaiting,
     target_scorecard_current,
 )
-from partners.selectors.directory import SCOPE_MANAGED, scope_share
+from partners.selectors.directory import reading_scope_shape
 from partners.selectors.reviews import local_day_start
 from prm.core.prepared import PreparedCounts, PreparedQuery, Within
 
@@ -349,9 +349,9 @@ _VENDOR_COUNTS: dict[tuple, PreparedCounts] = {}
 def _vendor_counts(
     user, shape: tuple, *, now: dt.datetime, today: dt.date, today_start: dt.datetime
 ) -> dict:
-    """Every count of the vendor dashboard of `user`, whose partner scope has the shape `shape`
-    (`_board_shape`), at `now`, in one query compiled once per process for each shape and
-    quarter."""
+    """Every count of the vendor dashboard of `user`, whose partner scope is read by the shape
+    `shape` (partners.selectors.directory.reading_scope_shape), at `now`, in one query compiled
+    once per process for each shape and quarter."""
     ages = _age_bounds(now)
     key = (shape, quarter_label(today))
     prepared = _VENDOR_COUNTS.get(key)
@@ -370,20 +370,6 @@ def _vendor_counts(
         horizon=now + REVIEW_HORIZON,
         **ages,
     )
-
-
-def _board_shape(user) -> tuple:
-    """The shape of the partner scope of `user` as the vendor dashboard reads it: that of every
-    partner for a channel manager (without groups) whose grants hold every partner, whose
-    dashboard is then read as a vendor admin's, without the grants (two rows of the totals the
-    database keeps tell it: partners.selectors.scope_share); otherwise
-    partners.permissions.partner_scope_shape's."""
-    shape = partner_scope_shape(user)
-    if shape[0] == "managed" and not shape[2]:
-        share = scope_share(SCOPE_MANAGED)(user=user.pk, permission=shape[1])
-        if share["partners"] and share["inside"] == share["partners"]:
-            return ("all",)
-    return shape
 
 
 def _draft_statement_rows(shape: tuple, user, count: int) -> list[Statement]:
@@ -408,7 +394,7 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     Every count is read in one query; each short list reads only the columns it shows."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
-    shape = _board_shape(user)
+    shape = reading_scope_shape(user)
     counts = _vendor_counts(user, shape, now=now, today=today, today_start=today_start)
 
     def rows(name: str, count: int, size: int = LIST_SIZE, **at) -> list:

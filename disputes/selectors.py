@@ -26,10 +26,9 @@ from partners.models import Membership, Partner
 from partners.permissions import (
     managed_partner_ids,
     may_view_all_partners,
-    partner_scope_shape,
     partner_scope_stand_in,
 )
-from partners.selectors.directory import partner_vendor_staff
+from partners.selectors.directory import partner_vendor_staff, reading_scope_shape
 from prm.core.prepared import PreparedQuery
 
 from .models import Case, CaseMessage, CaseStatusChange
@@ -139,10 +138,11 @@ CASE_ROW_PARTIES = {
 
 def _case_scope(user, current_partner: Partner | None, membership) -> tuple | None:
     """What the cases `case_visible_queryset` gives `user` depend on besides the ids of the
-    user and of `current_partner`: the shape of the user's partner scope and, for partner
+    user and of `current_partner`: the shape by which the user's partner scope is read
+    (partners.selectors.directory.reading_scope_shape) and, for partner
     users, their role in `current_partner`; None when they see no case. A partner user's
     membership is `membership` when it is theirs, else looked up."""
-    shape = partner_scope_shape(user)
+    shape = reading_scope_shape(user)
     if shape[0] != "partner":
         return None if shape[0] == "none" else (shape, None)
     if current_partner is None:

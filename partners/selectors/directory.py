@@ -58,6 +58,7 @@ from ..permissions import (
     managed_partners,
     managed_scope,
     may_view_all_partners,
+    partner_scope_shape,
 )
 from .events import event_list
 from .targets import Scorecard, partner_attainment_annotate, sales_available, target_scorecard
@@ -214,6 +215,20 @@ class _UngroupedCase(Case):
 
     def get_group_by_cols(self):
         return []
+
+
+def reading_scope_shape(user) -> tuple:
+    """The shape of the partner scope of `user` by which the rows they see are read:
+    `partner_scope_shape`'s, except that a channel manager (without groups) whose grants hold
+    every partner reads as every partner, without the grants, since those are the same rows. Two
+    rows of the totals the database keeps tell it (`scope_share`), read for channel managers
+    only."""
+    shape = partner_scope_shape(user)
+    if shape[0] == "managed" and not shape[2]:
+        share = scope_share(SCOPE_MANAGED)(user=user.pk, permission=shape[1])
+        if share["partners"] and share["inside"] == share["partners"]:
+            return ("all",)
+    return shape
 
 
 def counted_in_scope(queryset: QuerySet, kind: str, **ids: int) -> QuerySet:

@@ -13,6 +13,7 @@ from dashboards.selectors import partner_dashboard, vendor_dashboard
 from disputes.models import Case
 from partners.models import AnnouncementRead, DealRegistration, Partner, Target
 from partners.periods import current_period
+from partners.selectors.directory import reading_scope_shape
 from partners.services import partner_assign_account_manager
 from tests.agreements.factories import ProductFactory
 from tests.factories import PartnerFactory
@@ -395,13 +396,11 @@ def test_extra_partners_for_the_channel_manager_count_too(world):
 def test_a_manager_of_every_partner_reads_the_board_of_every_partner(seeded):
     """Granted every partner, a channel manager's dashboard is read as a vendor admin's, without
     the grants; a partner outside the grants brings the grants back into every count."""
-    from dashboards.selectors import _board_shape
-
     manager, admin = seeded.users["cm_assigned"], seeded.users["vendor_admin"]
     partner_assign_account_manager(partner=seeded.other_partner, manager=manager, actor=admin)
     now = timezone.now()
 
-    assert _board_shape(manager) == ("all",)
+    assert reading_scope_shape(manager) == ("all",)
     every = vars(vendor_dashboard(user=manager, now=now))
     assert every == vars(vendor_dashboard(user=admin, now=now))
     assert every["pending_deal_count"] == 4
@@ -409,7 +408,7 @@ def test_a_manager_of_every_partner_reads_the_board_of_every_partner(seeded):
     outside = PartnerFactory(code="P-Z")
     seed_partner(outside, now=now)
 
-    assert _board_shape(manager)[0] == "managed"
+    assert reading_scope_shape(manager)[0] == "managed"
     board = vendor_dashboard(user=manager, now=now)
     assert board.pending_deal_count == 4
     assert vendor_dashboard(user=admin, now=now).pending_deal_count == 6

@@ -22,9 +22,11 @@ from disputes.services import (
     case_resolve,
     case_status_change,
 )
+from partners.selectors.directory import reading_scope_shape
+from partners.services import partner_assign_account_manager
 from prm.core.errors import DomainError, InvalidTransitionError
 from tests.commissions.builders import csv_bytes, load, plan, program
-from tests.factories import ChannelManagerFactory
+from tests.factories import ChannelManagerFactory, MembershipFactory, PartnerFactory
 from tests.partners.factories import DealRegistrationFactory
 
 SECRET = "INTERNAL-ONLY margin is thin"
@@ -404,6 +406,36 @@ def test_each_party_sees_the_conflict_but_not_the_others_name_or_messages(confli
     assert "Beta private argument" not in page
     page = beta.get(reverse("case_detail", kwargs={"pk": case.pk})).content.decode()
     assert case.other_partner.name in page
+
+
+def _opened_by(user, partner, subject):
+    return case_open(
+        actor=user, partner=partner, kind="payout", subject=subject, description="Line 1 is short"
+    )
+
+
+def test_a_manager_of_every_partner_lists_every_case(world):
+    """Granted every partner, a channel manager's case list is read as a vendor admin's, without
+    the grants; a partner outside the grants leaves its cases out again."""
+    manager, admin = world.users["cm_assigned"], world.users["vendor_admin"]
+    partner_assign_account_manager(partner=world.other_partner, manager=manager, actor=admin)
+    ours = _opened_by(world.users["partner_admin"], world.partner, "Ours")
+    theirs = _opened_by(world.users["other_partner"], world.other_partner, "Theirs")
+    client = world.client("cm_assigned")
+
+    assert reading_scope_shape(manager) == ("all",)
+    rows = client.get(reverse("case_list")).context["rows"]
+    assert {case.pk for case, _sla in rows} == {ours.pk, theirs.pk}
+
+    outsider = PartnerFactory(code="P-Z")
+    member = MembershipFactory(partner=outsider, role="admin").user
+    hidden = _opened_by(member, outsider, "Elsewhere")
+
+    assert reading_scope_shape(manager)[0] == "managed"
+    rows = client.get(reverse("case_list")).context["rows"]
+    assert {case.pk for case, _sla in rows} == {ours.pk, theirs.pk}
+    admin_rows = world.client("vendor_admin").get(reverse("case_list")).context["rows"]
+    assert hidden.pk in {case.pk for case, _sla in admin_rows}
 
 
 # --- query counts ------------------------------------------------------------------------------
