@@ -21,7 +21,13 @@ from commissions.models import Statement, StatementRollup
 from commissions.rates import RateBook, ReportingTotal, reporting_total
 from commissions.selectors import statement_list
 from disputes.models import Case
-from disputes.selectors import ACTIVE_Q, AGE_BUCKETS, case_breached_q, case_visible_queryset
+from disputes.selectors import (
+    ACTIVE_Q,
+    AGE_BUCKETS,
+    case_breached_q,
+    case_past_deadline_q,
+    case_visible_queryset,
+)
 from disputes.services import case_sla_state
 from engagement.health import quarter_label
 from engagement.selectors import falling_partners_queryset
@@ -47,7 +53,8 @@ from partners.selectors import (
 )
 from partners.selectors.directory import reading_scope_shape
 from partners.selectors.reviews import local_day_start
-from prm.core.prepared import PreparedCounts, PreparedQuery, Within
+from prm.core.prepared import PreparedCounts, PreparedQuery, Total, Within
+from prm.core.tally import tally_slots
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
@@ -274,7 +281,8 @@ def _vendor_counted(
     scope = _VendorScope(stand_in)
     active_cases = scope.cases.filter(ACTIVE_Q)
     counted = {
-        "breached": Within(active_cases, case_breached_q(now=now)),
+        # Among the active cases, those past a deadline: the columns of the active cases' index.
+        "breached": Within(active_cases, case_past_deadline_q(now=now)),
         "escalated": Within(active_cases, Q(escalated_at__isnull=False)),
         "open_cases": Within(active_cases),
     }
@@ -284,33 +292,42 @@ def _vendor_counted(
             condition &= Q(created_at__gt=ages[f"age_{key}_oldest"])
         counted[f"age_{key}"] = Within(active_cases, condition)
     open_items = scope.open_items
-    return (
-        counted
-        | {
+    if shape[0] == "all":
+        # Over every partner the pending deals and open items are the tallies the database
+        # keeps, the overdue items a range of the open items' index by due date, and the draft
+        # statements come from their rollup (_drafts).
+        counted |= {
+            "pending_deals": Total(tally_slots(DealRegistration.PENDING_TALLY), "total"),
+            "action_items": Total(tally_slots(ActionItem.OPEN_TALLY), "total"),
+            "action_items_overdue": open_items.filter(due_on__lt=today),
+        }
+    else:
+        counted |= {
             "pending_deals": scope.pending_deals,
-            "proposals": scope.proposals,
-            "expiring": scope.expiring,
-            "flagged": scope.flagged,
-            "reviews_overdue": Within(scope.reviews, Q(scheduled_at__lt=today_start)),
-            "reviews_due": Within(
-                scope.reviews, Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
-            ),
             "action_items": Within(open_items),
             "action_items_overdue": Within(open_items, Q(due_on__lt=today)),
-            "fund_requests": FundRequest.objects.filter(
-                status=FundRequest.Status.PENDING, budget__in=scope.budgets()
-            ),
-            "fund_claims": FundClaim.objects.filter(
-                status=FundClaim.Status.SUBMITTED, request__budget__in=scope.budgets()
-            ),
-            "protection_claims": _of_partners(
-                PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
-                scope.partner_ids,
-            ),
-            "falling": falling_partners_queryset(user=stand_in, today=quarter_day),
+            "draft_statements": scope.draft_statements,
         }
-        | ({} if shape[0] == "all" else {"draft_statements": scope.draft_statements})
-    )
+    return counted | {
+        "proposals": scope.proposals,
+        "expiring": scope.expiring,
+        "flagged": scope.flagged,
+        "reviews_overdue": Within(scope.reviews, Q(scheduled_at__lt=today_start)),
+        "reviews_due": Within(
+            scope.reviews, Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
+        ),
+        "fund_requests": FundRequest.objects.filter(
+            status=FundRequest.Status.PENDING, budget__in=scope.budgets()
+        ),
+        "fund_claims": FundClaim.objects.filter(
+            status=FundClaim.Status.SUBMITTED, request__budget__in=scope.budgets()
+        ),
+        "protection_claims": _of_partners(
+            PriceProtectionClaim.objects.filter(status=PriceProtectionClaim.Status.SUBMITTED),
+            scope.partner_ids,
+        ),
+        "falling": falling_partners_queryset(user=stand_in, today=quarter_day),
+    }
 
 
 # The arguments of the short lists (_VendorScope's row methods) that are days; the others are
@@ -391,7 +408,8 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
     are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q.
 
-    Every count is read in one query; each short list reads only the columns it shows."""
+    Every count is read in one query (over every partner, the drafts' with their sums from the
+    statements' rollup); each short list reads only the columns it shows."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     shape = reading_scope_shape(user)

@@ -71,14 +71,18 @@ def case_visible_queryset(
 ACTIVE_Q = ~Q(status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
 
 
-def case_breached_q(*, now: dt.datetime) -> Q:
-    """Unresolved cases past a deadline: the first response still owed after it fell due, or
-    the resolution due time reached. A paused clock stands where it stopped."""
+def case_past_deadline_q(*, now: dt.datetime) -> Q:
+    """Cases past a deadline, resolved or not: the first response still owed after it fell
+    due, or the resolution due time reached. A paused clock stands where it stopped."""
     clock = Coalesce(F("paused_at"), Value(now, output_field=DateTimeField()))
-    return ACTIVE_Q & (
-        Q(first_responded_at__isnull=True, first_response_due__lte=clock)
-        | Q(resolution_due__lte=clock)
+    return Q(first_responded_at__isnull=True, first_response_due__lte=clock) | Q(
+        resolution_due__lte=clock
     )
+
+
+def case_breached_q(*, now: dt.datetime) -> Q:
+    """Unresolved cases past a deadline (`case_past_deadline_q`)."""
+    return ACTIVE_Q & case_past_deadline_q(now=now)
 
 
 # Filters of the case list beyond the statuses: key → condition at `now`.

@@ -26,6 +26,9 @@ class DealRegistration(TimeStampedModel):
         REJECTED = "rejected", _("Rejected")
         EXPIRED = "expired", _("Protection expired")
 
+    # The tally of the pending registrations (prm.core.tally, migration partners 0012).
+    PENDING_TALLY = "partners.deal.pending"
+
     partner = models.ForeignKey(
         Partner,
         verbose_name=_("partner"),

@@ -120,6 +120,9 @@ class ActionItem(TimeStampedModel):
         VENDOR = "vendor", _("Vendor")
         PARTNER = "partner", _("Partner")
 
+    # The tally of the open items (prm.core.tally, migration partners 0012).
+    OPEN_TALLY = "partners.actionitem.open"
+
     review = models.ForeignKey(
         BusinessReview,
         verbose_name=_("business review"),

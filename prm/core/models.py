@@ -107,3 +107,26 @@ class RowChange(models.Model):
     def changed_columns(self) -> list[str]:
         before, after = self.before or {}, self.after or {}
         return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+class RowTally(models.Model):
+    """How many rows of a table meet a condition (a tally, by name: prm.core.tally), kept by
+    database triggers on every insert, update and delete of the table. Each write adds its
+    change to one of SLOTS rows of the name, chosen by the database session, so that concurrent
+    writers seldom wait for one another's row; the tally is the sum over its slots."""
+
+    SLOTS = 16
+
+    name = models.CharField(_("name"), max_length=63)
+    slot = models.PositiveSmallIntegerField(_("slot"), default=0)
+    total = models.BigIntegerField(_("total"), default=0)
+
+    class Meta:
+        verbose_name = _("row tally")
+        verbose_name_plural = _("row tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "slot"], name="unique_row_tally_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.slot}"

@@ -276,26 +276,49 @@ class Within:
     condition: Q | None = None
 
 
-def count_sql(querysets: dict[str, QuerySet | Within], using: str) -> tuple[str, list, list[str]]:
+@dataclass(frozen=True)
+class Total:
+    """The sum of the integer column `column` over the rows of `queryset` (0 without a row),
+    to read with PreparedCounts beside the counts: a number kept rather than counted, such as a
+    tally's slots (prm.core.tally)."""
+
+    queryset: QuerySet
+    column: str
+
+
+def count_sql(
+    querysets: dict[str, QuerySet | Within | Total], using: str
+) -> tuple[str, list, list[str]]:
     """One query counting the rows of each of `querysets` (one scalar subquery each, beside one
     another in a SELECT), its parameters, and the names of the querysets it counts: a queryset
     that can have no row (`none()`) is left out. The Withins of one queryset are counted in one
-    derived table, a column each (COUNT of a CASE), so that its rows are read once."""
+    derived table, a column each (COUNT of a CASE), so that its rows are read once; a Total is
+    its column's sum."""
     columns, params, names = [], [], []
     groups: dict[int, list[tuple[str, Within]]] = {}
+    quote = connections[using].ops.quote_name
     for name, qs in querysets.items():
         if isinstance(qs, Within):
             groups.setdefault(id(qs.queryset), []).append((name, qs))
             continue
+        summed = qs.column if isinstance(qs, Total) else None
+        rows = qs.queryset if summed else qs
         try:
-            sql, values = qs.order_by().values("pk").query.get_compiler(using=using).as_sql()
+            sql, values = (
+                rows.order_by().values(summed or "pk").query.get_compiler(using=using).as_sql()
+            )
         except EmptyResultSet:
             continue
-        columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (ORM-compiled SQL)
+        if summed:
+            columns.append(
+                f"(SELECT CAST(COALESCE(SUM({quote(summed)}), 0) AS BIGINT) "  # noqa: S608 (ORM-compiled SQL)
+                f"FROM ({sql}) AS summed)"
+            )
+        else:
+            columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (ORM-compiled SQL)
         params.extend(values)
         names.append(name)
     tables, table_params = [], []
-    quote = connections[using].ops.quote_name
     for number, members in enumerate(groups.values()):
         marks = {
             f"prm_counted_{i}": Case(
