@@ -292,14 +292,18 @@ def _vendor_counted(
             condition &= Q(created_at__gt=ages[f"age_{key}_oldest"])
         counted[f"age_{key}"] = Within(active_cases, condition)
     open_items = scope.open_items
+    overdue_reviews = Q(scheduled_at__lt=today_start)
+    due_reviews = Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
     if shape[0] == "all":
         # Over every partner the pending deals and open items are the tallies the database
-        # keeps, the overdue items a range of the open items' index by due date, and the draft
-        # statements come from their rollup (_drafts).
+        # keeps, the overdue items and the overdue and due reviews ranges of their indexes by
+        # date, and the draft statements come from their rollup (_drafts).
         counted |= {
             "pending_deals": Total(tally_slots(DealRegistration.PENDING_TALLY), "total"),
             "action_items": Total(tally_slots(ActionItem.OPEN_TALLY), "total"),
             "action_items_overdue": open_items.filter(due_on__lt=today),
+            "reviews_overdue": scope.reviews.filter(overdue_reviews),
+            "reviews_due": scope.reviews.filter(due_reviews),
         }
     else:
         counted |= {
@@ -307,15 +311,13 @@ def _vendor_counted(
             "action_items": Within(open_items),
             "action_items_overdue": Within(open_items, Q(due_on__lt=today)),
             "draft_statements": scope.draft_statements,
+            "reviews_overdue": Within(scope.reviews, overdue_reviews),
+            "reviews_due": Within(scope.reviews, due_reviews),
         }
     return counted | {
         "proposals": scope.proposals,
         "expiring": scope.expiring,
         "flagged": scope.flagged,
-        "reviews_overdue": Within(scope.reviews, Q(scheduled_at__lt=today_start)),
-        "reviews_due": Within(
-            scope.reviews, Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
-        ),
         "fund_requests": FundRequest.objects.filter(
             status=FundRequest.Status.PENDING, budget__in=scope.budgets()
         ),
