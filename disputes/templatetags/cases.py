@@ -240,6 +240,14 @@ def case_status_options(status: str, is_vendor: bool):
     return mark_safe(written)  # noqa: S308 - values and labels escaped
 
 
+def _coordinate(value) -> str:
+    """`localize(value)`: an int of fewer than four digits (a chart's coordinates) is its digits
+    in every language, without asking the locale."""
+    if type(value) is int and -1000 < value < 1000:
+        return str(value)
+    return localize(value)
+
+
 @register.simple_tag
 def column_chart_svg(chart, chart_id: str, title: str, empty_text: str) -> str:
     """A column chart drawn on the server (disputes.charts.column_chart): every column carries
@@ -251,7 +259,7 @@ def column_chart_svg(chart, chart_id: str, title: str, empty_text: str) -> str:
             chart_id,
             empty_text,
         )
-    n = localize
+    n = _coordinate
     description = "; ".join(f"{column.label}: {column.text}" for column in chart.columns)
     columns = "\n".join(
         format_html(

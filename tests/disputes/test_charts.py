@@ -267,3 +267,15 @@ def test_the_column_chart_is_written_with_each_column_labelled_and_escaped():
     assert column_chart_svg(empty, "age", "Open cases by age", "No <open> cases.") == (
         '<p class="chart-empty text-body-secondary mb-3" id="age-empty">No &lt;open&gt; cases.</p>'
     )
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_a_chart_coordinate_reads_as_localize_writes_it(language):
+    from django.utils.formats import localize
+    from django.utils.translation import override
+
+    from disputes.templatetags.cases import _coordinate
+
+    with override(language):
+        for value in [*range(-1200, 1200, 7), 999, -999, 1000, 2336, 1234567, 12.5, True]:
+            assert _coordinate(value) == str(localize(value))
