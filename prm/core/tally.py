@@ -1,8 +1,9 @@
 """Row tallies: the number of rows of a table that meet a condition, kept in RowTally under a
-name by database triggers on every insert, update and delete of the table (PostgreSQL
-statement-level triggers with transition tables; SQLite row-level triggers, the embedded demo),
-whatever makes the change: a service, a bulk update, an import or the admin. A page that would
-count thousands of rows reads the tally's few slots instead (`tally_total`)."""
+name by database triggers on every insert, update, delete and truncation of the table, whatever
+makes the change: a service, a bulk update, an import, the admin or raw SQL (PostgreSQL
+statement-level triggers with transition tables; SQLite row-level triggers, the embedded demo,
+which empties a table by a DELETE). A page that would count thousands of rows reads the
+tally's few slots instead (`tally_slots`, `tally_total`)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,19 @@ def _postgres(name: str, table: str, condition: str, prefix: str) -> list[str]:
             FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_{event}()
             """,
         ]
+    statements += [
+        f"""
+        CREATE FUNCTION {prefix}_truncate() RETURNS trigger AS $$
+        BEGIN
+            DELETE FROM {TALLIES} WHERE name = '{name}';
+            RETURN NULL;
+        END $$ LANGUAGE plpgsql
+        """,  # noqa: S608 - a trigger's text, from a migration's constants
+        f"""
+        CREATE TRIGGER {prefix}_truncate AFTER TRUNCATE ON {table}
+        FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_truncate()
+        """,
+    ]
     return statements
 
 
@@ -109,11 +123,11 @@ def tally_remove(connection, *, name: str, table: str) -> None:
     prefix = _prefix(name)
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        for event in ("insert", "delete", "update"):
+        for event in ("insert", "delete", "update", "truncate"):
             if postgres:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {prefix}_{event} ON {table}")
                 cursor.execute(f"DROP FUNCTION IF EXISTS {prefix}_{event}()")
-            else:
+            elif event != "truncate":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {prefix}_{event}")
         cursor.execute(f"DELETE FROM {TALLIES} WHERE name = %s", [name])  # noqa: S608
 

@@ -87,3 +87,15 @@ def test_a_total_reads_beside_counts_in_one_query(django_assert_num_queries):
 
     with django_assert_num_queries(1):
         assert counts() == {"kept": 3, "counted": 3, "none": 0}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE on PostgreSQL")
+def test_a_table_truncated_leaves_its_tallies_at_nothing():
+    DealRegistrationFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE partners_dealregistration CASCADE")
+
+    assert tally_total(PENDING) == _pending() == 0
+    DealRegistrationFactory()
+    assert tally_total(PENDING) == _pending() == 1
