@@ -733,7 +733,9 @@ def _write_feed_words() -> _FeedWords:
             f'aria-hidden="true"></i> {escape(_("Acknowledged"))}</span>'
         ),
         by_date=_("by %(date)s"),
-        categories={value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()},
+        categories={
+            value: escape(str(label)) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()
+        },
         all_categories=escape(_("All categories")),
         date_format=get_format("DATE_FORMAT"),
     )
@@ -754,6 +756,7 @@ def announcement_feed_items(announcements):
     categories, date_format_string, language = words.categories, words.date_format, get_language()
     zone = timezone.get_current_timezone()
     detail_link = linker("announcement_detail")
+    text = html.escape  # Django's escape() of a str, without its check for a lazy text
     items = []
     for announcement in announcements:
         unread = not announcement.is_read
@@ -764,7 +767,7 @@ def announcement_feed_items(announcements):
                 by = format_value(announcement.acknowledge_by, date_format_string)
                 status += (
                     '\n<div class="text-body-secondary mt-1">'
-                    f"{words.by_date % {'date': escape(by)}}</div>"
+                    f"{words.by_date % {'date': text(by)}}</div>"
                 )
         elif announcement.is_acknowledged:
             status = words.acknowledged
@@ -779,10 +782,10 @@ def announcement_feed_items(announcements):
             f'<h2 class="h6 mb-1">{words.unread if unread else ""}'
             f'<a href="{detail_link(announcement.pk)}"'
             f' class="{"fw-bold" if unread else ""}">'
-            f"{escape(title)}</a></h2>\n"
+            f"{text(title)}</a></h2>\n"
             f'<div class="small text-body-secondary">'
-            f"{categories.get(announcement.category) or escape(announcement.category)} · "
-            f'<time datetime="{escape(published.isoformat())}">'
+            f"{categories.get(announcement.category) or text(announcement.category)} · "
+            f'<time datetime="{text(published.isoformat())}">'
             f"{_day_text(published.date(), date_format_string, language)}</time></div>\n"
             "</div>\n"
             '<div class="text-end small">\n'
@@ -790,7 +793,7 @@ def announcement_feed_items(announcements):
             "</div>\n"
             "</div>\n"
             '<p class="small mb-0 mt-2 text-body-secondary">'
-            f"{escape(_start_of(body, 220))}</p>\n"
+            f"{text(_start_of(body, 220))}</p>\n"
             "</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
@@ -862,10 +865,10 @@ class _AnnouncementCells:
 
     def __init__(self) -> None:
         self.categories = {
-            value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()
+            value: escape(str(label)) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()
         }
         self.audiences = {
-            value: escape(label) for value, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()
+            value: escape(str(label)) for value, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()
         }
         self.draft = f'<span class="badge text-bg-secondary">{escape(_("Draft"))}</span>'
         self.short_date, self.language = get_format("SHORT_DATE_FORMAT"), get_language()
