@@ -151,7 +151,9 @@ def _feed_queries(category: str) -> tuple[PreparedQuery, PreparedQuery]:
             plan_once=True,
         ),
         PreparedQuery(
-            lambda user, partner: counted(_feed(user, partner, category)), "user", "partner"
+            lambda user, partner: counted(_feed_received(user, partner, category)),
+            "user",
+            "partner",
         ),
     )
 

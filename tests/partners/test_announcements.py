@@ -349,6 +349,7 @@ def test_feed_pages_list_what_the_feed_does(world, category):
         expected = announcement_feed(user=user, partner=partner, category=category or None)
         pages = announcement_feed_pages(user=user, partner=partner, category=category)
         assert _items(pages[0:20]) == _items(expected)
+        assert pages.count() == len(expected)
         assert _items(pages[1:2]) == _items(expected[1:2])
     assert _items(announcement_feed_pages(user=admin, partner=None, category=category)) == []
 
