@@ -30,7 +30,9 @@ def managed_partners(user, queryset):
 def _permission_facts_query(user: int):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
-    from django.db.models import Exists, OuterRef
+    from django.db.models import Exists, IntegerField, OuterRef, Subquery
+
+    from .models import PartnerGrantTotal
 
     user_model = get_user_model()
     app_label = MANAGE_PARTNER.split(".")[0]
@@ -42,15 +44,17 @@ def _permission_facts_query(user: int):
     group_grants = Group.permissions.through.objects.filter(
         permission_id=OuterRef("pk"), group_id__in=user_groups.values("group_id")
     )
+    grant_total = PartnerGrantTotal.objects.filter(user_id=user, permission_id=OuterRef("pk"))
     return (
         Permission.objects.filter(codename__in=codenames, content_type__app_label=app_label)
         .annotate(
             in_group=Exists(user_groups),
             user_granted=Exists(user_grants),
             group_granted=Exists(group_grants),
+            grant_total=Subquery(grant_total.values("total"), output_field=IntegerField()),
         )
         .order_by()
-        .values_list("codename", "pk", "in_group", "user_granted", "group_granted")
+        .values_list("codename", "pk", "in_group", "user_granted", "group_granted", "grant_total")
     )
 
 
@@ -62,8 +66,9 @@ _PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user", plan_once=Tru
 def _permission_facts(user, using: str = "default") -> dict:
     """What the partner scope of vendor staff needs to know about `user`, in one query cached on
     the user object (a request's user): the id of the manage-partner permission, whether the
-    user is in any group, and whether the view-all-partners permission is granted to the user
-    or one of their groups."""
+    user is in any group, whether the view-all-partners permission is granted to the user or
+    one of their groups, and on how many partners the user holds the manage-partner permission
+    through their own grants (PartnerGrantTotal, one row read)."""
     cache = user.__dict__.setdefault("_partner_permission_facts", {})
     if using not in cache:
         codenames = {name.split(".")[1]: name for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)}
@@ -75,6 +80,7 @@ def _permission_facts(user, using: str = "default") -> dict:
             "manage_id": manage[0] if manage else None,
             "in_group": any(row[1] for row in found.values()),
             "view_all": bool(view_all and (view_all[2] or view_all[3])),
+            "managed_total": (manage[4] or 0) if manage else 0,
         }
     return cache[using]
 
@@ -96,6 +102,13 @@ def managed_scope(user, using: str = "default") -> tuple[int | None, bool]:
     subquery of the partners `user` manages depends on (read once per user object)."""
     facts = _permission_facts(user, using)
     return facts["manage_id"], facts["in_group"]
+
+
+def managed_partner_total(user, using: str = "default") -> int:
+    """How many partners `user` manages through their own grants of the manage-partner
+    permission (not a group's): the number of rows of `managed_partner_ids_query` for a user in
+    no group, read with the facts of their scope (no query of its own)."""
+    return _permission_facts(user, using)["managed_total"]
 
 
 def managed_partner_ids_query(

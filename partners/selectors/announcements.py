@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
     OuterRef,
@@ -25,6 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.lookups import Exact, IsNull
 from django.http import Http404
 
 from prm.core.prepared import PreparedPages, PreparedQuery, counted
@@ -101,18 +103,57 @@ _FEED_ITEM_FIELDS = (
 )
 
 
+def _received(user: int, partner: int) -> QuerySet[Announcement]:
+    """`_addressed_to(user, partner)` joined to the partner's receipt of each announcement and
+    to the user's read of it (a left join, `own_read`): one of each at most (their unique
+    constraints), so each announcement once, with what the feed's flags read as columns of
+    the row rather than subqueries run for each."""
+    member = Membership.objects.filter(user=user, partner=partner, is_active=True)
+    return (
+        Announcement.objects.filter(published_at__isnull=False, recipients__partner=partner)
+        .filter(Exists(member))
+        .alias(own_read=FilteredRelation("reads", condition=Q(reads__user=user)))
+    )
+
+
+def _not_acknowledged() -> IsNull:
+    """The partner's receipt (the row `_received` joins) is not acknowledged."""
+    return IsNull(F("recipients__acknowledged_at"), True)
+
+
+def _awaiting() -> ExpressionWrapper:
+    """The announcement requires acknowledgement and the partner has not acknowledged it (the
+    two conditions as expressions: no join of `_received` is made an outer one)."""
+    return _as_condition(Q(Exact(F("requires_acknowledgement"), True), _not_acknowledged()))
+
+
+def _feed_received(user: int, partner: int, category: str | None) -> QuerySet:
+    """`_feed(user, partner, category)` read through `_received`."""
+    qs = _received(user, partner)
+    if category:
+        qs = qs.filter(category=category)
+    return qs.annotate(
+        is_read=IsNull(F("own_read__id"), False),
+        is_acknowledged=IsNull(F("recipients__acknowledged_at"), False),
+        acknowledged_at=F("recipients__acknowledged_at"),
+        awaiting_acknowledgement=_awaiting(),
+    ).order_by("-published_at", "-id")
+
+
 @functools.lru_cache(maxsize=16)
 def _feed_queries(category: str) -> tuple[PreparedQuery, PreparedQuery]:
     """The feed's items in `category` (any when empty) and their count, compiled once."""
     return (
         PreparedQuery(
-            lambda user, partner: _feed(user, partner, category).only(*_FEED_ITEM_FIELDS),
+            lambda user, partner: _feed_received(user, partner, category).only(*_FEED_ITEM_FIELDS),
             "user",
             "partner",
             plan_once=True,
         ),
         PreparedQuery(
-            lambda user, partner: counted(_feed(user, partner, category)), "user", "partner"
+            lambda user, partner: counted(_feed_received(user, partner, category)),
+            "user",
+            "partner",
         ),
     )
 
@@ -151,18 +192,16 @@ def announcement_unread_by_category(*, user, partner: Partner | None) -> dict[st
 
 
 def _feed_counts(user: int, partner: int) -> QuerySet:
-    acknowledged = AnnouncementRecipient.objects.filter(
-        announcement=OuterRef("pk"), partner=partner, acknowledged_at__isnull=False
-    )
-    awaiting = Q(requires_acknowledgement=True) & ~Exists(acknowledged)
+    """Per category of the feed (`_received`): the announcements `user` has not opened, all
+    of them, and those awaiting the partner's acknowledgement."""
     return (
-        _addressed_to(user, partner)
+        _received(user, partner)
         .order_by()
         .values("category")
         .annotate(
-            unread=Count("pk", filter=_unread(user)),
+            unread=Count("pk", filter=IsNull(F("own_read__id"), True)),
             total=Count("pk"),
-            awaiting=Count("pk", filter=awaiting),
+            awaiting=Count("pk", filter=_awaiting()),
         )
         .values_list("category", "unread", "total", "awaiting")
     )

@@ -55,6 +55,7 @@ from ..permissions import (
     VIEW_ALL_PARTNERS,
     managed_partner_ids,
     managed_partner_ids_query,
+    managed_partner_total,
     managed_partners,
     managed_scope,
     may_view_all_partners,
@@ -497,10 +498,6 @@ def _directory_queries(
         return matching(**ids).only(*DIRECTORY_ROW_FIELDS).annotate(**DIRECTORY_ROW_RELATED)
 
     def count(**ids: int) -> QuerySet:
-        if scope == SCOPE_MANAGED and not _narrows(filters):
-            # One grant per partner (guardian's unique constraint), each a partner (a foreign
-            # key): the grants are counted without the partners.
-            return counted(scoped_partner_ids(scope, **ids))
         # Without the rows' tier and account manager columns, whose joins a count does not need.
         return counted(matching(**ids))
 
@@ -531,7 +528,30 @@ def partner_directory(*, user, filters: PartnerFilters) -> PreparedPages | list[
         return []
     kind, ids = scope
     rows, count = _directory_queries(filters, kind, timezone.localdate(), sales_available())
+    if kind in (SCOPE_ALL, SCOPE_MANAGED) and not _narrows(filters):
+        count = _unfiltered_count(user, kind)
     return PreparedPages(rows, count, ids, _add_territory_codes)
+
+
+# The number of partners, as PartnerGrantTotal keeps it: one row read.
+_PARTNER_TOTAL = PreparedQuery(
+    lambda: PartnerGrantTotal.objects.filter(
+        user_id=PartnerGrantTotal.EVERY_PARTNER, permission_id=PartnerGrantTotal.EVERY_PARTNER
+    ).values_list("total"),
+    plan_once=True,
+)
+
+
+def _unfiltered_count(user, kind: str) -> int:
+    """How many partners the unfiltered directory of `user` lists, for a scope of every
+    partner or of a channel manager's own grants (`kind`), from the totals the database keeps
+    (PartnerGrantTotal) rather than counted: every partner's total, one row read; or the
+    manager's grant total (one grant per partner, guardian's unique constraint, each a partner,
+    a foreign key), read with the facts of their scope."""
+    if kind == SCOPE_MANAGED:
+        return managed_partner_total(user)
+    rows = _PARTNER_TOTAL()
+    return rows[0][0] if rows else 0
 
 
 # The directory's page size: a page's territories are read in one query.

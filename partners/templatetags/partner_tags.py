@@ -28,7 +28,7 @@ from prm.core.columns import column_labels
 from prm.core.dates import format_value
 from prm.core.html import conditional_escape, escape, format_html
 from prm.core.kept import Kept
-from prm.core.links import link, linker
+from prm.core.links import link, linker, nav
 from prm.core.money import minor_unit, quantize
 
 from ..models import (
@@ -700,6 +700,50 @@ def _start_of(text: str, length: int) -> str:
     return truncatechars(text, length)
 
 
+@dataclass(frozen=True)
+class _FeedWords:
+    """The words and formats of a partner's announcement feed in one language, translated,
+    escaped and looked up once per process."""
+
+    unread: str
+    awaiting: str
+    acknowledged: str
+    by_date: str
+    categories: dict[str, str]
+    all_categories: str
+    date_format: str
+
+
+def _feed_words() -> _FeedWords:
+    return _FEED_WORDS.get(get_language(), _write_feed_words)
+
+
+def _write_feed_words() -> _FeedWords:
+    return _FeedWords(
+        unread=(
+            '<i class="bi bi-circle-fill text-primary small" aria-hidden="true"></i> '
+            f'<span class="visually-hidden">{escape(_("Unread:"))}</span>'
+        ),
+        awaiting=(
+            f'<span class="badge text-bg-warning">{escape(_("Awaiting your acknowledgement"))}'
+            "</span>"
+        ),
+        acknowledged=(
+            '<span class="badge text-bg-success"><i class="bi bi-check2" '
+            f'aria-hidden="true"></i> {escape(_("Acknowledged"))}</span>'
+        ),
+        by_date=_("by %(date)s"),
+        categories={
+            value: escape(str(label)) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()
+        },
+        all_categories=escape(_("All categories")),
+        date_format=get_format("DATE_FORMAT"),
+    )
+
+
+_FEED_WORDS: Kept[_FeedWords] = Kept(16)
+
+
 @register.simple_tag
 def announcement_feed_items(announcements):
     """The `<li>`s of a partner's announcement feed: title (bold and marked while unread),
@@ -708,37 +752,25 @@ def announcement_feed_items(announcements):
 
     {% announcement_feed_items announcements %}
     """
-    unread_label = escape(_("Unread:"))
-    awaiting_label = escape(_("Awaiting your acknowledgement"))
-    acknowledged_label = escape(_("Acknowledged"))
-    by_date = _("by %(date)s")
-    categories = {value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()}
-    date_format_string, language = get_format("DATE_FORMAT"), get_language()
+    words = _feed_words()
+    categories, date_format_string, language = words.categories, words.date_format, get_language()
     zone = timezone.get_current_timezone()
     detail_link = linker("announcement_detail")
+    text = html.escape  # Django's escape() of a str, without its check for a lazy text
     items = []
     for announcement in announcements:
         unread = not announcement.is_read
         published = announcement.published_at.astimezone(zone)
-        marker = (
-            '<i class="bi bi-circle-fill text-primary small" aria-hidden="true"></i> '
-            f'<span class="visually-hidden">{unread_label}</span>'
-            if unread
-            else ""
-        )
         if announcement.awaiting_acknowledgement:
-            status = f'<span class="badge text-bg-warning">{awaiting_label}</span>'
+            status = words.awaiting
             if announcement.acknowledge_by:
                 by = format_value(announcement.acknowledge_by, date_format_string)
                 status += (
                     '\n<div class="text-body-secondary mt-1">'
-                    f"{by_date % {'date': escape(by)}}</div>"
+                    f"{words.by_date % {'date': text(by)}}</div>"
                 )
         elif announcement.is_acknowledged:
-            status = (
-                '<span class="badge text-bg-success"><i class="bi bi-check2" '
-                f'aria-hidden="true"></i> {acknowledged_label}</span>'
-            )
+            status = words.acknowledged
         else:
             status = ""
         title = _localised(announcement.title, announcement.local_title, language)
@@ -747,12 +779,13 @@ def announcement_feed_items(announcements):
             f'<li class="list-group-item py-3{" announcement-unread" if unread else ""}">\n'
             '<div class="d-flex justify-content-between gap-3 flex-wrap">\n'
             "<div>\n"
-            f'<h2 class="h6 mb-1">{marker}<a href="{detail_link(announcement.pk)}"'
+            f'<h2 class="h6 mb-1">{words.unread if unread else ""}'
+            f'<a href="{detail_link(announcement.pk)}"'
             f' class="{"fw-bold" if unread else ""}">'
-            f"{escape(title)}</a></h2>\n"
+            f"{text(title)}</a></h2>\n"
             f'<div class="small text-body-secondary">'
-            f"{categories.get(announcement.category, escape(announcement.category))} · "
-            f'<time datetime="{escape(published.isoformat())}">'
+            f"{categories.get(announcement.category) or text(announcement.category)} · "
+            f'<time datetime="{text(published.isoformat())}">'
             f"{_day_text(published.date(), date_format_string, language)}</time></div>\n"
             "</div>\n"
             '<div class="text-end small">\n'
@@ -760,10 +793,70 @@ def announcement_feed_items(announcements):
             "</div>\n"
             "</div>\n"
             '<p class="small mb-0 mt-2 text-body-secondary">'
-            f"{escape(_start_of(body, 220))}</p>\n"
+            f"{text(_start_of(body, 220))}</p>\n"
             "</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
+
+
+_CATEGORY_LINK = (
+    '<a class="list-group-item list-group-item-action d-flex justify-content-between '
+    'align-items-center{active}" href="{url}"{current}>\n{indent}  {label}\n{indent}  {badge}\n'
+    "{indent}</a>\n        "
+)
+
+
+def _category_link(url: str, label: str, selected: bool, unread: int, mark: str, indent: str):
+    badge = ""
+    if unread:
+        words = ngettext("%(counter)s unread", "%(counter)s unread", unread)
+        badge = (
+            f'<span class="badge rounded-pill text-bg-primary"{mark}>'
+            f"{words % {'counter': conditional_escape(localize(unread))}}</span>"
+        )
+    return _CATEGORY_LINK.format(
+        active=" active" if selected else "",
+        url=url,
+        current=' aria-current="true"' if selected else "",
+        indent=indent,
+        label=label,
+        badge=badge,
+    )
+
+
+@register.simple_tag
+def announcement_category_links(unread_by_category, unread_total: int, category: str):
+    """The links of a partner's announcement feed to all its announcements and to each
+    category, `(value, label, unread)` in `unread_by_category`, with how many of them the user
+    has not opened; the selected `category` (all when empty) marked.
+
+    {% announcement_category_links unread_by_category unread_total category %}
+    """
+    words = _feed_words()
+    links = [
+        _category_link(
+            nav("announcement_list"),
+            words.all_categories,
+            not category,
+            unread_total,
+            ' id="unread-total"',
+            "        ",
+        )
+    ]
+    for value, label, unread in unread_by_category:
+        value_text = escape(value)
+        links.append(
+            "\n          "
+            + _category_link(
+                f"?category={value_text}",
+                words.categories.get(value) or conditional_escape(label),
+                value == category,
+                unread,
+                f' data-category="{value_text}"',
+                "          ",
+            )
+        )
+    return mark_safe("".join(links))  # noqa: S308 - every value above is escaped
 
 
 class _AnnouncementCells:
@@ -772,10 +865,10 @@ class _AnnouncementCells:
 
     def __init__(self) -> None:
         self.categories = {
-            value: escape(label) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()
+            value: escape(str(label)) for value, label in ANNOUNCEMENT_CATEGORY_LABELS.items()
         }
         self.audiences = {
-            value: escape(label) for value, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()
+            value: escape(str(label)) for value, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()
         }
         self.draft = f'<span class="badge text-bg-secondary">{escape(_("Draft"))}</span>'
         self.short_date, self.language = get_format("SHORT_DATE_FORMAT"), get_language()

@@ -349,8 +349,46 @@ def test_feed_pages_list_what_the_feed_does(world, category):
         expected = announcement_feed(user=user, partner=partner, category=category or None)
         pages = announcement_feed_pages(user=user, partner=partner, category=category)
         assert _items(pages[0:20]) == _items(expected)
+        assert pages.count() == len(expected)
         assert _items(pages[1:2]) == _items(expected[1:2])
     assert _items(announcement_feed_pages(user=admin, partner=None, category=category)) == []
+
+
+def _counted_feed(user, partner) -> tuple[dict, dict, int]:
+    """The feed's counts as `announcement_feed` lists it: unread and all per category, and
+    those awaiting acknowledgement."""
+    feed = list(announcement_feed(user=user, partner=partner))
+    values = Announcement.Category.values
+    unread = {value: sum(a.category == value and not a.is_read for a in feed) for value in values}
+    total = {value: sum(a.category == value for a in feed) for value in values}
+    return unread, total, sum(a.awaiting_acknowledgement for a in feed)
+
+
+def test_feed_counts_count_what_the_feed_lists(world):
+    admin = world.users["vendor_admin"]
+    price = _publish(admin, category="price_change", title="Price")
+    policy = _publish(admin, category="policy", title="Policy")
+    _publish(admin, category="policy", title="Second policy")
+    first = _publish(admin, title="Update")
+    _publish(admin, audience="partners", partners=[world.other_partner], title="For Bravo")
+    announcement_acknowledge(
+        announcement=price, partner=world.partner, actor=world.users["partner_admin"]
+    )
+    for announcement in (first, policy):
+        announcement_mark_read(announcement=announcement, user=world.users["partner_sales"])
+    announcement_mark_read(announcement=price, user=world.users["partner_admin"])
+    for role in ("partner_admin", "partner_sales", "partner_finance", "other_partner"):
+        user = world.users[role]
+        for partner in (world.partner, world.other_partner):
+            counts = announcement_feed_counts(user=user, partner=partner)
+            assert (counts.unread, counts.total, counts.awaiting) == _counted_feed(user, partner)
+    counts = announcement_feed_counts(user=world.users["partner_sales"], partner=world.partner)
+    assert counts.unread["policy"] == 1
+    assert counts.total["policy"] == 2
+    assert counts.awaiting == 2
+    assert sum(counts.total.values()) == 4
+    outsider = announcement_feed_counts(user=world.users["other_partner"], partner=world.partner)
+    assert sum(outsider.total.values()) == 0
 
 
 @pytest.mark.parametrize(

@@ -265,3 +265,29 @@ def _deal_filter(query: dict) -> dict:
     if "search" in query:
         return {"partner__code": query["search"]}
     return {}
+
+
+@pytest.mark.parametrize("role", ["vendor_admin", "cm_assigned", "cm_in_group"])
+def test_unfiltered_directory_counts_follow_the_grants_and_the_partners(listed, role):
+    def counts() -> tuple[int, int]:
+        user = type(listed.users[role]).objects.get(pk=listed.users[role].pk)
+        filters = PartnerFilters(sort="-name")
+        count, partners = _pages(partner_directory(user=user, filters=filters), 25)
+        assert len(partners) == count
+        return count, partner_list(user=user, filters=filters).count()
+
+    count, expected = counts()
+    assert count == expected
+    manager = listed.users["cm_assigned"]
+    for partner in Partner.objects.all():
+        assign_perm(MANAGE_PARTNER, manager, partner)
+    count, expected = counts()
+    assert count == expected
+    remove_perm(MANAGE_PARTNER, manager, listed.partner)
+    PartnerFactory(code="P-NEW")
+    count, expected = counts()
+    assert count == expected
+    Partner.objects.filter(code="P-E").delete()
+    count, expected = counts()
+    assert count == expected
+    assert count == {"vendor_admin": 5, "cm_assigned": 3, "cm_in_group": 1}[role]

@@ -192,3 +192,43 @@ def test_pagination_is_what_the_pagination_template_writes(rf, number, query):
                 assert tag.render(RequestContext(request, context)).strip() == expected
                 if count > 25:
                     assert "page=" in expected
+
+
+# The category links of the partner's announcement feed as its template wrote them.
+_CATEGORY_LINKS_TEMPLATE = """{% load i18n %}{% load nav_url from prm %}
+        <a class="list-group-item list-group-item-action d-flex justify-content-between align-items-center{% if not category %} active{% endif %}" href="{% nav_url 'announcement_list' %}"{% if not category %} aria-current="true"{% endif %}>
+          {% translate "All categories" %}
+          {% if unread_total %}<span class="badge rounded-pill text-bg-primary" id="unread-total">{% blocktranslate count counter=unread_total %}{{ counter }} unread{% plural %}{{ counter }} unread{% endblocktranslate %}</span>{% endif %}
+        </a>
+        {% for value, label, unread in unread_by_category %}
+          <a class="list-group-item list-group-item-action d-flex justify-content-between align-items-center{% if value == category %} active{% endif %}" href="?category={{ value }}"{% if value == category %} aria-current="true"{% endif %}>
+            {{ label }}
+            {% if unread %}<span class="badge rounded-pill text-bg-primary" data-category="{{ value }}">{% blocktranslate count counter=unread %}{{ counter }} unread{% plural %}{{ counter }} unread{% endblocktranslate %}</span>{% endif %}
+          </a>
+        {% endfor %}
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("category", ["", "policy", "price_change"])
+@pytest.mark.parametrize("unread", [(0, 0, 0, 0, 0), (1, 0, 2, 0, 1234)])
+def test_announcement_category_links_are_what_the_feed_template_wrote(category, unread):
+    from partners.models import Announcement
+
+    for language in ["en", "zh-hant", "en"]:
+        with translation.override(language):
+            context = {
+                "unread_by_category": [
+                    (value, label, count)
+                    for (value, label), count in zip(
+                        Announcement.Category.choices, unread, strict=True
+                    )
+                ],
+                "unread_total": sum(unread),
+                "category": category,
+            }
+            expected = Template(_CATEGORY_LINKS_TEMPLATE).render(Context(context))
+            written = Template(
+                "{% load announcement_category_links from partner_tags %}\n        "
+                "{% announcement_category_links unread_by_category unread_total category %}\n"
+            ).render(Context(context))
+            assert written == expected

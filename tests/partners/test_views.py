@@ -50,8 +50,15 @@ def _grow(world, count: int) -> None:
 
 # session, user, filter choices (tiers, territories, account managers), count, page rows,
 # territories of the page; channel managers add the "view all" check (with the grant lookup, one
-# query). Attainment and member counts are subqueries of the page query.
+# query). Attainment and member counts are subqueries of the page query. The count of a
+# directory no filter narrows is a total kept by the database: every partner's for a vendor
+# admin (one query in place of the count), a channel manager's read with the "view all" check.
 QUERIES_PARTNER_LIST = {"vendor_admin": 8, "cm_assigned": 9}
+
+
+def _partner_list_queries(role: str, query: dict) -> int:
+    unfiltered = set(query) <= {"sort"}
+    return QUERIES_PARTNER_LIST[role] - (role == "cm_assigned" and unfiltered)
 
 
 @pytest.mark.parametrize("role", ["vendor_admin", "cm_assigned"])
@@ -66,10 +73,10 @@ def test_partner_list_runs_constant_queries(world, role, query, django_assert_nu
     client.get(url)  # warm caches (content types, sessions)
 
     _grow(world, 3)
-    with django_assert_num_queries(QUERIES_PARTNER_LIST[role]):
+    with django_assert_num_queries(_partner_list_queries(role, query)):
         small = client.get(url, query)
     _grow(world, 30)
-    with django_assert_num_queries(QUERIES_PARTNER_LIST[role]):
+    with django_assert_num_queries(_partner_list_queries(role, query)):
         large = client.get(url, query)
 
     assert small.status_code == large.status_code == 200
