@@ -43,6 +43,7 @@ from .models import (
     Product,
     ProductLine,
     Promotion,
+    TierLineDiscount,
 )
 
 HUNDRED = Decimal("100")
@@ -216,25 +217,48 @@ class _Counted(Subquery):
     output_field = IntegerField()
 
 
+def _tier_columns(tier: int) -> dict[str, Subquery]:
+    """The columns of the tier of id `tier` that prices read (`tier_name`, `tier_local_name`,
+    `tier_default_discount`, null when there is no such tier) and its discount for the product
+    line of each row (`tier_discount`, null when it has none), as scalar subqueries."""
+    own = Tier.objects.filter(pk=tier).order_by()
+    line_discount = TierLineDiscount.objects.filter(tier=tier, line=OuterRef("pk")).order_by()
+    return {
+        "tier_name": Subquery(own.values("name")),
+        "tier_local_name": Subquery(own.values("local_name")),
+        "tier_default_discount": Subquery(own.values("default_discount")),
+        "tier_discount": Subquery(line_discount.values("percent")),
+    }
+
+
 def _price_page_queries(currency: str, search: str, line: str) -> tuple[PreparedQuery, ...]:
     """The products of `price_sheet_products(...)` with a partner's overrides, and every
     product line (the filter's choices), each with the number of those products
-    (`sheet_count`), compiled once."""
+    (`sheet_count`) and with a tier's columns and discount for it (`_tier_columns`), compiled
+    once."""
     products = functools.partial(price_sheet_products, currency=currency, search=search, line=line)
 
     def rows(partner: int) -> QuerySet[Product]:
         return with_overrides(products(), partner).values_list(*_PAGE_PRODUCT_FIELDS)
 
-    def lines() -> QuerySet[ProductLine]:
+    def lines(tier: int) -> QuerySet[ProductLine]:
         listed = _Counted(products().order_by().values("pk"))
-        return ProductLine.objects.order_by("code").annotate(sheet_count=listed)
+        return (
+            ProductLine.objects.order_by("code")
+            .annotate(sheet_count=listed)
+            .annotate(**_tier_columns(tier))
+        )
 
     # A search is whatever was typed: only the unfiltered sheet is planned once on the server.
     plan_once = not (search or line)
     return (
         PreparedQuery(rows, "partner", plan_once=plan_once),
-        PreparedQuery(lines, plan_once=plan_once),
+        PreparedQuery(lines, "tier", plan_once=plan_once),
     )
+
+
+# The id of no tier, for a partner without one.
+_NO_TIER = 0
 
 
 _sheet_queries = functools.cache(_price_page_queries)
@@ -283,12 +307,13 @@ def price_sheet_pages(
     """The products of the partner's price sheet (`price_sheet_products` in its currency) for
     a Paginator of PRICE_PAGE_SIZE products a page, each page's products annotated as
     `products_with_prices(..., partner=partner)` annotates them on `on` (SheetProducts), and
-    every product line (the filter's choices, `product_line_list`): the lines and the number of
-    products are read in one query, each page in another, and its prices in a third, all
-    compiled once per currency and filter."""
+    every product line (the filter's choices, `product_line_list`), which also carry the
+    partner's tier and its discount for them (for `price_products(..., lines=...)`): the lines,
+    the tier and the number of products are read in one query, each page in another, and its
+    prices in a third, all compiled once per currency and filter."""
     queries = _filtered_sheet_queries if search or line else _sheet_queries
     rows, lines_query = queries(partner.currency, search, line)
-    lines = lines_query()
+    lines = lines_query(tier=partner.tier_id or _NO_TIER)
     pages = PreparedPages(
         rows,
         lines[0].sheet_count if lines else 0,
@@ -346,6 +371,23 @@ def _tier_discounts(tier: int) -> QuerySet[Tier]:
 _TIER_DISCOUNTS = PreparedQuery(_tier_discounts, "tier", plan_once=True)
 
 
+def _sheet_tier(
+    partner: Partner, lines: list[ProductLine]
+) -> tuple[Tier | None, dict[int, Decimal]]:
+    """The partner's tier and its discount for each product line that has one, from `lines`
+    of `price_sheet_pages` (the tier's columns that prices read)."""
+    first = lines[0] if lines else None
+    if partner.tier_id is None or first is None or first.tier_name is None:
+        return None, {}
+    tier = Tier(
+        pk=partner.tier_id,
+        name=first.tier_name,
+        local_name=first.tier_local_name,
+        default_discount=first.tier_default_discount,
+    )
+    return tier, {line.pk: line.tier_discount for line in lines if line.tier_discount is not None}
+
+
 def _tier_and_discounts(partner: Partner) -> tuple[Tier | None, dict[int, Decimal]]:
     """The partner's tier (`partner.tier`) and its discount for each product line that has one,
     read in one query compiled once."""
@@ -363,12 +405,21 @@ def _tier_and_discounts(partner: Partner) -> tuple[Tier | None, dict[int, Decima
 class PriceContext:
     """Everything about a partner that prices depend on, read once (a fixed number of queries)."""
 
-    def __init__(self, partner: Partner, on: dt.date, priced: list[Product]) -> None:
+    def __init__(
+        self,
+        partner: Partner,
+        on: dt.date,
+        priced: list[Product] | list[SheetProduct],
+        lines: list[ProductLine] | None = None,
+    ) -> None:
         """`priced`: the products to be priced, annotated by `products_with_prices(...,
-        partner=partner)` (each holds the partner's override of it)."""
+        partner=partner)` (each holds the partner's override of it); `lines`: those of
+        `price_sheet_pages`, which carry the partner's tier, read then."""
         self.partner = partner
         self.on = on
-        self.tier, line_discounts = _tier_and_discounts(partner)
+        self.tier, line_discounts = (
+            _tier_and_discounts(partner) if lines is None else _sheet_tier(partner, lines)
+        )
         self.line_discounts = line_discounts if self.tier else {}
         self.overrides = {
             product.pk: _Override(product.override_discount, product.override_net_price)
@@ -575,12 +626,19 @@ def price_sheet(
     return price_products(partner=partner, on=on, priced=priced)
 
 
-def price_products(*, partner: Partner, on: dt.date, priced: list[Product]) -> list[PriceRow]:
+def price_products(
+    *,
+    partner: Partner,
+    on: dt.date,
+    priced: list[Product] | list[SheetProduct],
+    lines: list[ProductLine] | None = None,
+) -> list[PriceRow]:
     """Net prices for `partner` on date `on` of the products `priced`, annotated by
-    `products_with_prices(..., partner=partner)` (a page of `price_sheet_pages`)."""
+    `products_with_prices(..., partner=partner)` or a page of `price_sheet_pages` (then with
+    its `lines`, which carry the partner's tier: it is not read again)."""
     if not priced:
         return []
-    context = PriceContext(partner, on, priced)
+    context = PriceContext(partner, on, priced, lines)
     return [context.price(product) for product in priced]
 
 

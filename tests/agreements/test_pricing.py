@@ -282,9 +282,9 @@ def test_a_page_of_the_sheet_prices_its_products_as_the_service_does(catalogue, 
     PromotionFactory(code="Q4NET", line=catalogue["net"], percent=Decimal("5"))
     with translation.override(language):
         # when
-        pages, _lines = price_sheet_pages(partner=partner, on=D)
+        pages, lines = price_sheet_pages(partner=partner, on=D)
         page = pages[0:50]
-        rows = price_products(partner=partner, on=D, priced=page)
+        rows = price_products(partner=partner, on=D, priced=page, lines=lines)
         # then
         assert all(isinstance(product, SheetProduct) for product in page)
         assert [_explained(row) for row in rows] == [
@@ -298,6 +298,17 @@ def test_a_page_of_the_sheet_prices_its_products_as_the_service_does(catalogue, 
         "override_net_price",
         "none",
     ]
+
+
+def test_a_page_of_the_sheet_for_a_partner_without_tier(catalogue):
+    partner = PartnerFactory(tier=None)
+    pages, lines = price_sheet_pages(partner=partner, on=D)
+    rows = price_products(partner=partner, on=D, priced=pages[0:50], lines=lines)
+    assert [_explained(row) for row in rows] == [
+        _explained(row)
+        for row in sorted(price_sheet(partner=partner, on=D), key=lambda row: row.product.sku)
+    ]
+    assert {row.discount_source for row in rows} == {"none"}
 
 
 def test_partner_without_tier_gets_no_discount(catalogue):

@@ -564,10 +564,10 @@ def test_price_sheet_queries_are_constant(prices, django_assert_num_queries):
     assert len(response.context["rows"]) == 50  # paginated
 
 
-# session, user, memberships, product lines with the number of products, page of products
-# with the partner's overrides, their prices in force, the partner's tier with its line
-# discounts, the promotions for it, upcoming changes with current prices
-SHEET_PAGE_QUERIES = 9
+# session, user, memberships, product lines with the number of products and the partner's
+# tier with its discount for each, page of products with the partner's overrides, their prices
+# in force, the promotions for the partner, upcoming changes with current prices
+SHEET_PAGE_QUERIES = 8
 
 
 def test_csv_export_is_excel_friendly_and_safe(prices):
