@@ -231,15 +231,36 @@ def _tier_columns(tier: int) -> dict[str, Subquery]:
     }
 
 
+# A product's price list items, newest first as `_in_force` orders them (their columns in
+# `_ITEM_FIELDS`, from a product's row).
+_ITEM_ORDER = ("-price_items__price_list__effective_from", "-price_items__price_list_id")
+_ITEM_FIELDS = (
+    "price_items__list_price",
+    "price_items__map_price",
+    "price_items__price_list__code",
+    "price_items__price_list__effective_from",
+    "price_items__price_list__currency",
+)
+
+
 def _price_page_queries(currency: str, search: str, line: str) -> tuple[PreparedQuery, ...]:
-    """The products of `price_sheet_products(...)` with a partner's overrides, and every
-    product line (the filter's choices), each with the number of those products
-    (`sheet_count`) and with a tier's columns and discount for it (`_tier_columns`), compiled
-    once."""
+    """The products of `price_sheet_products(...)` with a partner's overrides; the first
+    page of them, each product once for each of its price list items (with the item's columns,
+    `_ITEM_FIELDS`, in the order `_price_items` reads them); and every product line (the
+    filter's choices), each with the number of those products (`sheet_count`) and with a
+    tier's columns and discount for it (`_tier_columns`); each compiled once."""
     products = functools.partial(price_sheet_products, currency=currency, search=search, line=line)
 
     def rows(partner: int) -> QuerySet[Product]:
         return with_overrides(products(), partner).values_list(*_PAGE_PRODUCT_FIELDS)
+
+    def first_page(partner: int) -> QuerySet[Product]:
+        page = products().values("pk")[:PRICE_PAGE_SIZE]
+        return (
+            with_overrides(Product.objects.filter(pk__in=page), partner)
+            .order_by("sku", *_ITEM_ORDER)
+            .values_list(*_PAGE_PRODUCT_FIELDS, *_ITEM_FIELDS)
+        )
 
     def lines(tier: int) -> QuerySet[ProductLine]:
         listed = _Counted(products().order_by().values("pk"))
@@ -253,6 +274,7 @@ def _price_page_queries(currency: str, search: str, line: str) -> tuple[Prepared
     plan_once = not (search or line)
     return (
         PreparedQuery(rows, "partner", plan_once=plan_once),
+        PreparedQuery(first_page, "partner", plan_once=plan_once),
         PreparedQuery(lines, "tier", plan_once=plan_once),
     )
 
@@ -288,17 +310,60 @@ _PRICE_ITEMS = PreparedIdsQuery(_price_items, PRICE_PAGE_SIZE, plan_once=True)
 _NO_PRICE = (None, None, None, None)
 
 
+def _prices_in_force(items, currencies: dict[int, str], on: dt.date) -> dict[int, tuple]:
+    """The list price, MAP, price list code and date in force on `on` of each product, from
+    `items` (product id, list price, MAP, code, date, currency; each product's newest first):
+    the first dated `on` or before in the product's currency (`currencies`)."""
+    in_force: dict[int, tuple] = {}
+    for product_id, list_price, map_price, code, since, currency in items:
+        if (
+            product_id not in in_force
+            and since is not None
+            and since <= on
+            and currency == currencies[product_id]
+        ):
+            in_force[product_id] = (list_price, map_price, code, since)
+    return in_force
+
+
 def _sheet_products(
     rows: list[tuple], *, on: dt.date, lines: dict[int, ProductLine]
 ) -> list[SheetProduct]:
     """A page's rows of `_PAGE_PRODUCT_FIELDS` as SheetProducts, with their prices in force on
     `on` and their lines from `lines`."""
     currencies = {row[0]: row[5] for row in rows}
-    in_force: dict[int, tuple] = {}
-    for product_id, list_price, map_price, code, since, currency in _PRICE_ITEMS(list(currencies)):
-        if product_id not in in_force and since <= on and currency == currencies[product_id]:
-            in_force[product_id] = (list_price, map_price, code, since)
+    in_force = _prices_in_force(_PRICE_ITEMS(list(currencies)), currencies, on)
     return [SheetProduct(row, lines.get(row[4]), in_force.get(row[0], _NO_PRICE)) for row in rows]
+
+
+_PRODUCT_COLUMNS = len(_PAGE_PRODUCT_FIELDS)
+
+
+class _SheetPages(PreparedPages):
+    """The pages of a price sheet: the first page, which nearly every request reads, in one
+    query with its prices (`first`, run with `ids`); the others as PreparedPages reads them."""
+
+    def __init__(
+        self, first: PreparedQuery, *args, on: dt.date, lines: dict[int, ProductLine]
+    ) -> None:
+        super().__init__(*args, functools.partial(_sheet_products, on=on, lines=lines))
+        self._first, self._on, self._lines = first, on, lines
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop
+        if start or stop > PRICE_PAGE_SIZE:
+            return super().__getitem__(window)
+        products: dict[int, tuple] = {}
+        items = []
+        for row in self._first(**self._ids):
+            products.setdefault(row[0], row[:_PRODUCT_COLUMNS])
+            items.append((row[0], *row[_PRODUCT_COLUMNS:]))
+        currencies = {pk: product[5] for pk, product in products.items()}
+        in_force = _prices_in_force(items, currencies, self._on)
+        return [
+            SheetProduct(product, self._lines.get(product[4]), in_force.get(pk, _NO_PRICE))
+            for pk, product in products.items()
+        ][:stop]
 
 
 def price_sheet_pages(
@@ -309,16 +374,19 @@ def price_sheet_pages(
     `products_with_prices(..., partner=partner)` annotates them on `on` (SheetProducts), and
     every product line (the filter's choices, `product_line_list`), which also carry the
     partner's tier and its discount for them (for `price_products(..., lines=...)`): the lines,
-    the tier and the number of products are read in one query, each page in another, and its
-    prices in a third, all compiled once per currency and filter."""
+    the tier and the number of products are read in one query, the first page with its prices
+    in another (each later page in one, and its prices in a third), all compiled once per
+    currency and filter."""
     queries = _filtered_sheet_queries if search or line else _sheet_queries
-    rows, lines_query = queries(partner.currency, search, line)
+    rows, first_page, lines_query = queries(partner.currency, search, line)
     lines = lines_query(tier=partner.tier_id or _NO_TIER)
-    pages = PreparedPages(
+    pages = _SheetPages(
+        first_page,
         rows,
         lines[0].sheet_count if lines else 0,
         {"partner": partner.pk},
-        functools.partial(_sheet_products, on=on, lines={choice.pk: choice for choice in lines}),
+        on=on,
+        lines={choice.pk: choice for choice in lines},
     )
     return pages, lines
 

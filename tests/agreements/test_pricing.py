@@ -285,7 +285,15 @@ def test_a_page_of_the_sheet_prices_its_products_as_the_service_does(catalogue, 
         pages, lines = price_sheet_pages(partner=partner, on=D)
         page = pages[0:50]
         rows = price_products(partner=partner, on=D, priced=page, lines=lines)
-        # then
+        # then: the first page (read with its prices) and later ones (their prices read after
+        # them) hold the same products
+        assert [p.pk for p in page] == [p.pk for p in pages[0:2] + pages[2:50]]
+        assert [_explained(row) for row in rows] == [
+            _explained(row)
+            for row in price_products(
+                partner=partner, on=D, priced=pages[0:1] + pages[1:50], lines=lines
+            )
+        ]
         assert all(isinstance(product, SheetProduct) for product in page)
         assert [_explained(row) for row in rows] == [
             _explained(row)
