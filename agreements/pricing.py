@@ -351,7 +351,7 @@ class _SheetPages(PreparedPages):
 
     def __getitem__(self, window: slice) -> list:
         start, stop = window.start or 0, window.stop
-        if start or stop > PRICE_PAGE_SIZE:
+        if start or not 0 < stop <= PRICE_PAGE_SIZE:
             return super().__getitem__(window)
         products: dict[int, tuple] = {}
         items = []

@@ -308,6 +308,13 @@ def test_a_page_of_the_sheet_prices_its_products_as_the_service_does(catalogue, 
     ]
 
 
+def test_an_empty_sheet_reads_no_page(catalogue, django_assert_num_queries):
+    pages, _lines = price_sheet_pages(partner=catalogue["partner"], on=D, search="nothing")
+    assert pages.count() == 0
+    with django_assert_num_queries(0):
+        assert pages[0:0] == []
+
+
 def test_a_page_of_the_sheet_for_a_partner_without_tier(catalogue):
     partner = PartnerFactory(tier=None)
     pages, lines = price_sheet_pages(partner=partner, on=D)
