@@ -43,6 +43,7 @@ from .models import (
     Product,
     ProductLine,
     Promotion,
+    TierLineDiscount,
 )
 
 HUNDRED = Decimal("100")
@@ -158,8 +159,55 @@ def product_line_list() -> list[ProductLine]:
 # The price sheet's page size: the prices of a page's products are read in one query.
 PRICE_PAGE_SIZE = 50
 
-# The columns of the products of a price sheet's page (their lines are the filter's).
-_PAGE_PRODUCT_FIELDS = ("sku", "name", "local_name", "currency", "line")
+# The columns of the products of a price sheet's page, in the order of SheetProduct's fields
+# (their lines are the filter's).
+_PAGE_PRODUCT_FIELDS = (
+    "pk",
+    "sku",
+    "name",
+    "local_name",
+    "line_id",
+    "currency",
+    "override_discount",
+    "override_net_price",
+)
+
+
+class SheetProduct:
+    """A product of a page of a price sheet, with the attributes `products_with_prices(...,
+    partner=...)` annotates (its list price, MAP and price list in force, the partner's
+    override): what pricing a row and writing it read, without a model instance."""
+
+    __slots__ = (
+        *("pk", "sku", "name", "local_name", "line_id", "currency"),
+        *("override_discount", "override_net_price", "line"),
+        *("in_force_list_price", "in_force_map_price", "in_force_list_code"),
+        "in_force_list_from",
+    )
+
+    def __init__(self, row: tuple, line: ProductLine | None, in_force: tuple) -> None:
+        """`row`: the values of `_PAGE_PRODUCT_FIELDS`; `in_force`: the list price, MAP, price
+        list code and date in force (or Nones)."""
+        (
+            self.pk,
+            self.sku,
+            self.name,
+            self.local_name,
+            self.line_id,
+            self.currency,
+            self.override_discount,
+            self.override_net_price,
+        ) = row
+        self.line = line
+        (
+            self.in_force_list_price,
+            self.in_force_map_price,
+            self.in_force_list_code,
+            self.in_force_list_from,
+        ) = in_force
+
+    def __repr__(self) -> str:
+        return f"<SheetProduct {self.sku}>"
 
 
 class _Counted(Subquery):
@@ -169,25 +217,70 @@ class _Counted(Subquery):
     output_field = IntegerField()
 
 
+def _tier_columns(tier: int) -> dict[str, Subquery]:
+    """The columns of the tier of id `tier` that prices read (`tier_name`, `tier_local_name`,
+    `tier_default_discount`, null when there is no such tier) and its discount for the product
+    line of each row (`tier_discount`, null when it has none), as scalar subqueries."""
+    own = Tier.objects.filter(pk=tier).order_by()
+    line_discount = TierLineDiscount.objects.filter(tier=tier, line=OuterRef("pk")).order_by()
+    return {
+        "tier_name": Subquery(own.values("name")),
+        "tier_local_name": Subquery(own.values("local_name")),
+        "tier_default_discount": Subquery(own.values("default_discount")),
+        "tier_discount": Subquery(line_discount.values("percent")),
+    }
+
+
+# A product's price list items, newest first as `_in_force` orders them (their columns in
+# `_ITEM_FIELDS`, from a product's row).
+_ITEM_ORDER = ("-price_items__price_list__effective_from", "-price_items__price_list_id")
+_ITEM_FIELDS = (
+    "price_items__list_price",
+    "price_items__map_price",
+    "price_items__price_list__code",
+    "price_items__price_list__effective_from",
+    "price_items__price_list__currency",
+)
+
+
 def _price_page_queries(currency: str, search: str, line: str) -> tuple[PreparedQuery, ...]:
-    """The products of `price_sheet_products(...)` with a partner's overrides, and every
-    product line (the filter's choices), each with the number of those products
-    (`sheet_count`), compiled once."""
+    """The products of `price_sheet_products(...)` with a partner's overrides; the first
+    page of them, each product once for each of its price list items (with the item's columns,
+    `_ITEM_FIELDS`, in the order `_price_items` reads them); and every product line (the
+    filter's choices), each with the number of those products (`sheet_count`) and with a
+    tier's columns and discount for it (`_tier_columns`); each compiled once."""
     products = functools.partial(price_sheet_products, currency=currency, search=search, line=line)
 
     def rows(partner: int) -> QuerySet[Product]:
-        return with_overrides(products().only(*_PAGE_PRODUCT_FIELDS), partner)
+        return with_overrides(products(), partner).values_list(*_PAGE_PRODUCT_FIELDS)
 
-    def lines() -> QuerySet[ProductLine]:
+    def first_page(partner: int) -> QuerySet[Product]:
+        page = products().values("pk")[:PRICE_PAGE_SIZE]
+        return (
+            with_overrides(Product.objects.filter(pk__in=page), partner)
+            .order_by("sku", *_ITEM_ORDER)
+            .values_list(*_PAGE_PRODUCT_FIELDS, *_ITEM_FIELDS)
+        )
+
+    def lines(tier: int) -> QuerySet[ProductLine]:
         listed = _Counted(products().order_by().values("pk"))
-        return ProductLine.objects.order_by("code").annotate(sheet_count=listed)
+        return (
+            ProductLine.objects.order_by("code")
+            .annotate(sheet_count=listed)
+            .annotate(**_tier_columns(tier))
+        )
 
     # A search is whatever was typed: only the unfiltered sheet is planned once on the server.
     plan_once = not (search or line)
     return (
         PreparedQuery(rows, "partner", plan_once=plan_once),
-        PreparedQuery(lines, plan_once=plan_once),
+        PreparedQuery(first_page, "partner", plan_once=plan_once),
+        PreparedQuery(lines, "tier", plan_once=plan_once),
     )
+
+
+# The id of no tier, for a partner without one.
+_NO_TIER = 0
 
 
 _sheet_queries = functools.cache(_price_page_queries)
@@ -217,25 +310,60 @@ _PRICE_ITEMS = PreparedIdsQuery(_price_items, PRICE_PAGE_SIZE, plan_once=True)
 _NO_PRICE = (None, None, None, None)
 
 
-def _add_prices(products: list[Product], *, on: dt.date, lines: dict[int, ProductLine]) -> None:
-    """Give a page of products the attributes `products_with_prices` annotates, and their
-    lines from `lines`."""
-    currencies = {product.pk: product.currency for product in products}
+def _prices_in_force(items, currencies: dict[int, str], on: dt.date) -> dict[int, tuple]:
+    """The list price, MAP, price list code and date in force on `on` of each product, from
+    `items` (product id, list price, MAP, code, date, currency; each product's newest first):
+    the first dated `on` or before in the product's currency (`currencies`)."""
     in_force: dict[int, tuple] = {}
-    for product_id, list_price, map_price, code, since, currency in _PRICE_ITEMS(list(currencies)):
-        if product_id not in in_force and since <= on and currency == currencies[product_id]:
+    for product_id, list_price, map_price, code, since, currency in items:
+        if (
+            product_id not in in_force
+            and since is not None
+            and since <= on
+            and currency == currencies[product_id]
+        ):
             in_force[product_id] = (list_price, map_price, code, since)
-    line_field = Product._meta.get_field("line")
-    for product in products:
-        (
-            product.in_force_list_price,
-            product.in_force_map_price,
-            product.in_force_list_code,
-            product.in_force_list_from,
-        ) = in_force.get(product.pk, _NO_PRICE)
-        line = lines.get(product.line_id)
-        if line is not None:
-            line_field.set_cached_value(product, line)
+    return in_force
+
+
+def _sheet_products(
+    rows: list[tuple], *, on: dt.date, lines: dict[int, ProductLine]
+) -> list[SheetProduct]:
+    """A page's rows of `_PAGE_PRODUCT_FIELDS` as SheetProducts, with their prices in force on
+    `on` and their lines from `lines`."""
+    currencies = {row[0]: row[5] for row in rows}
+    in_force = _prices_in_force(_PRICE_ITEMS(list(currencies)), currencies, on)
+    return [SheetProduct(row, lines.get(row[4]), in_force.get(row[0], _NO_PRICE)) for row in rows]
+
+
+_PRODUCT_COLUMNS = len(_PAGE_PRODUCT_FIELDS)
+
+
+class _SheetPages(PreparedPages):
+    """The pages of a price sheet: the first page, which nearly every request reads, in one
+    query with its prices (`first`, run with `ids`); the others as PreparedPages reads them."""
+
+    def __init__(
+        self, first: PreparedQuery, *args, on: dt.date, lines: dict[int, ProductLine]
+    ) -> None:
+        super().__init__(*args, functools.partial(_sheet_products, on=on, lines=lines))
+        self._first, self._on, self._lines = first, on, lines
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop
+        if start or not 0 < stop <= PRICE_PAGE_SIZE:
+            return super().__getitem__(window)
+        products: dict[int, tuple] = {}
+        items = []
+        for row in self._first(**self._ids):
+            products.setdefault(row[0], row[:_PRODUCT_COLUMNS])
+            items.append((row[0], *row[_PRODUCT_COLUMNS:]))
+        currencies = {pk: product[5] for pk, product in products.items()}
+        in_force = _prices_in_force(items, currencies, self._on)
+        return [
+            SheetProduct(product, self._lines.get(product[4]), in_force.get(pk, _NO_PRICE))
+            for pk, product in products.items()
+        ][:stop]
 
 
 def price_sheet_pages(
@@ -243,18 +371,22 @@ def price_sheet_pages(
 ) -> tuple[PreparedPages, list[ProductLine]]:
     """The products of the partner's price sheet (`price_sheet_products` in its currency) for
     a Paginator of PRICE_PAGE_SIZE products a page, each page's products annotated as
-    `products_with_prices(..., partner=partner)` annotates them on `on`, and every product line
-    (the filter's choices, `product_line_list`): the lines and the number of products are read
-    in one query, each page in another, and its prices in a third, all compiled once per
+    `products_with_prices(..., partner=partner)` annotates them on `on` (SheetProducts), and
+    every product line (the filter's choices, `product_line_list`), which also carry the
+    partner's tier and its discount for them (for `price_products(..., lines=...)`): the lines,
+    the tier and the number of products are read in one query, the first page with its prices
+    in another (each later page in one, and its prices in a third), all compiled once per
     currency and filter."""
     queries = _filtered_sheet_queries if search or line else _sheet_queries
-    rows, lines_query = queries(partner.currency, search, line)
-    lines = lines_query()
-    pages = PreparedPages(
+    rows, first_page, lines_query = queries(partner.currency, search, line)
+    lines = lines_query(tier=partner.tier_id or _NO_TIER)
+    pages = _SheetPages(
+        first_page,
         rows,
         lines[0].sheet_count if lines else 0,
         {"partner": partner.pk},
-        functools.partial(_add_prices, on=on, lines={choice.pk: choice for choice in lines}),
+        on=on,
+        lines={choice.pk: choice for choice in lines},
     )
     return pages, lines
 
@@ -307,6 +439,23 @@ def _tier_discounts(tier: int) -> QuerySet[Tier]:
 _TIER_DISCOUNTS = PreparedQuery(_tier_discounts, "tier", plan_once=True)
 
 
+def _sheet_tier(
+    partner: Partner, lines: list[ProductLine]
+) -> tuple[Tier | None, dict[int, Decimal]]:
+    """The partner's tier and its discount for each product line that has one, from `lines`
+    of `price_sheet_pages` (the tier's columns that prices read)."""
+    first = lines[0] if lines else None
+    if partner.tier_id is None or first is None or first.tier_name is None:
+        return None, {}
+    tier = Tier(
+        pk=partner.tier_id,
+        name=first.tier_name,
+        local_name=first.tier_local_name,
+        default_discount=first.tier_default_discount,
+    )
+    return tier, {line.pk: line.tier_discount for line in lines if line.tier_discount is not None}
+
+
 def _tier_and_discounts(partner: Partner) -> tuple[Tier | None, dict[int, Decimal]]:
     """The partner's tier (`partner.tier`) and its discount for each product line that has one,
     read in one query compiled once."""
@@ -324,12 +473,21 @@ def _tier_and_discounts(partner: Partner) -> tuple[Tier | None, dict[int, Decima
 class PriceContext:
     """Everything about a partner that prices depend on, read once (a fixed number of queries)."""
 
-    def __init__(self, partner: Partner, on: dt.date, priced: list[Product]) -> None:
+    def __init__(
+        self,
+        partner: Partner,
+        on: dt.date,
+        priced: list[Product] | list[SheetProduct],
+        lines: list[ProductLine] | None = None,
+    ) -> None:
         """`priced`: the products to be priced, annotated by `products_with_prices(...,
-        partner=partner)` (each holds the partner's override of it)."""
+        partner=partner)` (each holds the partner's override of it); `lines`: those of
+        `price_sheet_pages`, which carry the partner's tier, read then."""
         self.partner = partner
         self.on = on
-        self.tier, line_discounts = _tier_and_discounts(partner)
+        self.tier, line_discounts = (
+            _tier_and_discounts(partner) if lines is None else _sheet_tier(partner, lines)
+        )
         self.line_discounts = line_discounts if self.tier else {}
         self.overrides = {
             product.pk: _Override(product.override_discount, product.override_net_price)
@@ -340,6 +498,7 @@ class PriceContext:
         # and those about a line, a tier or a promotion are written once per sheet.
         self.translate = cache(gettext)
         self._sentences: dict[tuple, str] = {}
+        self._cut: dict[tuple, list[str]] = {}
         self._best_promotion: dict[tuple, tuple[Promotion | None, int, str]] = {}
         self.promotions = _PROMOTIONS(partner=partner.pk, on=on)
         self._promoted_products = {p.product_id for p in self.promotions if p.product_id}
@@ -390,62 +549,91 @@ class PriceContext:
             "count": count,
         }
 
-    def _sentence(self, key: tuple, write) -> str:
-        sentence = self._sentences.get(key)
-        if sentence is None:
-            sentence = self._sentences[key] = write()
-        return sentence
-
-    def _discount(self, row: PriceRow, product: Product) -> None:
-        """The discount of `row` when no agreed net price applies, and its sentence."""
-        _ = self.translate
+    def _discount(self, product: Product | SheetProduct) -> tuple[Decimal, str, str]:
+        """The discount of `product` when no agreed net price applies, where it comes from,
+        and its sentence."""
         override = self.overrides.get(product.pk)
         if override is not None:
-            row.discount = override.discount
-            row.discount_source = DiscountSource.OVERRIDE_DISCOUNT
-            row.steps.append(
-                self._sentence(
-                    ("override", row.discount),
-                    lambda: (
-                        _("Your agreed discount for this product: %(pct)s%%.")
-                        % {"pct": format_percent(row.discount)}
-                    ),
-                )
-            )
+            key = ("override", override.discount)
+            discount, source = override.discount, DiscountSource.OVERRIDE_DISCOUNT
         elif product.line_id in self.line_discounts:
-            row.discount = self.line_discounts[product.line_id]
-            row.discount_source = DiscountSource.TIER_LINE
-            row.steps.append(
-                self._sentence(
-                    ("line", product.line_id),
-                    lambda: (
-                        _("%(tier)s tier discount for %(line)s: %(pct)s%%.")
-                        % {
-                            "tier": self.tier.display_name,
-                            "line": product.line.display_name,
-                            "pct": format_percent(row.discount),
-                        }
-                    ),
-                )
-            )
+            key = ("line", product.line_id)
+            discount, source = self.line_discounts[product.line_id], DiscountSource.TIER_LINE
         elif self.tier is not None:
-            row.discount = self.tier.default_discount
-            row.discount_source = DiscountSource.TIER_DEFAULT
-            row.steps.append(
-                self._sentence(
-                    ("tier",),
-                    lambda: (
-                        _("%(tier)s tier default discount: %(pct)s%%.")
-                        % {"tier": self.tier.display_name, "pct": format_percent(row.discount)}
-                    ),
-                )
-            )
+            key = ("tier",)
+            discount, source = self.tier.default_discount, DiscountSource.TIER_DEFAULT
         else:
-            row.steps.append(_("No discount applies (no tier)."))
+            key = ("none",)
+            discount, source = Decimal("0"), DiscountSource.NONE
+        sentence = self._sentences.get(key)
+        if sentence is None:
+            sentence = self._sentences[key] = self._discount_sentence(key[0], discount, product)
+        return discount, source, sentence
 
-    def price(self, product: Product) -> PriceRow:
-        """Apply the net-price rule to one product annotated by `products_with_prices`."""
+    def _discount_sentence(
+        self, source: str, discount: Decimal, product: Product | SheetProduct
+    ) -> str:
         _ = self.translate
+        if source == "override":
+            return _("Your agreed discount for this product: %(pct)s%%.") % {
+                "pct": format_percent(discount)
+            }
+        if source == "line":
+            return _("%(tier)s tier discount for %(line)s: %(pct)s%%.") % {
+                "tier": self.tier.display_name,
+                "line": product.line.display_name,
+                "pct": format_percent(discount),
+            }
+        if source == "tier":
+            return _("%(tier)s tier default discount: %(pct)s%%.") % {
+                "tier": self.tier.display_name,
+                "pct": format_percent(discount),
+            }
+        return _("No discount applies (no tier).")
+
+    def _parts(self, key: tuple, write) -> list[str]:
+        """The sentence `write()` writes with NUL in place of the one value that differs from
+        row to row, cut there: `value.join(parts)` is the sentence with `value` (the values
+        substituted are never read as format, and text holds no NUL)."""
+        parts = self._cut.get(key)
+        if parts is None:
+            parts = self._cut[key] = write().split("\0")
+        return parts
+
+    def _list_price_sentence(self, row: PriceRow) -> str:
+        _ = self.translate
+        parts = self._parts(
+            ("list", row.currency, row.price_list_code, row.price_list_from),
+            lambda: (
+                _(
+                    "List price %(price)s %(currency)s from price list %(list)s, "
+                    "in force since %(date)s."
+                )
+                % {
+                    "price": "\0",
+                    "currency": row.currency,
+                    "list": row.price_list_code,
+                    "date": row.price_list_from.isoformat(),
+                }
+            ),
+        )
+        return format_amount(row.list_price, row.currency).join(parts)
+
+    def _net_price_sentence(self, row: PriceRow) -> str:
+        _ = self.translate
+        parts = self._parts(
+            ("net", row.currency),
+            lambda: (
+                _("Net price %(net)s %(currency)s, rounded half-up to %(digits)s decimals.")
+                % {"net": "\0", "currency": row.currency, "digits": minor_unit(row.currency)}
+            ),
+        )
+        # The net price is rounded already: format_amount would give the same text.
+        return format(row.net_price, "f").join(parts)
+
+    def price(self, product: Product | SheetProduct) -> PriceRow:
+        """Apply the net-price rule to one product annotated by `products_with_prices` (or a
+        SheetProduct)."""
         currency = product.currency
         row = PriceRow(
             product=product,
@@ -455,21 +643,12 @@ class PriceContext:
             price_list_code=product.in_force_list_code or "",
             price_list_from=product.in_force_list_from,
         )
+        _ = self.translate
+        steps = row.steps
         if row.list_price is None:
-            row.steps.append(_("No list price is in force on this date."))
+            steps.append(_("No list price is in force on this date."))
             return row
-        row.steps.append(
-            _(
-                "List price %(price)s %(currency)s from price list %(list)s, "
-                "in force since %(date)s."
-            )
-            % {
-                "price": format_amount(row.list_price, currency),
-                "currency": currency,
-                "list": row.price_list_code,
-                "date": row.price_list_from.isoformat(),
-            }
-        )
+        steps.append(self._list_price_sentence(row))
         override = self.overrides.get(product.pk)
         if override is not None and override.net_price is not None:
             after_discount = override.net_price
@@ -479,29 +658,23 @@ class PriceContext:
                 if row.list_price
                 else Decimal("0")
             )
-            row.steps.append(
+            steps.append(
                 _("Your agreed net price for this product: %(net)s %(currency)s.")
                 % {"net": format_amount(override.net_price, currency), "currency": currency}
             )
         else:
-            self._discount(row, product)
+            row.discount, row.discount_source, sentence = self._discount(product)
+            steps.append(sentence)
             after_discount = row.list_price * (HUNDRED - row.discount) / HUNDRED
 
         row.promotion, row.promotion_candidates, sentence = self._promotion(product)
-        row.steps.append(sentence)
+        steps.append(sentence)
         if row.promotion:
             raw = after_discount * (HUNDRED - row.promotion.percent) / HUNDRED
         else:
             raw = after_discount
         row.net_price = quantize(raw, currency)
-        row.steps.append(
-            _("Net price %(net)s %(currency)s, rounded half-up to %(digits)s decimals.")
-            % {
-                "net": format_amount(row.net_price, currency),
-                "currency": currency,
-                "digits": minor_unit(currency),
-            }
-        )
+        steps.append(self._net_price_sentence(row))
         return row
 
 
@@ -521,12 +694,19 @@ def price_sheet(
     return price_products(partner=partner, on=on, priced=priced)
 
 
-def price_products(*, partner: Partner, on: dt.date, priced: list[Product]) -> list[PriceRow]:
+def price_products(
+    *,
+    partner: Partner,
+    on: dt.date,
+    priced: list[Product] | list[SheetProduct],
+    lines: list[ProductLine] | None = None,
+) -> list[PriceRow]:
     """Net prices for `partner` on date `on` of the products `priced`, annotated by
-    `products_with_prices(..., partner=partner)` (a page of `price_sheet_pages`)."""
+    `products_with_prices(..., partner=partner)` or a page of `price_sheet_pages` (then with
+    its `lines`, which carry the partner's tier: it is not read again)."""
     if not priced:
         return []
-    context = PriceContext(partner, on, priced)
+    context = PriceContext(partner, on, priced, lines)
     return [context.price(product) for product in priced]
 
 

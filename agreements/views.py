@@ -378,7 +378,9 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
             partner=partner, on=on, search=search, line=line
         )
         page = Paginator(products, self.paginate_by).get_page(self.request.GET.get("page"))
-        rows = price_products(partner=partner, on=on, priced=page.object_list)
+        rows = price_products(
+            partner=partner, on=on, priced=page.object_list, lines=context["lines"]
+        )
         context.update(
             page_obj=page,
             rows=rows,

@@ -11,7 +11,8 @@ from django.utils.translation import get_language, gettext, gettext_noop
 from prm.core.columns import column_labels
 from prm.core.kept import Kept
 from prm.core.links import nav
-from prm.core.templatetags.prm import money, percent
+from prm.core.money import quantize
+from prm.core.templatetags.prm import percent
 
 register = template.Library()
 
@@ -29,21 +30,16 @@ def _currency(currency: str) -> str:
     return f' <small class="text-body-secondary">{_escape(currency)}</small>'
 
 
-def _amount(value, currency: str) -> str:
-    if value is None:
-        return "—"
-    return money(value, currency) + _currency(currency)
-
-
 class _Cells:
     """Cells that repeat down a sheet, each written once per table: a percentage, a product
-    line, a promotion, a sentence of a derivation."""
+    line, a promotion, a sentence of a derivation, the currency after an amount."""
 
     def __init__(self) -> None:
         self.percents: dict = {}
         self.lines: dict = {}
         self.promotions: dict = {}
         self.steps: dict[str, str] = {}
+        self.currencies: dict[str, str] = {}
 
     def percent(self, value) -> str:
         text = self.percents.get(value)
@@ -71,11 +67,31 @@ class _Cells:
             )
         return text
 
-    def step(self, step: str) -> str:
-        text = self.steps.get(step)
+    def derivation(self, steps: list[str]) -> str:
+        """The `<li>`s of a row's derivation: the sentences shared by many rows (a discount, a
+        promotion) are escaped once."""
+        known = self.steps
+        items = []
+        for step in steps:
+            item = known.get(step)
+            if item is None:
+                item = known[step] = f"<li>{_escape(step)}</li>"
+            items.append(item)
+        return "".join(items)
+
+    def currency(self, currency: str) -> str:
+        text = self.currencies.get(currency)
         if text is None:
-            text = self.steps[step] = f"<li>{_escape(step)}</li>"
+            text = self.currencies[currency] = _currency(currency)
         return text
+
+
+def _grouped(value, currency: str) -> str:
+    """`money(value, currency)` for a Decimal or None: grouped digits at the currency's minor
+    unit, or a dash."""
+    if value is None:
+        return "—"
+    return f"{quantize(value, currency):,f}"
 
 
 @register.simple_tag
@@ -97,37 +113,41 @@ def price_rows(rows, is_vendor):
     case_open = nav("case_open")
     local = (get_language() or "").startswith("zh")
     cells = _Cells()
+    escape = html.escape  # the product's columns are text read from the database
+    # What stands between a row's values, the same on every row.
+    after_line = f'</span>\n<details class="derivation">\n<summary>{how}</summary>\n<ol>'
+    list_cell = f'</td>\n<td class="num" data-label="{labels["list"]}">'
+    discount_cell = f'</td>\n<td class="num" data-label="{labels["discount"]}">'
+    promotion_cell = f'%</td>\n<td class="num" data-label="{labels["promotion"]}">'
+    net_cell = (
+        f'</td>\n<td class="num fw-semibold" data-label="{labels["net"]}" data-key="net-price">'
+    )
+    map_cell = f'</td>\n<td class="num" data-label="{labels["map"]}">'
     out = []
     for row in rows:
         product, currency = row.product, row.currency
-        steps = "".join([cells.step(step) for step in row.steps])
         ask = (
             ""
             if is_vendor
             else f'<a class="small" href="{case_open}?product={product.pk}">{question}</a>'
         )
         name = product.local_name if local and product.local_name else product.name
+        unit = cells.currency(currency)
+        # The net price is rounded to the currency's minor unit already.
+        net = "—" if row.net_price is None else f"{row.net_price:,f}{unit}"
+        listed = "—" if row.list_price is None else _grouped(row.list_price, currency) + unit
         out.append(
             "<tr>\n"
-            f'<td class="stack-title text-nowrap">{_escape(product.sku)}</td>\n'
+            f'<td class="stack-title text-nowrap">{escape(product.sku)}</td>\n'
             '<td class="stack-title">\n'
-            f"{_escape(name)} "
-            f'<span class="small text-body-secondary">· {cells.line(product, local)}</span>\n'
-            '<details class="derivation">\n'
-            f"<summary>{how}</summary>\n"
-            f"<ol>{steps}</ol>\n"
-            f"{ask}\n"
-            "</details>\n"
-            "</td>\n"
-            f'<td class="num" data-label="{labels["list"]}">'
-            f"{_amount(row.list_price, currency)}</td>\n"
-            f'<td class="num" data-label="{labels["discount"]}">'
-            f"{cells.percent(row.discount)}%</td>\n"
-            f'<td class="num" data-label="{labels["promotion"]}">'
-            f"{cells.promotion(row.promotion)}</td>\n"
-            f'<td class="num fw-semibold" data-label="{labels["net"]}" data-key="net-price">'
-            f"{_amount(row.net_price, currency)}</td>\n"
-            f'<td class="num" data-label="{labels["map"]}">{money(row.map_price, currency)}</td>\n'
+            f'{escape(name)} <span class="small text-body-secondary">· '
+            f"{cells.line(product, local)}{after_line}{cells.derivation(row.steps)}</ol>\n"
+            f"{ask}\n</details>\n"
+            f"{list_cell}{listed}"
+            f"{discount_cell}{cells.percent(row.discount)}"
+            f"{promotion_cell}{cells.promotion(row.promotion)}"
+            f"{net_cell}{net}"
+            f"{map_cell}{_grouped(row.map_price, currency)}</td>\n"
             "</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
@@ -142,14 +162,18 @@ def upcoming_rows(changes):
     e = _escape
     sku, product = e(gettext("SKU")), e(gettext("Product"))
     now, new = e(gettext("List price now")), e(gettext("New list price"))
+    escape = html.escape  # the columns are text read from the database
+    now_cell = f'</td><td class="num" data-label="{now}">'
+    new_cell = f'</td><td class="num fw-semibold" data-label="{new}" data-key="net-price">'
+    cells = _Cells()
     return mark_safe(  # noqa: S308 - every value is escaped
         "\n".join(
             f'<tr><td class="stack-title">{change.effective_from:%Y-%m-%d}</td>'
-            f'<td data-label="{sku}">{e(change.sku)}</td>'
-            f'<td data-label="{product}">{e(change.name)}</td>'
-            f'<td class="num" data-label="{now}">{money(change.current, change.currency)}</td>'
-            f'<td class="num fw-semibold" data-label="{new}" data-key="net-price">'
-            f"{_amount(change.new, change.currency)}</td></tr>"
+            f'<td data-label="{sku}">{escape(change.sku)}</td>'
+            f'<td data-label="{product}">{escape(change.name)}'
+            f"{now_cell}{_grouped(change.current, change.currency)}"
+            f"{new_cell}{_grouped(change.new, change.currency)}"
+            f"{'' if change.new is None else cells.currency(change.currency)}</td></tr>"
             for change in changes
         )
     )

@@ -582,14 +582,14 @@ class PreparedPages:
     `counted()` queryset; with `count_ids` when given, for a count that takes fewer values), or
     gives it when it is the number already read, and each page, a slice, runs `rows` with its
     limit and offset, then `complete(rows)` when given (which may read more about the page's
-    rows)."""
+    rows, and gives the page's rows in their place when it returns a list)."""
 
     def __init__(
         self,
         rows: PreparedQuery,
         count: PreparedQuery | int,
         ids: dict[str, Any],
-        complete: Callable[[list], None] | None = None,
+        complete: Callable[[list], list | None] | None = None,
         count_ids: dict[str, Any] | None = None,
     ) -> None:
         self._rows, self._count, self._ids, self._complete = rows, count, ids, complete
@@ -606,7 +606,9 @@ class PreparedPages:
             return []
         rows = self._rows(limit=stop - start, offset=start, **self._ids)
         if self._complete is not None:
-            self._complete(rows)
+            completed = self._complete(rows)
+            if completed is not None:
+                return completed
         return rows
 
 

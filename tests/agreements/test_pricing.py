@@ -4,11 +4,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from agreements.pricing import (
+    SheetProduct,
     format_percent,
+    price_products,
     price_row_as_dict,
     price_sheet,
+    price_sheet_pages,
     upcoming_price_changes,
 )
 from partners.models import Territory
@@ -248,6 +252,78 @@ def test_every_row_explains_itself(catalogue):
     assert "agreed discount for this product: 30%" in text
     assert "Promotion Q4NET: 5% off" in text
     assert "7980.00 TWD" in text
+
+
+def _explained(row) -> tuple:
+    return (
+        row.product.pk,
+        row.product.sku,
+        row.product.line.code,
+        price_row_as_dict(row),
+        row.discount_source,
+        row.promotion,
+        row.promotion_candidates,
+        row.steps,
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_a_page_of_the_sheet_prices_its_products_as_the_service_does(catalogue, language):
+    # given: a product in every state: agreed discount, agreed net price, tier line discount,
+    # tier default discount, no list price yet, a promotion for one line
+    partner = catalogue["partner"]
+    sec = ProductFactory(sku="FW-2", line=catalogue["firewall"].line)
+    PriceListItemFactory(price_list=catalogue["base"], product=sec, list_price=Decimal("10.05"))
+    agreed = ProductFactory(sku="SW-30", line=catalogue["net"])
+    PriceListItemFactory(price_list=catalogue["base"], product=agreed, list_price=Decimal("500"))
+    PriceOverrideFactory(partner=partner, product=agreed, discount=None, net_price=Decimal("420"))
+    PriceOverrideFactory(partner=partner, product=sec, discount=Decimal("12.5"))
+    ProductFactory(sku="SW-99", line=catalogue["net"])
+    PromotionFactory(code="Q4NET", line=catalogue["net"], percent=Decimal("5"))
+    with translation.override(language):
+        # when
+        pages, lines = price_sheet_pages(partner=partner, on=D)
+        page = pages[0:50]
+        rows = price_products(partner=partner, on=D, priced=page, lines=lines)
+        # then: the first page (read with its prices) and later ones (their prices read after
+        # them) hold the same products
+        assert [p.pk for p in page] == [p.pk for p in pages[0:2] + pages[2:50]]
+        assert [_explained(row) for row in rows] == [
+            _explained(row)
+            for row in price_products(
+                partner=partner, on=D, priced=pages[0:1] + pages[1:50], lines=lines
+            )
+        ]
+        assert all(isinstance(product, SheetProduct) for product in page)
+        assert [_explained(row) for row in rows] == [
+            _explained(row)
+            for row in sorted(price_sheet(partner=partner, on=D), key=lambda row: row.product.sku)
+        ]
+    assert [row.discount_source for row in rows] == [
+        "tier_default",
+        "override_discount",
+        "tier_line",
+        "override_net_price",
+        "none",
+    ]
+
+
+def test_an_empty_sheet_reads_no_page(catalogue, django_assert_num_queries):
+    pages, _lines = price_sheet_pages(partner=catalogue["partner"], on=D, search="nothing")
+    assert pages.count() == 0
+    with django_assert_num_queries(0):
+        assert pages[0:0] == []
+
+
+def test_a_page_of_the_sheet_for_a_partner_without_tier(catalogue):
+    partner = PartnerFactory(tier=None)
+    pages, lines = price_sheet_pages(partner=partner, on=D)
+    rows = price_products(partner=partner, on=D, priced=pages[0:50], lines=lines)
+    assert [_explained(row) for row in rows] == [
+        _explained(row)
+        for row in sorted(price_sheet(partner=partner, on=D), key=lambda row: row.product.sku)
+    ]
+    assert {row.discount_source for row in rows} == {"none"}
 
 
 def test_partner_without_tier_gets_no_discount(catalogue):
