@@ -279,10 +279,11 @@ def pagination(context, page_obj, target: str):
         "number": conditional_escape(localize(page_obj.number)),
         "total": conditional_escape(localize(page_obj.paginator.num_pages)),
     }
+    pages = conditional_escape(_("Pages"))
     return mark_safe(  # noqa: S308 (every value is escaped)
         "\n"
         '<nav class="card-footer d-flex justify-content-between align-items-center"'
-        f' aria-label="{conditional_escape(_("Pages"))}">\n'
+        f' aria-label="{pages}">\n'
         '  <ul class="pagination pagination-sm mb-0">\n'
         f"    {previous}\n"
         f'    <li class="page-item disabled"><span class="page-link">{where}</span></li>\n'
@@ -719,18 +720,18 @@ def _feed_words() -> _FeedWords:
 
 
 def _write_feed_words() -> _FeedWords:
+    unread = escape(_("Unread:"))
+    awaiting = escape(_("Awaiting your acknowledgement"))
+    acknowledged = escape(_("Acknowledged"))
     return _FeedWords(
         unread=(
             '<i class="bi bi-circle-fill text-primary small" aria-hidden="true"></i> '
-            f'<span class="visually-hidden">{escape(_("Unread:"))}</span>'
+            f'<span class="visually-hidden">{unread}</span>'
         ),
-        awaiting=(
-            f'<span class="badge text-bg-warning">{escape(_("Awaiting your acknowledgement"))}'
-            "</span>"
-        ),
+        awaiting=f'<span class="badge text-bg-warning">{awaiting}</span>',
         acknowledged=(
             '<span class="badge text-bg-success"><i class="bi bi-check2" '
-            f'aria-hidden="true"></i> {escape(_("Acknowledged"))}</span>'
+            f'aria-hidden="true"></i> {acknowledged}</span>'
         ),
         by_date=_("by %(date)s"),
         categories={
@@ -870,7 +871,8 @@ class _AnnouncementCells:
         self.audiences = {
             value: escape(str(label)) for value, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()
         }
-        self.draft = f'<span class="badge text-bg-secondary">{escape(_("Draft"))}</span>'
+        draft = escape(_("Draft"))
+        self.draft = f'<span class="badge text-bg-secondary">{draft}</span>'
         self.short_date, self.language = get_format("SHORT_DATE_FORMAT"), get_language()
         self.out_of = escape(_("%(done)s of %(total)s"))
         self.reached: dict[int, str] = {}

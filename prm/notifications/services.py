@@ -130,7 +130,8 @@ def notify(
         if delivery == Delivery.EMAIL and recipient.user.email:
             if url and not link_in_body:
                 with translation.override(recipient.language):
-                    body = f"{body.rstrip()}\n\n{_('Open it in the portal:')} {absolute_url(url)}\n"
+                    open_it = _("Open it in the portal:")
+                    body = f"{body.rstrip()}\n\n{open_it} {absolute_url(url)}\n"
             emails.append((subject, body, recipient.user.email))
     Notification.objects.bulk_create(notifications)
     attachments = list(attachments)
