@@ -45,6 +45,8 @@ def _permission_facts_query(user: int):
         permission_id=OuterRef("pk"), group_id__in=user_groups.values("group_id")
     )
     grant_total = PartnerGrantTotal.objects.filter(user_id=user, permission_id=OuterRef("pk"))
+    every = PartnerGrantTotal.EVERY_PARTNER
+    partner_total = PartnerGrantTotal.objects.filter(user_id=every, permission_id=every)
     return (
         Permission.objects.filter(codename__in=codenames, content_type__app_label=app_label)
         .annotate(
@@ -52,9 +54,18 @@ def _permission_facts_query(user: int):
             user_granted=Exists(user_grants),
             group_granted=Exists(group_grants),
             grant_total=Subquery(grant_total.values("total"), output_field=IntegerField()),
+            partner_total=Subquery(partner_total.values("total"), output_field=IntegerField()),
         )
         .order_by()
-        .values_list("codename", "pk", "in_group", "user_granted", "group_granted", "grant_total")
+        .values_list(
+            "codename",
+            "pk",
+            "in_group",
+            "user_granted",
+            "group_granted",
+            "grant_total",
+            "partner_total",
+        )
     )
 
 
@@ -67,8 +78,9 @@ def _permission_facts(user, using: str = "default") -> dict:
     """What the partner scope of vendor staff needs to know about `user`, in one query cached on
     the user object (a request's user): the id of the manage-partner permission, whether the
     user is in any group, whether the view-all-partners permission is granted to the user or
-    one of their groups, and on how many partners the user holds the manage-partner permission
-    through their own grants (PartnerGrantTotal, one row read)."""
+    one of their groups, on how many partners the user holds the manage-partner permission
+    through their own grants and how many partners there are (PartnerGrantTotal, two rows
+    read)."""
     cache = user.__dict__.setdefault("_partner_permission_facts", {})
     if using not in cache:
         codenames = {name.split(".")[1]: name for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)}
@@ -81,8 +93,18 @@ def _permission_facts(user, using: str = "default") -> dict:
             "in_group": any(row[1] for row in found.values()),
             "view_all": bool(view_all and (view_all[2] or view_all[3])),
             "managed_total": (manage[4] or 0) if manage else 0,
+            "partner_total": next((row[5] or 0 for row in found.values()), 0),
         }
     return cache[using]
+
+
+def manages_every_partner(user, using: str = "default") -> bool:
+    """Whether the grants of the manage-partner permission `user` holds themselves (not
+    through a group) are on every partner: the totals the database keeps, read with the
+    permission facts (no query of its own)."""
+    facts = _permission_facts(user, using)
+    every = facts.get("partner_total", 0)
+    return every > 0 and facts.get("managed_total", 0) == every
 
 
 def may_view_all_partners(user) -> bool:

@@ -58,6 +58,7 @@ from ..permissions import (
     managed_partner_total,
     managed_partners,
     managed_scope,
+    manages_every_partner,
     may_view_all_partners,
     partner_scope_shape,
 )
@@ -221,14 +222,12 @@ class _UngroupedCase(Case):
 def reading_scope_shape(user) -> tuple:
     """The shape of the partner scope of `user` by which the rows they see are read:
     `partner_scope_shape`'s, except that a channel manager (without groups) whose grants hold
-    every partner reads as every partner, without the grants, since those are the same rows. Two
-    rows of the totals the database keeps tell it (`scope_share`), read for channel managers
-    only."""
+    every partner reads as every partner, without the grants, since those are the same rows
+    (partners.permissions.manages_every_partner: the totals the database keeps, read with the
+    user's permission facts)."""
     shape = partner_scope_shape(user)
-    if shape[0] == "managed" and not shape[2]:
-        share = scope_share(SCOPE_MANAGED)(user=user.pk, permission=shape[1])
-        if share["partners"] and share["inside"] == share["partners"]:
-            return ("all",)
+    if shape[0] == "managed" and not shape[2] and manages_every_partner(user):
+        return ("all",)
     return shape
 
 

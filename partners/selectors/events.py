@@ -14,7 +14,7 @@ from prm.core.events import readable_verbs
 from prm.core.models import Event
 from prm.core.prepared import PreparedQuery
 
-from ..permissions import partner_scope_shape, partner_scope_stand_in
+from ..permissions import partner_scope_stand_in
 
 
 def event_list(
@@ -72,7 +72,11 @@ def _feed(user, verbs: tuple[str, ...] | None, limit: int, partner, ids) -> list
         return _recent(verbs, limit, True)(partner=partner.pk)
     if ids is None:
         return _recent(verbs, limit, False)()
-    shape = partner_scope_shape(user)
+    from .directory import reading_scope_shape
+
+    shape = reading_scope_shape(user)
+    if shape[0] == "all":
+        return _recent(verbs, limit, False)()
     if shape[0] == "managed":
         return _recent_managed(verbs, limit, shape)(user=user.pk)
     return None

@@ -21,11 +21,11 @@ pytestmark = pytest.mark.django_db
 # target but no sales for it. Vendor staff: +1 for the most-voted open ideas (the
 # falling-health tile is counted with the others); partner users: +1 for relationship health
 # (the quarterly trend, whose newest is the current quarter's snapshot, stored by the first
-# visit). A channel manager: +1 for whether their grants hold every partner (the grant totals).
+# visit).
 HEALTH_QUERIES = 1
 EXPECTED_QUERIES = {
     "vendor_admin": 11 + 1 + 2,
-    "cm_assigned": 12 + 1 + 2 + 1,
+    "cm_assigned": 12 + 1 + 2,
     "partner_admin": 16 + HEALTH_QUERIES,
     "partner_finance": 15 + HEALTH_QUERIES,
     "partner_sales": 13 + HEALTH_QUERIES,

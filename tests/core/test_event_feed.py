@@ -83,3 +83,34 @@ def test_the_feeds_are_newest_first_limited_and_scoped(history, django_assert_nu
     assert "case.note_added" not in {
         e.verb for e in event_list(user=admin, role="partner_admin", partner=history.partner)
     }
+
+
+def test_a_manager_of_every_partner_reads_every_partners_feed(history):
+    """Granted every partner, a channel manager's dashboard feed is every partner's; a partner
+    outside the grants takes its events out again."""
+    from partners.permissions import manages_every_partner
+    from partners.services import partner_assign_account_manager
+    from tests.factories import PartnerFactory
+
+    manager, admin = history.users["cm_assigned"], history.users["vendor_admin"]
+    assert not manages_every_partner(manager)
+    partner_assign_account_manager(partner=history.other_partner, manager=manager, actor=admin)
+    event_record(
+        actor=admin,
+        verb="deal.registered",
+        target=history.other_partner,
+        partner=history.other_partner,
+    )
+
+    def feed(user):
+        fresh = type(user).objects.get(pk=user.pk)
+        return [event.pk for event in event_list(user=fresh, role="channel_manager", limit=20)]
+
+    everyone = type(manager).objects.get(pk=manager.pk)
+    assert manages_every_partner(everyone)
+    assert feed(manager) == feed(admin)
+
+    outsider = PartnerFactory(code="P-Z")
+    event_record(actor=admin, verb="deal.registered", target=outsider, partner=outsider)
+    assert not manages_every_partner(type(manager).objects.get(pk=manager.pk))
+    assert len(feed(admin)) == len(feed(manager)) + 1
