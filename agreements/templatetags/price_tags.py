@@ -194,7 +194,7 @@ def _upcoming_section() -> tuple[str, str, str]:
     none = _escape(gettext("No price changes are scheduled."))
     opening = (
         '<section class="card" aria-labelledby="upcoming-heading">\n'
-        f'  <h2 class="card-header h6" id="upcoming-heading">{heading}</h2>\n'
+        f'  <h2 class="card-header h6" id="upcoming-heading">{heading}</h2>\n  \n'
     )
     return (
         f"{opening}"
@@ -203,8 +203,8 @@ def _upcoming_section() -> tuple[str, str, str]:
         f"        {_upcoming_head()}\n"
         "        <tbody>\n"
         "          ",
-        "\n        </tbody>\n      </table>\n    </div>\n</section>",
-        f'{opening}    <p class="card-body text-body-secondary mb-0">{none}</p>\n</section>',
+        "\n        </tbody>\n      </table>\n    </div>\n  \n</section>",
+        f'{opening}    <p class="card-body text-body-secondary mb-0">{none}</p>\n  \n</section>',
     )
 
 
