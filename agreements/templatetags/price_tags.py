@@ -8,7 +8,7 @@ from django import template
 from django.utils.formats import localize
 from django.utils.http import quote
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from prm.core.columns import column_labels
 from prm.core.kept import Kept
@@ -341,6 +341,42 @@ def price_pagination(page, query):
         )
     parts.append(_PAGINATION_END)
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped
+
+
+@functools.lru_cache(maxsize=16)
+def _form(partner: bool, action: str) -> str:
+    htmx = (
+        f'hx-get="{_escape(action)}" hx-target="#price-table" hx-swap="outerHTML" '
+        'hx-push-url="true" hx-trigger="input changed delay:300ms from:#id_q, '
+        'change from:#id_line, change from:#id_date, submit"'
+        if partner
+        else ""
+    )
+    return (
+        f'<form class="row g-2 align-items-end mb-3" method="get" action="{_escape(action)}" '
+        f'role="search"\n      {htmx}>'
+    )
+
+
+@register.simple_tag
+def price_sheet_form(partner):
+    """The opening tag of the price sheet's filter form: for a partner's sheet (`partner`), its
+    changes replace the table in place (htmx).
+
+    {% price_sheet_form sheet_partner %}
+    """
+    return mark_safe(_form(bool(partner), nav("price_sheet")))  # noqa: S308 - written escaped
+
+
+@register.simple_tag
+def price_caption(count):
+    """The caption of the price sheet's table: its number of products, as `{% blocktranslate
+    count counter=count %}` writes it.
+
+    {% price_caption page_obj.paginator.count %}
+    """
+    sentence = ngettext("%(counter)s product", "%(counter)s products", count)
+    return mark_safe(sentence % {"counter": _escape(localize(count))})  # noqa: S308 - the number escaped
 
 
 _FILTERS: Kept[str] = Kept(256)

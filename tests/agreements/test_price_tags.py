@@ -12,7 +12,9 @@ from django.utils import translation
 
 from agreements.pricing import UpcomingChange
 from agreements.templatetags.price_tags import (
+    price_caption,
     price_pagination,
+    price_sheet_form,
     price_sheet_header,
     upcoming_section,
 )
@@ -47,6 +49,14 @@ UPCOMING = Template(
     <p class="card-body text-body-secondary mb-0">{% translate "No price changes are scheduled." %}</p>
   {% endif %}
 </section>"""  # noqa: E501
+)
+FORM = Template(
+    """{% load prm %}<form class="row g-2 align-items-end mb-3" method="get" action="{% nav_url 'price_sheet' %}" role="search"
+      {% if sheet_partner %}hx-get="{% nav_url 'price_sheet' %}" hx-target="#price-table" hx-swap="outerHTML" hx-push-url="true" hx-trigger="input changed delay:300ms from:#id_q, change from:#id_line, change from:#id_date, submit"{% endif %}>"""  # noqa: E501
+)
+CAPTION = Template(
+    "{% load i18n %}{% blocktranslate count counter=count %}{{ counter }} product{% plural %}"
+    "{{ counter }} products{% endblocktranslate %}"
 )
 PAGINATION = Template('{% include "partials/_pagination.html" %}')
 
@@ -130,3 +140,15 @@ def test_price_pagination_keeps_every_parameter_but_the_page():
     assert 'href="?q=%3Cb%3E%20%26&line=NET&page=1">Previous</a>' in written
     assert "Page 2 of 3" in written
     assert 'href="?q=%3Cb%3E%20%26&line=NET&page=3">Next</a>' in written
+
+
+@pytest.mark.parametrize("partner", [None, SimpleNamespace(display_name="Acme")])
+def test_price_sheet_form_writes_what_the_template_wrote(partner):
+    assert price_sheet_form(partner) == FORM.render(Context({"sheet_partner": partner}))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("count", [0, 1, 2, 1234])
+def test_price_caption_writes_what_the_template_wrote(language, count):
+    with translation.override(language):
+        assert price_caption(count) == CAPTION.render(Context({"count": count}))
