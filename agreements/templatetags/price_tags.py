@@ -267,7 +267,8 @@ def price_sheet_header(partner, on, query: str):
     {% price_sheet_header sheet_partner on request.GET.urlencode %}
     """
     written = _SECTIONS.get(
-        ("header", partner is not None, get_language()), lambda: _sheet_header(partner is not None)
+        ("header", partner is not None, get_language(), nav("price_export")),
+        lambda: _sheet_header(partner is not None),
     )
     return mark_safe(  # noqa: S308 - labels escaped when written, the values here
         written.format(
