@@ -101,6 +101,16 @@ class PriceListItem(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["price_list", "product"], name="unique_price_item"),
         ]
+        indexes = [
+            # A product's items, each with its list and prices, read from the index alone: the
+            # list price in force on a day (the one each upcoming change replaces), a page's
+            # prices.
+            models.Index(
+                fields=["product", "price_list"],
+                include=["list_price", "map_price"],
+                name="price_item_product_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product.sku} {self.list_price}"

@@ -5,8 +5,10 @@ import functools
 import html
 
 from django import template
+from django.utils.formats import localize
+from django.utils.http import quote
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from prm.core.columns import column_labels
 from prm.core.kept import Kept
@@ -165,22 +167,222 @@ def upcoming_rows(changes):
     escape = html.escape  # the columns are text read from the database
     now_cell = f'</td><td class="num" data-label="{now}">'
     new_cell = f'</td><td class="num fw-semibold" data-label="{new}" data-key="net-price">'
+    sku_cell = f'</td><td data-label="{sku}">'
+    product_cell = f'</td><td data-label="{product}">'
     cells = _Cells()
-    return mark_safe(  # noqa: S308 - every value is escaped
-        "\n".join(
-            f'<tr><td class="stack-title">{change.effective_from:%Y-%m-%d}</td>'
-            f'<td data-label="{sku}">{escape(change.sku)}</td>'
-            f'<td data-label="{product}">{escape(change.name)}'
-            f"{now_cell}{_grouped(change.current, change.currency)}"
-            f"{new_cell}{_grouped(change.new, change.currency)}"
-            f"{'' if change.new is None else cells.currency(change.currency)}</td></tr>"
-            for change in changes
+    # A few dates start every change: each is written once.
+    days: dict = {}
+    out = []
+    for change in changes:
+        since, currency = change.effective_from, change.currency
+        day = days.get(since)
+        if day is None:
+            day = days[since] = f'<tr><td class="stack-title">{since:%Y-%m-%d}'
+        out.append(
+            f"{day}{sku_cell}{escape(change.sku)}{product_cell}{escape(change.name)}"
+            f"{now_cell}{_grouped(change.current, currency)}"
+            f"{new_cell}{_grouped(change.new, currency)}"
+            f"{'' if change.new is None else cells.currency(currency)}</td></tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value is escaped
+
+
+def _upcoming_section() -> tuple[str, str, str]:
+    """The section of upcoming price changes around its rows (what precedes them, what follows
+    them) and the section when none is scheduled."""
+    heading = _escape(gettext("Upcoming price changes"))
+    none = _escape(gettext("No price changes are scheduled."))
+    opening = (
+        '<section class="card" aria-labelledby="upcoming-heading">\n'
+        f'  <h2 class="card-header h6" id="upcoming-heading">{heading}</h2>\n  \n'
+    )
+    return (
+        f"{opening}"
+        '    <div class="table-responsive">\n'
+        '      <table class="table table-stack mb-0 align-middle">\n'
+        f"        {_upcoming_head()}\n"
+        "        <tbody>\n"
+        "          ",
+        "\n        </tbody>\n      </table>\n    </div>\n  \n</section>",
+        f'{opening}    <p class="card-body text-body-secondary mb-0">{none}</p>\n  \n</section>',
+    )
+
+
+@register.simple_tag
+def upcoming_section(changes):
+    """The section of the upcoming list-price changes `changes`: its heading, then their table
+    (`upcoming_rows`) or the sentence that none is scheduled; what surrounds the rows is written
+    once per process and language.
+
+    {% upcoming_section upcoming %}
+    """
+    before, after, empty = _SECTIONS.get(("upcoming", get_language()), _upcoming_section)
+    if not changes:
+        return mark_safe(empty)  # noqa: S308 - written escaped
+    return mark_safe(f"{before}{upcoming_rows(changes)}{after}")  # noqa: S308 - every value escaped
+
+
+def _sheet_header(partner: bool) -> str:
+    """The price sheet's page header, for a partner's sheet (`partner`) or for none, with
+    `{name}`, `{date}` and `{query}` in place of the partner's name, the price date and the
+    query string of the export's link."""
+
+    def e(text) -> str:
+        return _escape(text).replace("{", "{{").replace("}", "}}")
+
+    def raw(text: str) -> str:
+        return text.replace("{", "{{").replace("}", "}}")
+
+    title = e(gettext("Pricing")) + (" · {name}" if partner else "")
+    # As {% blocktranslate %} writes it: the sentence as translated, the date escaped.
+    sentence = raw(
+        gettext("Net prices on %(date)s. Open any row to see how its price was derived.")
+    ) % {"date": "{date}"}
+    export = (
+        '\n    <a class="btn btn-outline-primary" href="'
+        + e(nav("price_export"))
+        + '?{query}"><i class="bi bi-download" aria-hidden="true"></i> '
+        + e(gettext("Export CSV"))
+        + "</a>\n  "
+        if partner
+        else ""
+    )
+    return (
+        '<div class="page-header">\n'
+        "  <div>\n"
+        f"    <h1>{title}</h1>\n"
+        f'    <p class="text-body-secondary mb-0">{sentence}</p>\n'
+        "  </div>\n"
+        f"  {export}\n"
+        "</div>"
+    )
+
+
+@register.simple_tag
+def price_sheet_header(partner, on, query: str):
+    """The price sheet's page header: its title (with the name of `partner`, if any), the price
+    date `on` and, for a partner's sheet, the link to export it with the query string `query`
+    (already encoded). Written once per process and language.
+
+    {% price_sheet_header sheet_partner on request.GET.urlencode %}
+    """
+    written = _SECTIONS.get(
+        ("header", partner is not None, get_language(), nav("price_export")),
+        lambda: _sheet_header(partner is not None),
+    )
+    return mark_safe(  # noqa: S308 - labels escaped when written, the values here
+        written.format(
+            name=_escape(partner.display_name) if partner is not None else "",
+            date=on.isoformat(),
+            query=_escape(query),
         )
     )
 
 
+def _pagination() -> tuple[str, str, str, str]:
+    """What `partials/_pagination.html` writes for a page, in four parts: the opening; the link
+    to the previous page, the page's position and the link to the next page as format strings
+    (`{query}` the parameters kept before `page=`, `{number}` a page's number, `{total}` the
+    number of pages)."""
+
+    def e(text) -> str:
+        return _escape(text).replace("{", "{{").replace("}", "}}")
+
+    # As {% blocktranslate %} writes it: the sentence as translated, the numbers escaped.
+    position = gettext("Page %(number)s of %(total)s").replace("{", "{{").replace("}", "}}") % {
+        "number": "{number}",
+        "total": "{total}",
+    }
+    return (
+        f'\n\n  <nav class="card-footer" aria-label="{_escape(gettext("Pages"))}">\n'
+        '    <ul class="pagination pagination-sm mb-0">\n      ',
+        '<li class="page-item"><a class="page-link" href="?{query}page={number}">'
+        f"{e(gettext('Previous'))}</a></li>",
+        '\n      <li class="page-item disabled"><span class="page-link">'
+        f"{position}</span></li>\n      ",
+        '<li class="page-item"><a class="page-link" href="?{query}page={number}">'
+        f"{e(gettext('Next'))}</a></li>",
+    )
+
+
+_PAGINATION_END = "\n    </ul>\n  </nav>\n\n"
+
+
+@register.simple_tag
+def price_pagination(page, query):
+    """`{% include "partials/_pagination.html" %}` for the page `page` of the price sheet and
+    the query string `query` (request.GET): the links to the previous and next pages, keeping
+    every parameter but the page, and the page's position; nothing when there is one page.
+    What does not change from page to page is written once per process and language.
+
+    {% price_pagination page_obj request.GET %}
+    """
+    if not page.has_other_pages():
+        return "\n\n"
+    opening, previous, position, following = _SECTIONS.get(
+        ("pagination", get_language()), _pagination
+    )
+    kept = "".join(
+        f"{_escape(key)}={_escape(quote(value))}&" for key, value in query.items() if key != "page"
+    )
+    parts = [opening]
+    if page.has_previous():
+        parts.append(
+            previous.format(query=kept, number=_escape(localize(page.previous_page_number())))
+        )
+    parts.append(
+        position.format(
+            number=_escape(localize(page.number)),
+            total=_escape(localize(page.paginator.num_pages)),
+        )
+    )
+    if page.has_next():
+        parts.append(
+            following.format(query=kept, number=_escape(localize(page.next_page_number())))
+        )
+    parts.append(_PAGINATION_END)
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped
+
+
+@functools.lru_cache(maxsize=16)
+def _form(partner: bool, action: str) -> str:
+    htmx = (
+        f'hx-get="{_escape(action)}" hx-target="#price-table" hx-swap="outerHTML" '
+        'hx-push-url="true" hx-trigger="input changed delay:300ms from:#id_q, '
+        'change from:#id_line, change from:#id_date, submit"'
+        if partner
+        else ""
+    )
+    return (
+        f'<form class="row g-2 align-items-end mb-3" method="get" action="{_escape(action)}" '
+        f'role="search"\n      {htmx}>'
+    )
+
+
+@register.simple_tag
+def price_sheet_form(partner):
+    """The opening tag of the price sheet's filter form: for a partner's sheet (`partner`), its
+    changes replace the table in place (htmx).
+
+    {% price_sheet_form sheet_partner %}
+    """
+    return mark_safe(_form(bool(partner), nav("price_sheet")))  # noqa: S308 - written escaped
+
+
+@register.simple_tag
+def price_caption(count):
+    """The caption of the price sheet's table: its number of products, as `{% blocktranslate
+    count counter=count %}` writes it.
+
+    {% price_caption page_obj.paginator.count %}
+    """
+    sentence = ngettext("%(counter)s product", "%(counter)s products", count)
+    return mark_safe(sentence % {"counter": _escape(localize(count))})  # noqa: S308 - the number escaped
+
+
 _FILTERS: Kept[str] = Kept(256)
 _HEADS: Kept[str] = Kept(16)
+_SECTIONS: Kept = Kept(32)
 
 
 def _filters(lines: tuple[tuple[str, str], ...], line: str) -> str:
