@@ -11,20 +11,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from prm.core.columns import column_labels
+from prm.core.html import conditional_escape as _escape
 from prm.core.kept import Kept
 from prm.core.links import nav
 from prm.core.money import quantize
 from prm.core.templatetags.prm import percent
 
 register = template.Library()
-
-
-def _escape(value) -> str:
-    """`conditional_escape(value)` as text: the same characters escaped, without the wrapper
-    that looks for lazy strings in its arguments on each of a sheet's hundreds of cells."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
 
 
 @functools.lru_cache(maxsize=64)
