@@ -26,8 +26,10 @@ class DealRegistration(TimeStampedModel):
         REJECTED = "rejected", _("Rejected")
         EXPIRED = "expired", _("Protection expired")
 
-    # The tally of the pending registrations (prm.core.tally, migration partners 0012).
+    # The tallies of the pending registrations and of every registration (prm.core.tally,
+    # migrations partners 0012 and 0013).
     PENDING_TALLY = "partners.deal.pending"
+    ALL_TALLY = "partners.deal.all"
 
     partner = models.ForeignKey(
         Partner,

@@ -135,10 +135,18 @@ def _deal_page_queries(
             qs = qs.filter(partner_id__in=partner_ids)
         return qs.only(*DEAL_ROW_FIELDS).annotate(**DEAL_ROW_RELATED)
 
+    # Every registration, or the pending ones, are counted by their tallies.
+    tally = None
+    if not (search or conflict_only):
+        tally = {
+            "": DealRegistration.ALL_TALLY,
+            DealRegistration.Status.PENDING: DealRegistration.PENDING_TALLY,
+        }.get(status)
+
     def count(**ids: int) -> QuerySet:
         # Without the rows' partner and territory columns, whose joins a count does not need;
         # a channel manager granted every partner has the deals counted without the grants.
-        return counted_in_scope(filtered(), scope, **ids)
+        return counted_in_scope(filtered(), scope, tally=tally, **ids)
 
     names = SCOPE_IDS[scope]
     # Planned once per database connection, but for a search: its text is anything typed, each

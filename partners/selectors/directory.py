@@ -36,6 +36,7 @@ from prm.core.prepared import (
     PreparedQuery,
     counted,
 )
+from prm.core.tally import tally_counted
 
 from ..models import (
     FLAGGED_Q,
@@ -231,16 +232,21 @@ def reading_scope_shape(user) -> tuple:
     return shape
 
 
-def counted_in_scope(queryset: QuerySet, kind: str, **ids: int) -> QuerySet:
+def counted_in_scope(
+    queryset: QuerySet, kind: str, *, tally: str | None = None, **ids: int
+) -> QuerySet:
     """`counted()` of the rows of `queryset` (which have a `partner_id`) whose partner is in a
     `partner_scope` (`kind` and its `ids`). For a scope of the partners a channel manager
     manages, every row counts when those partners are every partner (`every_partner_in_scope`,
     tested once per query, before any row): the database then counts the rows alone, without
     a join to the manager's grants, and reads no row of the scope's; otherwise it counts the
-    rows of the scope's partners with the plan it would make for them alone."""
+    rows of the scope's partners with the plan it would make for them alone. `tally`, the name
+    of a tally (prm.core.tally) of the rows of `queryset`, is read in place of counting them
+    all."""
     partner_ids = scoped_partner_ids(kind, **ids)
+    every_row = tally_counted(tally) if tally else counted(queryset)
     if partner_ids is None:
-        return counted(queryset)
+        return every_row
     if kind == SCOPE_MEMBER:
         return counted(queryset.filter(partner_id__in=partner_ids))
     every = every_partner_in_scope(kind, **ids)
@@ -251,7 +257,7 @@ def counted_in_scope(queryset: QuerySet, kind: str, **ids: int) -> QuerySet:
         .values("counted_group")
         .annotate(
             counted_rows=_UngroupedCase(
-                When(every, then=Subquery(counted(queryset))),
+                When(every, then=Subquery(every_row)),
                 default=Count("*"),
                 output_field=IntegerField(),
             )

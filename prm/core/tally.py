@@ -7,7 +7,8 @@ tally's few slots instead (`tally_slots`, `tally_total`)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from .models import RowTally
 
@@ -140,3 +141,17 @@ def tally_slots(name: str) -> QuerySet[RowTally]:
 def tally_total(name: str) -> int:
     """The number of rows the tally `name` counts."""
     return sum(tally_slots(name).values_list("total", flat=True))
+
+
+def tally_counted(name: str) -> QuerySet:
+    """A values_list() queryset whose one row holds the number of rows the tally `name` counts
+    (0 without a slot): the shape of prm.core.prepared.counted(), for a list's count that is a
+    tally's."""
+    return (
+        tally_slots(name)
+        .order_by()
+        .annotate(counted_group=Value(1))
+        .values("counted_group")
+        .annotate(counted_rows=Coalesce(Sum("total"), 0))
+        .values_list("counted_rows")
+    )

@@ -99,3 +99,15 @@ def test_a_table_truncated_leaves_its_tallies_at_nothing():
     assert tally_total(PENDING) == _pending() == 0
     DealRegistrationFactory()
     assert tally_total(PENDING) == _pending() == 1
+
+
+def test_the_tally_of_every_deal_follows_inserts_and_deletes():
+    every = DealRegistration.ALL_TALLY
+    deals = DealRegistrationFactory.create_batch(3)
+    DealRegistrationFactory(status="rejected")
+    assert tally_total(every) == DealRegistration.objects.count() == 4
+
+    DealRegistration.objects.filter(pk=deals[0].pk).update(status="expired")
+    assert tally_total(every) == 4
+    DealRegistration.objects.filter(pk__in=[deals[1].pk, deals[2].pk]).delete()
+    assert tally_total(every) == DealRegistration.objects.count() == 2

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
+from django.db.models import F
 from guardian.shortcuts import assign_perm, remove_perm
 
 from partners.models import (
@@ -27,6 +28,7 @@ from partners.selectors import (
     partner_visible_queryset,
 )
 from partners.selectors.directory import scope_share
+from prm.core.models import RowTally
 from prm.core.prepared import PreparedQuery
 
 from ..factories import PartnerFactory
@@ -95,7 +97,14 @@ def test_directory_pages_list_what_partner_list_lists(listed, role, filters):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     "query",
-    [{}, {"sort": "value"}, {"status": "approved"}, {"conflict_only": True}, {"search": "P-B"}],
+    [
+        {},
+        {"sort": "value"},
+        {"status": "approved"},
+        {"status": "pending"},
+        {"conflict_only": True},
+        {"search": "P-B"},
+    ],
 )
 def test_deal_list_pages_list_what_deal_list_lists(listed, role, query):
     user = listed.users[role]
@@ -237,7 +246,9 @@ def test_scope_share_gives_the_partners_in_the_scope_and_in_all(listed, role):
     assert scope_share(kind)(**ids) == {"inside": inside, "partners": 5}
 
 
-@pytest.mark.parametrize("query", [{}, {"status": "approved"}, {"search": "P-B"}])
+@pytest.mark.parametrize(
+    "query", [{}, {"status": "approved"}, {"status": "pending"}, {"search": "P-B"}]
+)
 def test_deal_list_pages_of_a_manager_of_every_partner_count_every_deal(listed, query):
     manager = listed.users["cm_assigned"]
     for partner in Partner.objects.all():
@@ -257,6 +268,33 @@ def test_deal_list_pages_of_a_manager_of_every_partner_count_every_deal(listed, 
     count, deals = _pages(deal_list_pages(user=manager, **query))
     assert count == len(list(deal_list(user=manager, **query))) == len(deals)
     assert "P-NEW" not in {deal.partner_code for deal in deals}
+
+
+@pytest.mark.parametrize(
+    ("query", "tallied"),
+    [
+        ({}, True),
+        ({"status": "pending"}, True),
+        ({"status": "approved"}, False),
+        ({"search": "P-B"}, False),
+        ({"conflict_only": True}, False),
+    ],
+)
+@pytest.mark.parametrize("role", ["vendor_admin", "cm_assigned"])
+def test_every_deal_and_the_pending_ones_are_counted_by_their_tallies(listed, role, query, tallied):
+    user = listed.users[role]
+    if role == "cm_assigned":
+        for partner in Partner.objects.all():
+            assign_perm(MANAGE_PARTNER, user, partner)
+        user = type(user).objects.get(pk=user.pk)
+    count = Paginator(deal_list_pages(user=user, **query), 2).count
+    assert count == len(list(deal_list(user=user, **query)))
+    # A tally read, not the rows counted: a change to the tally alone shows in the count.
+    for name in (DealRegistration.ALL_TALLY, DealRegistration.PENDING_TALLY):
+        slot = RowTally.objects.filter(name=name).order_by("slot").first()
+        RowTally.objects.filter(pk=slot.pk).update(total=F("total") + 100)
+    moved = Paginator(deal_list_pages(user=user, **query), 2).count
+    assert moved == count + (100 if tallied else 0)
 
 
 def _deal_filter(query: dict) -> dict:
