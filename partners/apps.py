@@ -12,3 +12,18 @@ class PartnersConfig(AppConfig):
         from .middleware import attach_partner_context
 
         request_context_attacher(attach_partner_context)
+
+        from prm.core.tally import tally_declare
+
+        from .models import ActionItem, DealRegistration
+
+        deals = DealRegistration._meta.db_table
+        tally_declare(
+            DealRegistration.PENDING_TALLY, table=deals, condition="{row}.status = 'pending'"
+        )
+        tally_declare(DealRegistration.ALL_TALLY, table=deals, condition="TRUE")
+        tally_declare(
+            ActionItem.OPEN_TALLY,
+            table=ActionItem._meta.db_table,
+            condition="{row}.done_at IS NULL",
+        )

@@ -107,6 +107,12 @@ def manages_every_partner(user, using: str = "default") -> bool:
     return every > 0 and facts.get("managed_total", 0) == every
 
 
+def partner_total(user, using: str = "default") -> int:
+    """How many partners there are, as PartnerGrantTotal keeps it, read with the permission
+    facts of `user`, vendor staff (no query of its own)."""
+    return _permission_facts(user, using)["partner_total"]
+
+
 def may_view_all_partners(user) -> bool:
     """`user.has_perm(VIEW_ALL_PARTNERS)` (a global grant, to the user or a group of theirs),
     read with the facts the managed-partner scope needs (one query for both)."""

@@ -62,6 +62,7 @@ from ..permissions import (
     manages_every_partner,
     may_view_all_partners,
     partner_scope_shape,
+    partner_total,
 )
 from .events import event_list
 from .targets import Scorecard, partner_attainment_annotate, sales_available, target_scorecard
@@ -118,7 +119,9 @@ SCOPE_IDS: dict[str, tuple[str, ...]] = {
 def partner_scope(*, user, current_partner: Partner | None = None):
     """The partners of `partner_visible_queryset(user=..., current_partner=...)` as a prepared
     query takes them: (kind, ids), whose subquery is `scoped_partner_ids(kind, **ids)`; None
-    when there are none."""
+    when there are none. A channel manager (without groups) whose grants hold every partner
+    has every partner's scope: the same rows, read without joining the grants (whether they
+    hold every partner comes with the facts of the manager's scope, no query of its own)."""
     if not user.is_authenticated or not user.is_active:
         return None
     if user.is_vendor_admin or (user.is_channel_manager and may_view_all_partners(user)):
@@ -127,6 +130,8 @@ def partner_scope(*, user, current_partner: Partner | None = None):
         permission, in_group = managed_scope(user)
         if permission is None:
             return None
+        if not in_group and manages_every_partner(user):
+            return SCOPE_ALL, {}
         kind = SCOPE_MANAGED_IN_GROUP if in_group else SCOPE_MANAGED
         return kind, {"user": user.pk, "permission": permission}
     if current_partner is not None:
@@ -550,11 +555,14 @@ _PARTNER_TOTAL = PreparedQuery(
 def _unfiltered_count(user, kind: str) -> int:
     """How many partners the unfiltered directory of `user` lists, for a scope of every
     partner or of a channel manager's own grants (`kind`), from the totals the database keeps
-    (PartnerGrantTotal) rather than counted: every partner's total, one row read; or the
-    manager's grant total (one grant per partner, guardian's unique constraint, each a partner,
-    a foreign key), read with the facts of their scope."""
+    (PartnerGrantTotal) rather than counted: every partner's total, one row read, or for a
+    channel manager read with the facts of their scope; or the manager's grant total (one grant
+    per partner, guardian's unique constraint, each a partner, a foreign key), read with the
+    same facts."""
     if kind == SCOPE_MANAGED:
         return managed_partner_total(user)
+    if user.is_channel_manager and not user.is_superuser:
+        return partner_total(user)
     rows = _PARTNER_TOTAL()
     return rows[0][0] if rows else 0
 

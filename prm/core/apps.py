@@ -22,3 +22,6 @@ class CoreConfig(AppConfig):
         post_migrate.connect(
             history_triggers_ensure, sender=self, dispatch_uid="prm_history_triggers"
         )
+        from .tally import tallies_recount
+
+        post_migrate.connect(tallies_recount, sender=self, dispatch_uid="prm_tallies_recount")

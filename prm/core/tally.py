@@ -133,6 +133,39 @@ def tally_remove(connection, *, name: str, table: str) -> None:
         cursor.execute(f"DELETE FROM {TALLIES} WHERE name = %s", [name])  # noqa: S608
 
 
+# The tallies apps keep, by name: (table, condition), as their migrations install them.
+DECLARED: dict[str, tuple[str, str]] = {}
+
+
+def tally_declare(name: str, *, table: str, condition: str) -> None:
+    """Declare the tally `name` of the rows of `table` that meet `condition`, which a migration
+    installs (`tally_install`), so that `tallies_recount` can count it afresh."""
+    _prefix(name)
+    DECLARED[name] = (table, condition)
+
+
+def tallies_recount(using: str = "default", **kwargs) -> None:
+    """Count afresh the declared tallies the database keeps (those with a slot), from their
+    tables' rows: after `manage.py flush`, which on SQLite empties the tallies' table before
+    the tables whose triggers then take their deleted rows off it (a post_migrate receiver,
+    since flush sends post_migrate)."""
+    from django.db import connections
+
+    connection = connections[using]
+    kept = set(
+        RowTally.objects.using(using).filter(name__in=DECLARED).values_list("name", flat=True)
+    )
+    with connection.cursor() as cursor:
+        for name in sorted(kept):
+            table, condition = DECLARED[name]
+            cursor.execute(f"DELETE FROM {TALLIES} WHERE name = %s", [name])  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {TALLIES} (name, slot, total) "  # noqa: S608
+                f"SELECT %s, 0, COUNT(*) FROM {table} WHERE {condition.format(row=table)}",
+                [name],
+            )
+
+
 def tally_slots(name: str) -> QuerySet[RowTally]:
     """The slots of the tally `name`, whose totals sum to it (prm.core.prepared.Total)."""
     return RowTally.objects.filter(name=name)

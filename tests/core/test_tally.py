@@ -3,10 +3,17 @@
 import pytest
 from django.db import connection, transaction
 
-from partners.models import DealRegistration
+from partners.models import ActionItem, DealRegistration
 from prm.core.models import RowTally
 from prm.core.prepared import PreparedCounts, Total
-from prm.core.tally import _prefix, tally_install, tally_remove, tally_slots, tally_total
+from prm.core.tally import (
+    _prefix,
+    tallies_recount,
+    tally_install,
+    tally_remove,
+    tally_slots,
+    tally_total,
+)
 from tests.partners.factories import DealRegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +118,28 @@ def test_the_tally_of_every_deal_follows_inserts_and_deletes():
     assert tally_total(every) == 4
     DealRegistration.objects.filter(pk__in=[deals[1].pk, deals[2].pk]).delete()
     assert tally_total(every) == DealRegistration.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tallies_hold_after_a_flush():
+    from django.core.management import call_command
+
+    DealRegistrationFactory.create_batch(3)
+    call_command("flush", interactive=False, verbosity=0)
+    assert tally_total(PENDING) == tally_total(DealRegistration.ALL_TALLY) == 0
+    assert tally_total(ActionItem.OPEN_TALLY) == 0
+
+    DealRegistrationFactory.create_batch(2)
+    assert tally_total(PENDING) == tally_total(DealRegistration.ALL_TALLY) == 2
+
+
+def test_a_recount_counts_the_kept_tallies_afresh_and_leaves_the_others():
+    DealRegistrationFactory.create_batch(2)
+    slot = RowTally.objects.filter(name=PENDING).order_by("slot").first()
+    RowTally.objects.filter(pk=slot.pk).update(total=-7)
+    RowTally.objects.filter(name=DealRegistration.ALL_TALLY).delete()
+
+    tallies_recount()
+
+    assert tally_total(PENDING) == 2
+    assert not RowTally.objects.filter(name=DealRegistration.ALL_TALLY).exists()

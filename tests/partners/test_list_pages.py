@@ -15,7 +15,7 @@ from partners.models import (
     PartnerGrantTotal,
     PartnerUserObjectPermission,
 )
-from partners.permissions import MANAGE_PARTNER
+from partners.permissions import MANAGE_PARTNER, managed_scope
 from partners.selectors import (
     SCOPE_IDS,
     PartnerFilters,
@@ -27,7 +27,12 @@ from partners.selectors import (
     partner_scope,
     partner_visible_queryset,
 )
-from partners.selectors.directory import scope_share
+from partners.selectors.directory import (
+    SCOPE_ALL,
+    SCOPE_MANAGED,
+    SCOPE_MANAGED_IN_GROUP,
+    scope_share,
+)
 from prm.core.models import RowTally
 from prm.core.prepared import PreparedQuery
 
@@ -156,13 +161,19 @@ def test_directory_rows_write_the_tier_and_account_manager_of_each_partner(liste
         assert f">{manager.email}</td>" in partner_rows(partners, [])
 
 
-def _scoped_count(user, rows) -> int | None:
+def _scoped_count(user, rows, *, granted: bool = False) -> int | None:
     """The rows of `rows` in the partner scope of `user`, counted by `counted_in_scope` with
-    its SQL compiled once (as the list pages count them); None without a scope."""
+    its SQL compiled once (as the list pages count them); None without a scope. With
+    `granted`, a channel manager's scope is that of their grants even when they hold every
+    partner (which `partner_scope` reads as every partner's)."""
     scope = partner_scope(user=user)
     if scope is None:
         return None
     kind, ids = scope
+    if granted:
+        permission, in_group = managed_scope(user)
+        kind = SCOPE_MANAGED_IN_GROUP if in_group else SCOPE_MANAGED
+        ids = {"user": user.pk, "permission": permission}
     query = PreparedQuery(
         lambda **named: counted_in_scope(rows, kind, **named), *SCOPE_IDS[kind], plan_once=True
     )
@@ -191,11 +202,17 @@ def test_scoped_counts_of_a_manager_of_every_partner_count_every_row(listed, thr
         assign_perm(MANAGE_PARTNER, grantee, partner)
     rows = DealRegistration.objects.all()
     manager = type(manager).objects.get(pk=manager.pk)
+    assert partner_scope(user=manager)[0] == (
+        SCOPE_ALL if through == "user" else SCOPE_MANAGED_IN_GROUP
+    )
     assert _scoped_count(manager, rows) == rows.count() == 4
+    assert _scoped_count(manager, rows, granted=True) == 4
     # A partner no grant names: the manager's rows are those of their partners again.
     DealRegistrationFactory(partner=PartnerFactory(code="P-NEW"))
     manager = type(manager).objects.get(pk=manager.pk)
+    assert partner_scope(user=manager)[0] != SCOPE_ALL
     assert _scoped_count(manager, rows) == _visible_count(manager, rows) == 4
+    assert _scoped_count(manager, rows, granted=True) == 4
     assert rows.count() == 5
 
 
