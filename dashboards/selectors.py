@@ -43,13 +43,15 @@ from partners.models import (
     Membership,
     Partner,
 )
+from partners.periods import current_period
 from partners.permissions import partner_scope_shape, partner_scope_stand_in
 from partners.selectors import (
     ScorecardRow,
     partner_visible_ids,
     partner_visible_queryset,
+    target_current_annotate,
+    target_current_row,
     target_proposals_awaiting,
-    target_scorecard_current,
 )
 from partners.selectors.directory import reading_scope_shape
 from partners.selectors.reviews import local_day_start
@@ -735,6 +737,33 @@ def _partner_counts(user, partner, membership, shown: frozenset, **at) -> dict[s
     return prepared(user=user.pk, partner=partner.pk, **at)
 
 
+@functools.lru_cache(maxsize=4)
+def _partner_facts_query(period: str) -> PreparedQuery:
+    """A partner's tier and account manager with its target of `period` and the net sales of
+    that period (partners.selectors.target_current_annotate), compiled once."""
+    return PreparedQuery(
+        lambda partner: target_current_annotate(
+            Partner.objects.select_related("tier", "account_manager")
+            .only("id", "tier", "account_manager")
+            .filter(pk=partner),
+            period,
+        ),
+        "partner",
+        plan_once=True,
+    )
+
+
+def _partner_facts(partner: Partner) -> ScorecardRow | None:
+    """Read the partner's tier and account manager, which the dashboard shows, onto `partner`,
+    and give the scorecard row of this period (partners.selectors.target_scorecard_current):
+    one query."""
+    period = current_period()
+    (loaded,) = _partner_facts_query(period)(partner=partner.pk)
+    partner.tier = loaded.tier
+    partner.account_manager = loaded.account_manager
+    return target_current_row(loaded, period)
+
+
 def _membership_of(user, partner: Partner, membership):
     """`membership` when it is `user`'s active membership of `partner`, else that membership
     looked up (None without one)."""
@@ -762,12 +791,13 @@ def partner_dashboard(
     proposals are read only when the caller's role may see them; cases follow the case access
     rule (sales users see the cases they raised; `membership`, the user's membership of
     `partner` when the caller has it, spares looking it up). Unread announcements are those
-    published to the partner that this user has not opened.
+    published to the partner that this user has not opened. The partner's tier and account
+    manager are read onto `partner` with the current target and its sales (one query).
 
     Every count is read in one query, compiled once per process for each kind of user."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
-    scorecard_row = target_scorecard_current(partner=partner)
+    scorecard_row = _partner_facts(partner)
     attainment = scorecard_row.attainment if scorecard_row else None
     attainment_width = (
         None if attainment is None else int(min(max(attainment, Decimal("0")), Decimal("100")))
