@@ -509,6 +509,36 @@ ACTION_ITEM_ROW_FIELDS = (
 )
 
 
+# The columns of the partner dashboard's open cases (number, subject, status and the SLA
+# countdowns), announcements (title, category, days) and next business review.
+OPEN_CASE_ROW_FIELDS = (
+    "id",
+    "subject",
+    "status",
+    "first_response_due",
+    "resolution_due",
+    "first_responded_at",
+    "paused_at",
+)
+RECEIPT_ROW_FIELDS = (
+    "id",
+    "announcement",
+    "announcement__title",
+    "announcement__local_title",
+    "announcement__category",
+    "announcement__acknowledge_by",
+    "announcement__published_at",
+)
+REVIEW_ROW_FIELDS = (
+    "id",
+    "scheduled_at",
+    "location",
+    "organiser",
+    "organiser__full_name",
+    "organiser__email",
+)
+
+
 def _action_item_queryset(open_items: QuerySet) -> QuerySet[ActionItem]:
     """`open_items` in the order and with the columns the action item list shows."""
     return (
@@ -613,7 +643,8 @@ class _PartnerScope:
     def open_case_rows(self) -> QuerySet[Case]:
         return (
             self.cases.filter(ACTIVE_Q)
-            .select_related("partner", "owner")
+            .select_related(None)
+            .only(*OPEN_CASE_ROW_FIELDS)
             .order_by("resolution_due", "id")
         )
 
@@ -621,6 +652,7 @@ class _PartnerScope:
         return (
             self.unread()
             .select_related("announcement")
+            .only(*RECEIPT_ROW_FIELDS)
             .order_by("-announcement__published_at", "-id")
         )
 
@@ -628,11 +660,16 @@ class _PartnerScope:
         return (
             self.pending_ack()
             .select_related("announcement")
+            .only(*RECEIPT_ROW_FIELDS)
             .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")
         )
 
     def review_rows(self) -> QuerySet[BusinessReview]:
-        return self.scheduled.select_related("organiser").order_by("scheduled_at", "id")
+        return (
+            self.scheduled.select_related("organiser")
+            .only(*REVIEW_ROW_FIELDS)
+            .order_by("scheduled_at", "id")
+        )
 
     def action_item_rows(self) -> QuerySet[ActionItem]:
         return _action_item_queryset(self.open_items)
@@ -739,12 +776,19 @@ def _partner_counts(user, partner, membership, shown: frozenset, **at) -> dict[s
 
 @functools.lru_cache(maxsize=4)
 def _partner_facts_query(period: str) -> PreparedQuery:
-    """A partner's tier and account manager with its target of `period` and the net sales of
-    that period (partners.selectors.target_current_annotate), compiled once."""
+    """A partner's tier and account manager (the columns of their names and the manager's
+    address) with its target of `period` and the net sales of that period
+    (partners.selectors.target_current_annotate), compiled once."""
     return PreparedQuery(
         lambda partner: target_current_annotate(
             Partner.objects.select_related("tier", "account_manager")
-            .only("id", "tier", "account_manager")
+            .only(
+                "id",
+                "tier__name",
+                "tier__local_name",
+                "account_manager__full_name",
+                "account_manager__email",
+            )
             .filter(pk=partner),
             period,
         ),
