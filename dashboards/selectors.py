@@ -43,13 +43,15 @@ from partners.models import (
     Membership,
     Partner,
 )
+from partners.periods import current_period
 from partners.permissions import partner_scope_shape, partner_scope_stand_in
 from partners.selectors import (
     ScorecardRow,
     partner_visible_ids,
     partner_visible_queryset,
+    target_current_annotate,
+    target_current_row,
     target_proposals_awaiting,
-    target_scorecard_current,
 )
 from partners.selectors.directory import reading_scope_shape
 from partners.selectors.reviews import local_day_start
@@ -507,6 +509,36 @@ ACTION_ITEM_ROW_FIELDS = (
 )
 
 
+# The columns of the partner dashboard's open cases (number, subject, status and the SLA
+# countdowns), announcements (title, category, days) and next business review.
+OPEN_CASE_ROW_FIELDS = (
+    "id",
+    "subject",
+    "status",
+    "first_response_due",
+    "resolution_due",
+    "first_responded_at",
+    "paused_at",
+)
+RECEIPT_ROW_FIELDS = (
+    "id",
+    "announcement",
+    "announcement__title",
+    "announcement__local_title",
+    "announcement__category",
+    "announcement__acknowledge_by",
+    "announcement__published_at",
+)
+REVIEW_ROW_FIELDS = (
+    "id",
+    "scheduled_at",
+    "location",
+    "organiser",
+    "organiser__full_name",
+    "organiser__email",
+)
+
+
 def _action_item_queryset(open_items: QuerySet) -> QuerySet[ActionItem]:
     """`open_items` in the order and with the columns the action item list shows."""
     return (
@@ -611,7 +643,8 @@ class _PartnerScope:
     def open_case_rows(self) -> QuerySet[Case]:
         return (
             self.cases.filter(ACTIVE_Q)
-            .select_related("partner", "owner")
+            .select_related(None)
+            .only(*OPEN_CASE_ROW_FIELDS)
             .order_by("resolution_due", "id")
         )
 
@@ -619,6 +652,7 @@ class _PartnerScope:
         return (
             self.unread()
             .select_related("announcement")
+            .only(*RECEIPT_ROW_FIELDS)
             .order_by("-announcement__published_at", "-id")
         )
 
@@ -626,11 +660,16 @@ class _PartnerScope:
         return (
             self.pending_ack()
             .select_related("announcement")
+            .only(*RECEIPT_ROW_FIELDS)
             .order_by("announcement__acknowledge_by", "-announcement__published_at", "-id")
         )
 
     def review_rows(self) -> QuerySet[BusinessReview]:
-        return self.scheduled.select_related("organiser").order_by("scheduled_at", "id")
+        return (
+            self.scheduled.select_related("organiser")
+            .only(*REVIEW_ROW_FIELDS)
+            .order_by("scheduled_at", "id")
+        )
 
     def action_item_rows(self) -> QuerySet[ActionItem]:
         return _action_item_queryset(self.open_items)
@@ -735,6 +774,40 @@ def _partner_counts(user, partner, membership, shown: frozenset, **at) -> dict[s
     return prepared(user=user.pk, partner=partner.pk, **at)
 
 
+@functools.lru_cache(maxsize=4)
+def _partner_facts_query(period: str) -> PreparedQuery:
+    """A partner's tier and account manager (the columns of their names and the manager's
+    address) with its target of `period` and the net sales of that period
+    (partners.selectors.target_current_annotate), compiled once."""
+    return PreparedQuery(
+        lambda partner: target_current_annotate(
+            Partner.objects.select_related("tier", "account_manager")
+            .only(
+                "id",
+                "tier__name",
+                "tier__local_name",
+                "account_manager__full_name",
+                "account_manager__email",
+            )
+            .filter(pk=partner),
+            period,
+        ),
+        "partner",
+        plan_once=True,
+    )
+
+
+def _partner_facts(partner: Partner) -> ScorecardRow | None:
+    """Read the partner's tier and account manager, which the dashboard shows, onto `partner`,
+    and give the scorecard row of this period (partners.selectors.target_scorecard_current):
+    one query."""
+    period = current_period()
+    (loaded,) = _partner_facts_query(period)(partner=partner.pk)
+    partner.tier = loaded.tier
+    partner.account_manager = loaded.account_manager
+    return target_current_row(loaded, period)
+
+
 def _membership_of(user, partner: Partner, membership):
     """`membership` when it is `user`'s active membership of `partner`, else that membership
     looked up (None without one)."""
@@ -762,12 +835,13 @@ def partner_dashboard(
     proposals are read only when the caller's role may see them; cases follow the case access
     rule (sales users see the cases they raised; `membership`, the user's membership of
     `partner` when the caller has it, spares looking it up). Unread announcements are those
-    published to the partner that this user has not opened.
+    published to the partner that this user has not opened. The partner's tier and account
+    manager are read onto `partner` with the current target and its sales (one query).
 
     Every count is read in one query, compiled once per process for each kind of user."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
-    scorecard_row = target_scorecard_current(partner=partner)
+    scorecard_row = _partner_facts(partner)
     attainment = scorecard_row.attainment if scorecard_row else None
     attainment_width = (
         None if attainment is None else int(min(max(attainment, Decimal("0")), Decimal("100")))

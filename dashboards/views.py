@@ -14,7 +14,6 @@ from enablement.certificate_selectors import certified_people
 from engagement.board import top_ideas
 from engagement.selectors import partner_health_with_trend
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
-from partners.models import Partner
 from partners.selectors import event_list, partner_overview
 from partners.selectors.reviews import (
     action_item_open_list,
@@ -34,7 +33,6 @@ from prm.core.access import (
     request_role,
 )
 from prm.core.links import nav
-from prm.core.prepared import PreparedQuery
 
 from .selectors import partner_dashboard, vendor_dashboard
 
@@ -211,25 +209,6 @@ def _falling_tile(user, count: int) -> dict:
     )
 
 
-# The partner's tier and account manager, which the dashboard shows: one query compiled once.
-_TIER_AND_MANAGER = PreparedQuery(
-    lambda partner: (
-        Partner.objects.select_related("tier", "account_manager")
-        .only("id", "tier", "account_manager")
-        .filter(pk=partner)
-    ),
-    "partner",
-    plan_once=True,
-)
-
-
-def _load_tier_and_manager(partner: Partner) -> None:
-    """Read the partner's tier and account manager, which the dashboard shows, in one query."""
-    (loaded,) = _TIER_AND_MANAGER(partner=partner.pk)
-    partner.tier = loaded.tier
-    partner.account_manager = loaded.account_manager
-
-
 class DashboardView(RoleRequiredMixin, TemplateView):
     """The landing page: vendor staff see what needs them today across their partners; partner
     users see where their organisation stands."""
@@ -263,7 +242,6 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         partner = request.partner
         context["partner"] = partner
         if partner is not None:
-            _load_tier_and_manager(partner)
             board = partner_dashboard(
                 user=request.user,
                 partner=partner,

@@ -6,7 +6,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from disputes.templatetags.cases import STATUS_LABELS, sla_deadlines
 from partners.models import ActionItem
@@ -18,6 +18,7 @@ from partners.templatetags.partner_tags import (
 )
 from prm.core.dates import format_value
 from prm.core.html import conditional_escape, format_html
+from prm.core.kept import Kept
 from prm.core.links import link, nav
 
 register = template.Library()
@@ -30,6 +31,17 @@ _OVERDUE_WITH_ICON = (
     '<span class="badge text-bg-danger"><i class="bi bi-exclamation-triangle" aria-hidden="true">'
     "</i> {}</span> "
 )
+
+
+_LABELS: Kept[dict[str, str]] = Kept(64)
+
+
+def _labels(name: str, labels: dict) -> dict[str, str]:
+    """`labels` (the choices of a field, by value, named `name`) as text in the active language,
+    translated once per process for each language."""
+    return _LABELS.get(
+        (name, get_language()), lambda: {value: str(label) for value, label in labels.items()}
+    )
 
 
 def _lines(lines: list[str]) -> SafeString:
@@ -272,6 +284,8 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
         )
     overdue = format_html(_OVERDUE, gettext("Overdue"))
     short_date = get_format("SHORT_DATE_FORMAT")
+    sides = _labels("action_item_side", ACTION_SIDE_LABELS)
+    due_text = gettext("due %(date)s")
     rows = []
     for item in items:
         partner = (
@@ -289,8 +303,7 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
             else ""
         )
         due = mark_safe(  # noqa: S308 - the date is escaped
-            gettext("due %(date)s")
-            % {"date": conditional_escape(format_value(item.due_on, short_date))}
+            due_text % {"date": conditional_escape(format_value(item.due_on, short_date))}
         )
         rows.append(
             format_html(
@@ -299,7 +312,7 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
                 '<span class="text-nowrap text-end">{}{}</span>\n</li>',
                 partner,
                 item.title,
-                ACTION_SIDE_LABELS.get(item.side, item.side),
+                sides.get(item.side, item.side),
                 owner,
                 overdue if item.is_overdue else "",
                 due,
@@ -318,6 +331,7 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
 def open_case_items(open_cases) -> SafeString:
     """A partner's open cases from (case, SLA state) pairs: number, subject, status and the
     deadlines with their countdowns."""
+    statuses = _labels("case_status", STATUS_LABELS)
     return _lines(
         [
             format_html(
@@ -326,7 +340,7 @@ def open_case_items(open_cases) -> SafeString:
                 link("case_detail", case.pk),
                 case.number,
                 case.subject,
-                STATUS_LABELS.get(case.status, case.status),
+                statuses.get(case.status, case.status),
                 sla_deadlines(case, sla),
             )
             for case, sla in open_cases
@@ -338,6 +352,7 @@ def open_case_items(open_cases) -> SafeString:
 def unread_announcement_items(announcements) -> SafeString:
     """The announcements the reader has not opened: title, category and day published."""
     short_date = get_format("SHORT_DATE_FORMAT")
+    categories = _labels("announcement_category", ANNOUNCEMENT_CATEGORY_LABELS)
     lines = []
     for announcement in announcements:
         published = template_localtime(announcement.published_at)
@@ -348,7 +363,7 @@ def unread_announcement_items(announcements) -> SafeString:
                     '<span>{} <span class="d-block text-body-secondary">{}</span></span>'
                     '<time class="text-nowrap text-body-secondary" datetime="{}">{}</time>',
                     announcement.display_title,
-                    ANNOUNCEMENT_CATEGORY_LABELS.get(announcement.category, announcement.category),
+                    categories.get(announcement.category, announcement.category),
                     published.isoformat(),
                     format_value(published, short_date),
                 ),

@@ -726,7 +726,7 @@ def _memberships_of(user: int) -> QuerySet[Membership]:
 
 
 # Read on every request of a partner user (partners.middleware): compiled once.
-_MEMBERSHIPS_OF = PreparedQuery(_memberships_of, "user")
+_MEMBERSHIPS_OF = PreparedQuery(_memberships_of, "user", plan_once=True)
 
 
 def membership_list_for_user(*, user) -> list[Membership]:

@@ -82,6 +82,26 @@ def _feed(user, verbs: tuple[str, ...] | None, limit: int, partner, ids) -> list
     return None
 
 
+# The columns a feed reads: the event's own, the actor's name and the partner's code and names
+# (prm.core.events.event_values), and the target's type.
+FEED_FIELDS = (
+    "id",
+    "actor__full_name",
+    "actor__email",
+    "verb",
+    "target_type__app_label",
+    "target_type__model",
+    "target_id",
+    "partner__code",
+    "partner__name",
+    "partner__local_name",
+    "before",
+    "after",
+    "reason",
+    "created_at",
+)
+
+
 @functools.cache
 def _recent(verbs: tuple[str, ...] | None, limit: int, of_partner: bool) -> PreparedQuery:
     """The newest `limit` events of the verbs `verbs` (None: every verb) of one partner
@@ -95,6 +115,7 @@ def _recent(verbs: tuple[str, ...] | None, limit: int, of_partner: bool) -> Prep
         return (
             events.filter(scope)
             .select_related("actor", "partner", "target_type")
+            .only(*FEED_FIELDS)
             .order_by("-created_at", "-id")[:limit]
         )
 

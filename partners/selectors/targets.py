@@ -143,6 +143,48 @@ def target_scorecard_current(*, partner: Partner) -> ScorecardRow | None:
     return _scorecard(partner, targets).current
 
 
+def target_current_annotate(partners: QuerySet[Partner], period: str) -> QuerySet[Partner]:
+    """Annotate the target of `period` of each partner (what `target_scorecard_current` reads,
+    as columns of the partner's row): `scorecard_target` (its id, null without one),
+    `scorecard_status`, `scorecard_currency`, `scorecard_amount`, and `scorecard_actual`, the
+    partner's net sales of the period (null without sales data)."""
+    target = Target.objects.filter(partner=OuterRef("pk"), period=period)
+    partners = partners.annotate(
+        scorecard_target=Subquery(target.values("pk")[:1]),
+        scorecard_status=Subquery(target.values("status")[:1]),
+        scorecard_currency=Subquery(target.values("currency")[:1]),
+        scorecard_amount=Subquery(target.values("amount")[:1]),
+    )
+    sale_model = _sale_model()
+    if sale_model is None:
+        return partners.annotate(scorecard_actual=Value(None, output_field=MONEY))
+    start, end = period_bounds(period)
+    net = (
+        sale_model.objects.filter(partner_id=OuterRef("pk"), invoice_date__range=(start, end))
+        .order_by()
+        .values("partner_id")
+        .annotate(net=_signed_net())
+        .values("net")
+    )
+    return partners.annotate(
+        scorecard_actual=Coalesce(Subquery(net, output_field=MONEY), Value(Decimal("0")))
+    )
+
+
+def target_current_row(partner: Partner, period: str) -> ScorecardRow | None:
+    """The scorecard row of `period` of `partner`, read by `target_current_annotate` (what
+    `target_scorecard_current` gives)."""
+    if partner.scorecard_target is None:
+        return None
+    return ScorecardRow(
+        period=period,
+        status=partner.scorecard_status,
+        currency=partner.scorecard_currency,
+        target=partner.scorecard_amount,
+        actual=partner.scorecard_actual,
+    )
+
+
 @functools.lru_cache(maxsize=4)
 def _period_target(period: str) -> PreparedQuery:
     """A partner's target of `period` (its id given on each call), compiled once."""

@@ -149,5 +149,7 @@ class ApiToken(models.Model):
 
 
 _USER_BY_PK = PreparedQuery(
-    lambda user: User._default_manager.get_queryset().filter(pk=user).order_by(), "user"
+    lambda user: User._default_manager.get_queryset().filter(pk=user).order_by(),
+    "user",
+    plan_once=True,
 )

@@ -13,8 +13,11 @@ from partners.selectors import (
     PartnerFilters,
     partner_list,
     sales_available,
+    target_current_annotate,
+    target_current_row,
     target_proposals_awaiting,
     target_scorecard,
+    target_scorecard_current,
     target_thread_list,
 )
 from partners.selectors import targets as target_selectors
@@ -261,3 +264,50 @@ def test_this_month_stays_on_the_scorecard_whatever_is_negotiated_ahead(world, n
         period_shift(current_period(), offset) for offset in (3, 2, 1, 0)
     ]
     assert scorecard.current.period == current_period()
+
+
+def _current_rows(world) -> list:
+    """The current scorecard row of both partners, read as columns of their rows."""
+    period = current_period()
+    partners = world.partner.__class__.objects.filter(
+        pk__in=[world.partner.pk, world.other_partner.pk]
+    ).order_by("code")
+    return [target_current_row(p, period) for p in target_current_annotate(partners, period)]
+
+
+def test_the_current_row_read_with_the_partner_is_the_scorecard_s(sale_model, world):
+    start, _end = period_bounds(current_period())
+    Target.objects.create(
+        partner=world.partner,
+        period=current_period(),
+        currency="TWD",
+        amount=Decimal("2000"),
+        status=Target.Status.AGREED,
+        agreed_at=timezone.now(),
+    )
+    sale_model.objects.bulk_create(
+        [
+            sale_model(partner_id=world.partner.pk, invoice_date=start, net_amount=Decimal("700")),
+            sale_model(
+                partner_id=world.partner.pk,
+                invoice_date=start,
+                kind="return",
+                net_amount=Decimal("200"),
+            ),
+        ]
+    )
+    row = target_scorecard_current(partner=world.partner)
+    assert (row.actual, row.attainment) == (Decimal("500"), Decimal("25.0"))
+    assert _current_rows(world) == [row, None]
+
+
+def test_the_current_row_read_with_the_partner_has_no_sales_without_the_model(world, no_sale_model):
+    target_propose(
+        partner=world.partner,
+        period=current_period(),
+        amount=Decimal("500"),
+        actor=world.users["cm_assigned"],
+    )
+    row = target_scorecard_current(partner=world.partner)
+    assert row.actual is None
+    assert _current_rows(world) == [row, None]
