@@ -304,13 +304,10 @@ def partner_protection_card(context) -> SafeString:
         items = []
         for claim in claims:
             days = claim.days_left
-            left = (
-                '<span class="badge text-bg-danger">'
-                f"{_counted(ngettext('%(counter)s day left', '%(counter)s days left', days), days)}"
-                "</span> "
-                if days <= 3
-                else ""
-            )
+            left = ""
+            if days <= 3:
+                days_left = ngettext("%(counter)s day left", "%(counter)s days left", days)
+                left = f'<span class="badge text-bg-danger">{_counted(days_left, days)}</span> '
             by = gettext("by %(date)s") % {
                 "date": conditional_escape(_date(claim.deadline, "SHORT_DATE_FORMAT"))
             }
