@@ -30,7 +30,9 @@ from disputes.selectors import (
     case_visible_queryset,
 )
 from disputes.services import case_sla_state
+from engagement.board import top_ideas_query
 from engagement.health import quarter_label
+from engagement.models import Post
 from engagement.selectors import falling_partners_queryset
 from funds.models import FundBudget, FundClaim, FundRequest, PriceProtectionClaim
 from funds.selectors import budgets_with_balance
@@ -47,6 +49,8 @@ from partners.models import (
 from partners.permissions import partner_scope_shape, partner_scope_stand_in
 from partners.selectors import (
     ScorecardRow,
+    event_feed_query,
+    event_list,
     partner_visible_ids,
     partner_visible_queryset,
     target_proposals_awaiting,
@@ -54,11 +58,14 @@ from partners.selectors import (
 )
 from partners.selectors.directory import reading_scope_shape
 from partners.selectors.reviews import local_day_start
+from prm.core.access import Role
+from prm.core.models import Event
 from prm.core.prepared import PreparedCounts, PreparedQuery, Total, Within, read_together
 from prm.core.tally import tally_slots
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
+EVENT_LIST_SIZE = 8
 REVIEW_HORIZON = dt.timedelta(days=14)
 PAYOUT_TREND_PERIODS = 12
 
@@ -78,8 +85,11 @@ def _case_age_days(case: Case, now: dt.datetime) -> int:
 
 @dataclass
 class VendorDashboard:
-    """Counts and the first few rows of everything waiting on vendor staff."""
+    """Counts and the first few rows of everything waiting on vendor staff, the newest events
+    of their partners and the most-voted open ideas."""
 
+    events: list[Event]
+    top_ideas: list[Post]
     breached_count: int
     escalated_count: int
     open_case_count: int
@@ -422,9 +432,17 @@ def _draft_statement_rows(shape: tuple, user, count: int, first: list) -> list[S
     return drafts[:LIST_SIZE]
 
 
+def _vendor_events(user) -> list[Event]:
+    """The newest events of the partners `user`, vendor staff, sees, when no compiled query
+    covers their partner scope."""
+    role = Role.VENDOR_ADMIN if user.is_vendor_admin else Role.CHANNEL_MANAGER
+    return event_list(user=user, role=role, limit=EVENT_LIST_SIZE)
+
+
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
-    they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
+    they may see, with the newest events of those partners and the most-voted
+    open ideas. Overdue business reviews are scheduled ones whose time has passed; reviews due
     are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q.
 
     Every count is read in one query (over every partner, the drafts' with their sums from the
@@ -460,6 +478,10 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     )
     want("flagged_rows", counts["flagged"])
     want("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
+    feed = event_feed_query(user=user, limit=EVENT_LIST_SIZE)
+    if feed is not None:
+        reads["events"] = feed
+    reads["top_ideas"] = top_ideas_query(limit=LIST_SIZE)
     read = dict(zip(reads, read_together(list(reads.values())), strict=True))
 
     breached_cases = read.get("breached_rows", [])
@@ -489,6 +511,8 @@ def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     else:
         draft_statement_total = reporting_total(draft_sums, day=today, book=RateBook([]))
     return VendorDashboard(
+        events=read["events"] if feed is not None else _vendor_events(user),
+        top_ideas=read["top_ideas"],
         breached_count=counts["breached"],
         escalated_count=counts["escalated"],
         open_case_count=counts["open_cases"],
