@@ -6,18 +6,21 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from disputes.templatetags.cases import STATUS_LABELS, sla_deadlines
 from partners.models import ActionItem
 from partners.templatetags.partner_tags import (
     ANNOUNCEMENT_CATEGORY_LABELS,
+    RISK_BADGE_CLASSES,
+    RISK_BADGE_DEFAULT,
+    RISK_LABELS,
     money,
     percent,
-    risk_badges,
 )
 from prm.core.dates import format_value
-from prm.core.html import conditional_escape, format_html
+from prm.core.html import conditional_escape, escape, format_html
+from prm.core.kept import Kept
 from prm.core.links import link, nav
 
 register = template.Library()
@@ -26,13 +29,29 @@ ACTION_SIDE_LABELS = dict(ActionItem.Side.choices)
 
 _ITEM = '<li class="list-group-item d-flex justify-content-between gap-2">{}</li>'
 _OVERDUE = '<span class="badge text-bg-danger">{}</span> '
-_OVERDUE_WITH_ICON = (
-    '<span class="badge text-bg-danger"><i class="bi bi-exclamation-triangle" aria-hidden="true">'
-    "</i> {}</span> "
-)
 
 
 URGENT_ICON = ' <i class="bi bi-exclamation-triangle-fill stat-alert" aria-hidden="true"></i>'
+
+
+# Choice labels in each language, translated once per process.
+_LABELS: Kept[dict] = Kept(16)
+
+
+def _side_labels(language: str | None) -> dict[str, str]:
+    """The labels of the sides of an action item in `language`, the active language."""
+    return _LABELS.get(
+        ("side", language),
+        lambda: {value: str(label) for value, label in ACTION_SIDE_LABELS.items()},
+    )
+
+
+def _risk_labels(language: str | None) -> dict[str, str]:
+    """The labels of the risk ratings in `language`, the active language."""
+    return _LABELS.get(
+        ("risk", language),
+        lambda: {value: str(label) for value, label in RISK_LABELS.items()},
+    )
 
 
 def _lines(lines: list[str]) -> SafeString:
@@ -82,45 +101,36 @@ def stat_tiles(tiles: list[dict]) -> SafeString:
 def breached_case_rows(cases) -> SafeString:
     """The rows of the vendor dashboard's cases past an SLA deadline: number and subject
     (escalated or not), partner, owner and age in days."""
-    labels = (gettext("Partner"), gettext("Owner"), gettext("Age"))
-    escalated = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("Escalated"))
-    return _lines(
-        [
-            format_html(
-                '<tr>\n<td class="stack-title"><a href="{}">{}</a> {}{}</td>\n'
-                '<td data-label="{}">{}</td>\n<td data-label="{}">{}</td>\n'
-                '<td class="num" data-label="{}">{}</td>\n</tr>',
-                link("case_detail", case.pk),
-                case.number,
-                case.subject,
-                escalated if case.escalated_at else "",
-                labels[0],
-                case.partner.code,
-                labels[1],
-                case.owner or "—",
-                labels[2],
-                _counted(
-                    ngettext("%(counter)s day", "%(counter)s days", case.age_days), case.age_days
-                ),
-            )
-            for case in cases
-        ]
+    partner_label, owner_label, age_label = (
+        escape(gettext("Partner")),
+        escape(gettext("Owner")),
+        escape(gettext("Age")),
     )
+    escalated = f' <span class="badge text-bg-danger">{escape(gettext("Escalated"))}</span>'
+    rows = []
+    for case in cases:
+        age = _counted(
+            ngettext("%(counter)s day", "%(counter)s days", case.age_days), case.age_days
+        )
+        rows.append(
+            f'<tr>\n<td class="stack-title"><a href="{escape(link("case_detail", case.pk))}">'
+            f"{escape(case.number)}</a> {escape(case.subject)}"
+            f"{escalated if case.escalated_at else ''}</td>\n"
+            f'<td data-label="{partner_label}">{escape(case.partner.code)}</td>\n'
+            f'<td data-label="{owner_label}">{escape(case.owner or "—")}</td>\n'
+            f'<td class="num" data-label="{age_label}">{age}</td>\n</tr>'
+        )
+    return _lines(rows)
 
 
 def _partner_item(url: str, text, partner_code: str, value) -> str:
     """An item of a vendor short list: a link, the partner's code beside it, a value on the
-    right."""
-    return format_html(
-        _ITEM,
-        format_html(
-            '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
-            '<span class="text-nowrap">{}</span>',
-            url,
-            text,
-            partner_code,
-            value,
-        ),
+    right (each escaped unless safe)."""
+    return (
+        '<li class="list-group-item d-flex justify-content-between gap-2">'
+        f'<span><a href="{escape(url)}">{conditional_escape(text)}</a> <span'
+        f' class="text-body-secondary">{escape(partner_code)}</span></span>'
+        f'<span class="text-nowrap">{conditional_escape(value)}</span></li>'
     )
 
 
@@ -163,6 +173,7 @@ def proposal_items(proposals) -> SafeString:
 @register.simple_tag
 def expiring_agreement_items(agreements) -> SafeString:
     """The agreements ending soon: number, partner, and end date with the days left."""
+    short_date = get_format("SHORT_DATE_FORMAT")
     return _lines(
         [
             _partner_item(
@@ -176,7 +187,7 @@ def expiring_agreement_items(agreements) -> SafeString:
                         agreement.days_left,
                     ),
                     agreement.days_left,
-                    date=_date(agreement.end, "SHORT_DATE_FORMAT"),
+                    date=format_value(agreement.end, short_date),
                 ),
             )
             for agreement in agreements
@@ -187,23 +198,23 @@ def expiring_agreement_items(agreements) -> SafeString:
 @register.simple_tag
 def review_due_items(reviews) -> SafeString:
     """The business reviews due: partner, when, and whether the time has passed."""
-    overdue = format_html(_OVERDUE_WITH_ICON, gettext("Overdue"))
-    return _lines(
-        [
-            format_html(
-                _ITEM,
-                format_html(
-                    '<span><a href="{}">{}</a> · {}</span><span class="text-nowrap">{}{}</span>',
-                    link("partner_detail", review.partner.code),
-                    review.partner.code,
-                    review.partner.display_name,
-                    overdue if review.is_overdue else "",
-                    _date(review.scheduled_at, "SHORT_DATETIME_FORMAT"),
-                ),
-            )
-            for review in reviews
-        ]
+    overdue = (
+        '<span class="badge text-bg-danger"><i class="bi bi-exclamation-triangle"'
+        f' aria-hidden="true"></i> {escape(gettext("Overdue"))}</span> '
     )
+    short_datetime = get_format("SHORT_DATETIME_FORMAT")
+    rows = []
+    for review in reviews:
+        partner = review.partner
+        when = format_value(template_localtime(review.scheduled_at), short_datetime)
+        rows.append(
+            '<li class="list-group-item d-flex justify-content-between gap-2">'
+            f'<span><a href="{escape(link("partner_detail", partner.code))}">'
+            f"{escape(partner.code)}</a> · {escape(partner.display_name)}</span>"
+            f'<span class="text-nowrap">{overdue if review.is_overdue else ""}'
+            f"{escape(when)}</span></li>"
+        )
+    return _lines(rows)
 
 
 @register.simple_tag
@@ -224,19 +235,31 @@ def draft_statement_items(statements) -> SafeString:
 
 @register.simple_tag
 def flagged_partner_items(partners) -> SafeString:
-    """The partners over their credit limit or rated high risk, with their badges."""
-    return _lines(
-        [
-            format_html(
-                '<li class="list-group-item"><a href="{}">{}</a> · {}<div>{}</div></li>',
-                link("partner_detail", partner.code),
-                partner.code,
-                partner.display_name,
-                risk_badges(partner),
-            )
-            for partner in partners
-        ]
+    """The partners over their credit limit or rated high risk, with their badges (as
+    partners.templatetags.partner_tags.risk_badges writes them)."""
+    over_limit = (
+        ' <span class="badge rounded-pill text-bg-danger"'
+        f' title="{escape(gettext("Overdue receivables exceed the credit limit"))}">'
+        '<i class="bi bi-credit-card" aria-hidden="true"></i>'
+        f" {escape(gettext('Over credit limit'))}</span>"
     )
+    risks = _risk_labels(get_language())
+    rows = []
+    for partner in partners:
+        rating = partner.risk_rating
+        badges = (
+            f'<span class="badge rounded-pill'
+            f' {escape(RISK_BADGE_CLASSES.get(rating, RISK_BADGE_DEFAULT))}">'
+            f"{escape(risks.get(rating, rating))}</span>"
+        )
+        if partner.is_over_credit_limit:
+            badges += over_limit
+        rows.append(
+            f'<li class="list-group-item"><a href="{escape(link("partner_detail", partner.code))}">'
+            f"{escape(partner.code)}</a> · {escape(partner.display_name)}"
+            f"<div>{badges}</div></li>"
+        )
+    return _lines(rows)
 
 
 @register.simple_tag
@@ -265,46 +288,33 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
                 ),
             )
         )
-    overdue = format_html(_OVERDUE, gettext("Overdue"))
+    overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span> '
+    due_on = gettext("due %(date)s")
     short_date = get_format("SHORT_DATE_FORMAT")
+    sides = _side_labels(get_language())
     rows = []
     for item in items:
-        partner = (
-            format_html(
-                '<a href="{}">{}</a> · ',
-                link("partner_detail", item.partner.code),
-                item.partner.code,
-            )
-            if show_partner
-            else ""
-        )
+        partner = ""
+        if show_partner:
+            code = item.partner.code
+            partner = f'<a href="{escape(link("partner_detail", code))}">{escape(code)}</a> · '
         owner = (
-            format_html(" · {}", item.owner.get_full_name() or item.owner.email)
-            if item.owner_id
-            else ""
+            f" · {escape(item.owner.get_full_name() or item.owner.email)}" if item.owner_id else ""
         )
-        due = mark_safe(  # noqa: S308 - the date is escaped
-            gettext("due %(date)s")
-            % {"date": conditional_escape(format_value(item.due_on, short_date))}
-        )
+        # The translated sentence is trusted; the date is escaped.
+        due = due_on % {"date": escape(format_value(item.due_on, short_date))}
         rows.append(
-            format_html(
-                '<li class="list-group-item d-flex justify-content-between gap-2">\n'
-                '<span>{}{}\n<span class="d-block text-body-secondary">{}{}</span></span>\n'
-                '<span class="text-nowrap text-end">{}{}</span>\n</li>',
-                partner,
-                item.title,
-                ACTION_SIDE_LABELS.get(item.side, item.side),
-                owner,
-                overdue if item.is_overdue else "",
-                due,
-            )
+            '<li class="list-group-item d-flex justify-content-between gap-2">\n'
+            f"<span>{partner}{escape(item.title)}\n"
+            f'<span class="d-block text-body-secondary">{escape(sides.get(item.side, item.side))}'
+            f"{owner}</span></span>\n"
+            f'<span class="text-nowrap text-end">{overdue if item.is_overdue else ""}{due}</span>'
+            "\n</li>"
         )
     lines.append(
-        format_html(
-            '<ul class="list-group list-group-flush small" id="action-items">\n{}\n</ul>',
-            _lines(rows),
-        )
+        '<ul class="list-group list-group-flush small" id="action-items">\n'
+        + "\n".join(rows)
+        + "\n</ul>"
     )
     return _lines(lines)
 
