@@ -98,6 +98,20 @@ def stat_tiles(tiles: list[dict]) -> SafeString:
 
 
 @register.simple_tag
+def chart_table_rows(chart, value_label: str) -> SafeString:
+    """The rows of the table beside a column chart (disputes.charts.column_chart): each
+    column's label, and its text under `value_label`."""
+    label = conditional_escape(value_label)
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<tr><th scope="row" class="stack-title fw-normal">{conditional_escape(column.label)}'
+            f'</th><td class="num" data-label="{label}">{conditional_escape(column.text)}</td></tr>'
+            for column in chart.columns
+        )
+    )
+
+
+@register.simple_tag
 def breached_case_rows(cases) -> SafeString:
     """The rows of the vendor dashboard's cases past an SLA deadline: number and subject
     (escalated or not), partner, owner and age in days."""
