@@ -3,6 +3,7 @@ few rows each, which as template nodes cost more than reading them."""
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import numberformat
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -34,8 +35,8 @@ _OVERDUE = '<span class="badge text-bg-danger">{}</span> '
 URGENT_ICON = ' <i class="bi bi-exclamation-triangle-fill stat-alert" aria-hidden="true"></i>'
 
 
-# Choice labels in each language, translated once per process.
-_LABELS: Kept[dict] = Kept(16)
+# Choice labels and number formats in each language, read once per process.
+_LABELS: Kept = Kept(16)
 
 
 def _side_labels(language: str | None) -> dict[str, str]:
@@ -63,11 +64,34 @@ def _date(value, format_name: str) -> str:
     return format_value(template_localtime(value), get_format(format_name))
 
 
+def _number_formats(language: str | None) -> tuple:
+    """The decimal separator, digit grouping and thousand separator of `language`, the active
+    language, as django.utils.formats.number_format reads them."""
+    return _LABELS.get(
+        ("numbers", language),
+        lambda: tuple(
+            get_format(name, language, use_l10n=True)
+            for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+        ),
+    )
+
+
+def _integer(value, *, grouped: bool) -> str:
+    """An integer as `localize` (or, `grouped`, humanize's `intcomma`) writes it in the active
+    language, its formats read once per language; any other value by those functions."""
+    if type(value) is not int:
+        return intcomma(value) if grouped else localize(value)
+    decimal_sep, grouping, thousand_sep = _number_formats(get_language())
+    return numberformat.format(
+        value, decimal_sep, None, grouping, thousand_sep, force_grouping=grouped, use_l10n=True
+    )
+
+
 def _counted(message: str, count: int, **values) -> SafeString:
     """A `{% blocktranslate count counter=count %}` sentence from its translated `message`
     (ngettext's): the message is trusted, the values are escaped."""
     values = {name: conditional_escape(value) for name, value in values.items()}
-    return mark_safe(message % {"counter": localize(count), **values})  # noqa: S308
+    return mark_safe(message % {"counter": _integer(count, grouped=False), **values})  # noqa: S308
 
 
 @register.simple_tag
@@ -80,7 +104,7 @@ def stat_tiles(tiles: list[dict]) -> SafeString:
         alert = URGENT_ICON if urgent else ""
         body = (
             f'\n<div class="card-body">\n<div class="stat-value text-body">'
-            f"{conditional_escape(intcomma(tile['count']))}{alert}</div>\n"
+            f"{conditional_escape(_integer(tile['count'], grouped=True))}{alert}</div>\n"
             f'<div class="stat-label"><i class="bi {conditional_escape(tile["icon"])}"'
             f' aria-hidden="true"></i> {conditional_escape(tile["label"])}</div>\n</div>\n'
         )
