@@ -441,13 +441,14 @@ def _vendor_events(user) -> list[Event]:
 
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
-    they may see, with the newest events of those partners and the most-voted
-    open ideas. Overdue business reviews are scheduled ones whose time has passed; reviews due
-    are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q.
+    they may see, with the newest events of those partners and the most-voted open ideas.
+    Overdue business reviews are scheduled ones whose time has passed; reviews due are those in
+    the next 14 days. Breached cases follow disputes.selectors.case_breached_q.
 
     Every count is read in one query (over every partner, the drafts' with their sums from the
-    statements' rollup, read with the lists); the short lists whose counts are not 0 are read
-    together in one more, each reading only the columns it shows."""
+    statements' rollup, read with the lists); the short lists whose counts are not 0, the
+    events and the ideas are read together in one more, each list reading only the columns it
+    shows."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     shape = reading_scope_shape(user)
