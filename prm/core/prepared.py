@@ -45,7 +45,7 @@ import itertools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -113,6 +113,8 @@ class _Compiled:
     paged: _ServerStatement | None = None  # the same with a limit and an offset
     converters: dict | None = None  # what results_iter converts, by column (get_converters)
     composite: bool = False  # a column pairs several (results_iter makes it a tuple)
+    # How _instances makes the rows' instances, by database: worked out on the first rows.
+    makers: dict = field(default_factory=dict, compare=False)
 
 
 class _Prepared(ABC):
@@ -565,15 +567,21 @@ def _results(compiled: _Compiled, rows: list[tuple], tuple_expected: bool = Fals
 
 def _instances(compiled: _Compiled, rows: list[tuple], using: str):
     """Model instances from `rows` of `compiled`'s SQL, as Django's ModelIterable makes them."""
-    compiler = compiled.compiler
-    select, klass_info = compiler.select, compiler.klass_info
-    model_cls = klass_info["model"]
-    select_fields = klass_info["select_fields"]
-    start, end = select_fields[0], select_fields[-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    make = _maker(model_cls, tuple(init_list))
-    populators = get_related_populators(klass_info, select, using)
-    annotations: dict[str, Any] = compiler.annotation_col_map or {}
+    makers = compiled.makers.get(using)
+    if makers is None:
+        compiler = compiled.compiler
+        select, klass_info = compiler.select, compiler.klass_info
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        makers = compiled.makers[using] = (
+            start,
+            end,
+            _maker(klass_info["model"], tuple(init_list)),
+            get_related_populators(klass_info, select, using),
+            compiler.annotation_col_map or {},
+        )
+    start, end, make, populators, annotations = makers
     for row in _results(compiled, rows):
         obj = make(using, row[start:end])
         for populator in populators:
