@@ -68,19 +68,18 @@ class RateBook:
     def __init__(
         self, pairs: Iterable[tuple[str, str]] | None = None, *, to_currency: str = ""
     ) -> None:
+        if pairs is not None:
+            pairs = {(a, b) for a, b in pairs if a != b}
         if pairs is None and to_currency:
             rows = _rates_into(to_currency)()
+        elif pairs is not None and not pairs:
+            rows = []  # no pair to convert: nothing to read
         else:
             rates = _rates()
             if to_currency:
                 rates = rates.filter(to_currency=to_currency)
             if pairs is not None:
-                pairs = {(a, b) for a, b in pairs if a != b}
-                if not pairs:
-                    rates = rates.none()
-                else:
-                    wanted = {a for a, _ in pairs}
-                    rates = rates.filter(from_currency__in=wanted)
+                rates = rates.filter(from_currency__in={a for a, _ in pairs})
             rows = rates
         self._dates: dict[tuple[str, str], list[dt.date]] = {}
         self._rates: dict[tuple[str, str], list[Decimal]] = {}

@@ -1,7 +1,7 @@
 """Reads behind the landing page: what needs vendor staff today across the partners they may see,
 and where a partner organisation stands. A fixed number of queries whatever the row counts: the
-tiles of one table come from one aggregate with conditional counts, each short list is one query
-(with its total as a window count where the tile needs nothing else)."""
+tiles of one table come from one aggregate with conditional counts; a partner's dashboard reads
+each short list in one query, the vendor dashboard every short list with rows in one statement."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
@@ -29,7 +30,9 @@ from disputes.selectors import (
     case_visible_queryset,
 )
 from disputes.services import case_sla_state
+from engagement.board import top_ideas_query
 from engagement.health import quarter_label
+from engagement.models import Post
 from engagement.selectors import falling_partners_queryset
 from funds.models import FundBudget, FundClaim, FundRequest, PriceProtectionClaim
 from funds.selectors import budgets_with_balance
@@ -47,6 +50,8 @@ from partners.periods import current_period
 from partners.permissions import partner_scope_shape, partner_scope_stand_in
 from partners.selectors import (
     ScorecardRow,
+    event_feed_query,
+    event_list,
     partner_visible_ids,
     partner_visible_queryset,
     target_current_annotate,
@@ -55,11 +60,14 @@ from partners.selectors import (
 )
 from partners.selectors.directory import reading_scope_shape
 from partners.selectors.reviews import local_day_start
-from prm.core.prepared import PreparedCounts, PreparedQuery, Total, Within
+from prm.core.access import Role
+from prm.core.models import Event
+from prm.core.prepared import PreparedCounts, PreparedQuery, Total, Within, read_together
 from prm.core.tally import tally_slots
 
 LIST_SIZE = 5
 ACTION_ITEM_LIST_SIZE = 8
+EVENT_LIST_SIZE = 8
 REVIEW_HORIZON = dt.timedelta(days=14)
 PAYOUT_TREND_PERIODS = 12
 
@@ -79,8 +87,11 @@ def _case_age_days(case: Case, now: dt.datetime) -> int:
 
 @dataclass
 class VendorDashboard:
-    """Counts and the first few rows of everything waiting on vendor staff."""
+    """Counts and the first few rows of everything waiting on vendor staff, the newest events
+    of their partners and the most-voted open ideas."""
 
+    events: list[Event]
+    top_ideas: list[Post]
     breached_count: int
     escalated_count: int
     open_case_count: int
@@ -125,13 +136,15 @@ _DRAFT_ROLLUP = PreparedQuery(
 )
 
 
-def _drafts(shape: tuple, user, counts: dict) -> tuple[int, list[tuple[str, Decimal]]]:
+def _drafts(
+    shape: tuple, user, counts: dict, rollup: list | None
+) -> tuple[int, list[tuple[str, Decimal]]]:
     """The number of draft statements among the partners `user` sees (`shape`:
     partners.permissions.partner_scope_shape) and the sum of their totals by currency: over
-    every partner both from the rollup (one query, the drafts left out of `counts`), otherwise
-    the number from `counts` and, when there are drafts, the sums of the drafts themselves."""
+    every partner both from `rollup`, the rows of _DRAFT_ROLLUP (the drafts left out of
+    `counts`), otherwise the number from `counts` and, when there are drafts, the sums of the
+    drafts themselves."""
     if shape[0] == "all":
-        rollup = _DRAFT_ROLLUP()
         count = sum(statements for _currency, _cents, statements in rollup)
         return count, [(currency, Decimal(cents).scaleb(-2)) for currency, cents, _n in rollup]
     count = counts["draft_statements"]
@@ -298,12 +311,14 @@ def _vendor_counted(
     due_reviews = Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
     if shape[0] == "all":
         # Over every partner the pending deals and open items are the tallies the database
-        # keeps, the overdue items and the overdue and due reviews ranges of their indexes by
-        # date, and the draft statements come from their rollup (_drafts).
+        # keeps, the open items not yet due (the overdue ones are the others: _vendor_counts)
+        # and the overdue and due reviews ranges of their indexes by date, and the draft
+        # statements come from their rollup (_drafts). Overdue items pile up while those not
+        # yet due stay within the reviews' horizon: the fewer index entries are read.
         counted |= {
             "pending_deals": Total(tally_slots(DealRegistration.PENDING_TALLY), "total"),
             "action_items": Total(tally_slots(ActionItem.OPEN_TALLY), "total"),
-            "action_items_overdue": open_items.filter(due_on__lt=today),
+            "action_items_not_due": open_items.filter(due_on__gte=today),
             "reviews_overdue": scope.reviews.filter(overdue_reviews),
             "reviews_due": scope.reviews.filter(due_reviews),
         }
@@ -356,11 +371,19 @@ def _vendor_rows_query(name: str, shape: tuple, size: int) -> PreparedQuery:
     return PreparedQuery(build, *ids, dates=days, datetimes=instants, plan_once=True)
 
 
+def _vendor_rows_read(name: str, shape: tuple, user, size: int, **at) -> tuple[PreparedQuery, dict]:
+    """The query of the first `size` rows of the short list `name` for `user`, whose partner
+    scope has the shape `shape`, and the values to run it with: the instants `at` the list
+    takes."""
+    ids = {} if shape[0] == "all" else {"user": user.pk}
+    return _vendor_rows_query(name, shape, size), {**ids, **at}
+
+
 def _vendor_rows(name: str, shape: tuple, user, size: int, **at) -> list:
     """The first `size` rows of the short list `name` for `user`, whose partner scope has the
     shape `shape`, at the instants `at` the list takes."""
-    ids = {} if shape[0] == "all" else {"user": user.pk}
-    return _vendor_rows_query(name, shape, size)(**ids, **at)
+    query, values = _vendor_rows_read(name, shape, user, size, **at)
+    return query(**values)
 
 
 # The vendor dashboard's counts by the shape of the user's partner scope and the quarter.
@@ -383,7 +406,7 @@ def _vendor_counts(
             dates=("today",),
             datetimes=("now", "today_start", "horizon", *ages),
         )
-    return prepared(
+    counts = prepared(
         user=user.pk,
         now=now,
         today=today,
@@ -391,65 +414,108 @@ def _vendor_counts(
         horizon=now + REVIEW_HORIZON,
         **ages,
     )
+    if "action_items_not_due" in counts:
+        counts["action_items_overdue"] = counts["action_items"] - counts.pop("action_items_not_due")
+    return counts
 
 
-def _draft_statement_rows(shape: tuple, user, count: int) -> list[Statement]:
-    """The first of the `count` draft statements `user` may see, by period and partner code:
-    read a period at a time (one query when the first period has enough)."""
+def _draft_statement_rows(shape: tuple, user, count: int, first: list) -> list[Statement]:
+    """The first of the `count` draft statements `user` may see, by period and partner code,
+    from `first`, those of the first period (at most LIST_SIZE): the next periods read a period
+    at a time when the first has too few."""
     drafts: list[Statement] = []
-    after = dt.date.min
-    while len(drafts) < min(count, LIST_SIZE):
-        batch = _vendor_rows("draft_statement_rows", shape, user, LIST_SIZE, after=after)
-        if not batch:
-            break
+    batch = first if count else []
+    while batch:
         drafts.extend(batch)
+        if len(drafts) >= min(count, LIST_SIZE):
+            break
         after = batch[-1].period_start
+        batch = _vendor_rows("draft_statement_rows", shape, user, LIST_SIZE, after=after)
     return drafts[:LIST_SIZE]
+
+
+def _vendor_events(user) -> list[Event]:
+    """The newest events of the partners `user`, vendor staff, sees, when no compiled query
+    covers their partner scope."""
+    role = Role.VENDOR_ADMIN if user.is_vendor_admin else Role.CHANNEL_MANAGER
+    return event_list(user=user, role=role, limit=EVENT_LIST_SIZE)
 
 
 def vendor_dashboard(*, user, now: dt.datetime) -> VendorDashboard:
     """What needs `user` (vendor admin or channel manager) today, over the partners and cases
-    they may see. Overdue business reviews are scheduled ones whose time has passed; reviews due
-    are those in the next 14 days. Breached cases follow disputes.selectors.case_breached_q.
+    they may see, with the newest events of those partners and the most-voted open ideas.
+    Overdue business reviews are scheduled ones whose time has passed; reviews due are those in
+    the next 14 days. Breached cases follow disputes.selectors.case_breached_q.
 
     Every count is read in one query (over every partner, the drafts' with their sums from the
-    statements' rollup); each short list reads only the columns it shows."""
+    statements' rollup, read with the lists); the short lists whose counts are not 0, the
+    events and the ideas are read together in one more, each list reading only the columns it
+    shows."""
     today = timezone.localdate(now)
     today_start = local_day_start(today)
     shape = reading_scope_shape(user)
     counts = _vendor_counts(user, shape, now=now, today=today, today_start=today_start)
+    everyone = shape[0] == "all"
+    reads: dict[str, tuple[PreparedQuery, dict]] = {}
 
-    def rows(name: str, count: int, size: int = LIST_SIZE, **at) -> list:
-        return _vendor_rows(name, shape, user, size, **at) if count else []
+    def want(name: str, count: int, size: int = LIST_SIZE, **at) -> None:
+        if count:
+            reads[name] = _vendor_rows_read(name, shape, user, size, **at)
 
-    breached_cases = rows("breached_rows", counts["breached"], now=now)
-    for case in breached_cases:
-        case.age_days = _case_age_days(case, now)
-    pending_deals = rows("pending_deal_rows", counts["pending_deals"])
-    awaiting_proposals = rows("proposal_rows", counts["proposals"])
-    expiring_agreements = rows("expiring_rows", counts["expiring"])
-    for agreement in expiring_agreements:
-        agreement.days_left = (agreement.end - today).days
-    reviews_due = rows(
+    want("breached_rows", counts["breached"], now=now)
+    want("pending_deal_rows", counts["pending_deals"])
+    want("proposal_rows", counts["proposals"])
+    want("expiring_rows", counts["expiring"])
+    want(
         "review_rows",
         counts["reviews_overdue"] + counts["reviews_due"],
         horizon=now + REVIEW_HORIZON,
     )
+    if everyone:
+        # The drafts' number comes with their sums: the first period's drafts are read beside.
+        reads["draft_rollup"] = (_DRAFT_ROLLUP, {})
+    want(
+        "draft_statement_rows",
+        1 if everyone else counts["draft_statements"],
+        after=dt.date.min,
+    )
+    want("flagged_rows", counts["flagged"])
+    want("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
+    feed = event_feed_query(user=user, limit=EVENT_LIST_SIZE)
+    if feed is not None:
+        reads["events"] = feed
+    reads["top_ideas"] = top_ideas_query(limit=LIST_SIZE)
+    read = dict(zip(reads, read_together(list(reads.values())), strict=True))
+
+    breached_cases = read.get("breached_rows", [])
+    for case in breached_cases:
+        case.age_days = _case_age_days(case, now)
+    pending_deals = read.get("pending_deal_rows", [])
+    awaiting_proposals = read.get("proposal_rows", [])
+    expiring_agreements = read.get("expiring_rows", [])
+    for agreement in expiring_agreements:
+        agreement.days_left = (agreement.end - today).days
+    reviews_due = read.get("review_rows", [])
     for review in reviews_due:
         review.is_overdue = review.scheduled_at < today_start
-    draft_count, draft_sums = _drafts(shape, user, counts)
-    draft_statements = _draft_statement_rows(shape, user, draft_count)
-    flagged_partners = rows("flagged_rows", counts["flagged"])
-    action_items = rows("action_item_rows", counts["action_items"], ACTION_ITEM_LIST_SIZE)
+    draft_count, draft_sums = _drafts(shape, user, counts, read.get("draft_rollup"))
+    draft_statements = _draft_statement_rows(
+        shape, user, draft_count, read.get("draft_statement_rows", [])
+    )
+    flagged_partners = read.get("flagged_rows", [])
+    action_items = read.get("action_item_rows", [])
     for item in action_items:
         item.is_overdue = item.due_on < today
     # The drafts of every partner in several currencies: one total in the reporting currency
-    # (nothing to read, rates included, when there is no draft).
-    if draft_count:
+    # (nothing to read, rates included, when there is no draft or every draft is in that
+    # currency).
+    if any(currency != settings.PRM_REPORTING_CURRENCY for currency, _sum in draft_sums):
         draft_statement_total = reporting_total(draft_sums, day=today)
     else:
-        draft_statement_total = reporting_total([], day=today, book=RateBook([]))
+        draft_statement_total = reporting_total(draft_sums, day=today, book=RateBook([]))
     return VendorDashboard(
+        events=read["events"] if feed is not None else _vendor_events(user),
+        top_ideas=read["top_ideas"],
         breached_count=counts["breached"],
         escalated_count=counts["escalated"],
         open_case_count=counts["open_cases"],

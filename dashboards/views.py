@@ -11,7 +11,6 @@ from disputes.charts import column_chart
 from disputes.selectors import case_list
 from disputes.views import AGE_LABELS
 from enablement.certificate_selectors import certified_people
-from engagement.board import top_ideas
 from engagement.selectors import partner_health_with_trend
 from partners.forms import InvitationForm, MembershipRoleForm, PartnerStatusForm, RiskForm
 from partners.selectors import event_list, partner_overview
@@ -235,8 +234,6 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 width=AGE_CHART_WIDTH,
                 height=AGE_CHART_HEIGHT,
             )
-            context["events"] = event_list(user=request.user, role=role, limit=8)
-            context["top_ideas"] = top_ideas(limit=5)
             context["tiles"].append(_falling_tile(request.user, board.falling_count))
             return context
         partner = request.partner

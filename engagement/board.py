@@ -207,3 +207,9 @@ def top_ideas(*, limit: int = 5) -> list[Post]:
     """The most-voted open ideas, for the vendor dashboard: one query, with their category and
     the authors' labels."""
     return _top_ideas(limit)()
+
+
+def top_ideas_query(*, limit: int = 5) -> tuple[PreparedQuery, dict]:
+    """The query compiled once of what `top_ideas(limit=limit)` gives, and the values to run it
+    with (none): to read with other queries."""
+    return _top_ideas(limit), {}

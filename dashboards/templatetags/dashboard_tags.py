@@ -3,6 +3,7 @@ few rows each, which as template nodes cost more than reading them."""
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import numberformat
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -12,12 +13,14 @@ from disputes.templatetags.cases import STATUS_LABELS, sla_deadlines
 from partners.models import ActionItem
 from partners.templatetags.partner_tags import (
     ANNOUNCEMENT_CATEGORY_LABELS,
+    RISK_BADGE_CLASSES,
+    RISK_BADGE_DEFAULT,
+    RISK_LABELS,
     money,
     percent,
-    risk_badges,
 )
 from prm.core.dates import format_value
-from prm.core.html import conditional_escape, format_html
+from prm.core.html import conditional_escape, escape, format_html
 from prm.core.kept import Kept
 from prm.core.links import link, nav
 
@@ -27,13 +30,13 @@ ACTION_SIDE_LABELS = dict(ActionItem.Side.choices)
 
 _ITEM = '<li class="list-group-item d-flex justify-content-between gap-2">{}</li>'
 _OVERDUE = '<span class="badge text-bg-danger">{}</span> '
-_OVERDUE_WITH_ICON = (
-    '<span class="badge text-bg-danger"><i class="bi bi-exclamation-triangle" aria-hidden="true">'
-    "</i> {}</span> "
-)
 
 
-_LABELS: Kept[dict[str, str]] = Kept(64)
+URGENT_ICON = ' <i class="bi bi-exclamation-triangle-fill stat-alert" aria-hidden="true"></i>'
+
+
+# Choice labels and number formats in each language, read once per process.
+_LABELS: Kept = Kept(64)
 
 
 def _labels(name: str, labels: dict) -> dict[str, str]:
@@ -45,7 +48,7 @@ def _labels(name: str, labels: dict) -> dict[str, str]:
 
 
 def _lines(lines: list[str]) -> SafeString:
-    return mark_safe("\n".join(lines))  # noqa: S308 - every line is written by format_html
+    return mark_safe("\n".join(lines))  # noqa: S308 - every value in the lines is escaped
 
 
 def _date(value, format_name: str) -> str:
@@ -53,11 +56,34 @@ def _date(value, format_name: str) -> str:
     return format_value(template_localtime(value), get_format(format_name))
 
 
+def _number_formats(language: str | None) -> tuple:
+    """The decimal separator, digit grouping and thousand separator of `language`, the active
+    language, as django.utils.formats.number_format reads them."""
+    return _LABELS.get(
+        ("numbers", language),
+        lambda: tuple(
+            get_format(name, language, use_l10n=True)
+            for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+        ),
+    )
+
+
+def _integer(value, *, grouped: bool) -> str:
+    """An integer as `localize` (or, `grouped`, humanize's `intcomma`) writes it in the active
+    language, its formats read once per language; any other value by those functions."""
+    if type(value) is not int:
+        return intcomma(value) if grouped else localize(value)
+    decimal_sep, grouping, thousand_sep = _number_formats(get_language())
+    return numberformat.format(
+        value, decimal_sep, None, grouping, thousand_sep, force_grouping=grouped, use_l10n=True
+    )
+
+
 def _counted(message: str, count: int, **values) -> SafeString:
     """A `{% blocktranslate count counter=count %}` sentence from its translated `message`
     (ngettext's): the message is trusted, the values are escaped."""
     values = {name: conditional_escape(value) for name, value in values.items()}
-    return mark_safe(message % {"counter": localize(count), **values})  # noqa: S308
+    return mark_safe(message % {"counter": _integer(count, grouped=False), **values})  # noqa: S308
 
 
 @register.simple_tag
@@ -66,78 +92,75 @@ def stat_tiles(tiles: list[dict]) -> SafeString:
     count when there is one, marked when urgent."""
     lines = []
     for tile in tiles:
-        alert = (
-            ' <i class="bi bi-exclamation-triangle-fill stat-alert" aria-hidden="true"></i>'
-            if tile["urgent"]
-            else ""
-        )
-        body = format_html(
-            '\n<div class="card-body">\n<div class="stat-value text-body">{}{}</div>\n'
-            '<div class="stat-label"><i class="bi {}" aria-hidden="true"></i> {}</div>\n</div>\n',
-            intcomma(tile["count"]),
-            mark_safe(alert),  # noqa: S308 - a constant
-            tile["icon"],
-            tile["label"],
+        urgent = tile["urgent"]
+        alert = URGENT_ICON if urgent else ""
+        body = (
+            f'\n<div class="card-body">\n<div class="stat-value text-body">'
+            f"{conditional_escape(_integer(tile['count'], grouped=True))}{alert}</div>\n"
+            f'<div class="stat-label"><i class="bi {conditional_escape(tile["icon"])}"'
+            f' aria-hidden="true"></i> {conditional_escape(tile["label"])}</div>\n</div>\n'
         )
         if tile["url"]:
-            urgent = " stat-card-urgent" if tile["urgent"] else ""
-            card = format_html(
-                '<a class="card stat-card h-100 text-decoration-none{}" href="{}">{}</a>',
-                urgent,
-                tile["url"],
-                body,
+            css = " stat-card-urgent" if urgent else ""
+            card = (
+                f'<a class="card stat-card h-100 text-decoration-none{css}"'
+                f' href="{conditional_escape(tile["url"])}">{body}</a>'
             )
         else:
-            card = format_html('<div class="card stat-card h-100">{}</div>', body)
-        lines.append(
-            format_html('<li class="col-6 col-md-4" id="tile-{}">\n{}\n</li>', tile["key"], card)
-        )
+            card = f'<div class="card stat-card h-100">{body}</div>'
+        key = conditional_escape(tile["key"])
+        lines.append(f'<li class="col-6 col-md-4" id="tile-{key}">\n{card}\n</li>')
     return _lines(lines)
+
+
+@register.simple_tag
+def chart_table_rows(chart, value_label: str) -> SafeString:
+    """The rows of the table beside a column chart (disputes.charts.column_chart): each
+    column's label, and its text under `value_label`."""
+    label = conditional_escape(value_label)
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<tr><th scope="row" class="stack-title fw-normal">{conditional_escape(column.label)}'
+            f'</th><td class="num" data-label="{label}">{conditional_escape(column.text)}</td></tr>'
+            for column in chart.columns
+        )
+    )
 
 
 @register.simple_tag
 def breached_case_rows(cases) -> SafeString:
     """The rows of the vendor dashboard's cases past an SLA deadline: number and subject
     (escalated or not), partner, owner and age in days."""
-    labels = (gettext("Partner"), gettext("Owner"), gettext("Age"))
-    escalated = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("Escalated"))
-    return _lines(
-        [
-            format_html(
-                '<tr>\n<td class="stack-title"><a href="{}">{}</a> {}{}</td>\n'
-                '<td data-label="{}">{}</td>\n<td data-label="{}">{}</td>\n'
-                '<td class="num" data-label="{}">{}</td>\n</tr>',
-                link("case_detail", case.pk),
-                case.number,
-                case.subject,
-                escalated if case.escalated_at else "",
-                labels[0],
-                case.partner.code,
-                labels[1],
-                case.owner or "—",
-                labels[2],
-                _counted(
-                    ngettext("%(counter)s day", "%(counter)s days", case.age_days), case.age_days
-                ),
-            )
-            for case in cases
-        ]
+    partner_label, owner_label, age_label = (
+        escape(gettext("Partner")),
+        escape(gettext("Owner")),
+        escape(gettext("Age")),
     )
+    escalated = f' <span class="badge text-bg-danger">{escape(gettext("Escalated"))}</span>'
+    rows = []
+    for case in cases:
+        age = _counted(
+            ngettext("%(counter)s day", "%(counter)s days", case.age_days), case.age_days
+        )
+        rows.append(
+            f'<tr>\n<td class="stack-title"><a href="{escape(link("case_detail", case.pk))}">'
+            f"{escape(case.number)}</a> {escape(case.subject)}"
+            f"{escalated if case.escalated_at else ''}</td>\n"
+            f'<td data-label="{partner_label}">{escape(case.partner.code)}</td>\n'
+            f'<td data-label="{owner_label}">{escape(case.owner or "—")}</td>\n'
+            f'<td class="num" data-label="{age_label}">{age}</td>\n</tr>'
+        )
+    return _lines(rows)
 
 
 def _partner_item(url: str, text, partner_code: str, value) -> str:
     """An item of a vendor short list: a link, the partner's code beside it, a value on the
-    right."""
-    return format_html(
-        _ITEM,
-        format_html(
-            '<span><a href="{}">{}</a> <span class="text-body-secondary">{}</span></span>'
-            '<span class="text-nowrap">{}</span>',
-            url,
-            text,
-            partner_code,
-            value,
-        ),
+    right (each escaped unless safe)."""
+    return (
+        '<li class="list-group-item d-flex justify-content-between gap-2">'
+        f'<span><a href="{escape(url)}">{conditional_escape(text)}</a> <span'
+        f' class="text-body-secondary">{escape(partner_code)}</span></span>'
+        f'<span class="text-nowrap">{conditional_escape(value)}</span></li>'
     )
 
 
@@ -180,6 +203,7 @@ def proposal_items(proposals) -> SafeString:
 @register.simple_tag
 def expiring_agreement_items(agreements) -> SafeString:
     """The agreements ending soon: number, partner, and end date with the days left."""
+    short_date = get_format("SHORT_DATE_FORMAT")
     return _lines(
         [
             _partner_item(
@@ -193,7 +217,7 @@ def expiring_agreement_items(agreements) -> SafeString:
                         agreement.days_left,
                     ),
                     agreement.days_left,
-                    date=_date(agreement.end, "SHORT_DATE_FORMAT"),
+                    date=format_value(agreement.end, short_date),
                 ),
             )
             for agreement in agreements
@@ -204,23 +228,23 @@ def expiring_agreement_items(agreements) -> SafeString:
 @register.simple_tag
 def review_due_items(reviews) -> SafeString:
     """The business reviews due: partner, when, and whether the time has passed."""
-    overdue = format_html(_OVERDUE_WITH_ICON, gettext("Overdue"))
-    return _lines(
-        [
-            format_html(
-                _ITEM,
-                format_html(
-                    '<span><a href="{}">{}</a> · {}</span><span class="text-nowrap">{}{}</span>',
-                    link("partner_detail", review.partner.code),
-                    review.partner.code,
-                    review.partner.display_name,
-                    overdue if review.is_overdue else "",
-                    _date(review.scheduled_at, "SHORT_DATETIME_FORMAT"),
-                ),
-            )
-            for review in reviews
-        ]
+    overdue = (
+        '<span class="badge text-bg-danger"><i class="bi bi-exclamation-triangle"'
+        f' aria-hidden="true"></i> {escape(gettext("Overdue"))}</span> '
     )
+    short_datetime = get_format("SHORT_DATETIME_FORMAT")
+    rows = []
+    for review in reviews:
+        partner = review.partner
+        when = format_value(template_localtime(review.scheduled_at), short_datetime)
+        rows.append(
+            '<li class="list-group-item d-flex justify-content-between gap-2">'
+            f'<span><a href="{escape(link("partner_detail", partner.code))}">'
+            f"{escape(partner.code)}</a> · {escape(partner.display_name)}</span>"
+            f'<span class="text-nowrap">{overdue if review.is_overdue else ""}'
+            f"{escape(when)}</span></li>"
+        )
+    return _lines(rows)
 
 
 @register.simple_tag
@@ -241,19 +265,31 @@ def draft_statement_items(statements) -> SafeString:
 
 @register.simple_tag
 def flagged_partner_items(partners) -> SafeString:
-    """The partners over their credit limit or rated high risk, with their badges."""
-    return _lines(
-        [
-            format_html(
-                '<li class="list-group-item"><a href="{}">{}</a> · {}<div>{}</div></li>',
-                link("partner_detail", partner.code),
-                partner.code,
-                partner.display_name,
-                risk_badges(partner),
-            )
-            for partner in partners
-        ]
+    """The partners over their credit limit or rated high risk, with their badges (as
+    partners.templatetags.partner_tags.risk_badges writes them)."""
+    over_limit = (
+        ' <span class="badge rounded-pill text-bg-danger"'
+        f' title="{escape(gettext("Overdue receivables exceed the credit limit"))}">'
+        '<i class="bi bi-credit-card" aria-hidden="true"></i>'
+        f" {escape(gettext('Over credit limit'))}</span>"
     )
+    risks = _labels("risk_rating", RISK_LABELS)
+    rows = []
+    for partner in partners:
+        rating = partner.risk_rating
+        badges = (
+            f'<span class="badge rounded-pill'
+            f' {escape(RISK_BADGE_CLASSES.get(rating, RISK_BADGE_DEFAULT))}">'
+            f"{escape(risks.get(rating, rating))}</span>"
+        )
+        if partner.is_over_credit_limit:
+            badges += over_limit
+        rows.append(
+            f'<li class="list-group-item"><a href="{escape(link("partner_detail", partner.code))}">'
+            f"{escape(partner.code)}</a> · {escape(partner.display_name)}"
+            f"<div>{badges}</div></li>"
+        )
+    return _lines(rows)
 
 
 @register.simple_tag
@@ -282,47 +318,33 @@ def action_item_list(items, overdue_count: int, show_partner: bool) -> SafeStrin
                 ),
             )
         )
-    overdue = format_html(_OVERDUE, gettext("Overdue"))
+    overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span> '
+    due_on = gettext("due %(date)s")
     short_date = get_format("SHORT_DATE_FORMAT")
     sides = _labels("action_item_side", ACTION_SIDE_LABELS)
-    due_text = gettext("due %(date)s")
     rows = []
     for item in items:
-        partner = (
-            format_html(
-                '<a href="{}">{}</a> · ',
-                link("partner_detail", item.partner.code),
-                item.partner.code,
-            )
-            if show_partner
-            else ""
-        )
+        partner = ""
+        if show_partner:
+            code = item.partner.code
+            partner = f'<a href="{escape(link("partner_detail", code))}">{escape(code)}</a> · '
         owner = (
-            format_html(" · {}", item.owner.get_full_name() or item.owner.email)
-            if item.owner_id
-            else ""
+            f" · {escape(item.owner.get_full_name() or item.owner.email)}" if item.owner_id else ""
         )
-        due = mark_safe(  # noqa: S308 - the date is escaped
-            due_text % {"date": conditional_escape(format_value(item.due_on, short_date))}
-        )
+        # The translated sentence is trusted; the date is escaped.
+        due = due_on % {"date": escape(format_value(item.due_on, short_date))}
         rows.append(
-            format_html(
-                '<li class="list-group-item d-flex justify-content-between gap-2">\n'
-                '<span>{}{}\n<span class="d-block text-body-secondary">{}{}</span></span>\n'
-                '<span class="text-nowrap text-end">{}{}</span>\n</li>',
-                partner,
-                item.title,
-                sides.get(item.side, item.side),
-                owner,
-                overdue if item.is_overdue else "",
-                due,
-            )
+            '<li class="list-group-item d-flex justify-content-between gap-2">\n'
+            f"<span>{partner}{escape(item.title)}\n"
+            f'<span class="d-block text-body-secondary">{escape(sides.get(item.side, item.side))}'
+            f"{owner}</span></span>\n"
+            f'<span class="text-nowrap text-end">{overdue if item.is_overdue else ""}{due}</span>'
+            "\n</li>"
         )
     lines.append(
-        format_html(
-            '<ul class="list-group list-group-flush small" id="action-items">\n{}\n</ul>',
-            _lines(rows),
-        )
+        '<ul class="list-group list-group-flush small" id="action-items">\n'
+        + "\n".join(rows)
+        + "\n</ul>"
     )
     return _lines(lines)
 

@@ -49,7 +49,7 @@ from .directory import (
     partner_visible_queryset,
     scoped_partner_ids,
 )
-from .events import event_list
+from .events import event_feed_query, event_list
 from .invitations import invitation_get_by_key, invitation_get_usable
 from .reviews import (
     action_item_open_list,
@@ -101,6 +101,7 @@ __all__ = [
     "deal_list_pages",
     "deal_pending_count",
     "deal_visible_queryset",
+    "event_feed_query",
     "event_list",
     "invitation_get_by_key",
     "invitation_get_usable",

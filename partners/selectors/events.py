@@ -65,20 +65,32 @@ def event_list(
     )
 
 
-def _feed(user, verbs: tuple[str, ...] | None, limit: int, partner, ids) -> list[Event] | None:
-    """A dashboard's feed (`event_list` without targets), by a query compiled once for every
-    reader of the same role and partner scope; None for a scope it does not cover."""
+def event_feed_query(*, user, limit: int) -> tuple[PreparedQuery, dict] | None:
+    """The query compiled once of what `event_list` gives `user` as vendor staff (every verb)
+    without a partner, the newest `limit` events of the partners they see, and the values to run
+    it with: to read with other queries. None for a partner scope it does not cover."""
+    from .directory import partner_visible_ids
+
+    return _feed_query(user, None, limit, None, partner_visible_ids(user=user))
+
+
+def _feed_query(
+    user, verbs: tuple[str, ...] | None, limit: int, partner, ids
+) -> tuple[PreparedQuery, dict] | None:
+    """The query of a dashboard's feed (`event_list` without targets), compiled once for every
+    reader of the same role and partner scope, and the values to run it with; None for a scope
+    it does not cover."""
     if partner is not None:
-        return _recent(verbs, limit, True)(partner=partner.pk)
+        return _recent(verbs, limit, True), {"partner": partner.pk}
     if ids is None:
-        return _recent(verbs, limit, False)()
+        return _recent(verbs, limit, False), {}
     from .directory import reading_scope_shape
 
     shape = reading_scope_shape(user)
     if shape[0] == "all":
-        return _recent(verbs, limit, False)()
+        return _recent(verbs, limit, False), {}
     if shape[0] == "managed":
-        return _recent_managed(verbs, limit, shape)(user=user.pk)
+        return _recent_managed(verbs, limit, shape), {"user": user.pk}
     return None
 
 
@@ -100,6 +112,16 @@ FEED_FIELDS = (
     "reason",
     "created_at",
 )
+
+
+def _feed(user, verbs: tuple[str, ...] | None, limit: int, partner, ids) -> list[Event] | None:
+    """A dashboard's feed (`event_list` without targets), by a query compiled once for every
+    reader of the same role and partner scope; None for a scope it does not cover."""
+    feed = _feed_query(user, verbs, limit, partner, ids)
+    if feed is None:
+        return None
+    query, values = feed
+    return query(**values)
 
 
 @functools.cache

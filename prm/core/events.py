@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .access import PARTNER_ROLES, Role
+from .kept import Kept
 from .models import Event
 from .money import quantize
 
@@ -172,6 +173,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The registry's texts (sentences, choice labels, the system's name) in each language,
+# translated once per process.
+_TEXTS: Kept = Kept(1024)
+
+
+def _text(language: str | None, key: tuple, write: Callable[[], Any]) -> Any:
+    return _TEXTS.get((language, *key), write)
+
+
 @functools.cache
 def _choice_labels(field_path: str) -> dict:
     """The labels of the choices of the model field `app.model.field` (lazy, translated when
@@ -181,23 +191,38 @@ def _choice_labels(field_path: str) -> dict:
     return dict(model_field.flatchoices)
 
 
-def _choice_label(value: Any, field_path: str) -> Any:
+def _choice_texts(field_path: str, language: str | None) -> dict[Any, str]:
+    """The labels of the choices of the model field `app.model.field` in `language`, the active
+    language, by value."""
+    return _text(
+        language,
+        ("choices", field_path),
+        lambda: {value: str(label) for value, label in _choice_labels(field_path).items()},
+    )
+
+
+def _choice_label(value: Any, field_path: str, language: str | None) -> Any:
     if value is None:
         return MISSING
-    return _choice_labels(field_path).get(value) or value or MISSING
+    return _choice_texts(field_path, language).get(value) or value or MISSING
 
 
 def event_values(event: Event, kind: EventType | None = None) -> _Values:
     """The placeholder values of `event`, read from its own row and the actor and partner the
     selector joined: no query per event."""
+    language = get_language()
     values = _Values()
-    values["actor"] = str(event.actor) if event.actor_id else _("The system")
+    values["actor"] = (
+        str(event.actor)
+        if event.actor_id
+        else _text(language, ("system",), lambda: _("The system"))
+    )
     values["partner"] = event.partner.display_name if event.partner_id else MISSING
     choices = kind.choices if kind else {}
     for prefix, data in (("old_", event.before or {}), ("", event.after or {})):
         for key, value in data.items():
             if key in choices:
-                values[prefix + key] = _choice_label(value, choices[key])
+                values[prefix + key] = _choice_label(value, choices[key], language)
             else:
                 values[prefix + key] = _plain(value)
     if kind is not None and kind.values is not None:
@@ -212,7 +237,9 @@ def event_sentence(event: Event) -> str:
     if kind is None:
         return _("%(actor)s made a change.") % values
     sentence = kind.choose(event) if kind.choose is not None else None
-    return str(sentence or kind.sentence) % values
+    if sentence:
+        return str(sentence) % values
+    return _text(get_language(), ("verb", kind.verb), lambda: str(kind.sentence)) % values
 
 
 def event_icon(event: Event) -> str:

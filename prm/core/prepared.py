@@ -22,6 +22,9 @@ gives its rows as tuples. `prepared(limit=25, offset=50, user=id)` gives the row
 writes the count's queryset). `PreparedIdsQuery` reads what hangs off a list's rows (an `__in`
 lookup of their ids) with one compiled query.
 
+`read_together([(prepared, values), ...])` gives what each of several prepared queries gives,
+read in one statement: a page's short lists in one round trip.
+
 `PreparedCounts(build, ...)`, where `build` returns named querysets, counts the rows of each, all
 in one query compiled once; several counts of the rows of one queryset that match different
 conditions (`Within`) read those rows once.
@@ -42,7 +45,7 @@ import itertools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -110,6 +113,8 @@ class _Compiled:
     paged: _ServerStatement | None = None  # the same with a limit and an offset
     converters: dict | None = None  # what results_iter converts, by column (get_converters)
     composite: bool = False  # a column pairs several (results_iter makes it a tuple)
+    # How _instances makes the rows' instances, by database: worked out on the first rows.
+    makers: dict = field(default_factory=dict, compare=False)
 
 
 class _Prepared(ABC):
@@ -263,6 +268,77 @@ class PreparedQuery(_Prepared):
         if not compiled.instances:
             return list(_results(compiled, rows, tuple_expected=True))
         return list(_instances(compiled, rows, using))
+
+
+@dataclass(frozen=True)
+class _Together:
+    sql: str
+    server: _ServerStatement | None
+    starts: tuple[int, ...]  # the column of each query's row number (its columns follow)
+
+
+# The statements that read several prepared queries together, by database and queries.
+_TOGETHER: dict[tuple, _Together] = {}
+
+
+def _together(using: str, statements: list[tuple[_Compiled, list]]) -> _Together:
+    """The statement that reads the queries of `statements` (each compiled, with its
+    parameters) side by side: row i holds the row number i and the i-th row of each query, a
+    query with fewer rows leaving its columns null."""
+    parts, starts, variable, params = [], [], [], []
+    start = 0
+    for number, (compiled, values) in enumerate(statements):
+        parts.append(
+            f"prm_part_{number} AS (SELECT ROW_NUMBER() OVER () AS prm_row, "  # noqa: S608 (ORM-compiled SQL)
+            f"prm_rows.* FROM ({compiled.sql}) AS prm_rows)"
+        )
+        own = compiled.server.variable if compiled.server else range(len(values))
+        variable.extend(len(params) + position for position in own)
+        params.extend(values)
+        starts.append(start)
+        start += 1 + compiled.compiler.col_count
+    names = [f"prm_part_{number}" for number in range(len(statements))]
+    numbers = " UNION ".join(f"SELECT prm_row FROM {name}" for name in names)  # noqa: S608
+    joins = " ".join(f"LEFT JOIN {name} ON {name}.prm_row = prm_rows.prm_row" for name in names)
+    sql = (
+        f"WITH {', '.join(parts)} SELECT {', '.join(f'{name}.*' for name in names)} "  # noqa: S608
+        f"FROM ({numbers}) AS prm_rows {joins} ORDER BY prm_rows.prm_row"
+    )
+    server = None
+    if connections[using].vendor == "postgresql" and all(c.server for c, _v in statements):
+        server = _ServerStatement.of(sql, params, variable)
+    return _Together(sql, server, tuple(starts))
+
+
+def read_together(queries: list[tuple[PreparedQuery, dict[str, Any]]], *, using="default"):
+    """What each of `queries` (a prepared query and the values to call it with) gives, read in
+    one statement rather than one each: each query's rows numbered in its order, joined on that
+    number. For the short lists of a page, whose round trips cost more than reading them. The
+    queries take no limit (a sliced queryset bounds its rows)."""
+    if len(queries) < 2:
+        return [query(using=using, **values) for query, values in queries]
+    statements = [query._statement(using, values) for query, values in queries]
+    key = (using, *(query for query, _values in queries))
+    together = _TOGETHER.get(key)
+    if together is None:
+        together = _TOGETHER[key] = _together(using, statements)
+    params = list(itertools.chain.from_iterable(values for _c, values in statements))
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if together.server is None:
+            cursor.execute(together.sql, params)
+        else:
+            together.server.execute(connection, cursor, params)
+        rows = cursor.fetchall()
+    results = []
+    for (compiled, _values), start in zip(statements, together.starts, strict=True):
+        end = start + 1 + compiled.compiler.col_count
+        own = [row[start + 1 : end] for row in rows if row[start] is not None]
+        if compiled.instances:
+            results.append(list(_instances(compiled, own, using)))
+        else:
+            results.append(list(_results(compiled, own, tuple_expected=True)))
+    return results
 
 
 @dataclass(frozen=True)
@@ -491,15 +567,21 @@ def _results(compiled: _Compiled, rows: list[tuple], tuple_expected: bool = Fals
 
 def _instances(compiled: _Compiled, rows: list[tuple], using: str):
     """Model instances from `rows` of `compiled`'s SQL, as Django's ModelIterable makes them."""
-    compiler = compiled.compiler
-    select, klass_info = compiler.select, compiler.klass_info
-    model_cls = klass_info["model"]
-    select_fields = klass_info["select_fields"]
-    start, end = select_fields[0], select_fields[-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    make = _maker(model_cls, tuple(init_list))
-    populators = get_related_populators(klass_info, select, using)
-    annotations: dict[str, Any] = compiler.annotation_col_map or {}
+    makers = compiled.makers.get(using)
+    if makers is None:
+        compiler = compiled.compiler
+        select, klass_info = compiler.select, compiler.klass_info
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        makers = compiled.makers[using] = (
+            start,
+            end,
+            _maker(klass_info["model"], tuple(init_list)),
+            get_related_populators(klass_info, select, using),
+            compiler.annotation_col_map or {},
+        )
+    start, end, make, populators, annotations = makers
     for row in _results(compiled, rows):
         obj = make(using, row[start:end])
         for populator in populators:

@@ -431,3 +431,19 @@ def test_the_drafts_to_approve_run_on_into_later_periods_by_partner_code(
     assert [(s.period, s.partner.code) for s in manager.draft_statements] == [("2026-04", "P-A")]
     nobody = vendor_dashboard(user=world.users["cm_unassigned"], now=now)
     assert nobody.draft_statements == []
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_tile_and_sentence_numbers_read_as_humanize_and_localize_write_them(language):
+    """The tiles' counts and the counted sentences' numbers, written with the number formats
+    read once per language, are those intcomma and localize write."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils.formats import localize
+
+    from dashboards.templatetags.dashboard_tags import _integer
+
+    values = [0, 7, 999, 1000, 12345, 1234567, -4321, True, Decimal("1234.50"), "15000"]
+    with translation.override(language):
+        for value in values:
+            assert _integer(value, grouped=True) == intcomma(value)
+            assert _integer(value, grouped=False) == localize(value)

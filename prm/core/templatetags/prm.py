@@ -7,7 +7,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import StaticNode
 from django.utils.formats import get_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
@@ -116,7 +116,9 @@ def event_sentence(event):
     text = escape(events.event_sentence(event))
     icon = events.event_icon(event)
     if icon:
-        return format_html('<i class="bi {} text-warning" aria-hidden="true"></i> {}', icon, text)
+        return SafeString(
+            f'<i class="bi {escape(icon)} text-warning" aria-hidden="true"></i> {text}'
+        )
     return text
 
 
@@ -136,26 +138,20 @@ def event_items(events_, show_partner=False):
     items = []
     for event in events_:
         partner = event.partner if show_partner and event.partner_id else None
-        prefix = format_html("<strong>{}</strong> · ", partner.code) if partner else ""
+        prefix = f"<strong>{escape(partner.code)}</strong> · " if partner else ""
         moment = template_localtime(event.created_at)
         reason = (
-            format_html('\n<div class="text-body-secondary">{}</div>', event.reason)
+            f'\n<div class="text-body-secondary">{escape(event.reason)}</div>'
             if event.reason
             else ""
         )
         items.append(
-            format_html(
-                '<li class="list-group-item small">\n<div class="d-flex justify-content-between'
-                ' gap-2">\n<span>{}{}</span>\n<time class="text-body-secondary text-nowrap"'
-                ' datetime="{}">{}</time>\n</div>{}\n</li>',
-                prefix,
-                event_sentence(event),
-                moment.isoformat(),
-                format_value(moment, short_datetime),
-                reason,
-            )
+            '<li class="list-group-item small">\n<div class="d-flex justify-content-between'
+            f' gap-2">\n<span>{prefix}{event_sentence(event)}</span>\n<time'
+            f' class="text-body-secondary text-nowrap" datetime="{escape(moment.isoformat())}">'
+            f"{escape(format_value(moment, short_datetime))}</time>\n</div>{reason}\n</li>"
         )
-    return mark_safe(  # noqa: S308 - every item is escaped by format_html
+    return mark_safe(  # noqa: S308 - every value in the items is escaped
         '<ul class="list-group list-group-flush">\n' + "\n".join(items) + "\n</ul>"
     )
 
