@@ -310,14 +310,16 @@ def _vendor_counted(
     overdue_reviews = Q(scheduled_at__lt=today_start)
     due_reviews = Q(scheduled_at__gte=today_start, scheduled_at__lt=horizon)
     if shape[0] == "all":
-        # Over every partner the pending deals and open items are the tallies the database
-        # keeps, the open items not yet due (the overdue ones are the others: _vendor_counts)
-        # and the overdue and due reviews ranges of their indexes by date, and the draft
-        # statements come from their rollup (_drafts). Overdue items pile up while those not
-        # yet due stay within the reviews' horizon: the fewer index entries are read.
+        # Over every partner the pending deals, open items and flagged partners are the
+        # tallies the database keeps, the open items not yet due (the overdue ones are the
+        # others: _vendor_counts) and the overdue and due reviews ranges of their indexes by
+        # date, and the draft statements come from their rollup (_drafts). Overdue items pile
+        # up while those not yet due stay within the reviews' horizon: the fewer index entries
+        # are read.
         counted |= {
             "pending_deals": Total(tally_slots(DealRegistration.PENDING_TALLY), "total"),
             "action_items": Total(tally_slots(ActionItem.OPEN_TALLY), "total"),
+            "flagged": Total(tally_slots(Partner.FLAGGED_TALLY), "total"),
             "action_items_not_due": open_items.filter(due_on__gte=today),
             "reviews_overdue": scope.reviews.filter(overdue_reviews),
             "reviews_due": scope.reviews.filter(due_reviews),
@@ -328,13 +330,13 @@ def _vendor_counted(
             "action_items": Within(open_items),
             "action_items_overdue": Within(open_items, Q(due_on__lt=today)),
             "draft_statements": scope.draft_statements,
+            "flagged": scope.flagged,
             "reviews_overdue": Within(scope.reviews, overdue_reviews),
             "reviews_due": Within(scope.reviews, due_reviews),
         }
     return counted | {
         "proposals": scope.proposals,
         "expiring": scope.expiring,
-        "flagged": scope.flagged,
         "fund_requests": FundRequest.objects.filter(
             status=FundRequest.Status.PENDING, budget__in=scope.budgets()
         ),

@@ -180,6 +180,9 @@ class Partner(TimeStampedModel):
         _("risk rating"), max_length=8, choices=RiskRating.choices, default=RiskRating.LOW
     )
 
+    # The tally of the flagged partners (FLAGGED_Q; prm.core.tally, migration partners 0014).
+    FLAGGED_TALLY = "partners.partner.flagged"
+
     objects = PartnerQuerySet.as_manager()
 
     class Meta:

@@ -143,3 +143,19 @@ def test_a_recount_counts_the_kept_tallies_afresh_and_leaves_the_others():
 
     assert tally_total(PENDING) == 2
     assert not RowTally.objects.filter(name=DealRegistration.ALL_TALLY).exists()
+
+
+def test_the_tally_of_flagged_partners_follows_their_limits_and_ratings():
+    from partners.models import FLAGGED_Q, Partner
+    from tests.factories import PartnerFactory
+
+    def flagged() -> int:
+        return Partner.objects.filter(FLAGGED_Q).count()
+
+    a, b, _c = PartnerFactory.create_batch(3)
+    assert tally_total(Partner.FLAGGED_TALLY) == flagged() == 0
+    Partner.objects.filter(pk=a.pk).update(risk_rating="high")
+    Partner.objects.filter(pk=b.pk).update(credit_limit=100, overdue_receivables=250)
+    assert tally_total(Partner.FLAGGED_TALLY) == flagged() == 2
+    Partner.objects.filter(pk=b.pk).update(overdue_receivables=100)
+    assert tally_total(Partner.FLAGGED_TALLY) == flagged() == 1
