@@ -68,9 +68,12 @@ def event_list(
 def event_feed_query(*, user, limit: int) -> tuple[PreparedQuery, dict] | None:
     """The query compiled once of what `event_list` gives `user` as vendor staff (every verb)
     without a partner, the newest `limit` events of the partners they see, and the values to run
-    it with: to read with other queries. None for a partner scope it does not cover."""
-    from .directory import partner_visible_ids
+    it with: to read with other queries. None for a partner scope it does not cover. Who reads
+    as every partner (`reading_scope_shape`) has no subquery of partners built."""
+    from .directory import partner_visible_ids, reading_scope_shape
 
+    if reading_scope_shape(user)[0] == "all":
+        return _recent(None, limit, False), {}
     return _feed_query(user, None, limit, None, partner_visible_ids(user=user))
 
 
