@@ -369,3 +369,11 @@ def test_vendor_dashboard_lists_the_most_voted_open_ideas(world):
     page = world.client("cm_assigned").get(reverse("dashboard")).content.decode()
     assert 'id="top-ideas"' in page
     assert "Bulk quote upload" in page
+
+
+def test_vendor_dashboard_says_when_there_is_no_open_idea(world):
+    page = world.client("vendor_admin").get(reverse("dashboard")).content.decode()
+    ideas = page.split('id="top-ideas"', 1)[1].split("</section>", 1)[0]
+    assert "No open idea yet." in ideas
+    # A sentence, not the first item of the numbered list.
+    assert "<ol" not in ideas
