@@ -19,6 +19,7 @@ from prm.core.prepared import (
     _ServerStatement,
     count_sql,
     counted,
+    read_together,
 )
 
 from ..factories import MembershipFactory, PartnerFactory, UserFactory
@@ -429,3 +430,42 @@ def test_instances_are_those_from_db_makes(members):
     assert {(Membership, m.pk) for m in made} <= set(initialised)
     assert {(Partner, m.partner.pk) for m in made} <= set(initialised)
     assert next(m for m in made if m.partner.code == "P-M").partner.tier is None
+
+
+def test_queries_read_together_give_what_each_gives_alone_in_its_order(django_assert_num_queries):
+    for number, (credit, rating) in enumerate([(500, "low"), (100, "high"), (300, "medium")]):
+        PartnerFactory(code=f"T-{number}", credit_limit=credit, risk_rating=rating)
+    by_credit = PreparedQuery(
+        lambda: Partner.objects.filter(code__startswith="T-").order_by("-credit_limit")[:2],
+        plan_once=True,
+    )
+    by_code = PreparedQuery(
+        lambda minimum: (
+            Partner.objects.filter(code__startswith="T-", credit_limit__gte=minimum)
+            .order_by("code")
+            .values_list("code", "risk_rating")[:5]
+        ),
+        "minimum",
+        plan_once=True,
+    )
+    nothing = PreparedQuery(lambda: Partner.objects.filter(code="none").order_by("pk")[:3])
+    queries = [(by_credit, {}), (by_code, {"minimum": 100}), (nothing, {})]
+    alone = [query(**values) for query, values in queries]
+
+    with django_assert_num_queries(1):
+        together = read_together(queries)
+
+    assert [p.code for p in together[0]] == [p.code for p in alone[0]] == ["T-0", "T-2"]
+    assert [p.credit_limit for p in together[0]] == [Decimal("500"), Decimal("300")]
+    assert together[1] == alone[1] == [("T-0", "low"), ("T-1", "high"), ("T-2", "medium")]
+    assert together[2] == alone[2] == []
+    # Read again, as the same statement: the same rows.
+    assert [p.code for p in read_together(queries)[0]] == ["T-0", "T-2"]
+
+
+def test_one_query_read_together_is_read_alone(django_assert_num_queries):
+    PartnerFactory(code="T-1")
+    query = PreparedQuery(lambda: Partner.objects.filter(code="T-1").order_by("pk")[:1])
+    with django_assert_num_queries(1):
+        (rows,) = read_together([(query, {})])
+    assert [p.code for p in rows] == ["T-1"]
