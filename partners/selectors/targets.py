@@ -59,6 +59,19 @@ def _signed_net():
     )
 
 
+def _net_sales(sale_model, period: str) -> Coalesce:
+    """The net sales of the outer partner row in `period` (0 without any), from `sale_model`."""
+    start, end = period_bounds(period)
+    net = (
+        sale_model.objects.filter(partner_id=OuterRef("pk"), invoice_date__range=(start, end))
+        .order_by()
+        .values("partner_id")
+        .annotate(net=_signed_net())
+        .values("net")
+    )
+    return Coalesce(Subquery(net, output_field=MONEY), Value(Decimal("0")))
+
+
 def partner_attainment_annotate(partners: QuerySet[Partner], period: str | None = None):
     """Annotate `current_target` (agreed amount for the period), `current_sales` and
     `attainment` (% of target; null without a target or without sales data)."""
@@ -73,16 +86,8 @@ def partner_attainment_annotate(partners: QuerySet[Partner], period: str | None 
             current_sales=Value(None, output_field=MONEY),
             attainment=Value(None, output_field=PERCENT),
         )
-    start, end = period_bounds(period)
-    net = (
-        sale_model.objects.filter(partner_id=OuterRef("pk"), invoice_date__range=(start, end))
-        .order_by()
-        .values("partner_id")
-        .annotate(net=_signed_net())
-        .values("net")
-    )
     return partners.annotate(
-        current_sales=Coalesce(Subquery(net, output_field=MONEY), Value(Decimal("0"))),
+        current_sales=_net_sales(sale_model, period),
         attainment=Case(
             When(
                 current_target__gt=0,
@@ -158,17 +163,7 @@ def target_current_annotate(partners: QuerySet[Partner], period: str) -> QuerySe
     sale_model = _sale_model()
     if sale_model is None:
         return partners.annotate(scorecard_actual=Value(None, output_field=MONEY))
-    start, end = period_bounds(period)
-    net = (
-        sale_model.objects.filter(partner_id=OuterRef("pk"), invoice_date__range=(start, end))
-        .order_by()
-        .values("partner_id")
-        .annotate(net=_signed_net())
-        .values("net")
-    )
-    return partners.annotate(
-        scorecard_actual=Coalesce(Subquery(net, output_field=MONEY), Value(Decimal("0")))
-    )
+    return partners.annotate(scorecard_actual=_net_sales(sale_model, period))
 
 
 def target_current_row(partner: Partner, period: str) -> ScorecardRow | None:
