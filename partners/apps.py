@@ -16,6 +16,12 @@ class PartnersConfig(AppConfig):
 
         request_context_attacher(attach_partner_context)
 
+        from prm.accounts.models import read_with_user
+
+        from .permissions import permission_fact_expressions
+
+        read_with_user(**permission_fact_expressions())
+
         from prm.core.tally import tally_declare
 
         from .models import ActionItem, DealRegistration, Partner

@@ -74,14 +74,115 @@ def _permission_facts_query(user: int):
 _PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user", plan_once=True)
 
 
+# The names under which a channel manager's permission facts come with the user
+# (`permission_fact_expressions`), in the order of `_permission_facts`' keys.
+_READ_FACTS = {
+    "manage_id": "partner_facts_manage_id",
+    "in_group": "partner_facts_in_group",
+    "view_all": "partner_facts_view_all",
+    "managed_total": "partner_facts_managed_total",
+    "partner_total": "partner_facts_partner_total",
+}
+
+
+def permission_fact_expressions() -> dict:
+    """The permission facts of a channel manager (`_permission_facts`) as functions giving
+    expressions over the user row, for prm.accounts.models.read_with_user: the signed-in user of
+    a channel manager's request comes with them, and every page that scopes partners reads
+    them without a query of its own. NULL for anyone else (the subqueries are not run)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import (
+        BooleanField,
+        Case,
+        Exists,
+        ExpressionWrapper,
+        IntegerField,
+        OuterRef,
+        Subquery,
+        When,
+    )
+
+    from .models import PartnerGrantTotal
+
+    user_model = get_user_model()
+    app_label = MANAGE_PARTNER.split(".")[0]
+
+    def permission(name: str):
+        codename = name.split(".")[1]
+        return Permission.objects.filter(codename=codename, content_type__app_label=app_label)
+
+    def for_channel_managers(expression, output_field):
+        return Case(
+            When(vendor_role=user_model.VendorRole.CHANNEL_MANAGER, then=expression),
+            default=None,
+            output_field=output_field,
+        )
+
+    def manage_id():
+        ids = permission(MANAGE_PARTNER).order_by().values("pk")[:1]
+        return for_channel_managers(Subquery(ids), IntegerField())
+
+    def in_group():
+        groups = user_model.groups.through.objects.filter(user_id=OuterRef("pk"))
+        return for_channel_managers(Exists(groups), BooleanField())
+
+    def view_all():
+        granted = permission(VIEW_ALL_PARTNERS).values("pk")
+        own = user_model.user_permissions.through.objects.filter(
+            user_id=OuterRef("pk"), permission_id__in=granted
+        )
+        # The user's groups, a subquery of the group grants' subquery of the user row.
+        groups = user_model.groups.through.objects.filter(user_id=OuterRef(OuterRef("pk")))
+        through_group = Group.permissions.through.objects.filter(
+            permission_id__in=granted, group_id__in=groups.values("group_id")
+        )
+        either = ExpressionWrapper(Exists(own) | Exists(through_group), BooleanField())
+        return for_channel_managers(either, BooleanField())
+
+    def managed_total():
+        totals = PartnerGrantTotal.objects.filter(
+            user_id=OuterRef("pk"), permission_id__in=permission(MANAGE_PARTNER).values("pk")
+        )
+        return for_channel_managers(Subquery(totals.values("total")[:1]), IntegerField())
+
+    def partner_total():
+        every = PartnerGrantTotal.EVERY_PARTNER
+        totals = PartnerGrantTotal.objects.filter(user_id=every, permission_id=every)
+        return for_channel_managers(Subquery(totals.values("total")[:1]), IntegerField())
+
+    made = {
+        "manage_id": manage_id,
+        "in_group": in_group,
+        "view_all": view_all,
+        "managed_total": managed_total,
+        "partner_total": partner_total,
+    }
+    return {_READ_FACTS[key]: make for key, make in made.items()}
+
+
+def _read_facts(user, using: str) -> dict | None:
+    """The permission facts that came with `user` from `using` (`permission_fact_expressions`),
+    or None when the user was read without them."""
+    if getattr(user, _READ_FACTS["in_group"], None) is None or user._state.db != using:
+        return None
+    facts = {key: getattr(user, name) for key, name in _READ_FACTS.items()}
+    facts["managed_total"] = facts["managed_total"] or 0
+    facts["partner_total"] = facts["partner_total"] or 0
+    return facts
+
+
 def _permission_facts(user, using: str = "default") -> dict:
     """What the partner scope of vendor staff needs to know about `user`, in one query cached on
     the user object (a request's user): the id of the manage-partner permission, whether the
     user is in any group, whether the view-all-partners permission is granted to the user or
     one of their groups, on how many partners the user holds the manage-partner permission
     through their own grants and how many partners there are (PartnerGrantTotal, two rows
-    read)."""
+    read). A channel manager read by id comes with them (`permission_fact_expressions`): no
+    query then."""
     cache = user.__dict__.setdefault("_partner_permission_facts", {})
+    if using not in cache and (read := _read_facts(user, using)) is not None:
+        cache[using] = read
     if using not in cache:
         codenames = {name.split(".")[1]: name for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)}
         rows = _PERMISSION_FACTS(using=using, user=user.pk)

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -148,8 +151,28 @@ class ApiToken(models.Model):
         return self.expires_at <= timezone.now()
 
 
-_USER_BY_PK = PreparedQuery(
-    lambda user: User._default_manager.get_queryset().filter(pk=user).order_by(),
-    "user",
-    plan_once=True,
-)
+# What the apps above this one read with a user looked up by id: name -> a function giving an
+# expression over the user row (`read_with_user`).
+_READ_WITH_USER: dict[str, Callable[[], Any]] = {}
+
+
+def read_with_user(**expressions: Callable[[], Any]) -> None:
+    """Have every lookup of a user by id (`User.objects.get(pk=...)`, which the authentication
+    backend asks on every signed-in request) also read each of `expressions`: a function giving
+    an expression over the user row (its subqueries refer to it as OuterRef("pk")), whose
+    value is set on the user under its name, as an annotation would be. An app above this one
+    declares at start-up (AppConfig.ready) what each request of its users would otherwise read
+    in a query of its own; the values are those of the moment the user was read."""
+    _READ_WITH_USER.update(expressions)
+
+
+def _user_by_pk(user: int):
+    return (
+        User._default_manager.get_queryset()
+        .filter(pk=user)
+        .annotate(**{name: expression() for name, expression in _READ_WITH_USER.items()})
+        .order_by()
+    )
+
+
+_USER_BY_PK = PreparedQuery(_user_by_pk, "user", plan_once=True)

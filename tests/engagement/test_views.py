@@ -120,7 +120,7 @@ def test_the_overview_shows_the_record_by_channel_manager_and_month(recorded):
     [
         ("commitment_home", "partner_admin", 11),
         ("commitment_home", "vendor_admin", 11),
-        ("commitment_partner", "cm_assigned", 11),
+        ("commitment_partner", "cm_assigned", 10),
     ],
 )
 @pytest.mark.parametrize("extra", [1, 8])

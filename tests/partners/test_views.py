@@ -49,11 +49,11 @@ def _grow(world, count: int) -> None:
 # --- the partner directory ---------------------------------------------------------------------
 
 # session, user, filter choices (tiers, territories, account managers), count, page rows,
-# territories of the page; channel managers add the "view all" check (with the grant lookup, one
-# query). Attainment and member counts are subqueries of the page query. The count of a
-# directory no filter narrows is a total kept by the database: every partner's for a vendor
-# admin (one query in place of the count), a channel manager's read with the "view all" check.
-QUERIES_PARTNER_LIST = {"vendor_admin": 8, "cm_assigned": 9}
+# territories of the page; a channel manager's "view all" check and grant facts come with the
+# user (no query of their own). Attainment and member counts are subqueries of the page query.
+# The count of a directory no filter narrows is a total kept by the database: every partner's
+# for a vendor admin (one query in place of the count), a channel manager's read with the user.
+QUERIES_PARTNER_LIST = {"vendor_admin": 8, "cm_assigned": 8}
 
 
 def _partner_list_queries(role: str, query: dict) -> int:
@@ -252,7 +252,7 @@ def _fill_partner(world, n: int) -> None:
 HEALTH_QUERIES = 1
 QUERIES_PARTNER_DETAIL = {
     "vendor_admin": 19 + HEALTH_QUERIES,
-    "cm_assigned": 20 + HEALTH_QUERIES,
+    "cm_assigned": 19 + HEALTH_QUERIES,
     "partner_admin": 21 + HEALTH_QUERIES,
 }
 
