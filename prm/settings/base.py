@@ -94,6 +94,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "prm.core.context_processors.navigation",
             ],
+            # `{% translate %}` of a constant text written once per language (Django's tags).
+            "libraries": {"i18n": "prm.core.template_i18n"},
         },
     }
 ]
