@@ -142,7 +142,7 @@ def price_rows(rows, is_vendor):
         for step in row.steps:
             item = steps.get(step)
             if item is None:
-                item = steps[step] = f"<li>{escape(step)}</li>"
+                item = steps[step] = f"<li>{_escape(step)}</li>"
             items.append(item)
         name = product.local_name if local and product.local_name else product.name
         close = (
