@@ -31,7 +31,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.expressions import RawSQL
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, override
 
 from partners.models import Partner, Tier
 from prm.core.money import format_amount, format_percent, minor_unit, quantize
@@ -470,6 +470,19 @@ def _tier_and_discounts(partner: Partner) -> tuple[Tier | None, dict[int, Decima
     return partner.tier, discounts
 
 
+@functools.lru_cache(maxsize=16)
+def _translator(language: str | None):
+    """`gettext` in `language` (the active language when a sheet is priced), each message
+    translated once per process: the derivations of every sheet say the same sentences."""
+
+    @cache
+    def translate(message: str) -> str:
+        with override(language):
+            return gettext(message)
+
+    return translate
+
+
 class PriceContext:
     """Everything about a partner that prices depend on, read once (a fixed number of queries)."""
 
@@ -494,9 +507,9 @@ class PriceContext:
             for product in priced
             if product.override_discount is not None or product.override_net_price is not None
         }
-        # Every row's derivation says the same sentences: each is translated once per sheet,
-        # and those about a line, a tier or a promotion are written once per sheet.
-        self.translate = cache(gettext)
+        # Every row's derivation says the same sentences: each is translated once per process
+        # and language, and those about a line, a tier or a promotion are written once per sheet.
+        self.translate = _translator(get_language())
         self._sentences: dict[tuple, str] = {}
         self._cut: dict[tuple, list[str]] = {}
         self._best_promotion: dict[tuple, tuple[Promotion | None, int, str]] = {}

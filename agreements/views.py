@@ -355,8 +355,13 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
     template_name = "agreements/price_sheet.html"
     paginate_by = PRICE_PAGE_SIZE
 
+    def in_place(self) -> bool:
+        """Whether the request asks for the table alone, in place of the one on the page
+        (htmx), rather than the whole page."""
+        return bool(self.request.htmx) and not self.request.htmx.boosted
+
     def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
+        if self.in_place():
             # The table in place of the one on the page, or the prompt to choose a partner.
             part = "price-table" if self.sheet_partner is not None else "price-prompt"
             return [f"{self.template_name}#{part}"]
@@ -369,7 +374,8 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
         search = self.request.GET.get("q", "").strip()
         line = self.request.GET.get("line", "")
         context.update(sheet_partner=partner, on=on, search=search, line=line)
-        if request_role(self.request) in VENDOR_ROLES:
+        if request_role(self.request) in VENDOR_ROLES and not self.in_place():
+            # The partner select is in the filter form, not in the table alone.
             context["partner_choices"] = partner_choice_rows(user=self.request.user)
         if partner is None:
             context["lines"] = product_line_list()
@@ -381,11 +387,10 @@ class PriceSheetView(RoleRequiredMixin, PriceSheetMixin, TemplateView):
         rows = price_products(
             partner=partner, on=on, priced=page.object_list, lines=context["lines"]
         )
-        context.update(
-            page_obj=page,
-            rows=rows,
-            upcoming=upcoming_price_changes(partner=partner, on=on),
-        )
+        context.update(page_obj=page, rows=rows)
+        if not self.in_place():
+            # The upcoming changes follow the table on the page, not in the table alone.
+            context["upcoming"] = upcoming_price_changes(partner=partner, on=on)
         return context
 
 

@@ -3,6 +3,7 @@ cost more as template nodes than the prices themselves."""
 
 import functools
 import html
+from typing import NamedTuple
 
 from django import template
 from django.utils.formats import localize
@@ -27,7 +28,8 @@ def _currency(currency: str) -> str:
 
 class _Cells:
     """Cells that repeat down a sheet, each written once per table: a percentage, a product
-    line, a promotion, a sentence of a derivation, the currency after an amount."""
+    line, a promotion, a sentence of a derivation (`steps`, as `<li>`), the currency after an
+    amount."""
 
     def __init__(self) -> None:
         self.percents: dict = {}
@@ -62,18 +64,6 @@ class _Cells:
             )
         return text
 
-    def derivation(self, steps: list[str]) -> str:
-        """The `<li>`s of a row's derivation: the sentences shared by many rows (a discount, a
-        promotion) are escaped once."""
-        known = self.steps
-        items = []
-        for step in steps:
-            item = known.get(step)
-            if item is None:
-                item = known[step] = f"<li>{_escape(step)}</li>"
-            items.append(item)
-        return "".join(items)
-
     def currency(self, currency: str) -> str:
         text = self.currencies.get(currency)
         if text is None:
@@ -89,13 +79,21 @@ def _grouped(value, currency: str) -> str:
     return f"{quantize(value, currency):,f}"
 
 
-@register.simple_tag
-def price_rows(rows, is_vendor):
-    """The `<tr>`s of the price sheet: each product's prices and how its net price was derived,
-    with a link to question it for partner users.
+class _RowParts(NamedTuple):
+    """What stands between the values of a price sheet's row, the same on every row."""
 
-    {% price_rows rows is_vendor %}
-    """
+    after_line: str  # after the product line: the derivation's summary, then its list opens
+    ask_open: str  # the link to question the price, up to the product's id
+    ask_close: str  # the rest of that link, the end of the derivation and the list price cell
+    vendor_close: str  # the end of the derivation and the list price cell, without the link
+    discount_cell: str
+    promotion_cell: str
+    net_cell: str
+    map_cell: str
+
+
+def _row_parts() -> _RowParts:
+    """The parts of `price_rows` in the active language (the labels translated and escaped)."""
     labels = column_labels(
         list=gettext_noop("List price"),
         discount=gettext_noop("Discount"),
@@ -105,79 +103,127 @@ def price_rows(rows, is_vendor):
     )
     how = _escape(gettext("How is this price derived?"))
     question = _escape(gettext("Question this price"))
-    case_open = nav("case_open")
-    local = (get_language() or "").startswith("zh")
+    list_cell = f'</td>\n<td class="num" data-label="{labels["list"]}">'
+    return _RowParts(
+        after_line=f'</span>\n<details class="derivation">\n<summary>{how}</summary>\n<ol>',
+        ask_open=f'</ol>\n<a class="small" href="{nav("case_open")}?product=',
+        ask_close=f'">{question}</a>\n</details>\n{list_cell}',
+        vendor_close=f"</ol>\n\n</details>\n{list_cell}",
+        discount_cell=f'</td>\n<td class="num" data-label="{labels["discount"]}">',
+        promotion_cell=f'%</td>\n<td class="num" data-label="{labels["promotion"]}">',
+        net_cell=(
+            f'</td>\n<td class="num fw-semibold" data-label="{labels["net"]}" data-key="net-price">'
+        ),
+        map_cell=f'</td>\n<td class="num" data-label="{labels["map"]}">',
+    )
+
+
+@register.simple_tag
+def price_rows(rows, is_vendor):
+    """The `<tr>`s of the price sheet: each product's prices and how its net price was derived,
+    with a link to question it for partner users. What stands between the values is written
+    once per process and language; the cells that repeat down the sheet once per table.
+
+    {% price_rows rows is_vendor %}
+    """
+    language = get_language()
+    parts = _SECTIONS.get(("rows", language, nav("case_open")), _row_parts)
+    local = (language or "").startswith("zh")
     cells = _Cells()
     escape = html.escape  # the product's columns are text read from the database
-    # What stands between a row's values, the same on every row.
-    after_line = f'</span>\n<details class="derivation">\n<summary>{how}</summary>\n<ol>'
-    list_cell = f'</td>\n<td class="num" data-label="{labels["list"]}">'
-    discount_cell = f'</td>\n<td class="num" data-label="{labels["discount"]}">'
-    promotion_cell = f'%</td>\n<td class="num" data-label="{labels["promotion"]}">'
-    net_cell = (
-        f'</td>\n<td class="num fw-semibold" data-label="{labels["net"]}" data-key="net-price">'
-    )
-    map_cell = f'</td>\n<td class="num" data-label="{labels["map"]}">'
+    steps, lines, units = cells.steps, cells.lines, cells.currencies
     out = []
     for row in rows:
         product, currency = row.product, row.currency
-        ask = (
-            ""
-            if is_vendor
-            else f'<a class="small" href="{case_open}?product={product.pk}">{question}</a>'
-        )
+        unit = units.get(currency) or cells.currency(currency)
+        line = lines.get(product.line_id) or cells.line(product, local)
+        # A derivation's sentences about a discount or a promotion are shared by many rows.
+        items = []
+        for step in row.steps:
+            item = steps.get(step)
+            if item is None:
+                item = steps[step] = f"<li>{_escape(step)}</li>"
+            items.append(item)
         name = product.local_name if local and product.local_name else product.name
-        unit = cells.currency(currency)
+        close = (
+            parts.vendor_close if is_vendor else f"{parts.ask_open}{product.pk}{parts.ask_close}"
+        )
+        list_price, net_price = row.list_price, row.net_price
         # The net price is rounded to the currency's minor unit already.
-        net = "—" if row.net_price is None else f"{row.net_price:,f}{unit}"
-        listed = "—" if row.list_price is None else _grouped(row.list_price, currency) + unit
         out.append(
-            "<tr>\n"
-            f'<td class="stack-title text-nowrap">{escape(product.sku)}</td>\n'
-            '<td class="stack-title">\n'
-            f'{escape(name)} <span class="small text-body-secondary">· '
-            f"{cells.line(product, local)}{after_line}{cells.derivation(row.steps)}</ol>\n"
-            f"{ask}\n</details>\n"
-            f"{list_cell}{listed}"
-            f"{discount_cell}{cells.percent(row.discount)}"
-            f"{promotion_cell}{cells.promotion(row.promotion)}"
-            f"{net_cell}{net}"
-            f"{map_cell}{_grouped(row.map_price, currency)}</td>\n"
-            "</tr>"
+            '<tr>\n<td class="stack-title text-nowrap">'
+            f'{escape(product.sku)}</td>\n<td class="stack-title">\n{escape(name)} '
+            f'<span class="small text-body-secondary">· {line}{parts.after_line}'
+            f"{''.join(items)}{close}"
+            f"{'—' if list_price is None else _grouped(list_price, currency) + unit}"
+            f"{parts.discount_cell}{cells.percent(row.discount)}"
+            f"{parts.promotion_cell}{cells.promotion(row.promotion)}"
+            f"{parts.net_cell}{'—' if net_price is None else f'{net_price:,f}{unit}'}"
+            f"{parts.map_cell}{_grouped(row.map_price, currency)}</td>\n</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 
 
-@register.simple_tag
-def upcoming_rows(changes):
-    """The `<tr>`s of the upcoming list-price changes.
-
-    {% upcoming_rows upcoming %}
-    """
+def _upcoming_cells() -> tuple[str, str, str, str]:
+    """What stands between the values of an upcoming change's row in the active language:
+    before its SKU, its product, its current and its new list price."""
     e = _escape
     sku, product = e(gettext("SKU")), e(gettext("Product"))
     now, new = e(gettext("List price now")), e(gettext("New list price"))
+    return (
+        f'</td><td data-label="{sku}">',
+        f'</td><td data-label="{product}">',
+        f'</td><td class="num" data-label="{now}">',
+        f'</td><td class="num fw-semibold" data-label="{new}" data-key="net-price">',
+    )
+
+
+@register.simple_tag
+def upcoming_rows(changes):
+    """The `<tr>`s of the upcoming list-price changes. Every partner's sheet lists the same
+    changes: their rows are written once per process and language for each list of the values
+    they show (its date, SKU, product name, current and new list price and currency).
+
+    {% upcoming_rows upcoming %}
+    """
+    language = get_language()
+    shown = tuple(
+        (
+            change.effective_from,
+            change.sku,
+            change.name,
+            change.current,
+            change.new,
+            change.currency,
+        )
+        for change in changes
+    )
+    written = _UPCOMING_ROWS.get((language, shown), lambda: _upcoming_rows(language, shown))
+    return mark_safe(written)  # noqa: S308 - every value is escaped
+
+
+def _upcoming_rows(language: str | None, shown: tuple[tuple, ...]) -> str:
+    """The `<tr>`s of `upcoming_rows` for the values `shown` of each change, in `language`
+    (the active language)."""
+    sku_cell, product_cell, now_cell, new_cell = _SECTIONS.get(
+        ("upcoming rows", language), _upcoming_cells
+    )
     escape = html.escape  # the columns are text read from the database
-    now_cell = f'</td><td class="num" data-label="{now}">'
-    new_cell = f'</td><td class="num fw-semibold" data-label="{new}" data-key="net-price">'
-    sku_cell = f'</td><td data-label="{sku}">'
-    product_cell = f'</td><td data-label="{product}">'
     cells = _Cells()
     # A few dates start every change: each is written once.
     days: dict = {}
     out = []
-    for change in changes:
-        since, currency = change.effective_from, change.currency
+    for since, sku, name, current, new, currency in shown:
         day = days.get(since)
         if day is None:
             day = days[since] = f'<tr><td class="stack-title">{since:%Y-%m-%d}'
         out.append(
-            f"{day}{sku_cell}{escape(change.sku)}{product_cell}{escape(change.name)}"
-            f"{now_cell}{_grouped(change.current, currency)}"
-            f"{new_cell}{_grouped(change.new, currency)}"
-            f"{'' if change.new is None else cells.currency(currency)}</td></tr>"
+            f"{day}{sku_cell}{escape(sku)}{product_cell}{escape(name)}"
+            f"{now_cell}{_grouped(current, currency)}"
+            f"{new_cell}{_grouped(new, currency)}"
+            f"{'' if new is None else cells.currency(currency)}</td></tr>"
         )
-    return mark_safe("\n".join(out))  # noqa: S308 - every value is escaped
+    return "\n".join(out)
 
 
 def _upcoming_section() -> tuple[str, str, str]:
@@ -320,19 +366,15 @@ def price_pagination(page, query):
     )
     parts = [opening]
     if page.has_previous():
-        parts.append(
-            previous.format(query=kept, number=_escape(localize(page.previous_page_number())))
-        )
+        parts.append(previous.format(query=kept, number=_number(page.previous_page_number())))
     parts.append(
         position.format(
-            number=_escape(localize(page.number)),
-            total=_escape(localize(page.paginator.num_pages)),
+            number=_number(page.number),
+            total=_number(page.paginator.num_pages),
         )
     )
     if page.has_next():
-        parts.append(
-            following.format(query=kept, number=_escape(localize(page.next_page_number())))
-        )
+        parts.append(following.format(query=kept, number=_number(page.next_page_number())))
     parts.append(_PAGINATION_END)
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped
 
@@ -369,10 +411,26 @@ def price_caption(count):
 
     {% price_caption page_obj.paginator.count %}
     """
-    sentence = ngettext("%(counter)s product", "%(counter)s products", count)
-    return mark_safe(sentence % {"counter": _escape(localize(count))})  # noqa: S308 - the number escaped
+    return mark_safe(  # noqa: S308 - the number escaped
+        _NUMBERS.get(
+            ("caption", get_language(), count),
+            lambda: (
+                ngettext("%(counter)s product", "%(counter)s products", count)
+                % {"counter": _number(count)}
+            ),
+        )
+    )
 
 
+def _number(value: int) -> str:
+    """`value` as `localize` writes it in the active language, escaped; each number once per
+    process and language (a sheet's counts and page numbers)."""
+    return _NUMBERS.get((get_language(), value), lambda: _escape(localize(value)))
+
+
+_NUMBERS: Kept[str] = Kept(256)
+# The rows of the upcoming changes, by language and values: a few lists, each of 50 changes.
+_UPCOMING_ROWS: Kept[str] = Kept(8)
 _FILTERS: Kept[str] = Kept(256)
 _HEADS: Kept[str] = Kept(16)
 _SECTIONS: Kept = Kept(32)

@@ -16,6 +16,7 @@ from agreements.templatetags.price_tags import (
     price_pagination,
     price_sheet_form,
     price_sheet_header,
+    upcoming_rows,
     upcoming_section,
 )
 
@@ -111,6 +112,23 @@ def test_upcoming_section_writes_what_the_template_wrote(language, changes):
     if changes:
         assert "Switch &lt;1&gt; &amp; {x}" in written
         assert "1,234,568" in written  # JPY has no minor unit
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_upcoming_rows_kept_are_those_of_the_values_they_show(language):
+    """The rows kept for a list of changes are those of its values: the same values (other
+    objects) give the same rows, another name or price other rows."""
+    with translation.override(language):
+        first = upcoming_rows(_changes())
+        again = upcoming_rows(_changes())
+        changed = _changes()
+        changed[0].name = "Router"
+        changed[3].new = Decimal("99")
+        written = upcoming_rows(changed)
+    assert again == first
+    assert written != first
+    assert "Router" in written
+    assert "99.00" in written
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
