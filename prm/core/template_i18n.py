@@ -1,7 +1,8 @@
 """Django's `i18n` template library, with `{% translate %}` of a constant text written once per
 process for each language.
 
-`{% load i18n %}` loads this library (TEMPLATES' `libraries`): every tag and filter is Django's.
+`{% load i18n %}` loads this library in the templates of `DjangoTemplates` (the TEMPLATES
+backend): every tag and filter is Django's.
 A `{% translate "text" %}` (or `trans`, with or without `as name`) that has no filter, no
 context and no `noop` gives the same output for every render in one language and escaping mode;
 its node keeps that output the first time it renders it, so a page's headings and labels cost
@@ -10,6 +11,7 @@ filter, a context or a variable renders as Django renders it. makemessages reads
 before: their syntax is Django's."""
 
 from django.template import Library, Variable
+from django.template.backends import django as django_backend
 from django.templatetags import i18n
 from django.utils.translation import get_language
 
@@ -54,3 +56,13 @@ def do_translate(parser, token):
     if type(node) is i18n.TranslateNode and _constant(node):
         node.__class__ = KeptTranslateNode
     return node
+
+
+class DjangoTemplates(django_backend.DjangoTemplates):
+    """Django's template backend, whose templates load this library as `i18n`. The library
+    takes the place of Django's in the engine rather than in the `libraries` option, where two
+    modules under one name would be reported by the system checks as a mistake."""
+
+    def __init__(self, params):
+        super().__init__(params)
+        self.engine.template_libraries["i18n"] = register

@@ -83,7 +83,9 @@ WSGI_APPLICATION = "prm.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, with `{% translate %}` of a constant text written once per language.
+        "BACKEND": "prm.core.template_i18n.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -94,8 +96,6 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "prm.core.context_processors.navigation",
             ],
-            # `{% translate %}` of a constant text written once per language (Django's tags).
-            "libraries": {"i18n": "prm.core.template_i18n"},
         },
     }
 ]
