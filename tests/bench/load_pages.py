@@ -361,7 +361,10 @@ def main() -> None:
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE)")
-        print(f"VACUUM (ANALYZE) in {time.perf_counter() - started:.1f} s")
+            # The pages the vacuum dirtied are written now, not by the checkpointer while the
+            # first pages are measured.
+            cursor.execute("CHECKPOINT")
+        print(f"VACUUM (ANALYZE) and CHECKPOINT in {time.perf_counter() - started:.1f} s")
         call_command("collectstatic", interactive=False, verbosity=0)
         cookies = {
             "vendor admin": _session_cookie(admin),
