@@ -91,6 +91,15 @@ def _heading(key: str, icon: str, text: str) -> str:
     )
 
 
+def _titled_card(
+    key: str, icon: str, text: str, body: str, *, width: str = "col-lg-6 col-xl-4"
+) -> SafeString:
+    """A card of the dashboard's grid, `width` wide, headed by `icon` and the escaped `text`,
+    its section labelled by that heading (`key`-heading); `body` is trusted."""
+    section = f'class="{width}" aria-labelledby="{key}-heading"'
+    return mark_safe(_card(section, _heading(key, icon, text), body))  # noqa: S308 - escaped
+
+
 def _empty(text: str) -> str:
     return f'<p class="card-body small text-body-secondary mb-0">{text}</p>'
 
@@ -148,13 +157,13 @@ def partner_payout_card(context) -> SafeString:
         body = payout_trend_chart(trend, "payout-trend")
     else:
         body = f'<p class="small text-body-secondary mb-0">{words["no_statements"]}</p>'
-    return mark_safe(  # noqa: S308 - every value is escaped
-        _card(
-            'class="col-lg-7" aria-labelledby="payouts-heading"',
-            _heading("payouts", "bi-cash-stack", words["payout_trend"]),
-            f'<div class="card-body">\n{body}\n</div>\n'
-            + _footer(nav("statement_list"), words["all_statements"]),
-        )
+    return _titled_card(
+        "payouts",
+        "bi-cash-stack",
+        words["payout_trend"],
+        f'<div class="card-body">\n{body}\n</div>\n'
+        + _footer(nav("statement_list"), words["all_statements"]),
+        width="col-lg-7",
     )
 
 
@@ -181,13 +190,7 @@ def partner_case_card(context) -> SafeString:
     else:
         body = _empty(words["no_open_cases"])
     width = "col-lg-5" if context["show_payouts"] else "col-12"
-    return mark_safe(  # noqa: S308 - every value is escaped
-        _card(
-            f'class="{width}" aria-labelledby="cases-heading"',
-            _heading("cases", "bi-chat-square-text", words["open_cases"]),
-            body,
-        )
-    )
+    return _titled_card("cases", "bi-chat-square-text", words["open_cases"], body, width=width)
 
 
 @register.simple_tag(takes_context=True)
@@ -214,13 +217,7 @@ def partner_announcement_card(context) -> SafeString:
     url = context.get("announcement_url")
     if url:
         parts.append(_footer(url, words["all_announcements"]))
-    return mark_safe(  # noqa: S308 - every value is escaped
-        _card(
-            'class="col-lg-6 col-xl-4" aria-labelledby="announcements-heading"',
-            _heading("announcements", "bi-megaphone", words["announcements"]),
-            "\n".join(parts),
-        )
-    )
+    return _titled_card("announcements", "bi-megaphone", words["announcements"], "\n".join(parts))
 
 
 @register.simple_tag(takes_context=True)
@@ -257,14 +254,13 @@ def partner_review_card(context) -> SafeString:
     items = action_item_list(
         context["action_items"], context["action_items_overdue_count"], show_partner=False
     )
-    return mark_safe(  # noqa: S308 - every value is escaped
-        _card(
-            'class="col-lg-6 col-xl-4" aria-labelledby="review-heading"',
-            _heading("review", "bi-calendar-event", words["next_review"]),
-            f"{body}\n"
-            '<h3 class="h6 px-3 pt-3 mb-2 border-top small fw-semibold" '
-            f'id="partner-actions-heading">{words["action_items"]}{badge}</h3>\n{items}',
-        )
+    return _titled_card(
+        "review",
+        "bi-calendar-event",
+        words["next_review"],
+        f"{body}\n"
+        '<h3 class="h6 px-3 pt-3 mb-2 border-top small fw-semibold" '
+        f'id="partner-actions-heading">{words["action_items"]}{badge}</h3>\n{items}',
     )
 
 
@@ -285,13 +281,7 @@ def partner_proposal_card(context) -> SafeString:
         body = f'<ul class="list-group list-group-flush small">\n{items}\n</ul>'
     else:
         body = _empty(words["nothing_to_answer"])
-    return mark_safe(  # noqa: S308 - every value is escaped
-        _card(
-            'class="col-lg-6 col-xl-4" aria-labelledby="proposals-heading"',
-            _heading("proposals", "bi-bullseye", words["proposals"]),
-            body,
-        )
-    )
+    return _titled_card("proposals", "bi-bullseye", words["proposals"], body)
 
 
 @register.simple_tag(takes_context=True)
@@ -332,13 +322,7 @@ def partner_protection_card(context) -> SafeString:
             )
     else:
         body = _empty(words["no_claim"])
-    return mark_safe(  # noqa: S308 - every value is escaped
-        _card(
-            'class="col-lg-6 col-xl-4" aria-labelledby="protection-heading"',
-            _heading("protection", "bi-shield-check", words["protection"]),
-            body,
-        )
-    )
+    return _titled_card("protection", "bi-shield-check", words["protection"], body)
 
 
 @register.simple_tag(takes_context=True)
@@ -370,12 +354,11 @@ def partner_fund_card(context) -> SafeString:
         )
     else:
         body = _empty(words["no_fund"])
-    return mark_safe(  # noqa: S308 - every value is escaped
-        _card(
-            'class="col-lg-6 col-xl-4" aria-labelledby="funds-heading"',
-            _heading("funds", "bi-piggy-bank", words["funds"]),
-            body + "\n" + _footer(context["fund_url"], words["all_funds"]),
-        )
+    return _titled_card(
+        "funds",
+        "bi-piggy-bank",
+        words["funds"],
+        body + "\n" + _footer(context["fund_url"], words["all_funds"]),
     )
 
 
