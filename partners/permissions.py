@@ -2,7 +2,17 @@
 pages is declared once, in prm.core.access."""
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -27,55 +37,8 @@ def managed_partners(user, queryset):
     return queryset.filter(pk__in=managed_partner_ids(user))
 
 
-def _permission_facts_query(user: int):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Exists, IntegerField, OuterRef, Subquery
-
-    from .models import PartnerGrantTotal
-
-    user_model = get_user_model()
-    app_label = MANAGE_PARTNER.split(".")[0]
-    codenames = [name.split(".")[1] for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)]
-    user_groups = user_model.groups.through.objects.filter(user_id=user)
-    user_grants = user_model.user_permissions.through.objects.filter(
-        user_id=user, permission_id=OuterRef("pk")
-    )
-    group_grants = Group.permissions.through.objects.filter(
-        permission_id=OuterRef("pk"), group_id__in=user_groups.values("group_id")
-    )
-    grant_total = PartnerGrantTotal.objects.filter(user_id=user, permission_id=OuterRef("pk"))
-    every = PartnerGrantTotal.EVERY_PARTNER
-    partner_total = PartnerGrantTotal.objects.filter(user_id=every, permission_id=every)
-    return (
-        Permission.objects.filter(codename__in=codenames, content_type__app_label=app_label)
-        .annotate(
-            in_group=Exists(user_groups),
-            user_granted=Exists(user_grants),
-            group_granted=Exists(group_grants),
-            grant_total=Subquery(grant_total.values("total"), output_field=IntegerField()),
-            partner_total=Subquery(partner_total.values("total"), output_field=IntegerField()),
-        )
-        .order_by()
-        .values_list(
-            "codename",
-            "pk",
-            "in_group",
-            "user_granted",
-            "group_granted",
-            "grant_total",
-            "partner_total",
-        )
-    )
-
-
-# Read by every request of vendor staff that scopes partners: compiled once, and planned once
-# per database connection.
-_PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user", plan_once=True)
-
-
-# The names under which a channel manager's permission facts come with the user
-# (`permission_fact_expressions`), in the order of `_permission_facts`' keys.
+# The permission facts of vendor staff (`_permission_facts`), under the names they have as
+# columns of the user's row.
 _READ_FACTS = {
     "manage_id": "partner_facts_manage_id",
     "in_group": "partner_facts_in_group",
@@ -85,23 +48,14 @@ _READ_FACTS = {
 }
 
 
-def permission_fact_expressions() -> dict:
-    """The permission facts of a channel manager (`_permission_facts`) as functions giving
-    expressions over the user row, for prm.accounts.models.read_with_user: the signed-in user of
-    a channel manager's request comes with them, and every page that scopes partners reads
-    them without a query of its own. NULL for anyone else (the subqueries are not run)."""
+def _fact_expressions() -> dict:
+    """Each permission fact (`_READ_FACTS`' keys) as an expression over the user row (its
+    subqueries refer to it as OuterRef("pk")): the id of the manage-partner permission, whether
+    the user is in any group, whether the view-all-partners permission is granted to the user or
+    one of their groups, on how many partners the user holds the manage-partner permission
+    through their own grants and how many partners there are (PartnerGrantTotal)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
-    from django.db.models import (
-        BooleanField,
-        Case,
-        Exists,
-        ExpressionWrapper,
-        IntegerField,
-        OuterRef,
-        Subquery,
-        When,
-    )
 
     from .models import PartnerGrantTotal
 
@@ -112,53 +66,77 @@ def permission_fact_expressions() -> dict:
         codename = name.split(".")[1]
         return Permission.objects.filter(codename=codename, content_type__app_label=app_label)
 
-    def for_channel_managers(expression, output_field):
-        return Case(
-            When(vendor_role=user_model.VendorRole.CHANNEL_MANAGER, then=expression),
-            default=None,
-            output_field=output_field,
-        )
-
-    def manage_id():
-        ids = permission(MANAGE_PARTNER).order_by().values("pk")[:1]
-        return for_channel_managers(Subquery(ids), IntegerField())
-
-    def in_group():
-        groups = user_model.groups.through.objects.filter(user_id=OuterRef("pk"))
-        return for_channel_managers(Exists(groups), BooleanField())
-
-    def view_all():
-        granted = permission(VIEW_ALL_PARTNERS).values("pk")
-        own = user_model.user_permissions.through.objects.filter(
-            user_id=OuterRef("pk"), permission_id__in=granted
-        )
-        # The user's groups, a subquery of the group grants' subquery of the user row.
-        groups = user_model.groups.through.objects.filter(user_id=OuterRef(OuterRef("pk")))
-        through_group = Group.permissions.through.objects.filter(
-            permission_id__in=granted, group_id__in=groups.values("group_id")
-        )
-        either = ExpressionWrapper(Exists(own) | Exists(through_group), BooleanField())
-        return for_channel_managers(either, BooleanField())
-
-    def managed_total():
-        totals = PartnerGrantTotal.objects.filter(
-            user_id=OuterRef("pk"), permission_id__in=permission(MANAGE_PARTNER).values("pk")
-        )
-        return for_channel_managers(Subquery(totals.values("total")[:1]), IntegerField())
-
-    def partner_total():
-        every = PartnerGrantTotal.EVERY_PARTNER
-        totals = PartnerGrantTotal.objects.filter(user_id=every, permission_id=every)
-        return for_channel_managers(Subquery(totals.values("total")[:1]), IntegerField())
-
-    made = {
-        "manage_id": manage_id,
-        "in_group": in_group,
-        "view_all": view_all,
-        "managed_total": managed_total,
-        "partner_total": partner_total,
+    manage = permission(MANAGE_PARTNER).order_by().values("pk")
+    granted = permission(VIEW_ALL_PARTNERS).values("pk")
+    own = user_model.user_permissions.through.objects.filter(
+        user_id=OuterRef("pk"), permission_id__in=granted
+    )
+    # The user's groups, a subquery of the group grants' subquery of the user row.
+    groups = user_model.groups.through.objects.filter(user_id=OuterRef(OuterRef("pk")))
+    through_group = Group.permissions.through.objects.filter(
+        permission_id__in=granted, group_id__in=groups.values("group_id")
+    )
+    managed = PartnerGrantTotal.objects.filter(user_id=OuterRef("pk"), permission_id__in=manage)
+    every = PartnerGrantTotal.EVERY_PARTNER
+    partners = PartnerGrantTotal.objects.filter(user_id=every, permission_id=every)
+    return {
+        "manage_id": Subquery(manage[:1], output_field=IntegerField()),
+        "in_group": Exists(user_model.groups.through.objects.filter(user_id=OuterRef("pk"))),
+        "view_all": ExpressionWrapper(Exists(own) | Exists(through_group), BooleanField()),
+        "managed_total": Subquery(managed.values("total")[:1], output_field=IntegerField()),
+        "partner_total": Subquery(partners.values("total")[:1], output_field=IntegerField()),
     }
-    return {_READ_FACTS[key]: make for key, make in made.items()}
+
+
+def _permission_facts_query(user: int):
+    from django.contrib.auth import get_user_model
+
+    facts = _fact_expressions()
+    return (
+        get_user_model()
+        ._base_manager.filter(pk=user)
+        .annotate(**{_READ_FACTS[key]: expression for key, expression in facts.items()})
+        .order_by()
+        .values_list(*_READ_FACTS.values())
+    )
+
+
+# Read by every request of vendor staff that scopes partners and whose user came without the
+# facts: compiled once, and planned once per database connection.
+_PERMISSION_FACTS = PreparedQuery(_permission_facts_query, "user", plan_once=True)
+
+
+def permission_fact_expressions() -> dict:
+    """The permission facts (`_fact_expressions`) of a channel manager as functions giving
+    expressions over the user row, for prm.accounts.models.read_with_user: the signed-in user of
+    a channel manager's request comes with them, and every page that scopes partners reads
+    them without a query of its own. NULL for anyone else (the subqueries are not run)."""
+    from django.contrib.auth import get_user_model
+
+    channel_manager = get_user_model().VendorRole.CHANNEL_MANAGER
+
+    def for_channel_managers(key: str):
+        def make():
+            expression = _fact_expressions()[key]
+            return Case(
+                When(vendor_role=channel_manager, then=expression),
+                default=None,
+                output_field=expression.output_field,
+            )
+
+        return make
+
+    return {name: for_channel_managers(key) for key, name in _READ_FACTS.items()}
+
+
+def _facts(values) -> dict:
+    """The permission facts from their values, in the order of `_READ_FACTS`."""
+    facts = dict(zip(_READ_FACTS, values, strict=True))
+    facts["in_group"] = bool(facts["in_group"])
+    facts["view_all"] = bool(facts["view_all"])
+    facts["managed_total"] = facts["managed_total"] or 0
+    facts["partner_total"] = facts["partner_total"] or 0
+    return facts
 
 
 def _read_facts(user, using: str) -> dict | None:
@@ -166,36 +144,20 @@ def _read_facts(user, using: str) -> dict | None:
     or None when the user was read without them."""
     if getattr(user, _READ_FACTS["in_group"], None) is None or user._state.db != using:
         return None
-    facts = {key: getattr(user, name) for key, name in _READ_FACTS.items()}
-    facts["managed_total"] = facts["managed_total"] or 0
-    facts["partner_total"] = facts["partner_total"] or 0
-    return facts
+    return _facts(getattr(user, name) for name in _READ_FACTS.values())
 
 
 def _permission_facts(user, using: str = "default") -> dict:
-    """What the partner scope of vendor staff needs to know about `user`, in one query cached on
-    the user object (a request's user): the id of the manage-partner permission, whether the
-    user is in any group, whether the view-all-partners permission is granted to the user or
-    one of their groups, on how many partners the user holds the manage-partner permission
-    through their own grants and how many partners there are (PartnerGrantTotal, two rows
-    read). A channel manager read by id comes with them (`permission_fact_expressions`): no
-    query then."""
+    """What the partner scope of vendor staff needs to know about `user` (`_fact_expressions`),
+    cached on the user object (a request's user). A channel manager read by id comes with them
+    (`permission_fact_expressions`); anyone else's are read in one query."""
     cache = user.__dict__.setdefault("_partner_permission_facts", {})
-    if using not in cache and (read := _read_facts(user, using)) is not None:
-        cache[using] = read
     if using not in cache:
-        codenames = {name.split(".")[1]: name for name in (MANAGE_PARTNER, VIEW_ALL_PARTNERS)}
-        rows = _PERMISSION_FACTS(using=using, user=user.pk)
-        found = {codenames[codename]: row for codename, *row in rows}
-        manage = found.get(MANAGE_PARTNER)
-        view_all = found.get(VIEW_ALL_PARTNERS)
-        cache[using] = {
-            "manage_id": manage[0] if manage else None,
-            "in_group": any(row[1] for row in found.values()),
-            "view_all": bool(view_all and (view_all[2] or view_all[3])),
-            "managed_total": (manage[4] or 0) if manage else 0,
-            "partner_total": next((row[5] or 0 for row in found.values()), 0),
-        }
+        read = _read_facts(user, using)
+        if read is None:
+            rows = _PERMISSION_FACTS(using=using, user=user.pk)
+            read = _facts(rows[0] if rows else [None] * len(_READ_FACTS))
+        cache[using] = read
     return cache[using]
 
 
